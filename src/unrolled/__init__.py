@@ -1,0 +1,33 @@
+"""unrolled: recurrent neural networks on sequences of any length.
+
+A network with a feedback loop, unrolled into one copy per input with every
+weight and bias shared, trained by hand-written backpropagation through time.
+"""
+
+from .explain import explain
+from .network import GRU, LSTM, RNN, build_model
+from .optim import SGD, Adam, clip_grads, global_norm
+from .statland import SCENARIOS, seed_network, statland_data, statland_table
+from .train import History, TrainingError, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RNN",
+    "LSTM",
+    "GRU",
+    "build_model",
+    "seed_network",
+    "statland_data",
+    "statland_table",
+    "SCENARIOS",
+    "explain",
+    "fit",
+    "History",
+    "TrainingError",
+    "SGD",
+    "Adam",
+    "clip_grads",
+    "global_norm",
+    "__version__",
+]

@@ -1,0 +1,133 @@
+"""Validation at the public boundary: one place, messages that name what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Return the NumPy dtype for ``"float64"``/``"float32"`` or raise ValueError."""
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in DTYPES:
+        raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
+    return np.dtype(DTYPES[name])
+
+
+def check_positive_int(name: str, value) -> int:
+    """Return ``value`` as an int, or raise ValueError if it is not an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_sequences(
+    seqs, input_size: int, dtype, name: str = "seqs"
+) -> list[np.ndarray]:
+    """Validate a ragged batch and return it as a list of ``(T_i, input_size)`` arrays.
+
+    Each sequence may be shaped ``(T_i,)`` (only when ``input_size == 1``) or
+    ``(T_i, input_size)``; lengths may differ. Raises ValueError naming the
+    sequence, the expected and the actual value.
+    """
+    if isinstance(seqs, np.ndarray) and seqs.ndim >= 1 and seqs.dtype != object:
+        seqs = list(seqs)  # a rectangular array: one sequence per row
+    if not isinstance(seqs, Sequence) or isinstance(seqs, str | bytes):
+        raise ValueError(
+            f"{name}: expected a list of sequences, got {type(seqs).__name__}"
+        )
+    if len(seqs) == 0:
+        raise ValueError(f"{name}: expected at least one sequence, got an empty batch")
+    out = []
+    for i, s in enumerate(seqs):
+        try:
+            a = np.asarray(s, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}[{i}]: expected numbers, got {exc}") from None
+        if a.ndim == 1:
+            if input_size != 1:
+                raise ValueError(
+                    f"{name}[{i}]: expected shape (T, {input_size}), got {a.shape}"
+                )
+            a = a[:, None]
+        elif a.ndim != 2:
+            raise ValueError(
+                f"{name}[{i}]: expected 1 or 2 dimensions, got {a.ndim} "
+                f"(shape {a.shape})"
+            )
+        if a.shape[0] == 0:
+            raise ValueError(f"{name}[{i}]: expected at least one step, got length 0")
+        if a.shape[1] != input_size:
+            raise ValueError(
+                f"{name}[{i}]: expected input_size {input_size}, "
+                f"got {a.shape[1]} features (shape {a.shape})"
+            )
+        if not np.all(np.isfinite(a)):
+            bad = np.argwhere(~np.isfinite(a))[0]
+            raise ValueError(
+                f"{name}[{i}]: expected finite values, got {a[tuple(bad)]} "
+                f"at step {bad[0]}"
+            )
+        out.append(a)
+    return out
+
+
+def check_targets(
+    targets,
+    lengths: list[int],
+    output_size: int,
+    per_step: bool,
+    dtype,
+    name: str = "targets",
+) -> list[np.ndarray]:
+    """Validate targets against the batch.
+
+    Last-step targets: one value (or ``output_size`` values) per sequence,
+    returned as ``(B, output_size)`` rows. Per-step targets: one array per
+    sequence shaped ``(T_i,)`` or ``(T_i, output_size)``.
+    """
+    B = len(lengths)
+    if per_step:
+        if not isinstance(targets, Sequence) or len(targets) != B:
+            got = (
+                len(targets) if hasattr(targets, "__len__") else type(targets).__name__
+            )
+            raise ValueError(
+                f"{name}: expected {B} per-step target sequences, got {got}"
+            )
+        out = []
+        for i, (t, T) in enumerate(zip(targets, lengths, strict=True)):
+            a = np.asarray(t, dtype=dtype)
+            if a.ndim == 1 and output_size == 1:
+                a = a[:, None]
+            if a.shape != (T, output_size):
+                raise ValueError(
+                    f"{name}[{i}]: expected shape ({T}, {output_size}) to match "
+                    f"sequence {i}, got {a.shape}"
+                )
+            _check_finite(name, a, i)
+            out.append(a)
+        return out
+    try:
+        a = np.asarray(targets, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected numbers, got {exc}") from None
+    want = (B,) if output_size == 1 else (B, output_size)
+    if a.shape != want and not (output_size == 1 and a.shape == (B, 1)):
+        raise ValueError(
+            f"{name}: expected shape {want}, one per sequence, got {a.shape}"
+        )
+    a = a.reshape(B, output_size)
+    for i in range(B):
+        _check_finite(name, a[i], i)
+    return list(a)
+
+
+def _check_finite(name: str, a: np.ndarray, i: int) -> None:
+    """Raise ValueError if ``a`` (entry ``i`` of ``name``) holds NaN or inf."""
+    if not np.all(np.isfinite(a)):
+        bad = a.ravel()[~np.isfinite(a.ravel())][0]
+        raise ValueError(f"{name}[{i}]: expected finite values, got {bad}")

@@ -1,0 +1,82 @@
+"""The command line: thin wrappers over the Python API, one error contract for all.
+
+User errors (bad arguments, files, values) exit 2 with one line on stderr;
+internal errors exit 1 with a hint to rerun with ``--debug``; Ctrl-C exits 130.
+Command modules register themselves in ``COMMAND_MODULES`` and import the
+heavy parts of the library inside their functions, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .. import __version__
+
+COMMAND_MODULES = ["core"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="unrolled")
+@click.option(
+    "--debug", is_flag=True, help="Show the full traceback of internal errors."
+)
+def main(debug: bool) -> None:
+    """unrolled: recurrent neural networks on sequences of any length.
+
+    \b
+    Examples:
+      unrolled forecast        # bundled stock prices, network vs baselines
+      unrolled statland        # the seed's four StatLand scenarios
+      unrolled explain 0 0.5   # the arithmetic of every unrolled copy
+    """
+
+
+for _name in COMMAND_MODULES:
+    for _cmd in importlib.import_module(f"{__name__}.{_name}").COMMANDS:
+        main.add_command(_cmd)
+
+
+class UserError(Exception):
+    """A problem with what the user gave us; reported in one line, exit code 2."""
+
+
+def _fail(message: str, code: int) -> int:
+    """Print one line on stderr and return ``code``."""
+    click.echo(f"error: {message}", err=True)
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point of the ``unrolled`` console script; returns the exit code.
+
+    The console script passes the return value to ``sys.exit``.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        code = main.main(args=argv, prog_name="unrolled", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help())
+        code = 0
+    except click.UsageError as exc:
+        code = _fail(exc.format_message().replace("\n", " "), 2)
+    except (click.Abort, KeyboardInterrupt):
+        code = _fail("interrupted", 130)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except (UserError, ValueError, OSError) as exc:
+        if debug:
+            raise
+        code = _fail(str(exc).replace("\n", " "), 2)
+    except Exception as exc:  # an internal error: a bug, not the user's fault
+        if debug:
+            raise
+        name = type(exc).__name__
+        code = _fail(
+            f"internal error ({name}: {exc}); rerun with --debug for the traceback", 1
+        )
+    return code

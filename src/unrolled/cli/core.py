@@ -1,0 +1,70 @@
+"""Commands on the seed's network: ``statland`` and ``explain``."""
+
+from __future__ import annotations
+
+import click
+
+from .render import echo_json, table
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+def statland(as_json: bool) -> None:
+    """The seed's four StatLand scenarios and the network's predictions.
+
+    Prices are scaled Low = 0, Medium = 0.5, High = 1; the network is the
+    seed's (w1 = 1.8, w2 = -0.5, w3 = 1.1, b1 = b2 = 0).
+
+    \b
+    Examples:
+      unrolled statland
+      unrolled statland --json
+    """
+    from ..statland import statland_table
+
+    rows = statland_table()
+    if as_json:
+        echo_json({"scenarios": rows})
+        return
+    click.echo(
+        table(
+            ["yesterday", "today", "observed tomorrow", "predicted tomorrow"],
+            [[r["yesterday"], r["today"], r["expected"], r["predicted"]] for r in rows],
+        )
+    )
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("values", nargs=-1, required=True, type=float)
+@click.option("--w1", default=1.8, show_default=True, help="Weight on the input.")
+@click.option(
+    "--w2", default=-0.5, show_default=True, help="Weight on the feedback loop."
+)
+@click.option("--w3", default=1.1, show_default=True, help="Weight on the output.")
+@click.option("--b1", default=0.0, show_default=True, help="Bias of the hidden unit.")
+@click.option("--b2", default=0.0, show_default=True, help="Bias of the output.")
+@click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON.")
+def explain(values, w1, w2, w3, b1, b2, as_json) -> None:
+    """Show the arithmetic of every unrolled copy for VALUES, oldest first.
+
+    One copy of the seed's one-unit relu network is unrolled per value; each
+    copy's output is the predicted value for the next day, and the last one
+    is the prediction for tomorrow.
+
+    \b
+    Examples:
+      unrolled explain 0 0.5
+      unrolled explain 1 0.5 1 1 --w2 2
+      unrolled explain 0 0.5 --json
+    """
+    from ..explain import explain as trace_of
+    from ..explain import format_explain
+
+    trace = trace_of(values, w1=w1, w2=w2, w3=w3, b1=b1, b2=b2)
+    if as_json:
+        echo_json(trace)
+    else:
+        click.echo(format_explain(trace))
+
+
+COMMANDS = [statland, explain]

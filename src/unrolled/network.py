@@ -1,0 +1,387 @@
+"""RNN, LSTM and GRU models: parameters under PyTorch's names, unroll, head, BPTT.
+
+Every model is a stack of recurrent layers followed by a linear head that
+turns the top hidden state of every copy into a prediction. Unrolling over a
+sequence of length T makes T copies that share every weight and bias, so the
+parameter count never depends on T.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_dtype, check_positive_int, check_sequences, check_targets
+from .cells import make_cell
+from .layers import layer_backward, layer_forward
+from .packing import Packed, pack, pack_targets
+
+
+class Recurrent:
+    """Shared machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`."""
+
+    cell_type = "rnn"
+
+    def __init__(
+        self,
+        input_size: int = 1,
+        hidden_size: int = 1,
+        num_layers: int = 1,
+        output_size: int = 1,
+        dtype: str = "float64",
+        seed: int | None = None,
+        nonlinearity: str = "tanh",
+    ):
+        self.input_size = check_positive_int("input_size", input_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.num_layers = check_positive_int("num_layers", num_layers)
+        self.output_size = check_positive_int("output_size", output_size)
+        self.dtype = check_dtype(dtype)
+        self.nonlinearity = nonlinearity
+        self.seed = seed
+        self.cell = make_cell(self.cell_type, nonlinearity)
+        self.params = self._init_params(np.random.default_rng(seed))
+
+    # ----------------------------------------------------------------- parameters
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        """Name -> shape of every parameter, PyTorch's names and order."""
+        G, H = self.cell.gates * self.hidden_size, self.hidden_size
+        shapes = {}
+        for k in range(self.num_layers):
+            inp = self.input_size if k == 0 else H
+            shapes[f"weight_ih_l{k}"] = (G, inp)
+            shapes[f"weight_hh_l{k}"] = (G, H)
+            shapes[f"bias_ih_l{k}"] = (G,)
+            shapes[f"bias_hh_l{k}"] = (G,)
+        shapes["head.weight"] = (self.output_size, H)
+        shapes["head.bias"] = (self.output_size,)
+        return shapes
+
+    def _init_params(self, rng) -> dict[str, np.ndarray]:
+        """PyTorch's initialisation: U(-1/sqrt(H), 1/sqrt(H)) for every parameter."""
+        k = 1.0 / np.sqrt(self.hidden_size)
+        return {
+            name: rng.uniform(-k, k, size=shape).astype(self.dtype)
+            for name, shape in self._shapes().items()
+        }
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Return a copy of every parameter, keyed by PyTorch's names.
+
+        Returns
+        -------
+        dict
+            ``weight_ih_l{k}`` (G*H, I), ``weight_hh_l{k}`` (G*H, H),
+            ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H) and
+            ``head.bias`` (O,), where G is 1 (RNN), 4 (LSTM) or 3 (GRU).
+        """
+        return {name: p.copy() for name, p in self.params.items()}
+
+    def load_state_dict(self, state: dict) -> Recurrent:
+        """Load parameters (NumPy arrays or anything array-like, e.g. torch tensors).
+
+        Raises
+        ------
+        ValueError
+            On a missing, unexpected, mis-shaped or non-finite entry, naming it.
+        """
+        shapes = self._shapes()
+        if not hasattr(state, "keys"):
+            raise ValueError(
+                f"state: expected a dict of arrays, got {type(state).__name__}"
+            )
+        missing = [k for k in shapes if k not in state]
+        extra = [k for k in state if k not in shapes]
+        if missing:
+            raise ValueError(f"state: missing key(s) {missing}")
+        if extra:
+            raise ValueError(
+                f"state: unexpected key(s) {extra}; expected {list(shapes)}"
+            )
+        new = {}
+        for name, shape in shapes.items():
+            v = state[name]
+            if hasattr(v, "detach"):  # a torch tensor
+                v = v.detach().cpu().numpy()
+            a = np.array(v, dtype=self.dtype)
+            if a.shape != shape:
+                raise ValueError(
+                    f"state[{name!r}]: expected shape {shape}, got {a.shape}"
+                )
+            if not np.all(np.isfinite(a)):
+                raise ValueError(
+                    f"state[{name!r}]: expected finite values, got NaN or inf"
+                )
+            new[name] = a
+        self.params = new
+        return self
+
+    def num_parameters(self) -> int:
+        """Number of trainable scalars; it does not depend on any sequence length."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def config(self) -> dict:
+        """The constructor arguments, as plain data."""
+        cfg = {
+            "cell": self.cell_type,
+            "input_size": self.input_size,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "output_size": self.output_size,
+            "dtype": self.dtype.name,
+        }
+        if self.cell_type == "rnn":
+            cfg["nonlinearity"] = self.nonlinearity
+        return cfg
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "cell")
+        return f"{type(self).__name__}({args})"
+
+    # -------------------------------------------------------------------- forward
+    def _layer(self, k: int):
+        """The four parameters of layer ``k``."""
+        p = self.params
+        return (
+            p[f"weight_ih_l{k}"],
+            p[f"weight_hh_l{k}"],
+            p[f"bias_ih_l{k}"],
+            p[f"bias_hh_l{k}"],
+        )
+
+    def _forward(self, packed: Packed):
+        """Unroll every layer, then the head on every copy: ``Y`` (T, B, O), tapes."""
+        tapes, X = [], packed.data
+        for k in range(self.num_layers):
+            tape = layer_forward(self.cell, X, packed.batch_sizes, *self._layer(k))
+            tapes.append(tape)
+            X = tape.H
+        Y = X @ self.params["head.weight"].T + self.params["head.bias"]  # (T, B, O)
+        return Y, tapes
+
+    def _pack(self, seqs) -> Packed:
+        """Validate and pack a ragged batch."""
+        return pack(check_sequences(seqs, self.input_size, self.dtype), self.dtype)
+
+    def predict(self, seqs, all_steps: bool = False):
+        """Predict the next value after each sequence.
+
+        Parameters
+        ----------
+        seqs : list of array-like
+            Sequences of any lengths, each ``(T_i,)`` or ``(T_i, input_size)``,
+            oldest value first.
+        all_steps : bool
+            If True, return every copy's output instead of the last one: entry
+            ``t`` of sequence ``i`` is the prediction for the value after step
+            ``t`` (the seed's "predicted value for yesterday, for today").
+
+        Returns
+        -------
+        ndarray or list of ndarray
+            ``(B,)`` (``(B, O)`` if ``output_size > 1``) last-step predictions,
+            or, with ``all_steps``, a list of ``(T_i,)`` (``(T_i, O)``) arrays.
+        """
+        packed = self._pack(seqs)
+        Y, _ = self._forward(packed)
+        squeeze = self.output_size == 1
+        if all_steps:
+            return [y[:, 0] if squeeze else y for y in packed.unpack(Y)]
+        last = packed.unsort(Y[packed.last_index()])  # (B, O)
+        return last[:, 0] if squeeze else last
+
+    # ------------------------------------------------------------------- backward
+    def loss_and_grads(
+        self,
+        seqs,
+        targets,
+        per_step: bool = False,
+        tbptt: int | None = None,
+        record_hidden: bool = False,
+    ):
+        """Sum of squared residuals and its gradient for every parameter (BPTT).
+
+        Parameters
+        ----------
+        seqs : list of array-like
+            Ragged batch, as for :meth:`predict`.
+        targets : array-like or list of array-like
+            With ``per_step=False``: one target per sequence, the value that
+            follows it; the SSR is over the last-step predictions. With
+            ``per_step=True``: for each sequence an array ``(T_i,)`` of the
+            value that follows every step; the SSR is over every copy's
+            prediction, which uses each sequence ``T_i`` times instead of once.
+        tbptt : int, optional
+            Truncated BPTT: gradients reach back at most ``tbptt`` copies from
+            the end of each sequence (in windows of ``tbptt`` copies for
+            per-step targets). ``tbptt >= T`` is full BPTT.
+        record_hidden : bool
+            If True, also return ``dL/dh_t`` of the top layer per sequence.
+
+        Returns
+        -------
+        loss : float
+            The SSR.
+        grads : dict
+            Gradients keyed like :meth:`state_dict`.
+        dh : list of ndarray
+            Only with ``record_hidden``: per sequence, ``(T_i, H)`` gradients.
+        """
+        packed = self._pack(seqs)
+        Y, tapes = self._forward(packed)
+        loss, dY = self._ssr(packed, Y, targets, per_step)
+        keep = None
+        if tbptt is not None:
+            tbptt = check_positive_int("tbptt", tbptt)
+            back = packed.lengths[None, :] - np.arange(packed.steps)[:, None]  # (T, B)
+            keep = (back % tbptt != 0).astype(self.dtype)
+        grads, record = self._backward(packed, tapes, dY, keep, record_hidden)
+        if record_hidden:
+            return loss, grads, packed.unpack(record)
+        return loss, grads
+
+    def loss(self, seqs, targets, per_step: bool = False) -> float:
+        """The SSR, forward only; arguments as :meth:`loss_and_grads`."""
+        packed = self._pack(seqs)
+        Y, _ = self._forward(packed)
+        return self._ssr(packed, Y, targets, per_step)[0]
+
+    def _ssr(self, packed: Packed, Y, targets, per_step: bool):
+        """Validate targets; return the SSR and its gradient ``dY`` (T, B, O)."""
+        lengths = packed.unsort(packed.lengths).tolist()  # caller's order
+        tg = check_targets(targets, lengths, self.output_size, per_step, self.dtype)
+        dY = np.zeros_like(Y)
+        if per_step:
+            R = (Y - pack_targets(tg, packed)) * packed.mask()[:, :, None]
+            dY = 2.0 * R
+        else:
+            t_idx, r_idx = packed.last_index()
+            R = Y[t_idx, r_idx] - np.asarray(tg)[packed.order]  # (B, O)
+            dY[t_idx, r_idx] = 2.0 * R
+        return float(np.sum(R * R, dtype=np.float64)), dY
+
+    def _backward(self, packed, tapes, dY, keep=None, record_hidden=False):
+        """BPTT from ``dY`` (T, B, O) through the head and every layer, top first."""
+        p = self.params
+        Htop = tapes[-1].H
+        O, H = self.output_size, self.hidden_size
+        grads = {
+            "head.weight": dY.reshape(-1, O).T @ Htop.reshape(-1, H),
+            "head.bias": dY.sum(axis=(0, 1)),
+        }
+        dH = dY @ p["head.weight"]  # (T, B, H) back through the head
+        record = np.zeros_like(Htop) if record_hidden else None
+        for k in range(self.num_layers - 1, -1, -1):
+            dH, g = layer_backward(
+                self.cell,
+                tapes[k],
+                dH,
+                packed.batch_sizes,
+                *self._layer(k)[:2],
+                keep=keep,
+                record=record if k == self.num_layers - 1 else None,
+            )
+            for name, v in zip(
+                ("weight_ih", "weight_hh", "bias_ih", "bias_hh"), g, strict=True
+            ):
+                grads[f"{name}_l{k}"] = v
+        grads = {name: grads[name].astype(self.dtype, copy=False) for name in p}
+        return grads, record
+
+
+class RNN(Recurrent):
+    """Elman recurrent network with a feedback loop, stacked layers and a linear head.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per step (1 for a price series).
+    hidden_size : int
+        Hidden units per layer.
+    num_layers : int
+        Stacked recurrent layers; layer k+1 reads layer k's hidden states.
+    nonlinearity : {"relu", "tanh"}
+        Activation of the hidden units (the seed uses relu).
+    output_size : int
+        Values predicted per step by the linear head.
+    dtype : {"float64", "float32"}
+        Precision of parameters and arithmetic.
+    seed : int, optional
+        Seed for ``numpy.random.default_rng``; the initial weights follow
+        PyTorch's U(-1/sqrt(H), 1/sqrt(H)).
+
+    Examples
+    --------
+    >>> import unrolled
+    >>> net = unrolled.RNN(hidden_size=4, seed=0)
+    >>> net.predict([[0.0, 0.5, 1.0], [1.0, 0.5]]).shape
+    (2,)
+    """
+
+    cell_type = "rnn"
+
+    def __init__(
+        self,
+        input_size: int = 1,
+        hidden_size: int = 1,
+        num_layers: int = 1,
+        nonlinearity: str = "relu",
+        output_size: int = 1,
+        dtype: str = "float64",
+        seed: int | None = None,
+    ):
+        super().__init__(
+            input_size, hidden_size, num_layers, output_size, dtype, seed, nonlinearity
+        )
+
+
+class LSTM(Recurrent):
+    """Long short-term memory network; same interface as :class:`RNN`.
+
+    Gates are laid out i, f, g, o as in ``torch.nn.LSTM``.
+    """
+
+    cell_type = "lstm"
+
+    def __init__(
+        self,
+        input_size: int = 1,
+        hidden_size: int = 1,
+        num_layers: int = 1,
+        output_size: int = 1,
+        dtype: str = "float64",
+        seed: int | None = None,
+    ):
+        super().__init__(input_size, hidden_size, num_layers, output_size, dtype, seed)
+
+
+class GRU(Recurrent):
+    """Gated recurrent unit network; same interface as :class:`RNN`.
+
+    Gates are laid out r, z, n as in ``torch.nn.GRU``, with
+    ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``.
+    """
+
+    cell_type = "gru"
+
+    def __init__(
+        self,
+        input_size: int = 1,
+        hidden_size: int = 1,
+        num_layers: int = 1,
+        output_size: int = 1,
+        dtype: str = "float64",
+        seed: int | None = None,
+    ):
+        super().__init__(input_size, hidden_size, num_layers, output_size, dtype, seed)
+
+
+MODELS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+def build_model(config: dict) -> Recurrent:
+    """Construct a model from :meth:`Recurrent.config` output."""
+    cfg = dict(config)
+    cell = cfg.pop("cell", "rnn")
+    if cell not in MODELS:
+        raise ValueError(f"cell: expected one of {sorted(MODELS)}, got {cell!r}")
+    return MODELS[cell](**cfg)

@@ -1,0 +1,45 @@
+"""Shared test helpers: finite differences and ragged batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def ragged_batch(rng, lengths, input_size=1):
+    """Random sequences of the given lengths, each (T_i, input_size)."""
+    return [rng.normal(size=(T, input_size)) for T in lengths]
+
+
+def numeric_grads(model, seqs, targets, eps=1e-6, **kw):
+    """Central finite differences of the SSR for every parameter (float64)."""
+    out = {}
+    for name, p in model.params.items():
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            lp = model.loss_and_grads(seqs, targets, **kw)[0]
+            p[idx] = old - eps
+            lm = model.loss_and_grads(seqs, targets, **kw)[0]
+            p[idx] = old
+            g[idx] = (lp - lm) / (2 * eps)
+        out[name] = g
+    return out
+
+
+def max_rel_error(a, b):
+    """Relative error of two gradient tensors: ||a - b|| / max(||a||, ||b||).
+
+    Measured on the whole tensor, as gradient checks usually are: an entry
+    that is tiny next to its neighbours carries finite-difference round-off
+    (about 1e-16 * loss / eps) that says nothing about the analytic gradient.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
