@@ -7,6 +7,13 @@ weight and bias shared, trained by hand-written backpropagation through time.
 from .explain import explain
 from .network import GRU, LSTM, RNN, build_model
 from .optim import SGD, Adam, clip_grads, global_norm
+from .persist import (
+    ModelFileError,
+    load_checkpoint,
+    load_model,
+    save_checkpoint,
+    save_model,
+)
 from .statland import SCENARIOS, seed_network, statland_data, statland_table
 from .train import History, TrainingError, fit
 
@@ -29,5 +36,10 @@ __all__ = [
     "Adam",
     "clip_grads",
     "global_norm",
+    "save_model",
+    "load_model",
+    "save_checkpoint",
+    "load_checkpoint",
+    "ModelFileError",
     "__version__",
 ]
