@@ -418,13 +418,26 @@ def test_bundled_stocks_shape():
     assert ds["MSFT"].values[0] == pytest.approx(39.81)
 
 
+def test_bundled_non_financial_series():
+    co2 = load_bundled("co2")
+    assert co2.names == ["co2"] and co2.lengths == {"co2": 444}
+    assert co2.frequency == "monthly"
+    assert co2["co2"].dates[0] == pd.Timestamp("1965-01-01")
+    assert co2["co2"].values[[0, -1]].tolist() == [319.40, 371.02]
+    sun = load_bundled("sunspots")
+    assert sun.lengths == {"sunspots": 309} and sun.frequency == "yearly"
+    assert sun["sunspots"].dates[0] == pd.Timestamp("1700-01-01")
+    assert sun["sunspots"].values[:2].tolist() == [5.0, 11.0]
+
+
 def test_list_bundled_and_unknown_name():
     rows = {r["name"]: r for r in list_bundled()}
+    assert set(rows) == {"stocks", "co2", "sunspots"}
     assert rows["stocks"]["n_series"] == 5
     assert rows["stocks"]["lengths"]["GOOG"] == 68
     assert rows["stocks"]["frequency"] == "monthly"
     with pytest.raises(
-        DataError, match="no bundled data set 'nope'; available: stocks"
+        DataError, match="no bundled data set 'nope'; available: stocks, co2, sunspots"
     ):
         load_bundled("nope")
 

@@ -64,6 +64,16 @@ BUNDLED = {
         "description": "Monthly closing prices of AAPL, AMZN, GOOG, IBM, MSFT, "
         "2000-01 to 2010-03 (GOOG from 2004-08); vega-datasets",
     },
+    "co2": {
+        "file": "co2.csv",
+        "description": "Monthly mean atmospheric CO2 (ppm) at Mauna Loa, 1965-01 to "
+        "2001-12: trend and yearly season; NOAA/Scripps, public domain",
+    },
+    "sunspots": {
+        "file": "sunspots.csv",
+        "description": "Yearly sunspot activity 1700-2008: the ~11-year solar cycle; "
+        "NOAA NGDC, public domain",
+    },
 }
 
 
