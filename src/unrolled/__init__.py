@@ -4,7 +4,19 @@ A network with a feedback loop, unrolled into one copy per input with every
 weight and bias shared, trained by hand-written backpropagation through time.
 """
 
+from .baselines import BASELINES
+from .data import (
+    DataError,
+    Dataset,
+    Series,
+    from_dict,
+    from_frame,
+    list_bundled,
+    load_bundled,
+    load_csv,
+)
 from .explain import explain
+from .metrics import METRICS
 from .network import GRU, LSTM, RNN, build_model
 from .optim import SGD, Adam, clip_grads, global_norm
 from .persist import (
@@ -14,6 +26,7 @@ from .persist import (
     save_checkpoint,
     save_model,
 )
+from .scaling import MinMaxScaler, StandardScaler, make_scaler
 from .statland import SCENARIOS, seed_network, statland_data, statland_table
 from .train import History, TrainingError, fit
 
@@ -41,5 +54,18 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "ModelFileError",
+    "load_csv",
+    "load_bundled",
+    "list_bundled",
+    "from_frame",
+    "from_dict",
+    "Dataset",
+    "Series",
+    "DataError",
+    "MinMaxScaler",
+    "StandardScaler",
+    "make_scaler",
+    "BASELINES",
+    "METRICS",
     "__version__",
 ]
