@@ -10,12 +10,11 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 import unrolled
+from unrolled.checkpoint import load_checkpoint, save_checkpoint
 from unrolled.persist import (
     FORMAT_VERSION,
     ModelFileError,
-    load_checkpoint,
     load_model,
-    save_checkpoint,
     save_model,
 )
 

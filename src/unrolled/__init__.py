@@ -5,6 +5,7 @@ weight and bias shared, trained by hand-written backpropagation through time.
 """
 
 from .baselines import BASELINES
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     DataError,
     Dataset,
@@ -19,13 +20,7 @@ from .explain import explain
 from .metrics import METRICS
 from .network import GRU, LSTM, RNN, build_model
 from .optim import SGD, Adam, clip_grads, global_norm
-from .persist import (
-    ModelFileError,
-    load_checkpoint,
-    load_model,
-    save_checkpoint,
-    save_model,
-)
+from .persist import ModelFileError, load_model, save_model
 from .scaling import MinMaxScaler, StandardScaler, make_scaler
 from .statland import SCENARIOS, seed_network, statland_data, statland_table
 from .train import History, TrainingError, fit
