@@ -1,18 +1,40 @@
-"""The fit loop: epochs, minibatches, clipping, early stopping, non-finite guard."""
+"""The fit loop: epochs, minibatches, clipping, early stopping, non-finite guard,
+checkpoints and exact resume."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ._validate import check_positive_int
+from .checkpoint import data_fingerprint, resume_state
 from .optim import clip_grads, make_optimizer
 
 
 class TrainingError(RuntimeError):
     """Training cannot go on (a non-finite loss or gradient); the message says where."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`fit` with a checkpoint: the message says where it is.
+
+    Attributes
+    ----------
+    checkpoint : pathlib.Path
+        The checkpoint directory, holding the last completed epoch.
+    epoch : int
+        That epoch (-1 if none had completed: the starting state).
+    """
+
+    def __init__(self, message: str, checkpoint: Path, epoch: int):
+        super().__init__(message)
+        self.checkpoint, self.epoch = checkpoint, epoch
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 @dataclass
@@ -56,6 +78,10 @@ def fit(
     patience: int | None = None,
     seed: int | None = None,
     callbacks: Sequence[Callable[[int, dict], bool | None]] = (),
+    checkpoint=None,
+    checkpoint_every: int = 1,
+    resume=None,
+    metadata: dict | None = None,
 ) -> History:
     """Train ``model`` in place by BPTT and gradient descent on the SSR.
 
@@ -64,7 +90,8 @@ def fit(
     model : RNN, LSTM or GRU
     seqs, targets : as for ``model.loss_and_grads``.
     epochs : int
-        Passes over the training sequences.
+        Passes over the training sequences (in all, counting those done
+        before a resume).
     lr : float
         Learning rate.
     optimizer : {"adam", "sgd"}
@@ -85,86 +112,230 @@ def fit(
     seed : int, optional
         Seeds the shuffling; epoch ``e`` uses ``default_rng([seed, e])``, so a
         run resumed at any epoch shuffles exactly as an uninterrupted one.
+        When resuming, it may be left out (the checkpoint's is used).
     callbacks : sequence of callables
         Called as ``cb(epoch, logs)`` after every epoch with ``logs`` holding
         ``loss``, ``val_loss``, ``grad_norm`` and ``grads`` (last batch); a
         callback returning True stops training.
+    checkpoint : str or path-like, optional
+        A directory (see :func:`unrolled.persist.save_checkpoint`) that
+        receives the model, the optimizer's state, the epoch, the history and
+        the early-stopping state every ``checkpoint_every`` epochs, after the
+        last epoch, when training stops early, and on Ctrl-C. Each save is
+        atomic, so the directory always holds one complete checkpoint. It is
+        also a model directory that :func:`unrolled.load_model` reads.
+    checkpoint_every : int
+        Epochs between checkpoints.
+    resume : str or path-like, optional
+        A checkpoint directory to continue from: the model's weights, the
+        optimizer, the history and the early-stopping state are restored and
+        training goes on at the next epoch. With the same arguments and data
+        it ends with exactly the weights of an uninterrupted run; different
+        training arguments, seed, data or model configuration are refused.
+        ``epochs`` may be raised to train longer.
+    metadata : dict, optional
+        JSON data stored with the model in each checkpoint (e.g. scalers).
 
     Returns
     -------
     History
+        The whole run's, including the epochs done before a resume.
 
     Raises
     ------
     TrainingError
         When the loss or a gradient becomes non-finite; the message names the
-        epoch and the parameter, and the model keeps its last finite weights.
+        epoch and the parameter, the model keeps its last finite weights and
+        the last checkpoint on disk is left as it was (the message names it).
+    TrainingInterrupted
+        A ``KeyboardInterrupt`` raised on Ctrl-C when ``checkpoint`` is given,
+        after the last completed epoch has been saved there; its message says
+        where. Without ``checkpoint``, Ctrl-C propagates unchanged.
+    ValueError
+        On bad arguments or data, a ``resume`` checkpoint that does not match
+        them, or a run that would need more memory than is available
+        (:class:`unrolled.limits.ResourceLimitError`).
+    unrolled.persist.ModelFileError
+        When the ``resume`` checkpoint is missing or damaged.
     """
+    from .limits import check_training_memory
+
     epochs = check_positive_int("epochs", epochs)
+    checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     if patience is not None:
         patience = check_positive_int("patience", patience)
     seqs, targets = list(seqs), list(targets)
     n = len(seqs)
     bs = n if batch_size is None else check_positive_int("batch_size", batch_size)
     opt = make_optimizer(optimizer, lr)
-    if seed is None:
-        seed = int(np.random.default_rng().integers(2**31))
-    hist = History(seed=seed)
-    best, best_loss, wait = model.state_dict(), np.inf, 0
-    for epoch in range(epochs):
-        perm = (
-            np.random.default_rng([seed, epoch]).permutation(n)
-            if bs < n
-            else np.arange(n)
+    data_sha = data_fingerprint(model, seqs, targets, per_step, val)
+    longest = max(len(s) for s in seqs)
+    check_training_memory(
+        model.cell_type,
+        model.hidden_size,
+        model.num_layers,
+        longest,
+        min(bs, n),
+        model.input_size,
+        model.output_size,
+        model.dtype.name,
+    )
+    settings = {
+        "optimizer": optimizer,
+        "lr": lr,
+        "batch_size": batch_size,
+        "per_step": per_step,
+        "clip_norm": clip_norm,
+        "clip_value": clip_value,
+        "tbptt": tbptt,
+        "patience": patience,
+        "n_train": n,
+        "validation": val is not None,
+    }
+    best, best_loss, wait, start = model.state_dict(), np.inf, 0, 0
+    if resume is not None:
+        opt, seed, state, done, saved_best = resume_state(
+            resume, model, settings, seed, data_sha
         )
-        total, norms = 0.0, []
-        for start in range(0, n, bs):
-            idx = perm[start : start + bs]
-            with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
-                loss, grads = model.loss_and_grads(
-                    [seqs[i] for i in idx],
-                    [targets[i] for i in idx],
-                    per_step=per_step,
-                    tbptt=tbptt,
-                )
-            _check_finite(epoch, loss, grads)
-            norms.append(
-                float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
-            )
-            grads = clip_grads(grads, clip_norm, clip_value)
-            good = model.state_dict()
-            opt.step(model.params, grads)
-            if not all(np.all(np.isfinite(p)) for p in model.params.values()):
-                model.params = good
-                raise TrainingError(
-                    f"training stopped at epoch {epoch}: a step made "
-                    "the weights non-finite; try a smaller --lr or --clip"
-                )
-            total += loss
-        hist.loss.append(total)
-        hist.grad_norm.append(float(np.mean(norms)))
-        logs = {"loss": total, "grad_norm": hist.grad_norm[-1], "grads": grads}
+        hist = History(**state["history"])
+        best = saved_best or best
+        best_loss = state["best_loss"] if state["best_loss"] is not None else np.inf
+        wait, start = state["wait"], done + 1
+        if hist.stopped_early:
+            start = epochs
+    else:
+        if seed is None:
+            seed = int(np.random.default_rng().integers(2**31))
+        hist = History(seed=seed)
+
+    def snapshot(epoch: int) -> dict:
+        """Everything a checkpoint of the end of ``epoch`` holds, copied."""
+        extra = {
+            "seed": seed,
+            "data_sha256": data_sha,
+            "fit": settings,
+            "history": asdict(hist),
+            "best_loss": None if np.isinf(best_loss) else float(best_loss),
+            "wait": wait,
+        }
+        tensors = {}
         if val is not None:
-            vloss = model.loss(val[0], val[1], per_step=per_step)
-            hist.val_loss.append(vloss)
-            logs["val_loss"] = vloss
-            if vloss < best_loss:
-                best, best_loss, wait, hist.best_epoch = (
-                    model.state_dict(),
-                    vloss,
-                    0,
-                    epoch,
+            tensors = {f"best.{k}": v.copy() for k, v in best.items()}
+        opt_state = {k: np.array(v) for k, v in opt.state_dict().items()}
+        return dict(
+            epoch=epoch,
+            params=model.state_dict(),
+            opt=opt_state,
+            extra=extra,
+            tensors=tensors,
+        )
+
+    def save(snap: dict) -> None:
+        """Write a snapshot to the checkpoint directory (atomically)."""
+        from .persist import save_checkpoint
+
+        current, model.params = model.params, snap["params"]
+        keep = opt.state_dict()
+        try:
+            opt.load_state_dict(snap["opt"])
+            save_checkpoint(
+                checkpoint,
+                model,
+                opt,
+                snap["epoch"],
+                snap["extra"],
+                snap["tensors"],
+                metadata,
+            )
+        finally:
+            model.params = current
+            opt.load_state_dict(keep)
+
+    last = snapshot(start - 1) if checkpoint is not None else None
+    saved_epoch = None  # the epoch whose checkpoint is on disk
+    epoch = start
+    try:
+        for epoch in range(start, epochs):
+            perm = (
+                np.random.default_rng([seed, epoch]).permutation(n)
+                if bs < n
+                else np.arange(n)
+            )
+            total, norms = 0.0, []
+            for begin in range(0, n, bs):
+                idx = perm[begin : begin + bs]
+                with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
+                    loss, grads = model.loss_and_grads(
+                        [seqs[i] for i in idx],
+                        [targets[i] for i in idx],
+                        per_step=per_step,
+                        tbptt=tbptt,
+                    )
+                _check_finite(epoch, loss, grads)
+                norms.append(
+                    float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
                 )
+                grads = clip_grads(grads, clip_norm, clip_value)
+                good = model.state_dict()
+                opt.step(model.params, grads)
+                if not all(np.all(np.isfinite(p)) for p in model.params.values()):
+                    model.params = good
+                    raise TrainingError(
+                        f"training stopped at epoch {epoch}: a step made "
+                        "the weights non-finite; try a smaller --lr or --clip"
+                    )
+                total += loss
+            hist.loss.append(total)
+            hist.grad_norm.append(float(np.mean(norms)))
+            logs = {"loss": total, "grad_norm": hist.grad_norm[-1], "grads": grads}
+            if val is not None:
+                vloss = model.loss(val[0], val[1], per_step=per_step)
+                hist.val_loss.append(vloss)
+                logs["val_loss"] = vloss
+                if vloss < best_loss:
+                    best, best_loss, wait, hist.best_epoch = (
+                        model.state_dict(),
+                        vloss,
+                        0,
+                        epoch,
+                    )
+                else:
+                    wait += 1
             else:
-                wait += 1
-        else:
-            hist.best_epoch = epoch
-        stop = any(cb(epoch, logs) for cb in callbacks)
-        if patience is not None and val is not None and wait >= patience:
-            hist.stopped_early = True
-            stop = True
-        if stop:
-            break
+                hist.best_epoch = epoch
+            stop = any(cb(epoch, logs) for cb in callbacks)
+            if patience is not None and val is not None and wait >= patience:
+                hist.stopped_early = True
+                stop = True
+            if checkpoint is not None:
+                last = snapshot(epoch)
+                if stop or (epoch + 1) % checkpoint_every == 0 or epoch == epochs - 1:
+                    save(last)
+                    saved_epoch = epoch
+            if stop:
+                break
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            raise
+        if saved_epoch != last["epoch"]:
+            save(last)
+        done = last["epoch"]
+        what = f"epoch {done}" if done >= 0 else "the starting state (no epoch done)"
+        raise TrainingInterrupted(
+            f"interrupted during epoch {epoch}; the checkpoint of {what} is in "
+            f"{checkpoint} (continue with --resume {checkpoint})",
+            Path(checkpoint),
+            done,
+        ) from None
+    except TrainingError as exc:
+        if saved_epoch is None and resume is None:
+            raise
+        where = (
+            f"{checkpoint} (epoch {saved_epoch})"
+            if saved_epoch is not None
+            else (f"{resume}")
+        )
+        raise TrainingError(f"{exc}; the last good checkpoint is in {where}") from None
     if val is not None:
         model.load_state_dict(best)
     return hist
