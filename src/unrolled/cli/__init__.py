@@ -64,8 +64,8 @@ def run(argv: list[str] | None = None) -> int:
         code = 0
     except click.UsageError as exc:
         code = _fail(exc.format_message().replace("\n", " "), 2)
-    except (click.Abort, KeyboardInterrupt):
-        code = _fail("interrupted", 130)
+    except (click.Abort, KeyboardInterrupt) as exc:  # a checkpoint says where it is
+        code = _fail(str(exc).replace("\n", " ") or "interrupted", 130)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except (UserError, ValueError, OSError) as exc:
