@@ -65,7 +65,8 @@ def run(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         code = _fail(exc.format_message().replace("\n", " "), 2)
     except (click.Abort, KeyboardInterrupt) as exc:  # a checkpoint says where it is
-        code = _fail(str(exc).replace("\n", " ") or "interrupted", 130)
+        cause = exc.__cause__ if isinstance(exc, click.Abort) else exc
+        code = _fail(str(cause or "").replace("\n", " ") or "interrupted", 130)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except (UserError, ValueError, OSError) as exc:
