@@ -135,7 +135,9 @@ def save_checkpoint(
 
 def _restore_optimizer(path: Path, doc, arrays: dict, model):
     """Rebuild the optimizer from checkpoint.json and check its tensors."""
-    if not isinstance(doc, dict) or doc.get("name") not in OPTIMIZERS:
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        raise ModelFileError(f"{path}: 'optimizer' must name one of {list(OPTIMIZERS)}")
+    if doc["name"] not in OPTIMIZERS:
         raise ModelFileError(f"{path}: 'optimizer' must name one of {list(OPTIMIZERS)}")
     lr = doc.get("lr")
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0:

@@ -216,7 +216,7 @@ def _check_config(path: Path, cfg) -> dict:
     missing = sorted(CONFIG_KEYS - set(cfg))
     if missing:
         raise ModelFileError(f"{path}: config lacks {missing}")
-    if cfg["cell"] not in MODELS:
+    if not isinstance(cfg["cell"], str) or cfg["cell"] not in MODELS:
         raise ModelFileError(
             f"{path}: config cell must be one of {sorted(MODELS)}, got {cfg['cell']!r}"
         )
