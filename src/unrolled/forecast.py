@@ -1,0 +1,436 @@
+"""The forecasting estimator: one global recurrent network over many series.
+
+Every series is scaled on its own (fitted on the part the model trains on,
+never on what it is scored on), cut into windows of at most ``window`` steps
+(a short series is one window: nothing is dropped for being short, down to
+:data:`unrolled.data.MIN_LENGTH` points), and every window teaches the network
+at every step (per-step targets: the value after each copy). One network
+learns from all series at once.
+
+The defaults are not tuned by hand on one data set: ``fit`` holds out the
+last ``val_size`` points of each series and picks the scaling, hidden size,
+window length and learning rate by a short greedy search on that validation
+slice; the number of epochs is chosen by early stopping on it. Explicit
+arguments shrink the search (``hidden=32`` is never second-guessed).
+
+Example::
+
+    from unrolled.forecast import Forecaster
+    fc = Forecaster(seed=0).fit({"a": values_a, "b": values_b})
+    fc.predict(horizon=3)          # {"a": array of 3, "b": array of 3}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import SCALINGS, Transform, as_series, naive_unit, windows
+from .network import MODELS, build_model
+from .train import fit as fit_network
+
+__all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
+# searched in this order; level-only scalings are left out of the search: a
+# network on scaled levels cannot extrapolate past the training range (trends,
+# prices at new highs), which the validation slice does not always reveal
+AUTO_SCALINGS = ("diff", "diff+level")
+DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
+ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
+MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
+MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
+FORMAT = "unrolled.forecaster"
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The forecaster was used before ``fit``."""
+
+
+@dataclass
+class Candidate:
+    """One point of the search and what validation said about it."""
+
+    scaling: str
+    hidden: int
+    window: int
+    lr: float
+    score: float = np.inf  # mean validation MAE / naive in-sample MAE
+    epochs: int = 0  # epoch of the best validation score, plus one
+
+    def key(self) -> tuple:
+        return (self.scaling, self.hidden, self.window, self.lr)
+
+
+# ---------------------------------------------------------------- estimator
+class Forecaster:
+    """A global recurrent network forecasting many series of different lengths.
+
+    Parameters
+    ----------
+    cell : {"gru", "lstm", "rnn"}
+        Recurrent cell (``rnn`` is the seed's Elman network, with tanh).
+    hidden, window : int, optional
+        Hidden units per layer; steps per training window (and of context
+        at prediction time). Default: chosen on the validation slice.
+    layers : int
+        Stacked recurrent layers.
+    scaling : {"auto", "minmax", "standard", "diff", "diff+level", "logdiff"}
+        Per-series scaling; ``auto`` chooses on the validation slice.
+    lr : float, optional
+        Adam learning rate. Default: chosen on the validation slice.
+    epochs : int
+        Most passes over the windows; early stopping usually ends sooner.
+    patience : int
+        Epochs without a better validation score before stopping.
+    batch_size : int
+        Windows per gradient step.
+    val_size : int
+        Points held out at the end of each series for validation (at most a
+        quarter of the series); 0 trains ``epochs`` epochs with the defaults.
+    seed : int
+        Seeds the initial weights and the shuffling: same seed, same numbers.
+    on_epoch : callable, optional
+        Called after every epoch with a dict (``candidate``, ``candidates``,
+        ``epoch``, ``loss``, ``val``, ``config``); for progress bars.
+    callbacks : sequence of callables
+        Passed to :func:`unrolled.fit` (e.g. a gradient monitor).
+    """
+
+    def __init__(
+        self,
+        cell: str = "gru",
+        hidden: int | None = None,
+        window: int | None = None,
+        layers: int = 1,
+        scaling: str = "auto",
+        lr: float | None = None,
+        epochs: int = 300,
+        patience: int = 20,
+        batch_size: int = 32,
+        val_size: int = 12,
+        seed: int = 0,
+        on_epoch: Callable[[dict], None] | None = None,
+        callbacks=(),
+    ):
+        self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
+        self.scaling, self.lr, self.epochs, self.patience = (
+            scaling,
+            lr,
+            epochs,
+            patience,
+        )
+        self.batch_size, self.val_size, self.seed = batch_size, val_size, seed
+        self.on_epoch, self.callbacks = on_epoch, callbacks
+
+    # ------------------------------------------------------------ validation
+    def _check_params(self) -> None:
+        from ._validate import check_positive_int
+
+        if self.cell not in MODELS:
+            raise ValueError(
+                f"cell: expected one of {', '.join(MODELS)}, got {self.cell!r}"
+            )
+        if self.scaling != "auto" and self.scaling not in SCALINGS:
+            raise ValueError(
+                f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
+                f"got {self.scaling!r}"
+            )
+        for name in ("layers", "epochs", "patience", "batch_size"):
+            check_positive_int(name, getattr(self, name))
+        for name in ("hidden", "window"):
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
+        if self.lr is not None and not (0 < float(self.lr) < np.inf):
+            raise ValueError(f"lr: expected a positive number, got {self.lr!r}")
+        if isinstance(self.val_size, bool) or not (
+            isinstance(self.val_size, int | np.integer) and self.val_size >= 0
+        ):
+            raise ValueError(
+                f"val_size: expected an integer >= 0, got {self.val_size!r}"
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
+            raise ValueError(f"seed: expected an integer, got {self.seed!r}")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                "this Forecaster is not fitted yet: call fit(data) first "
+                "(or Forecaster.load(directory))"
+            )
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, data) -> Forecaster:
+        """Choose the configuration on the validation slice and train the network.
+
+        Parameters
+        ----------
+        data : Dataset, DataFrame, dict of arrays or list of arrays
+            Every series' history, oldest first; all of it is used for
+            training and validation (hold your test part out before).
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        names, values, freq = as_series(data)
+        n_val = [min(self.val_size, len(v) // 4) for v in values]
+        self.names_, self.frequency_ = names, freq
+        self.history_ = dict(zip(names, values, strict=True))
+        self.n_train_ = {n: len(v) for n, v in zip(names, values, strict=True)}
+        parts = [v[: len(v) - k] for v, k in zip(values, n_val, strict=True)]
+        origins = [
+            (i, o) for i, v in enumerate(values) for o in range(len(parts[i]), len(v))
+        ]
+        longest = max(len(p) for p in parts) - 1
+        fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
+        fixed["scaling"] = None if self.scaling == "auto" else self.scaling
+        start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
+        plan = [[dict(start, scaling=s) for s in AUTO_SCALINGS]]
+        if fixed["scaling"] is not None or not origins:
+            plan = [[start]]
+        if origins:
+            for k, alts in ALTERNATIVES.items():
+                if fixed[k] is None:
+                    plan.append([{k: a} for a in alts])
+        total = sum(len(stage) for stage in plan)
+        self.search_, best, done = [], None, 0
+        for stage in plan:
+            for change in stage:
+                cfg = dict(best.__dict__ if best else start, **change)
+                cand = Candidate(
+                    cfg["scaling"], cfg["hidden"], cfg["window"], cfg["lr"]
+                )
+                cand.window = min(cand.window, max(longest, 1))
+                if any(c.key() == cand.key() for c in self.search_):
+                    total -= 1
+                    continue
+                model, transforms = self._train(
+                    cand, names, values, parts, origins, done, total
+                )
+                done += 1
+                self.search_.append(cand)
+                if best is None or cand.score < best.score * (1 - MIN_GAIN):
+                    best = cand
+                    self.model_, self.transforms_ = model, transforms
+        self.config_ = {k: getattr(best, k) for k in ("scaling", "hidden", "window")}
+        self.config_.update(
+            lr=best.lr, epochs=best.epochs, cell=self.cell, layers=self.layers
+        )
+        self.val_score_ = None if not origins else float(best.score)
+        self.naive_val_score_ = None
+        if origins:  # naive on the same slice, in the same unit
+            self.naive_val_score_ = float(
+                np.mean(
+                    [
+                        abs(values[i][o] - values[i][o - 1]) / naive_unit(parts[i])
+                        for i, o in origins
+                    ]
+                )
+            )
+        return self
+
+    def _train(self, cand, names, values, parts, origins, index, total):
+        """Train one candidate with early stopping; return (model, transforms)."""
+        from .limits import check_training_memory
+
+        transforms = {
+            n: Transform(cand.scaling, n).fit(p)
+            for n, p in zip(names, parts, strict=True)
+        }
+        seqs, tgs = [], []
+        count = sum(max(1, len(p) - cand.window) for p in parts)
+        stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
+        for n, p in zip(names, parts, strict=True):
+            X, Y = transforms[n].features(p), transforms[n].targets(p)
+            for a, b in windows(len(p), cand.window, stride):
+                seqs.append(X[a:b])
+                tgs.append(Y[a:b])
+        feats = transforms[names[0]].n_features
+        check_training_memory(
+            self.cell, cand.hidden, self.layers, cand.window,
+            min(self.batch_size, len(seqs)), feats,
+        )  # fmt: skip
+        cfg = {"cell": self.cell, "input_size": feats, "hidden_size": cand.hidden}
+        cfg.update(num_layers=self.layers, seed=self.seed)
+        if self.cell == "rnn":
+            cfg["nonlinearity"] = "tanh"
+        model = build_model(cfg)
+        n_targets = sum(len(t) for t in tgs)
+        truth = np.array([values[i][o] for i, o in origins])
+        unit = np.array([naive_unit(parts[i]) for i, o in origins])
+        state = {"best": np.inf, "weights": model.state_dict(), "epoch": -1, "wait": 0}
+
+        def on_epoch(epoch, logs):
+            score = np.nan
+            if origins:
+                pred = self._one_step(
+                    model, transforms, cand.window, values, origins, names
+                )
+                score = float(np.mean(np.abs(pred - truth) / unit))
+                if score < state["best"]:
+                    state.update(best=score, weights=model.state_dict(), epoch=epoch)
+                    state["wait"] = 0
+                else:
+                    state["wait"] += 1
+            if self.on_epoch is not None:
+                self.on_epoch({
+                    "candidate": index, "candidates": total, "epoch": epoch,
+                    "epochs": self.epochs, "loss": logs["loss"] / n_targets,
+                    "val": score, "config": cand.key(),
+                })  # fmt: skip
+            return bool(origins) and state["wait"] >= self.patience
+
+        epochs = self.epochs if origins else min(self.epochs, 100)
+        fit_network(
+            model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=self.batch_size,
+            per_step=True, clip_norm=1.0, seed=self.seed,
+            callbacks=[on_epoch, *self.callbacks],
+        )  # fmt: skip
+        if origins:
+            model.load_state_dict(state["weights"])
+            cand.score, cand.epochs = state["best"], state["epoch"] + 1
+        else:
+            cand.score, cand.epochs = np.nan, epochs
+        return model, transforms
+
+    # --------------------------------------------------------------- predict
+    @staticmethod
+    def _one_step(model, transforms, window, values, origins, names) -> np.ndarray:
+        """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o)."""
+        seqs, last, tfs = [], [], []
+        for i, o in origins:
+            t = transforms[names[i]]
+            ctx = values[i][max(0, o - window - 1) : o]  # +1: the first change
+            seqs.append(t.features(ctx)[-window:])
+            last.append(ctx[-1])
+            tfs.append(t)
+        out = model.predict(seqs)
+        return np.array(
+            [t.invert(out[k], last[k]) for k, t in enumerate(tfs)], dtype=np.float64
+        )
+
+    def _transforms_for(self, names, values, fit_upto=None) -> dict:
+        """Saved transforms for known names; new ones fitted on the given history."""
+        out = {}
+        for i, (n, v) in enumerate(zip(names, values, strict=True)):
+            if n in self.transforms_:
+                out[n] = self.transforms_[n]
+            else:
+                stop = len(v) if fit_upto is None else fit_upto[i]
+                out[n] = Transform(self.config_["scaling"], n).fit(v[:stop])
+        return out
+
+    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
+        """One-step forecasts from the true history up to each origin.
+
+        Parameters
+        ----------
+        values : list of ndarray
+            Full series.
+        origins : list of (series index, position)
+            Entry k forecasts ``values[i][o]`` using ``values[i][:o]`` only.
+        names : list of str
+            Series names (saved scalers are used for names seen in training).
+        fit_upto : list of int, optional
+            For series unseen in training, fit their scaling on
+            ``values[i][:fit_upto[i]]`` (default: everything given).
+        """
+        self._check_fitted()
+        tfs = self._transforms_for(names, values, fit_upto)
+        return self._one_step(
+            self.model_, tfs, self.config_["window"], values, origins, names
+        )
+
+    def predict(self, data=None, horizon: int = 1) -> dict[str, np.ndarray]:
+        """Forecast the next ``horizon`` values of every series.
+
+        Steps beyond the first feed the network's own forecasts back in
+        (recursive). Without ``data``, forecasts follow the training data.
+
+        Returns
+        -------
+        dict
+            Series name -> ``(horizon,)`` array.
+        """
+        from ._validate import check_positive_int
+
+        self._check_fitted()
+        horizon = check_positive_int("horizon", horizon)
+        if data is None:
+            if not hasattr(self, "history_"):
+                raise ValueError("data: this forecaster keeps no history; pass data")
+            names, values = list(self.history_), list(self.history_.values())
+        else:
+            names, values, _ = as_series(data)
+        tfs = self._transforms_for(names, values)
+        paths = [np.array(v, dtype=np.float64) for v in values]
+        for _ in range(horizon):
+            origins = [(i, len(p)) for i, p in enumerate(paths)]
+            nxt = self._one_step(
+                self.model_, tfs, self.config_["window"], paths, origins, names
+            )
+            paths = [np.append(p, x) for p, x in zip(paths, nxt, strict=True)]
+        return {n: p[-horizon:] for n, p in zip(names, paths, strict=True)}
+
+    # ------------------------------------------------------------ save / load
+    def save(self, directory, extra: dict | None = None):
+        """Write weights (safetensors) and config, scalers, metadata (JSON)."""
+        from .persist import save_model
+
+        self._check_fitted()
+        meta = {
+            "format": FORMAT,
+            "params": {k: v for k, v in self.get_params().items()},
+            "config": self.config_,
+            "transforms": {n: t.to_dict() for n, t in self.transforms_.items()},
+            "names": self.names_,
+            "n_train": self.n_train_,
+            "frequency": self.frequency_,
+            "val_score": self.val_score_,
+            "naive_val_score": self.naive_val_score_,
+            "search": [c.__dict__ for c in self.search_],
+            "extra": extra or {},
+        }
+        return save_model(directory, self.model_, meta)
+
+    @classmethod
+    def load(cls, directory) -> Forecaster:
+        """Rebuild a fitted forecaster saved by :meth:`save` (no pickle)."""
+        from .persist import ModelFileError, load_model
+
+        model, meta = load_model(directory)
+        if meta.get("format") != FORMAT:
+            raise ModelFileError(
+                f"{directory}: not a forecaster (metadata format "
+                f"{meta.get('format')!r}, expected {FORMAT!r})"
+            )
+        try:
+            fc = cls(**meta["params"])
+            fc._check_params()
+            fc.model_, fc.config_ = model, dict(meta["config"])
+            fc.transforms_ = {
+                n: Transform.from_dict(d, n) for n, d in meta["transforms"].items()
+            }
+            fc.names_, fc.n_train_ = list(meta["names"]), dict(meta["n_train"])
+            fc.frequency_, fc.val_score_ = meta["frequency"], meta["val_score"]
+            fc.naive_val_score_ = meta.get("naive_val_score")
+            fc.search_ = [Candidate(**c) for c in meta["search"]]
+            fc.extra_ = meta.get("extra", {})
+            int(fc.config_["window"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(
+                f"{directory}: bad forecaster metadata ({exc})"
+            ) from None
+        return fc
+
+    def get_params(self) -> dict:
+        """The constructor arguments (sklearn-style), callables left out."""
+        keys = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs")
+        keys += ("patience", "batch_size", "val_size", "seed")
+        return {k: getattr(self, k) for k in keys}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"Forecaster({args})"

@@ -1,0 +1,230 @@
+"""The forecasting estimator and the backtest: contract, leakage, skill, files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unrolled.backtest import backtest, evaluate_fitted, split_sizes
+from unrolled.data import from_dict
+from unrolled.forecast import Forecaster, NotFittedError, Transform, windows
+from unrolled.persist import ModelFileError, save_model
+
+FAST = dict(hidden=8, window=12, lr=0.03, scaling="diff", epochs=60, patience=10)
+
+
+def seasonal(seed=0, lengths=(96, 72, 120, 40), noise=0.1):
+    """Sine with a 12-step season, a trend and a little noise: known structure."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k, n in enumerate(lengths):
+        t = np.arange(n)
+        phase, amp, slope = (
+            rng.uniform(0, 6.28),
+            rng.uniform(1, 3),
+            rng.uniform(0, 0.05),
+        )
+        y = 10 + slope * t + amp * np.sin(2 * np.pi * t / 12 + phase)
+        out[f"s{k}"] = y + noise * rng.standard_normal(n)
+    return from_dict(out, freq="MS")
+
+
+def ar2(seed=0, lengths=(150, 100, 120), phi=(1.5, -0.75)):
+    """Autoregressive pseudo-cycles (period about 12) driven by noise."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k, n in enumerate(lengths):
+        y, e = np.zeros(n + 50), rng.standard_normal(n + 50)
+        for t in range(2, n + 50):
+            y[t] = phi[0] * y[t - 1] + phi[1] * y[t - 2] + e[t]
+        out[f"ar{k}"] = 20 + y[50:]
+    return from_dict(out, freq="YS")
+
+
+def mean_mase(report, method):
+    return float(np.mean([s.metrics[method]["mase"] for s in report.series]))
+
+
+# ------------------------------------------------------------------ pieces
+def test_windows_cover_every_input_and_short_series_is_one_window():
+    assert windows(5, 24, 6) == [(0, 4)]
+    assert windows(30, 12, 6) == [(17, 29), (11, 23), (5, 17), (0, 12)]
+    w = windows(100, 24, 6)
+    covered = set().union(*(range(a, b) for a, b in w))
+    assert covered == set(range(99)) and all(b - a == 24 for a, b in w)
+
+
+@pytest.mark.parametrize(
+    "scaling", ["minmax", "standard", "diff", "diff+level", "logdiff"]
+)
+def test_transform_round_trips_and_fits_on_what_it_is_given(scaling):
+    y = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0])
+    t = Transform(scaling).fit(y[:4])
+    # targets -> invert gives back the true next values
+    back = t.invert(t.targets(y), y[:-1])
+    np.testing.assert_allclose(back, y[1:], rtol=1e-12)
+    # fitted on the first four points only: the later ones change nothing
+    t2 = Transform(scaling).fit(np.array([10.0, 12.0, 11.0, 15.0]))
+    assert t.to_dict() == t2.to_dict()
+    if scaling == "minmax":
+        assert t.features(y)[:, 0].tolist()[:4] == [0.0, 0.4, 0.2, 1.0]
+        assert t.features(y)[5, 0] == pytest.approx(1.6)  # beyond 1: no leak
+    assert Transform.from_dict(t.to_dict(), "s").to_dict() == t.to_dict()
+
+
+def test_logdiff_refuses_non_positive_values_naming_the_series():
+    with pytest.raises(ValueError, match=r"'bad'.*positive.*-1"):
+        Transform("logdiff", "bad").fit(np.array([3.0, 2.0, -1.0]))
+
+
+def test_split_keeps_two_training_points_per_series():
+    assert split_sizes([123, 68, 14, 3], 12) == [12, 12, 12, 1]
+    with pytest.raises(ValueError, match="test"):
+        split_sizes([10], 0)
+
+
+# ---------------------------------------------------------------- contract
+def test_init_stores_arguments_and_predict_before_fit_is_a_clear_error():
+    fc = Forecaster(hidden=5, cell="lstm", seed=3)
+    assert fc.get_params()["hidden"] == 5 and fc.get_params()["cell"] == "lstm"
+    assert not [k for k in vars(fc) if k.endswith("_")]
+    with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
+        fc.predict({"a": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="cell"):
+        Forecaster(cell="transformer").fit({"a": np.arange(10.0)})
+    with pytest.raises(ValueError, match="hidden"):
+        Forecaster(hidden=0).fit({"a": np.arange(10.0)})
+
+
+def test_fit_returns_self_with_learned_state_and_keeps_every_series():
+    data = {"long": np.sin(np.arange(60) / 2) + 5, "short": np.array([5.0, 5.5, 5.2])}
+    fc = Forecaster(**FAST, seed=0)
+    assert fc.fit(data) is fc
+    assert fc.names_ == ["long", "short"] and fc.n_train_ == {"long": 60, "short": 3}
+    assert set(fc.transforms_) == {"long", "short"}
+    assert fc.config_["window"] == 12 and fc.config_["epochs"] >= 1
+    out = fc.predict(horizon=2)
+    assert out["short"].shape == (2,) and np.all(np.isfinite(out["long"]))
+
+
+def test_horizon_feeds_forecasts_back_in():
+    fc = Forecaster(**FAST, seed=0).fit(seasonal())
+    one = fc.predict(horizon=1)
+    three = fc.predict(horizon=3)
+    for name in one:
+        assert three[name][0] == one[name][0]
+    # step 2 is the one-step forecast from the history extended by step 1
+    hist = {n: np.append(v, three[n][0]) for n, v in fc.history_.items()}
+    two = fc.predict(from_dict(hist, freq="MS"), horizon=1)
+    assert two["s0"][0] == pytest.approx(three["s0"][1], rel=1e-12)
+
+
+# ----------------------------------------------------------------- leakage
+def test_rolling_origin_never_sees_the_future():
+    ds = seasonal()
+    fc = Forecaster(**FAST, seed=0)
+    report = backtest(fc, ds, test=12)
+    first = {s.name: s.forecasts["rnn"][0] for s in report.series}
+    # scramble every test point after the first origin: the forecast made at
+    # the first origin (and the scalers) must not move
+    changed = {
+        s.name: np.concatenate(
+            [s.values[: s.n_train + 1], s.values[s.n_train + 1 :] * 3]
+        )
+        for s in report.series
+    }
+    again = evaluate_fitted(fc, from_dict(changed, freq="MS"), test=12)
+    for s in again.series:
+        assert s.forecasts["rnn"][0] == first[s.name]
+        assert s.forecasts["naive"][0] == s.values[s.n_train - 1]
+
+
+def test_scalers_are_fitted_on_the_training_part_only():
+    ds = seasonal(lengths=(60, 48))
+    fc = Forecaster(**dict(FAST, scaling="diff+level"), val_size=12, seed=0)
+    backtest(fc, ds, test=12)
+    for s in ds.series:
+        fit_part = s.values[: len(s) - 12 - 12]  # minus test, minus validation
+        lvl = fc.transforms_[s.name].level
+        assert lvl.shift == fit_part.min()
+        assert lvl.scale == pytest.approx(fit_part.max() - fit_part.min())
+
+
+# ------------------------------------------------------------------- skill
+def test_network_beats_every_baseline_on_a_clean_seasonal_series():
+    report = backtest(Forecaster(**FAST, seed=0), seasonal(), test=12)
+    net = mean_mase(report, "rnn")
+    for b in ("naive", "drift", "seasonal_naive", "mean"):
+        assert net < 0.8 * mean_mase(report, b), (b, net, mean_mase(report, b))
+    assert net < 0.6
+
+
+def test_network_beats_naive_on_ar2_cycles():
+    fc = Forecaster(**dict(FAST, hidden=16, lr=0.01, window=24), seed=0)
+    report = backtest(fc, ar2(), test=12)
+    assert mean_mase(report, "rnn") < 0.85 * mean_mase(report, "naive")
+
+
+def test_auto_search_picks_on_validation_and_records_every_candidate():
+    fc = Forecaster(epochs=25, patience=5, seed=1)
+    fc.fit(seasonal(lengths=(60, 40)))
+    keys = [c.key() for c in fc.search_]
+    assert len(keys) == len(set(keys)) >= 7
+    assert {k[0] for k in keys} == {"diff", "diff+level"}
+    best = min(fc.search_, key=lambda c: c.score)
+    assert fc.val_score_ <= best.score * 1.0101  # within the 1 % tie margin
+    assert fc.val_score_ < fc.naive_val_score_
+
+
+def test_explicit_arguments_are_never_searched():
+    fc = Forecaster(hidden=6, window=10, lr=0.02, scaling="minmax", epochs=5)
+    fc.fit(seasonal(lengths=(40,)))
+    assert len(fc.search_) == 1
+    assert fc.config_ | {"epochs": 0} == {
+        "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
+        "epochs": 0, "cell": "gru", "layers": 1,
+    }  # fmt: skip
+
+
+# ------------------------------------------------------- reproducible, files
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    ds = seasonal(lengths=(50, 30))
+    a = backtest(Forecaster(**FAST, seed=7), ds).to_json()
+    b = backtest(Forecaster(**FAST, seed=7), ds).to_json()
+    c = backtest(Forecaster(**FAST, seed=8), ds).to_json()
+    assert a == b
+    assert a["series"][0]["next"] != c["series"][0]["next"]
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_saved_model_reloads_to_identical_predictions(tmp_path, cell):
+    ds = seasonal(lengths=(40, 25))
+    fc = Forecaster(**dict(FAST, epochs=10), cell=cell, seed=0).fit(ds)
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    assert back.config_ == fc.config_ and back.get_params() == fc.get_params()
+    p1, p2 = fc.predict(ds, horizon=4), back.predict(ds, horizon=4)
+    for name in p1:
+        np.testing.assert_array_equal(p1[name], p2[name])
+    r1, r2 = evaluate_fitted(fc, ds, 6), evaluate_fitted(back, ds, 6)
+    assert r1.to_json() == r2.to_json()
+
+
+def test_loading_a_plain_network_is_refused(tmp_path):
+    from unrolled import RNN
+
+    save_model(tmp_path / "net", RNN(hidden_size=2, seed=0), {"anything": 1})
+    with pytest.raises(ModelFileError, match="not a forecaster"):
+        Forecaster.load(tmp_path / "net")
+
+
+def test_tampered_scalers_are_refused(tmp_path):
+    import json
+
+    fc = Forecaster(**dict(FAST, epochs=3), seed=0).fit(seasonal(lengths=(30,)))
+    fc.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["metadata"]["transforms"]["s0"]["change"] = None
+    (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="forecaster metadata"):
+        Forecaster.load(tmp_path / "m")
