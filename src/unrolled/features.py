@@ -13,6 +13,7 @@ import numpy as np
 from .scaling import MinMaxScaler, StandardScaler, scaler_from_dict
 
 SCALINGS = ("minmax", "standard", "diff", "diff+level", "logdiff")
+MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 
 
 class Transform:
@@ -107,7 +108,7 @@ class Transform:
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
     """(names, values, frequency) from a Dataset, DataFrame, dict or list."""
-    from .data import MIN_LENGTH, Dataset, from_dict, from_frame
+    from .data import Dataset, from_dict, from_frame
 
     if isinstance(data, Dataset):
         ds = data
@@ -124,8 +125,11 @@ def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
         )
     values = [np.asarray(s.values, dtype=np.float64) for s in ds.series]
     for s, v in zip(ds.series, values, strict=True):
-        if len(v) < MIN_LENGTH:
-            raise ValueError(f"series {s.name!r}: {len(v)} points, need {MIN_LENGTH}")
+        if len(v) < MIN_POINTS:
+            raise ValueError(
+                f"series {s.name!r}: {len(v)} point(s), need at least {MIN_POINTS} "
+                "to train on (one input and the value after it)"
+            )
     return [s.name for s in ds.series], values, ds.frequency
 
 

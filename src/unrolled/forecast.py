@@ -286,7 +286,7 @@ class Forecaster:
         fit_network(
             model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=self.batch_size,
             per_step=True, clip_norm=1.0, seed=self.seed,
-            callbacks=[on_epoch, *self.callbacks],
+            callbacks=[*self.callbacks, on_epoch],
         )  # fmt: skip
         if origins:
             model.load_state_dict(state["weights"])

@@ -70,6 +70,8 @@ def model_options(f):
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Same seed, same numbers."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        click.option("--diagnose", is_flag=True, help="Record gradient norms and "
+                     "report exploding or vanishing gradients."),
     ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
@@ -87,6 +89,20 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
     return load_csv(data, date_col, series_col, value_col, fill)
 
 
+def check_positive(ds, scaling: str) -> None:
+    """Refuse non-positive values up front when a log scaling is asked for."""
+    if scaling != "logdiff":
+        return
+    for s in ds.series:
+        bad = s.values <= 0
+        if bad.any():
+            i = int(bad.argmax())
+            raise ValueError(
+                f"{ds.source}, series {s.name!r}, date {s.dates[i].date()}: "
+                f"--scaling logdiff needs positive values, got {s.values[i]:g}"
+            )
+
+
 class Progress:
     """A rich progress bar fed by :class:`Forecaster`'s ``on_epoch``; or nothing."""
 
@@ -96,8 +112,8 @@ class Progress:
             from rich.progress import BarColumn, Progress, TextColumn
 
             self.bar = Progress(
-                TextColumn("[bold]config {task.fields[cand]}"),
-                BarColumn(),
+                BarColumn(bar_width=24),
+                TextColumn("config {task.fields[cand]}"),
                 TextColumn("{task.fields[info]}"),
                 transient=True,
             )
@@ -126,16 +142,50 @@ class Progress:
         )
 
 
+class Diagnose:
+    """One :class:`unrolled.gradflow.GradientMonitor` per configuration trained."""
+
+    def __init__(self):
+        self.monitors = []
+
+    def __call__(self, epoch: int, logs: dict) -> bool:
+        from ..gradflow import GradientMonitor
+
+        if epoch == 0 or not self.monitors:  # a new configuration starts
+            self.monitors.append(GradientMonitor(emit=False))
+        return self.monitors[-1](epoch, logs)
+
+    def chosen(self, fc):
+        """The monitor of the configuration the forecaster kept."""
+        c = fc.config_
+        key = (c["scaling"], c["hidden"], c["window"], c["lr"])
+        keys = [cand.key() for cand in fc.search_]
+        return self.monitors[keys.index(key)] if key in keys else self.monitors[-1]
+
+    def lines(self, fc) -> list[str]:
+        m = self.chosen(fc)
+        norms = [g for g in m.global_norm if g == g]
+        head = (
+            f"gradients of the chosen configuration over {len(m.epochs)} epochs: "
+            f"global norm {norms[0]:.3g} at the first, {norms[-1]:.3g} at the last"
+            if norms
+            else "gradients: nothing recorded"
+        )
+        return [head] + (m.messages or ["no exploding or vanishing gradients seen"])
+
+
 def _progress(quiet: bool, as_json: bool) -> Progress:
     return Progress(not quiet and not as_json and sys.stdout.isatty())
 
 
-def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed, on):
+def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed, on,
+                diag=None):  # fmt: skip
     from ..forecast import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
         lr=lr, epochs=epochs, patience=patience, seed=seed, on_epoch=on,
+        callbacks=[diag] if diag is not None else (),
     )  # fmt: skip
 
 
@@ -179,8 +229,8 @@ def _val_line(fc) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
-             window, scaling, lr, epochs, patience, seed, quiet, test, horizon,
-             as_json, plot) -> None:  # fmt: skip
+             window, scaling, lr, epochs, patience, seed, quiet, diagnose, test,
+             horizon, as_json, plot) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the network and the
@@ -203,19 +253,26 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
         check_plot_path(plot)
     ds = load_data(data, date_col, series_col, value_col, fill)
+    check_positive(ds, scaling)
+    diag = Diagnose() if diagnose else None
     with _progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, bar)  # fmt: skip
+                         seed, bar, diag)  # fmt: skip
         report = _fit_or_fail(lambda: backtest(fc, ds, test=test, horizon=horizon))
     if plot:
         from ..plots import plot_report
 
         plot_report(report, plot)
     if as_json:
-        echo_json(report.to_json())
+        doc = report.to_json()
+        if diag is not None:
+            doc["diagnostics"] = diag.chosen(fc).to_dict()
+        echo_json(doc)
         return
     click.echo(report.format())
     click.echo(_val_line(fc))
+    if diag is not None:
+        click.echo("\n".join(diag.lines(fc)))
     if horizon > 1:
         click.echo("")
         click.echo(_horizon_table(report.series))
@@ -242,7 +299,7 @@ def _horizon_table(rows) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
-          window, scaling, lr, epochs, patience, seed, quiet, out,
+          window, scaling, lr, epochs, patience, seed, quiet, diagnose, out,
           as_json) -> None:  # fmt: skip
     """Train on all of the data and save the model to --out.
 
@@ -262,9 +319,11 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     if Path(out).exists() and not Path(out).is_dir():
         raise click.UsageError(f"--out {out}: exists and is not a folder")
     ds = load_data(data, date_col, series_col, value_col, fill)
+    check_positive(ds, scaling)
+    diag = Diagnose() if diagnose else None
     with _progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, bar)  # fmt: skip
+                         seed, bar, diag)  # fmt: skip
         _fit_or_fail(lambda: fc.fit(ds))
     last = {s.name: s.dates[-1].isoformat() for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
@@ -278,6 +337,8 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         "naive_val_score": fc.naive_val_score_,
         "seed": seed,
     }
+    if diag is not None:
+        summary["diagnostics"] = diag.chosen(fc).to_dict()
     if as_json:
         echo_json(summary)
         return
@@ -325,6 +386,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
 
     fc = Forecaster.load(model_dir)
     ds = load_data(data, date_col, series_col, value_col, fill)
+    check_positive(ds, fc.config_["scaling"])
     ahead = fc.predict(ds, horizon=horizon)
     rows = [
         {
@@ -390,6 +452,7 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
         check_plot_path(plot)
     fc = Forecaster.load(model_dir)
     ds = load_data(data, date_col, series_col, value_col, fill)
+    check_positive(ds, fc.config_["scaling"])
     report = evaluate_fitted(fc, ds, test=test)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
