@@ -6,13 +6,24 @@ projection and the cell. Backward replays the loop in reverse, carrying the
 hidden-state gradient back one copy at a time, then sums the weight gradients
 of all copies in one matrix product each: the copies share their weights, so
 their gradients add up.
+
+That loop, read here, is the definition. ``kernels.py`` holds the same
+arithmetic compiled with Numba (one call per layer instead of a dozen NumPy
+calls per step), and both functions below use it when it is available:
+``UNROLLED_KERNELS=numpy`` in the environment (or ``layers.KERNELS = "numpy"``)
+forces the readable path; ``tests/test_kernels.py`` pins the two together.
 """
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+KERNELS = os.environ.get("UNROLLED_KERNELS", "auto")  # "auto" | "numba" | "numpy"
+_broken = False  # set when Numba failed once: the readable path takes over
 
 
 @dataclass
@@ -21,11 +32,52 @@ class LayerTape:
 
     X: np.ndarray  # (T, B, I) the layer's input
     H: np.ndarray  # (T, B, H) hidden state of every copy, zero past each end
-    caches: list  # per step, the cell's cache
+    caches: list | None  # per step, the cell's cache (readable path)
+    C: np.ndarray | None = None  # (T, B, H) LSTM cell state (compiled path)
+    A: np.ndarray | None = None  # (T, B, 4H) gate activations (compiled path)
+    biases: tuple = ()  # (b_ih, b_hh), to redo the forward if Numba fails later
+
+
+def _compiled(X) -> bool:
+    """Whether the compiled time loop should run on ``X`` (see module doc)."""
+    if KERNELS == "numpy" or _broken or X.dtype not in (np.float32, np.float64):
+        return False
+    return True
+
+
+def _try_kernel(fn, *args):
+    """Run a compiled path; if Numba itself fails (missing, cannot compile),
+    warn once, fall back to the readable path for good, and return None."""
+    global _broken
+    try:
+        from . import kernels  # noqa: F401  (imports Numba: lazily, here)
+
+        return fn(*args)
+    except ImportError as exc:
+        err = exc
+    except Exception as exc:  # only Numba's own errors are swallowed
+        if type(exc).__module__.split(".")[0] != "numba":
+            raise
+        err = exc
+    if KERNELS == "numba":
+        raise err
+    _broken = True
+    warnings.warn(
+        f"unrolled: compiled kernels unavailable ({err}); using the NumPy path",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return None
 
 
 def layer_forward(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape:
     """Unroll one layer over a packed batch ``X`` (T, B, I), starting from h = 0."""
+    if _compiled(X):
+        tape = _try_kernel(
+            _forward_compiled, cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh
+        )
+        if tape is not None:
+            return tape
     T, B, _ = X.shape
     Hn = w_hh.shape[1]
     XP = X @ w_ih.T + b_ih  # (T, B, G*H) input projection of every copy at once
@@ -64,6 +116,13 @@ def layer_backward(
     -------
     dX, (d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh)
     """
+    if tape.caches is None:  # the forward ran compiled
+        grads = _try_kernel(
+            _backward_compiled, cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record
+        )
+        if grads is not None:
+            return grads
+        tape = layer_forward(cell, tape.X, batch_sizes, w_ih, w_hh, *tape.biases)
     X, Hs = tape.X, tape.H
     T, B, Hn = Hs.shape
     G = w_hh.shape[0]
@@ -100,3 +159,120 @@ def layer_backward(
     d_b_hh = dHP.sum(axis=(0, 1))
     dX = dXP @ w_ih  # (T, B, I) to the layer below
     return dX, (d_w_ih, d_w_hh, d_b_ih, d_b_hh)
+
+
+# ------------------------------------------------------------ compiled path
+MIN_ROWS = 16  # rows per chunk below which one thread does the whole batch
+
+
+def _bounds(batch_sizes, B: int) -> np.ndarray:
+    """Split rows ``0..B`` into contiguous chunks of about equal numbers of steps.
+
+    One chunk per Numba thread (each runs its own time loop); the split
+    depends only on the lengths and the core count, so results are repeatable.
+    """
+    import numba
+
+    nchunk = max(1, min(numba.config.NUMBA_NUM_THREADS, B // MIN_ROWS))
+    steps = (np.asarray(batch_sizes)[None, :] > np.arange(B)[:, None]).sum(axis=1)
+    cum = np.cumsum(steps)  # rows are sorted longest first
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
+    return np.unique(np.concatenate([[0], cuts, [B]])).astype(np.int64)
+
+
+def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape:
+    """:func:`layer_forward` through ``kernels.py``; the tape holds gate buffers."""
+    from . import kernels
+
+    dt = X.dtype
+    X = np.ascontiguousarray(X)
+    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
+    w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
+    T, B, _ = X.shape
+    Hn = w_hh.shape[1]
+    Hs = np.zeros((T, B, Hn), dtype=dt)
+    C = A = None
+    if cell.gates == 1:
+        relu = cell.nonlinearity == "relu"
+        kernels.elman_forward(X, bs, *w, relu, _bounds(bs, B), Hs)
+    elif cell.has_cell_state:
+        C = np.zeros((T, B, Hn), dtype=dt)
+        A = np.zeros((T, B, 4 * Hn), dtype=dt)
+        kernels.lstm_forward(X, bs, *w, _bounds(bs, B), Hs, C, A)
+    else:
+        A = np.zeros((T, B, 4 * Hn), dtype=dt)
+        kernels.gru_forward(X, bs, *w, _bounds(bs, B), Hs, A)
+    return LayerTape(X, Hs, None, C, A, (b_ih, b_hh))
+
+
+def _backward_compiled(cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record):
+    """:func:`layer_backward` through ``kernels.py``."""
+    from . import kernels
+
+    X, Hs = tape.X, tape.H
+    dt = X.dtype
+    T, B, I = X.shape
+    G, Hn = w_hh.shape
+    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
+    bounds = _bounds(bs, B)
+    nc = len(bounds) - 1
+    w_ih = np.ascontiguousarray(w_ih, dtype=dt)
+    w_hh = np.ascontiguousarray(w_hh, dtype=dt)
+    dH = np.ascontiguousarray(dH, dtype=dt)
+    kp = np.zeros((0, 0), dt) if keep is None else np.ascontiguousarray(keep, dt)
+    rec = np.zeros((0, 0, 0), dt)
+    if record is not None:
+        own = record.dtype == dt and record.flags.c_contiguous
+        rec = record if own else np.zeros(record.shape, dt)
+    dX = np.zeros((T, B, I), dtype=dt)
+    dWih = np.zeros((nc, G, I), dtype=dt)
+    dWhh = np.zeros((nc, G, Hn), dtype=dt)
+    dbih = np.zeros((nc, G), dtype=dt)
+    if cell.gates == 1:
+        relu = cell.nonlinearity == "relu"
+        kernels.elman_backward(
+            X, Hs, dH, bs, w_ih, w_hh, relu, kp, rec, bounds, dX, dWih, dWhh, dbih
+        )
+        dbhh = dbih
+    elif cell.has_cell_state:
+        kernels.lstm_backward(
+            X,
+            Hs,
+            tape.C,
+            tape.A,
+            dH,
+            bs,
+            w_ih,
+            w_hh,
+            kp,
+            rec,
+            bounds,
+            dX,
+            dWih,
+            dWhh,
+            dbih,
+        )
+        dbhh = dbih
+    else:
+        dbhh = np.zeros((nc, G), dtype=dt)
+        kernels.gru_backward(
+            X,
+            Hs,
+            tape.A,
+            dH,
+            bs,
+            w_ih,
+            w_hh,
+            kp,
+            rec,
+            bounds,
+            dX,
+            dWih,
+            dWhh,
+            dbih,
+            dbhh,
+        )
+    if record is not None and rec is not record:
+        record[...] = rec
+    # per-chunk partial sums, added in a fixed order
+    return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))
