@@ -15,7 +15,7 @@ import click
 
 from .. import __version__
 
-COMMAND_MODULES = ["core", "forecast"]
+COMMAND_MODULES = ["core", "forecast", "gradients"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
