@@ -184,7 +184,8 @@ def load_checkpoint(directory) -> Checkpoint:
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise ModelFileError(f"{directory}: no such checkpoint directory")
+        what = "is a file, not a" if directory.exists() else "no such"
+        raise ModelFileError(f"{directory}: {what} checkpoint directory")
     json_path = directory / CHECKPOINT
     doc = _read_json(json_path, "unrolled.checkpoint")
     files = doc.get("files")

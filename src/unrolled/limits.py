@@ -217,7 +217,8 @@ def check_training_memory(
         f"training a {num_layers}-layer {cell.upper()} with hidden size "
         f"{hidden_size} on {batch} sequence(s) of up to {total_steps} steps",
         available,
-        "use a smaller --hidden, --layers or --batch-size, or shorter windows",
+        "use a smaller hidden size, fewer layers, smaller batches or shorter "
+        "sequences (--hidden, --layers, --window)",
     )
     return need
 

@@ -122,7 +122,12 @@ def _prepare_dir(directory) -> Path:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"{directory}: exists and is not a folder")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise type(exc)(
+            exc.errno, f"{directory}: cannot create the folder ({exc.strerror})"
+        ) from None
     return directory
 
 
@@ -179,7 +184,7 @@ def _read_json(path: Path, kind: str) -> dict:
         raise ModelFileError(f"{path}: not UTF-8 text (a binary file?)") from None
     except json.JSONDecodeError as exc:
         raise ModelFileError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, "
+            f"{path}: not valid JSON ({exc.msg}: line {exc.lineno}, "
             f"column {exc.colno}); the file is truncated or damaged"
         ) from None
     except (ValueError, RecursionError) as exc:
@@ -370,7 +375,8 @@ def load_model(directory):
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise ModelFileError(f"{directory}: no such model directory")
+        what = "is a file, not a" if directory.exists() else "no such"
+        raise ModelFileError(f"{directory}: {what} model directory")
     model, metadata, _ = _load_model_dir(directory)
     return model, metadata
 
