@@ -1,7 +1,8 @@
 """The command line: thin wrappers over the Python API, one error contract for all.
 
-User errors (bad arguments, files, values) exit 2 with one line on stderr;
-internal errors exit 1 with a hint to rerun with ``--debug``; Ctrl-C exits 130.
+User errors (bad arguments, files, values, more memory than there is) exit 2
+with one line on stderr; internal errors exit 1 with a hint to rerun with
+``--debug``; Ctrl-C exits 130.
 Command modules register themselves in ``COMMAND_MODULES`` and import the
 heavy parts of the library inside their functions, so ``--help`` stays fast.
 """
@@ -73,6 +74,11 @@ def run(argv: list[str] | None = None) -> int:
         if debug:
             raise
         code = _fail(str(exc).replace("\n", " "), 2)
+    except MemoryError as exc:  # asked for more than the machine has: the user's to fix
+        if debug:
+            raise
+        what = str(exc).replace("\n", " ") or "an allocation failed"
+        code = _fail(f"not enough memory ({what}); ask for smaller sizes", 2)
     except Exception as exc:  # an internal error: a bug, not the user's fault
         if debug:
             raise
