@@ -4,6 +4,7 @@ A network with a feedback loop, unrolled into one copy per input with every
 weight and bias shared, trained by hand-written backpropagation through time.
 """
 
+from .backtest import Report, backtest, evaluate_fitted
 from .baselines import BASELINES
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
@@ -17,6 +18,7 @@ from .data import (
     load_csv,
 )
 from .explain import explain
+from .forecast import Forecaster
 from .metrics import METRICS
 from .network import GRU, LSTM, RNN, build_model
 from .optim import SGD, Adam, clip_grads, global_norm
@@ -62,5 +64,9 @@ __all__ = [
     "make_scaler",
     "BASELINES",
     "METRICS",
+    "Forecaster",
+    "backtest",
+    "evaluate_fitted",
+    "Report",
     "__version__",
 ]
