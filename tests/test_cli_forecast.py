@@ -127,6 +127,17 @@ def test_plot_writes_a_png(tmp_path, capsys, single_csv):
     assert f"plot written to {png}" in capsys.readouterr().out
 
 
+def test_diagnose_reports_the_gradients_of_the_chosen_configuration(capsys, long_csv):
+    doc = _json(
+        capsys, ["forecast", "--data", str(long_csv), "--diagnose", "--json", *FAST]
+    )
+    diag = doc["diagnostics"]
+    assert len(diag["global_norm"]) == len(diag["epochs"]) >= 1
+    assert "weight_hh_l0" in diag["norms"]
+    assert run(["forecast", "--data", str(long_csv), "--diagnose", *FAST]) == 0
+    assert "gradients of the chosen configuration" in capsys.readouterr().out
+
+
 def test_datasets_lists_the_bundled_sets(capsys):
     doc = _json(capsys, ["datasets", "--json"])
     stocks = next(d for d in doc["datasets"] if d["name"] == "stocks")

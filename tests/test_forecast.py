@@ -228,3 +228,30 @@ def test_tampered_scalers_are_refused(tmp_path):
     (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="forecaster metadata"):
         Forecaster.load(tmp_path / "m")
+
+
+def _result(name, net_mae, naive_mae, drift_mae=9.0):
+    from unrolled.backtest import SeriesResult
+
+    m = {"mase": 1.0, "rmse": 1.0, "mape": 1.0, "direction": 0.5}
+    metrics = {
+        "rnn": dict(m, mae=net_mae),
+        "naive": dict(m, mae=naive_mae),
+        "drift": dict(m, mae=drift_mae),
+    }
+    return SeriesResult(name, 10, 2, 1.0, [1.0], metrics, None, np.ones(12))
+
+
+def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
+    from unrolled.backtest import Report
+
+    lose = Report([_result("A", 2.0, 1.0), _result("B", 3.0, 2.5)], "monthly", 0, {})
+    text = " ".join(lose.verdict())
+    assert "does not beat the naive forecast (last value) on any series" in text
+    assert "best of all methods on 0 of 2" in text
+    near = Report([_result("A", 0.95, 1.0), _result("B", 3.0, 2.5)], "monthly", 0, {})
+    text = " ".join(near.verdict())
+    assert "beats naive on 1 of 2" in text and "by 5% at most" in text
+    far = Report([_result("A", 0.3, 1.0)], "monthly", 0, {})
+    assert "leak of the future" in " ".join(far.verdict())
+    assert "A" in far.format() and "(* best MAE of the series)" in far.format()

@@ -88,32 +88,48 @@ class Report:
         return out
 
     def verdict(self) -> list[str]:
-        """Plain sentences on the network against naive."""
-        wins = [s.name for s in self.series if s.beats_naive]
+        """Plain sentences on the network against naive and the other baselines."""
         n = len(self.series)
-        lines = []
+        ratio = {
+            s.name: s.metrics[NETWORK]["mae"] / s.metrics["naive"]["mae"]
+            for s in self.series
+            if s.metrics["naive"]["mae"] > 0
+        }
+        wins = [s.name for s in self.series if s.beats_naive]
         if not wins:
-            lines.append(
+            lines = [
                 "The network does not beat the naive forecast (last value) on any "
                 "series. On prices this is the usual outcome: they move close to a "
                 "random walk, and naive is the forecast to beat."
-            )
+            ]
         else:
-            lines.append(f"The network beats naive on {len(wins)} of {n} series.")
+            lines = [f"The network beats naive on {len(wins)} of {n} series."]
             losers = [s.name for s in self.series if not s.beats_naive]
             if losers:
                 lines.append(f"It does not beat naive on: {', '.join(losers)}.")
-        far = [
-            s.name
-            for s in self.series
-            if s.metrics["naive"]["mae"] > 0
-            and s.metrics[NETWORK]["mae"] < 0.5 * s.metrics["naive"]["mae"]
-        ]
+            gain = max(1 - ratio.get(w, 1.0) for w in wins)
+            if gain < 0.1:
+                lines.append(
+                    f"Where it wins, it cuts naive's error by {gain:.0%} at most: "
+                    "about what chance gives on this few test points."
+                )
+        best = [s.name for s in self.series if s.best == NETWORK]
+        lines.append(
+            f"It is the best of all methods on {len(best)} of {n} series"
+            + (f" ({', '.join(best)})." if best else ".")
+        )
+        far = [name for name, r in ratio.items() if r < 0.5]
         if far:
             lines.append(
                 f"On {', '.join(far)} its error is under half of naive's: real "
                 "skill on seasonal or autocorrelated data, but on stock prices "
                 "more likely a leak of the future than skill."
+            )
+        if self.config.get("epochs", 99) <= 3 and self.search:
+            lines.append(
+                f"Validation stopped training after {self.config['epochs']} "
+                "epoch(s): beyond the average change, the network found nothing "
+                "in the history that helps."
             )
         return lines
 
@@ -123,8 +139,9 @@ class Report:
 
         c = self.config
         head = [
-            f"Rolling-origin one-step forecasts over the last {max(s.n_test for s in self.series)} "  # noqa: E501
-            f"points of each series ({self.frequency} data, seed {self.seed}).",
+            "Rolling-origin one-step forecasts over the last "
+            f"{max(s.n_test for s in self.series)} points of each series "
+            f"({self.frequency} data, seed {self.seed}).",
             f"Network: {c.get('cell', '?').upper()}, {c.get('layers', 1)} layer(s), "
             f"hidden {c.get('hidden')}, window {c.get('window')}, scaling "
             f"{c.get('scaling')}, lr {c.get('lr')}, {c.get('epochs')} epochs"
