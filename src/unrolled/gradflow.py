@@ -350,6 +350,12 @@ class GradientMonitor:
                     f"epoch {epoch}: the gradient of {name!r} is not finite "
                     "(exploding gradients)",
                 )
+            elif nrm == 0.0:
+                self._warn(
+                    f"vanish:{name}",
+                    f"epoch {epoch}: the gradient of {name!r} is exactly 0 (no "
+                    "signal reaches it: dead relu units or vanished gradients)",
+                )
             elif nrm < self.vanish:
                 self._warn(
                     f"vanish:{name}",
