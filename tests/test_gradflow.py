@@ -321,6 +321,8 @@ def test_cli_memory_smoke_json_and_plot(tmp_path, capsys):
         (["--experiment", "memory", "--cells", "rnn,tcn"], "rnn, lstm, gru"),
         (["--experiment", "memory", "--lengths", "0,5"], "integers >= 2"),
         (["--experiment", "memory", "--tbptt", "0"], "not in the range x>=1"),
+        (["--experiment", "memory", "--clip", "0"], "not in the range x>0"),
+        (["--experiment", "memory", "--clip", "-1"], "not in the range x>0"),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(capsys, argv, needle):

@@ -19,6 +19,15 @@ from .data import (
 )
 from .explain import explain
 from .forecast import Forecaster
+from .gradflow import (
+    GradientFlow,
+    GradientMonitor,
+    GradientWarning,
+    closed_form_factor,
+    gradient_flow,
+    w2_demo,
+)
+from .memory import memory_experiment, memory_task
 from .metrics import METRICS
 from .network import GRU, LSTM, RNN, build_model
 from .optim import SGD, Adam, clip_grads, global_norm
@@ -68,5 +77,13 @@ __all__ = [
     "backtest",
     "evaluate_fitted",
     "Report",
+    "w2_demo",
+    "closed_form_factor",
+    "gradient_flow",
+    "GradientFlow",
+    "GradientMonitor",
+    "GradientWarning",
+    "memory_experiment",
+    "memory_task",
     "__version__",
 ]

@@ -79,7 +79,7 @@ def train_memory(
     steps: int = 600,
     batch_size: int = 32,
     lr: float = 0.01,
-    clip_norm: float = 1.0,
+    clip_norm: float | None = 1.0,
     tbptt: int | None = None,
     chrono: bool = True,
     eval_every: int = 25,
@@ -94,8 +94,10 @@ def train_memory(
         The plain RNN uses tanh.
     length : int
         Sequence length (>= 2).
-    hidden_size, steps, batch_size, lr, clip_norm : training settings
-        Adam on fresh batches, gradients clipped by global norm.
+    hidden_size, steps, batch_size, lr : training settings
+        Adam on a fresh batch every step.
+    clip_norm : float, optional
+        Clip the gradients by global norm (None: no clipping).
     tbptt : int, optional
         Truncated BPTT window (see the module doc for its effect here).
     chrono : bool
@@ -157,6 +159,7 @@ def memory_experiment(
     steps: int = 600,
     batch_size: int = 32,
     lr: float = 0.01,
+    clip_norm: float | None = 1.0,
     tbptt: int | None = None,
     chrono: bool = True,
     seed: int = 0,
@@ -194,7 +197,8 @@ def memory_experiment(
         "steps": steps,
         "batch_size": batch_size,
         "lr": lr,
-        "optimizer": "adam, clip_norm 1.0, fresh batch every step",
+        "optimizer": "adam, fresh batch every step",
+        "clip_norm": clip_norm,
         "tbptt": tbptt,
         "chrono_init": chrono,
         "seed": seed,
@@ -211,6 +215,7 @@ def memory_experiment(
                 steps=steps,
                 batch_size=batch_size,
                 lr=lr,
+                clip_norm=clip_norm,
                 tbptt=tbptt,
                 chrono=chrono,
                 seed=seed,

@@ -99,7 +99,8 @@ def _format_memory(result: dict) -> str:
         )
     lines.append(
         f"\nhidden {s['hidden_size']}, at most {s['steps']} Adam steps of "
-        f"{s['batch_size']} fresh sequences, lr {s['lr']}, clip_norm 1.0, "
+        f"{s['batch_size']} fresh sequences, lr {s['lr']}, "
+        f"clip_norm {s['clip_norm']}, "
         f"tbptt {s['tbptt']}, chrono init of the gates {s['chrono_init']}, "
         f"seed {s['seed']}"
     )
@@ -146,6 +147,13 @@ def _memory_json(result: dict) -> dict:
               type=click.IntRange(1, 100_000),
               help="memory: most Adam steps per run (stops once solved).")  # fmt: skip
 @click.option(
+    "--clip",
+    type=click.FloatRange(0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="memory: clip gradients to this global norm.",
+)
+@click.option(
     "--tbptt",
     type=click.IntRange(1),
     default=None,
@@ -161,7 +169,7 @@ def _memory_json(result: dict) -> dict:
     help="Draw |gradient| vs unrolls (or vs steps back for memory).",
 )
 def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
-              hidden, steps, tbptt, no_chrono, seed, as_json, plot):  # fmt: skip
+              hidden, steps, clip, tbptt, no_chrono, seed, as_json, plot):  # fmt: skip
     """Show how the first input's influence scales as w2**n, measured by BPTT.
 
     The seed's one-unit relu network is unrolled n times (n + 1 copies of the
@@ -181,14 +189,16 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
       unrolled gradients --w2 0.5 --unrolls 50 --json
       unrolled gradients --w2 2 --unrolls 1100 --plot w2.png
       unrolled gradients --experiment memory --plot flow.png
-      unrolled gradients --experiment memory --tbptt 20 --cells lstm
+      unrolled gradients --experiment memory --tbptt 20 --cells lstm,gru
     """
     from ..plots import check_plot_path
 
     if plot:
         check_plot_path(plot)  # refuse a bad path before any work
     if experiment == "memory":
-        _memory(lengths, cells, hidden, steps, tbptt, no_chrono, seed, as_json, plot)
+        opts = {"hidden_size": hidden, "steps": steps, "clip_norm": clip}
+        opts |= {"tbptt": tbptt, "chrono": not no_chrono, "seed": seed}
+        _memory(lengths, cells, opts, as_json, plot)
         return
     from ..gradflow import demo_counts, w2_demo
 
@@ -212,7 +222,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
         click.echo(f"plot: {path}", err=as_json)
 
 
-def _memory(lengths, cells, hidden, steps, tbptt, no_chrono, seed, as_json, plot):
+def _memory(lengths, cells, opts: dict, as_json: bool, plot) -> None:
     """Run the long-memory experiment and print/plot it."""
     from ..memory import memory_experiment
 
@@ -226,16 +236,7 @@ def _memory(lengths, cells, hidden, steps, tbptt, no_chrono, seed, as_json, plot
             err=True,
         )
 
-    result = memory_experiment(
-        lengths,
-        cells,
-        hidden_size=hidden,
-        steps=steps,
-        tbptt=tbptt,
-        chrono=not no_chrono,
-        seed=seed,
-        progress=progress,
-    )
+    result = memory_experiment(lengths, cells, progress=progress, **opts)
     if as_json:
         echo_json(_memory_json(result))
     else:
