@@ -152,9 +152,7 @@ def test_a_failing_save_leaves_the_old_model_loadable(saved, monkeypatch):
 
 # -------------------------------------------------------------- load refusals
 def test_missing_directory_or_files(tmp_path, saved):
-    with pytest.raises(
-        ModelFileError, match="no such model directory"
-    ):
+    with pytest.raises(ModelFileError, match="no such model directory"):
         load_model(tmp_path / "nowhere")
     (saved / "weights.safetensors").unlink()
     with pytest.raises(ModelFileError, match=r"weights.safetensors: missing"):

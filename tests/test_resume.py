@@ -157,9 +157,7 @@ def test_resume_refuses_different_arguments_data_or_model(tmp_path, change, mess
 
 
 def test_resume_from_a_missing_checkpoint_is_a_model_file_error(tmp_path):
-    with pytest.raises(
-        unrolled.ModelFileError, match="no such checkpoint directory"
-    ):
+    with pytest.raises(unrolled.ModelFileError, match="no such checkpoint directory"):
         unrolled.fit(make(), SEQS, TARGETS, resume=tmp_path / "none", **ARGS)
 
 
