@@ -9,6 +9,17 @@ import unrolled
 GATED = ["lstm", "gru"]
 
 
+@pytest.fixture(autouse=True, params=["auto", "numpy"])
+def kernels(request, monkeypatch):
+    """Every test twice: the compiled time loop (when Numba is there) and the
+    readable one that calls ``cells.py`` step by step."""
+    from unrolled import layers
+
+    if hasattr(layers, "KERNELS"):
+        monkeypatch.setattr(layers, "KERNELS", request.param)
+    return request.param
+
+
 def make(cell, **kw):
     return unrolled.build_model({"cell": cell, **kw})
 
