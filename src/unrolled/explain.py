@@ -61,6 +61,11 @@ def explain(
         x = v * w1 + y_prev * w2 + b1  # the copy's sum, the feedback loop included
         y = max(0.0, x)  # relu
         out = y * w3 + b2  # the output layer
+        if not (math.isfinite(x) and math.isfinite(out)):
+            raise ValueError(
+                f"values: copy {k + 1} overflows float64 (x = {x}, output = {out}); "
+                "use inputs and weights of smaller magnitude"
+            )
         copies.append(
             {
                 "copy": k + 1,

@@ -36,9 +36,13 @@ def mae(y_true, y_pred) -> float:
 
 
 def rmse(y_true, y_pred) -> float:
-    """Root mean squared error."""
+    """Root mean squared error (scaled first, so 1e-300 errors do not underflow)."""
     a, b = _pair(y_true, y_pred)
-    return float(np.sqrt(np.mean((a - b) ** 2)))
+    e = np.abs(a - b)
+    top = float(np.max(e)) if e.size else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return float(top * np.sqrt(np.mean((e / top) ** 2)))
 
 
 def mape(y_true, y_pred) -> float:
