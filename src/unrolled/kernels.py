@@ -12,11 +12,11 @@ active at step ``t``, zeros past each end. Every formula mirrors its cell's
 ``step``/``step_backward`` term by term and in the same order of operations;
 ``tests/test_kernels.py`` pins the two paths together (float64 to ~1e-12).
 
-Parallelism: the rows of a batch are independent sequences, so they are dealt
-into chunks of contiguous rows with about equal numbers of steps, and each
-chunk runs its whole time loop on its own thread, with no barrier per step. Weight
-gradients are summed per chunk, then over chunks in a fixed order, so the
-result does not depend on the number of threads.
+Parallelism: the rows of a batch are independent sequences, so every kernel
+works on one chunk of rows ``lo:hi`` and runs its whole time loop without a
+barrier per step; ``layers.py`` runs the chunks of a large batch on threads
+(the kernels release the GIL). Weight gradients are summed per chunk, then
+over chunks in a fixed order.
 
 This module imports Numba; ``layers.py`` imports it lazily, on the first
 compiled call, so ``import unrolled`` stays light. Compiled code is cached on
@@ -30,16 +30,16 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
-
-KB = 32  # columns per panel of the weight-gradient product
 
 
-def _jit(parallel=False, inline="never"):
-    """``numba.njit(cache=True, fastmath=False)``, without cache if none can be had."""
+def _jit(inline="never"):
+    """``numba.njit(cache=True, fastmath=False)``, without cache if none can be had.
+
+    ``nogil``: ``layers.py`` runs the chunks of a large batch on threads.
+    """
 
     def wrap(fn):
-        opts = dict(fastmath=False, parallel=parallel, inline=inline)
+        opts = dict(fastmath=False, nogil=True, inline=inline)
         try:
             return numba.njit(cache=True, **opts)(fn)
         except RuntimeError:  # no writable cache location: compile per process
@@ -120,30 +120,61 @@ def _mm(out, src, W, nb):
 def _outer_acc(dW, d, src, nb):
     """``dW += d[:nb].T @ src[:nb]``: d (nb, G), src (nb, K), dW (G, K).
 
-    Each ``dW[g, k]`` adds its terms in row order. Columns go in panels of KB
-    so that ``src[:, panel]`` stays in L1 while every g reuses it.
+    The pattern of :func:`_mm` with the roles swapped: 4 rows of ``dW`` take
+    4 rows of ``src`` at a time; each ``dW[g, k]`` adds its terms in row order.
     """
     G, K = dW.shape
-    for kp in range(0, K, KB):
-        ke = min(K, kp + KB)
-        for g in range(G):
-            r = 0
-            while r + 4 <= nb:
-                s0, s1, s2, s3 = d[r, g], d[r + 1, g], d[r + 2, g], d[r + 3, g]
-                for k in range(kp, ke):
-                    dW[g, k] = (
-                        dW[g, k]
-                        + s0 * src[r, k]
-                        + s1 * src[r + 1, k]
-                        + s2 * src[r + 2, k]
-                        + s3 * src[r + 3, k]
+    nb4 = nb - nb % 4
+    g = 0
+    while g < G:
+        m = min(4, G - g)
+        if m == 4:
+            for r in range(0, nb4, 4):
+                a0, a1, a2, a3 = d[r, g], d[r + 1, g], d[r + 2, g], d[r + 3, g]
+                b0, b1, b2, b3 = (
+                    d[r, g + 1],
+                    d[r + 1, g + 1],
+                    d[r + 2, g + 1],
+                    d[r + 3, g + 1],
+                )
+                c0, c1, c2, c3 = (
+                    d[r, g + 2],
+                    d[r + 1, g + 2],
+                    d[r + 2, g + 2],
+                    d[r + 3, g + 2],
+                )
+                e0, e1, e2, e3 = (
+                    d[r, g + 3],
+                    d[r + 1, g + 3],
+                    d[r + 2, g + 3],
+                    d[r + 3, g + 3],
+                )
+                for k in range(K):
+                    x0, x1, x2, x3 = (
+                        src[r, k],
+                        src[r + 1, k],
+                        src[r + 2, k],
+                        src[r + 3, k],
                     )
-                r += 4
-            while r < nb:
-                s0 = d[r, g]
-                for k in range(kp, ke):
-                    dW[g, k] += s0 * src[r, k]
-                r += 1
+                    dW[g, k] = dW[g, k] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
+                    dW[g + 1, k] = dW[g + 1, k] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
+                    dW[g + 2, k] = dW[g + 2, k] + c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
+                    dW[g + 3, k] = dW[g + 3, k] + e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
+            for r in range(nb4, nb):
+                a0, b0, c0, e0 = d[r, g], d[r, g + 1], d[r, g + 2], d[r, g + 3]
+                for k in range(K):
+                    x0 = src[r, k]
+                    dW[g, k] += a0 * x0
+                    dW[g + 1, k] += b0 * x0
+                    dW[g + 2, k] += c0 * x0
+                    dW[g + 3, k] += e0 * x0
+        else:
+            for i in range(g, g + m):
+                for r in range(nb):
+                    a0 = d[r, i]
+                    for k in range(K):
+                        dW[i, k] += a0 * src[r, k]
+        g += m
 
 
 @_jit(inline="always")
@@ -156,93 +187,90 @@ def _sigmoid(a, one):
 
 
 # --------------------------------------------------------------------- Elman
-@_jit(parallel=True)
-def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, bounds, Hs):
+@_jit()
+def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
     """Forward of an Elman layer; fills ``Hs`` (T, B, H) in place.
 
-    ``bounds`` (nchunk + 1,): chunk c owns rows ``bounds[c]:bounds[c + 1]``.
+    ``bounds`` (nchunk + 1,): chunk c owns rows ``bounds:bounds[c + 1]``.
     """
     T, B, _ = X.shape
     G = w_hh.shape[0]
     WiT = np.ascontiguousarray(w_ih.T)  # (I, G)
     WhT = np.ascontiguousarray(w_hh.T)  # (H, G)
     zero = np.zeros(1, X.dtype)[0]  # in X's precision
-    for c in prange(len(bounds) - 1):
-        lo, hi = bounds[c], bounds[c + 1]
-        xp = np.empty((hi - lo, G), X.dtype)
-        hp = np.zeros((hi - lo, G), X.dtype)  # h_prev = 0 at t = 0
-        for t in range(T):
-            nb = min(hi, bs[t]) - lo  # this chunk's rows still running
-            if nb <= 0:
-                break
-            _mm(xp, X[t, lo:], WiT, nb)  # x W_ih^T
-            if t > 0:
-                _mm(hp, Hs[t - 1, lo:], WhT, nb)  # h_prev W_hh^T: the feedback loop
-            for r in range(nb):
-                for j in range(G):
-                    pre = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
-                    if relu:
-                        Hs[t, lo + r, j] = max(pre, zero)
-                    else:
-                        Hs[t, lo + r, j] = math.tanh(pre)
+    xp = np.empty((hi - lo, G), X.dtype)
+    hp = np.zeros((hi - lo, G), X.dtype)  # h_prev = 0 at t = 0
+    for t in range(T):
+        nb = min(hi, bs[t]) - lo  # this chunk's rows still running
+        if nb <= 0:
+            break
+        _mm(xp, X[t, lo:], WiT, nb)  # x W_ih^T
+        if t > 0:
+            _mm(hp, Hs[t - 1, lo:], WhT, nb)  # h_prev W_hh^T: the feedback loop
+        for r in range(nb):
+            for j in range(G):
+                pre = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
+                if relu:
+                    Hs[t, lo + r, j] = max(pre, zero)
+                else:
+                    Hs[t, lo + r, j] = math.tanh(pre)
 
 
-@_jit(parallel=True)
+@_jit()
 def elman_backward(
-    X, Hs, dH, bs, w_ih, w_hh, relu, keep, record, bounds, dX, dWih, dWhh, db
+    X, Hs, dH, bs, w_ih, w_hh, relu, keep, record, lo, hi, dX, dWih, dWhh, db
 ):
     """BPTT of an Elman layer: fills ``dX`` and per-chunk partial gradients.
 
     ``keep`` is (T, B) or empty (full BPTT); ``record`` is (T, B, H) or empty.
-    ``dWih`` (nchunk, G, I), ``dWhh`` (nchunk, G, H), ``db`` (nchunk, G).
+    Gradients of rows ``lo:hi`` are added to ``dWih`` (G, I), ``dWhh`` (G, H),
+    ``db`` (G,): this chunk's partial sums.
     """
     T, B, I = X.shape
     Hn = Hs.shape[2]
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]  # X's precision
-    for c in prange(len(bounds) - 1):
-        lo, hi = bounds[c], bounds[c + 1]
-        carry = np.zeros((hi - lo, Hn), X.dtype)  # dh carried back from copy t+1
-        dpre = np.empty((hi - lo, Hn), X.dtype)
-        dprev = np.empty((hi - lo, Hn), X.dtype)
-        dx = np.empty((hi - lo, I), X.dtype)
-        for t in range(T - 1, -1, -1):
-            nb = min(hi, bs[t]) - lo
-            if nb <= 0:
-                continue
-            for r in range(nb):
-                b = lo + r
-                for k in range(Hn):
-                    dh = dH[t, b, k] + carry[r, k]  # from above and from copy t+1
-                    if use_record:
-                        record[t, b, k] = dh
-                    h = Hs[t, b, k]
-                    if relu:
-                        dpre[r, k] = dh * (one if h > zero else zero)
-                    else:
-                        dpre[r, k] = dh * (one - h * h)
-            _mm(dprev, dpre, w_hh, nb)  # back through W_hh once per copy
-            for r in range(nb):
-                for k in range(Hn):
-                    v = dprev[r, k]
-                    if use_keep:
-                        v *= keep[t, lo + r]
-                    carry[r, k] = v
-            _mm(dx, dpre, w_ih, nb)
-            for r in range(nb):
-                for i in range(I):
-                    dX[t, lo + r, i] = dx[r, i]
-                for g in range(Hn):
-                    db[c, g] += dpre[r, g]
-            _outer_acc(dWih[c], dpre, X[t, lo:], nb)
-            if t > 0:
-                _outer_acc(dWhh[c], dpre, Hs[t - 1, lo:], nb)
+    carry = np.zeros((hi - lo, Hn), X.dtype)  # dh carried back from copy t+1
+    dpre = np.empty((hi - lo, Hn), X.dtype)
+    dprev = np.empty((hi - lo, Hn), X.dtype)
+    dx = np.empty((hi - lo, I), X.dtype)
+    for t in range(T - 1, -1, -1):
+        nb = min(hi, bs[t]) - lo
+        if nb <= 0:
+            continue
+        for r in range(nb):
+            b = lo + r
+            for k in range(Hn):
+                dh = dH[t, b, k] + carry[r, k]  # from above and from copy t+1
+                if use_record:
+                    record[t, b, k] = dh
+                h = Hs[t, b, k]
+                if relu:
+                    dpre[r, k] = dh * (one if h > zero else zero)
+                else:
+                    dpre[r, k] = dh * (one - h * h)
+        _mm(dprev, dpre, w_hh, nb)  # back through W_hh once per copy
+        for r in range(nb):
+            for k in range(Hn):
+                v = dprev[r, k]
+                if use_keep:
+                    v *= keep[t, lo + r]
+                carry[r, k] = v
+        _mm(dx, dpre, w_ih, nb)
+        for r in range(nb):
+            for i in range(I):
+                dX[t, lo + r, i] = dx[r, i]
+            for g in range(Hn):
+                db[g] += dpre[r, g]
+        _outer_acc(dWih, dpre, X[t, lo:], nb)
+        if t > 0:
+            _outer_acc(dWhh, dpre, Hs[t - 1, lo:], nb)
 
 
 # ---------------------------------------------------------------------- LSTM
-@_jit(parallel=True)
-def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, bounds, Hs, Cs, A):
+@_jit()
+def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
     """Forward of an LSTM layer; fills ``Hs``, ``Cs`` (T, B, H), gates ``A``.
 
     ``A`` (T, B, 4H) holds the activations i, f, g, o of every copy.
@@ -253,39 +281,37 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, bounds, Hs, Cs, A):
     WiT = np.ascontiguousarray(w_ih.T)
     WhT = np.ascontiguousarray(w_hh.T)
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
-    for c in prange(len(bounds) - 1):
-        lo, hi = bounds[c], bounds[c + 1]
-        xp = np.empty((hi - lo, G), X.dtype)
-        hp = np.zeros((hi - lo, G), X.dtype)
-        for t in range(T):
-            nb = min(hi, bs[t]) - lo
-            if nb <= 0:
-                break
-            _mm(xp, X[t, lo:], WiT, nb)
-            if t > 0:
-                _mm(hp, Hs[t - 1, lo:], WhT, nb)
-            for r in range(nb):
-                b = lo + r
-                for j in range(G):
-                    a = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
-                    if j < 2 * Hn or j >= 3 * Hn:
-                        A[t, b, j] = _sigmoid(a, one)
-                    else:
-                        A[t, b, j] = math.tanh(a)
-                for k in range(Hn):
-                    i = A[t, b, k]
-                    f = A[t, b, Hn + k]
-                    g = A[t, b, 2 * Hn + k]
-                    o = A[t, b, 3 * Hn + k]
-                    c_prev = Cs[t - 1, b, k] if t > 0 else zero
-                    cn = f * c_prev + i * g
-                    Cs[t, b, k] = cn
-                    Hs[t, b, k] = o * math.tanh(cn)
+    xp = np.empty((hi - lo, G), X.dtype)
+    hp = np.zeros((hi - lo, G), X.dtype)
+    for t in range(T):
+        nb = min(hi, bs[t]) - lo
+        if nb <= 0:
+            break
+        _mm(xp, X[t, lo:], WiT, nb)
+        if t > 0:
+            _mm(hp, Hs[t - 1, lo:], WhT, nb)
+        for r in range(nb):
+            b = lo + r
+            for j in range(G):
+                a = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
+                if j < 2 * Hn or j >= 3 * Hn:
+                    A[t, b, j] = _sigmoid(a, one)
+                else:
+                    A[t, b, j] = math.tanh(a)
+            for k in range(Hn):
+                i = A[t, b, k]
+                f = A[t, b, Hn + k]
+                g = A[t, b, 2 * Hn + k]
+                o = A[t, b, 3 * Hn + k]
+                c_prev = Cs[t - 1, b, k] if t > 0 else zero
+                cn = f * c_prev + i * g
+                Cs[t, b, k] = cn
+                Hs[t, b, k] = o * math.tanh(cn)
 
 
-@_jit(parallel=True)
+@_jit()
 def lstm_backward(
-    X, Hs, Cs, A, dH, bs, w_ih, w_hh, keep, record, bounds, dX, dWih, dWhh, db
+    X, Hs, Cs, A, dH, bs, w_ih, w_hh, keep, record, lo, hi, dX, dWih, dWhh, db
 ):
     """BPTT of an LSTM layer; arguments as :func:`elman_backward`, plus Cs, A."""
     T, B, I = X.shape
@@ -294,61 +320,59 @@ def lstm_backward(
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
-    for c in prange(len(bounds) - 1):
-        lo, hi = bounds[c], bounds[c + 1]
-        carry = np.zeros((hi - lo, Hn), X.dtype)  # dh from copy t+1
-        carry_c = np.zeros((hi - lo, Hn), X.dtype)  # dc from copy t+1
-        da = np.empty((hi - lo, G), X.dtype)
-        dprev = np.empty((hi - lo, Hn), X.dtype)
-        dx = np.empty((hi - lo, I), X.dtype)
-        for t in range(T - 1, -1, -1):
-            nb = min(hi, bs[t]) - lo
-            if nb <= 0:
-                continue
-            for r in range(nb):
-                b = lo + r
-                for k in range(Hn):
-                    dh = dH[t, b, k] + carry[r, k]
-                    if use_record:
-                        record[t, b, k] = dh
-                    i = A[t, b, k]
-                    f = A[t, b, Hn + k]
-                    g = A[t, b, 2 * Hn + k]
-                    o = A[t, b, 3 * Hn + k]
-                    c_prev = Cs[t - 1, b, k] if t > 0 else zero
-                    tc = math.tanh(Cs[t, b, k])
-                    do = dh * tc  # h = o * tanh(c)
-                    dc = carry_c[r, k] + dh * o * (one - tc * tc)
-                    di, df, dg = dc * g, dc * c_prev, dc * i  # c = f c_prev + i g
-                    da[r, k] = di * i * (one - i)
-                    da[r, Hn + k] = df * f * (one - f)
-                    da[r, 2 * Hn + k] = dg * (one - g * g)
-                    da[r, 3 * Hn + k] = do * o * (one - o)
-                    dcp = dc * f
-                    if use_keep:
-                        dcp = dcp * keep[t, b]
-                    carry_c[r, k] = dcp
-            _mm(dprev, da, w_hh, nb)
-            for r in range(nb):
-                for k in range(Hn):
-                    v = dprev[r, k]
-                    if use_keep:
-                        v *= keep[t, lo + r]
-                    carry[r, k] = v
-            _mm(dx, da, w_ih, nb)
-            for r in range(nb):
-                for i in range(I):
-                    dX[t, lo + r, i] = dx[r, i]
-                for g in range(G):
-                    db[c, g] += da[r, g]
-            _outer_acc(dWih[c], da, X[t, lo:], nb)
-            if t > 0:
-                _outer_acc(dWhh[c], da, Hs[t - 1, lo:], nb)
+    carry = np.zeros((hi - lo, Hn), X.dtype)  # dh from copy t+1
+    carry_c = np.zeros((hi - lo, Hn), X.dtype)  # dc from copy t+1
+    da = np.empty((hi - lo, G), X.dtype)
+    dprev = np.empty((hi - lo, Hn), X.dtype)
+    dx = np.empty((hi - lo, I), X.dtype)
+    for t in range(T - 1, -1, -1):
+        nb = min(hi, bs[t]) - lo
+        if nb <= 0:
+            continue
+        for r in range(nb):
+            b = lo + r
+            for k in range(Hn):
+                dh = dH[t, b, k] + carry[r, k]
+                if use_record:
+                    record[t, b, k] = dh
+                i = A[t, b, k]
+                f = A[t, b, Hn + k]
+                g = A[t, b, 2 * Hn + k]
+                o = A[t, b, 3 * Hn + k]
+                c_prev = Cs[t - 1, b, k] if t > 0 else zero
+                tc = math.tanh(Cs[t, b, k])
+                do = dh * tc  # h = o * tanh(c)
+                dc = carry_c[r, k] + dh * o * (one - tc * tc)
+                di, df, dg = dc * g, dc * c_prev, dc * i  # c = f c_prev + i g
+                da[r, k] = di * i * (one - i)
+                da[r, Hn + k] = df * f * (one - f)
+                da[r, 2 * Hn + k] = dg * (one - g * g)
+                da[r, 3 * Hn + k] = do * o * (one - o)
+                dcp = dc * f
+                if use_keep:
+                    dcp = dcp * keep[t, b]
+                carry_c[r, k] = dcp
+        _mm(dprev, da, w_hh, nb)
+        for r in range(nb):
+            for k in range(Hn):
+                v = dprev[r, k]
+                if use_keep:
+                    v *= keep[t, lo + r]
+                carry[r, k] = v
+        _mm(dx, da, w_ih, nb)
+        for r in range(nb):
+            for i in range(I):
+                dX[t, lo + r, i] = dx[r, i]
+            for g in range(G):
+                db[g] += da[r, g]
+        _outer_acc(dWih, da, X[t, lo:], nb)
+        if t > 0:
+            _outer_acc(dWhh, da, Hs[t - 1, lo:], nb)
 
 
 # ----------------------------------------------------------------------- GRU
-@_jit(parallel=True)
-def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, bounds, Hs, A):
+@_jit()
+def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
     """Forward of a GRU layer; fills ``Hs`` and ``A`` (T, B, 4H) = r, z, n, hp_n."""
     T, B, _ = X.shape
     G = w_hh.shape[0]
@@ -356,38 +380,36 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, bounds, Hs, A):
     WiT = np.ascontiguousarray(w_ih.T)
     WhT = np.ascontiguousarray(w_hh.T)
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
-    for c in prange(len(bounds) - 1):
-        lo, hi = bounds[c], bounds[c + 1]
-        xp = np.empty((hi - lo, G), X.dtype)
-        hp = np.zeros((hi - lo, G), X.dtype)
-        for t in range(T):
-            nb = min(hi, bs[t]) - lo
-            if nb <= 0:
-                break
-            _mm(xp, X[t, lo:], WiT, nb)
-            if t > 0:
-                _mm(hp, Hs[t - 1, lo:], WhT, nb)
-            for r in range(nb):
-                b = lo + r
-                for k in range(Hn):
-                    rg = _sigmoid((xp[r, k] + b_ih[k]) + (hp[r, k] + b_hh[k]), one)
-                    z = _sigmoid(
-                        (xp[r, Hn + k] + b_ih[Hn + k]) + (hp[r, Hn + k] + b_hh[Hn + k]),
-                        one,
-                    )
-                    hn = hp[r, 2 * Hn + k] + b_hh[2 * Hn + k]
-                    nn = math.tanh((xp[r, 2 * Hn + k] + b_ih[2 * Hn + k]) + rg * hn)
-                    h_prev = Hs[t - 1, b, k] if t > 0 else zero
-                    Hs[t, b, k] = (one - z) * nn + z * h_prev
-                    A[t, b, k] = rg
-                    A[t, b, Hn + k] = z
-                    A[t, b, 2 * Hn + k] = nn
-                    A[t, b, 3 * Hn + k] = hn
+    xp = np.empty((hi - lo, G), X.dtype)
+    hp = np.zeros((hi - lo, G), X.dtype)
+    for t in range(T):
+        nb = min(hi, bs[t]) - lo
+        if nb <= 0:
+            break
+        _mm(xp, X[t, lo:], WiT, nb)
+        if t > 0:
+            _mm(hp, Hs[t - 1, lo:], WhT, nb)
+        for r in range(nb):
+            b = lo + r
+            for k in range(Hn):
+                rg = _sigmoid((xp[r, k] + b_ih[k]) + (hp[r, k] + b_hh[k]), one)
+                z = _sigmoid(
+                    (xp[r, Hn + k] + b_ih[Hn + k]) + (hp[r, Hn + k] + b_hh[Hn + k]),
+                    one,
+                )
+                hn = hp[r, 2 * Hn + k] + b_hh[2 * Hn + k]
+                nn = math.tanh((xp[r, 2 * Hn + k] + b_ih[2 * Hn + k]) + rg * hn)
+                h_prev = Hs[t - 1, b, k] if t > 0 else zero
+                Hs[t, b, k] = (one - z) * nn + z * h_prev
+                A[t, b, k] = rg
+                A[t, b, Hn + k] = z
+                A[t, b, 2 * Hn + k] = nn
+                A[t, b, 3 * Hn + k] = hn
 
 
-@_jit(parallel=True)
+@_jit()
 def gru_backward(
-    X, Hs, A, dH, bs, w_ih, w_hh, keep, record, bounds, dX, dWih, dWhh, dbih, dbhh
+    X, Hs, A, dH, bs, w_ih, w_hh, keep, record, lo, hi, dX, dWih, dWhh, dbih, dbhh
 ):
     """BPTT of a GRU layer; arguments as :func:`elman_backward`, two bias grads."""
     T, B, I = X.shape
@@ -396,55 +418,53 @@ def gru_backward(
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
-    for c in prange(len(bounds) - 1):
-        lo, hi = bounds[c], bounds[c + 1]
-        carry = np.zeros((hi - lo, Hn), X.dtype)
-        dxp = np.empty((hi - lo, G), X.dtype)
-        dhp = np.empty((hi - lo, G), X.dtype)
-        direct = np.empty((hi - lo, Hn), X.dtype)
-        dprev = np.empty((hi - lo, Hn), X.dtype)
-        dx = np.empty((hi - lo, I), X.dtype)
-        for t in range(T - 1, -1, -1):
-            nb = min(hi, bs[t]) - lo
-            if nb <= 0:
-                continue
-            for r in range(nb):
-                b = lo + r
-                for k in range(Hn):
-                    dh = dH[t, b, k] + carry[r, k]
-                    if use_record:
-                        record[t, b, k] = dh
-                    rg = A[t, b, k]
-                    z = A[t, b, Hn + k]
-                    nn = A[t, b, 2 * Hn + k]
-                    hn = A[t, b, 3 * Hn + k]
-                    h_prev = Hs[t - 1, b, k] if t > 0 else zero
-                    dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
-                    dz = dh * (h_prev - nn)
-                    dn_pre = dn * (one - nn * nn)  # backprop through tanh
-                    dr_pre = dn_pre * hn * rg * (one - rg)
-                    dz_pre = dz * z * (one - z)
-                    dxp[r, k] = dr_pre
-                    dxp[r, Hn + k] = dz_pre
-                    dxp[r, 2 * Hn + k] = dn_pre
-                    dhp[r, k] = dr_pre
-                    dhp[r, Hn + k] = dz_pre
-                    dhp[r, 2 * Hn + k] = dn_pre * rg
-                    direct[r, k] = dh * z  # the path from h_prev that skips W_hh
-            _mm(dprev, dhp, w_hh, nb)
-            for r in range(nb):
-                for k in range(Hn):
-                    v = dprev[r, k] + direct[r, k]
-                    if use_keep:
-                        v *= keep[t, lo + r]
-                    carry[r, k] = v
-            _mm(dx, dxp, w_ih, nb)
-            for r in range(nb):
-                for i in range(I):
-                    dX[t, lo + r, i] = dx[r, i]
-                for g in range(G):
-                    dbih[c, g] += dxp[r, g]
-                    dbhh[c, g] += dhp[r, g]
-            _outer_acc(dWih[c], dxp, X[t, lo:], nb)
-            if t > 0:
-                _outer_acc(dWhh[c], dhp, Hs[t - 1, lo:], nb)
+    carry = np.zeros((hi - lo, Hn), X.dtype)
+    dxp = np.empty((hi - lo, G), X.dtype)
+    dhp = np.empty((hi - lo, G), X.dtype)
+    direct = np.empty((hi - lo, Hn), X.dtype)
+    dprev = np.empty((hi - lo, Hn), X.dtype)
+    dx = np.empty((hi - lo, I), X.dtype)
+    for t in range(T - 1, -1, -1):
+        nb = min(hi, bs[t]) - lo
+        if nb <= 0:
+            continue
+        for r in range(nb):
+            b = lo + r
+            for k in range(Hn):
+                dh = dH[t, b, k] + carry[r, k]
+                if use_record:
+                    record[t, b, k] = dh
+                rg = A[t, b, k]
+                z = A[t, b, Hn + k]
+                nn = A[t, b, 2 * Hn + k]
+                hn = A[t, b, 3 * Hn + k]
+                h_prev = Hs[t - 1, b, k] if t > 0 else zero
+                dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
+                dz = dh * (h_prev - nn)
+                dn_pre = dn * (one - nn * nn)  # backprop through tanh
+                dr_pre = dn_pre * hn * rg * (one - rg)
+                dz_pre = dz * z * (one - z)
+                dxp[r, k] = dr_pre
+                dxp[r, Hn + k] = dz_pre
+                dxp[r, 2 * Hn + k] = dn_pre
+                dhp[r, k] = dr_pre
+                dhp[r, Hn + k] = dz_pre
+                dhp[r, 2 * Hn + k] = dn_pre * rg
+                direct[r, k] = dh * z  # the path from h_prev that skips W_hh
+        _mm(dprev, dhp, w_hh, nb)
+        for r in range(nb):
+            for k in range(Hn):
+                v = dprev[r, k] + direct[r, k]
+                if use_keep:
+                    v *= keep[t, lo + r]
+                carry[r, k] = v
+        _mm(dx, dxp, w_ih, nb)
+        for r in range(nb):
+            for i in range(I):
+                dX[t, lo + r, i] = dx[r, i]
+            for g in range(G):
+                dbih[g] += dxp[r, g]
+                dbhh[g] += dhp[r, g]
+        _outer_acc(dWih, dxp, X[t, lo:], nb)
+        if t > 0:
+            _outer_acc(dWhh, dhp, Hs[t - 1, lo:], nb)

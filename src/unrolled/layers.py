@@ -162,22 +162,51 @@ def layer_backward(
 
 
 # ------------------------------------------------------------ compiled path
-MIN_ROWS = 16  # rows per chunk below which one thread does the whole batch
+MIN_WORK = 4_000_000  # multiply-adds per thread below which one thread does it all
+_pool = None
 
 
-def _bounds(batch_sizes, B: int) -> np.ndarray:
+def _threads() -> int:
+    """Threads for the compiled path: ``UNROLLED_THREADS``, else the usable cores."""
+    env = os.environ.get("UNROLLED_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _bounds(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
     """Split rows ``0..B`` into contiguous chunks of about equal numbers of steps.
 
-    One chunk per Numba thread (each runs its own time loop); the split
-    depends only on the lengths and the core count, so results are repeatable.
+    One chunk per thread, each running its own time loop; a small batch is
+    one chunk. The split depends only on the shapes and the thread count.
     """
-    import numba
-
-    nchunk = max(1, min(numba.config.NUMBA_NUM_THREADS, B // MIN_ROWS))
-    steps = (np.asarray(batch_sizes)[None, :] > np.arange(B)[:, None]).sum(axis=1)
-    cum = np.cumsum(steps)  # rows are sorted longest first
+    steps = np.asarray(batch_sizes, dtype=np.int64)
+    work = int(steps.sum()) * G * (H + I)
+    nchunk = max(1, min(_threads(), B // 8, work // MIN_WORK))
+    lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
+    cum = np.cumsum(lengths)  # rows are sorted longest first
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
     return np.unique(np.concatenate([[0], cuts, [B]])).astype(np.int64)
+
+
+def _run(fn, bounds, make_args):
+    """``fn(*make_args(c, lo, hi))`` for every chunk; on threads when several."""
+    global _pool
+    jobs = [(c, bounds[c], bounds[c + 1]) for c in range(len(bounds) - 1)]
+    if len(jobs) == 1:
+        fn(*make_args(*jobs[0]))
+        return
+    if _pool is None or _pool._max_workers < len(jobs) - 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(len(jobs) - 1, thread_name_prefix="unrolled")
+    futures = [_pool.submit(fn, *make_args(*job)) for job in jobs[1:]]
+    fn(*make_args(*jobs[0]))  # the calling thread takes the first chunk
+    for f in futures:
+        f.result()
 
 
 def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape:
@@ -188,20 +217,29 @@ def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape
     X = np.ascontiguousarray(X)
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
     w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
-    T, B, _ = X.shape
-    Hn = w_hh.shape[1]
+    T, B, I = X.shape
+    G, Hn = w_hh.shape
+    bounds = _bounds(bs, B, G, Hn, I)
     Hs = np.zeros((T, B, Hn), dtype=dt)
     C = A = None
     if cell.gates == 1:
         relu = cell.nonlinearity == "relu"
-        kernels.elman_forward(X, bs, *w, relu, _bounds(bs, B), Hs)
+        _run(
+            kernels.elman_forward,
+            bounds,
+            lambda c, lo, hi: (X, bs, *w, relu, lo, hi, Hs),
+        )
     elif cell.has_cell_state:
         C = np.zeros((T, B, Hn), dtype=dt)
         A = np.zeros((T, B, 4 * Hn), dtype=dt)
-        kernels.lstm_forward(X, bs, *w, _bounds(bs, B), Hs, C, A)
+        _run(
+            kernels.lstm_forward,
+            bounds,
+            lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, C, A),
+        )
     else:
         A = np.zeros((T, B, 4 * Hn), dtype=dt)
-        kernels.gru_forward(X, bs, *w, _bounds(bs, B), Hs, A)
+        _run(kernels.gru_forward, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, A))
     return LayerTape(X, Hs, None, C, A, (b_ih, b_hh))
 
 
@@ -214,7 +252,7 @@ def _backward_compiled(cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record):
     T, B, I = X.shape
     G, Hn = w_hh.shape
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
-    bounds = _bounds(bs, B)
+    bounds = _bounds(bs, B, G, Hn, I)
     nc = len(bounds) - 1
     w_ih = np.ascontiguousarray(w_ih, dtype=dt)
     w_hh = np.ascontiguousarray(w_hh, dtype=dt)
@@ -225,54 +263,41 @@ def _backward_compiled(cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record):
         own = record.dtype == dt and record.flags.c_contiguous
         rec = record if own else np.zeros(record.shape, dt)
     dX = np.zeros((T, B, I), dtype=dt)
-    dWih = np.zeros((nc, G, I), dtype=dt)
+    dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
     dWhh = np.zeros((nc, G, Hn), dtype=dt)
     dbih = np.zeros((nc, G), dtype=dt)
+    dbhh = dbih
+    common = (bs, w_ih, w_hh)
     if cell.gates == 1:
         relu = cell.nonlinearity == "relu"
-        kernels.elman_backward(
-            X, Hs, dH, bs, w_ih, w_hh, relu, kp, rec, bounds, dX, dWih, dWhh, dbih
-        )
-        dbhh = dbih
-    elif cell.has_cell_state:
-        kernels.lstm_backward(
-            X,
-            Hs,
-            tape.C,
-            tape.A,
-            dH,
-            bs,
-            w_ih,
-            w_hh,
-            kp,
-            rec,
+        _run(
+            kernels.elman_backward,
             bounds,
-            dX,
-            dWih,
-            dWhh,
-            dbih,
+            lambda c, lo, hi: (
+                (X, Hs, dH, *common, relu, kp, rec, lo, hi, dX)
+                + (dWih[c], dWhh[c], dbih[c])
+            ),
         )
-        dbhh = dbih
+    elif cell.has_cell_state:
+        _run(
+            kernels.lstm_backward,
+            bounds,
+            lambda c, lo, hi: (
+                (X, Hs, tape.C, tape.A, dH, *common, kp, rec, lo, hi)
+                + (dX, dWih[c], dWhh[c], dbih[c])
+            ),
+        )
     else:
         dbhh = np.zeros((nc, G), dtype=dt)
-        kernels.gru_backward(
-            X,
-            Hs,
-            tape.A,
-            dH,
-            bs,
-            w_ih,
-            w_hh,
-            kp,
-            rec,
+        _run(
+            kernels.gru_backward,
             bounds,
-            dX,
-            dWih,
-            dWhh,
-            dbih,
-            dbhh,
+            lambda c, lo, hi: (
+                (X, Hs, tape.A, dH, *common, kp, rec, lo, hi, dX)
+                + (dWih[c], dWhh[c], dbih[c], dbhh[c])
+            ),
         )
     if record is not None and rec is not record:
         record[...] = rec
-    # per-chunk partial sums, added in a fixed order
+    # the chunks' partial sums, added in a fixed order
     return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))

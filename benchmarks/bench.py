@@ -1,0 +1,562 @@
+"""unrolled vs PyTorch vs JAX on the CPU: one training step on a ragged batch.
+
+Workload (issue 5): 512 sequences, lengths uniform in [5, 250] (fixed seed),
+input size 1, float32; one step = forward over the ragged batch + BPTT of the
+SSR of the last-step predictions (no optimizer). Hidden sizes 1, 8, 32, 128,
+256 for the RNN (relu) and 1, 8, 32, 128 for LSTM and GRU; plus inference on
+one sequence of 250 steps, hidden 32, per cell.
+
+Each library is written as its users write it:
+
+- unrolled: ``net.loss_and_grads(seqs, targets)`` on the Python list of
+  sequences (validation and packing are inside the timed call).
+- PyTorch: ``nn.RNN/LSTM/GRU`` on ``pack_padded_sequence`` (inside the timed
+  call) of a padded tensor, ``loss.backward()``; ``torch.set_num_threads`` =
+  the usable cores.
+- JAX: padded batch + mask, ``lax.scan`` over time, ``jax.jit(
+  jax.value_and_grad(loss))``; timed warm, its first call reported apart.
+
+All three load the same weights and the script checks that they compute the
+same loss and gradients before timing anything. Times are the median of
+``--repeats`` warm calls. GFLOP/s count the same useful work for every
+library (2 flops per multiply-add of the recurrences, the input projections
+and their BPTT, padding excluded), against this machine's SGEMM peak measured
+in the same run (a large float32 NumPy matmul). First-call time and peak
+memory come from a fresh process per library and row (``--child``).
+
+Usage::
+
+    python benchmarks/bench.py            # full table (about 10-20 minutes)
+    python benchmarks/bench.py --quick    # fewer rows/repeats, for development
+    python benchmarks/bench.py --json     # machine-readable
+    python benchmarks/bench.py --tiny --peers none   # smoke test (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+SEED = 20240501
+SIZES = {"rnn": [1, 8, 32, 128, 256], "lstm": [1, 8, 32, 128], "gru": [1, 8, 32, 128]}
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+PEERS = ("torch", "jax")
+
+
+# ------------------------------------------------------------------ workload
+def workload(tiny: bool = False):
+    """The ragged batch: (list of (T_i,) float32 sequences, (B,) targets)."""
+    rng = np.random.default_rng(SEED)
+    B, lo, hi = (16, 3, 20) if tiny else (512, 5, 250)
+    lengths = rng.integers(lo, hi + 1, size=B)
+    seqs = [rng.normal(size=T).astype(np.float32) for T in lengths]
+    targets = rng.normal(size=B).astype(np.float32)
+    return seqs, targets
+
+
+def flops(cell: str, H: int, seqs, I: int = 1) -> float:
+    """Useful flops of one training step: forward + BPTT of one layer."""
+    steps = sum(len(s) for s in seqs)
+    G = GATES[cell] * H
+    # forward: x W_ih^T and h W_hh^T; backward: dh_prev, dW_ih, dW_hh, dX
+    return 2.0 * steps * G * (H + I) * 3
+
+
+def threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def median_time(fn, repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``repeats`` calls of ``fn`` after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
+def sgemm_peak(n: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of a large float32 NumPy matmul (best of ``repeats``)."""
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    a @ a
+    best = min(_timed(lambda: a @ a) for _ in range(repeats))
+    return 2.0 * n**3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------ unrolled
+def make_unrolled(cell: str, H: int, seqs, targets):
+    """(step, grads-and-loss, net) for unrolled."""
+    import unrolled
+
+    net = unrolled.build_model(
+        {"cell": cell, "hidden_size": H, "dtype": "float32", "seed": SEED}
+    )
+
+    def step():
+        return net.loss_and_grads(seqs, targets)
+
+    return step, net
+
+
+def unrolled_result(step):
+    loss, grads = step()
+    return float(loss), {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
+
+
+# --------------------------------------------------------------------- torch
+def make_torch(cell: str, H: int, seqs, targets, state):
+    import torch
+
+    torch.set_num_threads(threads())
+    kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    extra = {"nonlinearity": "relu"} if cell == "rnn" else {}
+    rnn = kind(1, H, 1, **extra)
+    head = torch.nn.Linear(H, 1)
+    rnn.load_state_dict(
+        {k: torch.from_numpy(v) for k, v in state.items() if not k.startswith("head.")}
+    )
+    head.load_state_dict(
+        {
+            "weight": torch.from_numpy(state["head.weight"]),
+            "bias": torch.from_numpy(state["head.bias"]),
+        }
+    )
+    lengths = torch.tensor([len(s) for s in seqs])
+    padded = torch.nn.utils.rnn.pad_sequence(
+        [torch.from_numpy(s[:, None]) for s in seqs]
+    )  # (T, B, 1)
+    y = torch.from_numpy(targets)
+    params = list(rnn.parameters()) + list(head.parameters())
+
+    def step():
+        for p in params:
+            p.grad = None
+        packed = torch.nn.utils.rnn.pack_padded_sequence(
+            padded, lengths, enforce_sorted=False
+        )
+        _, h_n = rnn(packed)
+        if cell == "lstm":
+            h_n = h_n[0]
+        pred = head(h_n[-1])[:, 0]  # last step of every sequence, caller's order
+        loss = ((pred - y) ** 2).sum()
+        loss.backward()
+        return loss
+
+    def result():
+        loss = step()
+        g = {k: p.grad.double().numpy() for k, p in rnn.named_parameters()}
+        g.update(
+            {f"head.{k}": p.grad.double().numpy() for k, p in head.named_parameters()}
+        )
+        return float(loss.item()), g
+
+    def infer(seq):
+        x = torch.from_numpy(seq[:, None, None])  # (T, 1, 1)
+        with torch.no_grad():
+            out, _ = rnn(x)
+            return head(out[-1])
+
+    return step, result, infer
+
+
+# ----------------------------------------------------------------------- jax
+def make_jax(cell: str, H: int, seqs, targets, state):
+    import jax
+    import jax.numpy as jnp
+
+    T = max(len(s) for s in seqs)
+    B = len(seqs)
+    X = np.zeros((T, B, 1), np.float32)
+    M = np.zeros((T, B), bool)
+    for b, s in enumerate(seqs):
+        X[: len(s), b, 0] = s
+        M[: len(s), b] = True
+    X, M, y = jnp.asarray(X), jnp.asarray(M), jnp.asarray(targets)
+    params = {k: jnp.asarray(v) for k, v in state.items()}
+
+    def cell_step(p, x, h, c):
+        xp = x @ p["weight_ih_l0"].T + p["bias_ih_l0"]
+        hp = h @ p["weight_hh_l0"].T + p["bias_hh_l0"]
+        if cell == "rnn":
+            return jax.nn.relu(xp + hp), c
+        if cell == "lstm":
+            i, f, g, o = jnp.split(xp + hp, 4, axis=-1)
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            return jax.nn.sigmoid(o) * jnp.tanh(c), c
+        xr, xz, xn = jnp.split(xp, 3, axis=-1)
+        hr, hz, hn = jnp.split(hp, 3, axis=-1)
+        r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
+        n = jnp.tanh(xn + r * hn)
+        return (1 - z) * n + z * h, c
+
+    def last_hidden(p, X, M):
+        h0 = jnp.zeros((X.shape[1], H), X.dtype)
+
+        def body(carry, inp):
+            h, c = carry
+            x, m = inp
+            h2, c2 = cell_step(p, x, h, c)
+            m = m[:, None]
+            return (jnp.where(m, h2, h), jnp.where(m, c2, c)), None
+
+        (h, _), _ = jax.lax.scan(body, (h0, h0), (X, M))
+        return h  # each sequence's last valid hidden state
+
+    def loss(p, X, M, y):
+        pred = last_hidden(p, X, M) @ p["head.weight"].T + p["head.bias"]
+        return jnp.sum((pred[:, 0] - y) ** 2)
+
+    vg = jax.jit(jax.value_and_grad(loss))
+
+    def step():
+        out = vg(params, X, M, y)
+        jax.block_until_ready(out)
+        return out
+
+    def result():
+        val, g = step()
+        return float(val), {k: np.asarray(v, dtype=np.float64) for k, v in g.items()}
+
+    @jax.jit
+    def forward_one(p, X):
+        M1 = jnp.ones(X.shape[:2], bool)
+        return last_hidden(p, X, M1) @ p["head.weight"].T + p["head.bias"]
+
+    def infer(seq):
+        out = forward_one(params, jnp.asarray(seq[:, None, None]))
+        return jax.block_until_ready(out)
+
+    return step, result, infer
+
+
+# ------------------------------------------------------------------- checking
+def rel(a, b) -> float:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+def check_same(name, ours, theirs, tol=2e-3) -> dict:
+    """Loss and every gradient within ``tol`` (float32, relative to the norm)."""
+    loss_err = abs(ours[0] - theirs[0]) / max(abs(ours[0]), 1e-30)
+    grad_err = max(rel(ours[1][k], theirs[1][k]) for k in ours[1])
+    ok = loss_err < tol and grad_err < tol
+    if not ok:
+        raise SystemExit(
+            f"{name}: results differ from unrolled (loss rel err {loss_err:.2e}, "
+            f"max grad rel err {grad_err:.2e}): refusing to time different work"
+        )
+    return {"loss_rel_err": loss_err, "grad_rel_err": grad_err}
+
+
+# --------------------------------------------------------------- child process
+def child(lib: str, cell: str, H: int, tiny: bool) -> dict:
+    """Fresh-process measurements for one library and row.
+
+    ``first_result_s``: from before the library's import to the first step's
+    result (import, model build, any compilation, the step itself).
+    ``step_peak_mb``: peak resident memory during two warm steps, above the
+    resident memory just before them (Linux: VmHWM reset via clear_refs).
+    """
+    seqs, targets = workload(tiny)
+    state = None
+    if lib != "unrolled":  # the shared initial weights, not part of the peer's cost
+        import unrolled
+
+        state = unrolled.build_model(
+            {"cell": cell, "hidden_size": H, "dtype": "float32", "seed": SEED}
+        ).state_dict()
+    t0 = time.perf_counter()
+    if lib == "unrolled":
+        step = make_unrolled(cell, H, seqs, targets)[0]
+    else:
+        maker = make_torch if lib == "torch" else make_jax
+        step = maker(cell, H, seqs, targets, state)[0]
+    step()
+    first = time.perf_counter() - t0
+    rss0 = _status("VmRSS")
+    reset = _reset_peak()
+    for _ in range(2):
+        step()
+    hwm = _status("VmHWM")
+    return {
+        "first_result_s": first,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "step_peak_mb": (hwm - rss0) / 1024 if reset else None,
+        "rss_before_step_mb": rss0 / 1024,
+    }
+
+
+def _status(key: str) -> int:
+    """A field of /proc/self/status in KiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current RSS
+        return True
+    except OSError:
+        return False
+
+
+def run_child(lib, cell, H, tiny, env=None) -> dict | None:
+    cmd = [sys.executable, __file__, "--child", lib, cell, str(H)]
+    if tiny:
+        cmd.append("--tiny")
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        print(f"  [{lib} {cell} H={H}] child failed: {p.stderr.strip()[-300:]}")
+        return None
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    out["process_wall_s"] = wall  # interpreter start to exit, imports included
+    return out
+
+
+# ---------------------------------------------------------------------- main
+def available_peers(wanted) -> list[str]:
+    out = []
+    for lib in wanted:
+        try:
+            __import__(lib)
+            out.append(lib)
+        except ImportError:
+            print(f"{lib}: not installed, skipped (pip install '.[bench]')")
+    return out
+
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        return ", ".join(
+            f"{i['internal_api']} {i.get('version')} {i.get('architecture')} "
+            f"x{i['num_threads']}"
+            for i in info
+        )
+    except ImportError:
+        return "threadpoolctl not installed"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="3 repeats, fewer rows")
+    ap.add_argument("--tiny", action="store_true", help="tiny workload (smoke test)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead")
+    ap.add_argument("--peers", default="torch,jax", help="comma list, or 'none'")
+    ap.add_argument("--cells", default="rnn,lstm,gru")
+    ap.add_argument("--sizes", default=None, help="comma list overriding H")
+    ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument("--no-fresh", action="store_true", help="skip subprocesses")
+    ap.add_argument("--child", nargs=3, metavar=("LIB", "CELL", "H"))
+    args = ap.parse_args(argv)
+
+    if args.child:
+        lib, cell, H = args.child
+        print(json.dumps(child(lib, cell, int(H), args.tiny)))
+        return 0
+
+    repeats = args.repeats or (3 if args.quick or args.tiny else 7)
+    wanted = [] if args.peers == "none" else args.peers.split(",")
+    peers = available_peers(wanted)
+    seqs, targets = workload(args.tiny)
+    cells = args.cells.split(",")
+    rows_spec = []
+    for cell in cells:
+        sizes = SIZES[cell]
+        if args.sizes:
+            sizes = [int(s) for s in args.sizes.split(",")]
+        elif args.tiny:
+            sizes = [2]
+        elif args.quick:
+            sizes = [s for s in sizes if s in (1, 32, 128)]
+        rows_spec += [(cell, H) for H in sizes]
+
+    peak = sgemm_peak(512 if args.tiny else 2048)
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        "python": platform.python_version(),
+        "cpu": _cpu_name(),
+        "threads": threads(),
+        "blas": blas_info(),
+        "sgemm_gflops": peak,
+        "steps": int(sum(len(s) for s in seqs)),
+        "batch": len(seqs),
+        "repeats": repeats,
+        "load_avg": os.getloadavg(),
+        "versions": _versions(peers),
+        "env": {
+            k: os.environ.get(k)
+            for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "UNROLLED_KERNELS")
+        },
+    }
+    if not args.json:
+        print(
+            f"{meta['cpu']}, {meta['threads']} threads, {meta['blas']}; "
+            f"SGEMM peak {peak:.1f} GFLOP/s; {meta['batch']} sequences, "
+            f"{meta['steps']} steps; median of {repeats}; load {meta['load_avg']}"
+        )
+
+    rows = []
+    for cell, H in rows_spec:
+        rows.append(train_row(cell, H, seqs, targets, peers, repeats, peak, args))
+        if not args.json:
+            print_row(rows[-1], peers)
+    infer = []
+    for cell in cells:
+        infer.append(infer_row(cell, 8 if args.tiny else 32, peers, repeats, args))
+        if not args.json:
+            print_infer(infer[-1], peers)
+
+    cold = []
+    if not args.no_fresh:
+        for cell in cells:
+            H = 2 if args.tiny else 32
+            with tempfile.TemporaryDirectory() as d:
+                r = run_child("unrolled", cell, H, args.tiny, {"NUMBA_CACHE_DIR": d})
+            cold.append({"cell": cell, "H": H, **(r or {})})
+            if not args.json and r:
+                print(
+                    f"unrolled {cell} H={H}, empty Numba cache: first result "
+                    f"{r['first_result_s']:.2f} s, process {r['process_wall_s']:.2f} s"
+                )
+    report = {"meta": meta, "train": rows, "infer": infer, "cold_cache": cold}
+    if args.json:
+        print(json.dumps(report, indent=1))
+    return report
+
+
+def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
+    step, net = make_unrolled(cell, H, seqs, targets)
+    ours = unrolled_result(step)
+    fl = flops(cell, H, seqs)
+    row = {"cell": cell, "H": H, "gflop": fl / 1e9, "libs": {}}
+    makers = {"torch": make_torch, "jax": make_jax}
+    timed = {"unrolled": step}
+    for lib in peers:
+        pstep, result, _ = makers[lib](cell, H, seqs, targets, net.state_dict())
+        t0 = time.perf_counter()
+        theirs = result()  # JAX: the first call compiles
+        first = time.perf_counter() - t0
+        row["libs"][lib] = {"first_call_in_process_s": first}
+        row["libs"][lib].update(check_same(lib, ours, theirs))
+        timed[lib] = pstep
+    for lib, fn in timed.items():
+        t = median_time(fn, repeats)
+        d = row["libs"].setdefault(lib, {})
+        d.update(
+            {"time_s": t, "gflops": fl / t / 1e9, "peak_frac": fl / t / 1e9 / peak}
+        )
+        if not args.no_fresh:
+            fresh = run_child(lib, cell, H, args.tiny)
+            if fresh:
+                d["fresh"] = fresh
+    base = row["libs"]["unrolled"]["time_s"]
+    for lib in peers:
+        row["libs"][lib]["ratio"] = row["libs"][lib]["time_s"] / base
+    return row
+
+
+def infer_row(cell, H, peers, repeats, args) -> dict:
+    rng = np.random.default_rng(SEED + 1)
+    seq = rng.normal(size=250).astype(np.float32)
+    step, net = make_unrolled(cell, H, [seq], np.zeros(1, np.float32))
+    ours = float(net.predict([seq])[0])
+    row = {"cell": cell, "H": H, "T": 250, "libs": {}}
+    fns = {"unrolled": lambda: net.predict([seq])}
+    makers = {"torch": make_torch, "jax": make_jax}
+    for lib in peers:
+        infer = makers[lib](cell, H, [seq], np.zeros(1, np.float32), net.state_dict())[
+            2
+        ]
+        theirs = float(np.asarray(infer(seq)).ravel()[0])
+        if abs(theirs - ours) > 1e-4 * max(1.0, abs(ours)):
+            raise SystemExit(f"{lib} inference differs: {theirs} vs {ours}")
+        fns[lib] = lambda infer=infer: infer(seq)
+    for lib, fn in fns.items():
+        row["libs"][lib] = {"time_s": median_time(fn, max(repeats, 5) * 10, warmup=3)}
+    base = row["libs"]["unrolled"]["time_s"]
+    for lib in peers:
+        row["libs"][lib]["ratio"] = row["libs"][lib]["time_s"] / base
+    return row
+
+
+def print_row(row, peers):
+    u = row["libs"]["unrolled"]
+    s = (
+        f"{row['cell']:4s} H={row['H']:<3d} unrolled {_ms(u['time_s'])} "
+        f"({u['gflops']:.1f} GFLOP/s, {100 * u['peak_frac']:.0f}% peak)"
+    )
+    for lib in peers:
+        d = row["libs"][lib]
+        s += f" | {lib} {_ms(d['time_s'])} x{d['ratio']:.2f}"
+    print(s, flush=True)
+
+
+def print_infer(row, peers):
+    u = row["libs"]["unrolled"]
+    s = f"infer {row['cell']:4s} H={row['H']} T=250: unrolled {_ms(u['time_s'])}"
+    for lib in peers:
+        d = row["libs"][lib]
+        s += f" | {lib} {_ms(d['time_s'])} x{d['ratio']:.2f}"
+    print(s, flush=True)
+
+
+def _ms(t: float) -> str:
+    return f"{t * 1e3:8.2f} ms"
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _versions(peers) -> dict:
+    import numba
+
+    out = {"numpy": np.__version__, "numba": numba.__version__}
+    for lib in peers:
+        out[lib] = __import__(lib).__version__
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() is not None else 1)

@@ -1,0 +1,205 @@
+"""The compiled time loops (kernels.py) pinned to the readable path (layers + cells).
+
+Every test runs the same call twice, once with ``layers.KERNELS = "numpy"``
+(the loop in layers.py calling each cell's step/step_backward) and once with
+``"numba"``, and compares: float64 to ~1e-12, float32 close. Also: ragged
+batches, several layers, input_size > 1, truncated BPTT (keep), recorded
+dL/dh (record), per-step targets, a batch split over several threads, the
+fallback when Numba fails, and a smoke run of the benchmark script.
+"""
+
+import importlib.util
+import pathlib
+import warnings
+
+import numpy as np
+import pytest
+from conftest import max_rel_error, ragged_batch
+
+import unrolled
+from unrolled import layers
+
+pytest.importorskip("numba")
+
+CELLS = [("rnn", "relu"), ("rnn", "tanh"), ("lstm", None), ("gru", None)]
+LENGTHS = [7, 3, 9, 1, 4, 9, 2, 5, 6, 11, 8]  # ragged, with ties and a length 1
+
+
+def make(cell, nonlinearity, dtype="float64", **kw):
+    cfg = {"cell": cell, "dtype": dtype, **kw}
+    if nonlinearity:
+        cfg["nonlinearity"] = nonlinearity
+    return unrolled.build_model(cfg)
+
+
+def both(monkeypatch, fn):
+    """``fn()`` on the readable path, then on the compiled path."""
+    out = []
+    for mode in ("numpy", "numba"):
+        monkeypatch.setattr(layers, "KERNELS", mode)
+        out.append(fn())
+    return out
+
+
+def assert_same(a, b, tol):
+    """Loss, gradients (and recorded dL/dh if present) agree to ``tol``."""
+    assert b[0] == pytest.approx(a[0], rel=tol)
+    assert set(a[1]) == set(b[1])
+    for k in a[1]:
+        assert b[1][k].dtype == a[1][k].dtype, k
+        assert max_rel_error(a[1][k], b[1][k]) <= tol, k
+    if len(a) > 2:
+        for x, y in zip(a[2], b[2], strict=True):
+            assert max_rel_error(x, y) <= tol
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+@pytest.mark.parametrize("tbptt", [None, 3])
+def test_float64_matches_readable_path(monkeypatch, rng, cell, nl, tbptt):
+    net = make(cell, nl, input_size=2, hidden_size=5, num_layers=2, seed=3)
+    seqs = ragged_batch(rng, LENGTHS, 2)
+    targets = rng.normal(size=len(seqs))
+    a, b = both(
+        monkeypatch,
+        lambda: net.loss_and_grads(seqs, targets, tbptt=tbptt, record_hidden=True),
+    )
+    assert_same(a, b, 1e-12)
+    p, q = both(monkeypatch, lambda: net.predict(seqs, all_steps=True))
+    for x, y in zip(p, q, strict=True):
+        assert max_rel_error(x, y) < 1e-12
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_per_step_targets_with_truncation(monkeypatch, rng, cell, nl):
+    net = make(cell, nl, hidden_size=4, num_layers=1, output_size=2, seed=5)
+    seqs = ragged_batch(rng, LENGTHS)
+    targets = [rng.normal(size=(len(s), 2)) for s in seqs]
+    a, b = both(
+        monkeypatch,
+        lambda: net.loss_and_grads(seqs, targets, per_step=True, tbptt=2),
+    )
+    assert_same(a, b, 1e-12)
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_float32_close_to_readable_path(monkeypatch, rng, cell, nl):
+    net = make(cell, nl, dtype="float32", hidden_size=6, num_layers=2, seed=1)
+    seqs = ragged_batch(rng, LENGTHS)
+    targets = rng.normal(size=len(seqs))
+    a, b = both(
+        monkeypatch, lambda: net.loss_and_grads(seqs, targets, record_hidden=True)
+    )
+    assert_same(a, b, 1e-5)
+    assert all(g.dtype == np.float32 for g in b[1].values())
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_layer_level_arbitrary_keep_and_record(monkeypatch, cell, nl):
+    """layer_forward/backward directly, with a random 0/1 keep mask."""
+    rng = np.random.default_rng(11)
+    net = make(cell, nl, input_size=3, hidden_size=4, seed=2)
+    packed = net._pack(ragged_batch(rng, LENGTHS, 3))
+    w = net._layer(0)
+    T, B, _ = packed.data.shape
+    keep = (rng.random((T, B)) < 0.7).astype(np.float64)
+    dH = rng.normal(size=(T, B, 4)) * packed.mask()[:, :, None]
+    outs = []
+    for mode in ("numpy", "numba"):
+        monkeypatch.setattr(layers, "KERNELS", mode)
+        tape = layers.layer_forward(net.cell, packed.data, packed.batch_sizes, *w)
+        record = np.zeros((T, B, 4))
+        dX, g = layers.layer_backward(
+            net.cell, tape, dH, packed.batch_sizes, *w[:2], keep=keep, record=record
+        )
+        outs.append((tape.H, dX, record, *g))
+    for x, y in zip(*outs, strict=True):
+        assert x.shape == y.shape
+        assert max_rel_error(x, y) < 1e-12
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_batch_split_over_threads(monkeypatch, rng, cell, nl):
+    """Chunks of rows on several threads give the readable path's numbers."""
+    monkeypatch.setenv("UNROLLED_THREADS", "3")
+    monkeypatch.setattr(layers, "MIN_WORK", 1)
+    lengths = rng.integers(1, 30, size=40)
+    B = len(lengths)
+    assert len(layers._bounds(np.arange(B, 0, -1), B, 4, 4, 1)) - 1 == 3
+    net = make(cell, nl, hidden_size=4, num_layers=2, seed=9)
+    seqs = ragged_batch(rng, lengths)
+    targets = rng.normal(size=B)
+    a, b = both(
+        monkeypatch,
+        lambda: net.loss_and_grads(seqs, targets, tbptt=5, record_hidden=True),
+    )
+    assert_same(a, b, 1e-12)
+
+
+def test_bounds_cover_rows_and_balance_steps(monkeypatch):
+    monkeypatch.setenv("UNROLLED_THREADS", "4")
+    lengths = np.sort(np.random.default_rng(0).integers(1, 100, size=64))[::-1]
+    bs = (lengths[None, :] > np.arange(lengths[0])[:, None]).sum(axis=1)
+    b = layers._bounds(bs, 64, 100, 100, 1)
+    assert len(b) == 5 and b[0] == 0 and b[-1] == 64 and np.all(np.diff(b) > 0)
+    per_chunk = [lengths[lo:hi].sum() for lo, hi in zip(b[:-1], b[1:], strict=True)]
+    assert max(per_chunk) - min(per_chunk) <= 2 * lengths[0]  # about equal steps
+    monkeypatch.setenv("UNROLLED_THREADS", "1")
+    assert list(layers._bounds(bs, 64, 100, 100, 1)) == [0, 64]
+
+
+def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng):
+    from numba.core.errors import TypingError
+
+    from unrolled import kernels
+
+    def broken(*args):
+        raise TypingError("simulated")
+
+    monkeypatch.setattr(kernels, "elman_forward", broken)
+    monkeypatch.setattr(layers, "_broken", False)
+    monkeypatch.setattr(layers, "KERNELS", "auto")
+    net = make("rnn", "relu", hidden_size=3, seed=0)
+    seqs = ragged_batch(rng, [4, 2, 5])
+    with pytest.warns(RuntimeWarning, match="NumPy path"):
+        got = net.loss_and_grads(seqs, [0.5, 1.0, -1.0])
+    assert layers._broken
+    monkeypatch.setattr(layers, "KERNELS", "numpy")
+    want = net.loss_and_grads(seqs, [0.5, 1.0, -1.0])
+    assert_same(want, got, 0.0)
+
+
+def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
+    from numba.core.errors import TypingError
+
+    from unrolled import kernels
+
+    def broken(*args):
+        raise TypingError("simulated")
+
+    monkeypatch.setattr(kernels, "gru_forward", broken)
+    monkeypatch.setattr(layers, "_broken", False)
+    monkeypatch.setattr(layers, "KERNELS", "numba")
+    net = make("gru", None, hidden_size=3, seed=0)
+    with warnings.catch_warnings(), pytest.raises(TypingError):
+        warnings.simplefilter("error")
+        net.loss_and_grads(ragged_batch(rng, [4, 2]), [0.5, 1.0])
+
+
+def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):
+    """Smoke test: the script runs end to end (peers only if installed)."""
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "bench.py"
+    spec = importlib.util.spec_from_file_location("bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    peers = [p for p in ("torch", "jax") if importlib.util.find_spec(p)]
+    argv = ["--tiny", "--cells", "rnn", "--no-fresh", "--repeats", "1", "--json"]
+    monkeypatch.setattr(layers, "KERNELS", "auto")
+    report = bench.main(argv + ["--peers", ",".join(peers) or "none"])
+    (row,) = report["train"]
+    assert row["cell"] == "rnn" and row["H"] == 2
+    assert row["libs"]["unrolled"]["time_s"] > 0
+    for p in peers:  # the peers computed the same loss and gradients
+        assert row["libs"][p]["loss_rel_err"] < 2e-3
+        assert row["libs"][p]["ratio"] > 0
+    assert report["infer"][0]["libs"]["unrolled"]["time_s"] > 0
+    assert report["meta"]["sgemm_gflops"] > 0
