@@ -146,11 +146,22 @@ def test_monitor_warns_once_on_explosion_and_on_vanishing():
         mon(2, {"grad_norm": 9e3, "grads": ok})
     assert len(rec) == 1 and "epoch 1" in mon.messages[0]
     with pytest.warns(
-        GradientWarning, match="'w' has norm 1.73e-09 < 1e-06 .vanishing"
+        GradientWarning, match="'w' has norm 1.73e-09, 1e-09 of the largest, 'v' .1.73"
     ):
-        mon(3, {"grad_norm": 1.0, "grads": {"w": np.full(3, 1e-9)}})
+        mon(3, {"grad_norm": 1.0, "grads": {"w": np.full(3, 1e-9), "v": ok["w"]}})
+    mon(4, {"grad_norm": 1.0, "grads": {"u": np.full(3, 1e-9)}})  # alone: fine
+    assert len(mon.messages) == 2
     with pytest.warns(GradientWarning, match="not finite"):
-        mon(4, {"grad_norm": np.inf, "grads": {"w": np.array([np.nan])}})
+        mon(5, {"grad_norm": np.inf, "grads": {"w": np.array([np.nan])}})
+
+
+def test_monitor_warns_above_the_absolute_limit_from_the_first_epoch():
+    mon = GradientMonitor(limit=1e6, emit=False)
+    mon(0, {"grad_norm": 1e7, "grads": {}})
+    assert mon.messages == [
+        "epoch 0: the gradient norm 1e+07 exceeds 1e+06 (exploding gradients; "
+        "try --clip, a smaller --lr or --tbptt)"
+    ]
 
 
 def test_monitor_with_a_probe_warns_when_the_signal_dies_within_a_few_steps():

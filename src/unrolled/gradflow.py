@@ -291,9 +291,11 @@ class GradientMonitor:
     (``logs["grad_norm"]``), and warns (:class:`GradientWarning`, also kept in
     ``messages``) when gradients explode or vanish:
 
-    - explode: the global norm grows beyond ``explode`` times its first-epoch
-      value, or is not finite;
-    - vanish: a parameter's gradient norm falls below ``vanish``; or, with
+    - explode: the global norm exceeds ``limit``, grows beyond ``explode``
+      times its first-epoch value, or is not finite;
+    - vanish: a parameter's gradient is exactly 0 (dead relu units), or its
+      norm is below ``vanish`` times the largest parameter gradient norm of
+      the same batch (a ratio, so clipping by norm does not change it); or, with
       ``model`` and ``probe=(seqs, targets)``, the relative ``||dL/dh_t||``
       drops below ``floor`` within ``within`` steps back from the end (checked
       every ``every`` epochs, recorded in ``reach``).
@@ -303,7 +305,8 @@ class GradientMonitor:
     """
 
     explode: float = 1e3  # growth of the global norm over epoch 0 that warns
-    vanish: float = 1e-8  # per-parameter gradient norm below which it warns
+    limit: float = 1e8  # global norm that warns whatever epoch 0 had
+    vanish: float = 1e-8  # parameter norm / largest parameter norm that warns
     floor: float = 1e-3  # relative ||dL/dh_t|| counted as "the signal is gone"
     within: int = 5  # ... warn if it is gone this many steps back or fewer
     model: object = None  # with probe: measure the flow during training
@@ -317,7 +320,7 @@ class GradientMonitor:
     messages: list[str] = field(default_factory=list)
 
     def __post_init__(self):
-        for name in ("explode", "vanish", "floor"):
+        for name in ("explode", "limit", "vanish", "floor"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and v > 0 and math.isfinite(v)):
                 raise ValueError(f"{name}: expected a number > 0, got {v!r}")
@@ -341,8 +344,13 @@ class GradientMonitor:
         self.epochs.append(epoch)
         gn = float(logs.get("grad_norm", math.nan))
         self.global_norm.append(gn)
-        for name, g in logs.get("grads", {}).items():
-            nrm = float(np.linalg.norm(np.asarray(g, dtype=np.float64)))
+        norms = {
+            name: float(np.linalg.norm(np.asarray(g, dtype=np.float64)))
+            for name, g in logs.get("grads", {}).items()
+        }
+        top = max(norms, key=lambda k: norms[k] if math.isfinite(norms[k]) else 0.0,
+                  default=None)  # fmt: skip
+        for name, nrm in norms.items():
             self.norms.setdefault(name, []).append(nrm)
             if not math.isfinite(nrm):
                 self._warn(
@@ -356,15 +364,23 @@ class GradientMonitor:
                     f"epoch {epoch}: the gradient of {name!r} is exactly 0 (no "
                     "signal reaches it: dead relu units or vanished gradients)",
                 )
-            elif nrm < self.vanish:
+            elif nrm < self.vanish * norms[top]:
                 self._warn(
                     f"vanish:{name}",
-                    f"epoch {epoch}: the gradient of {name!r} has norm {nrm:.3g} "
-                    f"< {self.vanish:g} (vanishing gradients)",
+                    f"epoch {epoch}: the gradient of {name!r} has norm {nrm:.3g}, "
+                    f"{nrm / norms[top]:.3g} of the largest, {top!r} "
+                    f"({norms[top]:.3g}) "
+                    "(vanishing here, or exploding there)",
                 )
         first = self.global_norm[0]
         if not math.isfinite(gn):
             self._warn("explode", f"epoch {epoch}: the gradient norm is {gn}")
+        elif gn > self.limit:
+            self._warn(
+                "explode",
+                f"epoch {epoch}: the gradient norm {gn:.3g} exceeds {self.limit:g} "
+                "(exploding gradients; try --clip, a smaller --lr or --tbptt)",
+            )
         elif first > 0 and gn > self.explode * first:
             self._warn(
                 "explode",
