@@ -101,7 +101,8 @@ def test_fit_returns_self_with_learned_state_and_keeps_every_series():
     fc = Forecaster(**FAST, seed=0)
     assert fc.fit(data) is fc
     assert fc.names_ == ["long", "short"] and fc.n_train_ == {"long": 60, "short": 3}
-    assert set(fc.transforms_) == {"long", "short"}
+    assert set(fc.members_[0].transforms) == {"long", "short"}
+    assert len(fc.members_) == 1  # every argument given: nothing to search
     assert fc.config_["window"] == 12 and fc.config_["epochs"] >= 1
     out = fc.predict(horizon=2)
     assert out["short"].shape == (2,) and np.all(np.isfinite(out["long"]))
@@ -145,7 +146,7 @@ def test_scalers_are_fitted_on_the_training_part_only():
     backtest(fc, ds, test=12)
     for s in ds.series:
         fit_part = s.values[: len(s) - 12 - 12]  # minus test, minus validation
-        lvl = fc.transforms_[s.name].level
+        lvl = fc.members_[0].transforms[s.name].level
         assert lvl.shift == fit_part.min()
         assert lvl.scale == pytest.approx(fit_part.max() - fit_part.min())
 
@@ -171,9 +172,11 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
     keys = [c.key() for c in fc.search_]
     assert len(keys) == len(set(keys)) >= 7
     assert {k[0] for k in keys} == {"diff", "diff+level"}
-    best = min(fc.search_, key=lambda c: c.score)
-    assert fc.val_score_ <= best.score * 1.0101  # within the 1 % tie margin
-    assert fc.val_score_ < fc.naive_val_score_
+    # the members: the four best on validation, best first
+    scores = [m.candidate.score for m in fc.members_]
+    assert scores == sorted(c.score for c in fc.search_)[:4]
+    assert fc.config_["hidden"] == fc.members_[0].candidate.hidden
+    assert fc.val_score_ < 0.5 * fc.naive_val_score_
 
 
 def test_explicit_arguments_are_never_searched():
@@ -182,7 +185,7 @@ def test_explicit_arguments_are_never_searched():
     assert len(fc.search_) == 1
     assert fc.config_ | {"epochs": 0} == {
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
-        "epochs": 0, "cell": "gru", "layers": 1,
+        "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1,
     }  # fmt: skip
 
 
@@ -210,6 +213,28 @@ def test_saved_model_reloads_to_identical_predictions(tmp_path, cell):
     assert r1.to_json() == r2.to_json()
 
 
+def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
+    import shutil
+
+    ds = seasonal(lengths=(40, 30))
+    fc = Forecaster(hidden=6, epochs=4, patience=2, ensemble=3, seed=0).fit(ds)
+    assert len(fc.members_) == 3
+    fc.save(tmp_path / "m")
+    assert (tmp_path / "m" / "member2" / "weights.safetensors").exists()
+    back = Forecaster.load(tmp_path / "m")
+    p1, p2 = fc.predict(ds, horizon=2), back.predict(ds, horizon=2)
+    for name in p1:
+        np.testing.assert_array_equal(p1[name], p2[name])
+    # the mean of the members, not the best one alone
+    values, names = list(fc.history_.values()), list(fc.history_)
+    alone = fc.members_[0].one_step(values, [(0, 40)], names)
+    assert alone[0] != p1["s0"][0]
+    shutil.rmtree(tmp_path / "m" / "member1")
+    shutil.copytree(tmp_path / "m" / "member2", tmp_path / "m" / "member1")
+    with pytest.raises(ModelFileError, match="member1.*stale or swapped"):
+        Forecaster.load(tmp_path / "m")
+
+
 def test_loading_a_plain_network_is_refused(tmp_path):
     from unrolled import RNN
 
@@ -224,7 +249,7 @@ def test_tampered_scalers_are_refused(tmp_path):
     fc = Forecaster(**dict(FAST, epochs=3), seed=0).fit(seasonal(lengths=(30,)))
     fc.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
-    doc["metadata"]["transforms"]["s0"]["change"] = None
+    doc["metadata"]["members"][0]["transforms"]["s0"]["change"] = None
     (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="forecaster metadata"):
         Forecaster.load(tmp_path / "m")

@@ -142,16 +142,7 @@ class Report:
             "Rolling-origin one-step forecasts over the last "
             f"{max(s.n_test for s in self.series)} points of each series "
             f"({self.frequency} data, seed {self.seed}).",
-            f"Network: {c.get('cell', '?').upper()}, {c.get('layers', 1)} layer(s), "
-            f"hidden {c.get('hidden')}, window {c.get('window')}, scaling "
-            f"{c.get('scaling')}, lr {c.get('lr')}, {c.get('epochs')} epochs"
-            + (
-                f" (chosen on the validation slice among {len(self.search)} "
-                "configurations)"
-                if len(self.search) > 1
-                else ""
-            )
-            + ".",
+            _network_line(c, len(self.search)),
         ]
         rows1 = [
             [s.name, s.n_train, s.n_test, float(s.values[-1]), s.next, s.best]
@@ -179,6 +170,24 @@ class Report:
         if self.notes:
             parts.append("\n".join(f"note: {n}" for n in self.notes))
         return "\n\n".join(parts)
+
+
+def _network_line(c: dict, tried: int) -> str:
+    """One sentence on the network(s) behind the forecasts."""
+    best = (
+        f"{c.get('cell', '?').upper()}, {c.get('layers', 1)} layer(s), hidden "
+        f"{c.get('hidden')}, window {c.get('window')}, scaling {c.get('scaling')}, "
+        f"lr {c.get('lr')}, {c.get('epochs')} epochs"
+    )
+    k = c.get("ensemble", 1)
+    if k > 1:
+        return (
+            f"Network: the mean of the {k} best of {tried} configurations on the "
+            f"validation slice; the best: {best}."
+        )
+    if tried > 1:
+        return f"Network: {best} (the best of {tried} configurations on validation)."
+    return f"Network: {best}."
 
 
 def _num(v):

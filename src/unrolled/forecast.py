@@ -11,7 +11,9 @@ The defaults are not tuned by hand on one data set: ``fit`` holds out the
 last ``val_size`` points of each series and picks the scaling, hidden size,
 window length and learning rate by a short greedy search on that validation
 slice; the number of epochs is chosen by early stopping on it. Explicit
-arguments shrink the search (``hidden=32`` is never second-guessed).
+arguments shrink the search (``hidden=32`` is never second-guessed). The
+forecast is the mean of the ``ensemble`` best networks of the search
+(:mod:`unrolled.ensemble`): no extra training, much less luck.
 
 Example::
 
@@ -23,10 +25,10 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from .ensemble import Candidate, Member, load_members, one_step, save_members
 from .features import SCALINGS, Transform, as_series, naive_unit, windows
 from .network import MODELS, build_model
 from .train import fit as fit_network
@@ -45,21 +47,6 @@ FORMAT = "unrolled.forecaster"
 
 class NotFittedError(ValueError, AttributeError):
     """The forecaster was used before ``fit``."""
-
-
-@dataclass
-class Candidate:
-    """One point of the search and what validation said about it."""
-
-    scaling: str
-    hidden: int
-    window: int
-    lr: float
-    score: float = np.inf  # mean validation MAE / naive in-sample MAE
-    epochs: int = 0  # epoch of the best validation score, plus one
-
-    def key(self) -> tuple:
-        return (self.scaling, self.hidden, self.window, self.lr)
 
 
 # ---------------------------------------------------------------- estimator
@@ -85,6 +72,8 @@ class Forecaster:
         Epochs without a better validation score before stopping.
     batch_size : int
         Windows per gradient step.
+    ensemble : int
+        Networks averaged: the best ones of the search on validation.
     val_size : int
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
@@ -108,6 +97,7 @@ class Forecaster:
         epochs: int = 300,
         patience: int = 20,
         batch_size: int = 32,
+        ensemble: int = 4,
         val_size: int = 12,
         seed: int = 0,
         on_epoch: Callable[[dict], None] | None = None,
@@ -120,7 +110,8 @@ class Forecaster:
             epochs,
             patience,
         )
-        self.batch_size, self.val_size, self.seed = batch_size, val_size, seed
+        self.batch_size, self.ensemble = batch_size, ensemble
+        self.val_size, self.seed = val_size, seed
         self.on_epoch, self.callbacks = on_epoch, callbacks
 
     # ------------------------------------------------------------ validation
@@ -136,7 +127,7 @@ class Forecaster:
                 f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
                 f"got {self.scaling!r}"
             )
-        for name in ("layers", "epochs", "patience", "batch_size"):
+        for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
             check_positive_int(name, getattr(self, name))
         for name in ("hidden", "window"):
             if getattr(self, name) is not None:
@@ -153,7 +144,7 @@ class Forecaster:
             raise ValueError(f"seed: expected an integer, got {self.seed!r}")
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
+        if not hasattr(self, "members_"):
             raise NotFittedError(
                 "this Forecaster is not fitted yet: call fit(data) first "
                 "(or Forecaster.load(directory))"
@@ -195,7 +186,7 @@ class Forecaster:
                 if fixed[k] is None:
                     plan.append([{k: a} for a in alts])
         total = sum(len(stage) for stage in plan)
-        self.search_, best, done = [], None, 0
+        self.search_, trained, best, done = [], [], None, 0
         for stage in plan:
             for change in stage:
                 cfg = dict(best.__dict__ if best else start, **change)
@@ -206,33 +197,34 @@ class Forecaster:
                 if any(c.key() == cand.key() for c in self.search_):
                     total -= 1
                     continue
-                model, transforms = self._train(
-                    cand, names, values, parts, origins, done, total
+                trained.append(
+                    self._train(cand, names, values, parts, origins, done, total)
                 )
                 done += 1
                 self.search_.append(cand)
                 if best is None or cand.score < best.score * (1 - MIN_GAIN):
-                    best = cand
-                    self.model_, self.transforms_ = model, transforms
-        self.config_ = {k: getattr(best, k) for k in ("scaling", "hidden", "window")}
+                    best = cand  # the next stage varies the best so far
+        # the members: the best on validation (ties: the earlier, simpler one)
+        order = sorted(range(len(trained)), key=lambda k: _rank(trained[k]))
+        self.members_ = [trained[k] for k in order[: self.ensemble]]
+        top = self.members_[0].candidate
+        self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
-            lr=best.lr, epochs=best.epochs, cell=self.cell, layers=self.layers
-        )
-        self.val_score_ = None if not origins else float(best.score)
-        self.naive_val_score_ = None
-        if origins:  # naive on the same slice, in the same unit
-            self.naive_val_score_ = float(
-                np.mean(
-                    [
-                        abs(values[i][o] - values[i][o - 1]) / naive_unit(parts[i])
-                        for i, o in origins
-                    ]
-                )
-            )
+            lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
+            ensemble=len(self.members_),
+        )  # fmt: skip
+        self.val_score_ = self.naive_val_score_ = None
+        if origins:  # the ensemble and naive on the same slice, in the same unit
+            truth = np.array([values[i][o] for i, o in origins])
+            prev = np.array([values[i][o - 1] for i, o in origins])
+            unit = np.array([naive_unit(parts[i]) for i, o in origins])
+            pred = one_step(self.members_, values, origins, names)
+            self.val_score_ = float(np.mean(np.abs(pred - truth) / unit))
+            self.naive_val_score_ = float(np.mean(np.abs(prev - truth) / unit))
         return self
 
     def _train(self, cand, names, values, parts, origins, index, total):
-        """Train one candidate with early stopping; return (model, transforms)."""
+        """Train one candidate with early stopping; return it as a Member."""
         from .limits import check_training_memory
 
         transforms = {
@@ -262,12 +254,12 @@ class Forecaster:
         unit = np.array([naive_unit(parts[i]) for i, o in origins])
         state = {"best": np.inf, "weights": model.state_dict(), "epoch": -1, "wait": 0}
 
+        member = Member(cand, model, transforms)
+
         def on_epoch(epoch, logs):
             score = np.nan
             if origins:
-                pred = self._one_step(
-                    model, transforms, cand.window, values, origins, names
-                )
+                pred = member.one_step(values, origins, names)
                 score = float(np.mean(np.abs(pred - truth) / unit))
                 if score < state["best"]:
                     state.update(best=score, weights=model.state_dict(), epoch=epoch)
@@ -293,35 +285,9 @@ class Forecaster:
             cand.score, cand.epochs = state["best"], state["epoch"] + 1
         else:
             cand.score, cand.epochs = np.nan, epochs
-        return model, transforms
+        return member
 
     # --------------------------------------------------------------- predict
-    @staticmethod
-    def _one_step(model, transforms, window, values, origins, names) -> np.ndarray:
-        """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o)."""
-        seqs, last, tfs = [], [], []
-        for i, o in origins:
-            t = transforms[names[i]]
-            ctx = values[i][max(0, o - window - 1) : o]  # +1: the first change
-            seqs.append(t.features(ctx)[-window:])
-            last.append(ctx[-1])
-            tfs.append(t)
-        out = model.predict(seqs)
-        return np.array(
-            [t.invert(out[k], last[k]) for k, t in enumerate(tfs)], dtype=np.float64
-        )
-
-    def _transforms_for(self, names, values, fit_upto=None) -> dict:
-        """Saved transforms for known names; new ones fitted on the given history."""
-        out = {}
-        for i, (n, v) in enumerate(zip(names, values, strict=True)):
-            if n in self.transforms_:
-                out[n] = self.transforms_[n]
-            else:
-                stop = len(v) if fit_upto is None else fit_upto[i]
-                out[n] = Transform(self.config_["scaling"], n).fit(v[:stop])
-        return out
-
     def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
         """One-step forecasts from the true history up to each origin.
 
@@ -338,10 +304,7 @@ class Forecaster:
             ``values[i][:fit_upto[i]]`` (default: everything given).
         """
         self._check_fitted()
-        tfs = self._transforms_for(names, values, fit_upto)
-        return self._one_step(
-            self.model_, tfs, self.config_["window"], values, origins, names
-        )
+        return one_step(self.members_, values, origins, names, fit_upto)
 
     def predict(self, data=None, horizon: int = 1) -> dict[str, np.ndarray]:
         """Forecast the next ``horizon`` values of every series.
@@ -364,27 +327,27 @@ class Forecaster:
             names, values = list(self.history_), list(self.history_.values())
         else:
             names, values, _ = as_series(data)
-        tfs = self._transforms_for(names, values)
         paths = [np.array(v, dtype=np.float64) for v in values]
         for _ in range(horizon):
             origins = [(i, len(p)) for i, p in enumerate(paths)]
-            nxt = self._one_step(
-                self.model_, tfs, self.config_["window"], paths, origins, names
-            )
+            nxt = one_step(self.members_, paths, origins, names)
             paths = [np.append(p, x) for p, x in zip(paths, nxt, strict=True)]
         return {n: p[-horizon:] for n, p in zip(names, paths, strict=True)}
 
     # ------------------------------------------------------------ save / load
     def save(self, directory, extra: dict | None = None):
-        """Write weights (safetensors) and config, scalers, metadata (JSON)."""
-        from .persist import save_model
+        """Write every member: weights as safetensors, the rest as JSON.
 
+        ``directory`` holds the best network and, in its ``model.json``, the
+        configuration, every member's per-series scalers and weights digest,
+        and the training metadata; further members go to ``member1/``, ...
+        ``extra`` (JSON data) is stored alongside and read back as ``extra_``.
+        """
         self._check_fitted()
         meta = {
             "format": FORMAT,
-            "params": {k: v for k, v in self.get_params().items()},
+            "params": self.get_params(),
             "config": self.config_,
-            "transforms": {n: t.to_dict() for n, t in self.transforms_.items()},
             "names": self.names_,
             "n_train": self.n_train_,
             "frequency": self.frequency_,
@@ -393,7 +356,7 @@ class Forecaster:
             "search": [c.__dict__ for c in self.search_],
             "extra": extra or {},
         }
-        return save_model(directory, self.model_, meta)
+        return save_members(directory, self.members_, meta)
 
     @classmethod
     def load(cls, directory) -> Forecaster:
@@ -409,28 +372,35 @@ class Forecaster:
         try:
             fc = cls(**meta["params"])
             fc._check_params()
-            fc.model_, fc.config_ = model, dict(meta["config"])
-            fc.transforms_ = {
-                n: Transform.from_dict(d, n) for n, d in meta["transforms"].items()
-            }
+            fc.members_ = load_members(directory, meta, model)
+            fc.config_ = dict(meta["config"])
             fc.names_, fc.n_train_ = list(meta["names"]), dict(meta["n_train"])
             fc.frequency_, fc.val_score_ = meta["frequency"], meta["val_score"]
             fc.naive_val_score_ = meta.get("naive_val_score")
             fc.search_ = [Candidate(**c) for c in meta["search"]]
             fc.extra_ = meta.get("extra", {})
-            int(fc.config_["window"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
             raise ModelFileError(
                 f"{directory}: bad forecaster metadata ({exc})"
             ) from None
+        if not fc.members_:
+            raise ModelFileError(f"{directory}: bad forecaster metadata (no members)")
         return fc
 
     def get_params(self) -> dict:
         """The constructor arguments (sklearn-style), callables left out."""
         keys = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs")
-        keys += ("patience", "batch_size", "val_size", "seed")
+        keys += ("patience", "batch_size", "ensemble", "val_size", "seed")
         return {k: getattr(self, k) for k in keys}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"Forecaster({args})"
+
+
+def _rank(member: Member) -> float:
+    """Sort key of a member: its validation score (NaN last)."""
+    score = member.candidate.score
+    return np.inf if score != score else score

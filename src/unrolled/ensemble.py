@@ -1,0 +1,128 @@
+"""Members of a forecaster: trained networks with their scalers, averaged.
+
+The configuration search of :class:`unrolled.forecast.Forecaster` trains one
+network per candidate configuration; the few best on the validation slice
+are kept as *members*, and the forecast is the mean of their forecasts.
+Averaging costs no extra training (they were trained anyway) and removes much
+of what any single run owes to its seed and to the luck of the selection.
+
+A saved forecaster is a model directory (the best member, with everything
+else in its JSON metadata) plus one model directory per further member in
+``member1/``, ``member2/``, ...; the metadata records a SHA-256 digest of
+every member's weights, so a stale or swapped member folder is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .features import Transform
+
+
+@dataclass
+class Candidate:
+    """One point of the search and what validation said about it."""
+
+    scaling: str
+    hidden: int
+    window: int
+    lr: float
+    score: float = np.inf  # mean validation MAE / naive in-sample MAE
+    epochs: int = 0  # epoch of the best validation score, plus one
+
+    def key(self) -> tuple:
+        return (self.scaling, self.hidden, self.window, self.lr)
+
+
+@dataclass
+class Member:
+    """A trained network, its configuration and its per-series transforms."""
+
+    candidate: Candidate
+    model: object  # RNN, LSTM or GRU
+    transforms: dict[str, Transform]
+
+    def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
+        """Saved transforms for known names; new ones fitted on the history given."""
+        out = []
+        for i, (n, v) in enumerate(zip(names, values, strict=True)):
+            if n in self.transforms:
+                out.append(self.transforms[n])
+            else:
+                stop = len(v) if fit_upto is None else fit_upto[i]
+                out.append(Transform(self.candidate.scaling, n).fit(v[:stop]))
+        return out
+
+    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
+        """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o)."""
+        tfs = self.transforms_for(names, values, fit_upto)
+        window = self.candidate.window
+        seqs, last = [], []
+        for i, o in origins:
+            ctx = values[i][max(0, o - window - 1) : o]  # +1: the first change
+            seqs.append(tfs[i].features(ctx)[-window:])
+            last.append(ctx[-1])
+        out = self.model.predict(seqs)
+        return np.array(
+            [tfs[i].invert(out[k], last[k]) for k, (i, _) in enumerate(origins)],
+            dtype=np.float64,
+        )
+
+    def to_meta(self) -> dict:
+        """Plain JSON data: configuration, scalers, weights digest."""
+        return {
+            "candidate": dict(self.candidate.__dict__),
+            "transforms": {n: t.to_dict() for n, t in self.transforms.items()},
+            "digest": digest(self.model),
+        }
+
+
+def one_step(members, values, origins, names, fit_upto=None) -> np.ndarray:
+    """The members' mean one-step forecast (see :meth:`Member.one_step`)."""
+    preds = [m.one_step(values, origins, names, fit_upto) for m in members]
+    return np.mean(preds, axis=0)
+
+
+def digest(model) -> str:
+    """SHA-256 over every parameter's name, shape, dtype and bytes."""
+    h = hashlib.sha256()
+    for name, p in sorted(model.state_dict().items()):
+        h.update(f"{name}{p.shape}{p.dtype.str}".encode())
+        h.update(np.ascontiguousarray(p).tobytes())
+    return h.hexdigest()
+
+
+def save_members(directory, members: list[Member], meta: dict) -> Path:
+    """Write the members (further ones first, the best one last, with ``meta``)."""
+    from .persist import save_model
+
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"{directory}: exists and is not a folder")
+    for k, m in enumerate(members[1:], start=1):
+        save_model(directory / f"member{k}", m.model, {"format": "member", "index": k})
+    meta = dict(meta, members=[m.to_meta() for m in members])
+    return save_model(directory, members[0].model, meta)  # the commit point
+
+
+def load_members(directory, meta: dict, best) -> list[Member]:
+    """Rebuild the members listed in ``meta``; ``best`` is the top-level model."""
+    from .persist import ModelFileError, load_model
+
+    out = []
+    for k, d in enumerate(meta["members"]):
+        model = best if k == 0 else load_model(Path(directory) / f"member{k}")[0]
+        if digest(model) != d["digest"]:
+            where = directory if k == 0 else Path(directory) / f"member{k}"
+            raise ModelFileError(
+                f"{where}: weights do not match the digest recorded in "
+                f"{Path(directory) / 'model.json'} (a stale or swapped member)"
+            )
+        cand = Candidate(**d["candidate"])
+        tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
+        out.append(Member(cand, model, tfs))
+    return out
