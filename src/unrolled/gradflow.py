@@ -160,7 +160,7 @@ def _demo_row(net, n: int, w: dict, x: float, target: float) -> dict:
             [np.full(T, x)], [target], record_hidden=True
         )
         g = dh[0][:, 0]  # (T,) dL/dy_t measured by BPTT, oldest copy first
-        measured = float(g[0] / g[-1]) if g[-1] != 0 else math.nan
+        measured = float(g[0] / g[-1]) + 0.0 if g[-1] != 0 else math.nan  # no -0
         pre = _one_unit_forward(T, x, w1, w2, b1)
         d_in = measured * w3 * float(pre[0] > 0) * w1  # through copy 1's relu, w1
         powers = np.float64(w2) ** np.arange(n, -1, -1)  # w2^(T-t), t = 1..T
