@@ -38,7 +38,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -276,7 +275,7 @@ def child(lib: str, cell: str, H: int, tiny: bool) -> dict:
 
     ``first_result_s``: from before the library's import to the first step's
     result (import, model build, any compilation, the step itself).
-    ``step_peak_mb``: peak resident memory during two warm steps, above the
+    ``step_peak_mb``: peak resident memory during one warm step, above the
     resident memory just before them (Linux: VmHWM reset via clear_refs).
     """
     seqs, targets = workload(tiny)
@@ -295,14 +294,14 @@ def child(lib: str, cell: str, H: int, tiny: bool) -> dict:
         step = maker(cell, H, seqs, targets, state)[0]
     step()
     first = time.perf_counter() - t0
+    hwm_first = _status("VmHWM")  # peak so far: imports, build, first step
     rss0 = _status("VmRSS")
     reset = _reset_peak()
-    for _ in range(2):
-        step()
+    step()
     hwm = _status("VmHWM")
     return {
         "first_result_s": first,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": max(hwm_first, hwm) / 1024,
         "step_peak_mb": (hwm - rss0) / 1024 if reset else None,
         "rss_before_step_mb": rss0 / 1024,
     }
@@ -339,6 +338,7 @@ def run_child(lib, cell, H, tiny, env=None) -> dict | None:
         print(f"  [{lib} {cell} H={H}] child failed: {p.stderr.strip()[-300:]}")
         return None
     out = json.loads(p.stdout.strip().splitlines()[-1])
+    print(f"  fresh {lib} {cell} H={H}: {out}", file=sys.stderr, flush=True)
     out["process_wall_s"] = wall  # interpreter start to exit, imports included
     return out
 
@@ -474,7 +474,7 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
         row["libs"][lib].update(check_same(lib, ours, theirs))
         timed[lib] = pstep
     for lib, fn in timed.items():
-        t = median_time(fn, repeats)
+        t = median_time(fn, repeats, warmup=0)  # each already ran (checks above)
         d = row["libs"].setdefault(lib, {})
         d.update(
             {"time_s": t, "gflops": fl / t / 1e9, "peak_frac": fl / t / 1e9 / peak}
@@ -483,10 +483,19 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
             fresh = run_child(lib, cell, H, args.tiny)
             if fresh:
                 d["fresh"] = fresh
+    row["libs"]["unrolled"]["pack_s"] = median_time(lambda: pack_only(seqs), repeats)
     base = row["libs"]["unrolled"]["time_s"]
     for lib in peers:
         row["libs"][lib]["ratio"] = row["libs"][lib]["time_s"] / base
     return row
+
+
+def pack_only(seqs):
+    """The part of unrolled's step that validates and packs the Python list."""
+    from unrolled._validate import check_sequences
+    from unrolled.packing import pack
+
+    return pack(check_sequences(seqs, 1, np.float32), np.float32)
 
 
 def infer_row(cell, H, peers, repeats, args) -> dict:
@@ -517,7 +526,8 @@ def print_row(row, peers):
     u = row["libs"]["unrolled"]
     s = (
         f"{row['cell']:4s} H={row['H']:<3d} unrolled {_ms(u['time_s'])} "
-        f"({u['gflops']:.1f} GFLOP/s, {100 * u['peak_frac']:.0f}% peak)"
+        f"({u['gflops']:.1f} GFLOP/s, {100 * u['peak_frac']:.0f}% peak, "
+        f"of which packing {_ms(u['pack_s']).strip()})"
     )
     for lib in peers:
         d = row["libs"][lib]

@@ -107,9 +107,24 @@ def _mm(out, src, W, nb):
                     out[r + 1, j] += b0 * w0
                     out[r + 2, j] += c0 * w0
                     out[r + 3, j] += d0 * w0
-        else:
+        else:  # the last 1-3 rows, one at a time, 4 k's per pass
             for i in range(r, r + m):
-                for k in range(K):
+                for k in range(0, K4, 4):
+                    a0, a1, a2, a3 = (
+                        src[i, k],
+                        src[i, k + 1],
+                        src[i, k + 2],
+                        src[i, k + 3],
+                    )
+                    for j in range(N):
+                        out[i, j] = (
+                            out[i, j]
+                            + a0 * W[k, j]
+                            + a1 * W[k + 1, j]
+                            + a2 * W[k + 2, j]
+                            + a3 * W[k + 3, j]
+                        )
+                for k in range(K4, K):
                     a0 = src[i, k]
                     for j in range(N):
                         out[i, j] += a0 * W[k, j]

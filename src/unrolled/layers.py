@@ -184,8 +184,11 @@ def _bounds(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
     one chunk. The split depends only on the shapes and the thread count.
     """
     steps = np.asarray(batch_sizes, dtype=np.int64)
-    work = int(steps.sum()) * G * (H + I)
-    nchunk = max(1, min(_threads(), B // 8, work // MIN_WORK))
+    nchunk = min(_threads(), B // 8)
+    if nchunk > 1:
+        nchunk = min(nchunk, int(steps.sum()) * G * (H + I) // MIN_WORK)
+    if nchunk <= 1:
+        return np.array([0, B], dtype=np.int64)
     lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
     cum = np.cumsum(lengths)  # rows are sorted longest first
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
