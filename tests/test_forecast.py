@@ -214,13 +214,13 @@ def test_saved_model_reloads_to_identical_predictions(tmp_path, cell):
 
 
 def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
-    import shutil
 
     ds = seasonal(lengths=(40, 30))
     fc = Forecaster(hidden=6, epochs=4, patience=2, ensemble=3, seed=0).fit(ds)
     assert len(fc.members_) == 3
     fc.save(tmp_path / "m")
-    assert (tmp_path / "m" / "member2" / "weights.safetensors").exists()
+    subs = sorted(p.name for p in (tmp_path / "m").glob("member-*"))
+    assert len(subs) == 2
     back = Forecaster.load(tmp_path / "m")
     p1, p2 = fc.predict(ds, horizon=2), back.predict(ds, horizon=2)
     for name in p1:
@@ -229,9 +229,18 @@ def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
     values, names = list(fc.history_.values()), list(fc.history_)
     alone = fc.members_[0].one_step(values, [(0, 40)], names)
     assert alone[0] != p1["s0"][0]
-    shutil.rmtree(tmp_path / "m" / "member1")
-    shutil.copytree(tmp_path / "m" / "member2", tmp_path / "m" / "member1")
-    with pytest.raises(ModelFileError, match="member1.*stale or swapped"):
+    # saving another forecaster over it replaces the members, leaves no stale one
+    other = Forecaster(hidden=5, epochs=3, patience=2, ensemble=2, seed=1).fit(ds)
+    other.save(tmp_path / "m")
+    assert len(list((tmp_path / "m").glob("member-*"))) == 1
+    assert Forecaster.load(tmp_path / "m").config_ == other.config_
+    # a member folder swapped for another one is refused
+    fc.save(tmp_path / "m")
+    a, b = (tmp_path / "m" / subs[0]), (tmp_path / "m" / subs[1])
+    a.rename(tmp_path / "tmp")
+    b.rename(a)
+    (tmp_path / "tmp").rename(b)
+    with pytest.raises(ModelFileError, match="stale or swapped"):
         Forecaster.load(tmp_path / "m")
 
 

@@ -7,14 +7,18 @@ Averaging costs no extra training (they were trained anyway) and removes much
 of what any single run owes to its seed and to the luck of the selection.
 
 A saved forecaster is a model directory (the best member, with everything
-else in its JSON metadata) plus one model directory per further member in
-``member1/``, ``member2/``, ...; the metadata records a SHA-256 digest of
-every member's weights, so a stale or swapped member folder is refused.
+else in its JSON metadata) plus one model directory per further member,
+named after the digest of its weights (``member-<sha256 prefix>/``). The
+members are written first and the top-level ``model.json`` last, so a crash
+or Ctrl-C mid-save leaves the previous forecaster whole; member folders that
+the new ``model.json`` no longer names are removed after it is in place. The
+metadata records every member's SHA-256, so a swapped member is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,29 +102,43 @@ def digest(model) -> str:
 
 def save_members(directory, members: list[Member], meta: dict) -> Path:
     """Write the members (further ones first, the best one last, with ``meta``)."""
-    from .persist import save_model
+    import shutil
+
+    from .persist import CONFIG, save_model
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"{directory}: exists and is not a folder")
-    for k, m in enumerate(members[1:], start=1):
-        save_model(directory / f"member{k}", m.model, {"format": "member", "index": k})
-    meta = dict(meta, members=[m.to_meta() for m in members])
-    return save_model(directory, members[0].model, meta)  # the commit point
+    entries = []
+    for k, m in enumerate(members):
+        entry = m.to_meta()
+        entry["dir"] = "." if k == 0 else f"member-{entry['digest'][:16]}"
+        if k:
+            save_model(directory / entry["dir"], m.model, {"format": "member"})
+        entries.append(entry)
+    out = save_model(directory, members[0].model, dict(meta, members=entries))
+    keep = {e["dir"] for e in entries}
+    for old in directory.glob("member-*"):  # members of an earlier save
+        if old.name not in keep and (old / CONFIG).is_file():
+            shutil.rmtree(old, ignore_errors=True)
+    return out
 
 
 def load_members(directory, meta: dict, best) -> list[Member]:
     """Rebuild the members listed in ``meta``; ``best`` is the top-level model."""
     from .persist import ModelFileError, load_model
 
-    out = []
+    directory, out = Path(directory), []
     for k, d in enumerate(meta["members"]):
-        model = best if k == 0 else load_model(Path(directory) / f"member{k}")[0]
+        sub = str(d["dir"])
+        named = re.fullmatch(r"member-[0-9a-f]{16}", sub) is not None
+        if (k == 0 and sub != ".") or (k > 0 and not named):
+            raise ModelFileError(f"{directory}: bad member folder name {sub!r}")
+        model = best if k == 0 else load_model(directory / sub)[0]
         if digest(model) != d["digest"]:
-            where = directory if k == 0 else Path(directory) / f"member{k}"
             raise ModelFileError(
-                f"{where}: weights do not match the digest recorded in "
-                f"{Path(directory) / 'model.json'} (a stale or swapped member)"
+                f"{directory / sub}: weights do not match the digest recorded in "
+                f"{directory / 'model.json'} (a stale or swapped member)"
             )
         cand = Candidate(**d["candidate"])
         tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
