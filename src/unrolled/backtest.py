@@ -177,7 +177,7 @@ def _network_line(c: dict, tried: int) -> str:
     best = (
         f"{c.get('cell', '?').upper()}, {c.get('layers', 1)} layer(s), hidden "
         f"{c.get('hidden')}, window {c.get('window')}, scaling {c.get('scaling')}, "
-        f"lr {c.get('lr')}, {c.get('epochs')} epochs"
+        f"lr {c.get('lr')}, {c.get('epochs')} epoch(s)"
     )
     k = c.get("ensemble", 1)
     if k > 1:

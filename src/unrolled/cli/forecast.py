@@ -344,9 +344,10 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         return
     c = fc.config_
     click.echo(
-        f"trained a {c['cell'].upper()} (hidden {c['hidden']}, window {c['window']}, "
-        f"scaling {c['scaling']}, lr {c['lr']}, {c['epochs']} epochs) on "
-        f"{len(fc.names_)} series ({fc.frequency_}); saved to {out}"
+        f"trained {len(fc.members_)} {c['cell'].upper()} network(s) on "
+        f"{len(fc.names_)} series ({fc.frequency_}); the best: hidden {c['hidden']}, "
+        f"window {c['window']}, scaling {c['scaling']}, lr {c['lr']}, "
+        f"{c['epochs']} epoch(s); saved to {out}"
     )
     click.echo(_val_line(fc))
     for note in ds.notes:
