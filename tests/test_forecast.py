@@ -55,7 +55,7 @@ def test_windows_cover_every_input_and_short_series_is_one_window():
 
 
 @pytest.mark.parametrize(
-    "scaling", ["minmax", "standard", "diff", "diff+level", "logdiff"]
+    "scaling", ["minmax", "standard", "log", "diff", "diff+level", "logdiff"]
 )
 def test_transform_round_trips_and_fits_on_what_it_is_given(scaling):
     y = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0])

@@ -12,18 +12,18 @@ import numpy as np
 
 from .scaling import MinMaxScaler, StandardScaler, scaler_from_dict
 
-SCALINGS = ("minmax", "standard", "diff", "diff+level", "logdiff")
+SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 
 
 class Transform:
     """One series' scaling: network inputs and targets from values, and back.
 
-    ``minmax``/``standard`` scale the level and the network predicts the next
-    scaled level; ``diff`` standardizes the one-step changes and the network
-    predicts the next change (a trend is then a constant); ``diff+level``
-    adds the min-max level as a second input; ``logdiff`` uses changes of
-    the log (returns), for positive series.
+    ``minmax``/``standard``/``log`` (standardized log level) scale the level
+    and the network predicts the next scaled level; ``diff`` standardizes the
+    one-step changes and the network predicts the next change (a trend is
+    then a constant); ``diff+level`` adds the min-max level as a second
+    input; ``logdiff`` uses changes of the log (returns), for positive series.
     """
 
     def __init__(self, scaling: str, name: str = "series"):
@@ -55,8 +55,8 @@ class Transform:
         """Fit on ``y`` (the training part) only."""
         if self.scaling in ("minmax", "diff+level"):
             self.level = MinMaxScaler().fit(y, self.name)
-        if self.scaling == "standard":
-            self.level = StandardScaler().fit(y, self.name)
+        if self.scaling in ("standard", "log"):
+            self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
         if self.scaling in ("diff", "diff+level", "logdiff"):
             d = np.diff(self._base(y))
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)

@@ -62,7 +62,7 @@ class Forecaster:
         at prediction time). Default: chosen on the validation slice.
     layers : int
         Stacked recurrent layers.
-    scaling : {"auto", "minmax", "standard", "diff", "diff+level", "logdiff"}
+    scaling : {"auto", "minmax", "standard", "log", "diff", "diff+level", "logdiff"}
         Per-series scaling; ``auto`` chooses on the validation slice.
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.

@@ -15,7 +15,7 @@ import click
 from .render import echo_json, table
 
 CELLS = ["gru", "lstm", "rnn"]
-SCALINGS = ["auto", "minmax", "standard", "diff", "diff+level", "logdiff"]
+SCALINGS = ["auto", "minmax", "standard", "log", "diff", "diff+level", "logdiff"]
 
 
 def data_options(f):
@@ -91,7 +91,7 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
 
 def check_positive(ds, scaling: str) -> None:
     """Refuse non-positive values up front when a log scaling is asked for."""
-    if scaling != "logdiff":
+    if scaling not in ("log", "logdiff"):
         return
     for s in ds.series:
         bad = s.values <= 0
@@ -99,7 +99,7 @@ def check_positive(ds, scaling: str) -> None:
             i = int(bad.argmax())
             raise ValueError(
                 f"{ds.source}, series {s.name!r}, date {s.dates[i].date()}: "
-                f"--scaling logdiff needs positive values, got {s.values[i]:g}"
+                f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )
 
 
