@@ -115,7 +115,8 @@ def fit(
         When resuming, it may be left out (the checkpoint's is used).
     callbacks : sequence of callables
         Called as ``cb(epoch, logs)`` after every epoch with ``logs`` holding
-        ``loss``, ``val_loss``, ``grad_norm`` and ``grads`` (last batch); a
+        ``loss``, ``val_loss``, ``grad_norm`` and ``grads`` (last batch, before
+        clipping, so diagnostics see what BPTT produced); a
         callback returning True stops training.
     checkpoint : str or path-like, optional
         A directory (see :func:`unrolled.persist.save_checkpoint`) that
@@ -275,9 +276,9 @@ def fit(
                 norms.append(
                     float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
                 )
-                grads = clip_grads(grads, clip_norm, clip_value)
+                clipped = clip_grads(grads, clip_norm, clip_value)
                 good = model.state_dict()
-                opt.step(model.params, grads)
+                opt.step(model.params, clipped)
                 if not all(np.all(np.isfinite(p)) for p in model.params.values()):
                     model.params = good
                     raise TrainingError(
