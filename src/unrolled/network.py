@@ -17,9 +17,13 @@ from .packing import Packed, pack, pack_targets
 
 
 class Recurrent:
-    """Shared machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`."""
+    """Shared machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`.
+
+    The parameters are those of :class:`RNN`, less ``nonlinearity``.
+    """
 
     cell_type = "rnn"
+    nonlinearity = "tanh"  # RNN sets its own; the gated cells have fixed ones
 
     def __init__(
         self,
@@ -29,16 +33,14 @@ class Recurrent:
         output_size: int = 1,
         dtype: str = "float64",
         seed: int | None = None,
-        nonlinearity: str = "tanh",
     ):
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.num_layers = check_positive_int("num_layers", num_layers)
         self.output_size = check_positive_int("output_size", output_size)
         self.dtype = check_dtype(dtype)
-        self.nonlinearity = nonlinearity
         self.seed = seed
-        self.cell = make_cell(self.cell_type, nonlinearity)
+        self.cell = make_cell(self.cell_type, self.nonlinearity)
         self.params = self._init_params(np.random.default_rng(seed))
 
     # ----------------------------------------------------------------- parameters
@@ -329,9 +331,8 @@ class RNN(Recurrent):
         dtype: str = "float64",
         seed: int | None = None,
     ):
-        super().__init__(
-            input_size, hidden_size, num_layers, output_size, dtype, seed, nonlinearity
-        )
+        self.nonlinearity = nonlinearity  # read by Recurrent.__init__'s make_cell
+        super().__init__(input_size, hidden_size, num_layers, output_size, dtype, seed)
 
 
 class LSTM(Recurrent):
@@ -342,17 +343,6 @@ class LSTM(Recurrent):
 
     cell_type = "lstm"
 
-    def __init__(
-        self,
-        input_size: int = 1,
-        hidden_size: int = 1,
-        num_layers: int = 1,
-        output_size: int = 1,
-        dtype: str = "float64",
-        seed: int | None = None,
-    ):
-        super().__init__(input_size, hidden_size, num_layers, output_size, dtype, seed)
-
 
 class GRU(Recurrent):
     """Gated recurrent unit network; same interface as :class:`RNN`.
@@ -362,17 +352,6 @@ class GRU(Recurrent):
     """
 
     cell_type = "gru"
-
-    def __init__(
-        self,
-        input_size: int = 1,
-        hidden_size: int = 1,
-        num_layers: int = 1,
-        output_size: int = 1,
-        dtype: str = "float64",
-        seed: int | None = None,
-    ):
-        super().__init__(input_size, hidden_size, num_layers, output_size, dtype, seed)
 
 
 MODELS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
