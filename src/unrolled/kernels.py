@@ -36,10 +36,13 @@ def _jit(inline="never"):
     """``numba.njit(cache=True, fastmath=False)``, without cache if none can be had.
 
     ``nogil``: ``layers.py`` runs the chunks of a large batch on threads.
+    ``error_model="numpy"``: x / 0 gives inf or nan as in NumPy (the readable
+    path) instead of raising; without it every division carries a branch
+    that stops the loop around it from vectorizing.
     """
 
     def wrap(fn):
-        opts = dict(fastmath=False, nogil=True, inline=inline)
+        opts = dict(fastmath=False, nogil=True, inline=inline, error_model="numpy")
         try:
             return numba.njit(cache=True, **opts)(fn)
         except RuntimeError:  # no writable cache location: compile per process
@@ -192,28 +195,122 @@ def _outer_acc(dW, d, src, nb):
         g += m
 
 
+# ------------------------------------------------------- sigmoid and tanh
+# libm's tanh/exp are scalar calls (tanhf: ~25 ns here) that stop a loop from
+# vectorizing; these are arithmetic and selects only, accurate to ~1 ulp.
+LN2_HI, LN2_LO = 0.693359375, -2.121944400546905827679e-4  # ln 2 = HI + LO
+LOG2E = 1.4426950408889634
+
+
 @_jit(inline="always")
-def _sigmoid(a, one):
-    """Logistic function, the two branches of ``cells.sigmoid``."""
-    if a >= 0:
-        return one / (one + math.exp(-a))
-    e = math.exp(a)
-    return e / (one + e)
+def _consts(X):
+    """Constants of the exp below, in X's precision (a tuple: held in registers)."""
+    K = np.empty(20, X.dtype)
+    K[0], K[1], K[2], K[3], K[4], K[5] = LN2_HI, LN2_LO, LOG2E, -745.0, 0.5, 2.0
+    for i in range(14):
+        K[6 + i] = 1.0 / math.gamma(i + 1.0)  # 1/i!, i = 0..13
+    return (
+        K[0], K[1], K[2], K[3], K[4], K[5], K[6], K[7], K[8], K[9],
+        K[10], K[11], K[12], K[13], K[14], K[15], K[16], K[17], K[18], K[19],
+    )  # fmt: skip
+
+
+@_jit(inline="always")
+def _half_step(s, m, f, half):
+    """One binary digit of 2**-m: multiply by f = 2**-(2**i) if the digit is 1."""
+    h = np.floor(m * half)
+    s = s * f if m - (h + h) > half else s
+    return s, h, f * f
+
+
+@_jit(inline="always")
+def _exp_neg(x, C):
+    """``(exp(x), exp(x) - 1)`` for x <= 0 (or NaN), both to ~1 ulp.
+
+    x = n ln2 + r with |r| <= ln2/2; exp(r) = 1 + r q(r) by Horner (Taylor to
+    r**13: below float64's epsilon there); 2**n exactly, digit by digit.
+    """
+    c1, c2, l2e, lo, half, one = C[0], C[1], C[2], C[3], C[4], C[6]
+    x = lo if x < lo else x  # exp(-745) is 0 in float64; NaN passes
+    n = np.floor(x * l2e + half)
+    r = (x - n * c1) - n * c2
+    # q(r) = 1 + r/2! + r**2/3! + ... (written out: constant tuple indices)
+    q = C[19] * r + C[18]
+    q = q * r + C[17]
+    q = q * r + C[16]
+    q = q * r + C[15]
+    q = q * r + C[14]
+    q = q * r + C[13]
+    q = q * r + C[12]
+    q = q * r + C[11]
+    q = q * r + C[10]
+    q = q * r + C[9]
+    q = q * r + C[8]
+    q = q * r + C[7]
+    em0 = q * r  # exp(r) - 1, no cancellation
+    m, s, f = -n, one, half  # |n| <= 1075 < 2**11: 11 binary digits
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    s, m, f = _half_step(s, m, f, half)
+    e = (em0 + one) * s
+    em = em0 if n == 0 else e - one
+    return e, em
+
+
+@_jit(inline="always")
+def _tanh(x, C):
+    """tanh from expm1(-2|x|): exact near 0, no overflow far from it."""
+    em = _exp_neg(-C[5] * abs(x), C)[1]
+    t = -em / (C[5] + em)
+    return t if x >= 0 else -t
+
+
+@_jit(inline="always")
+def _activate(out, pre, kind, n, C):
+    """``out[i] = tanh(pre[i])`` where ``kind[i]`` is 1, else ``sigmoid(pre[i])``.
+
+    One flat loop over a chunk's (rows x gates) block: it vectorizes whatever
+    the hidden size (a loop over one row's gates is too short when H is small).
+    """
+    one, two = C[6], C[5]
+    for i in range(n):
+        a = pre[i]
+        th = kind[i] > 0
+        e, em = _exp_neg(-(two if th else one) * abs(a), C)
+        sg = (one if a >= 0 else e) / (one + e)  # cells.sigmoid's two branches
+        tt = -em / (two + em)  # as _tanh
+        tt = tt if a >= 0 else -tt
+        out[i] = tt if th else sg
+
+
+@_jit(inline="always")
+def _tanh_flat(out, x, n, C):
+    """``out[:n] = tanh(x[:n])`` on flat (contiguous) arrays."""
+    for i in range(n):
+        out[i] = _tanh(x[i], C)
 
 
 # --------------------------------------------------------------------- Elman
 @_jit()
 def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
-    """Forward of an Elman layer; fills ``Hs`` (T, B, H) in place.
-
-    ``bounds`` (nchunk + 1,): chunk c owns rows ``bounds:bounds[c + 1]``.
-    """
+    """Forward of an Elman layer; fills rows ``lo:hi`` of ``Hs`` (T, B, H)."""
     T, B, _ = X.shape
     G = w_hh.shape[0]
     WiT = np.ascontiguousarray(w_ih.T)  # (I, G)
     WhT = np.ascontiguousarray(w_hh.T)  # (H, G)
     zero = np.zeros(1, X.dtype)[0]  # in X's precision
-    xp = np.empty((hi - lo, G), X.dtype)
+    C = _consts(X)
+    Hf = Hs.reshape(T, B * G)  # row t: the copies of step t, flat
+    xpf = np.empty((hi - lo) * G, X.dtype)
+    xp = xpf.reshape(hi - lo, G)
     hp = np.zeros((hi - lo, G), X.dtype)  # h_prev = 0 at t = 0
     for t in range(T):
         nb = min(hi, bs[t]) - lo  # this chunk's rows still running
@@ -225,10 +322,11 @@ def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
         for r in range(nb):
             for j in range(G):
                 pre = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
+                xp[r, j] = pre
                 if relu:
                     Hs[t, lo + r, j] = max(pre, zero)
-                else:
-                    Hs[t, lo + r, j] = math.tanh(pre)
+        if not relu:
+            _tanh_flat(Hf[t, lo * G :], xpf, nb * G, C)
 
 
 @_jit()
@@ -295,9 +393,17 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
     Hn = G // 4
     WiT = np.ascontiguousarray(w_ih.T)
     WhT = np.ascontiguousarray(w_hh.T)
-    one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
-    xp = np.empty((hi - lo, G), X.dtype)
+    zero = np.zeros(1, X.dtype)[0]
+    C = _consts(X)
+    Af = A.reshape(T, B * G)
+    Cf = Cs.reshape(T, B * Hn)
+    xpf = np.empty((hi - lo) * G, X.dtype)
+    xp = xpf.reshape(hi - lo, G)
     hp = np.zeros((hi - lo, G), X.dtype)
+    tc = np.empty((hi - lo) * Hn, X.dtype)  # tanh(c) of this step's rows
+    kind = np.zeros((hi - lo, G), X.dtype)  # 1 where the gate is g (tanh)
+    kind[:, 2 * Hn : 3 * Hn] = 1
+    kindf = kind.reshape((hi - lo) * G)
     for t in range(T):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -306,22 +412,22 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
         if t > 0:
             _mm(hp, Hs[t - 1, lo:], WhT, nb)
         for r in range(nb):
-            b = lo + r
             for j in range(G):
-                a = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
-                if j < 2 * Hn or j >= 3 * Hn:
-                    A[t, b, j] = _sigmoid(a, one)
-                else:
-                    A[t, b, j] = math.tanh(a)
+                xp[r, j] = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
+        _activate(Af[t, lo * G :], xpf, kindf, nb * G, C)  # i, f, o: sigmoid; g: tanh
+        for r in range(nb):
+            b = lo + r
             for k in range(Hn):
                 i = A[t, b, k]
                 f = A[t, b, Hn + k]
                 g = A[t, b, 2 * Hn + k]
-                o = A[t, b, 3 * Hn + k]
                 c_prev = Cs[t - 1, b, k] if t > 0 else zero
-                cn = f * c_prev + i * g
-                Cs[t, b, k] = cn
-                Hs[t, b, k] = o * math.tanh(cn)
+                Cs[t, b, k] = f * c_prev + i * g
+        _tanh_flat(tc, Cf[t, lo * Hn :], nb * Hn, C)
+        for r in range(nb):
+            b = lo + r
+            for k in range(Hn):
+                Hs[t, b, k] = A[t, b, 3 * Hn + k] * tc[r * Hn + k]  # h = o * tanh(c)
 
 
 @_jit()
@@ -335,15 +441,19 @@ def lstm_backward(
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    C = _consts(X)
     carry = np.zeros((hi - lo, Hn), X.dtype)  # dh from copy t+1
     carry_c = np.zeros((hi - lo, Hn), X.dtype)  # dc from copy t+1
     da = np.empty((hi - lo, G), X.dtype)
     dprev = np.empty((hi - lo, Hn), X.dtype)
     dx = np.empty((hi - lo, I), X.dtype)
+    Cf = Cs.reshape(T, B * Hn)
+    tcs = np.empty((hi - lo) * Hn, X.dtype)  # tanh(c), recomputed as forward
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             continue
+        _tanh_flat(tcs, Cf[t, lo * Hn :], nb * Hn, C)
         for r in range(nb):
             b = lo + r
             for k in range(Hn):
@@ -355,7 +465,7 @@ def lstm_backward(
                 g = A[t, b, 2 * Hn + k]
                 o = A[t, b, 3 * Hn + k]
                 c_prev = Cs[t - 1, b, k] if t > 0 else zero
-                tc = math.tanh(Cs[t, b, k])
+                tc = tcs[r * Hn + k]
                 do = dh * tc  # h = o * tanh(c)
                 dc = carry_c[r, k] + dh * o * (one - tc * tc)
                 di, df, dg = dc * g, dc * c_prev, dc * i  # c = f c_prev + i g
@@ -395,6 +505,14 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
     WiT = np.ascontiguousarray(w_ih.T)
     WhT = np.ascontiguousarray(w_hh.T)
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    C = _consts(X)
+    pref = np.empty((hi - lo) * 2 * Hn, X.dtype)  # pre-activations of r, z
+    pre = pref.reshape(hi - lo, 2 * Hn)
+    sgf = np.empty((hi - lo) * 2 * Hn, X.dtype)
+    sg = sgf.reshape(hi - lo, 2 * Hn)  # r, z
+    kind = np.zeros((hi - lo) * 2 * Hn, X.dtype)  # all sigmoid
+    npre = np.empty((hi - lo) * Hn, X.dtype)
+    nn = np.empty((hi - lo) * Hn, X.dtype)
     xp = np.empty((hi - lo, G), X.dtype)
     hp = np.zeros((hi - lo, G), X.dtype)
     for t in range(T):
@@ -405,21 +523,26 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
         if t > 0:
             _mm(hp, Hs[t - 1, lo:], WhT, nb)
         for r in range(nb):
+            for j in range(2 * Hn):
+                pre[r, j] = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
+        _activate(sgf, pref, kind, nb * 2 * Hn, C)
+        for r in range(nb):
+            for k in range(Hn):
+                hn = hp[r, 2 * Hn + k] + b_hh[2 * Hn + k]
+                A[t, lo + r, 3 * Hn + k] = hn
+                npre[r * Hn + k] = (xp[r, 2 * Hn + k] + b_ih[2 * Hn + k]) + sg[
+                    r, k
+                ] * hn
+        _tanh_flat(nn, npre, nb * Hn, C)
+        for r in range(nb):
             b = lo + r
             for k in range(Hn):
-                rg = _sigmoid((xp[r, k] + b_ih[k]) + (hp[r, k] + b_hh[k]), one)
-                z = _sigmoid(
-                    (xp[r, Hn + k] + b_ih[Hn + k]) + (hp[r, Hn + k] + b_hh[Hn + k]),
-                    one,
-                )
-                hn = hp[r, 2 * Hn + k] + b_hh[2 * Hn + k]
-                nn = math.tanh((xp[r, 2 * Hn + k] + b_ih[2 * Hn + k]) + rg * hn)
+                rg, z, n_ = sg[r, k], sg[r, Hn + k], nn[r * Hn + k]
                 h_prev = Hs[t - 1, b, k] if t > 0 else zero
-                Hs[t, b, k] = (one - z) * nn + z * h_prev
+                Hs[t, b, k] = (one - z) * n_ + z * h_prev
                 A[t, b, k] = rg
                 A[t, b, Hn + k] = z
-                A[t, b, 2 * Hn + k] = nn
-                A[t, b, 3 * Hn + k] = hn
+                A[t, b, 2 * Hn + k] = n_
 
 
 @_jit()
