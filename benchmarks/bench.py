@@ -380,7 +380,14 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--no-fresh", action="store_true", help="skip subprocesses")
     ap.add_argument("--child", nargs=3, metavar=("LIB", "CELL", "H"))
+    ap.add_argument("--out", help="also write the JSON report to this file")
+    ap.add_argument("--markdown", metavar="JSON", help="render a saved report")
     args = ap.parse_args(argv)
+
+    if args.markdown:
+        with open(args.markdown) as f:
+            print(markdown(json.load(f)))
+        return 0
 
     if args.child:
         lib, cell, H = args.child
@@ -453,9 +460,109 @@ def main(argv=None):
                     f"{r['first_result_s']:.2f} s, process {r['process_wall_s']:.2f} s"
                 )
     report = {"meta": meta, "train": rows, "infer": infer, "cold_cache": cold}
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=1)
     if args.json:
         print(json.dumps(report, indent=1))
     return report
+
+
+def markdown(rep: dict) -> str:
+    """The tables of BENCHMARKS.md from a JSON report."""
+    m = rep["meta"]
+    libs = [lib for lib in ("torch", "jax") if rep["train"][0]["libs"].get(lib)]
+    out = [
+        f"Machine: {m['cpu']}, {m['threads']} threads; BLAS {m['blas']}; "
+        f"SGEMM peak {m['sgemm_gflops']:.1f} GFLOP/s (2048x2048 float32, best of 5).",
+        f"Date: {m['date']}; command: `{m['command']}`; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in m['load_avg'])}; median of {m['repeats']}.",
+        f"Versions: {', '.join(f'{k} {v}' for k, v in m['versions'].items())}.",
+        "",
+        f"### Training step (forward + BPTT, {m['batch']} sequences, float32)",
+        "",
+    ]
+    head = "| cell | H | unrolled | (packing) | GFLOP/s | % SGEMM |"
+    sep = "|---|---|---|---|---|---|"
+    for lib in libs:
+        head += f" {lib} | {lib}/unrolled |"
+        sep += "---|---|"
+    out += [head, sep]
+    for r in rep["train"]:
+        u = r["libs"]["unrolled"]
+        line = (
+            f"| {r['cell']} | {r['H']} | {_fmt(u['time_s'])} | {_fmt(u['pack_s'])} "
+            f"| {u['gflops']:.1f} | {100 * u['peak_frac']:.0f}% |"
+        )
+        for lib in libs:
+            d = r["libs"][lib]
+            line += f" {_fmt(d['time_s'])} | **{d['ratio']:.2f}x** |"
+        out.append(line)
+    out += ["", "### Single-sequence inference (T = 250)", ""]
+    head, sep = "| cell | H | unrolled |", "|---|---|---|"
+    for lib in libs:
+        head += f" {lib} | {lib}/unrolled |"
+        sep += "---|---|"
+    out += [head, sep]
+    for r in rep["infer"]:
+        line = f"| {r['cell']} | {r['H']} | {_fmt(r['libs']['unrolled']['time_s'])} |"
+        for lib in libs:
+            d = r["libs"][lib]
+            line += f" {_fmt(d['time_s'])} | **{d['ratio']:.2f}x** |"
+        out.append(line)
+    out += [
+        "",
+        "### Fresh process: first result and peak memory",
+        "",
+        "First result: from the library's import to the first training step's "
+        "result (import, model build, compilation, the step). Peak RSS: the "
+        "process's high-water mark; step peak: above the resident memory just "
+        "before one warm step.",
+        "",
+    ]
+    head = "| cell | H |"
+    sep = "|---|---|"
+    for lib in ["unrolled"] + libs:
+        head += f" {lib} first | {lib} peak RSS / step peak |"
+        sep += "---|---|"
+    out += [head, sep]
+    for r in rep["train"]:
+        line = f"| {r['cell']} | {r['H']} |"
+        for lib in ["unrolled"] + libs:
+            f = r["libs"][lib].get("fresh")
+            if not f:
+                line += " - | - |"
+                continue
+            sp = f["step_peak_mb"]
+            line += (
+                f" {f['first_result_s']:.2f} s | {f['peak_rss_mb']:.0f} MB / "
+                f"{'-' if sp is None else f'{sp:.0f} MB'} |"
+            )
+        out.append(line)
+    if rep.get("cold_cache"):
+        out += ["", "Empty Numba cache (first run after install), unrolled:", ""]
+        for c in rep["cold_cache"]:
+            if "first_result_s" in c:
+                out.append(
+                    f"- {c['cell']} H={c['H']}: first result "
+                    f"{c['first_result_s']:.1f} s (compiling the float32 kernels)"
+                )
+    jaxc = [
+        (r["cell"], r["H"], r["libs"]["jax"]["first_call_in_process_s"])
+        for r in rep["train"]
+        if "jax" in r["libs"]
+    ]
+    if jaxc:
+        out += [
+            "",
+            "JAX first call in the benchmark process (compile + run): "
+            + ", ".join(f"{c} {h}: {t:.2f} s" for c, h, t in jaxc),
+        ]
+    return "\n".join(out)
+
+
+def _fmt(t: float) -> str:
+    return f"{t * 1e3:.2f} ms" if t < 1 else f"{t:.2f} s"
 
 
 def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
