@@ -227,7 +227,9 @@ def _head(ds, sizes):
     return Dataset(parts, ds.frequency, ds.source, list(ds.notes), ds.pandas_freq)
 
 
-def backtest(forecaster, data, test: int = 12, horizon: int = 1) -> Report:
+def backtest(
+    forecaster, data, test: int = 12, horizon: int = 1, **fit_options
+) -> Report:
     """Fit ``forecaster`` on the training parts and evaluate it on the test parts.
 
     Parameters
@@ -240,6 +242,8 @@ def backtest(forecaster, data, test: int = 12, horizon: int = 1) -> Report:
         would keep less than :data:`MIN_TRAIN` points).
     horizon : int
         Values forecast after the end of each series (recursive).
+    **fit_options
+        Passed to ``forecaster.fit`` (``checkpoint``, ``resume``, ...).
 
     Returns
     -------
@@ -247,7 +251,7 @@ def backtest(forecaster, data, test: int = 12, horizon: int = 1) -> Report:
     """
     ds = _dataset(data)
     sizes = split_sizes([len(s) for s in ds.series], test)
-    forecaster.fit(_head(ds, sizes))
+    forecaster.fit(_head(ds, sizes), **fit_options)
     return evaluate_fitted(forecaster, ds, test, horizon, sizes)
 
 

@@ -232,7 +232,11 @@ def data_fingerprint(model, seqs, targets, per_step: bool, val) -> str:
 
 
 def resume_state(resume, model, settings: dict, seed, data_sha: str) -> tuple:
-    """Load a checkpoint into ``model``; return (optimizer, seed, state extra, best)."""
+    """Load a checkpoint into ``model``; return (optimizer, seed, state, epoch, best).
+
+    ``state`` holds the history, the early-stopping counters, and the stateful
+    callbacks' JSON (``callbacks``) and arrays (``tensors``, named ``cb<k>.*``).
+    """
     ck = load_checkpoint(resume)
     extra = ck.extra
     if ck.model.config() != model.config():
@@ -258,6 +262,8 @@ def resume_state(resume, model, settings: dict, seed, data_sha: str) -> tuple:
             "differs); pass the same sequences, targets and validation data"
         )
     state = _check_state(resume, extra, model, settings["validation"], ck.tensors)
+    state["callbacks"] = extra.get("callbacks", [])  # stateful callbacks' JSON
+    state["tensors"] = {k: v for k, v in ck.tensors.items() if k.startswith("cb")}
     model.load_state_dict(ck.model.params)
     best = {k[5:]: v for k, v in ck.tensors.items() if k.startswith("best.")}
     return ck.optimizer, extra["seed"], state, ck.epoch, best

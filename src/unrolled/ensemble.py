@@ -85,6 +85,70 @@ class Member:
         }
 
 
+class ValidationStop:
+    """Early stopping of one member on the validation slice: a stateful fit callback.
+
+    After each epoch it scores the member's one-step forecasts at ``origins``
+    (mean absolute error over the naive in-sample MAE of each series),
+    remembers the best score, the weights of that epoch and the epochs since,
+    and stops training after ``patience`` epochs without a better score.
+    With no origins it never stops. ``report(epoch, logs, score)`` is called
+    every epoch (progress). Its ``state_dict`` / ``load_state_dict`` let a
+    fit checkpoint carry that state, so a resumed run stops where an
+    uninterrupted one would, holding the same best weights.
+    """
+
+    def __init__(self, member, values, origins, names, parts, patience, report):
+        from .features import naive_unit
+
+        self.member, self.values, self.origins = member, values, origins
+        self.names, self.patience, self.report = names, patience, report
+        self.truth = np.array([values[i][o] for i, o in origins])
+        self.unit = np.array([naive_unit(parts[i]) for i, o in origins])
+        self.best, self.weights = np.inf, member.model.state_dict()
+        self.epoch, self.wait = -1, 0
+
+    def __call__(self, epoch: int, logs: dict) -> bool:
+        score = np.nan
+        if self.origins:
+            pred = self.member.one_step(self.values, self.origins, self.names)
+            score = float(np.mean(np.abs(pred - self.truth) / self.unit))
+            if score < self.best:
+                self.best, self.epoch, self.wait = score, epoch, 0
+                self.weights = self.member.model.state_dict()
+            else:
+                self.wait += 1
+        self.report(epoch, logs, score)
+        return bool(self.origins) and self.wait >= self.patience
+
+    def state_dict(self) -> dict:
+        """Best score (None for none yet), its epoch, the wait, ``weights.*`` arrays."""
+        best = float(self.best) if np.isfinite(self.best) else None
+        out = {"best": best, "epoch": self.epoch, "wait": self.wait}
+        out.update({f"weights.{k}": v for k, v in self.weights.items()})
+        return out
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` gave; ValueError if it does not fit."""
+        best, epoch, wait = state["best"], state["epoch"], state["wait"]
+        numbers = (best is None or isinstance(best, float | int)) and all(
+            isinstance(x, int) and not isinstance(x, bool) for x in (epoch, wait)
+        )
+        if not numbers or epoch < -1 or wait < 0:
+            raise ValueError(
+                f"bad early-stopping counters {best!r}, {epoch!r}, {wait!r}"
+            )
+        shapes = {k: v.shape for k, v in self.member.model.state_dict().items()}
+        weights = {k[8:]: v for k, v in state.items() if k.startswith("weights.")}
+        if {k: v.shape for k, v in weights.items()} != shapes or not all(
+            np.all(np.isfinite(v)) for v in weights.values()
+        ):
+            raise ValueError("the best weights are missing, misshapen or not finite")
+        self.best = np.inf if best is None else float(best)
+        self.epoch, self.wait = epoch, wait
+        self.weights = {k: np.array(v) for k, v in weights.items()}
+
+
 def one_step(members, values, origins, names, fit_upto=None) -> np.ndarray:
     """The members' mean one-step forecast (see :meth:`Member.one_step`)."""
     preds = [m.one_step(values, origins, names, fit_upto) for m in members]

@@ -15,6 +15,11 @@ arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search
 (:mod:`unrolled.ensemble`): no extra training, much less luck.
 
+``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
+checkpoint per configuration, see :mod:`unrolled.forecast_checkpoint`);
+``fit(data, resume=DIR)`` continues an interrupted one and ends with exactly
+the forecaster of an uninterrupted run.
+
 Example::
 
     from unrolled.forecast import Forecaster
@@ -28,7 +33,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .ensemble import Candidate, Member, load_members, one_step, save_members
+from .ensemble import (
+    Candidate,
+    Member,
+    ValidationStop,
+    load_members,
+    one_step,
+    save_members,
+)
 from .features import SCALINGS, Transform, as_series, naive_unit, windows
 from .network import MODELS, build_model
 from .train import fit as fit_network
@@ -79,6 +91,16 @@ class Forecaster:
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
     seed : int
         Seeds the initial weights and the shuffling: same seed, same numbers.
+    clip_norm : float or None
+        Gradients are scaled down to this global norm (over all parameters)
+        before each step; None: no clipping. Default 1.0.
+    clip_value : float or None
+        Every gradient entry is clipped to ``[-clip_value, clip_value]``
+        (after ``clip_norm``); None (default): no clipping by value.
+    tbptt : int or None
+        Truncated BPTT: gradients flow back at most ``tbptt`` steps from each
+        target (None, the default: through the whole window). Cheaper, and
+        blind to dependencies longer than ``tbptt`` steps.
     on_epoch : callable, optional
         Called after every epoch with a dict (``candidate``, ``candidates``,
         ``epoch``, ``loss``, ``val``, ``config``); for progress bars.
@@ -100,6 +122,9 @@ class Forecaster:
         ensemble: int = 4,
         val_size: int = 12,
         seed: int = 0,
+        clip_norm: float | None = 1.0,
+        clip_value: float | None = None,
+        tbptt: int | None = None,
         on_epoch: Callable[[dict], None] | None = None,
         callbacks=(),
     ):
@@ -112,6 +137,7 @@ class Forecaster:
         )
         self.batch_size, self.ensemble = batch_size, ensemble
         self.val_size, self.seed = val_size, seed
+        self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
         self.on_epoch, self.callbacks = on_epoch, callbacks
 
     # ------------------------------------------------------------ validation
@@ -129,11 +155,14 @@ class Forecaster:
             )
         for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
             check_positive_int(name, getattr(self, name))
-        for name in ("hidden", "window"):
+        for name in ("hidden", "window", "tbptt"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
-        if self.lr is not None and not (0 < float(self.lr) < np.inf):
-            raise ValueError(f"lr: expected a positive number, got {self.lr!r}")
+        for name in ("lr", "clip_norm", "clip_value"):
+            v = getattr(self, name)
+            ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            if v is not None and not (ok and 0 < float(v) < np.inf):
+                raise ValueError(f"{name}: expected a positive number, got {v!r}")
         if isinstance(self.val_size, bool) or not (
             isinstance(self.val_size, int | np.integer) and self.val_size >= 0
         ):
@@ -151,7 +180,9 @@ class Forecaster:
             )
 
     # ------------------------------------------------------------------- fit
-    def fit(self, data) -> Forecaster:
+    def fit(
+        self, data, *, checkpoint=None, checkpoint_every: int = 1, resume=None
+    ) -> Forecaster:
         """Choose the configuration on the validation slice and train the network.
 
         Parameters
@@ -159,13 +190,50 @@ class Forecaster:
         data : Dataset, DataFrame, dict of arrays or list of arrays
             Every series' history, oldest first; all of it is used for
             training and validation (hold your test part out before).
+        checkpoint : str or path-like, optional
+            A new or empty folder that receives the state of the search as it
+            goes: one fit checkpoint per configuration tried, saved every
+            ``checkpoint_every`` epochs, when it stops and on Ctrl-C (see
+            :mod:`unrolled.forecast_checkpoint`).
+        checkpoint_every : int
+            Epochs between checkpoints.
+        resume : str or path-like, optional
+            A checkpoint folder of an interrupted fit with the same parameters
+            and data: finished configurations are read back, the one in
+            progress goes on at its next epoch, and the result is exactly that
+            of an uninterrupted fit. Checkpoints go on being written there.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        unrolled.TrainingInterrupted
+            On Ctrl-C with ``checkpoint`` or ``resume``, once the state is
+            saved; the message names the folder.
+        ValueError
+            Bad parameters or data; a ``checkpoint`` folder that is not empty;
+            a ``resume`` folder of a run with other parameters or data.
         """
         self._check_params()
         names, values, freq = as_series(data)
+        run = None
+        if checkpoint is not None or resume is not None:
+            from .forecast_checkpoint import open_run
+
+            run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
+                           names, values, freq)  # fmt: skip
+        self._index, self._total = 0, 0
+        try:
+            return self._fit(names, values, freq, run)
+        except KeyboardInterrupt as exc:
+            if run is None:
+                raise
+            raise run.interrupted(exc, self._index, self._total) from None
+
+    def _fit(self, names, values, freq, run) -> Forecaster:
+        """The search and the ensemble (see :meth:`fit`)."""
         n_val = [min(self.val_size, len(v) // 4) for v in values]
         self.names_, self.frequency_ = names, freq
         self.history_ = dict(zip(names, values, strict=True))
@@ -197,8 +265,9 @@ class Forecaster:
                 if any(c.key() == cand.key() for c in self.search_):
                     total -= 1
                     continue
+                self._index, self._total = done, total
                 trained.append(
-                    self._train(cand, names, values, parts, origins, done, total)
+                    self._train(cand, names, values, parts, origins, done, total, run)
                 )
                 done += 1
                 self.search_.append(cand)
@@ -223,7 +292,7 @@ class Forecaster:
             self.naive_val_score_ = float(np.mean(np.abs(prev - truth) / unit))
         return self
 
-    def _train(self, cand, names, values, parts, origins, index, total):
+    def _train(self, cand, names, values, parts, origins, index, total, run=None):
         """Train one candidate with early stopping; return it as a Member."""
         from .limits import check_training_memory
 
@@ -250,39 +319,37 @@ class Forecaster:
             cfg["nonlinearity"] = "tanh"
         model = build_model(cfg)
         n_targets = sum(len(t) for t in tgs)
-        truth = np.array([values[i][o] for i, o in origins])
-        unit = np.array([naive_unit(parts[i]) for i, o in origins])
-        state = {"best": np.inf, "weights": model.state_dict(), "epoch": -1, "wait": 0}
-
         member = Member(cand, model, transforms)
 
-        def on_epoch(epoch, logs):
-            score = np.nan
-            if origins:
-                pred = member.one_step(values, origins, names)
-                score = float(np.mean(np.abs(pred - truth) / unit))
-                if score < state["best"]:
-                    state.update(best=score, weights=model.state_dict(), epoch=epoch)
-                    state["wait"] = 0
-                else:
-                    state["wait"] += 1
+        def report(epoch, logs, score):
             if self.on_epoch is not None:
                 self.on_epoch({
                     "candidate": index, "candidates": total, "epoch": epoch,
                     "epochs": self.epochs, "loss": logs["loss"] / n_targets,
                     "val": score, "config": cand.key(),
                 })  # fmt: skip
-            return bool(origins) and state["wait"] >= self.patience
 
+        stopper = ValidationStop(member, values, origins, names, parts, self.patience,
+                                 report)  # fmt: skip
         epochs = self.epochs if origins else min(self.epochs, 100)
+        ck = {}
+        if run is not None:
+            ck["checkpoint"], ck["resume"] = run.candidate(index)
+            ck["checkpoint_every"] = run.every
+            ck["metadata"] = {
+                "format": "unrolled.forecaster-candidate",
+                "index": index,
+                "candidate": dict(cand.__dict__),
+            }
         fit_network(
             model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=self.batch_size,
-            per_step=True, clip_norm=1.0, seed=self.seed,
-            callbacks=[*self.callbacks, on_epoch],
+            per_step=True, clip_norm=self.clip_norm, clip_value=self.clip_value,
+            tbptt=self.tbptt, seed=self.seed, callbacks=[*self.callbacks, stopper],
+            **ck,
         )  # fmt: skip
         if origins:
-            model.load_state_dict(state["weights"])
-            cand.score, cand.epochs = state["best"], state["epoch"] + 1
+            model.load_state_dict(stopper.weights)
+            cand.score, cand.epochs = stopper.best, stopper.epoch + 1
         else:
             cand.score, cand.epochs = np.nan, epochs
         return member
@@ -393,6 +460,7 @@ class Forecaster:
         """The constructor arguments (sklearn-style), callables left out."""
         keys = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs")
         keys += ("patience", "batch_size", "ensemble", "val_size", "seed")
+        keys += ("clip_norm", "clip_value", "tbptt")
         return {k: getattr(self, k) for k in keys}
 
     def __repr__(self) -> str:

@@ -3,6 +3,7 @@ checkpoints and exact resume."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -117,7 +118,12 @@ def fit(
         Called as ``cb(epoch, logs)`` after every epoch with ``logs`` holding
         ``loss``, ``val_loss``, ``grad_norm`` and ``grads`` (last batch, before
         clipping, so diagnostics see what BPTT produced); a
-        callback returning True stops training.
+        callback returning True stops training (``History.stopped_early``).
+        A callback with ``state_dict()`` and ``load_state_dict(state)``
+        methods is *stateful*: with ``checkpoint``, its state at the end of
+        each saved epoch is stored (arrays as tensors, the rest as JSON), and
+        ``resume`` gives it back before training goes on, so a callback that
+        keeps its own early-stopping state resumes exactly too.
     checkpoint : str or path-like, optional
         A directory (see :func:`unrolled.persist.save_checkpoint`) that
         receives the model, the optimizer's state, the epoch, the history and
@@ -194,10 +200,12 @@ def fit(
         "validation": val is not None,
     }
     best, best_loss, wait, start = model.state_dict(), np.inf, 0, 0
+    stateful = [cb for cb in callbacks if _is_stateful(cb)]
     if resume is not None:
         opt, seed, state, done, saved_best = resume_state(
             resume, model, settings, seed, data_sha
         )
+        _restore_callbacks(resume, stateful, state)
         hist = History(**state["history"])
         best = saved_best or best
         best_loss = state["best_loss"] if state["best_loss"] is not None else np.inf
@@ -218,10 +226,19 @@ def fit(
             "history": asdict(hist),
             "best_loss": None if np.isinf(best_loss) else float(best_loss),
             "wait": wait,
+            "callbacks": [],
         }
         tensors = {}
         if val is not None:
             tensors = {f"best.{k}": v.copy() for k, v in best.items()}
+        for k, cb in enumerate(stateful):
+            doc = {}
+            for name, v in cb.state_dict().items():
+                if isinstance(v, np.ndarray):
+                    tensors[f"cb{k}.{name}"] = v.copy()
+                else:
+                    doc[name] = copy.deepcopy(v)
+            extra["callbacks"].append(doc)
         opt_state = {k: np.array(v) for k, v in opt.state_dict().items()}
         return dict(
             epoch=epoch,
@@ -305,6 +322,7 @@ def fit(
             else:
                 hist.best_epoch = epoch
             stop = any(cb(epoch, logs) for cb in callbacks)
+            hist.stopped_early = stop  # a resumed run must not train on
             if patience is not None and val is not None and wait >= patience:
                 hist.stopped_early = True
                 stop = True
@@ -340,3 +358,37 @@ def fit(
     if val is not None:
         model.load_state_dict(best)
     return hist
+
+
+def _is_stateful(cb) -> bool:
+    """Whether a callback keeps state that a checkpoint must carry."""
+    return callable(getattr(cb, "state_dict", None)) and callable(
+        getattr(cb, "load_state_dict", None)
+    )
+
+
+def _restore_callbacks(resume, stateful: list, state: dict) -> None:
+    """Give each stateful callback its state from the checkpoint, in order."""
+    from .persist import ModelFileError
+
+    docs = state.get("callbacks", [])
+    tensors = state.get("tensors", {})
+    if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
+        raise ModelFileError(f"{resume}: the callbacks' state is damaged")
+    if len(docs) != len(stateful):
+        raise ValueError(
+            f"resume: {resume} holds the state of {len(docs)} stateful callback(s), "
+            f"this fit has {len(stateful)}; pass the same callbacks to resume exactly"
+        )
+    for k, (cb, doc) in enumerate(zip(stateful, docs, strict=True)):
+        prefix = f"cb{k}."
+        arrays = {
+            n[len(prefix) :]: v for n, v in tensors.items() if n.startswith(prefix)
+        }
+        try:
+            cb.load_state_dict({**doc, **arrays})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(
+                f"{resume}: the saved state of callback {k} ({type(cb).__name__}) "
+                f"is damaged ({exc})"
+            ) from None

@@ -44,6 +44,28 @@ def data_options(f):
     return f
 
 
+class Positive(click.ParamType):
+    """A number > 0 (float or int), or ``off`` (None) where that is allowed."""
+
+    def __init__(self, kind: type, what: str, off: bool = False):
+        self.kind, self.what, self.off = kind, what, off
+        self.name = "number" if kind is float else "integer"
+
+    def convert(self, value, param, ctx):
+        if value is None:
+            return None
+        if self.off and str(value).strip().lower() == "off":
+            return None
+        allowed = f"{self.what} > 0" + (" or 'off'" if self.off else "")
+        try:
+            v = self.kind(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            v = None
+        if v is None or not (0 < v < float("inf")):
+            self.fail(f"expected {allowed}, got {value!r}", param, ctx)
+        return v
+
+
 def model_options(f):
     """The network and training options of ``forecast`` and ``train``."""
     opts = [
@@ -69,6 +91,17 @@ def model_options(f):
                      "before stopping."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Same seed, same numbers."),
+        click.option("--clip", type=Positive(float, "a number", off=True),
+                     default="1.0", show_default=True, metavar="NORM|off",
+                     help="Clip gradients to this global norm (over all "
+                     "parameters) before each step; off: no clipping."),
+        click.option("--clip-value", type=Positive(float, "a number"),
+                     metavar="V", help="Also clip every gradient entry to "
+                     "[-V, V] [default: no clipping by value]."),
+        click.option("--tbptt", type=Positive(int, "a whole number of steps"),
+                     metavar="K", help="Truncated BPTT: gradients flow back at "
+                     "most K steps [default: the whole window]; cheaper, but "
+                     "blind to dependencies longer than K."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
         click.option("--diagnose", is_flag=True, help="Record gradient norms and "
                      "report exploding or vanishing gradients."),
@@ -76,6 +109,41 @@ def model_options(f):
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def checkpoint_options(f):
+    """--checkpoint, --checkpoint-every and --resume of ``forecast`` and ``train``."""
+    opts = [
+        click.option("--checkpoint", metavar="DIR", help="Save the training "
+                     "state here as it goes (a new or empty folder): every "
+                     "configuration of the search, and on Ctrl-C."),
+        click.option("--checkpoint-every", type=Positive(int, "a whole number"),
+                     metavar="N", help="Epochs between checkpoints "
+                     "[default: 1]."),
+        click.option("--resume", metavar="DIR", help="Continue the interrupted "
+                     "run saved in DIR (same data and options), checkpointing "
+                     "there; it ends exactly as an uninterrupted run."),
+    ]  # fmt: skip
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def fit_options(checkpoint, checkpoint_every, resume, diagnose) -> dict:
+    """The checkpoint arguments of ``Forecaster.fit``; refuse what cannot work."""
+    if checkpoint_every is not None and checkpoint is None and resume is None:
+        raise click.UsageError(
+            "--checkpoint-every needs --checkpoint DIR or --resume DIR"
+        )
+    if diagnose and resume is not None:
+        raise click.UsageError(
+            "--diagnose cannot be combined with --resume: it records gradients "
+            "as they are computed, and the resumed run skips what was done"
+        )
+    if checkpoint is None and resume is None:
+        return {}
+    every = 1 if checkpoint_every is None else checkpoint_every
+    return {"checkpoint": checkpoint, "checkpoint_every": every, "resume": resume}
 
 
 def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
@@ -178,13 +246,14 @@ def _progress(quiet: bool, as_json: bool) -> Progress:
     return Progress(not quiet and not as_json and sys.stdout.isatty())
 
 
-def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed, on,
-                diag=None):  # fmt: skip
+def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed,
+                clip, clip_value, tbptt, on, diag=None):  # fmt: skip
     from ..forecast import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
-        lr=lr, epochs=epochs, patience=patience, seed=seed, on_epoch=on,
+        lr=lr, epochs=epochs, patience=patience, seed=seed, clip_norm=clip,
+        clip_value=clip_value, tbptt=tbptt, on_epoch=on,
         callbacks=[diag] if diag is not None else (),
     )  # fmt: skip
 
@@ -212,6 +281,7 @@ def _val_line(fc) -> str:
 @click.command()
 @data_options
 @model_options
+@checkpoint_options
 @click.option(
     "--test",
     type=click.IntRange(1, 100000),
@@ -229,8 +299,9 @@ def _val_line(fc) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
-             window, scaling, lr, epochs, patience, seed, quiet, diagnose, test,
-             horizon, as_json, plot) -> None:  # fmt: skip
+             window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
+             quiet, diagnose, checkpoint, checkpoint_every, resume, test, horizon,
+             as_json, plot) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the network and the
@@ -245,9 +316,12 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
       unrolled forecast --data co2 --horizon 12
       unrolled forecast --data prices.csv --test 6 --json
       unrolled forecast --cell lstm --hidden 32 --plot forecast.png
+      unrolled forecast --cell rnn --clip 0.5 --tbptt 12
+      unrolled forecast --checkpoint ck/     # Ctrl-C, then: --resume ck/
     """
     from ..backtest import backtest
 
+    fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     if plot:
         from ..plots import check_plot_path
 
@@ -257,8 +331,10 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     diag = Diagnose() if diagnose else None
     with _progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, bar, diag)  # fmt: skip
-        report = _fit_or_fail(lambda: backtest(fc, ds, test=test, horizon=horizon))
+                         seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
+        report = _fit_or_fail(
+            lambda: backtest(fc, ds, test=test, horizon=horizon, **fit_opts)
+        )
     if plot:
         from ..plots import plot_report
 
@@ -291,6 +367,7 @@ def _horizon_table(rows) -> str:
 @click.command()
 @data_options
 @model_options
+@checkpoint_options
 @click.option(
     "--out",
     required=True,
@@ -299,23 +376,30 @@ def _horizon_table(rows) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
-          window, scaling, lr, epochs, patience, seed, quiet, diagnose, out,
+          window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
+          quiet, diagnose, checkpoint, checkpoint_every, resume, out,
           as_json) -> None:  # fmt: skip
     """Train on all of the data and save the model to --out.
 
     The folder gets weights.safetensors and model.json (config, per-series
     scalers, training metadata); nothing is pickled. The last points of each
     series still serve as the validation slice that picks the configuration
-    and stops training.
+    and stops training. With --checkpoint DIR the state of the search is
+    saved as it goes; after Ctrl-C (exit 130), --resume DIR with the same
+    data and options finishes it, with exactly the model of an
+    uninterrupted run.
 
     \b
     Examples:
       unrolled train --out model/
       unrolled train --data prices.csv --out model/ --cell lstm
+      unrolled train --out model/ --checkpoint ck/ --checkpoint-every 5
+      unrolled train --out model/ --resume ck/
       unrolled predict --model model/ --data prices.csv
     """
     from pathlib import Path
 
+    fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     if Path(out).exists() and not Path(out).is_dir():
         raise click.UsageError(f"--out {out}: exists and is not a folder")
     ds = load_data(data, date_col, series_col, value_col, fill)
@@ -323,8 +407,8 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     diag = Diagnose() if diagnose else None
     with _progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, bar, diag)  # fmt: skip
-        _fit_or_fail(lambda: fc.fit(ds))
+                         seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
+        _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
     last = {s.name: s.dates[-1].isoformat() for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
     summary = {
@@ -337,6 +421,8 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         "naive_val_score": fc.naive_val_score_,
         "seed": seed,
     }
+    if fit_opts:
+        summary["checkpoint"] = str(resume or checkpoint)
     if diag is not None:
         summary["diagnostics"] = diag.chosen(fc).to_dict()
     if as_json:
