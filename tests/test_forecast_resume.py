@@ -382,3 +382,46 @@ def test_fit_carries_stateful_callbacks_and_a_callback_stop_through_resume(tmp_p
         np.testing.assert_array_equal(m.params[k], ref.params[k])
     with pytest.raises(ValueError, match="1 stateful callback"):
         unrolled.fit(net(), seqs, tgs, resume=tmp_path / "a", **args)
+
+
+CHILD = """
+import sys
+from unrolled.cli import forecast as cli, run
+real = cli.Progress.__call__
+def progress(self, e):
+    print(e["candidate"], e["epoch"], flush=True)
+    return real(self, e)
+cli.Progress.__call__ = progress
+sys.exit(run(sys.argv[1:]))
+"""
+
+
+def test_a_real_sigint_during_train_exits_130_and_resumes_exactly(tmp_path, csv):
+    import signal
+    import subprocess
+    import sys
+
+    base = ["train", "--data", str(csv), "--hidden", "4", "--window", "8"]
+    base += ["--scaling", "diff", "--epochs", "40", "--patience", "40", "-q"]
+    ck = tmp_path / "ck"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *base, "--out", str(tmp_path / "m"),
+         "--checkpoint", str(ck)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for line in child.stdout:  # Ctrl-C in the middle of the second configuration
+            if line.strip() == b"1 3":
+                break
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130, err
+    assert f"continue with --resume {ck}".encode() in err
+    assert b"Traceback" not in err and not (tmp_path / "m").exists()
+    assert run([*base, "--out", str(tmp_path / "m"), "--resume", str(ck)]) == 0
+    assert run([*base, "--out", str(tmp_path / "ref")]) == 0
+    assert files(tmp_path / "m") == files(tmp_path / "ref")
