@@ -285,7 +285,7 @@ def test_cli_bad_remedy_and_checkpoint_options_exit_2(
 def test_cli_train_ctrl_c_then_resume_saves_the_uninterrupted_model(
     tmp_path, csv, capsys, monkeypatch
 ):
-    from unrolled.cli import forecast as cli
+    from unrolled.cli import progress as cli
 
     base = ["train", "--data", str(csv), "--epochs", "5", "--patience", "2", "-q"]
     base += ["--hidden", "4", "--window", "8"]  # a search over scaling and lr
@@ -386,7 +386,7 @@ def test_fit_carries_stateful_callbacks_and_a_callback_stop_through_resume(tmp_p
 
 CHILD = """
 import sys
-from unrolled.cli import forecast as cli, run
+from unrolled.cli import progress as cli, run
 real = cli.Progress.__call__
 def progress(self, e):
     print(e["candidate"], e["epoch"], flush=True)

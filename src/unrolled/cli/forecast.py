@@ -2,248 +2,24 @@
 
 Thin wrappers over :mod:`unrolled.forecast` and :mod:`unrolled.backtest`:
 parse, load, call the library, render. Heavy imports live inside the
-functions so that ``unrolled --help`` stays fast.
+functions so that ``unrolled --help`` stays fast. Shared options are in
+:mod:`.options`, the progress bar and diagnostics in :mod:`.progress`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
+from .options import (
+    check_positive,
+    checkpoint_options,
+    data_options,
+    fit_options,
+    load_data,
+    model_options,
+)
+from .progress import Diagnose, make_progress
 from .render import echo_json, table
-
-CELLS = ["gru", "lstm", "rnn"]
-SCALINGS = ["auto", "minmax", "standard", "log", "diff", "diff+level", "logdiff"]
-
-
-def data_options(f):
-    """--data and the column/fill options, shared by every command that loads."""
-    opts = [
-        click.option(
-            "--data",
-            "data",
-            metavar="FILE.csv",
-            help="CSV in long (date, symbol, price), wide (date + one column per "
-            "series) or single-series form; or the name of a bundled data set "
-            "(see `unrolled datasets`). Default: bundled stock prices.",
-        ),
-        click.option("--date-col", help="Column holding the dates."),
-        click.option("--series-col", help="Long form: column naming the series."),
-        click.option("--value-col", help="Column holding the values."),
-        click.option(
-            "--fill",
-            type=click.Choice(["ffill", "interpolate", "drop"]),
-            help="Fill or drop missing values (default: refuse them). "
-            "The report says what was done.",
-        ),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-class Positive(click.ParamType):
-    """A number > 0 (float or int), or ``off`` (None) where that is allowed."""
-
-    def __init__(self, kind: type, what: str, off: bool = False):
-        self.kind, self.what, self.off = kind, what, off
-        self.name = "number" if kind is float else "integer"
-
-    def convert(self, value, param, ctx):
-        if value is None:
-            return None
-        if self.off and str(value).strip().lower() == "off":
-            return None
-        allowed = f"{self.what} > 0" + (" or 'off'" if self.off else "")
-        try:
-            v = self.kind(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError):
-            v = None
-        if v is None or not (0 < v < float("inf")):
-            self.fail(f"expected {allowed}, got {value!r}", param, ctx)
-        return v
-
-
-def model_options(f):
-    """The network and training options of ``forecast`` and ``train``."""
-    opts = [
-        click.option("--cell", type=click.Choice(CELLS), default="gru",
-                     show_default=True, help="Recurrent cell."),
-        click.option("--hidden", type=click.IntRange(1, 4096),
-                     help="Hidden units per layer [default: chosen on validation]."),
-        click.option("--layers", type=click.IntRange(1, 16), default=1,
-                     show_default=True, help="Stacked recurrent layers."),
-        click.option("--window", type=click.IntRange(2, 100000),
-                     help="Steps per training window and of context "
-                     "[default: chosen on validation]."),
-        click.option("--scaling", type=click.Choice(SCALINGS), default="auto",
-                     show_default=True, help="Per-series scaling, fitted on the "
-                     "training part only; auto chooses on validation."),
-        click.option("--lr", type=click.FloatRange(0, 10, min_open=True),
-                     help="Adam learning rate [default: chosen on validation]."),
-        click.option("--epochs", type=click.IntRange(1, 100000), default=300,
-                     show_default=True, help="Most epochs (early stopping ends "
-                     "sooner)."),
-        click.option("--patience", type=click.IntRange(1, 100000), default=20,
-                     show_default=True, help="Epochs without validation gain "
-                     "before stopping."),
-        click.option("--seed", type=int, default=0, show_default=True,
-                     help="Same seed, same numbers."),
-        click.option("--clip", type=Positive(float, "a number", off=True),
-                     default="1.0", show_default=True, metavar="NORM|off",
-                     help="Clip gradients to this global norm (over all "
-                     "parameters) before each step; off: no clipping."),
-        click.option("--clip-value", type=Positive(float, "a number"),
-                     metavar="V", help="Also clip every gradient entry to "
-                     "[-V, V] [default: no clipping by value]."),
-        click.option("--tbptt", type=Positive(int, "a whole number of steps"),
-                     metavar="K", help="Truncated BPTT: gradients flow back at "
-                     "most K steps [default: the whole window]; cheaper, but "
-                     "blind to dependencies longer than K."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
-        click.option("--diagnose", is_flag=True, help="Record gradient norms and "
-                     "report exploding or vanishing gradients."),
-    ]  # fmt: skip
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-def checkpoint_options(f):
-    """--checkpoint, --checkpoint-every and --resume of ``forecast`` and ``train``."""
-    opts = [
-        click.option("--checkpoint", metavar="DIR", help="Save the training "
-                     "state here as it goes (a new or empty folder): every "
-                     "configuration of the search, and on Ctrl-C."),
-        click.option("--checkpoint-every", type=Positive(int, "a whole number"),
-                     metavar="N", help="Epochs between checkpoints "
-                     "[default: 1]."),
-        click.option("--resume", metavar="DIR", help="Continue the interrupted "
-                     "run saved in DIR (same data and options), checkpointing "
-                     "there; it ends exactly as an uninterrupted run."),
-    ]  # fmt: skip
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-def fit_options(checkpoint, checkpoint_every, resume, diagnose) -> dict:
-    """The checkpoint arguments of ``Forecaster.fit``; refuse what cannot work."""
-    if checkpoint_every is not None and checkpoint is None and resume is None:
-        raise click.UsageError(
-            "--checkpoint-every needs --checkpoint DIR or --resume DIR"
-        )
-    if diagnose and resume is not None:
-        raise click.UsageError(
-            "--diagnose cannot be combined with --resume: it records gradients "
-            "as they are computed, and the resumed run skips what was done"
-        )
-    if checkpoint is None and resume is None:
-        return {}
-    every = 1 if checkpoint_every is None else checkpoint_every
-    return {"checkpoint": checkpoint, "checkpoint_every": every, "resume": resume}
-
-
-def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
-    """A Dataset from --data: a CSV path, a bundled name, or the bundled stocks."""
-    from ..data import BUNDLED, load_bundled, load_csv
-
-    if data is None:
-        return load_bundled("stocks")
-    if data in BUNDLED and not os.path.exists(data):
-        return load_bundled(data)
-    return load_csv(data, date_col, series_col, value_col, fill)
-
-
-def check_positive(ds, scaling: str) -> None:
-    """Refuse non-positive values up front when a log scaling is asked for."""
-    if scaling not in ("log", "logdiff"):
-        return
-    for s in ds.series:
-        bad = s.values <= 0
-        if bad.any():
-            i = int(bad.argmax())
-            raise ValueError(
-                f"{ds.source}, series {s.name!r}, date {s.dates[i].date()}: "
-                f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
-            )
-
-
-class Progress:
-    """A rich progress bar fed by :class:`Forecaster`'s ``on_epoch``; or nothing."""
-
-    def __init__(self, enabled: bool):
-        self.bar = self.task = None
-        if enabled:
-            from rich.progress import BarColumn, Progress, TextColumn
-
-            self.bar = Progress(
-                BarColumn(bar_width=24),
-                TextColumn("config {task.fields[cand]}"),
-                TextColumn("{task.fields[info]}"),
-                transient=True,
-            )
-
-    def __enter__(self):
-        if self.bar is not None:
-            self.bar.start()
-            self.task = self.bar.add_task("", total=1.0, cand="", info="")
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-
-    def __call__(self, e: dict) -> None:
-        if self.bar is None:
-            return
-        n = max(e["candidates"], 1)
-        s, h, w, lr = e["config"]
-        val = "" if e["val"] != e["val"] else f"  val {e['val']:.4f}"
-        self.bar.update(
-            self.task,
-            completed=min(1.0, (e["candidate"] + (e["epoch"] + 1) / e["epochs"]) / n),
-            cand=f"{e['candidate'] + 1}/{n} ({s}, h{h}, w{w}, lr {lr:g})",
-            info=f"epoch {e['epoch'] + 1}  loss {e['loss']:.4f}{val}",
-        )
-
-
-class Diagnose:
-    """One :class:`unrolled.gradflow.GradientMonitor` per configuration trained."""
-
-    def __init__(self):
-        self.monitors = []
-
-    def __call__(self, epoch: int, logs: dict) -> bool:
-        from ..gradflow import GradientMonitor
-
-        if epoch == 0 or not self.monitors:  # a new configuration starts
-            self.monitors.append(GradientMonitor(emit=False))
-        return self.monitors[-1](epoch, logs)
-
-    def chosen(self, fc):
-        """The monitor of the configuration the forecaster kept."""
-        c = fc.config_
-        key = (c["scaling"], c["hidden"], c["window"], c["lr"])
-        keys = [cand.key() for cand in fc.search_]
-        return self.monitors[keys.index(key)] if key in keys else self.monitors[-1]
-
-    def lines(self, fc) -> list[str]:
-        m = self.chosen(fc)
-        norms = [g for g in m.global_norm if g == g]
-        head = (
-            f"gradients of the chosen configuration over {len(m.epochs)} epochs: "
-            f"global norm {norms[0]:.3g} at the first, {norms[-1]:.3g} at the last"
-            if norms
-            else "gradients: nothing recorded"
-        )
-        return [head] + (m.messages or ["no exploding or vanishing gradients seen"])
-
-
-def _progress(quiet: bool, as_json: bool) -> Progress:
-    return Progress(not quiet and not as_json and sys.stdout.isatty())
 
 
 def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed,
@@ -329,7 +105,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     diag = Diagnose() if diagnose else None
-    with _progress(quiet, as_json) as bar:
+    with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                          seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
         report = _fit_or_fail(
@@ -405,7 +181,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     diag = Diagnose() if diagnose else None
-    with _progress(quiet, as_json) as bar:
+    with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                          seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
         _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
