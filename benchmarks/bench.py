@@ -482,8 +482,11 @@ def markdown(rep: dict) -> str:
         f"### Training step (forward + BPTT, {m['batch']} sequences, float32)",
         "",
     ]
-    head = "| cell | H | unrolled | (packing) | GFLOP/s | % SGEMM |"
-    sep = "|---|---|---|---|---|---|"
+    head = (
+        "| cell | H | unrolled | GFLOP/s (% SGEMM) | of which: packing"
+        " | engine | engine GFLOP/s (% SGEMM) |"
+    )
+    sep = "|---|---|---|---|---|---|---|"
     for lib in libs:
         head += f" {lib} | {lib}/unrolled |"
         sep += "---|---|"
@@ -491,8 +494,10 @@ def markdown(rep: dict) -> str:
     for r in rep["train"]:
         u = r["libs"]["unrolled"]
         line = (
-            f"| {r['cell']} | {r['H']} | {_fmt(u['time_s'])} | {_fmt(u['pack_s'])} "
-            f"| {u['gflops']:.1f} | {100 * u['peak_frac']:.0f}% |"
+            f"| {r['cell']} | {r['H']} | {_fmt(u['time_s'])} "
+            f"| {u['gflops']:.1f} ({100 * u['peak_frac']:.0f}%) "
+            f"| {_fmt(u['pack_s'])} | {_fmt(u['engine_s'])} "
+            f"| {u['engine_gflops']:.1f} ({100 * u['engine_peak_frac']:.0f}%) |"
         )
         for lib in libs:
             d = r["libs"][lib]
@@ -590,11 +595,36 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
             fresh = run_child(lib, cell, H, args.tiny)
             if fresh:
                 d["fresh"] = fresh
-    row["libs"]["unrolled"]["pack_s"] = median_time(lambda: pack_only(seqs), repeats)
+    u = row["libs"]["unrolled"]
+    u["pack_s"] = median_time(lambda: pack_only(seqs), repeats)
+    u["engine_s"] = median_time(engine_step(net, seqs), repeats)
+    u["engine_gflops"] = fl / u["engine_s"] / 1e9
+    u["engine_peak_frac"] = u["engine_gflops"] / peak
     base = row["libs"]["unrolled"]["time_s"]
     for lib in peers:
         row["libs"][lib]["ratio"] = row["libs"][lib]["time_s"] / base
     return row
+
+
+def engine_step(net, seqs):
+    """The time loops alone: ``layer_forward`` + ``layer_backward`` of the layer
+    on the packed batch, with the head's gradient ``dH`` given (what
+    ``layers.py``/``kernels.py`` do of a step; not packing, not the head)."""
+    from unrolled.layers import layer_backward, layer_forward
+
+    packed = pack_only(seqs)
+    p = net.params
+    w = [p[f"{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    T, B, _ = packed.data.shape
+    dH = np.zeros((T, B, net.hidden_size), np.float32)
+    t_idx, r_idx = packed.last_index()
+    dH[t_idx, r_idx] = np.random.default_rng(0).normal(size=(B, net.hidden_size))
+
+    def step():
+        tape = layer_forward(net.cell, packed.data, packed.batch_sizes, *w)
+        return layer_backward(net.cell, tape, dH, packed.batch_sizes, *w[:2])
+
+    return step
 
 
 def pack_only(seqs):
@@ -633,8 +663,9 @@ def print_row(row, peers):
     u = row["libs"]["unrolled"]
     s = (
         f"{row['cell']:4s} H={row['H']:<3d} unrolled {_ms(u['time_s'])} "
-        f"({u['gflops']:.1f} GFLOP/s, {100 * u['peak_frac']:.0f}% peak, "
-        f"of which packing {_ms(u['pack_s']).strip()})"
+        f"({u['gflops']:.1f} GFLOP/s, {100 * u['peak_frac']:.0f}% peak; packing "
+        f"{_ms(u['pack_s']).strip()}; engine {_ms(u['engine_s']).strip()}, "
+        f"{100 * u['engine_peak_frac']:.0f}% peak)"
     )
     for lib in peers:
         d = row["libs"][lib]

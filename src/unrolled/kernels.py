@@ -66,6 +66,13 @@ def _mm(out, src, W, nb):
     for r in range(nb):
         for j in range(N):
             out[r, j] = 0.0
+    if N < 4:  # a row is too short to loop over: rows innermost, same sums
+        for k in range(K):
+            for j in range(N):
+                w = W[k, j]
+                for r in range(nb):
+                    out[r, j] += src[r, k] * w
+        return
     r = 0
     while r < nb:
         m = min(4, nb - r)  # rows in this block
@@ -142,6 +149,14 @@ def _outer_acc(dW, d, src, nb):
     4 rows of ``src`` at a time; each ``dW[g, k]`` adds its terms in row order.
     """
     G, K = dW.shape
+    if K < 4:  # rows innermost, same order of the sums
+        for g in range(G):
+            for k in range(K):
+                acc = dW[g, k]
+                for r in range(nb):
+                    acc += d[r, g] * src[r, k]
+                dW[g, k] = acc
+        return
     nb4 = nb - nb % 4
     g = 0
     while g < G:
@@ -298,6 +313,22 @@ def _tanh_flat(out, x, n, C):
         out[i] = _tanh(x[i], C)
 
 
+@_jit(inline="always")
+def _bias_acc(db, d, nb):
+    """``db += d[:nb].sum(axis=0)``, each entry summed in row order."""
+    G = db.shape[0]
+    if G < 4:
+        for g in range(G):
+            acc = db[g]
+            for r in range(nb):
+                acc += d[r, g]
+            db[g] = acc
+    else:
+        for r in range(nb):
+            for g in range(G):
+                db[g] += d[r, g]
+
+
 # --------------------------------------------------------------------- Elman
 @_jit()
 def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
@@ -344,38 +375,43 @@ def elman_backward(
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]  # X's precision
-    carry = np.zeros((hi - lo, Hn), X.dtype)  # dh carried back from copy t+1
-    dpre = np.empty((hi - lo, Hn), X.dtype)
-    dprev = np.empty((hi - lo, Hn), X.dtype)
+    carryf = np.zeros((hi - lo) * Hn, X.dtype)  # dh carried back from copy t+1
+    carry = carryf.reshape(hi - lo, Hn)
+    dpref = np.empty((hi - lo) * Hn, X.dtype)
+    dpre = dpref.reshape(hi - lo, Hn)
+    dprevf = np.empty((hi - lo) * Hn, X.dtype)
+    dprev = dprevf.reshape(hi - lo, Hn)
+    dHf = dH.reshape(T, B * Hn)
+    Hf = Hs.reshape(T, B * Hn)
+    recf = record.reshape(record.shape[0], record.shape[1] * record.shape[2])
     dx = np.empty((hi - lo, I), X.dtype)
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             continue
-        for r in range(nb):
-            b = lo + r
-            for k in range(Hn):
-                dh = dH[t, b, k] + carry[r, k]  # from above and from copy t+1
-                if use_record:
-                    record[t, b, k] = dh
-                h = Hs[t, b, k]
-                if relu:
-                    dpre[r, k] = dh * (one if h > zero else zero)
-                else:
-                    dpre[r, k] = dh * (one - h * h)
+        base = lo * Hn  # rows lo:lo+nb of step t, flat: one loop at any H
+        for i in range(nb * Hn):
+            dh = dHf[t, base + i] + carryf[i]  # from above and from copy t+1
+            if use_record:
+                recf[t, base + i] = dh
+            h = Hf[t, base + i]
+            if relu:
+                dpref[i] = dh * (one if h > zero else zero)
+            else:
+                dpref[i] = dh * (one - h * h)
         _mm(dprev, dpre, w_hh, nb)  # back through W_hh once per copy
-        for r in range(nb):
-            for k in range(Hn):
-                v = dprev[r, k]
-                if use_keep:
-                    v *= keep[t, lo + r]
-                carry[r, k] = v
+        if use_keep:
+            for r in range(nb):
+                for k in range(Hn):
+                    carry[r, k] = dprev[r, k] * keep[t, lo + r]
+        else:
+            for i in range(nb * Hn):
+                carryf[i] = dprevf[i]
         _mm(dx, dpre, w_ih, nb)
         for r in range(nb):
             for i in range(I):
                 dX[t, lo + r, i] = dx[r, i]
-            for g in range(Hn):
-                db[g] += dpre[r, g]
+        _bias_acc(db, dpre, nb)
         _outer_acc(dWih, dpre, X[t, lo:], nb)
         if t > 0:
             _outer_acc(dWhh, dpre, Hs[t - 1, lo:], nb)
@@ -488,8 +524,7 @@ def lstm_backward(
         for r in range(nb):
             for i in range(I):
                 dX[t, lo + r, i] = dx[r, i]
-            for g in range(G):
-                db[g] += da[r, g]
+        _bias_acc(db, da, nb)
         _outer_acc(dWih, da, X[t, lo:], nb)
         if t > 0:
             _outer_acc(dWhh, da, Hs[t - 1, lo:], nb)
@@ -600,9 +635,8 @@ def gru_backward(
         for r in range(nb):
             for i in range(I):
                 dX[t, lo + r, i] = dx[r, i]
-            for g in range(G):
-                dbih[g] += dxp[r, g]
-                dbhh[g] += dhp[r, g]
+        _bias_acc(dbih, dxp, nb)
+        _bias_acc(dbhh, dhp, nb)
         _outer_acc(dWih, dxp, X[t, lo:], nb)
         if t > 0:
             _outer_acc(dWhh, dhp, Hs[t - 1, lo:], nb)
