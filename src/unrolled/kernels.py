@@ -429,8 +429,8 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
     Hn = G // 4
     WiT = np.ascontiguousarray(w_ih.T)
     WhT = np.ascontiguousarray(w_hh.T)
-    zero = np.zeros(1, X.dtype)[0]
     C = _consts(X)
+    Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
     Af = A.reshape(T, B * G)
     Cf = Cs.reshape(T, B * Hn)
     xpf = np.empty((hi - lo) * G, X.dtype)
@@ -444,6 +444,7 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             break
+        Cp = Cs[t - 1] if t > 0 else Z  # c_prev of every row
         _mm(xp, X[t, lo:], WiT, nb)
         if t > 0:
             _mm(hp, Hs[t - 1, lo:], WhT, nb)
@@ -457,7 +458,7 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
                 i = A[t, b, k]
                 f = A[t, b, Hn + k]
                 g = A[t, b, 2 * Hn + k]
-                c_prev = Cs[t - 1, b, k] if t > 0 else zero
+                c_prev = Cp[b, k]
                 Cs[t, b, k] = f * c_prev + i * g
         _tanh_flat(tc, Cf[t, lo * Hn :], nb * Hn, C)
         for r in range(nb):
@@ -476,8 +477,9 @@ def lstm_backward(
     Hn = G // 4
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
-    one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    one = np.ones(1, X.dtype)[0]  # in X's precision
     C = _consts(X)
+    Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
     carry = np.zeros((hi - lo, Hn), X.dtype)  # dh from copy t+1
     carry_c = np.zeros((hi - lo, Hn), X.dtype)  # dc from copy t+1
     da = np.empty((hi - lo, G), X.dtype)
@@ -489,9 +491,11 @@ def lstm_backward(
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             continue
+        Cp = Cs[t - 1] if t > 0 else Z  # c_prev of every row
         _tanh_flat(tcs, Cf[t, lo * Hn :], nb * Hn, C)
         for r in range(nb):
             b = lo + r
+            kr = keep[t, b] if use_keep else one
             for k in range(Hn):
                 dh = dH[t, b, k] + carry[r, k]
                 if use_record:
@@ -500,7 +504,7 @@ def lstm_backward(
                 f = A[t, b, Hn + k]
                 g = A[t, b, 2 * Hn + k]
                 o = A[t, b, 3 * Hn + k]
-                c_prev = Cs[t - 1, b, k] if t > 0 else zero
+                c_prev = Cp[b, k]
                 tc = tcs[r * Hn + k]
                 do = dh * tc  # h = o * tanh(c)
                 dc = carry_c[r, k] + dh * o * (one - tc * tc)
@@ -509,17 +513,12 @@ def lstm_backward(
                 da[r, Hn + k] = df * f * (one - f)
                 da[r, 2 * Hn + k] = dg * (one - g * g)
                 da[r, 3 * Hn + k] = do * o * (one - o)
-                dcp = dc * f
-                if use_keep:
-                    dcp = dcp * keep[t, b]
-                carry_c[r, k] = dcp
+                carry_c[r, k] = dc * f * kr  # kr = 1 unless truncated here
         _mm(dprev, da, w_hh, nb)
         for r in range(nb):
+            kr = keep[t, lo + r] if use_keep else one
             for k in range(Hn):
-                v = dprev[r, k]
-                if use_keep:
-                    v *= keep[t, lo + r]
-                carry[r, k] = v
+                carry[r, k] = dprev[r, k] * kr
         _mm(dx, da, w_ih, nb)
         for r in range(nb):
             for i in range(I):
@@ -539,8 +538,9 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
     Hn = G // 3
     WiT = np.ascontiguousarray(w_ih.T)
     WhT = np.ascontiguousarray(w_hh.T)
-    one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    one = np.ones(1, X.dtype)[0]  # in X's precision
     C = _consts(X)
+    Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
     pref = np.empty((hi - lo) * 2 * Hn, X.dtype)  # pre-activations of r, z
     pre = pref.reshape(hi - lo, 2 * Hn)
     sgf = np.empty((hi - lo) * 2 * Hn, X.dtype)
@@ -554,6 +554,7 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             break
+        Hp = Hs[t - 1] if t > 0 else Z  # h_prev of every row
         _mm(xp, X[t, lo:], WiT, nb)
         if t > 0:
             _mm(hp, Hs[t - 1, lo:], WhT, nb)
@@ -573,7 +574,7 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
             b = lo + r
             for k in range(Hn):
                 rg, z, n_ = sg[r, k], sg[r, Hn + k], nn[r * Hn + k]
-                h_prev = Hs[t - 1, b, k] if t > 0 else zero
+                h_prev = Hp[b, k]
                 Hs[t, b, k] = (one - z) * n_ + z * h_prev
                 A[t, b, k] = rg
                 A[t, b, Hn + k] = z
@@ -590,7 +591,8 @@ def gru_backward(
     Hn = G // 3
     use_keep = keep.shape[0] > 0
     use_record = record.shape[0] > 0
-    one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
+    one = np.ones(1, X.dtype)[0]  # in X's precision
     carry = np.zeros((hi - lo, Hn), X.dtype)
     dxp = np.empty((hi - lo, G), X.dtype)
     dhp = np.empty((hi - lo, G), X.dtype)
@@ -601,6 +603,7 @@ def gru_backward(
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             continue
+        Hp = Hs[t - 1] if t > 0 else Z  # h_prev of every row
         for r in range(nb):
             b = lo + r
             for k in range(Hn):
@@ -611,7 +614,7 @@ def gru_backward(
                 z = A[t, b, Hn + k]
                 nn = A[t, b, 2 * Hn + k]
                 hn = A[t, b, 3 * Hn + k]
-                h_prev = Hs[t - 1, b, k] if t > 0 else zero
+                h_prev = Hp[b, k]
                 dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
                 dz = dh * (h_prev - nn)
                 dn_pre = dn * (one - nn * nn)  # backprop through tanh
@@ -626,11 +629,9 @@ def gru_backward(
                 direct[r, k] = dh * z  # the path from h_prev that skips W_hh
         _mm(dprev, dhp, w_hh, nb)
         for r in range(nb):
+            kr = keep[t, lo + r] if use_keep else one
             for k in range(Hn):
-                v = dprev[r, k] + direct[r, k]
-                if use_keep:
-                    v *= keep[t, lo + r]
-                carry[r, k] = v
+                carry[r, k] = (dprev[r, k] + direct[r, k]) * kr
         _mm(dx, dxp, w_ih, nb)
         for r in range(nb):
             for i in range(I):
