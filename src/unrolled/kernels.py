@@ -52,7 +52,7 @@ def _jit(inline="never"):
 
 
 # ------------------------------------------------------------------- helpers
-@_jit(inline="always")
+@_jit()
 def _mm(out, src, W, nb):
     """``out[:nb] = src[:nb] @ W``: src (nb, K), W (K, N) C-contiguous.
 
@@ -141,7 +141,7 @@ def _mm(out, src, W, nb):
         r += m
 
 
-@_jit(inline="always")
+@_jit()
 def _outer_acc(dW, d, src, nb):
     """``dW += d[:nb].T @ src[:nb]``: d (nb, G), src (nb, K), dW (G, K).
 
@@ -288,7 +288,7 @@ def _tanh(x, C):
     return t if x >= 0 else -t
 
 
-@_jit(inline="always")
+@_jit()
 def _activate(out, pre, kind, n, C):
     """``out[i] = tanh(pre[i])`` where ``kind[i]`` is 1, else ``sigmoid(pre[i])``.
 
@@ -306,14 +306,14 @@ def _activate(out, pre, kind, n, C):
         out[i] = tt if th else sg
 
 
-@_jit(inline="always")
+@_jit()
 def _tanh_flat(out, x, n, C):
     """``out[:n] = tanh(x[:n])`` on flat (contiguous) arrays."""
     for i in range(n):
         out[i] = _tanh(x[i], C)
 
 
-@_jit(inline="always")
+@_jit()
 def _bias_acc(db, d, nb):
     """``db += d[:nb].sum(axis=0)``, each entry summed in row order."""
     G = db.shape[0]
