@@ -65,13 +65,15 @@ def check_sequences(
                 f"{name}[{i}]: expected input_size {input_size}, "
                 f"got {a.shape[1]} features (shape {a.shape})"
             )
-        if not np.all(np.isfinite(a)):
-            bad = np.argwhere(~np.isfinite(a))[0]
-            raise ValueError(
-                f"{name}[{i}]: expected finite values, got {a[tuple(bad)]} "
-                f"at step {bad[0]}"
-            )
         out.append(a)
+    if not np.isfinite(np.concatenate(out)).all():  # one pass over the whole batch
+        for i, a in enumerate(out):
+            if not np.isfinite(a).all():
+                bad = np.argwhere(~np.isfinite(a))[0]
+                raise ValueError(
+                    f"{name}[{i}]: expected finite values, got {a[tuple(bad)]} "
+                    f"at step {bad[0]}"
+                )
     return out
 
 

@@ -150,15 +150,20 @@ class Recurrent:
             p[f"bias_hh_l{k}"],
         )
 
-    def _forward(self, packed: Packed):
-        """Unroll every layer, then the head on every copy: ``Y`` (T, B, O), tapes."""
+    def _forward(self, packed: Packed, last_only: bool = False):
+        """Unroll every layer, then the head: ``Y`` and the layers' tapes.
+
+        ``Y`` is every copy's output, (T, B, O), or with ``last_only`` only each
+        sequence's last copy's, (B, O): the head then touches B rows, not T*B.
+        """
         tapes, X = [], packed.data
         for k in range(self.num_layers):
             tape = layer_forward(self.cell, X, packed.batch_sizes, *self._layer(k))
             tapes.append(tape)
             X = tape.H
-        Y = X @ self.params["head.weight"].T + self.params["head.bias"]  # (T, B, O)
-        return Y, tapes
+        if last_only:
+            X = X[packed.last_index()]  # (B, H) each sequence's last copy
+        return X @ self.params["head.weight"].T + self.params["head.bias"], tapes
 
     def _pack(self, seqs) -> Packed:
         """Validate and pack a ragged batch."""
@@ -184,11 +189,11 @@ class Recurrent:
             or, with ``all_steps``, a list of ``(T_i,)`` (``(T_i, O)``) arrays.
         """
         packed = self._pack(seqs)
-        Y, _ = self._forward(packed)
+        Y, _ = self._forward(packed, last_only=not all_steps)
         squeeze = self.output_size == 1
         if all_steps:
             return [y[:, 0] if squeeze else y for y in packed.unpack(Y)]
-        last = packed.unsort(Y[packed.last_index()])  # (B, O)
+        last = packed.unsort(Y)  # (B, O)
         return last[:, 0] if squeeze else last
 
     # ------------------------------------------------------------------- backward
@@ -229,7 +234,7 @@ class Recurrent:
             Only with ``record_hidden``: per sequence, ``(T_i, H)`` gradients.
         """
         packed = self._pack(seqs)
-        Y, tapes = self._forward(packed)
+        Y, tapes = self._forward(packed, last_only=not per_step)
         loss, dY = self._ssr(packed, Y, targets, per_step)
         keep = None
         if tbptt is not None:
@@ -244,33 +249,43 @@ class Recurrent:
     def loss(self, seqs, targets, per_step: bool = False) -> float:
         """The SSR, forward only; arguments as :meth:`loss_and_grads`."""
         packed = self._pack(seqs)
-        Y, _ = self._forward(packed)
+        Y, _ = self._forward(packed, last_only=not per_step)
         return self._ssr(packed, Y, targets, per_step)[0]
 
     def _ssr(self, packed: Packed, Y, targets, per_step: bool):
-        """Validate targets; return the SSR and its gradient ``dY`` (T, B, O)."""
+        """Validate targets; return the SSR and its gradient ``dY``, shaped like Y.
+
+        ``Y`` is (T, B, O) with per-step targets, else (B, O) last-step outputs.
+        """
         lengths = packed.unsort(packed.lengths).tolist()  # caller's order
         tg = check_targets(targets, lengths, self.output_size, per_step, self.dtype)
-        dY = np.zeros_like(Y)
         if per_step:
             R = (Y - pack_targets(tg, packed)) * packed.mask()[:, :, None]
-            dY = 2.0 * R
         else:
-            t_idx, r_idx = packed.last_index()
-            R = Y[t_idx, r_idx] - np.asarray(tg)[packed.order]  # (B, O)
-            dY[t_idx, r_idx] = 2.0 * R
-        return float(np.sum(R * R, dtype=np.float64)), dY
+            R = Y - np.asarray(tg)[packed.order]  # (B, O)
+        return float(np.sum(R * R, dtype=np.float64)), 2.0 * R
 
     def _backward(self, packed, tapes, dY, keep=None, record_hidden=False):
-        """BPTT from ``dY`` (T, B, O) through the head and every layer, top first."""
+        """BPTT from ``dY`` through the head and every layer, top first.
+
+        ``dY`` is (T, B, O) for per-step targets, or (B, O) when only each
+        sequence's last copy feeds the loss: then only those copies' rows of
+        ``dH`` are non-zero, and the head's gradients come from B rows.
+        """
         p = self.params
         Htop = tapes[-1].H
         O, H = self.output_size, self.hidden_size
-        grads = {
-            "head.weight": dY.reshape(-1, O).T @ Htop.reshape(-1, H),
-            "head.bias": dY.sum(axis=(0, 1)),
-        }
-        dH = dY @ p["head.weight"]  # (T, B, H) back through the head
+        W = p["head.weight"]
+        if dY.ndim == 2:
+            last = packed.last_index()
+            grads = {"head.weight": dY.T @ Htop[last], "head.bias": dY.sum(axis=0)}
+            dH = np.zeros_like(Htop)  # (T, B, H) back through the head
+            dH[last] = dY @ W
+        else:
+            flat = dY.reshape(-1, O)  # (T*B, O)
+            grads = {"head.weight": flat.T @ Htop.reshape(-1, H),
+                     "head.bias": flat.sum(axis=0)}  # fmt: skip
+            dH = (flat @ W).reshape(Htop.shape)  # (T, B, H) back through the head
         record = np.zeros_like(Htop) if record_hidden else None
         for k in range(self.num_layers - 1, -1, -1):
             dH, g = layer_backward(
