@@ -147,13 +147,16 @@ def test_bounds_cover_rows_and_balance_steps(monkeypatch):
     assert list(layers._bounds(bs, 64, 100, 100, 1)) == [0, 64]
 
 
-def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng):
+@pytest.mark.parametrize("error", ["typing", "cache write"])
+def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
     from numba.core.errors import TypingError
 
     from unrolled import kernels
 
     def broken(*args):
-        raise TypingError("simulated")
+        if error == "typing":
+            raise TypingError("simulated")
+        raise OSError(28, "No space left on device")  # saving the cache
 
     monkeypatch.setattr(kernels, "elman_forward", broken)
     monkeypatch.setattr(layers, "_broken", False)
@@ -183,6 +186,27 @@ def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
     with warnings.catch_warnings(), pytest.raises(TypingError):
         warnings.simplefilter("error")
         net.loss_and_grads(ragged_batch(rng, [4, 2]), [0.5, 1.0])
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """No cache location at all (read-only install, no home): compile per process."""
+    import numba
+
+    from unrolled import kernels
+
+    real = numba.njit
+
+    def njit(*args, cache=False, **kw):
+        if cache:
+            raise RuntimeError("cannot cache function: no locator available")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(kernels.numba, "njit", njit)
+
+    def add_one(x):
+        return x + 1
+
+    assert kernels._jit()(add_one)(1) == 2
 
 
 def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):

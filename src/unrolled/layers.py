@@ -53,7 +53,7 @@ def _try_kernel(fn, *args):
         from . import kernels  # noqa: F401  (imports Numba: lazily, here)
 
         return fn(*args)
-    except ImportError as exc:
+    except (ImportError, OSError) as exc:  # no Numba; its cache could not be written
         err = exc
     except Exception as exc:  # only Numba's own errors are swallowed
         if type(exc).__module__.split(".")[0] != "numba":
