@@ -9,8 +9,10 @@ matrix products written out as loops, so a step costs only its arithmetic.
 Layout and meaning are exactly those of ``layers.py``: packed time-major
 ``(T, B, ...)`` arrays, rows sorted longest first, ``batch_sizes[t]`` rows
 active at step ``t``, zeros past each end. Every formula mirrors its cell's
-``step``/``step_backward`` term by term and in the same order of operations;
-``tests/test_kernels.py`` pins the two paths together (float64 to ~1e-12).
+``step``/``step_backward`` term by term and in the same order of operations,
+except that sigmoid and tanh come from the branch-free exp below (within
+~1 ulp of libm's); ``tests/test_kernels.py`` pins the two paths together
+(float64 to ~1e-12).
 
 Parallelism: the rows of a batch are independent sequences, so every kernel
 works on one chunk of rows ``lo:hi`` and runs its whole time loop without a
@@ -22,6 +24,11 @@ This module imports Numba; ``layers.py`` imports it lazily, on the first
 compiled call, so ``import unrolled`` stays light. Compiled code is cached on
 disk next to this file (``cache=True``) when that is writable, otherwise in
 Numba's user cache, otherwise not at all.
+
+One module on purpose, longer than the others: Numba's cache checks only the
+source file of the function it caches, not the files of the functions it
+calls, so helpers kept elsewhere could leave stale compiled kernels behind
+after an edit. Here any edit recompiles every kernel.
 """
 
 from __future__ import annotations
