@@ -66,14 +66,7 @@ def check_sequences(
                 f"got {a.shape[1]} features (shape {a.shape})"
             )
         out.append(a)
-    if not np.isfinite(np.concatenate(out)).all():  # one pass over the whole batch
-        for i, a in enumerate(out):
-            if not np.isfinite(a).all():
-                bad = np.argwhere(~np.isfinite(a))[0]
-                raise ValueError(
-                    f"{name}[{i}]: expected finite values, got {a[tuple(bad)]} "
-                    f"at step {bad[0]}"
-                )
+    _check_all_finite(name, out)
     return out
 
 
@@ -88,7 +81,7 @@ def check_targets(
     """Validate targets against the batch.
 
     Last-step targets: one value (or ``output_size`` values) per sequence,
-    returned as ``(B, output_size)`` rows. Per-step targets: one array per
+    returned as a ``(B, output_size)`` array. Per-step targets: one array per
     sequence shaped ``(T_i,)`` or ``(T_i, output_size)``.
     """
     B = len(lengths)
@@ -110,8 +103,8 @@ def check_targets(
                     f"{name}[{i}]: expected shape ({T}, {output_size}) to match "
                     f"sequence {i}, got {a.shape}"
                 )
-            _check_finite(name, a, i)
             out.append(a)
+        _check_all_finite(name, out)
         return out
     try:
         a = np.asarray(targets, dtype=dtype)
@@ -123,13 +116,18 @@ def check_targets(
             f"{name}: expected shape {want}, one per sequence, got {a.shape}"
         )
     a = a.reshape(B, output_size)
-    for i in range(B):
-        _check_finite(name, a[i], i)
-    return list(a)
+    _check_all_finite(name, a)
+    return a
 
 
-def _check_finite(name: str, a: np.ndarray, i: int) -> None:
-    """Raise ValueError if ``a`` (entry ``i`` of ``name``) holds NaN or inf."""
-    if not np.all(np.isfinite(a)):
-        bad = a.ravel()[~np.isfinite(a.ravel())][0]
-        raise ValueError(f"{name}[{i}]: expected finite values, got {bad}")
+def _check_all_finite(name: str, arrays) -> None:
+    """One pass over every array; on NaN or inf, name the first entry and step."""
+    if np.isfinite(np.concatenate(arrays, axis=0)).all():
+        return
+    for i, a in enumerate(arrays):
+        if not np.isfinite(a).all():
+            bad = np.argwhere(~np.isfinite(a))[0]
+            where = f" at step {bad[0]}" if a.ndim == 2 else ""  # (T, ...) arrays
+            raise ValueError(
+                f"{name}[{i}]: expected finite values, got {a[tuple(bad)]}{where}"
+            )
