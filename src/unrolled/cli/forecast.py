@@ -16,6 +16,7 @@ from .options import (
     data_options,
     fit_options,
     load_data,
+    model_dir_option,
     model_options,
 )
 from .progress import Diagnose, make_progress
@@ -217,13 +218,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
 
 @click.command()
-@click.option(
-    "--model",
-    "model_dir",
-    required=True,
-    metavar="DIR",
-    help="A folder written by `unrolled train`.",
-)
+@model_dir_option
 @data_options
 @click.option(
     "--horizon",
@@ -276,13 +271,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
 
 
 @click.command()
-@click.option(
-    "--model",
-    "model_dir",
-    required=True,
-    metavar="DIR",
-    help="A folder written by `unrolled train`.",
-)
+@model_dir_option
 @data_options
 @click.option(
     "--test",

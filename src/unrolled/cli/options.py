@@ -165,3 +165,13 @@ def check_positive(ds, scaling: str) -> None:
                 f"{ds.source}, series {s.name!r}, date {s.dates[i].date()}: "
                 f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )
+
+
+#: ``--model DIR`` of the commands that use a saved model (predict, evaluate)
+model_dir_option = click.option(
+    "--model",
+    "model_dir",
+    required=True,
+    metavar="DIR",
+    help="A folder written by `unrolled train`.",
+)
