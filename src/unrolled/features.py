@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .scaling import MinMaxScaler, StandardScaler, scaler_from_dict
+from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
@@ -43,13 +43,7 @@ class Transform:
         """The values on which changes are taken (logs for ``logdiff``)."""
         if self.scaling != "logdiff":
             return y
-        if (y <= 0).any():
-            i = int(np.argmax(y <= 0))
-            raise ValueError(
-                f"series {self.name!r}: scaling 'logdiff' needs positive values, "
-                f"got {y[i]:g} at position {i}"
-            )
-        return np.log(y)
+        return checked_log(y, f"series {self.name!r}: scaling 'logdiff'")
 
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""

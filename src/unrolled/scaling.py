@@ -49,6 +49,14 @@ def _as_1d(values, name: str, what: str = "values") -> np.ndarray:
     return x
 
 
+def checked_log(x: np.ndarray, what: str) -> np.ndarray:
+    """``np.log(x)``, refusing non-positive values; ``what`` names the series."""
+    if (x <= 0).any():
+        i = int(np.argmax(x <= 0))
+        raise ValueError(f"{what} needs positive values, got {x[i]:g} at position {i}")
+    return np.log(x)
+
+
 class _AffineScaler:
     """Shared machinery: optional log, then ``(v - shift) / scale``."""
 
@@ -68,13 +76,7 @@ class _AffineScaler:
     def _forward(self, x: np.ndarray) -> np.ndarray:
         if not self.log:
             return x
-        if (x <= 0).any():
-            i = int(np.argmax(x <= 0))
-            raise ValueError(
-                f"log scaling of series {self.name!r} needs positive values, "
-                f"got {x[i]:g} at position {i}"
-            )
-        return np.log(x)
+        return checked_log(x, f"log scaling of series {self.name!r}")
 
     def fit(self, values, name: str = "series") -> _AffineScaler:
         """Fit on ``values`` (1-D) only; ``name`` is used in error messages."""
