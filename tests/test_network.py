@@ -133,3 +133,27 @@ def test_tbptt_window_at_least_length_equals_full_bptt(rng):
         np.testing.assert_allclose(trunc[k], full[k], rtol=1e-14)
     _, short = net.loss_and_grads(seqs, targets, tbptt=1)
     assert not np.allclose(short["weight_hh_l0"], full["weight_hh_l0"])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_packed_batch_gives_the_same_results_as_the_list(rng, cell):
+    seqs = [rng.normal(size=(T, 2)) for T in (4, 7, 1, 7)]
+    targets = rng.normal(size=4)
+    net = unrolled.build_model({"cell": cell, "input_size": 2, "hidden_size": 3})
+    batch = unrolled.pack_batch(seqs, input_size=2)
+    assert batch.lengths.tolist() == [7, 7, 4, 1]
+    loss, grads = net.loss_and_grads(seqs, targets)
+    loss_p, grads_p = net.loss_and_grads(batch, targets)
+    assert loss_p == loss
+    for name, g in grads.items():
+        np.testing.assert_array_equal(grads_p[name], g)
+    np.testing.assert_array_equal(net.predict(batch), net.predict(seqs))
+    assert net.loss(batch, targets) == loss
+
+
+def test_packed_batch_must_match_the_model():
+    batch = unrolled.pack_batch([[1.0, 2.0]], dtype="float32")
+    with pytest.raises(ValueError, match="packed as float32 with input_size 1, but"):
+        unrolled.RNN(hidden_size=2).predict(batch)
+    with pytest.raises(ValueError, match=r"seqs\[0\]: expected shape \(T, 2\)"):
+        unrolled.pack_batch([[1.0, 2.0]], input_size=2)

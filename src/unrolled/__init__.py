@@ -31,6 +31,7 @@ from .memory import memory_experiment, memory_task
 from .metrics import METRICS
 from .network import GRU, LSTM, RNN, build_model
 from .optim import SGD, Adam, clip_grads, global_norm
+from .packing import Packed, pack_batch
 from .persist import ModelFileError, load_model, save_model
 from .scaling import MinMaxScaler, StandardScaler, make_scaler
 from .statland import SCENARIOS, seed_network, statland_data, statland_table
@@ -43,6 +44,8 @@ __all__ = [
     "LSTM",
     "GRU",
     "build_model",
+    "pack_batch",
+    "Packed",
     "seed_network",
     "statland_data",
     "statland_table",

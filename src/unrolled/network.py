@@ -166,7 +166,15 @@ class Recurrent:
         return X @ self.params["head.weight"].T + self.params["head.bias"], tapes
 
     def _pack(self, seqs) -> Packed:
-        """Validate and pack a ragged batch."""
+        """Validate and pack a ragged batch; a :func:`pack_batch` result as it is."""
+        if isinstance(seqs, Packed):
+            if seqs.data.dtype != self.dtype or seqs.input_size != self.input_size:
+                raise ValueError(
+                    f"seqs: packed as {seqs.data.dtype} with input_size "
+                    f"{seqs.input_size}, but the model is {self.dtype} with "
+                    f"input_size {self.input_size}"
+                )
+            return seqs
         return pack(check_sequences(seqs, self.input_size, self.dtype), self.dtype)
 
     def predict(self, seqs, all_steps: bool = False):
@@ -174,9 +182,10 @@ class Recurrent:
 
         Parameters
         ----------
-        seqs : list of array-like
+        seqs : list of array-like or Packed
             Sequences of any lengths, each ``(T_i,)`` or ``(T_i, input_size)``,
-            oldest value first.
+            oldest value first; or a batch packed once by
+            :func:`~unrolled.pack_batch` (validated there, not again).
         all_steps : bool
             If True, return every copy's output instead of the last one: entry
             ``t`` of sequence ``i`` is the prediction for the value after step
@@ -209,7 +218,7 @@ class Recurrent:
 
         Parameters
         ----------
-        seqs : list of array-like
+        seqs : list of array-like or Packed
             Ragged batch, as for :meth:`predict`.
         targets : array-like or list of array-like
             With ``per_step=False``: one target per sequence, the value that

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validate import check_dtype, check_positive_int, check_sequences
+
 
 @dataclass(frozen=True)
 class Packed:
@@ -21,6 +23,11 @@ class Packed:
     lengths: np.ndarray  # (B,) sorted, descending
     batch_sizes: np.ndarray  # (T,) rows active at each step, non-increasing
     order: np.ndarray  # (B,) packed row r holds caller's sequence order[r]
+
+    @property
+    def input_size(self) -> int:
+        """Features per step."""
+        return self.data.shape[2]
 
     @property
     def steps(self) -> int:
@@ -47,6 +54,41 @@ class Packed:
         for r, (i, L) in enumerate(zip(self.order, self.lengths, strict=True)):
             out[i] = Y[:L, r]
         return out
+
+
+def pack_batch(seqs, input_size: int = 1, dtype="float64") -> Packed:
+    """Validate a ragged batch and pack it once, for repeated calls on it.
+
+    A model's ``predict``, ``loss`` and ``loss_and_grads`` accept the result in
+    place of the list and skip validating and packing it again: what a
+    training loop over fixed batches, or a benchmark, pays once instead of
+    once per step.
+
+    Parameters
+    ----------
+    seqs : list of array-like
+        Sequences of any lengths, each ``(T_i,)`` or ``(T_i, input_size)``.
+    input_size : int
+        Features per step; must match the model's.
+    dtype : {"float64", "float32"}
+        Must match the model's dtype.
+
+    Returns
+    -------
+    Packed
+        Time-major ``(T, B, input_size)`` data, longest sequence first.
+
+    Examples
+    --------
+    >>> import unrolled
+    >>> batch = unrolled.pack_batch([[0.0, 0.5, 1.0], [1.0, 0.5]])
+    >>> batch.data.shape, batch.lengths.tolist()
+    ((3, 2, 1), [3, 2])
+    """
+    dt = check_dtype(dtype)
+    return pack(
+        check_sequences(seqs, check_positive_int("input_size", input_size), dt), dt
+    )
 
 
 def pack(seqs: list[np.ndarray], dtype=np.float64) -> Packed:

@@ -272,6 +272,7 @@ def fit(
     last = snapshot(start - 1) if checkpoint is not None else None
     saved_epoch = None  # the epoch whose checkpoint is on disk
     epoch = start
+    whole = model._pack(seqs) if bs >= n else None  # one full batch: pack it once
     try:
         for epoch in range(start, epochs):
             perm = (
@@ -282,9 +283,10 @@ def fit(
             total, norms = 0.0, []
             for begin in range(0, n, bs):
                 idx = perm[begin : begin + bs]
+                batch = whole if whole is not None else [seqs[i] for i in idx]
                 with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
                     loss, grads = model.loss_and_grads(
-                        [seqs[i] for i in idx],
+                        batch,
                         [targets[i] for i in idx],
                         per_step=per_step,
                         tbptt=tbptt,
