@@ -2,7 +2,9 @@
 
 Every test runs the same call twice, once with ``layers.KERNELS = "numpy"``
 (the loop in layers.py calling each cell's step/step_backward) and once with
-``"numba"``, and compares: float64 to ~1e-12, float32 close. Also: ragged
+``"numba"``, and compares: float64 to ~1e-12, float32 close, each on both
+compiled layouts (row-major, for large hidden sizes, and feature-major, for
+small ones: the ``layout`` fixture). Also: ragged
 batches, several layers, input_size > 1, truncated BPTT (keep), recorded
 dL/dh (record), per-step targets, a batch split over several threads, the
 fallback when Numba fails, and a smoke run of the benchmark script.
@@ -23,6 +25,14 @@ pytest.importorskip("numba")
 
 CELLS = [("rnn", "relu"), ("rnn", "tanh"), ("lstm", None), ("gru", None)]
 LENGTHS = [7, 3, 9, 1, 4, 9, 2, 5, 6, 11, 8]  # ragged, with ties and a length 1
+
+
+@pytest.fixture(autouse=True, params=["row-major", "feature-major"])
+def layout(request, monkeypatch):
+    """Every test runs on both compiled layouts: (T, B, H) and (T, H, B)."""
+    limit = 0 if request.param == "row-major" else 1 << 30
+    monkeypatch.setattr(layers, "FEATURE_MAJOR_MAX", limit)
+    return request.param
 
 
 def make(cell, nonlinearity, dtype="float64", **kw):
@@ -159,6 +169,7 @@ def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
         raise OSError(28, "No space left on device")  # saving the cache
 
     monkeypatch.setattr(kernels, "elman_forward", broken)
+    monkeypatch.setattr(kernels, "elman_forward_fm", broken)
     monkeypatch.setattr(layers, "_broken", False)
     monkeypatch.setattr(layers, "KERNELS", "auto")
     net = make("rnn", "relu", hidden_size=3, seed=0)
@@ -180,6 +191,7 @@ def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
         raise TypingError("simulated")
 
     monkeypatch.setattr(kernels, "gru_forward", broken)
+    monkeypatch.setattr(kernels, "gru_forward_fm", broken)
     monkeypatch.setattr(layers, "_broken", False)
     monkeypatch.setattr(layers, "KERNELS", "numba")
     net = make("gru", None, hidden_size=3, seed=0)

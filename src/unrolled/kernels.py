@@ -648,3 +648,420 @@ def gru_backward(
         _outer_acc(dWih, dxp, X[t, lo:], nb)
         if t > 0:
             _outer_acc(dWhh, dhp, Hs[t - 1, lo:], nb)
+
+
+# ---------------------------------------------- feature-major: small hidden sizes
+# With a few hidden units a row of a (T, B, H) array holds too few numbers to
+# fill a vector register, and the loops above run mostly on their bounds.
+# The kernels below keep every array feature-major, (T, features, B), so that
+# each inner loop runs over the rows of one step: contiguous, as long as the
+# batch, and vectorized. ``layers.py`` chooses them for small hidden sizes.
+# Same formulas and order of operations as above; only the sums over rows
+# (the weight gradients) are kept as one running sum per row over time, the
+# rows added in order at the end.
+#
+# Every inner loop runs ``for r in range(n)`` over views that start at the
+# chunk's first row (``a[t, k, lo:]``): Numba then knows the index is not
+# negative and the loop vectorizes; ``range(lo, e)`` would not.
+# Optional inputs (gradient from above, record, keep) are read through a
+# zero, scratch or ones view when absent, so the loops carry no branch.
+
+
+@_jit(inline="always")
+def _sigmoid(a, C):
+    """cells.sigmoid's two branches, from the exp above."""
+    e = _exp_neg(-abs(a), C)[0]
+    return (C[6] if a >= 0 else e) / (C[6] + e)
+
+
+@_jit(inline="always")
+def _rows_mv(out, W, j, src, lo, n):
+    """``out[:n] = sum_k W[j, k] * src[k, lo:lo+n]``, added in order k = 0, 1, ..."""
+    for r in range(n):
+        out[r] = 0.0
+    for k in range(W.shape[1]):
+        w = W[j, k]
+        s = src[k, lo:]
+        for r in range(n):
+            out[r] += s[r] * w
+
+
+@_jit(inline="always")
+def _rows_mvT(out, W, k, src, lo, n):
+    """``out[:n] = sum_j W[j, k] * src[j, lo:lo+n]`` (back through ``W``)."""
+    for r in range(n):
+        out[r] = 0.0
+    for j in range(W.shape[0]):
+        w = W[j, k]
+        s = src[j, lo:]
+        for r in range(n):
+            out[r] += s[r] * w
+
+
+@_jit(inline="always")
+def _rows_acc(P, a, b, n):
+    """``P[r] += a[r] * b[r]`` for r < n: one running sum per row, over time."""
+    for r in range(n):
+        P[r] += a[r] * b[r]
+
+
+@_jit()
+def _rows_sum(out, P, lo, hi):
+    """``out[j, k] += sum_r P[j, k, r]`` over the chunk's rows, in order."""
+    for j in range(P.shape[0]):
+        for k in range(P.shape[1]):
+            s = out[j, k]
+            for r in range(lo, hi):
+                s += P[j, k, r]
+            out[j, k] = s
+
+
+@_jit()
+def _weight_grads_fm(Pih, Phh, Pb, d, dh, Xt, Ht, ones, t, lo, n):
+    """One copy's share of the weight gradients, into the per-row sums ``P``.
+
+    ``d`` (G, B) is the gradient at the input projection, ``dh`` at the
+    hidden one (the same array except in the GRU).
+    """
+    G, I = Pih.shape[0], Pih.shape[1]
+    for j in range(G):
+        dj, dhj = d[j, lo:], dh[j, lo:]
+        _rows_acc(Pb[j, 0, lo:], dj, ones, n)
+        _rows_acc(Pb[j, 1, lo:], dhj, ones, n)
+        for i in range(I):
+            _rows_acc(Pih[j, i, lo:], dj, Xt[t, i, lo:], n)
+        if t > 0:
+            for k in range(Phh.shape[1]):
+                _rows_acc(Phh[j, k, lo:], dhj, Ht[t - 1, k, lo:], n)
+
+
+@_jit()
+def _dlast_fm(carry, dlast, bs, t, lo, e):
+    """Rows whose last copy is ``t`` start their carry at ``dlast``."""
+    start = max(lo, bs[t + 1] if t + 1 < bs.shape[0] else 0)
+    for k in range(carry.shape[0]):
+        for r in range(e - start):
+            carry[k, start + r] = dlast[k, start + r]
+
+
+@_jit()
+def _bwd_scratch(Xt, dHt, record, keep, Hn):
+    """Stand-ins for absent inputs: zeros (dH), scratch (record), ones (keep)."""
+    T, _, B = Xt.shape
+    dt = Xt.dtype
+    zd = dHt if dHt.shape[0] > 0 else np.zeros((1, Hn, B), dt)
+    rec = record if record.shape[0] > 0 else np.zeros((1, Hn, B), dt)
+    kp = keep if keep.shape[0] > 0 else np.ones((1, B), dt)
+    return zd, rec, kp
+
+
+@_jit()
+def elman_forward_fm(Xt, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Ht):
+    """:func:`elman_forward`, feature-major: ``Xt`` (T, I, B) in, ``Ht`` (T, H, B)."""
+    T = Xt.shape[0]
+    G, B = w_hh.shape[0], Xt.shape[2]
+    C = _consts(Xt)
+    zero = np.zeros(1, Xt.dtype)[0]
+    hp = np.zeros(B, Xt.dtype)  # h_prev W_hh^T: 0 at t = 0
+    for t in range(T):
+        n = min(hi, bs[t]) - lo
+        if n <= 0:
+            break
+        for j in range(G):
+            out = Ht[t, j, lo:]
+            _rows_mv(out, w_ih, j, Xt[t], lo, n)
+            if t > 0:
+                _rows_mv(hp, w_hh, j, Ht[t - 1], lo, n)  # the feedback loop
+            bi, bh = b_ih[j], b_hh[j]
+            if relu:
+                for r in range(n):
+                    out[r] = max((out[r] + bi) + (hp[r] + bh), zero)
+            else:
+                for r in range(n):
+                    out[r] = _tanh((out[r] + bi) + (hp[r] + bh), C)
+
+
+@_jit()
+def elman_backward_fm(
+    Xt, Ht, dHt, dlast, bs, w_ih, w_hh, relu, keep, record, lo, hi, dXt, dWih, dWhh, db
+):
+    """:func:`elman_backward`, feature-major.
+
+    ``dHt`` (T, H, B) is the gradient from above, or empty; ``dlast`` (H, B)
+    the gradient reaching each row's last copy, or empty; ``record`` (T, H, B)
+    or empty; ``dXt`` (T, I, B), or empty when the layer below needs none.
+    ``dWih`` (G, I), ``dWhh`` (G, H) and ``db`` (G, 2) take the chunk's
+    gradients: ``db[:, 0]`` of ``bias_ih``, ``db[:, 1]`` of ``bias_hh``.
+    """
+    T, I, B = Xt.shape
+    Hn = Ht.shape[1]
+    dt = Xt.dtype
+    dense, use_last, use_keep = dHt.shape[0] > 0, dlast.shape[0] > 0, keep.shape[0] > 0
+    use_record, want_dx = record.shape[0] > 0, dXt.shape[0] > 0
+    zd, rec, kp = _bwd_scratch(Xt, dHt, record, keep, Hn)
+    one, zero = np.ones(1, dt)[0], np.zeros(1, dt)[0]
+    carry = np.zeros((Hn, B), dt)  # dh carried back from copy t+1
+    dpre = np.zeros((Hn, B), dt)
+    ones = np.ones(B, dt)
+    Pih, Phh = np.zeros((Hn, I, B), dt), np.zeros((Hn, Hn, B), dt)
+    Pb = np.zeros((Hn, 2, B), dt)
+    for t in range(T - 1, -1, -1):
+        e = min(hi, bs[t])
+        n = e - lo
+        if n <= 0:
+            continue
+        if use_last:
+            _dlast_fm(carry, dlast, bs, t, lo, e)
+        td, tr, tk = t if dense else 0, t if use_record else 0, t if use_keep else 0
+        for k in range(Hn):
+            c, h, d = carry[k, lo:], Ht[t, k, lo:], dpre[k, lo:]
+            above, rv = zd[td, k, lo:], rec[tr, k, lo:]
+            if relu:
+                for r in range(n):
+                    dh = above[r] + c[r]  # from above and from copy t+1
+                    rv[r] = dh
+                    d[r] = dh * (one if h[r] > zero else zero)
+            else:
+                for r in range(n):
+                    dh = above[r] + c[r]
+                    rv[r] = dh
+                    d[r] = dh * (one - h[r] * h[r])
+        kv = kp[tk, lo:]
+        for k in range(Hn):
+            c = carry[k, lo:]
+            _rows_mvT(c, w_hh, k, dpre, lo, n)  # back through W_hh
+            if use_keep:
+                for r in range(n):
+                    c[r] *= kv[r]
+        if want_dx:
+            for i in range(I):
+                _rows_mvT(dXt[t, i, lo:], w_ih, i, dpre, lo, n)
+        _weight_grads_fm(Pih, Phh, Pb, dpre, dpre, Xt, Ht, ones, t, lo, n)
+    _rows_sum(dWih, Pih, lo, hi)
+    _rows_sum(dWhh, Phh, lo, hi)
+    _rows_sum(db, Pb, lo, hi)
+
+
+@_jit()
+def lstm_forward_fm(Xt, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Ht, Ct, At):
+    """:func:`lstm_forward`, feature-major: ``Ht``, ``Ct`` (T, H, B), ``At``."""
+    T = Xt.shape[0]
+    G, B = w_hh.shape[0], Xt.shape[2]
+    Hn = G // 4
+    C = _consts(Xt)
+    hp = np.zeros(B, Xt.dtype)
+    zc = np.zeros(B, Xt.dtype)  # the cell state before the first step
+    for t in range(T):
+        n = min(hi, bs[t]) - lo
+        if n <= 0:
+            break
+        for j in range(G):
+            a = At[t, j, lo:]
+            _rows_mv(a, w_ih, j, Xt[t], lo, n)
+            if t > 0:
+                _rows_mv(hp, w_hh, j, Ht[t - 1], lo, n)
+            bi, bh = b_ih[j], b_hh[j]
+            if 2 * Hn <= j < 3 * Hn:  # g: tanh; i, f, o: sigmoid
+                for r in range(n):
+                    a[r] = _tanh((a[r] + bi) + (hp[r] + bh), C)
+            else:
+                for r in range(n):
+                    a[r] = _sigmoid((a[r] + bi) + (hp[r] + bh), C)
+        for k in range(Hn):
+            i_, f_ = At[t, k, lo:], At[t, Hn + k, lo:]
+            g_, o_ = At[t, 2 * Hn + k, lo:], At[t, 3 * Hn + k, lo:]
+            cp = Ct[t - 1, k, lo:] if t > 0 else zc
+            c_, h_ = Ct[t, k, lo:], Ht[t, k, lo:]
+            for r in range(n):
+                c = f_[r] * cp[r] + i_[r] * g_[r]
+                c_[r] = c
+                h_[r] = o_[r] * _tanh(c, C)  # h = o * tanh(c)
+
+
+@_jit()
+def lstm_backward_fm(
+    Xt,
+    Ht,
+    Ct,
+    At,
+    dHt,
+    dlast,
+    bs,
+    w_ih,
+    w_hh,
+    keep,
+    record,
+    lo,
+    hi,
+    dXt,
+    dWih,
+    dWhh,
+    db,
+):
+    """:func:`lstm_backward`, feature-major; arguments as :func:`elman_backward_fm`."""
+    T, I, B = Xt.shape
+    G, Hn = w_hh.shape[0], Ht.shape[1]
+    dt = Xt.dtype
+    dense, use_last, use_keep = dHt.shape[0] > 0, dlast.shape[0] > 0, keep.shape[0] > 0
+    use_record, want_dx = record.shape[0] > 0, dXt.shape[0] > 0
+    zd, rec, kp = _bwd_scratch(Xt, dHt, record, keep, Hn)
+    one = np.ones(1, dt)[0]
+    C = _consts(Xt)
+    carry, carry_c = np.zeros((Hn, B), dt), np.zeros((Hn, B), dt)  # dh, dc from t+1
+    da = np.zeros((G, B), dt)
+    zc, ones = np.zeros(B, dt), np.ones(B, dt)
+    Pih, Phh = np.zeros((G, I, B), dt), np.zeros((G, Hn, B), dt)
+    Pb = np.zeros((G, 2, B), dt)
+    for t in range(T - 1, -1, -1):
+        e = min(hi, bs[t])
+        n = e - lo
+        if n <= 0:
+            continue
+        if use_last:
+            _dlast_fm(carry, dlast, bs, t, lo, e)
+        td, tr, tk = t if dense else 0, t if use_record else 0, t if use_keep else 0
+        kv = kp[tk, lo:]
+        for k in range(Hn):
+            i_, f_ = At[t, k, lo:], At[t, Hn + k, lo:]
+            g_, o_ = At[t, 2 * Hn + k, lo:], At[t, 3 * Hn + k, lo:]
+            cp = Ct[t - 1, k, lo:] if t > 0 else zc
+            ct, ch, cc = Ct[t, k, lo:], carry[k, lo:], carry_c[k, lo:]
+            above, rv = zd[td, k, lo:], rec[tr, k, lo:]
+            da_i, da_f = da[k, lo:], da[Hn + k, lo:]
+            da_g, da_o = da[2 * Hn + k, lo:], da[3 * Hn + k, lo:]
+            for r in range(n):
+                dh = above[r] + ch[r]
+                rv[r] = dh
+                i, f, g, o = i_[r], f_[r], g_[r], o_[r]
+                tc = _tanh(ct[r], C)
+                do = dh * tc  # h = o * tanh(c)
+                dc = cc[r] + dh * o * (one - tc * tc)
+                di, df, dg = dc * g, dc * cp[r], dc * i  # c = f c_prev + i g
+                da_i[r] = di * i * (one - i)
+                da_f[r] = df * f * (one - f)
+                da_g[r] = dg * (one - g * g)
+                da_o[r] = do * o * (one - o)
+                cc[r] = dc * f * kv[r]  # kv = 1 unless truncated here
+        for k in range(Hn):
+            c = carry[k, lo:]
+            _rows_mvT(c, w_hh, k, da, lo, n)
+            if use_keep:
+                for r in range(n):
+                    c[r] *= kv[r]
+        if want_dx:
+            for i in range(I):
+                _rows_mvT(dXt[t, i, lo:], w_ih, i, da, lo, n)
+        _weight_grads_fm(Pih, Phh, Pb, da, da, Xt, Ht, ones, t, lo, n)
+    _rows_sum(dWih, Pih, lo, hi)
+    _rows_sum(dWhh, Phh, lo, hi)
+    _rows_sum(db, Pb, lo, hi)
+
+
+@_jit()
+def gru_forward_fm(Xt, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Ht, At):
+    """:func:`gru_forward`, feature-major: ``At`` (T, 4H, B) = r, z, n, hp_n."""
+    T = Xt.shape[0]
+    G, B = w_hh.shape[0], Xt.shape[2]
+    Hn = G // 3
+    C = _consts(Xt)
+    one = np.ones(1, Xt.dtype)[0]
+    xp, hp = np.zeros(B, Xt.dtype), np.zeros(B, Xt.dtype)
+    zh = np.zeros(B, Xt.dtype)  # the state before the first step
+    for t in range(T):
+        n = min(hi, bs[t]) - lo
+        if n <= 0:
+            break
+        for j in range(G):
+            _rows_mv(xp, w_ih, j, Xt[t], lo, n)
+            if t > 0:
+                _rows_mv(hp, w_hh, j, Ht[t - 1], lo, n)
+            bi, bh = b_ih[j], b_hh[j]
+            if j < 2 * Hn:  # r, z
+                a = At[t, j, lo:]
+                for r in range(n):
+                    a[r] = _sigmoid((xp[r] + bi) + (hp[r] + bh), C)
+                continue
+            k = j - 2 * Hn
+            rg, z_, n_, hn_ = (
+                At[t, k, lo:],
+                At[t, Hn + k, lo:],
+                At[t, j, lo:],
+                At[t, Hn + j, lo:],
+            )
+            h_prev = Ht[t - 1, k, lo:] if t > 0 else zh
+            h_ = Ht[t, k, lo:]
+            for r in range(n):
+                hn = hp[r] + bh
+                hn_[r] = hn
+                nn = _tanh((xp[r] + bi) + rg[r] * hn, C)
+                n_[r] = nn
+                h_[r] = (one - z_[r]) * nn + z_[r] * h_prev[r]
+
+
+@_jit()
+def gru_backward_fm(
+    Xt, Ht, At, dHt, dlast, bs, w_ih, w_hh, keep, record, lo, hi, dXt, dWih, dWhh, db
+):
+    """:func:`gru_backward`, feature-major; arguments as :func:`elman_backward_fm`."""
+    T, I, B = Xt.shape
+    G, Hn = w_hh.shape[0], Ht.shape[1]
+    dt = Xt.dtype
+    dense, use_last, use_keep = dHt.shape[0] > 0, dlast.shape[0] > 0, keep.shape[0] > 0
+    use_record, want_dx = record.shape[0] > 0, dXt.shape[0] > 0
+    zd, rec, kp = _bwd_scratch(Xt, dHt, record, keep, Hn)
+    one = np.ones(1, dt)[0]
+    carry = np.zeros((Hn, B), dt)
+    dxp, dhp = np.zeros((G, B), dt), np.zeros((G, B), dt)
+    direct = np.zeros((Hn, B), dt)
+    zh, ones = np.zeros(B, dt), np.ones(B, dt)
+    Pih, Phh = np.zeros((G, I, B), dt), np.zeros((G, Hn, B), dt)
+    Pb = np.zeros((G, 2, B), dt)
+    for t in range(T - 1, -1, -1):
+        e = min(hi, bs[t])
+        n = e - lo
+        if n <= 0:
+            continue
+        if use_last:
+            _dlast_fm(carry, dlast, bs, t, lo, e)
+        td, tr, tk = t if dense else 0, t if use_record else 0, t if use_keep else 0
+        for k in range(Hn):
+            rg_, z_, n_, hn_ = (
+                At[t, k, lo:],
+                At[t, Hn + k, lo:],
+                At[t, 2 * Hn + k, lo:],
+                At[t, 3 * Hn + k, lo:],
+            )
+            hp_ = Ht[t - 1, k, lo:] if t > 0 else zh
+            ch, dk = carry[k, lo:], direct[k, lo:]
+            above, rv = zd[td, k, lo:], rec[tr, k, lo:]
+            x_r, x_z, x_n = dxp[k, lo:], dxp[Hn + k, lo:], dxp[2 * Hn + k, lo:]
+            h_r, h_z, h_n = dhp[k, lo:], dhp[Hn + k, lo:], dhp[2 * Hn + k, lo:]
+            for r in range(n):
+                dh = above[r] + ch[r]
+                rv[r] = dh
+                rg, z, nn, hn = rg_[r], z_[r], n_[r], hn_[r]
+                dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
+                dz = dh * (hp_[r] - nn)
+                dn_pre = dn * (one - nn * nn)  # backprop through tanh
+                dr_pre = dn_pre * hn * rg * (one - rg)
+                dz_pre = dz * z * (one - z)
+                x_r[r] = dr_pre
+                x_z[r] = dz_pre
+                x_n[r] = dn_pre
+                h_r[r] = dr_pre
+                h_z[r] = dz_pre
+                h_n[r] = dn_pre * rg
+                dk[r] = dh * z  # the path from h_prev that skips W_hh
+        kv = kp[tk, lo:]
+        for k in range(Hn):
+            c, dk = carry[k, lo:], direct[k, lo:]
+            _rows_mvT(c, w_hh, k, dhp, lo, n)
+            for r in range(n):
+                c[r] = (c[r] + dk[r]) * kv[r]  # kv = 1 unless truncated here
+        if want_dx:
+            for i in range(I):
+                _rows_mvT(dXt[t, i, lo:], w_ih, i, dxp, lo, n)
+        _weight_grads_fm(Pih, Phh, Pb, dxp, dhp, Xt, Ht, ones, t, lo, n)
+    _rows_sum(dWih, Pih, lo, hi)
+    _rows_sum(dWhh, Phh, lo, hi)
+    _rows_sum(db, Pb, lo, hi)

@@ -39,6 +39,7 @@ class LayerTape:
     C: np.ndarray | None = None  # (T, B, H) LSTM cell state (compiled path)
     A: np.ndarray | None = None  # (T, B, 4H) gate activations (compiled path)
     biases: tuple = ()  # (b_ih, b_hh), to redo the forward if Numba fails later
+    fm: bool = False  # compiled feature-major: X, H, C, A view (T, ., B) arrays
 
 
 def _compiled(X) -> bool:
@@ -102,31 +103,48 @@ def layer_forward(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape:
 
 
 def layer_backward(
-    cell, tape: LayerTape, dH, batch_sizes, w_ih, w_hh, keep=None, record=None
+    cell,
+    tape: LayerTape,
+    dH,
+    batch_sizes,
+    w_ih,
+    w_hh,
+    keep=None,
+    record=None,
+    d_last=None,
+    need_dx=True,
 ):
     """Backpropagate through time over one layer.
 
     Parameters
     ----------
     dH : (T, B, H) gradient of the loss with respect to each copy's hidden
-        state from above (the head or the next layer), zero past each end.
+        state from above (the head or the next layer), zero past each end;
+        or None for zero.
     keep : optional (T, B) array of 0/1; where 0, the gradient is not carried
         from copy t back to copy t-1 (truncated BPTT).
     record : optional (T, B, H) array, filled with the total gradient reaching
         each copy's hidden state (for gradient-flow diagnostics).
+    d_last : optional (B, H) gradient reaching each row's last copy, added to
+        ``dH`` there: a last-step loss needs no (T, B, H) array of zeros.
+    need_dx : bool
+        False for the bottom layer: nothing below takes ``dX``.
 
     Returns
     -------
     dX, (d_weight_ih, d_weight_hh, d_bias_ih, d_bias_hh)
+        ``dX`` (T, B, I) is None when ``need_dx`` is False.
     """
     if tape.caches is None:  # the forward ran compiled
         grads = _try_kernel(
-            _backward_compiled, cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record
+            _backward_compiled,
+            *(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, need_dx),
         )
         if grads is not None:
             return grads
         tape = layer_forward(cell, tape.X, batch_sizes, w_ih, w_hh, *tape.biases)
     X, Hs = tape.X, tape.H
+    dH = _dense(dH, d_last, batch_sizes, Hs.shape, Hs.dtype)
     T, B, Hn = Hs.shape
     G = w_hh.shape[0]
     dXP = np.zeros((T, B, G), dtype=Hs.dtype)
@@ -160,12 +178,24 @@ def layer_backward(
     d_w_hh = dHP.reshape(-1, G).T @ H_prev.reshape(-1, Hn)
     d_b_ih = dXP.sum(axis=(0, 1))
     d_b_hh = dHP.sum(axis=(0, 1))
-    dX = dXP @ w_ih  # (T, B, I) to the layer below
+    dX = dXP @ w_ih if need_dx else None  # (T, B, I) to the layer below
     return dX, (d_w_ih, d_w_hh, d_b_ih, d_b_hh)
+
+
+def _dense(dH, d_last, batch_sizes, shape, dtype):
+    """``dH`` (zeros if None) with ``d_last`` added at each row's last copy."""
+    if d_last is None:
+        return dH
+    dH = np.zeros(shape, dtype) if dH is None else np.array(dH, dtype=dtype)
+    B = shape[1]
+    last = (np.asarray(batch_sizes)[:, None] > np.arange(B)[None, :]).sum(0) - 1
+    dH[last, np.arange(B)] += d_last
+    return dH
 
 
 # ------------------------------------------------------------ compiled path
 MIN_WORK = 4_000_000  # multiply-adds per thread below which one thread does it all
+FEATURE_MAJOR_MAX = 8  # hidden sizes up to which the feature-major kernels run
 _pool = None
 
 
@@ -220,12 +250,14 @@ def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape
     from . import kernels
 
     dt = X.dtype
-    X = np.ascontiguousarray(X)
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
     w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
     T, B, I = X.shape
     G, Hn = w_hh.shape
     bounds = _bounds(bs, B, G, Hn, I)
+    if Hn <= FEATURE_MAJOR_MAX:
+        return _forward_fm(cell, X, bs, w, bounds)
+    X = np.ascontiguousarray(X)
     Hs = np.zeros((T, B, Hn), dtype=dt)
     C = A = None
     if cell.gates == 1:
@@ -249,7 +281,9 @@ def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape
     return LayerTape(X, Hs, None, C, A, (b_ih, b_hh))
 
 
-def _backward_compiled(cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record):
+def _backward_compiled(
+    cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, need_dx
+):
     """:func:`layer_backward` through ``kernels.py``."""
     from . import kernels
 
@@ -262,8 +296,12 @@ def _backward_compiled(cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record):
     nc = len(bounds) - 1
     w_ih = np.ascontiguousarray(w_ih, dtype=dt)
     w_hh = np.ascontiguousarray(w_hh, dtype=dt)
-    dH = np.ascontiguousarray(dH, dtype=dt)
     kp = np.zeros((0, 0), dt) if keep is None else np.ascontiguousarray(keep, dt)
+    if tape.fm:
+        return _backward_fm(cell, tape, dH, d_last, bs, (w_ih, w_hh), kp, record,
+                            need_dx, bounds)  # fmt: skip
+    dH = _dense(dH, d_last, bs, Hs.shape, dt)
+    dH = np.ascontiguousarray(dH, dtype=dt)
     rec = np.zeros((0, 0, 0), dt)
     if record is not None:
         own = record.dtype == dt and record.flags.c_contiguous
@@ -306,4 +344,75 @@ def _backward_compiled(cell, tape, dH, batch_sizes, w_ih, w_hh, keep, record):
     if record is not None and rec is not record:
         record[...] = rec
     # the chunks' partial sums, added in a fixed order
+    dX = dX if need_dx else None
     return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))
+
+
+def _forward_fm(cell, X, bs, w, bounds) -> LayerTape:
+    """The forward through the feature-major kernels; the tape holds views."""
+    from . import kernels
+
+    dt = X.dtype
+    Xt = np.ascontiguousarray(X.transpose(0, 2, 1))  # (T, I, B): free after a fm layer
+    T, I, B = Xt.shape
+    Hn = w[1].shape[1]
+    Ht = np.zeros((T, Hn, B), dtype=dt)
+    Ct = At = None
+    if cell.gates == 1:
+        relu = cell.nonlinearity == "relu"
+        args = lambda c, lo, hi: (Xt, bs, *w, relu, lo, hi, Ht)  # noqa: E731
+        _run(kernels.elman_forward_fm, bounds, args)
+    elif cell.has_cell_state:
+        Ct = np.zeros((T, Hn, B), dtype=dt)
+        At = np.zeros((T, 4 * Hn, B), dtype=dt)
+        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, Ct, At)  # noqa: E731
+        _run(kernels.lstm_forward_fm, bounds, args)
+    else:
+        At = np.zeros((T, 4 * Hn, B), dtype=dt)
+        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, At)  # noqa: E731
+        _run(kernels.gru_forward_fm, bounds, args)
+    views = [None if a is None else a.transpose(0, 2, 1) for a in (Xt, Ht, Ct, At)]
+    return LayerTape(views[0], views[1], None, views[2], views[3], tuple(w[2:]), True)
+
+
+def _backward_fm(cell, tape, dH, d_last, bs, w, kp, record, need_dx, bounds):
+    """The backward through the feature-major kernels; ``dX`` is a view."""
+    from . import kernels
+
+    Xt, Ht = tape.X.transpose(0, 2, 1), tape.H.transpose(0, 2, 1)  # contiguous
+    dt = Xt.dtype
+    T, I, B = Xt.shape
+    G, Hn = w[1].shape
+    nc = len(bounds) - 1
+    empty3 = np.zeros((0, 0, 0), dt)
+    dHt = empty3 if dH is None else np.ascontiguousarray(dH.transpose(0, 2, 1), dt)
+    dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last.T, dt)
+    rec, own = empty3, True
+    if record is not None:
+        rec = record.transpose(0, 2, 1)
+        own = rec.dtype == dt and rec.flags.c_contiguous  # filled in place
+        rec = rec if own else np.zeros((T, Hn, B), dt)
+    dXt = np.zeros((T, I, B), dt) if need_dx else empty3
+    dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
+    dWhh = np.zeros((nc, G, Hn), dtype=dt)
+    db = np.zeros((nc, G, 2), dtype=dt)
+    tail = (kp, rec)
+    if cell.gates == 1:
+        fn, head = kernels.elman_backward_fm, (Xt, Ht, dHt, dl, bs, *w)
+        tail = (cell.nonlinearity == "relu", *tail)
+    elif cell.has_cell_state:
+        Ct, At = tape.C.transpose(0, 2, 1), tape.A.transpose(0, 2, 1)
+        fn, head = kernels.lstm_backward_fm, (Xt, Ht, Ct, At, dHt, dl, bs, *w)
+    else:
+        At = tape.A.transpose(0, 2, 1)
+        fn, head = kernels.gru_backward_fm, (Xt, Ht, At, dHt, dl, bs, *w)
+    _run(
+        fn,
+        bounds,
+        lambda c, lo, hi: (*head, *tail, lo, hi, dXt, dWih[c], dWhh[c], db[c]),
+    )
+    if not own:
+        record[...] = rec.transpose(0, 2, 1)
+    dX = dXt.transpose(0, 2, 1) if need_dx else None
+    d_b = db.sum(0)  # the chunks' partial sums, added in a fixed order
+    return dX, (dWih.sum(0), dWhh.sum(0), d_b[:, 0].copy(), d_b[:, 1].copy())

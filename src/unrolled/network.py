@@ -285,11 +285,11 @@ class Recurrent:
         Htop = tapes[-1].H
         O, H = self.output_size, self.hidden_size
         W = p["head.weight"]
+        d_last = None
         if dY.ndim == 2:
             last = packed.last_index()
             grads = {"head.weight": dY.T @ Htop[last], "head.bias": dY.sum(axis=0)}
-            dH = np.zeros_like(Htop)  # (T, B, H) back through the head
-            dH[last] = dY @ W
+            dH, d_last = None, dY @ W  # (B, H): only the last copies get one
         else:
             flat = dY.reshape(-1, O)  # (T*B, O)
             grads = {"head.weight": flat.T @ Htop.reshape(-1, H),
@@ -297,6 +297,7 @@ class Recurrent:
             dH = (flat @ W).reshape(Htop.shape)  # (T, B, H) back through the head
         record = np.zeros_like(Htop) if record_hidden else None
         for k in range(self.num_layers - 1, -1, -1):
+            top = k == self.num_layers - 1
             dH, g = layer_backward(
                 self.cell,
                 tapes[k],
@@ -304,7 +305,9 @@ class Recurrent:
                 packed.batch_sizes,
                 *self._layer(k)[:2],
                 keep=keep,
-                record=record if k == self.num_layers - 1 else None,
+                record=record if top else None,
+                d_last=d_last if top else None,
+                need_dx=k > 0,
             )
             for name, v in zip(
                 ("weight_ih", "weight_hh", "bias_ih", "bias_hh"), g, strict=True
