@@ -613,21 +613,23 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
 
 def engine_step(net, seqs):
     """The time loops alone: ``layer_forward`` + ``layer_backward`` of the layer
-    on the packed batch, with the head's gradient ``dH`` given (what
+    on the packed batch, with the head's gradient ``d_last`` given (what
     ``layers.py``/``kernels.py`` do of a step; not packing, not the head)."""
     from unrolled.layers import layer_backward, layer_forward
 
     packed = pack_only(seqs)
     p = net.params
     w = [p[f"{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-    T, B, _ = packed.data.shape
-    dH = np.zeros((T, B, net.hidden_size), np.float32)
-    t_idx, r_idx = packed.last_index()
-    dH[t_idx, r_idx] = np.random.default_rng(0).normal(size=(B, net.hidden_size))
+    B = packed.data.shape[1]
+    d_last = np.random.default_rng(0).normal(size=(B, net.hidden_size))
+    d_last = d_last.astype(np.float32)  # dL/dh of each sequence's last copy
 
     def step():
         tape = layer_forward(net.cell, packed.data, packed.batch_sizes, *w)
-        return layer_backward(net.cell, tape, dH, packed.batch_sizes, *w[:2])
+        return layer_backward(
+            net.cell, tape, None, packed.batch_sizes, *w[:2],
+            d_last=d_last, need_dx=False,
+        )  # fmt: skip
 
     return step
 

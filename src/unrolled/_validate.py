@@ -116,7 +116,8 @@ def check_targets(
             f"{name}: expected shape {want}, one per sequence, got {a.shape}"
         )
     a = a.reshape(B, output_size)
-    _check_all_finite(name, a)
+    if not np.isfinite(a).all():
+        _check_all_finite(name, list(a))  # names the first bad target
     return a
 
 
