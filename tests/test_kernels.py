@@ -239,3 +239,41 @@ def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):
         assert row["libs"][p]["ratio"] > 0
     assert report["infer"][0]["libs"]["unrolled"]["time_s"] > 0
     assert report["meta"]["sgemm_gflops"] > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_tanh_sigmoid_match_numpy(dtype):
+    """The kernels' branch-free exp, tanh and sigmoid: within a few ulp of the
+    correctly rounded result where that is a normal number, within the
+    smallest normal number below it (the exp's floor), and NaN for NaN."""
+    import numba
+
+    from unrolled import kernels
+
+    @numba.njit
+    def run(x):
+        C = kernels._consts(x)
+        out = np.empty((4, x.shape[0]), x.dtype)
+        for i in range(x.shape[0]):
+            out[0, i], out[1, i] = kernels._exp_neg(-abs(x[i]), C)
+            out[2, i] = kernels._tanh(x[i], C)
+            out[3, i] = kernels._sigmoid(x[i], C)
+        return out
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [np.linspace(-900, 900, 20001), rng.normal(size=2000), [0.0, 1e-30, -1e-30]]
+    ).astype(dtype)
+    got = run(x).astype(np.float64)
+    a = np.abs(x.astype(np.float64))
+    with np.errstate(over="ignore"):
+        want = [np.exp(-a), np.expm1(-a), np.tanh(x.astype(np.float64)),
+                1 / (1 + np.exp(-x.astype(np.float64)))]  # fmt: skip
+    info = np.finfo(dtype)
+    for g, w in zip(got, want, strict=True):
+        w = w.astype(dtype).astype(np.float64)  # the correctly rounded result
+        normal = np.abs(w) >= info.tiny
+        rel = np.abs(g - w)[normal] / np.abs(w)[normal]
+        assert rel.max() <= 4 * info.eps
+        assert np.abs(g - w)[~normal].max(initial=0) <= info.tiny
+    assert np.isnan(run(np.array([np.nan], dtype))).all()

@@ -37,6 +37,9 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir as llvm_ir
+from numba.core import types
+from numba.extending import intrinsic
 
 
 def _jit(inline="never"):
@@ -219,16 +222,39 @@ def _outer_acc(dW, d, src, nb):
 
 # ------------------------------------------------------- sigmoid and tanh
 # libm's tanh/exp are scalar calls (tanhf: ~25 ns here) that stop a loop from
-# vectorizing; these are arithmetic and selects only, accurate to ~1 ulp.
+# vectorizing; these are arithmetic and bit operations only, accurate to ~1 ulp.
 LN2_HI, LN2_LO = 0.693359375, -2.121944400546905827679e-4  # ln 2 = HI + LO
 LOG2E = 1.4426950408889634
+# exp(x) is subnormal below these already; clamping x there keeps 2**n normal
+EXP_FLOOR32, EXP_FLOOR64 = -87.6, -708.7
+
+
+@intrinsic
+def _pow2(typingctx, n):
+    """``2**n`` for an integer-valued float n, written into the exponent bits.
+
+    n must give a normal number: -126 <= n <= 127 in float32, -1022 <= n <=
+    1023 in float64 (not NaN: converting it to an integer is undefined).
+    """
+    if n not in (types.float32, types.float64):
+        return None
+    width, mantissa, bias = (32, 23, 127) if n == types.float32 else (64, 52, 1023)
+
+    def codegen(context, builder, signature, args):
+        ity = llvm_ir.IntType(width)
+        i = builder.add(builder.fptosi(args[0], ity), llvm_ir.Constant(ity, bias))
+        i = builder.shl(i, llvm_ir.Constant(ity, mantissa))
+        return builder.bitcast(i, args[0].type)
+
+    return n(n), codegen
 
 
 @_jit(inline="always")
 def _consts(X):
     """Constants of the exp below, in X's precision (a tuple: held in registers)."""
     K = np.empty(20, X.dtype)
-    K[0], K[1], K[2], K[3], K[4], K[5] = LN2_HI, LN2_LO, LOG2E, -745.0, 0.5, 2.0
+    floor = EXP_FLOOR32 if X.itemsize == 4 else EXP_FLOOR64
+    K[0], K[1], K[2], K[3], K[4], K[5] = LN2_HI, LN2_LO, LOG2E, floor, 0.5, 2.0
     for i in range(14):
         K[6 + i] = 1.0 / math.gamma(i + 1.0)  # 1/i!, i = 0..13
     return (
@@ -238,22 +264,16 @@ def _consts(X):
 
 
 @_jit(inline="always")
-def _half_step(s, m, f, half):
-    """One binary digit of 2**-m: multiply by f = 2**-(2**i) if the digit is 1."""
-    h = np.floor(m * half)
-    s = s * f if m - (h + h) > half else s
-    return s, h, f * f
-
-
-@_jit(inline="always")
 def _exp_neg(x, C):
     """``(exp(x), exp(x) - 1)`` for x <= 0 (or NaN), both to ~1 ulp.
 
     x = n ln2 + r with |r| <= ln2/2; exp(r) = 1 + r q(r) by Horner (Taylor to
-    r**13: below float64's epsilon there); 2**n exactly, digit by digit.
+    r**13: below float64's epsilon there); 2**n exactly, from its bits. x is
+    clamped at ``EXP_FLOOR32``/``EXP_FLOOR64``, where exp is subnormal
+    already: below it, exp is off by less than the smallest normal number.
     """
     c1, c2, l2e, lo, half, one = C[0], C[1], C[2], C[3], C[4], C[6]
-    x = lo if x < lo else x  # exp(-745) is 0 in float64; NaN passes
+    x = lo if x < lo else x  # NaN passes
     n = np.floor(x * l2e + half)
     r = (x - n * c1) - n * c2
     # q(r) = 1 + r/2! + r**2/3! + ... (written out: constant tuple indices)
@@ -270,19 +290,7 @@ def _exp_neg(x, C):
     q = q * r + C[8]
     q = q * r + C[7]
     em0 = q * r  # exp(r) - 1, no cancellation
-    m, s, f = -n, one, half  # |n| <= 1075 < 2**11: 11 binary digits
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    s, m, f = _half_step(s, m, f, half)
-    e = (em0 + one) * s
+    e = (em0 + one) * _pow2(n if n == n else C[5])  # NaN: em0 is NaN already
     em = em0 if n == 0 else e - one
     return e, em
 
@@ -336,6 +344,15 @@ def _bias_acc(db, d, nb):
                 db[g] += d[r, g]
 
 
+@_jit()
+def _dlast_rm(carry, dlast, bs, t, lo, e):
+    """Rows whose last copy is ``t`` start their carry (rows ``lo:``) at ``dlast``."""
+    start = max(lo, bs[t + 1] if t + 1 < bs.shape[0] else 0)
+    for r in range(start, e):
+        for k in range(carry.shape[1]):
+            carry[r - lo, k] = dlast[r, k]
+
+
 # --------------------------------------------------------------------- Elman
 @_jit()
 def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
@@ -369,18 +386,22 @@ def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
 
 @_jit()
 def elman_backward(
-    X, Hs, dH, bs, w_ih, w_hh, relu, keep, record, lo, hi, dX, dWih, dWhh, db
+    X, Hs, dH, dlast, bs, w_ih, w_hh, relu, keep, record, lo, hi, dX, dWih, dWhh, db
 ):
     """BPTT of an Elman layer: fills ``dX`` and per-chunk partial gradients.
 
-    ``keep`` is (T, B) or empty (full BPTT); ``record`` is (T, B, H) or empty.
-    Gradients of rows ``lo:hi`` are added to ``dWih`` (G, I), ``dWhh`` (G, H),
-    ``db`` (G,): this chunk's partial sums.
+    ``dH`` (T, B, H) is the gradient from above, or empty; ``dlast`` (B, H)
+    the gradient reaching each row's last copy, or empty. ``keep`` is (T, B)
+    or empty (full BPTT); ``record`` is (T, B, H) or empty; ``dX`` is
+    (T, B, I), or empty when the layer below needs none. Gradients of rows
+    ``lo:hi`` are added to ``dWih`` (G, I), ``dWhh`` (G, H), ``db`` (G,):
+    this chunk's partial sums.
     """
     T, B, I = X.shape
     Hn = Hs.shape[2]
-    use_keep = keep.shape[0] > 0
-    use_record = record.shape[0] > 0
+    use_keep, use_last = keep.shape[0] > 0, dlast.shape[0] > 0
+    use_record, want_dx, dense = record.shape[0] > 0, dX.shape[0] > 0, dH.shape[0] > 0
+    zd = dH if dense else np.zeros((1, B, Hn), X.dtype)  # no dH: read zeros
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]  # X's precision
     carryf = np.zeros((hi - lo) * Hn, X.dtype)  # dh carried back from copy t+1
     carry = carryf.reshape(hi - lo, Hn)
@@ -388,7 +409,7 @@ def elman_backward(
     dpre = dpref.reshape(hi - lo, Hn)
     dprevf = np.empty((hi - lo) * Hn, X.dtype)
     dprev = dprevf.reshape(hi - lo, Hn)
-    dHf = dH.reshape(T, B * Hn)
+    dHf = zd.reshape(zd.shape[0], B * Hn)
     Hf = Hs.reshape(T, B * Hn)
     recf = record.reshape(record.shape[0], record.shape[1] * record.shape[2])
     dx = np.empty((hi - lo, I), X.dtype)
@@ -396,12 +417,15 @@ def elman_backward(
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
             continue
+        if use_last:
+            _dlast_rm(carry, dlast, bs, t, lo, lo + nb)
         base = lo * Hn  # rows lo:lo+nb of step t, flat: one loop at any H
+        above, hv = dHf[t if dense else 0, base:], Hf[t, base:]  # views: i >= 0
         for i in range(nb * Hn):
-            dh = dHf[t, base + i] + carryf[i]  # from above and from copy t+1
+            dh = above[i] + carryf[i]  # from above and from copy t+1
             if use_record:
                 recf[t, base + i] = dh
-            h = Hf[t, base + i]
+            h = hv[i]
             if relu:
                 dpref[i] = dh * (one if h > zero else zero)
             else:
@@ -414,10 +438,11 @@ def elman_backward(
         else:
             for i in range(nb * Hn):
                 carryf[i] = dprevf[i]
-        _mm(dx, dpre, w_ih, nb)
-        for r in range(nb):
-            for i in range(I):
-                dX[t, lo + r, i] = dx[r, i]
+        if want_dx:
+            _mm(dx, dpre, w_ih, nb)
+            for r in range(nb):
+                for i in range(I):
+                    dX[t, lo + r, i] = dx[r, i]
         _bias_acc(db, dpre, nb)
         _outer_acc(dWih, dpre, X[t, lo:], nb)
         if t > 0:
@@ -476,14 +501,15 @@ def lstm_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, Cs, A):
 
 @_jit()
 def lstm_backward(
-    X, Hs, Cs, A, dH, bs, w_ih, w_hh, keep, record, lo, hi, dX, dWih, dWhh, db
+    X, Hs, Cs, A, dH, dlast, bs, w_ih, w_hh, keep, record, lo, hi, dX, dWih, dWhh, db
 ):
     """BPTT of an LSTM layer; arguments as :func:`elman_backward`, plus Cs, A."""
     T, B, I = X.shape
     G = w_hh.shape[0]
     Hn = G // 4
-    use_keep = keep.shape[0] > 0
-    use_record = record.shape[0] > 0
+    use_keep, use_last = keep.shape[0] > 0, dlast.shape[0] > 0
+    use_record, want_dx, dense = record.shape[0] > 0, dX.shape[0] > 0, dH.shape[0] > 0
+    zd = dH if dense else np.zeros((1, B, Hn), X.dtype)  # no dH: read zeros
     one = np.ones(1, X.dtype)[0]  # in X's precision
     C = _consts(X)
     Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
@@ -500,11 +526,14 @@ def lstm_backward(
             continue
         Cp = Cs[t - 1] if t > 0 else Z  # c_prev of every row
         _tanh_flat(tcs, Cf[t, lo * Hn :], nb * Hn, C)
+        if use_last:
+            _dlast_rm(carry, dlast, bs, t, lo, lo + nb)
+        above = zd[t if dense else 0]
         for r in range(nb):
             b = lo + r
             kr = keep[t, b] if use_keep else one
             for k in range(Hn):
-                dh = dH[t, b, k] + carry[r, k]
+                dh = above[b, k] + carry[r, k]
                 if use_record:
                     record[t, b, k] = dh
                 i = A[t, b, k]
@@ -526,10 +555,11 @@ def lstm_backward(
             kr = keep[t, lo + r] if use_keep else one
             for k in range(Hn):
                 carry[r, k] = dprev[r, k] * kr
-        _mm(dx, da, w_ih, nb)
-        for r in range(nb):
-            for i in range(I):
-                dX[t, lo + r, i] = dx[r, i]
+        if want_dx:
+            _mm(dx, da, w_ih, nb)
+            for r in range(nb):
+                for i in range(I):
+                    dX[t, lo + r, i] = dx[r, i]
         _bias_acc(db, da, nb)
         _outer_acc(dWih, da, X[t, lo:], nb)
         if t > 0:
@@ -590,14 +620,31 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
 
 @_jit()
 def gru_backward(
-    X, Hs, A, dH, bs, w_ih, w_hh, keep, record, lo, hi, dX, dWih, dWhh, dbih, dbhh
+    X,
+    Hs,
+    A,
+    dH,
+    dlast,
+    bs,
+    w_ih,
+    w_hh,
+    keep,
+    record,
+    lo,
+    hi,
+    dX,
+    dWih,
+    dWhh,
+    dbih,
+    dbhh,
 ):
     """BPTT of a GRU layer; arguments as :func:`elman_backward`, two bias grads."""
     T, B, I = X.shape
     G = w_hh.shape[0]
     Hn = G // 3
-    use_keep = keep.shape[0] > 0
-    use_record = record.shape[0] > 0
+    use_keep, use_last = keep.shape[0] > 0, dlast.shape[0] > 0
+    use_record, want_dx, dense = record.shape[0] > 0, dX.shape[0] > 0, dH.shape[0] > 0
+    zd = dH if dense else np.zeros((1, B, Hn), X.dtype)  # no dH: read zeros
     Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
     one = np.ones(1, X.dtype)[0]  # in X's precision
     carry = np.zeros((hi - lo, Hn), X.dtype)
@@ -611,10 +658,13 @@ def gru_backward(
         if nb <= 0:
             continue
         Hp = Hs[t - 1] if t > 0 else Z  # h_prev of every row
+        if use_last:
+            _dlast_rm(carry, dlast, bs, t, lo, lo + nb)
+        above = zd[t if dense else 0]
         for r in range(nb):
             b = lo + r
             for k in range(Hn):
-                dh = dH[t, b, k] + carry[r, k]
+                dh = above[b, k] + carry[r, k]
                 if use_record:
                     record[t, b, k] = dh
                 rg = A[t, b, k]
@@ -639,10 +689,11 @@ def gru_backward(
             kr = keep[t, lo + r] if use_keep else one
             for k in range(Hn):
                 carry[r, k] = (dprev[r, k] + direct[r, k]) * kr
-        _mm(dx, dxp, w_ih, nb)
-        for r in range(nb):
-            for i in range(I):
-                dX[t, lo + r, i] = dx[r, i]
+        if want_dx:
+            _mm(dx, dxp, w_ih, nb)
+            for r in range(nb):
+                for i in range(I):
+                    dX[t, lo + r, i] = dx[r, i]
         _bias_acc(dbih, dxp, nb)
         _bias_acc(dbhh, dhp, nb)
         _outer_acc(dWih, dxp, X[t, lo:], nb)

@@ -300,13 +300,14 @@ def _backward_compiled(
     if tape.fm:
         return _backward_fm(cell, tape, dH, d_last, bs, (w_ih, w_hh), kp, record,
                             need_dx, bounds)  # fmt: skip
-    dH = _dense(dH, d_last, bs, Hs.shape, dt)
-    dH = np.ascontiguousarray(dH, dtype=dt)
-    rec = np.zeros((0, 0, 0), dt)
+    empty3 = np.zeros((0, 0, 0), dt)
+    dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
+    dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last, dt)
+    rec = empty3
     if record is not None:
         own = record.dtype == dt and record.flags.c_contiguous
         rec = record if own else np.zeros(record.shape, dt)
-    dX = np.zeros((T, B, I), dtype=dt)
+    dX = np.zeros((T, B, I), dtype=dt) if need_dx else empty3
     dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
     dWhh = np.zeros((nc, G, Hn), dtype=dt)
     dbih = np.zeros((nc, G), dtype=dt)
@@ -318,7 +319,7 @@ def _backward_compiled(
             kernels.elman_backward,
             bounds,
             lambda c, lo, hi: (
-                (X, Hs, dH, *common, relu, kp, rec, lo, hi, dX)
+                (X, Hs, dH, dl, *common, relu, kp, rec, lo, hi, dX)
                 + (dWih[c], dWhh[c], dbih[c])
             ),
         )
@@ -327,7 +328,7 @@ def _backward_compiled(
             kernels.lstm_backward,
             bounds,
             lambda c, lo, hi: (
-                (X, Hs, tape.C, tape.A, dH, *common, kp, rec, lo, hi)
+                (X, Hs, tape.C, tape.A, dH, dl, *common, kp, rec, lo, hi)
                 + (dX, dWih[c], dWhh[c], dbih[c])
             ),
         )
@@ -337,7 +338,7 @@ def _backward_compiled(
             kernels.gru_backward,
             bounds,
             lambda c, lo, hi: (
-                (X, Hs, tape.A, dH, *common, kp, rec, lo, hi, dX)
+                (X, Hs, tape.A, dH, dl, *common, kp, rec, lo, hi, dX)
                 + (dWih[c], dWhh[c], dbih[c], dbhh[c])
             ),
         )
