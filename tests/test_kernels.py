@@ -113,15 +113,21 @@ def test_layer_level_arbitrary_keep_and_record(monkeypatch, cell, nl):
     T, B, _ = packed.data.shape
     keep = (rng.random((T, B)) < 0.7).astype(np.float64)
     dH = rng.normal(size=(T, B, 4)) * packed.mask()[:, :, None]
+    d_last = rng.normal(size=(B, 4))  # added to dH at each row's last copy
     outs = []
     for mode in ("numpy", "numba"):
         monkeypatch.setattr(layers, "KERNELS", mode)
         tape = layers.layer_forward(net.cell, packed.data, packed.batch_sizes, *w)
         record = np.zeros((T, B, 4))
         dX, g = layers.layer_backward(
-            net.cell, tape, dH, packed.batch_sizes, *w[:2], keep=keep, record=record
+            net.cell, tape, dH, packed.batch_sizes, *w[:2], keep=keep, record=record,
+            d_last=d_last,
+        )  # fmt: skip
+        dx_none, g_no_dx = layers.layer_backward(
+            net.cell, tape, dH, packed.batch_sizes, *w[:2], need_dx=False
         )
-        outs.append((tape.H, dX, record, *g))
+        assert dx_none is None
+        outs.append((tape.H, dX, record, *g, *g_no_dx))
     for x, y in zip(*outs, strict=True):
         assert x.shape == y.shape
         assert max_rel_error(x, y) < 1e-12

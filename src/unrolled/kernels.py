@@ -8,7 +8,9 @@ matrix products written out as loops, so a step costs only its arithmetic.
 
 Layout and meaning are exactly those of ``layers.py``: packed time-major
 ``(T, B, ...)`` arrays, rows sorted longest first, ``batch_sizes[t]`` rows
-active at step ``t``, zeros past each end. Every formula mirrors its cell's
+active at step ``t``, zeros past each end. The ``*_fm`` kernels at the end,
+for small hidden sizes, hold the same arrays feature-major, ``(T, ..., B)``.
+Every formula mirrors its cell's
 ``step``/``step_backward`` term by term and in the same order of operations,
 except that sigmoid and tanh come from the branch-free exp below (within
 ~1 ulp of libm's); ``tests/test_kernels.py`` pins the two paths together

@@ -15,6 +15,13 @@ forces the readable path; ``tests/test_kernels.py`` pins the two together.
 It runs at every hidden size: its products reach single-threaded OpenBLAS
 speed on these shapes (one chunk of rows per core), and the readable path
 pays Python overhead per step on top of one BLAS call (BENCHMARKS.md).
+Hidden sizes up to ``FEATURE_MAJOR_MAX`` run kernels that store the tape
+feature-major, (T, H, B), so that their loops run over a step's rows; the
+tape then holds (T, B, H) views of those arrays, and nothing outside this
+module sees the difference.
+
+A last-step loss passes ``d_last``, the (B, H) gradient of each row's last
+copy, rather than a (T, B, H) ``dH`` that is zero everywhere else.
 """
 
 from __future__ import annotations
