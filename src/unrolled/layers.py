@@ -81,11 +81,18 @@ def _try_kernel(fn, *args):
     return None
 
 
-def layer_forward(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape:
-    """Unroll one layer over a packed batch ``X`` (T, B, I), starting from h = 0."""
+def layer_forward(
+    cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace=None
+) -> LayerTape:
+    """Unroll one layer over a packed batch ``X`` (T, B, I), starting from h = 0.
+
+    ``workspace``: an optional ``(Workspace, role)`` to take the tape's large
+    arrays from. Their rows past each sequence's end then hold whatever the
+    step before left there: only for callers that never read those rows.
+    """
     if _compiled(X):
         tape = _try_kernel(
-            _forward_compiled, cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh
+            _forward_compiled, cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace
         )
         if tape is not None:
             return tape
@@ -252,7 +259,9 @@ def _run(fn, bounds, make_args):
         f.result()
 
 
-def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape:
+def _forward_compiled(
+    cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace=None
+) -> LayerTape:
     """:func:`layer_forward` through ``kernels.py``; the tape holds gate buffers."""
     from . import kernels
 
@@ -262,10 +271,18 @@ def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape
     T, B, I = X.shape
     G, Hn = w_hh.shape
     bounds = _bounds(bs, B, G, Hn, I)
+
+    def zeros(name, shape):  # rows past each end: zero, or stale if reused
+        if workspace is None:
+            return np.zeros(shape, dt)
+        ws, role = workspace
+        return ws.take((role, name), shape, dt)
+
     if Hn <= FEATURE_MAJOR_MAX:
-        return _forward_fm(cell, X, bs, w, bounds)
+        return _forward_fm(cell, X, bs, w, bounds, zeros)
     X = np.ascontiguousarray(X)
-    Hs = np.zeros((T, B, Hn), dtype=dt)
+
+    Hs = zeros("H", (T, B, Hn))
     C = A = None
     if cell.gates == 1:
         relu = cell.nonlinearity == "relu"
@@ -275,15 +292,15 @@ def _forward_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh) -> LayerTape
             lambda c, lo, hi: (X, bs, *w, relu, lo, hi, Hs),
         )
     elif cell.has_cell_state:
-        C = np.zeros((T, B, Hn), dtype=dt)
-        A = np.zeros((T, B, 4 * Hn), dtype=dt)
+        C = zeros("C", (T, B, Hn))
+        A = zeros("A", (T, B, 4 * Hn))
         _run(
             kernels.lstm_forward,
             bounds,
             lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, C, A),
         )
     else:
-        A = np.zeros((T, B, 4 * Hn), dtype=dt)
+        A = zeros("A", (T, B, 4 * Hn))
         _run(kernels.gru_forward, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, A))
     return LayerTape(X, Hs, None, C, A, (b_ih, b_hh))
 
@@ -356,27 +373,25 @@ def _backward_compiled(
     return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))
 
 
-def _forward_fm(cell, X, bs, w, bounds) -> LayerTape:
+def _forward_fm(cell, X, bs, w, bounds, zeros) -> LayerTape:
     """The forward through the feature-major kernels; the tape holds views."""
     from . import kernels
 
-    dt = X.dtype
     Xt = np.ascontiguousarray(X.transpose(0, 2, 1))  # (T, I, B): free after a fm layer
     T, I, B = Xt.shape
     Hn = w[1].shape[1]
-    Ht = np.zeros((T, Hn, B), dtype=dt)
+    Ht = zeros("H", (T, Hn, B))
     Ct = At = None
     if cell.gates == 1:
         relu = cell.nonlinearity == "relu"
         args = lambda c, lo, hi: (Xt, bs, *w, relu, lo, hi, Ht)  # noqa: E731
         _run(kernels.elman_forward_fm, bounds, args)
     elif cell.has_cell_state:
-        Ct = np.zeros((T, Hn, B), dtype=dt)
-        At = np.zeros((T, 4 * Hn, B), dtype=dt)
+        Ct, At = zeros("C", (T, Hn, B)), zeros("A", (T, 4 * Hn, B))
         args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, Ct, At)  # noqa: E731
         _run(kernels.lstm_forward_fm, bounds, args)
     else:
-        At = np.zeros((T, 4 * Hn, B), dtype=dt)
+        At = zeros("A", (T, 4 * Hn, B))
         args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, At)  # noqa: E731
         _run(kernels.gru_forward_fm, bounds, args)
     views = [None if a is None else a.transpose(0, 2, 1) for a in (Xt, Ht, Ct, At)]

@@ -8,12 +8,15 @@ parameter count never depends on T.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from ._validate import check_dtype, check_positive_int, check_sequences, check_targets
 from .cells import make_cell
 from .layers import layer_backward, layer_forward
 from .packing import Packed, pack, pack_targets
+from .workspace import Workspace
 
 
 class Recurrent:
@@ -150,15 +153,52 @@ class Recurrent:
             p[f"bias_hh_l{k}"],
         )
 
-    def _forward(self, packed: Packed, last_only: bool = False):
+    def release_memory(self) -> None:
+        """Free the tape memory kept between training steps (``fit`` does, at its end).
+
+        The tapes of a last-step loss (each layer's hidden states and gates,
+        for every copy) reuse the same buffers from one call to the next, so
+        a step after the first touches no new memory; they stay reserved
+        until this call or the model's end.
+        """
+        self.__dict__.pop("_workspace", None)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_workspace", None)  # buffers, not state: copies start without
+        return state
+
+    @contextmanager
+    def _tape_memory(self, last_only: bool):
+        """The workspace for one step's tapes, or None (fresh zeros).
+
+        Only a last-step loss or prediction takes it: nothing then reads a
+        tape's rows past a sequence's end, which hold the step before's values.
+        The head of a per-step loss reads every row, so it gets fresh zeros;
+        so does a second thread while one step holds the workspace.
+        """
+        ws = self.__dict__.setdefault("_workspace", Workspace())
+        if not last_only or not ws.acquire():
+            yield None
+            return
+        try:
+            yield ws
+        finally:
+            ws.release()
+
+    def _forward(self, packed: Packed, last_only: bool = False, workspace=None):
         """Unroll every layer, then the head: ``Y`` and the layers' tapes.
 
         ``Y`` is every copy's output, (T, B, O), or with ``last_only`` only each
         sequence's last copy's, (B, O): the head then touches B rows, not T*B.
+        ``workspace`` (from :meth:`_tape_memory`) holds the tapes' arrays.
         """
         tapes, X = [], packed.data
         for k in range(self.num_layers):
-            tape = layer_forward(self.cell, X, packed.batch_sizes, *self._layer(k))
+            ws = None if workspace is None else (workspace, k)
+            tape = layer_forward(
+                self.cell, X, packed.batch_sizes, *self._layer(k), workspace=ws
+            )
             tapes.append(tape)
             X = tape.H
         if last_only:
@@ -198,7 +238,8 @@ class Recurrent:
             or, with ``all_steps``, a list of ``(T_i,)`` (``(T_i, O)``) arrays.
         """
         packed = self._pack(seqs)
-        Y, _ = self._forward(packed, last_only=not all_steps)
+        with self._tape_memory(not all_steps) as ws:
+            Y, _ = self._forward(packed, not all_steps, ws)
         squeeze = self.output_size == 1
         if all_steps:
             return [y[:, 0] if squeeze else y for y in packed.unpack(Y)]
@@ -243,14 +284,15 @@ class Recurrent:
             Only with ``record_hidden``: per sequence, ``(T_i, H)`` gradients.
         """
         packed = self._pack(seqs)
-        Y, tapes = self._forward(packed, last_only=not per_step)
-        loss, dY = self._ssr(packed, Y, targets, per_step)
         keep = None
         if tbptt is not None:
             tbptt = check_positive_int("tbptt", tbptt)
             back = packed.lengths[None, :] - np.arange(packed.steps)[:, None]  # (T, B)
             keep = (back % tbptt != 0).astype(self.dtype)
-        grads, record = self._backward(packed, tapes, dY, keep, record_hidden)
+        with self._tape_memory(not per_step) as ws:
+            Y, tapes = self._forward(packed, not per_step, ws)
+            loss, dY = self._ssr(packed, Y, targets, per_step)
+            grads, record = self._backward(packed, tapes, dY, keep, record_hidden)
         if record_hidden:
             return loss, grads, packed.unpack(record)
         return loss, grads
@@ -258,7 +300,8 @@ class Recurrent:
     def loss(self, seqs, targets, per_step: bool = False) -> float:
         """The SSR, forward only; arguments as :meth:`loss_and_grads`."""
         packed = self._pack(seqs)
-        Y, _ = self._forward(packed, last_only=not per_step)
+        with self._tape_memory(not per_step) as ws:
+            Y, _ = self._forward(packed, not per_step, ws)
         return self._ssr(packed, Y, targets, per_step)[0]
 
     def _ssr(self, packed: Packed, Y, targets, per_step: bool):

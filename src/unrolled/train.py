@@ -357,6 +357,8 @@ def fit(
             else (f"{resume}")
         )
         raise TrainingError(f"{exc}; the last good checkpoint is in {where}") from None
+    finally:
+        model.release_memory()  # the tape buffers reused from step to step
     if val is not None:
         model.load_state_dict(best)
     return hist
