@@ -742,13 +742,7 @@ def _rows_mv(out, W, j, src, lo, n):
 @_jit(inline="always")
 def _rows_mvT(out, W, k, src, lo, n):
     """``out[:n] = sum_j W[j, k] * src[j, lo:lo+n]`` (back through ``W``)."""
-    for r in range(n):
-        out[r] = 0.0
-    for j in range(W.shape[0]):
-        w = W[j, k]
-        s = src[j, lo:]
-        for r in range(n):
-            out[r] += s[r] * w
+    _rows_mv(out, W.T, k, src, lo, n)
 
 
 @_jit(inline="always")
@@ -770,22 +764,53 @@ def _rows_sum(out, P, lo, hi):
 
 
 @_jit()
-def _weight_grads_fm(Pih, Phh, Pb, d, dh, Xt, Ht, ones, t, lo, n):
-    """One copy's share of the weight gradients, into the per-row sums ``P``.
+def _copy_grads_fm(dXt, w_ih, d, dh, Xt, Ht, ones, P, t, lo, n):
+    """One copy's gradients: to its input (``dXt``, unless empty) and its share
+    of the weight gradients, into the per-row sums ``P = (Pih, Phh, Pb)``.
 
     ``d`` (G, B) is the gradient at the input projection, ``dh`` at the
     hidden one (the same array except in the GRU).
     """
-    G, I = Pih.shape[0], Pih.shape[1]
-    for j in range(G):
+    Pih, Phh, Pb = P
+    if dXt.shape[0] > 0:
+        for i in range(Xt.shape[1]):
+            _rows_mvT(dXt[t, i, lo:], w_ih, i, d, lo, n)
+    for j in range(Pih.shape[0]):
         dj, dhj = d[j, lo:], dh[j, lo:]
         _rows_acc(Pb[j, 0, lo:], dj, ones, n)
         _rows_acc(Pb[j, 1, lo:], dhj, ones, n)
-        for i in range(I):
+        for i in range(Pih.shape[1]):
             _rows_acc(Pih[j, i, lo:], dj, Xt[t, i, lo:], n)
         if t > 0:
             for k in range(Phh.shape[1]):
                 _rows_acc(Phh[j, k, lo:], dhj, Ht[t - 1, k, lo:], n)
+
+
+@_jit()
+def _carry_back_fm(carry, w_hh, d, kv, use_keep, lo, n):
+    """``carry = (d W_hh) * keep``: the gradient handed on to copy t - 1."""
+    for k in range(carry.shape[0]):
+        c = carry[k, lo:]
+        _rows_mvT(c, w_hh, k, d, lo, n)  # back through W_hh
+        if use_keep:
+            for r in range(n):
+                c[r] *= kv[r]
+
+
+@_jit()
+def _new_sums_fm(Xt, G, Hn):
+    """Zeroed per-row sums ``(Pih, Phh, Pb)`` of the weight gradients."""
+    I, B = Xt.shape[1], Xt.shape[2]
+    dt = Xt.dtype
+    return np.zeros((G, I, B), dt), np.zeros((G, Hn, B), dt), np.zeros((G, 2, B), dt)
+
+
+@_jit()
+def _grad_sums_fm(P, lo, hi, dWih, dWhh, db):
+    """The chunk's gradients from the per-row sums (rows added in order)."""
+    _rows_sum(dWih, P[0], lo, hi)
+    _rows_sum(dWhh, P[1], lo, hi)
+    _rows_sum(db, P[2], lo, hi)
 
 
 @_jit()
@@ -850,14 +875,13 @@ def elman_backward_fm(
     Hn = Ht.shape[1]
     dt = Xt.dtype
     dense, use_last, use_keep = dHt.shape[0] > 0, dlast.shape[0] > 0, keep.shape[0] > 0
-    use_record, want_dx = record.shape[0] > 0, dXt.shape[0] > 0
+    use_record = record.shape[0] > 0
     zd, rec, kp = _bwd_scratch(Xt, dHt, record, keep, Hn)
     one, zero = np.ones(1, dt)[0], np.zeros(1, dt)[0]
     carry = np.zeros((Hn, B), dt)  # dh carried back from copy t+1
     dpre = np.zeros((Hn, B), dt)
     ones = np.ones(B, dt)
-    Pih, Phh = np.zeros((Hn, I, B), dt), np.zeros((Hn, Hn, B), dt)
-    Pb = np.zeros((Hn, 2, B), dt)
+    P = _new_sums_fm(Xt, Hn, Hn)
     for t in range(T - 1, -1, -1):
         e = min(hi, bs[t])
         n = e - lo
@@ -879,20 +903,9 @@ def elman_backward_fm(
                     dh = above[r] + c[r]
                     rv[r] = dh
                     d[r] = dh * (one - h[r] * h[r])
-        kv = kp[tk, lo:]
-        for k in range(Hn):
-            c = carry[k, lo:]
-            _rows_mvT(c, w_hh, k, dpre, lo, n)  # back through W_hh
-            if use_keep:
-                for r in range(n):
-                    c[r] *= kv[r]
-        if want_dx:
-            for i in range(I):
-                _rows_mvT(dXt[t, i, lo:], w_ih, i, dpre, lo, n)
-        _weight_grads_fm(Pih, Phh, Pb, dpre, dpre, Xt, Ht, ones, t, lo, n)
-    _rows_sum(dWih, Pih, lo, hi)
-    _rows_sum(dWhh, Phh, lo, hi)
-    _rows_sum(db, Pb, lo, hi)
+        _carry_back_fm(carry, w_hh, dpre, kp[tk, lo:], use_keep, lo, n)
+        _copy_grads_fm(dXt, w_ih, dpre, dpre, Xt, Ht, ones, P, t, lo, n)
+    _grad_sums_fm(P, lo, hi, dWih, dWhh, db)
 
 
 @_jit()
@@ -956,15 +969,14 @@ def lstm_backward_fm(
     G, Hn = w_hh.shape[0], Ht.shape[1]
     dt = Xt.dtype
     dense, use_last, use_keep = dHt.shape[0] > 0, dlast.shape[0] > 0, keep.shape[0] > 0
-    use_record, want_dx = record.shape[0] > 0, dXt.shape[0] > 0
+    use_record = record.shape[0] > 0
     zd, rec, kp = _bwd_scratch(Xt, dHt, record, keep, Hn)
     one = np.ones(1, dt)[0]
     C = _consts(Xt)
     carry, carry_c = np.zeros((Hn, B), dt), np.zeros((Hn, B), dt)  # dh, dc from t+1
     da = np.zeros((G, B), dt)
     zc, ones = np.zeros(B, dt), np.ones(B, dt)
-    Pih, Phh = np.zeros((G, I, B), dt), np.zeros((G, Hn, B), dt)
-    Pb = np.zeros((G, 2, B), dt)
+    P = _new_sums_fm(Xt, G, Hn)
     for t in range(T - 1, -1, -1):
         e = min(hi, bs[t])
         n = e - lo
@@ -995,19 +1007,9 @@ def lstm_backward_fm(
                 da_g[r] = dg * (one - g * g)
                 da_o[r] = do * o * (one - o)
                 cc[r] = dc * f * kv[r]  # kv = 1 unless truncated here
-        for k in range(Hn):
-            c = carry[k, lo:]
-            _rows_mvT(c, w_hh, k, da, lo, n)
-            if use_keep:
-                for r in range(n):
-                    c[r] *= kv[r]
-        if want_dx:
-            for i in range(I):
-                _rows_mvT(dXt[t, i, lo:], w_ih, i, da, lo, n)
-        _weight_grads_fm(Pih, Phh, Pb, da, da, Xt, Ht, ones, t, lo, n)
-    _rows_sum(dWih, Pih, lo, hi)
-    _rows_sum(dWhh, Phh, lo, hi)
-    _rows_sum(db, Pb, lo, hi)
+        _carry_back_fm(carry, w_hh, da, kv, use_keep, lo, n)
+        _copy_grads_fm(dXt, w_ih, da, da, Xt, Ht, ones, P, t, lo, n)
+    _grad_sums_fm(P, lo, hi, dWih, dWhh, db)
 
 
 @_jit()
@@ -1060,15 +1062,14 @@ def gru_backward_fm(
     G, Hn = w_hh.shape[0], Ht.shape[1]
     dt = Xt.dtype
     dense, use_last, use_keep = dHt.shape[0] > 0, dlast.shape[0] > 0, keep.shape[0] > 0
-    use_record, want_dx = record.shape[0] > 0, dXt.shape[0] > 0
+    use_record = record.shape[0] > 0
     zd, rec, kp = _bwd_scratch(Xt, dHt, record, keep, Hn)
     one = np.ones(1, dt)[0]
     carry = np.zeros((Hn, B), dt)
     dxp, dhp = np.zeros((G, B), dt), np.zeros((G, B), dt)
     direct = np.zeros((Hn, B), dt)
     zh, ones = np.zeros(B, dt), np.ones(B, dt)
-    Pih, Phh = np.zeros((G, I, B), dt), np.zeros((G, Hn, B), dt)
-    Pb = np.zeros((G, 2, B), dt)
+    P = _new_sums_fm(Xt, G, Hn)
     for t in range(T - 1, -1, -1):
         e = min(hi, bs[t])
         n = e - lo
@@ -1111,10 +1112,5 @@ def gru_backward_fm(
             _rows_mvT(c, w_hh, k, dhp, lo, n)
             for r in range(n):
                 c[r] = (c[r] + dk[r]) * kv[r]  # kv = 1 unless truncated here
-        if want_dx:
-            for i in range(I):
-                _rows_mvT(dXt[t, i, lo:], w_ih, i, dxp, lo, n)
-        _weight_grads_fm(Pih, Phh, Pb, dxp, dhp, Xt, Ht, ones, t, lo, n)
-    _rows_sum(dWih, Pih, lo, hi)
-    _rows_sum(dWhh, Phh, lo, hi)
-    _rows_sum(db, Pb, lo, hi)
+        _copy_grads_fm(dXt, w_ih, dxp, dhp, Xt, Ht, ones, P, t, lo, n)
+    _grad_sums_fm(P, lo, hi, dWih, dWhh, db)
