@@ -91,6 +91,19 @@ def median_time(fn, repeats: int, warmup: int = 1) -> float:
     return float(np.median(ts))
 
 
+def interleaved(fns: dict, repeats: int) -> dict:
+    """Median time of each of ``fns``, timed in turn, one call each per round.
+
+    On a shared machine a burst of load then slows every library alike,
+    instead of the one whose repeats it happens to fall on.
+    """
+    ts = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            ts[name].append(_timed(fn))
+    return {name: float(np.median(t)) for name, t in ts.items()}
+
+
 def sgemm_peak(n: int = 2048, repeats: int = 5) -> float:
     """GFLOP/s of a large float32 NumPy matmul (best of ``repeats``)."""
     a = np.random.default_rng(0).random((n, n), dtype=np.float32)
@@ -592,8 +605,10 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
         row["libs"][lib] = {"first_call_in_process_s": first}
         row["libs"][lib].update(check_same(lib, ours, theirs))
         timed[lib] = pstep
-    for lib, fn in timed.items():
-        t = median_time(fn, repeats, warmup=0)  # each already ran (checks above)
+    u_list = lambda: net.loss_and_grads(seqs, targets)  # noqa: E731
+    times = interleaved({**timed, "list": u_list}, repeats)
+    for lib in timed:
+        t = times[lib]
         d = row["libs"].setdefault(lib, {})
         d.update(
             {"time_s": t, "gflops": fl / t / 1e9, "peak_frac": fl / t / 1e9 / peak}
@@ -603,7 +618,7 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
             if fresh:
                 d["fresh"] = fresh
     u = row["libs"]["unrolled"]
-    u["list_s"] = median_time(lambda: net.loss_and_grads(seqs, targets), repeats)
+    u["list_s"] = times["list"]
     u["pack_s"] = median_time(lambda: pack_only(seqs), repeats)
     u["engine_s"] = median_time(engine_step(net, seqs), repeats)
     u["engine_gflops"] = fl / u["engine_s"] / 1e9
