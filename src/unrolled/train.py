@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_positive_int
+from ._validate import check_positive_int, check_sequences
 from .checkpoint import data_fingerprint, resume_state
 from .optim import clip_grads, make_optimizer
+from .packing import pack
 
 
 class TrainingError(RuntimeError):
@@ -272,7 +273,8 @@ def fit(
     last = snapshot(start - 1) if checkpoint is not None else None
     saved_epoch = None  # the epoch whose checkpoint is on disk
     epoch = start
-    whole = model._pack(seqs) if bs >= n else None  # one full batch: pack it once
+    arrays = check_sequences(seqs, model.input_size, model.dtype)  # once, not per batch
+    whole = pack(arrays, model.dtype) if bs >= n else None  # one full batch: pack once
     try:
         for epoch in range(start, epochs):
             perm = (
@@ -283,7 +285,11 @@ def fit(
             total, norms = 0.0, []
             for begin in range(0, n, bs):
                 idx = perm[begin : begin + bs]
-                batch = whole if whole is not None else [seqs[i] for i in idx]
+                batch = (
+                    whole
+                    if whole is not None
+                    else pack([arrays[i] for i in idx], model.dtype)
+                )
                 with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
                     loss, grads = model.loss_and_grads(
                         batch,
