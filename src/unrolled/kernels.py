@@ -355,6 +355,29 @@ def _dlast_rm(carry, dlast, bs, t, lo, e):
             carry[r - lo, k] = dlast[r, k]
 
 
+@_jit()
+def _copy_grads(dX, dx, w_ih, d, dh, X, Hs, t, lo, nb, dWih, dWhh, dbih, dbhh):
+    """One copy's gradients: to its input (``dX``, unless empty; ``dx`` is
+    scratch) and its share of the weight gradients.
+
+    ``d`` (nb, G) is the gradient at the input projection, ``dh`` at the
+    hidden one: the same array, except in the GRU, which alone has a
+    separate ``dbhh``; elsewhere ``dbhh`` is empty and ``dbih`` is the bias
+    gradient.
+    """
+    if dX.shape[0] > 0:
+        _mm(dx, d, w_ih, nb)
+        for r in range(nb):
+            for i in range(dx.shape[1]):
+                dX[t, lo + r, i] = dx[r, i]
+    _bias_acc(dbih, d, nb)
+    if dbhh.shape[0] > 0:
+        _bias_acc(dbhh, dh, nb)
+    _outer_acc(dWih, d, X[t, lo:], nb)
+    if t > 0:
+        _outer_acc(dWhh, dh, Hs[t - 1, lo:], nb)
+
+
 # --------------------------------------------------------------------- Elman
 @_jit()
 def elman_forward(X, bs, w_ih, w_hh, b_ih, b_hh, relu, lo, hi, Hs):
@@ -402,7 +425,7 @@ def elman_backward(
     T, B, I = X.shape
     Hn = Hs.shape[2]
     use_keep, use_last = keep.shape[0] > 0, dlast.shape[0] > 0
-    use_record, want_dx, dense = record.shape[0] > 0, dX.shape[0] > 0, dH.shape[0] > 0
+    use_record, dense = record.shape[0] > 0, dH.shape[0] > 0
     zd = dH if dense else np.zeros((1, B, Hn), X.dtype)  # no dH: read zeros
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]  # X's precision
     carryf = np.zeros((hi - lo) * Hn, X.dtype)  # dh carried back from copy t+1
@@ -415,6 +438,7 @@ def elman_backward(
     Hf = Hs.reshape(T, B * Hn)
     recf = record.reshape(record.shape[0], record.shape[1] * record.shape[2])
     dx = np.empty((hi - lo, I), X.dtype)
+    no_b = np.zeros(0, X.dtype)  # one bias gradient (db), not two
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -440,15 +464,7 @@ def elman_backward(
         else:
             for i in range(nb * Hn):
                 carryf[i] = dprevf[i]
-        if want_dx:
-            _mm(dx, dpre, w_ih, nb)
-            for r in range(nb):
-                for i in range(I):
-                    dX[t, lo + r, i] = dx[r, i]
-        _bias_acc(db, dpre, nb)
-        _outer_acc(dWih, dpre, X[t, lo:], nb)
-        if t > 0:
-            _outer_acc(dWhh, dpre, Hs[t - 1, lo:], nb)
+        _copy_grads(dX, dx, w_ih, dpre, dpre, X, Hs, t, lo, nb, dWih, dWhh, db, no_b)
 
 
 # ---------------------------------------------------------------------- LSTM
@@ -510,7 +526,7 @@ def lstm_backward(
     G = w_hh.shape[0]
     Hn = G // 4
     use_keep, use_last = keep.shape[0] > 0, dlast.shape[0] > 0
-    use_record, want_dx, dense = record.shape[0] > 0, dX.shape[0] > 0, dH.shape[0] > 0
+    use_record, dense = record.shape[0] > 0, dH.shape[0] > 0
     zd = dH if dense else np.zeros((1, B, Hn), X.dtype)  # no dH: read zeros
     one = np.ones(1, X.dtype)[0]  # in X's precision
     C = _consts(X)
@@ -522,6 +538,7 @@ def lstm_backward(
     dx = np.empty((hi - lo, I), X.dtype)
     Cf = Cs.reshape(T, B * Hn)
     tcs = np.empty((hi - lo) * Hn, X.dtype)  # tanh(c), recomputed as forward
+    no_b = np.zeros(0, X.dtype)  # one bias gradient (db), not two
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -557,15 +574,7 @@ def lstm_backward(
             kr = keep[t, lo + r] if use_keep else one
             for k in range(Hn):
                 carry[r, k] = dprev[r, k] * kr
-        if want_dx:
-            _mm(dx, da, w_ih, nb)
-            for r in range(nb):
-                for i in range(I):
-                    dX[t, lo + r, i] = dx[r, i]
-        _bias_acc(db, da, nb)
-        _outer_acc(dWih, da, X[t, lo:], nb)
-        if t > 0:
-            _outer_acc(dWhh, da, Hs[t - 1, lo:], nb)
+        _copy_grads(dX, dx, w_ih, da, da, X, Hs, t, lo, nb, dWih, dWhh, db, no_b)
 
 
 # ----------------------------------------------------------------------- GRU
@@ -645,7 +654,7 @@ def gru_backward(
     G = w_hh.shape[0]
     Hn = G // 3
     use_keep, use_last = keep.shape[0] > 0, dlast.shape[0] > 0
-    use_record, want_dx, dense = record.shape[0] > 0, dX.shape[0] > 0, dH.shape[0] > 0
+    use_record, dense = record.shape[0] > 0, dH.shape[0] > 0
     zd = dH if dense else np.zeros((1, B, Hn), X.dtype)  # no dH: read zeros
     Z = np.zeros((B, Hn), X.dtype)  # the state before the first step
     one = np.ones(1, X.dtype)[0]  # in X's precision
@@ -691,16 +700,7 @@ def gru_backward(
             kr = keep[t, lo + r] if use_keep else one
             for k in range(Hn):
                 carry[r, k] = (dprev[r, k] + direct[r, k]) * kr
-        if want_dx:
-            _mm(dx, dxp, w_ih, nb)
-            for r in range(nb):
-                for i in range(I):
-                    dX[t, lo + r, i] = dx[r, i]
-        _bias_acc(dbih, dxp, nb)
-        _bias_acc(dbhh, dhp, nb)
-        _outer_acc(dWih, dxp, X[t, lo:], nb)
-        if t > 0:
-            _outer_acc(dWhh, dhp, Hs[t - 1, lo:], nb)
+        _copy_grads(dX, dx, w_ih, dxp, dhp, X, Hs, t, lo, nb, dWih, dWhh, dbih, dbhh)
 
 
 # ---------------------------------------------- feature-major: small hidden sizes
