@@ -177,8 +177,13 @@ class Recurrent:
         The head of a per-step loss reads every row, so it gets fresh zeros;
         so does a second thread while one step holds the workspace.
         """
-        ws = self.__dict__.setdefault("_workspace", Workspace())
-        if not last_only or not ws.acquire():
+        if not last_only:
+            yield None
+            return
+        ws = self.__dict__.get("_workspace")
+        if ws is None:
+            ws = self._workspace = Workspace()
+        if not ws.acquire():
             yield None
             return
         try:
