@@ -127,7 +127,7 @@ def make_unrolled(cell: str, H: int, seqs, targets):
         {"cell": cell, "hidden_size": H, "dtype": "float32", "seed": SEED}
     )
 
-    batch = unrolled.pack_batch(seqs, dtype="float32")  # once, as JAX's padding
+    batch = pack_batch(seqs)  # once, as JAX's padding
 
     def step():
         return net.loss_and_grads(batch, targets)
@@ -619,7 +619,7 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
                 d["fresh"] = fresh
     u = row["libs"]["unrolled"]
     u["list_s"] = times["list"]
-    u["pack_s"] = median_time(lambda: pack_only(seqs), repeats)
+    u["pack_s"] = median_time(lambda: pack_batch(seqs), repeats)
     u["engine_s"] = median_time(engine_step(net, seqs), repeats)
     u["engine_gflops"] = fl / u["engine_s"] / 1e9
     u["engine_peak_frac"] = u["engine_gflops"] / peak
@@ -635,9 +635,8 @@ def engine_step(net, seqs):
     ``layers.py``/``kernels.py`` do of a step; not packing, not the head)."""
     from unrolled.layers import layer_backward, layer_forward
 
-    packed = pack_only(seqs)
-    p = net.params
-    w = [p[f"{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    packed = pack_batch(seqs)
+    w = net._layer(0)
     B = packed.data.shape[1]
     d_last = np.random.default_rng(0).normal(size=(B, net.hidden_size))
     d_last = d_last.astype(np.float32)  # dL/dh of each sequence's last copy
@@ -652,12 +651,11 @@ def engine_step(net, seqs):
     return step
 
 
-def pack_only(seqs):
-    """The part of unrolled's step that validates and packs the Python list."""
-    from unrolled._validate import check_sequences
-    from unrolled.packing import pack
+def pack_batch(seqs):
+    """The part of unrolled's list call that validates and packs the list."""
+    import unrolled
 
-    return pack(check_sequences(seqs, 1, np.float32), np.float32)
+    return unrolled.pack_batch(seqs, dtype="float32")
 
 
 def infer_row(cell, H, peers, repeats, args) -> dict:
