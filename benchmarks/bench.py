@@ -633,7 +633,7 @@ def engine_step(net, seqs):
     """The time loops alone: ``layer_forward`` + ``layer_backward`` of the layer
     on the packed batch, with the head's gradient ``d_last`` given (what
     ``layers.py``/``kernels.py`` do of a step; not packing, not the head)."""
-    from unrolled.layers import layer_backward, layer_forward
+    from unrolled.engine.layers import layer_backward, layer_forward
 
     packed = pack_batch(seqs)
     w = net._layer(0)

@@ -16,9 +16,9 @@ import time
 
 import numpy as np
 
-from unrolled.backtest import backtest
-from unrolled.data import from_dict, load_bundled
-from unrolled.forecast import Forecaster
+from unrolled.forecasting.backtest import backtest
+from unrolled.forecasting.data import from_dict, load_bundled
+from unrolled.forecasting.forecaster import Forecaster
 
 
 def seasonal(seed=0, lengths=(120, 96, 150, 70, 130), noise=0.3):

@@ -19,8 +19,8 @@ import numpy as np
 
 import unrolled
 from unrolled.cli.render import table
-from unrolled.gradplots import plot_flow, plot_w2_demo
-from unrolled.memory import memory_table
+from unrolled.lessons.pictures import plot_flow, plot_w2_demo
+from unrolled.lessons.memory import memory_table
 
 
 def main(out: Path) -> None:

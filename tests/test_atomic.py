@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from unrolled.atomic import (
+from unrolled.storage.atomic import (
     atomic_path,
     atomic_write_bytes,
     atomic_write_many,
@@ -88,7 +88,7 @@ def test_write_many_changes_nothing_when_one_file_fails(tmp_path):
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from unrolled.atomic import atomic_path
+    from unrolled.storage.atomic import atomic_path
     with atomic_path(sys.argv[1]) as tmp:
         with open(tmp, "wb") as f:
             f.write(b"x" * 100_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.baselines import (
+from unrolled.forecasting.baselines import (
     BASELINES,
     Drift,
     Mean,
@@ -14,7 +14,7 @@ from unrolled.baselines import (
     default_season,
     make_baseline,
 )
-from unrolled.scaling import NotFittedError
+from unrolled.forecasting.scaling import NotFittedError
 
 Y = [3.0, 5.0, 4.0, 8.0, 9.0]
 

@@ -215,12 +215,12 @@ def test_bad_input_exits_2_with_one_line_naming_it(
 @pytest.fixture
 def broken_datasets(monkeypatch):
     """Make `unrolled datasets` hit a bug."""
-    import unrolled.data
+    import unrolled.forecasting.data
 
     def bug():
         return 1 / 0
 
-    monkeypatch.setattr(unrolled.data, "list_bundled", bug)
+    monkeypatch.setattr(unrolled.forecasting.data, "list_bundled", bug)
 
 
 def test_internal_error_exits_1_with_the_debug_hint(broken_datasets, capsys):
@@ -241,12 +241,12 @@ def test_debug_lets_the_traceback_through(broken_datasets):
 
 
 def test_memory_error_is_the_users_to_fix(monkeypatch, capsys):
-    import unrolled.data
+    import unrolled.forecasting.data
 
     def greedy():
         raise MemoryError("Unable to allocate 47.7 GiB for an array")
 
-    monkeypatch.setattr(unrolled.data, "list_bundled", greedy)
+    monkeypatch.setattr(unrolled.forecasting.data, "list_bundled", greedy)
     assert run(["datasets"]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: not enough memory (Unable to allocate 47.7 GiB for an array); "
@@ -255,8 +255,8 @@ def test_memory_error_is_the_users_to_fix(monkeypatch, capsys):
 
 
 def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
-    import unrolled.data
-    from unrolled.train import TrainingInterrupted
+    import unrolled.forecasting.data
+    from unrolled.training.fit import TrainingInterrupted
 
     def interrupted():
         raise TrainingInterrupted(
@@ -266,7 +266,7 @@ def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
             3,
         )
 
-    monkeypatch.setattr(unrolled.data, "list_bundled", interrupted)
+    monkeypatch.setattr(unrolled.forecasting.data, "list_bundled", interrupted)
     assert run(["datasets"]) == 130
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == (
@@ -274,14 +274,14 @@ def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
         "(continue with --resume ck)"
     )
     monkeypatch.setattr(
-        unrolled.data, "list_bundled", lambda: (_ for _ in ()).throw(KeyboardInterrupt)
+        unrolled.forecasting.data, "list_bundled", lambda: (_ for _ in ()).throw(KeyboardInterrupt)
     )
     assert run(["datasets"]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "error: interrupted"
 
 
 BUGGY_PROCESS = (
-    "import sys, unrolled.data as d\n"
+    "import sys, unrolled.forecasting.data as d\n"
     "d.list_bundled = lambda: 1 / 0\n"
     "from unrolled.cli import run\n"
     "sys.exit(run())\n"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unrolled.data import (
+from unrolled.forecasting.data import (
     MIN_LENGTH,
     DataError,
     Dataset,
@@ -463,6 +463,6 @@ def test_infer_frequency(dates, word):
 
 
 def test_import_unrolled_does_not_import_pandas():
-    code = "import sys, unrolled, unrolled.data; print('pandas' in sys.modules)"
+    code = "import sys, unrolled, unrolled.forecasting.data; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

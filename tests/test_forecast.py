@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.backtest import backtest, evaluate_fitted, split_sizes
-from unrolled.data import from_dict
-from unrolled.forecast import Forecaster, NotFittedError, Transform, windows
-from unrolled.persist import ModelFileError, save_model
+from unrolled.forecasting.backtest import backtest, evaluate_fitted, split_sizes
+from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.forecaster import Forecaster, NotFittedError, Transform, windows
+from unrolled.storage.models import ModelFileError, save_model
 
 FAST = dict(hidden=8, window=12, lr=0.03, scaling="diff", epochs=60, patience=10)
 
@@ -265,7 +265,7 @@ def test_tampered_scalers_are_refused(tmp_path):
 
 
 def _result(name, net_mae, naive_mae, drift_mae=9.0):
-    from unrolled.backtest import SeriesResult
+    from unrolled.forecasting.backtest import SeriesResult
 
     m = {"mase": 1.0, "rmse": 1.0, "mape": 1.0, "direction": 0.5}
     metrics = {
@@ -277,7 +277,7 @@ def _result(name, net_mae, naive_mae, drift_mae=9.0):
 
 
 def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
-    from unrolled.backtest import Report
+    from unrolled.forecasting.backtest import Report
 
     lose = Report([_result("A", 2.0, 1.0), _result("B", 3.0, 2.5)], "monthly", 0, {})
     text = " ".join(lose.verdict())

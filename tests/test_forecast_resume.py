@@ -12,12 +12,12 @@ import json
 import numpy as np
 import pytest
 
-import unrolled.forecast as fmod
+import unrolled.forecasting.forecaster as fmod
 from unrolled.cli import run
-from unrolled.data import from_dict
-from unrolled.forecast import Forecaster
-from unrolled.persist import ModelFileError
-from unrolled.train import TrainingInterrupted
+from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.storage.models import ModelFileError
+from unrolled.training.fit import TrainingInterrupted
 
 # auto search: several configurations, a few epochs each, early stops included
 PARAMS = dict(epochs=6, patience=2, ensemble=3, seed=3, val_size=6)

@@ -9,7 +9,7 @@ from conftest import ragged_batch
 
 import unrolled
 from unrolled.cli import run
-from unrolled.gradflow import (
+from unrolled.training.gradflow import (
     GradientMonitor,
     GradientWarning,
     closed_form_factor,
@@ -17,7 +17,7 @@ from unrolled.gradflow import (
     gradient_flow,
     w2_demo,
 )
-from unrolled.memory import chrono_init, memory_experiment, memory_task
+from unrolled.lessons.memory import chrono_init, memory_experiment, memory_task
 
 CELLS = [("rnn", {"nonlinearity": "relu"}), ("lstm", {}), ("gru", {})]
 

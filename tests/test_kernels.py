@@ -19,7 +19,7 @@ import pytest
 from conftest import max_rel_error, ragged_batch
 
 import unrolled
-from unrolled import layers
+from unrolled.engine import layers
 
 pytest.importorskip("numba")
 
@@ -167,7 +167,7 @@ def test_bounds_cover_rows_and_balance_steps(monkeypatch):
 def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
     from numba.core.errors import TypingError
 
-    from unrolled import kernels
+    from unrolled.engine import kernels
 
     def broken(*args):
         if error == "typing":
@@ -191,7 +191,7 @@ def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
 def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
     from numba.core.errors import TypingError
 
-    from unrolled import kernels
+    from unrolled.engine import kernels
 
     def broken(*args):
         raise TypingError("simulated")
@@ -210,7 +210,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     """No cache location at all (read-only install, no home): compile per process."""
     import numba
 
-    from unrolled import kernels
+    from unrolled.engine import kernels
 
     real = numba.njit
 
@@ -254,7 +254,7 @@ def test_exp_tanh_sigmoid_match_numpy(dtype):
     smallest normal number below it (the exp's floor), and NaN for NaN."""
     import numba
 
-    from unrolled import kernels
+    from unrolled.engine import kernels
 
     @numba.njit
     def run(x):

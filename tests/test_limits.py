@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import unrolled
-from unrolled import layers
-from unrolled.limits import (
+from unrolled.engine import layers
+from unrolled.engine.sizing import (
     ResourceLimitError,
     available_memory,
     check_file_size,

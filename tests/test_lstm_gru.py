@@ -13,7 +13,7 @@ GATED = ["lstm", "gru"]
 def kernels(request, monkeypatch):
     """Every test twice: the compiled time loop (when Numba is there) and the
     readable one that calls ``cells.py`` step by step."""
-    from unrolled import layers
+    from unrolled.engine import layers
 
     if hasattr(layers, "KERNELS"):
         monkeypatch.setattr(layers, "KERNELS", request.param)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from unrolled.metrics import (
+from unrolled.forecasting.metrics import (
     METRICS,
     directional_accuracy,
     evaluate,

@@ -10,8 +10,8 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 import unrolled
-from unrolled.checkpoint import load_checkpoint, save_checkpoint
-from unrolled.persist import (
+from unrolled.storage.checkpoints import load_checkpoint, save_checkpoint
+from unrolled.storage.models import (
     FORMAT_VERSION,
     ModelFileError,
     load_model,
@@ -137,7 +137,7 @@ def test_save_refuses_a_file_where_the_folder_should_be(tmp_path):
 
 
 def test_a_failing_save_leaves_the_old_model_loadable(saved, monkeypatch):
-    import unrolled.atomic as atomic
+    import unrolled.storage.atomic as atomic
 
     def full(*a, **k):
         raise OSError(28, "No space left on device")

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import unrolled
-from unrolled.checkpoint import load_checkpoint, save_checkpoint
-from unrolled.persist import ModelFileError, load_model, save_model
+from unrolled.storage.checkpoints import load_checkpoint, save_checkpoint
+from unrolled.storage.models import ModelFileError, load_model, save_model
 
 FAST = settings(
     max_examples=25,
@@ -269,7 +269,7 @@ def test_corrupted_checkpoints_give_a_checkpoint_or_a_model_file_error(pristine,
 
 
 # ---------------------------------------------------------------- CSV loader
-data_module = pytest.importorskip("unrolled.data")
+data_module = pytest.importorskip("unrolled.forecasting.data")
 DataError = data_module.DataError
 
 cells = st.one_of(

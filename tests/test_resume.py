@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import unrolled
-from unrolled.checkpoint import load_checkpoint
-from unrolled.train import TrainingError, TrainingInterrupted
+from unrolled.storage.checkpoints import load_checkpoint
+from unrolled.training.fit import TrainingError, TrainingInterrupted
 
 RNG = np.random.default_rng(0)
 SEQS = [RNG.normal(size=int(n)) for n in RNG.integers(2, 9, size=10)]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from unrolled.scaling import (
+from unrolled.forecasting.scaling import (
     SCALERS,
     MinMaxScaler,
     NotFittedError,

@@ -3,7 +3,7 @@
 import numpy as np
 
 import unrolled
-from unrolled.explain import explain, format_explain
+from unrolled.lessons.explain import explain, format_explain
 
 
 def test_statland_table_reproduces_the_seed_exactly():

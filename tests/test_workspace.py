@@ -8,8 +8,8 @@ import pytest
 from conftest import ragged_batch
 
 import unrolled
-from unrolled import layers
-from unrolled.workspace import Workspace
+from unrolled.engine import layers
+from unrolled.engine.workspace import Workspace
 
 CELLS = ["rnn", "lstm", "gru"]
 
@@ -65,7 +65,7 @@ def test_a_second_thread_gets_fresh_memory(monkeypatch, rng):
             go.wait(10)
         return real(*args, **kw)
 
-    monkeypatch.setattr("unrolled.network.layer_forward", slow)
+    monkeypatch.setattr("unrolled.engine.network.layer_forward", slow)
     out = {}
     worker = threading.Thread(target=lambda: out.update(r=net.loss_and_grads(seqs, tg)))
     worker.start()

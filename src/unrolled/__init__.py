@@ -4,10 +4,10 @@ A network with a feedback loop, unrolled into one copy per input with every
 weight and bias shared, trained by hand-written backpropagation through time.
 """
 
-from .backtest import Report, backtest, evaluate_fitted
-from .baselines import BASELINES
-from .checkpoint import load_checkpoint, save_checkpoint
-from .data import (
+from .forecasting.backtest import Report, backtest, evaluate_fitted
+from .forecasting.baselines import BASELINES
+from .storage.checkpoints import load_checkpoint, save_checkpoint
+from .forecasting.data import (
     DataError,
     Dataset,
     Series,
@@ -17,9 +17,9 @@ from .data import (
     load_bundled,
     load_csv,
 )
-from .explain import explain
-from .forecast import Forecaster
-from .gradflow import (
+from .lessons.explain import explain
+from .forecasting.forecaster import Forecaster
+from .training.gradflow import (
     GradientFlow,
     GradientMonitor,
     GradientWarning,
@@ -27,17 +27,17 @@ from .gradflow import (
     gradient_flow,
     w2_demo,
 )
-from .memory import memory_experiment, memory_task
-from .metrics import METRICS
-from .network import GRU, LSTM, RNN, build_model
-from .optim import SGD, Adam, clip_grads, global_norm
-from .packing import Packed, pack_batch
-from .persist import ModelFileError, load_model, save_model
-from .scaling import MinMaxScaler, StandardScaler, make_scaler
-from .statland import SCENARIOS, seed_network, statland_data, statland_table
-from .train import History, TrainingError, fit
+from .lessons.memory import memory_experiment, memory_task
+from .forecasting.metrics import METRICS
+from .engine.network import GRU, LSTM, RNN, build_model
+from .engine.optim import SGD, Adam, clip_grads, global_norm
+from .engine.packing import Packed, pack_batch
+from .storage.models import ModelFileError, load_model, save_model
+from .forecasting.scaling import MinMaxScaler, StandardScaler, make_scaler
+from .lessons.statland import SCENARIOS, seed_network, statland_data, statland_table
+from .training.fit import History, TrainingError, fit
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "RNN",

@@ -20,7 +20,7 @@ def statland(as_json: bool) -> None:
       unrolled statland
       unrolled statland --json
     """
-    from ..statland import statland_table
+    from ..lessons.statland import statland_table
 
     rows = statland_table()
     if as_json:
@@ -57,8 +57,8 @@ def explain(values, w1, w2, w3, b1, b2, as_json) -> None:
       unrolled explain 1 0.5 1 1 --w2 2
       unrolled explain 0 0.5 --json
     """
-    from ..explain import explain as trace_of
-    from ..explain import format_explain
+    from ..lessons.explain import explain as trace_of
+    from ..lessons.explain import format_explain
 
     trace = trace_of(values, w1=w1, w2=w2, w3=w3, b1=b1, b2=b2)
     if as_json:

@@ -25,7 +25,7 @@ from .render import echo_json, table
 
 def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed,
                 clip, clip_value, tbptt, on, diag=None):  # fmt: skip
-    from ..forecast import Forecaster
+    from ..forecasting.forecaster import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
@@ -37,7 +37,7 @@ def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, see
 
 def _fit_or_fail(call):
     """Run a training call; a non-finite training is the user's to fix (exit 2)."""
-    from ..train import TrainingError
+    from ..training.fit import TrainingError
 
     try:
         return call()
@@ -96,11 +96,11 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
       unrolled forecast --cell rnn --clip 0.5 --tbptt 12
       unrolled forecast --checkpoint ck/     # Ctrl-C, then: --resume ck/
     """
-    from ..backtest import backtest
+    from ..forecasting.backtest import backtest
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     if plot:
-        from ..plots import check_plot_path
+        from ..forecasting.plots import check_plot_path
 
         check_plot_path(plot)
     ds = load_data(data, date_col, series_col, value_col, fill)
@@ -113,7 +113,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
             lambda: backtest(fc, ds, test=test, horizon=horizon, **fit_opts)
         )
     if plot:
-        from ..plots import plot_report
+        from ..forecasting.plots import plot_report
 
         plot_report(report, plot)
     if as_json:
@@ -240,7 +240,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
       unrolled predict --model model/
       unrolled predict --model model/ --data prices.csv --horizon 6 --json
     """
-    from ..forecast import Forecaster
+    from ..forecasting.forecaster import Forecaster
 
     fc = Forecaster.load(model_dir)
     ds = load_data(data, date_col, series_col, value_col, fill)
@@ -295,11 +295,11 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
       unrolled evaluate --model model/ --data new_prices.csv
       unrolled evaluate --model model/ --data new_prices.csv --json
     """
-    from ..backtest import evaluate_fitted, split_sizes
-    from ..forecast import Forecaster
+    from ..forecasting.backtest import evaluate_fitted, split_sizes
+    from ..forecasting.forecaster import Forecaster
 
     if plot:
-        from ..plots import check_plot_path
+        from ..forecasting.plots import check_plot_path
 
         check_plot_path(plot)
     fc = Forecaster.load(model_dir)
@@ -308,7 +308,7 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
     report = evaluate_fitted(fc, ds, test=test)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
-        from ..plots import plot_report
+        from ..forecasting.plots import plot_report
 
         plot_report(report, plot)
     if as_json:
@@ -345,7 +345,7 @@ def datasets(as_json: bool) -> None:
       unrolled datasets
       unrolled forecast --data co2
     """
-    from ..data import list_bundled
+    from ..forecasting.data import list_bundled
 
     rows = list_bundled()
     if as_json:

@@ -81,7 +81,7 @@ def format_w2_demo(demo: dict) -> str:
 
 def _format_memory(result: dict) -> str:
     """The memory experiment's table, the reach of the gradient, the settings."""
-    from ..memory import SOLVED, flow_reach, memory_table
+    from ..lessons.memory import SOLVED, flow_reach, memory_table
 
     s = result["settings"]
     lines = [
@@ -109,7 +109,7 @@ def _format_memory(result: dict) -> str:
 
 def _memory_json(result: dict) -> dict:
     """The experiment as plain data."""
-    from ..memory import flow_reach
+    from ..lessons.memory import flow_reach
 
     return {
         "settings": result["settings"],
@@ -191,7 +191,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
       unrolled gradients --experiment memory --plot flow.png
       unrolled gradients --experiment memory --tbptt 20 --cells lstm,gru
     """
-    from ..plots import check_plot_path
+    from ..forecasting.plots import check_plot_path
 
     if plot:
         check_plot_path(plot)  # refuse a bad path before any work
@@ -200,7 +200,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
         opts |= {"tbptt": tbptt, "chrono": not no_chrono, "seed": seed}
         _memory(lengths, cells, opts, as_json, plot)
         return
-    from ..gradflow import demo_counts, w2_demo
+    from ..training.gradflow import demo_counts, w2_demo
 
     weights = {"w1": w1, "w2": w2, "w3": w3, "b1": b1}
     demo = w2_demo(unrolls=unrolls, x=x, target=target, **weights)
@@ -209,7 +209,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
     else:
         click.echo(format_w2_demo(demo))
     if plot:
-        from ..gradplots import plot_w2_demo
+        from ..lessons.pictures import plot_w2_demo
 
         dense = w2_demo(
             unrolls=unrolls,
@@ -224,7 +224,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
 
 def _memory(lengths, cells, opts: dict, as_json: bool, plot) -> None:
     """Run the long-memory experiment and print/plot it."""
-    from ..memory import memory_experiment
+    from ..lessons.memory import memory_experiment
 
     lengths = _int_list("lengths", lengths, 2)
     cells = _cell_list(cells)
@@ -242,7 +242,7 @@ def _memory(lengths, cells, opts: dict, as_json: bool, plot) -> None:
     else:
         click.echo(_format_memory(result))
     if plot:
-        from ..gradplots import plot_flow
+        from ..lessons.pictures import plot_flow
 
         path = plot_flow(
             result["flow"],

@@ -144,7 +144,7 @@ def fit_options(checkpoint, checkpoint_every, resume, diagnose) -> dict:
 
 def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
     """A Dataset from --data: a CSV path, a bundled name, or the bundled stocks."""
-    from ..data import BUNDLED, load_bundled, load_csv
+    from ..forecasting.data import BUNDLED, load_bundled, load_csv
 
     if data is None:
         return load_bundled("stocks")

@@ -51,7 +51,7 @@ class Diagnose:
         self.monitors = []
 
     def __call__(self, epoch: int, logs: dict) -> bool:
-        from ..gradflow import GradientMonitor
+        from ..training.gradflow import GradientMonitor
 
         if epoch == 0 or not self.monitors:  # a new configuration starts
             self.monitors.append(GradientMonitor(emit=False))

@@ -41,9 +41,9 @@ from .ensemble import (
     one_step,
     save_members,
 )
-from .features import SCALINGS, Transform, as_series, naive_unit, windows
-from .network import MODELS, build_model
-from .train import fit as fit_network
+from .transforms import SCALINGS, Transform, as_series, naive_unit, windows
+from ..engine.network import MODELS, build_model
+from ..training.fit import fit as fit_network
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 # searched in this order; level-only scalings are left out of the search: a
@@ -142,7 +142,7 @@ class Forecaster:
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
-        from ._validate import check_positive_int
+        from ..engine.validate import check_positive_int
 
         if self.cell not in MODELS:
             raise ValueError(
@@ -220,7 +220,7 @@ class Forecaster:
         names, values, freq = as_series(data)
         run = None
         if checkpoint is not None or resume is not None:
-            from .forecast_checkpoint import open_run
+            from .checkpoint import open_run
 
             run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
                            names, values, freq)  # fmt: skip
@@ -294,7 +294,7 @@ class Forecaster:
 
     def _train(self, cand, names, values, parts, origins, index, total, run=None):
         """Train one candidate with early stopping; return it as a Member."""
-        from .limits import check_training_memory
+        from ..engine.sizing import check_training_memory
 
         transforms = {
             n: Transform(cand.scaling, n).fit(p)
@@ -384,7 +384,7 @@ class Forecaster:
         dict
             Series name -> ``(horizon,)`` array.
         """
-        from ._validate import check_positive_int
+        from ..engine.validate import check_positive_int
 
         self._check_fitted()
         horizon = check_positive_int("horizon", horizon)
@@ -428,7 +428,7 @@ class Forecaster:
     @classmethod
     def load(cls, directory) -> Forecaster:
         """Rebuild a fitted forecaster saved by :meth:`save` (no pickle)."""
-        from .persist import ModelFileError, load_model
+        from ..storage.models import ModelFileError, load_model
 
         model, meta = load_model(directory)
         if meta.get("format") != FORMAT:

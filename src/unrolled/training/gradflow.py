@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_positive_int
+from ..engine.validate import check_positive_int
 
 #: the longest unroll count the demonstration accepts (cost grows as n**2)
 MAX_UNROLLS = 10_000
@@ -134,7 +134,7 @@ def w2_demo(
         ``dssr_dw1`` and ``dssr_dw1_closed``, ``active`` (every copy's unit on),
         ``matches`` and ``note`` (why the measurement departs, if it does).
     """
-    from .statland import seed_network
+    from ..lessons.statland import seed_network
 
     w = {
         k: _check_finite_number(k, v)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write_many
-from .network import MODELS, build_model
+from ..engine.network import MODELS, build_model
 
 FORMAT_VERSION = 1  # the newest format this library reads and the one it writes
 WEIGHTS, CONFIG = "weights.safetensors", "model.json"
@@ -93,7 +93,7 @@ def _file_record(name: str, data: bytes) -> dict:
 
 def _model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
     """The two files of a model directory, as bytes, weights first."""
-    from . import __version__
+    from .._version import __version__
 
     if not (hasattr(model, "config") and hasattr(model, "state_dict")):
         raise ValueError(
@@ -198,7 +198,7 @@ def _read_json(path: Path, kind: str) -> dict:
 
 def _check_version(path: Path, doc: dict) -> None:
     """Refuse a format version this library does not know."""
-    from . import __version__
+    from .._version import __version__
 
     v = doc.get("format_version")
     if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -286,7 +286,7 @@ def _read_tensors(
             f"{path}: {size} bytes, more than the {max_bytes} its config allows"
         )
     _check_record(path, record, json_path)
-    from .limits import check_memory
+    from ..engine.sizing import check_memory
 
     check_memory(2 * size, f"loading {path}")
     data = path.read_bytes()
@@ -384,7 +384,7 @@ def load_model(directory):
 def __getattr__(name: str):
     """``persist.save_checkpoint`` and friends live in :mod:`unrolled.checkpoint`."""
     if name in ("Checkpoint", "save_checkpoint", "load_checkpoint"):
-        from . import checkpoint
+        from . import checkpoints as checkpoint
 
         return getattr(checkpoint, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

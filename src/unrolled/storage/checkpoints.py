@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_sequences, check_targets
+from ..engine.validate import check_sequences, check_targets
 from .atomic import atomic_write_many
-from .optim import OPTIMIZERS
-from .persist import (
+from ..engine.optim import OPTIMIZERS
+from .models import (
     CONFIG,
     FORMAT_VERSION,
     MAX_JSON_BYTES,
@@ -108,7 +108,7 @@ def save_checkpoint(
     pathlib.Path
         The directory.
     """
-    from . import __version__
+    from .._version import __version__
 
     directory = _prepare_dir(directory)
     files = _model_files(directory, model, metadata)

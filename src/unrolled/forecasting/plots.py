@@ -51,7 +51,7 @@ def plot_report(report, path, context: int = 48) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .atomic import atomic_path
+    from ..storage.atomic import atomic_path
 
     path = check_plot_path(path)
     n = len(report.series)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_positive_int
+from ..engine.validate import check_positive_int
 from .scaling import NotFittedError
 
 # season length per frequency word (see unrolled.data.infer_frequency)

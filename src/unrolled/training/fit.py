@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_positive_int, check_sequences
-from .checkpoint import data_fingerprint, resume_state
-from .optim import clip_grads, make_optimizer
-from .packing import pack
+from ..engine.validate import check_positive_int, check_sequences
+from ..storage.checkpoints import data_fingerprint, resume_state
+from ..engine.optim import clip_grads, make_optimizer
+from ..engine.packing import pack
 
 
 class TrainingError(RuntimeError):
@@ -166,7 +166,7 @@ def fit(
     unrolled.persist.ModelFileError
         When the ``resume`` checkpoint is missing or damaged.
     """
-    from .limits import check_training_memory
+    from ..engine.sizing import check_training_memory
 
     epochs = check_positive_int("epochs", epochs)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
@@ -251,7 +251,7 @@ def fit(
 
     def save(snap: dict) -> None:
         """Write a snapshot to the checkpoint directory (atomically)."""
-        from .persist import save_checkpoint
+        from ..storage.models import save_checkpoint
 
         current, model.params = model.params, snap["params"]
         keep = opt.state_dict()
@@ -379,7 +379,7 @@ def _is_stateful(cb) -> bool:
 
 def _restore_callbacks(resume, stateful: list, state: dict) -> None:
     """Give each stateful callback its state from the checkpoint, in order."""
-    from .persist import ModelFileError
+    from ..storage.models import ModelFileError
 
     docs = state.get("callbacks", [])
     tensors = state.get("tensors", {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import RNN
+from ..engine.network import RNN
 
 LOW, MEDIUM, HIGH = 0.0, 0.5, 1.0
 

@@ -206,7 +206,7 @@ def load_csv(
         For any problem with the file's content, naming the file, row and
         column; OSError if the file cannot be read.
     """
-    from ._tables import _build, _parse_table, _read_text
+    from .reader import _build, _parse_table, _read_text
 
     name = os.fspath(path)
     text = _read_text(name)
@@ -232,7 +232,7 @@ def from_frame(
     """
     import pandas as pd
 
-    from ._tables import _build
+    from .reader import _build
 
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}", source)
@@ -262,7 +262,7 @@ def from_dict(
     """
     import pandas as pd
 
-    from ._tables import _as_float, _finish_series, _longest
+    from .reader import _as_float, _finish_series, _longest
 
     if not isinstance(data, dict) or not data:
         raise DataError("expected a non-empty dict of name -> values", source)
@@ -292,7 +292,7 @@ def load_bundled(name: str = "stocks") -> Dataset:
         raise DataError(
             f"no bundled data set {name!r}; available: {', '.join(BUNDLED)}"
         )
-    ref = resources.files("unrolled") / "datasets" / BUNDLED[name]["file"]
+    ref = resources.files("unrolled.forecasting") / "datasets" / BUNDLED[name]["file"]
     with resources.as_file(ref) as path:
         ds = load_csv(path)
     ds.source = f"bundled:{name}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_dtype, check_positive_int, check_sequences
+from .validate import check_dtype, check_positive_int, check_sequences
 
 
 @dataclass(frozen=True)

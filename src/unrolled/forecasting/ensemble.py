@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import Transform
+from .transforms import Transform
 
 
 @dataclass
@@ -99,7 +99,7 @@ class ValidationStop:
     """
 
     def __init__(self, member, values, origins, names, parts, patience, report):
-        from .features import naive_unit
+        from .transforms import naive_unit
 
         self.member, self.values, self.origins = member, values, origins
         self.names, self.patience, self.report = names, patience, report
@@ -168,7 +168,7 @@ def save_members(directory, members: list[Member], meta: dict) -> Path:
     """Write the members (further ones first, the best one last, with ``meta``)."""
     import shutil
 
-    from .persist import CONFIG, save_model
+    from ..storage.models import CONFIG, save_model
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -190,7 +190,7 @@ def save_members(directory, members: list[Member], meta: dict) -> Path:
 
 def load_members(directory, meta: dict, best) -> list[Member]:
     """Rebuild the members listed in ``meta``; ``best`` is the top-level model."""
-    from .persist import ModelFileError, load_model
+    from ..storage.models import ModelFileError, load_model
 
     directory, out = Path(directory), []
     for k, d in enumerate(meta["members"]):

@@ -61,7 +61,7 @@ class RunCheckpoint:
 
     def candidate(self, index: int) -> tuple[Path, Path | None]:
         """(checkpoint folder, folder to resume from or None) of configuration k."""
-        from .checkpoint import CHECKPOINT
+        from ..storage.checkpoints import CHECKPOINT
 
         sub = self.directory / f"candidate-{index}"
         started = self.resuming and (sub / CHECKPOINT).is_file()
@@ -69,7 +69,7 @@ class RunCheckpoint:
 
     def interrupted(self, exc: KeyboardInterrupt, index: int, total: int):
         """The TrainingInterrupted to raise for a Ctrl-C during configuration k."""
-        from .train import TrainingInterrupted
+        from ..training.fit import TrainingInterrupted
 
         epoch = getattr(exc, "epoch", -1)
         saved = f"its epoch {epoch} is saved" if epoch >= 0 else "no epoch of it saved"
@@ -111,9 +111,9 @@ def open_run(
     unrolled.persist.ModelFileError
         A resume folder without a readable ``run.json``.
     """
-    from ._validate import check_positive_int
-    from .atomic import atomic_write_bytes
-    from .persist import FORMAT_VERSION, _dumps, _jsonable, _prepare_dir, _read_json
+    from ..engine.validate import check_positive_int
+    from ..storage.atomic import atomic_write_bytes
+    from ..storage.models import FORMAT_VERSION, _dumps, _jsonable, _prepare_dir, _read_json
 
     every = check_positive_int("checkpoint_every", every)
     if checkpoint is not None and resume is not None:
@@ -157,7 +157,7 @@ def open_run(
             f"checkpoint: {directory} is not empty ({hint}name a new or empty folder)"
         )
     directory = _prepare_dir(directory)
-    from . import __version__
+    from .._version import __version__
 
     doc = {
         "format": FORMAT,

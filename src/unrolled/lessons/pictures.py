@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .plots import check_plot_path
+from ..forecasting.plots import check_plot_path
 
 
 def _figure(size):
@@ -25,7 +25,7 @@ def _figure(size):
 
 def _save(fig, path: Path) -> Path:
     """Write ``fig`` to ``path`` atomically (temp file beside it, then rename)."""
-    from .atomic import atomic_path
+    from ..storage.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
