@@ -274,7 +274,9 @@ def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
         "(continue with --resume ck)"
     )
     monkeypatch.setattr(
-        unrolled.forecasting.data, "list_bundled", lambda: (_ for _ in ()).throw(KeyboardInterrupt)
+        unrolled.forecasting.data,
+        "list_bundled",
+        lambda: (_ for _ in ()).throw(KeyboardInterrupt),
     )
     assert run(["datasets"]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "error: interrupted"

@@ -463,6 +463,9 @@ def test_infer_frequency(dates, word):
 
 
 def test_import_unrolled_does_not_import_pandas():
-    code = "import sys, unrolled, unrolled.forecasting.data; print('pandas' in sys.modules)"
+    code = (
+        "import sys, unrolled, unrolled.forecasting.data; "
+        "print('pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

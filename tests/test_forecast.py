@@ -7,7 +7,12 @@ import pytest
 
 from unrolled.forecasting.backtest import backtest, evaluate_fitted, split_sizes
 from unrolled.forecasting.data import from_dict
-from unrolled.forecasting.forecaster import Forecaster, NotFittedError, Transform, windows
+from unrolled.forecasting.forecaster import (
+    Forecaster,
+    NotFittedError,
+    Transform,
+    windows,
+)
 from unrolled.storage.models import ModelFileError, save_model
 
 FAST = dict(hidden=8, window=12, lr=0.03, scaling="diff", epochs=60, patience=10)

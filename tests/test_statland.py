@@ -7,7 +7,7 @@ from unrolled.lessons.explain import explain, format_explain
 
 
 def test_statland_table_reproduces_the_seed_exactly():
-    rows = unrolled.statland_table()
+    rows = unrolled.lessons.statland_table()
     assert [(r["yesterday"], r["today"], r["expected"]) for r in rows] == [
         (0.0, 0.0, 0.0),
         (0.0, 0.5, 1.0),
@@ -20,7 +20,7 @@ def test_statland_table_reproduces_the_seed_exactly():
 
 
 def test_seed_network_maps_five_numbers_onto_pytorch_names():
-    sd = unrolled.seed_network().state_dict()
+    sd = unrolled.lessons.seed_network().state_dict()
     assert sd["weight_ih_l0"].tolist() == [[1.8]]
     assert sd["weight_hh_l0"].tolist() == [[-0.5]]
     assert sd["head.weight"].tolist() == [[1.1]]
@@ -28,7 +28,7 @@ def test_seed_network_maps_five_numbers_onto_pytorch_names():
 
 
 def test_first_copy_output_is_the_ignored_prediction_for_today():
-    outs = unrolled.seed_network().predict([[0.0, 0.5]], all_steps=True)[0]
+    outs = unrolled.lessons.seed_network().predict([[0.0, 0.5]], all_steps=True)[0]
     np.testing.assert_allclose(outs, [0.0, 0.99], atol=1e-12)
 
 
@@ -36,7 +36,7 @@ def test_explain_trace_matches_the_engine_copy_by_copy():
     values = [1.0, 0.5, 1.0, 1.0]
     trace = explain(values)
     assert len(trace["copies"]) == 4
-    engine = unrolled.seed_network().predict([values], all_steps=True)[0]
+    engine = unrolled.lessons.seed_network().predict([values], all_steps=True)[0]
     np.testing.assert_allclose(
         [c["output"] for c in trace["copies"]], engine, atol=1e-12
     )

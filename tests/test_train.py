@@ -10,7 +10,7 @@ import unrolled
     "optimizer,lr,epochs", [("adam", 0.05, 600), ("sgd", 0.05, 3000)]
 )
 def test_fit_learns_the_four_statland_rows_from_a_random_start(optimizer, lr, epochs):
-    seqs, targets = unrolled.statland_data()
+    seqs, targets = unrolled.lessons.statland_data()
     net = unrolled.RNN(hidden_size=4, seed=0)
     hist = unrolled.fit(
         net, seqs, targets, epochs=epochs, lr=lr, optimizer=optimizer, seed=0
@@ -20,7 +20,7 @@ def test_fit_learns_the_four_statland_rows_from_a_random_start(optimizer, lr, ep
 
 
 def test_fit_is_reproducible_with_a_seed():
-    seqs, targets = unrolled.statland_data()
+    seqs, targets = unrolled.lessons.statland_data()
     runs = []
     for _ in range(2):
         net = unrolled.RNN(hidden_size=3, seed=1)
@@ -50,7 +50,7 @@ def test_early_stopping_restores_the_best_validation_weights():
 
 
 def test_non_finite_gradient_stops_with_epoch_and_parameter():
-    net = unrolled.seed_network(w2=2.0)
+    net = unrolled.lessons.seed_network(w2=2.0)
     seqs = [np.full(1100, 1.0)]  # 2**1100 overflows float64
     with pytest.raises(unrolled.TrainingError, match=r"epoch 0: the (loss|gradient)"):
         unrolled.fit(net, seqs, [1.0], epochs=3, optimizer="sgd")

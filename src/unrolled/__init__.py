@@ -2,13 +2,30 @@
 
 A network with a feedback loop, unrolled into one copy per input with every
 weight and bias shared, trained by hand-written backpropagation through time.
+
+This module only re-exports. The layers, lowest first: ``engine`` (cells,
+unrolled loops, networks, optimizers), ``storage`` (model files,
+checkpoints), ``training`` (``fit``, callbacks, gradient diagnostics),
+``forecasting`` (data, baselines, the forecaster, backtests) and
+``lessons`` (the StatLand lesson, namespaced: ``unrolled.lessons``).
 """
 
+from . import lessons
+from ._version import __version__
+from .engine.network import GRU, LSTM, RNN, build_model
+from .engine.optim import SGD, Adam, clip_grads, global_norm
+from .engine.packing import Packed, pack_batch
+from .errors import (
+    DataError,
+    ModelFileError,
+    NotFittedError,
+    ResourceLimitError,
+    TrainingError,
+    TrainingInterrupted,
+)
 from .forecasting.backtest import Report, backtest, evaluate_fitted
 from .forecasting.baselines import BASELINES
-from .storage.checkpoints import load_checkpoint, save_checkpoint
 from .forecasting.data import (
-    DataError,
     Dataset,
     Series,
     from_dict,
@@ -17,27 +34,18 @@ from .forecasting.data import (
     load_bundled,
     load_csv,
 )
-from .lessons.explain import explain
 from .forecasting.forecaster import Forecaster
+from .forecasting.metrics import METRICS
+from .forecasting.scaling import MinMaxScaler, StandardScaler, make_scaler
+from .storage.checkpoints import load_checkpoint, save_checkpoint
+from .storage.models import load_model, save_model
+from .training.fit import History, fit
 from .training.gradflow import (
     GradientFlow,
     GradientMonitor,
     GradientWarning,
-    closed_form_factor,
     gradient_flow,
-    w2_demo,
 )
-from .lessons.memory import memory_experiment, memory_task
-from .forecasting.metrics import METRICS
-from .engine.network import GRU, LSTM, RNN, build_model
-from .engine.optim import SGD, Adam, clip_grads, global_norm
-from .engine.packing import Packed, pack_batch
-from .storage.models import ModelFileError, load_model, save_model
-from .forecasting.scaling import MinMaxScaler, StandardScaler, make_scaler
-from .lessons.statland import SCENARIOS, seed_network, statland_data, statland_table
-from .training.fit import History, TrainingError, fit
-
-from ._version import __version__
 
 __all__ = [
     "RNN",
@@ -46,14 +54,8 @@ __all__ = [
     "build_model",
     "pack_batch",
     "Packed",
-    "seed_network",
-    "statland_data",
-    "statland_table",
-    "SCENARIOS",
-    "explain",
     "fit",
     "History",
-    "TrainingError",
     "SGD",
     "Adam",
     "clip_grads",
@@ -62,7 +64,6 @@ __all__ = [
     "load_model",
     "save_checkpoint",
     "load_checkpoint",
-    "ModelFileError",
     "load_csv",
     "load_bundled",
     "list_bundled",
@@ -70,7 +71,6 @@ __all__ = [
     "from_dict",
     "Dataset",
     "Series",
-    "DataError",
     "MinMaxScaler",
     "StandardScaler",
     "make_scaler",
@@ -80,13 +80,16 @@ __all__ = [
     "backtest",
     "evaluate_fitted",
     "Report",
-    "w2_demo",
-    "closed_form_factor",
     "gradient_flow",
     "GradientFlow",
     "GradientMonitor",
     "GradientWarning",
-    "memory_experiment",
-    "memory_task",
+    "DataError",
+    "ModelFileError",
+    "NotFittedError",
+    "ResourceLimitError",
+    "TrainingError",
+    "TrainingInterrupted",
+    "lessons",
     "__version__",
 ]

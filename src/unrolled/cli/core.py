@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..lessons.statland import LESSON_WEIGHTS
 from .render import echo_json, table
 
 
@@ -13,7 +14,7 @@ def statland(as_json: bool) -> None:
     """The seed's four StatLand scenarios and the network's predictions.
 
     Prices are scaled Low = 0, Medium = 0.5, High = 1; the network is the
-    seed's (w1 = 1.8, w2 = -0.5, w3 = 1.1, b1 = b2 = 0).
+    lesson's (w1 = 1.8, w2 = -0.5, w3 = 1.1, b1 = b2 = 0).
 
     \b
     Examples:
@@ -36,13 +37,30 @@ def statland(as_json: bool) -> None:
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("values", nargs=-1, required=True, type=float)
-@click.option("--w1", default=1.8, show_default=True, help="Weight on the input.")
 @click.option(
-    "--w2", default=-0.5, show_default=True, help="Weight on the feedback loop."
+    "--w1", default=LESSON_WEIGHTS["w1"], show_default=True, help="Weight on the input."
 )
-@click.option("--w3", default=1.1, show_default=True, help="Weight on the output.")
-@click.option("--b1", default=0.0, show_default=True, help="Bias of the hidden unit.")
-@click.option("--b2", default=0.0, show_default=True, help="Bias of the output.")
+@click.option(
+    "--w2",
+    default=LESSON_WEIGHTS["w2"],
+    show_default=True,
+    help="Weight on the feedback loop.",
+)
+@click.option(
+    "--w3",
+    default=LESSON_WEIGHTS["w3"],
+    show_default=True,
+    help="Weight on the output.",
+)
+@click.option(
+    "--b1",
+    default=LESSON_WEIGHTS["b1"],
+    show_default=True,
+    help="Bias of the hidden unit.",
+)
+@click.option(
+    "--b2", default=LESSON_WEIGHTS["b2"], show_default=True, help="Bias of the output."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON.")
 def explain(values, w1, w2, w3, b1, b2, as_json) -> None:
     """Show the arithmetic of every unrolled copy for VALUES, oldest first.

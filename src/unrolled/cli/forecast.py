@@ -100,7 +100,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     if plot:
-        from ..forecasting.plots import check_plot_path
+        from ..storage.figures import check_plot_path
 
         check_plot_path(plot)
     ds = load_data(data, date_col, series_col, value_col, fill)
@@ -299,7 +299,7 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
     from ..forecasting.forecaster import Forecaster
 
     if plot:
-        from ..forecasting.plots import check_plot_path
+        from ..storage.figures import check_plot_path
 
         check_plot_path(plot)
     fc = Forecaster.load(model_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..lessons.statland import LESSON_WEIGHTS
 from .render import echo_json, table
 
 EXPERIMENTS = ("memory",)
@@ -127,9 +128,21 @@ def _memory_json(result: dict) -> dict:
 @click.option("--unrolls", "-n", default=4, show_default=True,
               type=click.IntRange(1, 10_000),
               help="Largest number of unrolls of the loop (1 to 10000).")  # fmt: skip
-@click.option("--w1", default=1.8, show_default=True, help="Weight on the input.")
-@click.option("--w3", default=1.1, show_default=True, help="Weight on the output.")
-@click.option("--b1", default=0.0, show_default=True, help="Bias of the hidden unit.")
+@click.option(
+    "--w1", default=LESSON_WEIGHTS["w1"], show_default=True, help="Weight on the input."
+)
+@click.option(
+    "--w3",
+    default=LESSON_WEIGHTS["w3"],
+    show_default=True,
+    help="Weight on the output.",
+)
+@click.option(
+    "--b1",
+    default=LESSON_WEIGHTS["b1"],
+    show_default=True,
+    help="Bias of the hidden unit.",
+)
 @click.option("--input", "x", default=1.0, show_default=True,
               help="Input value at every copy.")  # fmt: skip
 @click.option("--target", default=1.0, show_default=True,
@@ -191,7 +204,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
       unrolled gradients --experiment memory --plot flow.png
       unrolled gradients --experiment memory --tbptt 20 --cells lstm,gru
     """
-    from ..forecasting.plots import check_plot_path
+    from ..storage.figures import check_plot_path
 
     if plot:
         check_plot_path(plot)  # refuse a bad path before any work
@@ -200,7 +213,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
         opts |= {"tbptt": tbptt, "chrono": not no_chrono, "seed": seed}
         _memory(lengths, cells, opts, as_json, plot)
         return
-    from ..training.gradflow import demo_counts, w2_demo
+    from ..lessons.w2 import demo_counts, w2_demo
 
     weights = {"w1": w1, "w2": w2, "w3": w3, "b1": b1}
     demo = w2_demo(unrolls=unrolls, x=x, target=target, **weights)

@@ -6,28 +6,9 @@ import json
 
 import click
 
+from ..text import table  # noqa: F401  (the commands render with it)
+
 
 def echo_json(data) -> None:
     """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2))
-
-
-def table(headers: list[str], rows: list[list], floatfmt: str = ".4g") -> str:
-    """An aligned text table; floats formatted with ``floatfmt``."""
-
-    def cell(v):
-        if isinstance(v, float):
-            return format(v, floatfmt)
-        return "" if v is None else str(v)
-
-    cells = [[cell(v) for v in r] for r in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
-        for i, h in enumerate(headers)
-    ]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += [
-        "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells
-    ]
-    return "\n".join(out)

@@ -121,12 +121,14 @@ class GRU:
         return dxp, dhp, dh * z, None
 
 
+#: the cells by name; each class says how many gates it has
+CELLS = {"rnn": Elman, "lstm": LSTM, "gru": GRU}
+#: gates per cell: rows of weight_ih / weight_hh are gates * hidden_size
+GATES = {name: cls.gates for name, cls in CELLS.items()}
+
+
 def make_cell(cell: str, nonlinearity: str = "relu"):
     """Build a cell from its name: ``"rnn"``, ``"lstm"`` or ``"gru"``."""
-    if cell == "rnn":
-        return Elman(nonlinearity)
-    if cell == "lstm":
-        return LSTM()
-    if cell == "gru":
-        return GRU()
-    raise ValueError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
+    if cell not in CELLS:
+        raise ValueError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
+    return Elman(nonlinearity) if cell == "rnn" else CELLS[cell]()

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .validate import check_dtype, check_positive_int, check_sequences, check_targets
 from .cells import make_cell
 from .layers import layer_backward, layer_forward
 from .packing import Packed, pack, pack_targets
+from .validate import check_dtype, check_positive_int, check_sequences, check_targets
 from .workspace import Workspace
 
 

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ResourceLimitError
+from .cells import GATES
+
 ENV_LIMIT = "UNROLLED_MEMORY_LIMIT"
 FRACTION = 0.8  # share of the available memory one run may plan to use
 CSV_FACTOR = 4  # bytes of memory per byte of CSV while parsing (pandas + copies)
@@ -28,11 +31,6 @@ CSV_FACTOR = 4  # bytes of memory per byte of CSV while parsing (pandas + copies
 # [+ dHP (G*H) for GRU] + shifted hidden states (H) + dH from above (H) + dX.
 _FORWARD = {"rnn": 1 + 1 + 1, "lstm": 4 + 1 + 1 + 5, "gru": 3 + 1 + 6}
 _BACKWARD = {"rnn": 1 + 1 + 1, "lstm": 4 + 1 + 1, "gru": 3 + 3 + 1 + 1}
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-
-
-class ResourceLimitError(ValueError):
-    """The work asked for needs more memory than is available; nothing was started."""
 
 
 def format_bytes(n: float) -> str:
@@ -143,6 +141,25 @@ def check_memory(
     raise ResourceLimitError(f"{msg}; {hint}" if hint else msg)
 
 
+def parameter_count(
+    cell: str, input_size: int, hidden_size: int, num_layers: int, output_size: int
+) -> int:
+    """Scalars in a model of this shape, before building it.
+
+    Every layer holds ``weight_ih`` (G, I), ``weight_hh`` (G, H) and two biases
+    (G,), with ``G = gates * H``; the head holds ``weight`` (O, H) and ``bias``.
+
+    Examples
+    --------
+    >>> parameter_count("rnn", 1, 1, 1, 1)  # the lesson's w1, w2, b1, b_hh, w3, b2
+    6
+    """
+    G, H = GATES[cell] * int(hidden_size), int(hidden_size)
+    inputs = [int(input_size)] + [H] * (int(num_layers) - 1)
+    O = int(output_size)
+    return sum(G * i + G * H + 2 * G for i in inputs) + O * H + O
+
+
 def estimate_training_bytes(
     cell: str,
     hidden_size: int,
@@ -174,14 +191,14 @@ def estimate_training_bytes(
         optimizer moments and copies. It errs high: 1.2 to 1.6 times the
         peak that ``tracemalloc`` measures for ``loss_and_grads``.
     """
-    if cell not in _GATES:
+    if cell not in GATES:
         raise ValueError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
     T, B, H, L = int(total_steps), int(batch), int(hidden_size), int(num_layers)
-    I, O, G = int(input_size), int(output_size), _GATES[cell] * H
+    I, O = int(input_size), int(output_size)
     slots = T * B
     per_slot = L * _FORWARD[cell] * H + _BACKWARD[cell] * H + max(I, H)
     per_slot += I + 3 * O  # packed inputs, outputs, their gradient, targets
-    params = sum(G * i + G * H + 2 * G for i in [I] + [H] * (L - 1)) + O * H + O
+    params = parameter_count(cell, I, H, L, O)
     # params, grads, Adam m and v, the best and last-good copies
     return int(np.dtype(dtype).itemsize * (slots * per_slot + 6 * params))
 

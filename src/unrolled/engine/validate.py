@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,18 @@ def check_dtype(dtype) -> np.dtype:
     if name not in DTYPES:
         raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
     return np.dtype(DTYPES[name])
+
+
+def check_finite_number(name: str, value) -> float:
+    """Return ``value`` as a float, or raise ValueError naming ``name`` if it is
+    not a finite number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return v
 
 
 def check_positive_int(name: str, value) -> int:

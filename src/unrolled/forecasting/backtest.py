@@ -135,7 +135,7 @@ class Report:
 
     def format(self) -> str:
         """The terminal report: forecasts, the metrics table, the verdict."""
-        from ..cli.render import table
+        from ..text import table
 
         c = self.config
         head = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.validate import check_positive_int
-from .scaling import NotFittedError
+from ..errors import NotFittedError
 
 # season length per frequency word (see unrolled.data.infer_frequency)
 SEASONS = {

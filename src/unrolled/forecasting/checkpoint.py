@@ -113,7 +113,13 @@ def open_run(
     """
     from ..engine.validate import check_positive_int
     from ..storage.atomic import atomic_write_bytes
-    from ..storage.models import FORMAT_VERSION, _dumps, _jsonable, _prepare_dir, _read_json
+    from ..storage.files import (
+        FORMAT_VERSION,
+        dumps,
+        jsonable,
+        prepare_dir,
+        read_json,
+    )
 
     every = check_positive_int("checkpoint_every", every)
     if checkpoint is not None and resume is not None:
@@ -122,14 +128,14 @@ def open_run(
                 f"checkpoint: {checkpoint} and resume: {resume} differ; a resumed "
                 "run goes on checkpointing into the folder it resumes"
             )
-    params = _jsonable(params, "params")
+    params = jsonable(params, "params")
     sha = data_sha256(names, values, frequency)
     if resume is not None:
         directory = Path(resume)
         if not directory.is_dir():
             what = "is a file, not a folder" if directory.exists() else "no such folder"
             raise ValueError(f"resume: {directory}: {what} (nothing to resume)")
-        doc = _read_json(directory / MANIFEST, FORMAT)
+        doc = read_json(directory / MANIFEST, FORMAT)
         saved = doc.get("params")
         if not isinstance(saved, dict):
             raise ValueError(f"{directory / MANIFEST}: 'params' must be an object")
@@ -156,7 +162,7 @@ def open_run(
         raise ValueError(
             f"checkpoint: {directory} is not empty ({hint}name a new or empty folder)"
         )
-    directory = _prepare_dir(directory)
+    directory = prepare_dir(directory)
     from .._version import __version__
 
     doc = {
@@ -168,5 +174,5 @@ def open_run(
         "frequency": str(frequency),
         "data_sha256": sha,
     }
-    atomic_write_bytes(directory / MANIFEST, _dumps(doc))
+    atomic_write_bytes(directory / MANIFEST, dumps(doc))
     return RunCheckpoint(directory, every, False)

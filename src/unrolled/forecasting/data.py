@@ -17,45 +17,28 @@ pandas is imported inside the functions, so ``import unrolled`` stays light::
 from __future__ import annotations
 
 import os
-import re
-import warnings
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import DataError
+from .dataset import (  # noqa: F401  (re-exported: the loaders' public names)
+    DATE_NAMES,
+    FILLS,
+    MAX_ABS,
+    MAX_FILE_BYTES,
+    MIN_LENGTH,
+    NA_STRINGS,
+    SERIES_NAMES,
+    VALUE_NAMES,
+    Dataset,
+    Series,
+    infer_frequency,
+)
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-MIN_LENGTH = 3  # the shortest series any loader accepts
-MAX_ABS = 1e15  # larger magnitudes are rejected: a unit or parsing mistake
-MAX_FILE_BYTES = 256 * 2**20  # a CSV bigger than this is refused up front
-FILLS = ("ffill", "interpolate", "drop")
-
-DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "day", "month", "year")
-DATE_NAMES += ("period", "week", "quarter")
-SERIES_NAMES = ("symbol", "ticker", "series", "name", "id", "unique_id", "key")
-SERIES_NAMES += ("company", "stock", "item", "group")
-VALUE_NAMES = ("price", "value", "close", "adj_close", "adj close", "y", "target")
-VALUE_NAMES += ("count", "amount", "level")
-NA_STRINGS = frozenset(
-    [
-        "",
-        "na",
-        "nan",
-        "nat",
-        "n/a",
-        "#n/a",
-        "null",
-        "none",
-        "nil",
-        "-",
-        ".",
-        "?",
-        "missing",
-    ]
-)
 
 BUNDLED = {
     "stocks": {
@@ -74,92 +57,6 @@ BUNDLED = {
         "NOAA NGDC, public domain",
     },
 }
-
-
-class DataError(ValueError):
-    """Bad input data: the message names the file, row and column where it applies.
-
-    Attributes ``file``, ``row`` (1-based, header = row 1) and ``column`` hold
-    the location, or None where it does not apply.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        file: str | None = None,
-        row: int | None = None,
-        column: str | None = None,
-    ):
-        self.file, self.row, self.column, self.reason = file, row, column, message
-        where = []
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column {column!r}")
-        prefix = file or ""
-        if where:
-            prefix = f"{prefix}, {', '.join(where)}" if prefix else ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
-
-
-@dataclass(frozen=True)
-class Series:
-    """One named time series: sorted, unique ``dates`` and float64 ``values``."""
-
-    name: str
-    dates: pd.DatetimeIndex
-    values: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-
-@dataclass
-class Dataset:
-    """Several series with their inferred frequency, source and loader notes.
-
-    ``frequency`` is a word ("monthly", "daily", "business-daily", "weekly",
-    "quarterly", "yearly", "hourly", ... or "irregular"/"steps");
-    ``pandas_freq`` the pandas offset alias when one was inferred.
-    """
-
-    series: list[Series]
-    frequency: str
-    source: str
-    notes: list[str] = field(default_factory=list)
-    pandas_freq: str | None = None
-
-    @property
-    def names(self) -> list[str]:
-        return [s.name for s in self.series]
-
-    @property
-    def lengths(self) -> dict[str, int]:
-        return {s.name: len(s) for s in self.series}
-
-    def __len__(self) -> int:
-        return len(self.series)
-
-    def __iter__(self):
-        return iter(self.series)
-
-    def __getitem__(self, key: int | str) -> Series:
-        if isinstance(key, str):
-            for s in self.series:
-                if s.name == key:
-                    return s
-            raise KeyError(f"no series {key!r}; available: {', '.join(self.names)}")
-        return self.series[key]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The data in long form: columns ``date``, ``series``, ``value``."""
-        import pandas as pd
-
-        parts = [
-            pd.DataFrame({"date": s.dates, "series": s.name, "value": s.values})
-            for s in self.series
-        ]
-        return pd.concat(parts, ignore_index=True)
 
 
 # ----------------------------------------------------------------------------
@@ -206,13 +103,13 @@ def load_csv(
         For any problem with the file's content, naming the file, row and
         column; OSError if the file cannot be read.
     """
-    from .reader import _build, _parse_table, _read_text
+    from .reader import build, parse_table, read_text
 
     name = os.fspath(path)
-    text = _read_text(name)
-    table = _parse_table(text, name)
+    text = read_text(name)
+    table = parse_table(text, name)
     rows = np.asarray(table.index, dtype=np.int64)
-    return _build(table, rows, name, date_col, series_col, value_col, fill)
+    return build(table, rows, name, date_col, series_col, value_col, fill)
 
 
 def from_frame(
@@ -232,7 +129,7 @@ def from_frame(
     """
     import pandas as pd
 
-    from .reader import _build
+    from .reader import build
 
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}", source)
@@ -243,7 +140,7 @@ def from_frame(
     table = df.copy()
     table.columns = [str(c).strip() for c in table.columns]
     rows = np.arange(1, len(table) + 1)
-    return _build(table, rows, source, date_col, series_col, value_col, fill)
+    return build(table, rows, source, date_col, series_col, value_col, fill)
 
 
 def from_dict(
@@ -262,7 +159,7 @@ def from_dict(
     """
     import pandas as pd
 
-    from .reader import _as_float, _finish_series, _longest
+    from .reader import as_float, finish_series, longest
 
     if not isinstance(data, dict) or not data:
         raise DataError("expected a non-empty dict of name -> values", source)
@@ -272,17 +169,17 @@ def from_dict(
         label = str(key)
         if isinstance(vals, pd.Series) and isinstance(vals.index, pd.DatetimeIndex):
             dates = vals.index
-            arr = _as_float(vals.to_numpy(), source, label)
+            arr = as_float(vals.to_numpy(), source, label)
         else:
-            arr = _as_float(vals, source, label)
+            arr = as_float(vals, source, label)
             dates = pd.date_range(end=end, periods=len(arr), freq=freq or "D")
             synthetic = True
-        out.append(_finish_series(label, dates, arr, None, source, None))
+        out.append(finish_series(label, dates, arr, None, source, None))
     if synthetic and freq is None:
         notes.append("no dates given: values are equally spaced steps")
     ds = Dataset(out, "steps", source, notes)
     if not (synthetic and freq is None):
-        ds.frequency, ds.pandas_freq = infer_frequency(_longest(out).dates)
+        ds.frequency, ds.pandas_freq = infer_frequency(longest(out).dates)
     return ds
 
 
@@ -315,65 +212,3 @@ def list_bundled() -> list[dict]:
         )
     return rows
 
-
-# ----------------------------------------------------------------------------
-# frequency
-
-_FREQ_WORDS = {
-    code: word
-    for word, codes in [
-        ("business-daily", "B C"),
-        ("daily", "D"),
-        ("weekly", "W"),
-        ("semi-monthly", "SM SMS"),
-        ("monthly", "MS ME M BMS BME"),
-        ("quarterly", "QS QE Q BQS BQE"),
-        ("yearly", "YS YE Y BYS BYE A AS"),
-        ("hourly", "h H"),
-        ("minutely", "min T"),
-        ("secondly", "s S"),
-    ]
-    for code in codes.split()
-}
-
-
-def infer_frequency(dates: pd.DatetimeIndex) -> tuple[str, str | None]:
-    """Return ``(word, pandas_alias)`` for sorted dates.
-
-    Uses ``pandas.infer_freq``; where that fails (gaps, holidays), falls back
-    on the median spacing: about 1 day -> "daily", 7 -> "weekly", 28-31 ->
-    "monthly", 89-92 -> "quarterly", 365-366 -> "yearly", else "irregular".
-    """
-    import pandas as pd
-
-    alias = None
-    if len(dates) >= 3:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # str vs offset: pandas 4 change
-                alias = pd.infer_freq(dates)
-            alias = getattr(alias, "freqstr", alias)
-        except (TypeError, ValueError):
-            alias = None
-    if alias:
-        m = re.match(r"^(\d*)([A-Za-z]+)", alias)
-        mult, base = (int(m.group(1)) if m.group(1) else 1), m.group(2)
-        if base in _FREQ_WORDS:
-            word = _FREQ_WORDS[base]
-            return (word if mult == 1 else f"every {mult} {word}"), alias
-    if len(dates) < 2:
-        return "irregular", alias
-    steps = np.diff(np.asarray(dates.values, dtype="datetime64[s]")).astype(float)
-    days = float(np.median(steps)) / 86400.0
-    for lo, hi, word in [
-        (0.99, 1.01, "daily"),
-        (1.0, 1.6, "business-daily"),
-        (6.5, 7.5, "weekly"),
-        (27.5, 31.5, "monthly"),
-        (88.5, 92.5, "quarterly"),
-        (364.5, 366.5, "yearly"),
-        (1 / 24 - 1e-6, 1 / 24 + 1e-6, "hourly"),
-    ]:
-        if lo <= days <= hi:
-            return word, alias
-    return "irregular", alias

@@ -33,6 +33,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..engine.network import MODELS, build_model
+from ..errors import NotFittedError
+from ..training.fit import fit as fit_network
 from .ensemble import (
     Candidate,
     Member,
@@ -42,8 +45,6 @@ from .ensemble import (
     save_members,
 )
 from .transforms import SCALINGS, Transform, as_series, naive_unit, windows
-from ..engine.network import MODELS, build_model
-from ..training.fit import fit as fit_network
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 # searched in this order; level-only scalings are left out of the search: a
@@ -55,10 +56,6 @@ ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 FORMAT = "unrolled.forecaster"
-
-
-class NotFittedError(ValueError, AttributeError):
-    """The forecaster was used before ``fit``."""
 
 
 # ---------------------------------------------------------------- estimator

@@ -7,27 +7,9 @@ leaves half a picture where a good one was.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-FORMATS = ("png", "pdf", "svg")
-
-
-def check_plot_path(path) -> Path:
-    """Refuse, before any work, a plot path whose folder or format is wrong."""
-    p = Path(os.fspath(path))
-    ext = p.suffix.lower().lstrip(".")
-    if ext not in FORMATS:
-        raise ValueError(
-            f"--plot {p}: expected a file ending in .png, .pdf or .svg, got "
-            f"{p.suffix or 'no extension'!r}"
-        )
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"--plot {p}: folder {str(folder)!r} does not exist")
-    if p.is_dir():
-        raise ValueError(f"--plot {p}: is a folder, expected a file name")
-    return p
+from ..storage.figures import check_plot_path
 
 
 def plot_report(report, path, context: int = 48) -> Path:

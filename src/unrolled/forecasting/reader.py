@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .data import (
+from ..errors import DataError
+from .dataset import (
     DATE_NAMES,
     FILLS,
     MAX_ABS,
@@ -24,14 +25,13 @@ from .data import (
     NA_STRINGS,
     SERIES_NAMES,
     VALUE_NAMES,
-    DataError,
     Dataset,
     Series,
     infer_frequency,
 )
 
 
-def _read_text(name: str) -> str:
+def read_text(name: str) -> str:
     """Read a file as UTF-8 text, refusing empty, binary and non-UTF-8 content."""
     try:
         size = os.path.getsize(name)
@@ -75,7 +75,7 @@ def _read_text(name: str) -> str:
     return text
 
 
-def _parse_table(text: str, name: str) -> pd.DataFrame:
+def parse_table(text: str, name: str) -> pd.DataFrame:
     """Parse CSV text into a frame of strings indexed by 1-based file row."""
     import pandas as pd
 
@@ -133,7 +133,7 @@ def _parse_table(text: str, name: str) -> pd.DataFrame:
 # building series
 
 
-def _build(table, rows, name, date_col, series_col, value_col, fill):
+def build(table, rows, name, date_col, series_col, value_col, fill):
     """Detect the layout, parse dates and numbers, split into validated series."""
     import pandas as pd
 
@@ -246,7 +246,7 @@ def _build(table, rows, name, date_col, series_col, value_col, fill):
             out.append(
                 _make_series(c, dates, vals, rows, name, c, fill, notes, trim=True)
             )
-    freq, alias = infer_frequency(_longest(out).dates)
+    freq, alias = infer_frequency(longest(out).dates)
     return Dataset(out, freq, name, notes, alias)
 
 
@@ -305,10 +305,10 @@ def _make_series(label, dates, vals, rows, name, col, fill, notes, trim):
                 s = s.interpolate(method="linear", limit_direction="both")
                 notes.append(f"filled {n} gap(s) in {label} by linear interpolation")
             vals = s.to_numpy(dtype=np.float64)
-    return _finish_series(label, dates, vals, rows, name, col)
+    return finish_series(label, dates, vals, rows, name, col)
 
 
-def _finish_series(label, dates, vals, rows, name, col) -> Series:
+def finish_series(label, dates, vals, rows, name, col) -> Series:
     """Check magnitude, finiteness and length; return an immutable Series."""
     import pandas as pd
 
@@ -467,7 +467,7 @@ def _parse_numbers(col, rows, name, label) -> np.ndarray:
     return vals
 
 
-def _as_float(vals, name, label) -> np.ndarray:
+def as_float(vals, name, label) -> np.ndarray:
     try:
         arr = np.asarray(vals, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -482,7 +482,7 @@ def _as_float(vals, name, label) -> np.ndarray:
     return arr
 
 
-def _longest(series: list[Series]) -> Series:
+def longest(series: list[Series]) -> Series:
     return max(series, key=len)
 
 

@@ -20,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import NotFittedError
+
 LOG_MAX = 709.0  # exp(709) is near the float64 limit: clip instead of inf
-
-
-class NotFittedError(RuntimeError):
-    """A scaler or baseline was used before ``fit``: a bug in the calling code."""
 
 
 def _as_1d(values, name: str, what: str = "values") -> np.ndarray:

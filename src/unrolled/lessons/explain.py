@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .statland import SEED_WEIGHTS
+from .statland import LESSON_WEIGHTS
 
 
 def day_label(steps_before_today: int) -> str:
@@ -15,11 +15,11 @@ def day_label(steps_before_today: int) -> str:
 
 def explain(
     values,
-    w1: float = SEED_WEIGHTS["w1"],
-    w2: float = SEED_WEIGHTS["w2"],
-    w3: float = SEED_WEIGHTS["w3"],
-    b1: float = SEED_WEIGHTS["b1"],
-    b2: float = SEED_WEIGHTS["b2"],
+    w1: float = LESSON_WEIGHTS["w1"],
+    w2: float = LESSON_WEIGHTS["w2"],
+    w3: float = LESSON_WEIGHTS["w3"],
+    b1: float = LESSON_WEIGHTS["b1"],
+    b2: float = LESSON_WEIGHTS["b2"],
 ) -> dict:
     """Unroll the seed's one-unit relu network over ``values`` and record every copy.
 

@@ -33,10 +33,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..engine.validate import check_positive_int
-from ..training.gradflow import GradientFlow, gradient_flow
 from ..engine.network import MODELS
 from ..engine.optim import Adam, clip_grads
+from ..engine.validate import check_positive_int
+from ..training.gradflow import GradientFlow, gradient_flow
 
 TARGET_VAR = 1.0 / 3.0  # variance of U(-1, 1): the MSE of always predicting 0
 SOLVED = 0.05  # normalised test MSE below which a run counts as solved

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..forecasting.plots import check_plot_path
+from ..storage.figures import check_plot_path
 
 
 def _figure(size):

@@ -25,26 +25,24 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.validate import check_sequences, check_targets
-from .atomic import atomic_write_many
 from ..engine.optim import OPTIMIZERS
-from .models import (
-    CONFIG,
+from ..engine.validate import check_sequences, check_targets
+from ..errors import ModelFileError
+from .atomic import atomic_write_many
+from .files import (
     FORMAT_VERSION,
     MAX_JSON_BYTES,
-    ModelFileError,
-    _check_arrays,
-    _check_record,
-    _dumps,
-    _file_record,
-    _jsonable,
-    _load_model_dir,
-    _model_files,
-    _prepare_dir,
-    _read_json,
-    _read_tensors,
-    _tensor_bytes,
+    check_arrays,
+    check_record,
+    dumps,
+    file_record,
+    jsonable,
+    prepare_dir,
+    read_json,
+    read_tensors,
+    tensor_bytes,
 )
+from .models import CONFIG, load_model_dir, model_files
 
 TRAINING, CHECKPOINT = "training.safetensors", "checkpoint.json"
 
@@ -110,11 +108,11 @@ def save_checkpoint(
     """
     from .._version import __version__
 
-    directory = _prepare_dir(directory)
-    files = _model_files(directory, model, metadata)
+    directory = prepare_dir(directory)
+    files = model_files(directory, model, metadata)
     state = {f"optim.{k}": v for k, v in optimizer.state_dict().items()}
     state.update({f"extra.{k}": np.asarray(v) for k, v in (tensors or {}).items()})
-    training = _tensor_bytes(state, "unrolled.checkpoint")
+    training = tensor_bytes(state, "unrolled.checkpoint")
     files[directory / TRAINING] = training
     doc = {
         "format": "unrolled.checkpoint",
@@ -122,13 +120,13 @@ def save_checkpoint(
         "unrolled_version": __version__,
         "epoch": int(epoch),
         "optimizer": _optimizer_doc(optimizer),
-        "extra": _jsonable({} if extra is None else extra, "extra"),
+        "extra": jsonable({} if extra is None else extra, "extra"),
         "files": {
-            CONFIG: _file_record(CONFIG, files[directory / CONFIG]),
-            TRAINING: _file_record(TRAINING, training),
+            CONFIG: file_record(CONFIG, files[directory / CONFIG]),
+            TRAINING: file_record(TRAINING, training),
         },
     }
-    files[directory / CHECKPOINT] = _dumps(doc)
+    files[directory / CHECKPOINT] = dumps(doc)
     atomic_write_many(files)
     return directory
 
@@ -158,7 +156,7 @@ def _restore_optimizer(path: Path, doc, arrays: dict, model):
         raise ModelFileError(f"{tpath}: 'optim.t' must be one int64 >= 0")
     shapes = model._shapes() if t[0] > 0 else {}
     expected = {f"{p}.{k}": s for p in ("m", "v") for k, s in shapes.items()}
-    _check_arrays(
+    check_arrays(
         tpath, {k: v for k, v in arrays.items() if k != "t"}, expected, model.dtype
     )
     if any(np.any(v < 0) for k, v in arrays.items() if k.startswith("v.")):
@@ -187,15 +185,15 @@ def load_checkpoint(directory) -> Checkpoint:
         what = "is a file, not a" if directory.exists() else "no such"
         raise ModelFileError(f"{directory}: {what} checkpoint directory")
     json_path = directory / CHECKPOINT
-    doc = _read_json(json_path, "unrolled.checkpoint")
+    doc = read_json(json_path, "unrolled.checkpoint")
     files = doc.get("files")
     if not isinstance(files, dict):
         raise ModelFileError(f"{json_path}: 'files' must be an object")
     cfg_path = directory / CONFIG
     if cfg_path.is_file() and cfg_path.stat().st_size <= MAX_JSON_BYTES:
-        _check_record(cfg_path, files.get(CONFIG), json_path, cfg_path.read_bytes())
-    model, metadata, _ = _load_model_dir(directory)
-    state = _read_tensors(
+        check_record(cfg_path, files.get(CONFIG), json_path, cfg_path.read_bytes())
+    model, metadata, _ = load_model_dir(directory)
+    state = read_tensors(
         directory / TRAINING,
         files.get(TRAINING),
         json_path,

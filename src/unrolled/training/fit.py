@@ -10,33 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.validate import check_positive_int, check_sequences
-from ..storage.checkpoints import data_fingerprint, resume_state
 from ..engine.optim import clip_grads, make_optimizer
 from ..engine.packing import pack
-
-
-class TrainingError(RuntimeError):
-    """Training cannot go on (a non-finite loss or gradient); the message says where."""
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`fit` with a checkpoint: the message says where it is.
-
-    Attributes
-    ----------
-    checkpoint : pathlib.Path
-        The checkpoint directory, holding the last completed epoch.
-    epoch : int
-        That epoch (-1 if none had completed: the starting state).
-    """
-
-    def __init__(self, message: str, checkpoint: Path, epoch: int):
-        super().__init__(message)
-        self.checkpoint, self.epoch = checkpoint, epoch
-
-    def __str__(self) -> str:
-        return self.args[0]
+from ..engine.validate import check_positive_int, check_sequences
+from ..errors import TrainingError, TrainingInterrupted
+from ..storage.checkpoints import data_fingerprint, resume_state
 
 
 @dataclass
@@ -251,7 +229,7 @@ def fit(
 
     def save(snap: dict) -> None:
         """Write a snapshot to the checkpoint directory (atomically)."""
-        from ..storage.models import save_checkpoint
+        from ..storage.checkpoints import save_checkpoint
 
         current, model.params = model.params, snap["params"]
         keep = opt.state_dict()
@@ -379,7 +357,7 @@ def _is_stateful(cb) -> bool:
 
 def _restore_callbacks(resume, stateful: list, state: dict) -> None:
     """Give each stateful callback its state from the checkpoint, in order."""
-    from ..storage.models import ModelFileError
+    from ..errors import ModelFileError
 
     docs = state.get("callbacks", [])
     tensors = state.get("tensors", {})

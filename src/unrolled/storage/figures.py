@@ -1,0 +1,25 @@
+"""Where pictures go: a plot path checked before any work, written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FORMATS = ("png", "pdf", "svg")
+
+
+def check_plot_path(path) -> Path:
+    """Refuse, before any work, a plot path whose folder or format is wrong."""
+    p = Path(os.fspath(path))
+    ext = p.suffix.lower().lstrip(".")
+    if ext not in FORMATS:
+        raise ValueError(
+            f"--plot {p}: expected a file ending in .png, .pdf or .svg, got "
+            f"{p.suffix or 'no extension'!r}"
+        )
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"--plot {p}: folder {str(folder)!r} does not exist")
+    if p.is_dir():
+        raise ValueError(f"--plot {p}: is a folder, expected a file name")
+    return p
