@@ -207,7 +207,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
     from ..storage.figures import check_plot_path
 
     if plot:
-        check_plot_path(plot)  # refuse a bad path before any work
+        check_plot_path(plot, "--plot")  # refuse a bad path before any work
     if experiment == "memory":
         opts = {"hidden_size": hidden, "steps": steps, "clip_norm": clip}
         opts |= {"tbptt": tbptt, "chrono": not no_chrono, "seed": seed}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.validate import check_positive_int
+from ..engine.validate import check_finite_1d, check_positive_int
 from ..errors import NotFittedError
 
 # season length per frequency word (see unrolled.data.infer_frequency)
@@ -38,22 +38,7 @@ def default_season(frequency: str | None) -> int:
 
 
 def _check_history(history) -> np.ndarray:
-    try:
-        y = np.asarray(history, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"history: expected numbers ({exc})") from None
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(
-            f"history: expected a non-empty 1-D array, got shape {y.shape}"
-        )
-    if not np.isfinite(y).all():
-        i = int(np.argmax(~np.isfinite(y)))
-        raise ValueError(
-            f"history: expected finite numbers, got {y[i]} at position {i}"
-        )
-    return y
+    return check_finite_1d("history", history, nonempty=True)
 
 
 class Baseline:

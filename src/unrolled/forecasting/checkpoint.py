@@ -69,15 +69,15 @@ class RunCheckpoint:
 
     def interrupted(self, exc: KeyboardInterrupt, index: int, total: int):
         """The TrainingInterrupted to raise for a Ctrl-C during configuration k."""
-        from ..training.fit import TrainingInterrupted
+        from ..errors import TrainingInterrupted
 
         epoch = getattr(exc, "epoch", -1)
         saved = f"its epoch {epoch} is saved" if epoch >= 0 else "no epoch of it saved"
         where = self.directory
         return TrainingInterrupted(
             f"interrupted while training configuration {index + 1} of {total} "
-            f"({saved}); the checkpoint is in {where} (continue with --resume "
-            f"{where})",
+            f"({saved}); the checkpoint is in {where} (continue with "
+            f"resume={where})",
             where,
             epoch,
         )
@@ -155,7 +155,7 @@ def open_run(
     directory = Path(checkpoint)
     if directory.is_dir() and any(directory.iterdir()):
         hint = (
-            f"it holds a run: continue it with --resume {directory}, or "
+            f"it holds a run: continue it with resume={directory}, or "
             if (directory / MANIFEST).is_file()
             else ""
         )

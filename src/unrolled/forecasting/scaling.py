@@ -20,31 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.validate import check_finite_1d
 from ..errors import NotFittedError
 
 LOG_MAX = 709.0  # exp(709) is near the float64 limit: clip instead of inf
 
 
 def _as_1d(values, name: str, what: str = "values") -> np.ndarray:
-    try:
-        x = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{what} of series {name!r}: expected numbers ({exc})"
-        ) from None
-    if x.ndim == 2 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 1:
-        raise ValueError(
-            f"{what} of series {name!r}: expected a 1-D array, got shape {x.shape}"
-        )
-    if not np.isfinite(x).all():
-        i = int(np.argmax(~np.isfinite(x)))
-        raise ValueError(
-            f"{what} of series {name!r}: expected finite numbers, got {x[i]} "
-            f"at position {i}"
-        )
-    return x
+    return check_finite_1d(f"{what} of series {name!r}", values)
 
 
 def checked_log(x: np.ndarray, what: str) -> np.ndarray:

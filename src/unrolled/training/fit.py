@@ -1,20 +1,26 @@
-"""The fit loop: epochs, minibatches, clipping, early stopping, non-finite guard,
-checkpoints and exact resume."""
+"""The fit loop: epochs of BPTT steps, with early stopping, checkpoints and resume.
+
+:func:`fit` reads top-down; its collaborators are :class:`Steps` (one
+epoch of minibatch steps with clipping and the non-finite guard),
+:class:`~unrolled.training.callbacks.EarlyStopping` (the best validation
+weights) and :class:`~unrolled.training.resume.CheckpointWriter` /
+:func:`~unrolled.training.resume.resume_state` (checkpoints, exact resume).
+"""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..engine.optim import clip_grads, make_optimizer
 from ..engine.packing import pack
+from ..engine.sizing import check_training_memory
 from ..engine.validate import check_positive_int, check_sequences
-from ..errors import TrainingError, TrainingInterrupted
-from ..storage.checkpoints import data_fingerprint, resume_state
+from ..errors import TrainingError
+from .callbacks import EarlyStopping, is_stateful
+from .resume import CheckpointWriter, data_fingerprint, restore_callbacks, resume_state
 
 
 @dataclass
@@ -27,18 +33,6 @@ class History:
     best_epoch: int = -1  # epoch whose weights the model holds at the end
     stopped_early: bool = False
     seed: int = 0  # the seed that drove the shuffling (drawn if none was given)
-
-
-def _check_finite(epoch: int, loss: float, grads: dict[str, np.ndarray]) -> None:
-    """Raise TrainingError naming the epoch and the first non-finite quantity."""
-    if not np.isfinite(loss):
-        raise TrainingError(f"training stopped at epoch {epoch}: the loss is {loss}")
-    for name, g in grads.items():
-        if not np.all(np.isfinite(g)):
-            raise TrainingError(
-                f"training stopped at epoch {epoch}: the gradient of {name!r} is not "
-                "finite (exploding gradients; try --clip, a smaller --lr or --tbptt)"
-            )
 
 
 def fit(
@@ -144,8 +138,6 @@ def fit(
     unrolled.persist.ModelFileError
         When the ``resume`` checkpoint is missing or damaged.
     """
-    from ..engine.sizing import check_training_memory
-
     epochs = check_positive_int("epochs", epochs)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     if patience is not None:
@@ -155,17 +147,7 @@ def fit(
     bs = n if batch_size is None else check_positive_int("batch_size", batch_size)
     opt = make_optimizer(optimizer, lr)
     data_sha = data_fingerprint(model, seqs, targets, per_step, val)
-    longest = max(len(s) for s in seqs)
-    check_training_memory(
-        model.cell_type,
-        model.hidden_size,
-        model.num_layers,
-        longest,
-        min(bs, n),
-        model.input_size,
-        model.output_size,
-        model.dtype.name,
-    )
+    _check_memory(model, seqs, min(bs, n))
     settings = {
         "optimizer": optimizer,
         "lr": lr,
@@ -178,205 +160,146 @@ def fit(
         "n_train": n,
         "validation": val is not None,
     }
-    best, best_loss, wait, start = model.state_dict(), np.inf, 0, 0
-    stateful = [cb for cb in callbacks if _is_stateful(cb)]
+    stopper = EarlyStopping(model, patience if val is not None else None)
+    stateful = [cb for cb in callbacks if is_stateful(cb)]
     if resume is not None:
-        opt, seed, state, done, saved_best = resume_state(
-            resume, model, settings, seed, data_sha
-        )
-        _restore_callbacks(resume, stateful, state)
-        hist = History(**state["history"])
-        best = saved_best or best
-        best_loss = state["best_loss"] if state["best_loss"] is not None else np.inf
-        wait, start = state["wait"], done + 1
-        if hist.stopped_early:
-            start = epochs
+        opt, seed, hist, start = _resume(resume, model, settings, seed, data_sha,
+                                         stopper, stateful)  # fmt: skip
+        start = epochs if hist.stopped_early else start
     else:
-        if seed is None:
-            seed = int(np.random.default_rng().integers(2**31))
-        hist = History(seed=seed)
-
-    def snapshot(epoch: int) -> dict:
-        """Everything a checkpoint of the end of ``epoch`` holds, copied."""
-        extra = {
-            "seed": seed,
-            "data_sha256": data_sha,
-            "fit": settings,
-            "history": asdict(hist),
-            "best_loss": None if np.isinf(best_loss) else float(best_loss),
-            "wait": wait,
-            "callbacks": [],
-        }
-        tensors = {}
-        if val is not None:
-            tensors = {f"best.{k}": v.copy() for k, v in best.items()}
-        for k, cb in enumerate(stateful):
-            doc = {}
-            for name, v in cb.state_dict().items():
-                if isinstance(v, np.ndarray):
-                    tensors[f"cb{k}.{name}"] = v.copy()
-                else:
-                    doc[name] = copy.deepcopy(v)
-            extra["callbacks"].append(doc)
-        opt_state = {k: np.array(v) for k, v in opt.state_dict().items()}
-        return dict(
-            epoch=epoch,
-            params=model.state_dict(),
-            opt=opt_state,
-            extra=extra,
-            tensors=tensors,
-        )
-
-    def save(snap: dict) -> None:
-        """Write a snapshot to the checkpoint directory (atomically)."""
-        from ..storage.checkpoints import save_checkpoint
-
-        current, model.params = model.params, snap["params"]
-        keep = opt.state_dict()
-        try:
-            opt.load_state_dict(snap["opt"])
-            save_checkpoint(
-                checkpoint,
-                model,
-                opt,
-                snap["epoch"],
-                snap["extra"],
-                snap["tensors"],
-                metadata,
-            )
-        finally:
-            model.params = current
-            opt.load_state_dict(keep)
-
-    last = snapshot(start - 1) if checkpoint is not None else None
-    saved_epoch = None  # the epoch whose checkpoint is on disk
+        seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+        hist, start = History(seed=seed), 0
+    writer = None
+    if checkpoint is not None:
+        header = {"seed": seed, "data_sha256": data_sha, "fit": settings}
+        writer = CheckpointWriter(checkpoint, checkpoint_every, model, opt, stopper,
+                                  stateful, header=header, validation=val is not None,
+                                  metadata=metadata)  # fmt: skip
+        writer.snapshot(start - 1, hist)
+    steps = Steps(model, opt, seqs, targets, bs, per_step=per_step, tbptt=tbptt,
+                  clip_norm=clip_norm, clip_value=clip_value)  # fmt: skip
     epoch = start
-    arrays = check_sequences(seqs, model.input_size, model.dtype)  # once, not per batch
-    whole = pack(arrays, model.dtype) if bs >= n else None  # one full batch: pack once
     try:
         for epoch in range(start, epochs):
-            perm = (
-                np.random.default_rng([seed, epoch]).permutation(n)
-                if bs < n
-                else np.arange(n)
-            )
-            total, norms = 0.0, []
-            for begin in range(0, n, bs):
-                idx = perm[begin : begin + bs]
-                batch = (
-                    whole
-                    if whole is not None
-                    else pack([arrays[i] for i in idx], model.dtype)
-                )
-                with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
-                    loss, grads = model.loss_and_grads(
-                        batch,
-                        [targets[i] for i in idx],
-                        per_step=per_step,
-                        tbptt=tbptt,
-                    )
-                _check_finite(epoch, loss, grads)
-                norms.append(
-                    float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
-                )
-                clipped = clip_grads(grads, clip_norm, clip_value)
-                good = model.state_dict()
-                opt.step(model.params, clipped)
-                if not all(np.all(np.isfinite(p)) for p in model.params.values()):
-                    model.params = good
-                    raise TrainingError(
-                        f"training stopped at epoch {epoch}: a step made "
-                        "the weights non-finite; try a smaller --lr or --clip"
-                    )
-                total += loss
-            hist.loss.append(total)
-            hist.grad_norm.append(float(np.mean(norms)))
-            logs = {"loss": total, "grad_norm": hist.grad_norm[-1], "grads": grads}
+            logs = steps.epoch(epoch, seed)
+            hist.loss.append(logs["loss"])
+            hist.grad_norm.append(logs["grad_norm"])
             if val is not None:
-                vloss = model.loss(val[0], val[1], per_step=per_step)
-                hist.val_loss.append(vloss)
-                logs["val_loss"] = vloss
-                if vloss < best_loss:
-                    best, best_loss, wait, hist.best_epoch = (
-                        model.state_dict(),
-                        vloss,
-                        0,
-                        epoch,
-                    )
-                else:
-                    wait += 1
+                logs["val_loss"] = model.loss(val[0], val[1], per_step=per_step)
+                hist.val_loss.append(logs["val_loss"])
+                if stopper.update(logs["val_loss"], epoch):
+                    hist.best_epoch = epoch
             else:
                 hist.best_epoch = epoch
-            stop = any(cb(epoch, logs) for cb in callbacks)
+            stop = any(cb(epoch, logs) for cb in callbacks) or stopper.should_stop
             hist.stopped_early = stop  # a resumed run must not train on
-            if patience is not None and val is not None and wait >= patience:
-                hist.stopped_early = True
-                stop = True
-            if checkpoint is not None:
-                last = snapshot(epoch)
-                if stop or (epoch + 1) % checkpoint_every == 0 or epoch == epochs - 1:
-                    save(last)
-                    saved_epoch = epoch
+            if writer is not None:
+                writer.end_of_epoch(epoch, hist, final=stop or epoch == epochs - 1)
             if stop:
                 break
     except KeyboardInterrupt:
-        if checkpoint is None:
+        if writer is None:
             raise
-        if saved_epoch != last["epoch"]:
-            save(last)
-        done = last["epoch"]
-        what = f"epoch {done}" if done >= 0 else "the starting state (no epoch done)"
-        raise TrainingInterrupted(
-            f"interrupted during epoch {epoch}; the checkpoint of {what} is in "
-            f"{checkpoint} (continue with --resume {checkpoint})",
-            Path(checkpoint),
-            done,
-        ) from None
+        raise writer.interrupted(epoch) from None
     except TrainingError as exc:
-        if saved_epoch is None and resume is None:
+        saved = writer.saved_epoch if writer is not None else None
+        if saved is None and resume is None:
             raise
-        where = (
-            f"{checkpoint} (epoch {saved_epoch})"
-            if saved_epoch is not None
-            else (f"{resume}")
-        )
+        where = f"{checkpoint} (epoch {saved})" if saved is not None else f"{resume}"
         raise TrainingError(f"{exc}; the last good checkpoint is in {where}") from None
     finally:
         model.release_memory()  # the tape buffers reused from step to step
     if val is not None:
-        model.load_state_dict(best)
+        model.load_state_dict(stopper.weights)
     return hist
 
 
-def _is_stateful(cb) -> bool:
-    """Whether a callback keeps state that a checkpoint must carry."""
-    return callable(getattr(cb, "state_dict", None)) and callable(
-        getattr(cb, "load_state_dict", None)
+def _check_memory(model, seqs, batch: int) -> None:
+    """Refuse, before training, a run that would not fit in memory."""
+    check_training_memory(
+        model.cell_type,
+        model.hidden_size,
+        model.num_layers,
+        max(len(s) for s in seqs),
+        batch,
+        model.input_size,
+        model.output_size,
+        model.dtype.name,
     )
 
 
-def _restore_callbacks(resume, stateful: list, state: dict) -> None:
-    """Give each stateful callback its state from the checkpoint, in order."""
-    from ..errors import ModelFileError
+def _resume(resume, model, settings, seed, data_sha, stopper, stateful) -> tuple:
+    """Load a checkpoint into the run: (optimizer, seed, history, first epoch)."""
+    opt, seed, state, done, saved_best = resume_state(
+        resume, model, settings, seed, data_sha
+    )
+    restore_callbacks(resume, stateful, state)
+    hist = History(**state["history"])
+    stopper.weights = saved_best or stopper.weights
+    stopper.best = state["best_loss"] if state["best_loss"] is not None else np.inf
+    stopper.wait, stopper.epoch = state["wait"], hist.best_epoch
+    return opt, seed, hist, done + 1
 
-    docs = state.get("callbacks", [])
-    tensors = state.get("tensors", {})
-    if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
-        raise ModelFileError(f"{resume}: the callbacks' state is damaged")
-    if len(docs) != len(stateful):
-        raise ValueError(
-            f"resume: {resume} holds the state of {len(docs)} stateful callback(s), "
-            f"this fit has {len(stateful)}; pass the same callbacks to resume exactly"
-        )
-    for k, (cb, doc) in enumerate(zip(stateful, docs, strict=True)):
-        prefix = f"cb{k}."
-        arrays = {
-            n[len(prefix) :]: v for n, v in tensors.items() if n.startswith(prefix)
-        }
-        try:
-            cb.load_state_dict({**doc, **arrays})
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(
-                f"{resume}: the saved state of callback {k} ({type(cb).__name__}) "
-                f"is damaged ({exc})"
-            ) from None
+
+class Steps:
+    """One epoch of BPTT steps: shuffled minibatches, clipping, the finite guard.
+
+    Sequences are validated once; a single full batch is packed once too.
+    Epoch ``e`` shuffles with ``default_rng([seed, e])``, so a resumed run
+    shuffles exactly as an uninterrupted one.
+    """
+
+    def __init__(self, model, opt, seqs, targets, batch_size, **options):
+        self.model, self.opt, self.targets = model, opt, targets
+        self.bs, self.options = batch_size, options
+        self.arrays = check_sequences(seqs, model.input_size, model.dtype)
+        self.whole = pack(self.arrays, model.dtype) if batch_size >= len(seqs) else None
+
+    def epoch(self, epoch: int, seed: int) -> dict:
+        """Train one epoch; logs ``loss`` (SSR), ``grad_norm`` (mean), ``grads``."""
+        n, bs = len(self.arrays), self.bs
+        perm = np.random.default_rng([seed, epoch]).permutation(n) if bs < n else None
+        total, norms, grads = 0.0, [], {}
+        for begin in range(0, n, bs):
+            idx = perm[begin : begin + bs] if perm is not None else np.arange(n)
+            loss, grads = self.step(epoch, idx)
+            norms.append(
+                float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+            )
+            total += loss
+        return {"loss": total, "grad_norm": float(np.mean(norms)), "grads": grads}
+
+    def step(self, epoch: int, idx) -> tuple[float, dict]:
+        """One gradient step on the sequences ``idx``: (SSR, unclipped gradients)."""
+        model, o = self.model, self.options
+        batch = self.whole
+        if batch is None:
+            batch = pack([self.arrays[i] for i in idx], model.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
+            loss, grads = model.loss_and_grads(
+                batch, [self.targets[i] for i in idx],
+                per_step=o["per_step"], tbptt=o["tbptt"],
+            )  # fmt: skip
+        _check_finite(epoch, loss, grads)
+        clipped = clip_grads(grads, o["clip_norm"], o["clip_value"])
+        good = model.state_dict()
+        self.opt.step(model.params, clipped)
+        if not all(np.all(np.isfinite(p)) for p in model.params.values()):
+            model.params = good
+            raise TrainingError(
+                f"training stopped at epoch {epoch}: a step made the weights "
+                "non-finite; try a smaller lr or clip_norm="
+            )
+        return loss, grads
+
+
+def _check_finite(epoch: int, loss: float, grads: dict[str, np.ndarray]) -> None:
+    """Raise TrainingError naming the epoch and the first non-finite quantity."""
+    if not np.isfinite(loss):
+        raise TrainingError(f"training stopped at epoch {epoch}: the loss is {loss}")
+    for name, g in grads.items():
+        if not np.all(np.isfinite(g)):
+            raise TrainingError(
+                f"training stopped at epoch {epoch}: the gradient of {name!r} is not "
+                "finite (exploding gradients; try clip_norm=, a smaller lr or tbptt=)"
+            )
