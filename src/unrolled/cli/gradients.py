@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ..engine.cells import CELLS as CELL_TYPES
 from ..lessons.statland import LESSON_WEIGHTS
 from .render import echo_json, table
 
 EXPERIMENTS = ("memory",)
-CELLS = ("rnn", "lstm", "gru")
+CELLS = tuple(CELL_TYPES)  # rnn, lstm, gru
 
 
 def _int_list(name: str, text: str, low: int) -> list[int]:
