@@ -62,6 +62,40 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _first_run():
+    """Compile missing kernels in the background and say so on stderr, once.
+
+    ``UNROLLED_COMPILE=wait`` compiles in the process instead (still said).
+    Returns a function that restores the library's settings.
+    """
+    import os
+
+    from ..engine import dispatch
+
+    b = dispatch.backend
+    saved = b.first_run, b.on_compile
+    told = []
+
+    def tell(info: dict) -> None:
+        if not told:
+            told.append(info)
+            how = ", in the background; this run takes the NumPy path"
+            click.echo(
+                f"compiling kernels for the first run (once, about "
+                f"{info['seconds']:.0f} s{how if info['background'] else ''})",
+                err=True,
+            )
+
+    b.on_compile = tell
+    if not os.environ.get(dispatch.COMPILE_ENV, "").strip():
+        b.first_run = "background"
+
+    def restore() -> None:
+        b.first_run, b.on_compile = saved
+
+    return restore
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``unrolled`` console script; returns the exit code.
 
@@ -69,6 +103,7 @@ def run(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
+    restore = _first_run()
     try:
         code = main.main(args=argv, prog_name="unrolled", standalone_mode=False)
         code = code if isinstance(code, int) else 0
@@ -98,4 +133,6 @@ def run(argv: list[str] | None = None) -> int:
         code = _fail(
             f"internal error ({name}: {exc}); rerun with --debug for the traceback", 1
         )
+    finally:
+        restore()
     return code

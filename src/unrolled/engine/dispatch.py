@@ -12,20 +12,36 @@ thread (``UNROLLED_THREADS``, else the usable cores), each running its own
 time loop; the chunks' weight gradients are added in a fixed order, so the
 result does not depend on the thread count's timing. Hidden sizes up to
 ``backend.feature_major_max`` run the feature-major kernels, (T, H, B).
+
+The first run: Numba compiles a kernel the first time it is called and
+caches it on disk. ``backend.first_run`` says what happens when the kernels
+a layer needs (its cell, dtype and layout: only those) are not in that cache
+yet: ``"wait"`` (default) compiles them in the process, ``"background"``
+(the CLI's choice, ``UNROLLED_COMPILE``) compiles them in a separate process
+(:mod:`.warmup`) while this process runs the readable path, so the first run
+costs about what a run on the readable path costs and the next one finds the
+kernels cached. Either way ``backend.on_compile`` (a callable, or None) is
+called once per compilation with what is compiled and an estimate of how
+long it takes; the library itself never prints.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .tape import LayerTape
 
 MODES = ("auto", "numba", "numpy")
+FIRST_RUN = ("wait", "background")
 KERNELS_ENV, THREADS_ENV = "UNROLLED_KERNELS", "UNROLLED_THREADS"
+COMPILE_ENV = "UNROLLED_COMPILE"
+#: seconds to compile one cell's forward and backward kernels for one dtype and
+#: layout, measured on a 2-core machine (BENCHMARKS.md, "First run")
+COMPILE_SECONDS = 15.0
 
 
 def mode_from_env() -> str:
@@ -60,6 +76,9 @@ class Backend:
     broken: bool = False  # Numba failed once: the readable path took over
     min_work: int = 4_000_000  # multiply-adds per thread below which one does all
     feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
+    first_run: str | None = None  # "wait" | "background"; None: UNROLLED_COMPILE
+    on_compile: object = None  # callable(dict) told when kernels get compiled
+    ready_keys: dict = field(default_factory=dict)  # kernel key -> compiled path?
 
     def resolved(self) -> str:
         """The mode, read from ``UNROLLED_KERNELS`` on first use."""
@@ -72,6 +91,36 @@ class Backend:
         if self.resolved() == "numpy" or self.broken:
             return False
         return X.dtype in (np.float32, np.float64)
+
+    def ready(self, key: tuple) -> bool:
+        """Whether the kernels of ``key`` (cell, dtype, layout) run in this process.
+
+        Decided once per process and key, so that one run never mixes the
+        two paths: True when they are cached (or ``mode`` is "numba", or
+        ``first_run`` is "wait": then they compile here); False while a
+        separate process compiles them (``first_run="background"``).
+        """
+        if self.resolved() == "numba":
+            return True  # compiled or fail
+        if key not in self.ready_keys:
+            self.ready_keys[key] = self._probe(key)
+        return self.ready_keys[key]
+
+    def _probe(self, key: tuple) -> bool:
+        """See :meth:`ready`; tells ``on_compile`` when compiling starts."""
+        from . import warmup
+
+        if warmup.is_cached(key):
+            return True
+        policy = self.first_run or first_run_from_env()
+        background = policy == "background" and self.resolved() == "auto"
+        background = background and warmup.start(key)
+        if self.on_compile is not None:
+            self.on_compile({
+                "kernels": warmup.describe(key), "seconds": COMPILE_SECONDS,
+                "background": background,
+            })  # fmt: skip
+        return not background
 
     def run(self, fn, *args):
         """Run a compiled path; if Numba itself fails (missing, cannot compile),
@@ -101,6 +150,17 @@ class Backend:
 backend = Backend()
 
 
+def first_run_from_env() -> str:
+    """``UNROLLED_COMPILE`` (default "wait"); ValueError naming it if invalid."""
+    policy = os.environ.get(COMPILE_ENV, "wait").strip().lower() or "wait"
+    if policy not in FIRST_RUN:
+        raise ValueError(
+            f"{COMPILE_ENV}: expected one of {', '.join(FIRST_RUN)}, "
+            f"got {os.environ[COMPILE_ENV]!r}"
+        )
+    return policy
+
+
 def set_backend(mode: str) -> None:
     """Choose the time loop: ``"auto"``, ``"numba"`` or ``"numpy"``."""
     if mode not in MODES:
@@ -109,6 +169,18 @@ def set_backend(mode: str) -> None:
 
 
 _pool = None
+
+
+def kernel_key(cell, dtype, hidden: int) -> tuple[str, str, str]:
+    """(kind, dtype, layout): what one layer needs compiled.
+
+    ``cell``: a cell object or its name ("rnn", "lstm", "gru").
+    """
+    kind = cell
+    if not isinstance(cell, str):
+        kind = "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
+    fm = hidden <= backend.feature_major_max
+    return kind, np.dtype(dtype).name, "feature-major" if fm else "row-major"
 
 
 def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
@@ -153,10 +225,12 @@ def forward_compiled(
     from . import kernels
 
     dt = X.dtype
-    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
-    w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
     T, B, I = X.shape
     G, Hn = w_hh.shape
+    if not backend.ready(kernel_key(cell, dt, Hn)):
+        return None  # compiling elsewhere: the readable path runs
+    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
+    w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
     bounds = row_chunks(bs, B, G, Hn, I)
 
     def zeros(name, shape):  # rows past each end: zero, or stale if reused
