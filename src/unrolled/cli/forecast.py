@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from .options import (
+    backend_options,
     check_positive,
     checkpoint_options,
     data_options,
@@ -18,6 +19,7 @@ from .options import (
     load_data,
     model_dir_option,
     model_options,
+    open_backend,
 )
 from .progress import Diagnose, make_progress
 from .render import echo_json, table
@@ -75,10 +77,11 @@ def _val_line(fc) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
+@backend_options
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
              quiet, diagnose, checkpoint, checkpoint_every, resume, test, horizon,
-             as_json, plot) -> None:  # fmt: skip
+             as_json, plot, backend, address) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the network and the
@@ -106,12 +109,17 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     diag = Diagnose() if diagnose else None
+    runner = open_backend(backend, address)
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                          seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
-        report = _fit_or_fail(
-            lambda: backtest(fc, ds, test=test, horizon=horizon, **fit_opts)
-        )
+        fc.backend = runner if backend != "local" else "local"
+        try:
+            report = _fit_or_fail(
+                lambda: backtest(fc, ds, test=test, horizon=horizon, **fit_opts)
+            )
+        finally:
+            runner.close()
     if plot:
         from ..forecasting.plots import plot_report
 

@@ -179,3 +179,27 @@ model_dir_option = click.option(
     metavar="DIR",
     help="A folder written by `unrolled train`.",
 )
+
+
+def backend_options(f):
+    """``--backend`` and ``--address``: where the search's candidates train."""
+    f = click.option(
+        "--address", metavar="HOST:PORT",
+        help="A running Ray cluster (ray start --head); default: a local Ray "
+        "for the run. Only with --backend ray.",
+    )(f)  # fmt: skip
+    return click.option(
+        "--backend", type=click.Choice(["local", "ray"]), default="local",
+        show_default=True,
+        help="Where the configuration search runs: here, or as Ray tasks "
+        "(pip install 'unrolled[ray]'); same numbers either way.",
+    )(f)  # fmt: skip
+
+
+def open_backend(backend: str, address: str | None):
+    """The backend object of ``--backend``/``--address`` (close it when done)."""
+    from ..forecasting.backends import make_backend
+
+    if address is not None and backend != "ray":
+        raise click.UsageError("--address: only with --backend ray")
+    return make_backend(backend, address)

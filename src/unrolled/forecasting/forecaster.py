@@ -103,6 +103,11 @@ class Forecaster:
         ``epoch``, ``loss``, ``val``, ``config``); for progress bars.
     callbacks : sequence of callables
         Passed to :func:`unrolled.fit` (e.g. a gradient monitor).
+    backend : "local" or a backend object
+        Where the candidates of each search stage train: ``"local"`` here, one
+        after the other; a :class:`~unrolled.forecasting.backends.RayBackend`
+        (or ``"ray"``: a local Ray for the fit) as Ray tasks, with the same
+        numbers (no per-epoch ``on_epoch``/``callbacks`` from the tasks).
     """
 
     def __init__(
@@ -124,6 +129,7 @@ class Forecaster:
         tbptt: int | None = None,
         on_epoch: Callable[[dict], None] | None = None,
         callbacks=(),
+        backend="local",
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
         self.scaling, self.lr, self.epochs, self.patience = (
@@ -136,6 +142,7 @@ class Forecaster:
         self.val_size, self.seed = val_size, seed
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
         self.on_epoch, self.callbacks = on_epoch, callbacks
+        self.backend = backend
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -215,6 +222,11 @@ class Forecaster:
         """
         self._check_params()
         names, values, freq = as_series(data)
+        if self.backend != "local" and (checkpoint is not None or resume is not None):
+            raise ValueError("checkpoint, resume: only with backend='local'")
+        from .backends import make_backend
+
+        self._runner = make_backend(self.backend)
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -228,6 +240,9 @@ class Forecaster:
             if run is None:
                 raise
             raise run.interrupted(exc, self._index, self._total) from None
+        finally:
+            if self._runner is not self.backend:  # made here for this fit
+                self._runner.close()
 
     def _fit(self, names, values, freq, run) -> Forecaster:
         """The search and the ensemble (see :meth:`fit`)."""
@@ -253,6 +268,14 @@ class Forecaster:
         total = sum(len(stage) for stage in plan)
         self.search_, trained, best, done = [], [], None, 0
         for stage in plan:
+            if self.backend != "local":  # the stage's candidates as tasks
+                from .backends import search_stage
+
+                best, done, total = search_stage(
+                    self, stage, (best, start, longest, MIN_GAIN), trained, done,
+                    total, (names, values, parts, origins),
+                )  # fmt: skip
+                continue
             for change in stage:
                 cfg = dict(best.__dict__ if best else start, **change)
                 cand = Candidate(

@@ -1,0 +1,78 @@
+"""The Ray backend against a real local Ray (one per module, 2 CPUs), never a mock."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install ray)")
+
+from unrolled.cli import run  # noqa: E402
+from unrolled.engine.network import build_model  # noqa: E402
+from unrolled.forecasting import backends  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def on_ray():
+    """A local Ray for the module, and a backend on it (left to the fixture)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")  # fmt: skip
+    yield backends.RayBackend()
+    ray.shutdown()
+
+
+def test_tasks_come_back_in_item_order(on_ray):
+    assert on_ray.map(lambda x: (x, os.getpid()), [4, 5, 6])[1][0] == 5
+
+
+def test_data_parallel_weights_equal_one_process_after_20_epochs(on_ray):
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(int(rng.integers(4, 12)), 1)) for _ in range(10)]
+    tgs = [rng.normal(size=len(s)) for s in seqs]
+    cfg = {"cell": "gru", "input_size": 1, "hidden_size": 6, "seed": 2}
+    alone, actors = build_model(cfg), build_model(cfg)
+    backends.data_parallel_fit(alone, seqs, tgs, epochs=20, lr=0.01, shards=1)
+    backends.data_parallel_fit(actors, seqs, tgs, epochs=20, lr=0.01, shards=2,
+                               backend=on_ray)  # fmt: skip
+    assert alone.state_dict()["weight_hh_l0"].dtype == np.float64
+    for k, w in alone.state_dict().items():
+        np.testing.assert_allclose(actors.state_dict()[k], w, rtol=1e-9, atol=1e-12)
+
+
+def test_forecast_on_ray_gives_the_default_backends_numbers(on_ray, capsys):
+    args = ["forecast", "--json", "--epochs", "4", "--seed", "3"]
+    assert run(args) == 0
+    here = json.loads(capsys.readouterr().out)
+    assert run([*args, "--backend", "ray"]) == 0
+    there = json.loads(capsys.readouterr().out)
+    assert there == here
+    assert there["series"][0]["metrics"]["rnn"]["mae"] > 0
+
+
+def test_a_lost_worker_is_retried_once(on_ray, tmp_path):
+    flag = str(tmp_path / "died-once")
+
+    def die_once(x):
+        if not os.path.exists(flag):
+            open(flag, "w").close()
+            os._exit(1)  # the worker process dies mid-task
+        return x + 1
+
+    assert on_ray.map(die_once, [1]) == [2]
+
+
+def test_a_worker_that_dies_twice_fails_in_one_line(on_ray):
+    with pytest.raises(ConnectionError, match="a worker died .* after 1 retry"):
+        on_ray.map(lambda x: os._exit(1), [1])
+
+
+def test_unreachable_address_exits_2_with_one_line(tmp_path, capsys):
+    code = run(["forecast", "--backend", "ray", "--address", "127.0.0.1:1",
+                "--plot", str(tmp_path / "f.png")])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "127.0.0.1:1" in err and "no Ray cluster reachable" in err
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
