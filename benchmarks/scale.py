@@ -1,0 +1,136 @@
+"""Many series on one machine: time per phase and peak memory vs number of series.
+
+One command::
+
+    python benchmarks/scale.py [--series 100,300,1000] [--days 1000] [--epochs N]
+                               [--backend local|ray] [--json]
+
+For each count, a child process (so that each peak RSS is its own) writes
+synthetic random walks (``seed``-ed geometric random walks, one per series,
+``--days`` business days each) to a long CSV, then times, as ``unrolled
+forecast`` does them: ``load`` (:func:`unrolled.load_csv`), ``search+fit``
+(``Forecaster.fit`` on the training parts: the configuration search *is* the
+fit, its best networks are the ensemble), ``backtest`` (rolling one-step
+forecasts of the network and every baseline on the last ``--test`` points).
+Peak RSS is ``ru_maxrss`` of the child after each phase. ``--epochs`` caps the
+epochs per configuration (the default, 300, is the CLI's; early stopping
+usually ends sooner).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def write_csv(path: Path, n_series: int, days: int, seed: int = 0) -> None:
+    """A long CSV (date, series, value) of ``n_series`` random walks."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2020-01-01", periods=days)
+    steps = rng.normal(0.0003, 0.02, size=(n_series, days))
+    values = 100 * np.exp(np.cumsum(steps, axis=1))
+    frame = pd.DataFrame({
+        "date": np.tile(dates.strftime("%Y-%m-%d"), n_series),
+        "series": np.repeat([f"S{i:04d}" for i in range(n_series)], days),
+        "value": values.ravel().round(4),
+    })  # fmt: skip
+    frame.to_csv(path, index=False)
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, MB (Linux: ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(path: str, epochs: int, test: int, backend: str) -> dict:
+    """The measured run, in this (child) process."""
+    sys.path.insert(0, SRC)
+    from unrolled.forecasting.backtest import _head, evaluate_fitted, split_sizes
+    from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.data import load_csv
+
+    out, t = {"rss_start_mb": peak_mb()}, time.perf_counter()
+    ds = load_csv(path)
+    out["load_s"], out["rss_load_mb"] = time.perf_counter() - t, peak_mb()
+    sizes = split_sizes([len(s) for s in ds.series], test)
+    fc = Forecaster(epochs=epochs, seed=0, backend=backend)
+    t = time.perf_counter()
+    fc.fit(_head(ds, sizes))
+    out["search_fit_s"], out["rss_fit_mb"] = time.perf_counter() - t, peak_mb()
+    out["candidates"] = len(fc.search_)
+    out["epochs_run"] = [c.epochs for c in fc.search_]
+    t = time.perf_counter()
+    evaluate_fitted(fc, ds, test, 1, sizes)
+    out["backtest_s"], out["peak_rss_mb"] = time.perf_counter() - t, peak_mb()
+    out["total_s"] = out["load_s"] + out["search_fit_s"] + out["backtest_s"]
+    return out
+
+
+def measure(n: int, days: int, epochs: int, test: int, backend: str) -> dict:
+    """Write the data, run :func:`child` in a new process, return its figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"walks-{n}.csv"
+        write_csv(path, n, days)
+        code = (
+            f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"import scale; print(json.dumps(scale.child({str(path)!r}, {epochs}, "
+            f"{test}, {backend!r})))"
+        )
+        env = dict(os.environ, PYTHONPATH=SRC)
+        res = subprocess.run([sys.executable, "-c", code], env=env, check=False,
+                             capture_output=True, text=True)  # fmt: skip
+    if res.returncode:
+        raise SystemExit(f"{n} series: the run failed:\n{res.stderr[-2000:]}")
+    row = json.loads(res.stdout.strip().splitlines()[-1])
+    return dict(row, series=n, days=days)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--series", default="100,300,1000")
+    ap.add_argument("--days", type=int, default=1000)
+    ap.add_argument("--epochs", type=int, default=300)
+    ap.add_argument("--test", type=int, default=12)
+    ap.add_argument("--backend", default="local", choices=["local", "ray"])
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    rows = [
+        measure(int(n), args.days, args.epochs, args.test, args.backend)
+        for n in args.series.split(",")
+    ]
+    report = {
+        "rows": rows,
+        "meta": {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "command": "python benchmarks/scale.py " + " ".join(argv or sys.argv[1:]),
+        },
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return report
+    print("series  load_s  search+fit_s  backtest_s  total_s  s/series  peak_MB")
+    for r in rows:
+        print(f"{r['series']:6d} {r['load_s']:7.1f} {r['search_fit_s']:13.1f} "
+              f"{r['backtest_s']:11.1f} {r['total_s']:8.1f} "
+              f"{r['total_s'] / r['series']:9.3f} {r['peak_rss_mb']:8.0f}")  # fmt: skip
+    print(f"{report['meta']['date']}; {report['meta']['machine']}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
