@@ -3,7 +3,7 @@
 One command::
 
     python benchmarks/scale.py [--series 100,300,1000] [--days 1000] [--epochs N]
-                               [--backend local|ray] [--json]
+                               [--backends local,ray] [--json]
 
 For each count, a child process (so that each peak RSS is its own) writes
 synthetic random walks (``seed``-ed geometric random walks, one per series,
@@ -14,7 +14,10 @@ fit, its best networks are the ensemble), ``backtest`` (rolling one-step
 forecasts of the network and every baseline on the last ``--test`` points).
 Peak RSS is ``ru_maxrss`` of the child after each phase. ``--epochs`` caps the
 epochs per configuration (the default, 300, is the CLI's; early stopping
-usually ends sooner).
+usually ends sooner). ``--backends local,ray`` runs each count on both, one
+after the other: the search's speed-up on Ray (a local Ray of 2 CPUs, started
+before the clock of ``search+fit`` starts and timed as ``backend_start_s``;
+peak RSS is the driver's only).
 """
 
 from __future__ import annotations
@@ -60,14 +63,20 @@ def child(path: str, epochs: int, test: int, backend: str) -> dict:
     """The measured run, in this (child) process."""
     sys.path.insert(0, SRC)
     from unrolled.forecasting.backtest import _head, evaluate_fitted, split_sizes
-    from unrolled.forecasting.forecaster import Forecaster
     from unrolled.forecasting.data import load_csv
+    from unrolled.forecasting.forecaster import Forecaster
 
     out, t = {"rss_start_mb": peak_mb()}, time.perf_counter()
     ds = load_csv(path)
     out["load_s"], out["rss_load_mb"] = time.perf_counter() - t, peak_mb()
     sizes = split_sizes([len(s) for s in ds.series], test)
-    fc = Forecaster(epochs=epochs, seed=0, backend=backend)
+    runner, t = backend, time.perf_counter()
+    if backend == "ray":  # started here, so that its start is timed on its own
+        from unrolled.forecasting.backends import RayBackend
+
+        runner = RayBackend(num_cpus=2)
+    out["backend_start_s"] = time.perf_counter() - t
+    fc = Forecaster(epochs=epochs, seed=0, backend=runner)
     t = time.perf_counter()
     fc.fit(_head(ds, sizes))
     out["search_fit_s"], out["rss_fit_mb"] = time.perf_counter() - t, peak_mb()
@@ -77,6 +86,9 @@ def child(path: str, epochs: int, test: int, backend: str) -> dict:
     evaluate_fitted(fc, ds, test, 1, sizes)
     out["backtest_s"], out["peak_rss_mb"] = time.perf_counter() - t, peak_mb()
     out["total_s"] = out["load_s"] + out["search_fit_s"] + out["backtest_s"]
+    out["val_score"] = fc.val_score_
+    if runner != backend:
+        runner.close()
     return out
 
 
@@ -105,12 +117,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--days", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--test", type=int, default=12)
-    ap.add_argument("--backend", default="local", choices=["local", "ray"])
+    ap.add_argument("--backends", default="local",
+                    help="comma list of local, ray: each count on each, in turn")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     rows = [
-        measure(int(n), args.days, args.epochs, args.test, args.backend)
+        dict(measure(int(n), args.days, args.epochs, args.test, b), backend=b)
         for n in args.series.split(",")
+        for b in args.backends.split(",")
     ]
     report = {
         "rows": rows,
@@ -123,9 +137,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         print(json.dumps(report, indent=2))
         return report
-    print("series  load_s  search+fit_s  backtest_s  total_s  s/series  peak_MB")
+    print("series backend load_s search+fit_s backtest_s total_s s/series peak_MB")
     for r in rows:
-        print(f"{r['series']:6d} {r['load_s']:7.1f} {r['search_fit_s']:13.1f} "
+        print(f"{r['series']:6d} {r['backend']:>7} {r['load_s']:7.1f} "
+              f"{r['search_fit_s']:13.1f} "
               f"{r['backtest_s']:11.1f} {r['total_s']:8.1f} "
               f"{r['total_s'] / r['series']:9.3f} {r['peak_rss_mb']:8.0f}")  # fmt: skip
     print(f"{report['meta']['date']}; {report['meta']['machine']}")

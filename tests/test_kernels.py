@@ -308,3 +308,48 @@ def test_set_backend_is_the_explicit_switch(monkeypatch):
     assert not dispatch.backend.compiled(np.zeros((1, 1, 1)))
     with pytest.raises(ValueError, match="mode: expected one of auto, numba, numpy"):
         dispatch.set_backend("gpu")
+
+
+@pytest.mark.parametrize("policy", ["background", "wait"])
+def test_first_run_policy_with_kernels_missing_from_the_cache(monkeypatch, rng, policy):
+    """Missing kernels: "background" runs the readable path while another process
+    compiles, "wait" compiles here; either way the hook hears of it once."""
+    from unrolled.engine import warmup
+
+    started, told = [], []
+    monkeypatch.setattr(warmup, "is_cached", lambda key: False)
+    monkeypatch.setattr(warmup, "start", lambda key: started.append(key) or True)
+    monkeypatch.setattr(dispatch.backend, "ready_keys", {})
+    monkeypatch.setattr(dispatch.backend, "on_compile", told.append)
+    monkeypatch.setattr(dispatch.backend, "first_run", policy)
+    monkeypatch.setattr(dispatch.backend, "mode", "auto")
+    net = make("gru", None, hidden_size=3, seed=0)
+    seqs = ragged_batch(rng, [4, 2, 5])
+    got = [net.loss_and_grads(seqs, [0.5, 1.0, -1.0]) for _ in range(2)]
+    compiled = dispatch.backend.ready_keys[dispatch.kernel_key("gru", "float64", 3)]
+    assert compiled == (policy == "wait")
+    assert len(told) == 1 and told[0]["background"] == (policy == "background")
+    assert len(started) == (policy == "background")
+    monkeypatch.setattr(dispatch.backend, "mode", "numpy")
+    want = net.loss_and_grads(seqs, [0.5, 1.0, -1.0])
+    assert_same(want, got[0], 0.0 if policy == "background" else 1e-12)
+    assert_same(got[0], got[1], 0.0)  # one path for the whole process
+
+
+def test_precompile_leaves_the_marker_a_warm_run_looks_for(monkeypatch, tmp_path):
+    """The background process's work: compile (or load) one key, mark it cached."""
+    from unrolled.engine import precompile, warmup
+
+    for name in ("mode", "broken", "on_compile"):  # main() sets them: restore
+        monkeypatch.setattr(dispatch.backend, name, getattr(dispatch.backend, name))
+    key = ("rnn", "float64", "feature-major")
+    lock = tmp_path / "lock"
+    lock.touch()
+    precompile.main([*key, str(lock)])
+    assert warmup.is_cached(key) and not lock.exists()
+
+
+def test_bad_compile_policy_is_named(monkeypatch):
+    monkeypatch.setenv("UNROLLED_COMPILE", "later")
+    with pytest.raises(ValueError, match="UNROLLED_COMPILE: expected one of wait"):
+        dispatch.first_run_from_env()
