@@ -12,7 +12,7 @@ forecast`` does them: ``load`` (:func:`unrolled.load_csv`), ``search+fit``
 (``Forecaster.fit`` on the training parts: the configuration search *is* the
 fit, its best networks are the ensemble), ``backtest`` (rolling one-step
 forecasts of the network and every baseline on the last ``--test`` points).
-Peak RSS is ``ru_maxrss`` of the child after each phase. ``--epochs`` caps the
+Peak RSS is the child's ``VmHWM`` after each phase. ``--epochs`` caps the
 epochs per configuration (the default, 300, is the CLI's; early stopping
 usually ends sooner). ``--backends local,ray`` runs each count on both, one
 after the other: the search's speed-up on Ray (a local Ray of 2 CPUs, started
@@ -55,7 +55,17 @@ def write_csv(path: Path, n_series: int, days: int, seed: int = 0) -> None:
 
 
 def peak_mb() -> float:
-    """Peak resident memory of this process so far, MB (Linux: ru_maxrss in KiB)."""
+    """Peak resident memory of this process so far, MB.
+
+    ``VmHWM`` of /proc/self/status: unlike ``ru_maxrss``, it starts afresh at
+    exec and does not inherit the peak of the process that started this one.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -86,3 +86,14 @@ def test_a_backend_object_gives_the_local_numbers():
     assert [c.__dict__ for c in staged.search_] == [c.__dict__ for c in here.search_]
     for k, v in here.predict(horizon=2).items():
         np.testing.assert_array_equal(staged.predict(horizon=2)[k], v)
+
+
+def test_predicting_in_chunks_gives_the_one_call_numbers():
+    from unrolled.forecasting.windows import predict_in_chunks
+
+    rng = np.random.default_rng(5)
+    seqs = [rng.normal(size=(int(rng.integers(1, 9)), 1)) for _ in range(50)]
+    net = build_model({"cell": "gru", "input_size": 1, "hidden_size": 12, "seed": 0})
+    whole = net.predict(seqs)
+    np.testing.assert_allclose(predict_in_chunks(net, seqs, 7), whole, rtol=1e-13)
+    np.testing.assert_array_equal(predict_in_chunks(net, seqs, 50), whole)

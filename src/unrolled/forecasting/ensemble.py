@@ -26,6 +26,7 @@ import numpy as np
 
 from ..training.callbacks import EarlyStopping
 from .transforms import Transform
+from .windows import predict_in_chunks
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Member:
             ctx = values[i][max(0, o - window - 1) : o]  # +1: the first change
             seqs.append(tfs[i].features(ctx)[-window:])
             last.append(ctx[-1])
-        out = self.model.predict(seqs)
+        out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
         return np.array(
             [tfs[i].invert(out[k], last[k]) for k, (i, _) in enumerate(origins)],
             dtype=np.float64,
