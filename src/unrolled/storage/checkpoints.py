@@ -12,7 +12,7 @@ it) plus the training state::
                           fingerprint) and the size and SHA-256 of model.json
                           and training.safetensors
 
-All four files are written with :func:`unrolled.atomic.atomic_write_many`,
+All four files are written with :func:`unrolled.storage.atomic.atomic_write_many`,
 ``checkpoint.json`` last; its checksums tie the set together, so a checkpoint
 is either the old one, the new one, or refused on load with a clear message.
 """
@@ -110,10 +110,10 @@ def save_checkpoint(
     files = model_files(directory, model, metadata)
     state = {f"optim.{k}": v for k, v in optimizer.state_dict().items()}
     state.update({f"extra.{k}": np.asarray(v) for k, v in (tensors or {}).items()})
-    training = tensor_bytes(state, "unrolled.checkpoint")
+    training = tensor_bytes(state, "unrolled.storage.checkpoints")
     files[directory / TRAINING] = training
     doc = {
-        "format": "unrolled.checkpoint",
+        "format": "unrolled.storage.checkpoints",
         "format_version": FORMAT_VERSION,
         "unrolled_version": __version__,
         "epoch": int(epoch),
@@ -183,7 +183,7 @@ def load_checkpoint(directory) -> Checkpoint:
         what = "is a file, not a" if directory.exists() else "no such"
         raise ModelFileError(f"{directory}: {what} checkpoint directory")
     json_path = directory / CHECKPOINT
-    doc = read_json(json_path, "unrolled.checkpoint")
+    doc = read_json(json_path, "unrolled.storage.checkpoints")
     files = doc.get("files")
     if not isinstance(files, dict):
         raise ModelFileError(f"{json_path}: 'files' must be an object")

@@ -98,7 +98,7 @@ def fit(
         ``resume`` gives it back before training goes on, so a callback that
         keeps its own early-stopping state resumes exactly too.
     checkpoint : str or path-like, optional
-        A directory (see :func:`unrolled.persist.save_checkpoint`) that
+        A directory (see :func:`unrolled.storage.checkpoints.save_checkpoint`) that
         receives the model, the optimizer's state, the epoch, the history and
         the early-stopping state every ``checkpoint_every`` epochs, after the
         last epoch, when training stops early, and on Ctrl-C. Each save is
@@ -134,8 +134,8 @@ def fit(
     ValueError
         On bad arguments or data, a ``resume`` checkpoint that does not match
         them, or a run that would need more memory than is available
-        (:class:`unrolled.limits.ResourceLimitError`).
-    unrolled.persist.ModelFileError
+        (:class:`unrolled.engine.sizing.ResourceLimitError`).
+    unrolled.storage.models.ModelFileError
         When the ``resume`` checkpoint is missing or damaged.
     """
     epochs = check_positive_int("epochs", epochs)
