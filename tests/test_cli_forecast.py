@@ -178,9 +178,10 @@ def test_train_predict_evaluate_round_trip(tmp_path, capsys, long_csv):
         ["predict", "--model", str(out), "--data", str(long_csv), "--horizon", "2",
          "--json"],
     )  # fmt: skip
-    direct = Forecaster.load(out).predict(load_csv(long_csv), horizon=2)
+    direct = Forecaster.load(out).predict(2, load_csv(long_csv))
     for row in pred["series"]:
-        assert row["horizon"] == direct[row["name"]].tolist()
+        mine = direct[direct["unique_id"] == row["name"]]["rnn"]
+        assert row["horizon"] == mine.tolist()
     ev = _json(
         capsys, ["evaluate", "--model", str(out), "--data", str(long_csv), "--json"]
     )

@@ -21,19 +21,54 @@ from .options import (
     model_options,
 )
 from .progress import Diagnose, make_progress
-from .render import echo_json, table
+from .render import (
+    check_out_path,
+    echo_json,
+    frame_records,
+    parse_levels,
+    table,
+    write_frame,
+)
 
 
 def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed,
-                clip, clip_value, tbptt, on, diag=None):  # fmt: skip
+                clip, clip_value, tbptt, select="network"):  # fmt: skip
     from ..forecasting.forecaster import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
         lr=lr, epochs=epochs, patience=patience, seed=seed, clip_norm=clip,
-        clip_value=clip_value, tbptt=tbptt, on_epoch=on,
-        callbacks=[diag] if diag is not None else (),
+        clip_value=clip_value, tbptt=tbptt, select=select,
     )  # fmt: skip
+
+
+def level_options(f):
+    """``--level 80 95`` (the numbers after --level are collected) and ``--out``."""
+    f = click.argument("more_levels", nargs=-1, required=False)(f)
+    f = click.option(
+        "--out", "out_file", metavar="FILE.csv|FILE.parquet",
+        help="Write the forecasts as a long table: unique_id, ds, rnn "
+        "(and rnn-lo-80, rnn-hi-80, ... with --level).",
+    )(f)  # fmt: skip
+    return click.option(
+        "--level", multiple=True, metavar="L",
+        help="Prediction interval levels in (0, 100), e.g. --level 80 95.",
+    )(f)  # fmt: skip
+
+
+def _rivals(baselines: str) -> list[str]:
+    """``--baselines stats``: statsforecast's autos, or exit 2 naming the install."""
+    if baselines != "stats":
+        return []
+    from ..forecasting.rivals import INSTALL, RIVALS
+
+    try:
+        import statsforecast  # noqa: F401
+    except ImportError:
+        raise click.UsageError(
+            f"--baselines stats needs statsforecast: {INSTALL}"
+        ) from None
+    return list(RIVALS)
 
 
 def _fit_or_fail(call):
@@ -74,12 +109,25 @@ def _val_line(fc) -> str:
     show_default=True,
     help="Values to forecast after the end (recursive).",
 )
+@click.option(
+    "--baselines", type=click.Choice(["builtin", "stats"]), default="builtin",
+    show_default=True,
+    help="stats: add statsforecast's AutoETS, AutoTheta, AutoARIMA "
+    "(pip install 'unrolled[stats]').",
+)  # fmt: skip
+@click.option(
+    "--select", type=click.Choice(["network", "best"]), default="network",
+    show_default=True,
+    help="best: forecast with whichever method won on the validation slice.",
+)  # fmt: skip
+@level_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
              quiet, diagnose, checkpoint, checkpoint_every, resume, test, horizon,
-             as_json, plot) -> None:  # fmt: skip
+             baselines, select, level, out_file, more_levels, as_json,
+             plot) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the network and the
@@ -96,10 +144,15 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
       unrolled forecast --cell lstm --hidden 32 --plot forecast.png
       unrolled forecast --cell rnn --clip 0.5 --tbptt 12
       unrolled forecast --checkpoint ck/     # Ctrl-C, then: --resume ck/
+      unrolled forecast --horizon 3 --level 80 95 --out forecasts.csv
+      unrolled forecast --data co2 --baselines stats
     """
     from ..forecasting.backtest import backtest
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
+    levels = parse_levels(level, more_levels)
+    check_out_path(out_file)
+    rivals = _rivals(baselines)
     if plot:
         from ..storage.figures import check_plot_path
 
@@ -109,16 +162,22 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
+                         seed, clip, clip_value, tbptt, select)  # fmt: skip
+        fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         report = _fit_or_fail(
-            lambda: backtest(fc, ds, test=test, horizon=horizon, **fit_opts)
+            lambda: backtest(fc, ds, test=test, horizon=horizon, level=levels,
+                             rivals=rivals, **fit_opts)  # fmt: skip
         )
+    frame = fc.predict(horizon, ds, level=levels) if (out_file or as_json) else None
     if plot:
         from ..forecasting.plots import plot_report
 
         plot_report(report, plot)
+    if out_file:
+        write_frame(frame, out_file)
     if as_json:
         doc = report.to_json()
+        doc["forecasts"] = frame_records(frame)
         if diag is not None:
             doc["diagnostics"] = diag.chosen(fc).to_dict()
         echo_json(doc)
@@ -132,6 +191,8 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         click.echo(_horizon_table(report.series))
     if plot and not quiet:
         click.echo(f"plot written to {plot}")
+    if out_file and not quiet:
+        click.echo(f"forecasts written to {out_file}")
 
 
 def _horizon_table(rows) -> str:
@@ -185,7 +246,8 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
+                         seed, clip, clip_value, tbptt)  # fmt: skip
+        fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
     last = {s.name: s.dates[-1].isoformat() for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
@@ -199,7 +261,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         "naive_val_score": fc.naive_val_score_,
         "seed": seed,
     }
-    if fit_opts:
+    if resume or checkpoint:
         summary["checkpoint"] = str(resume or checkpoint)
     if diag is not None:
         summary["diagnostics"] = diag.chosen(fc).to_dict()
@@ -228,37 +290,44 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     show_default=True,
     help="Values to forecast (recursive).",
 )
+@level_options
 @click.option("--json", "as_json", is_flag=True, help="Print the forecasts as JSON.")
-def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
-            as_json) -> None:  # fmt: skip
+def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, level,
+            out_file, more_levels, as_json) -> None:  # fmt: skip
     """Forecast the values after the end of each series with a saved model.
 
     Series the model was trained on use their saved scalers; new series get
-    scalers fitted on the history given.
+    scalers fitted on the history given. With --level, split-conformal
+    intervals calibrated on the model's validation slice.
 
     \b
     Examples:
       unrolled predict --model model/
       unrolled predict --model model/ --data prices.csv --horizon 6 --json
+      unrolled predict --model model/ --horizon 3 --level 80 95 --out f.csv
     """
-    from ..forecasting.forecaster import Forecaster
+    from ..forecasting.forecaster import NETWORK, Forecaster
 
+    levels = parse_levels(level, more_levels)
+    check_out_path(out_file)
     fc = Forecaster.load(model_dir)
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
-    ahead = fc.predict(ds, horizon=horizon)
-    rows = [
-        {
-            "name": s.name,
-            "last_date": s.dates[-1].isoformat(),
-            "last": float(s.values[-1]),
-            "next": float(ahead[s.name][0]),
-            "horizon": [float(v) for v in ahead[s.name]],
-        }
-        for s in ds.series
-    ]
+    frame = fc.predict(horizon, ds, level=levels)
+    if out_file:
+        write_frame(frame, out_file)
+    rows = []
+    for s in ds.series:
+        part = frame[frame["unique_id"] == s.name]
+        rows.append({
+            "name": s.name, "last_date": s.dates[-1].isoformat(),
+            "last": float(s.values[-1]), "next": float(part[NETWORK].iloc[0]),
+            "horizon": [float(v) for v in part[NETWORK]],
+        })  # fmt: skip
     if as_json:
-        echo_json({"series": rows, "frequency": ds.frequency, "notes": ds.notes})
+        echo_json({"series": rows, "frequency": ds.frequency, "notes": ds.notes,
+                   "forecasts": frame_records(frame),
+                   "interval_notes": fc.interval_notes_})  # fmt: skip
         return
     heads = ["series", "last date", "last"] + [f"+{k + 1}" for k in range(horizon)]
     click.echo(
@@ -267,8 +336,12 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
             [[r["name"], r["last_date"][:10], r["last"], *r["horizon"]] for r in rows],
         )
     )
-    for note in ds.notes:
+    if levels:
+        click.echo(table(list(frame.columns), frame.astype(object).values.tolist()))
+    for note in [*ds.notes, *fc.interval_notes_]:
         click.echo(f"note: {note}")
+    if out_file:
+        click.echo(f"forecasts written to {out_file}")
 
 
 @click.command()
@@ -281,10 +354,19 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
     show_default=True,
     help="Points at the end of each series to score.",
 )
+@click.option(
+    "--horizon", type=click.IntRange(1, 10000), default=1, show_default=True,
+    help="Score every step 1..H ahead from each test origin (no retraining).",
+)  # fmt: skip
+@click.option(
+    "--level", multiple=True, metavar="L",
+    help="Measure the coverage of these interval levels, e.g. --level 80 95.",
+)  # fmt: skip
+@click.argument("more_levels", nargs=-1, required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
-def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_json,
-             plot) -> None:  # fmt: skip
+def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horizon,
+             level, more_levels, as_json, plot) -> None:  # fmt: skip
     """Score a saved model on the last --test points of each series.
 
     Rolling origin, one step ahead, side by side with the baselines, as in
@@ -303,10 +385,11 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
         from ..storage.figures import check_plot_path
 
         check_plot_path(plot, "--plot")
+    levels = parse_levels(level, more_levels)
     fc = Forecaster.load(model_dir)
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
-    report = evaluate_fitted(fc, ds, test=test)
+    report = evaluate_fitted(fc, ds, test=test, horizon=horizon, level=levels)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
         from ..forecasting.plots import plot_report

@@ -15,26 +15,16 @@ import numpy as np
 
 from ..engine.validate import check_finite_1d, check_positive_int
 from ..errors import NotFittedError
-
-# season length per frequency word (see unrolled.forecasting.data.infer_frequency)
-SEASONS = {
-    "monthly": 12,
-    "quarterly": 4,
-    "weekly": 52,
-    "daily": 7,
-    "business-daily": 5,
-    "hourly": 24,
-    "semi-monthly": 24,
-    "minutely": 60,
-}
+from .dataset import season_length
 
 
 def default_season(frequency: str | None) -> int:
     """Season length for a frequency word: 12 monthly, 4 quarterly, 7 daily, ...
 
-    Returns 1 (no seasonality) for yearly, irregular, unknown or None.
+    :func:`unrolled.forecasting.dataset.season_length`, with 1 (no
+    seasonality) for yearly, irregular, unknown or None.
     """
-    return SEASONS.get(frequency or "", 1)
+    return season_length(frequency) or 1
 
 
 def _check_history(history) -> np.ndarray:
@@ -145,12 +135,15 @@ BASELINES: dict[str, type[Baseline]] = {
 }
 
 
-def make_baseline(name: str, frequency: str | None = None) -> Baseline:
-    """A new baseline by name; ``frequency`` sets the seasonal naive's season."""
+def make_baseline(
+    name: str, frequency: str | None = None, season: int | None = None
+) -> Baseline:
+    """A new baseline by name; ``season`` (or else ``frequency``) sets the
+    seasonal naive's season."""
     if name not in BASELINES:
         raise ValueError(
             f"baseline: expected one of {', '.join(BASELINES)}, got {name!r}"
         )
     if name == "seasonal_naive":
-        return SeasonalNaive(frequency=frequency)
+        return SeasonalNaive(season=season, frequency=frequency)
     return BASELINES[name]()

@@ -38,6 +38,7 @@ class Candidate:
     lr: float
     score: float = np.inf  # mean validation MAE / naive in-sample MAE
     epochs: int = 0  # epoch of the best validation score, plus one
+    season: int | None = None  # season length of a seasonal scaling
 
     def key(self) -> tuple:
         return (self.scaling, self.hidden, self.window, self.lr)
@@ -59,21 +60,23 @@ class Member:
                 out.append(self.transforms[n])
             else:
                 stop = len(v) if fit_upto is None else fit_upto[i]
-                out.append(Transform(self.candidate.scaling, n).fit(v[:stop]))
+                c = self.candidate
+                out.append(Transform(c.scaling, n, c.season).fit(v[:stop]))
         return out
 
     def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
         """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o)."""
         tfs = self.transforms_for(names, values, fit_upto)
         window = self.candidate.window
-        seqs, last = [], []
+        seqs, ctxs = [], []
         for i, o in origins:
-            ctx = values[i][max(0, o - window - 1) : o]  # +1: the first change
+            back = tfs[i].lookback  # points the first input's change needs
+            ctx = values[i][max(0, o - window - back) : o]
             seqs.append(tfs[i].features(ctx)[-window:])
-            last.append(ctx[-1])
+            ctxs.append(ctx)
         out = self.model.predict(seqs)
         return np.array(
-            [tfs[i].invert(out[k], last[k]) for k, (i, _) in enumerate(origins)],
+            [tfs[i].invert(out[k], ctxs[k]) for k, (i, _) in enumerate(origins)],
             dtype=np.float64,
         )
 

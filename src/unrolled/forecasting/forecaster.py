@@ -30,33 +30,21 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from ..engine.network import MODELS, build_model
 from ..errors import NotFittedError
-from ..training.fit import fit as fit_network
-from .ensemble import (
-    Candidate,
-    Member,
-    ValidationStop,
-    load_members,
-    one_step,
-    save_members,
-)
-from .transforms import SCALINGS, Transform, as_series, naive_unit, windows
+from .baselines import BASELINES, make_baseline
+from .ensemble import Candidate, Member, load_members, one_step, save_members
+from .intervals import Calibration, check_levels, level_name, paths, scaled_residuals
+from .search import DEFAULTS, Setup, check_params, run_search
+from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
-# searched in this order; level-only scalings are left out of the search: a
-# network on scaled levels cannot extrapolate past the training range (trends,
-# prices at new highs), which the validation slice does not always reveal
-AUTO_SCALINGS = ("diff", "diff+level")
-DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
-ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
-MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
-MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 FORMAT = "unrolled.forecaster"
+NETWORK = "rnn"  # the network's column and key (whatever its cell)
+PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
+          "patience", "batch_size", "ensemble", "val_size", "seed", "season",
+          "select", "clip_norm", "clip_value", "tbptt")  # fmt: skip
 
 
 # ---------------------------------------------------------------- estimator
@@ -99,11 +87,14 @@ class Forecaster:
         Truncated BPTT: gradients flow back at most ``tbptt`` steps from each
         target (None, the default: through the whole window). Cheaper, and
         blind to dependencies longer than ``tbptt`` steps.
-    on_epoch : callable, optional
-        Called after every epoch with a dict (``candidate``, ``candidates``,
-        ``epoch``, ``loss``, ``val``, ``config``); for progress bars.
-    callbacks : sequence of callables
-        Passed to :func:`unrolled.fit` (e.g. a gradient monitor).
+    season : int, optional
+        Season length for the seasonal scalings and the seasonal naive
+        baseline. Default: from the data's frequency (monthly 12, daily 7,
+        ...; none for yearly or integer steps).
+    select : {"network", "best"}
+        ``best``: :meth:`predict` gives the forecast of whichever of the
+        network and the baselines scored best on the validation slice
+        (``selected_`` says which); ``network`` (default): always the network.
     """
 
     def __init__(
@@ -120,55 +111,23 @@ class Forecaster:
         ensemble: int = 4,
         val_size: int = 12,
         seed: int = 0,
+        season: int | None = None,
+        select: str = "network",
         clip_norm: float | None = 1.0,
         clip_value: float | None = None,
         tbptt: int | None = None,
-        on_epoch: Callable[[dict], None] | None = None,
-        callbacks=(),
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
-        self.scaling, self.lr, self.epochs, self.patience = (
-            scaling,
-            lr,
-            epochs,
-            patience,
-        )
-        self.batch_size, self.ensemble = batch_size, ensemble
-        self.val_size, self.seed = val_size, seed
+        self.scaling, self.lr, self.epochs = scaling, lr, epochs
+        self.patience, self.batch_size, self.ensemble = patience, batch_size, ensemble
+        self.val_size, self.seed, self.season, self.select = (
+            val_size, seed, season, select,
+        )  # fmt: skip
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
-        self.on_epoch, self.callbacks = on_epoch, callbacks
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
-        from ..engine.validate import check_positive_int
-
-        if self.cell not in MODELS:
-            raise ValueError(
-                f"cell: expected one of {', '.join(MODELS)}, got {self.cell!r}"
-            )
-        if self.scaling != "auto" and self.scaling not in SCALINGS:
-            raise ValueError(
-                f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
-                f"got {self.scaling!r}"
-            )
-        for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
-            check_positive_int(name, getattr(self, name))
-        for name in ("hidden", "window", "tbptt"):
-            if getattr(self, name) is not None:
-                check_positive_int(name, getattr(self, name))
-        for name in ("lr", "clip_norm", "clip_value"):
-            v = getattr(self, name)
-            ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            if v is not None and not (ok and 0 < float(v) < np.inf):
-                raise ValueError(f"{name}: expected a positive number, got {v!r}")
-        if isinstance(self.val_size, bool) or not (
-            isinstance(self.val_size, int | np.integer) and self.val_size >= 0
-        ):
-            raise ValueError(
-                f"val_size: expected an integer >= 0, got {self.val_size!r}"
-            )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
-            raise ValueError(f"seed: expected an integer, got {self.seed!r}")
+        check_params(self.get_params())
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "members_"):
@@ -179,8 +138,9 @@ class Forecaster:
 
     # ------------------------------------------------------------------- fit
     def fit(
-        self, data, *, checkpoint=None, checkpoint_every: int = 1, resume=None
-    ) -> Forecaster:
+        self, data, *, callbacks=(), on_epoch=None, checkpoint=None,
+        checkpoint_every: int = 1, resume=None,
+    ) -> Forecaster:  # fmt: skip
         """Choose the configuration on the validation slice and train the network.
 
         Parameters
@@ -188,6 +148,13 @@ class Forecaster:
         data : Dataset, DataFrame, dict of arrays or list of arrays
             Every series' history, oldest first; all of it is used for
             training and validation (hold your test part out before).
+        callbacks : sequence of callables
+            Passed to :func:`unrolled.fit` for every configuration trained
+            (e.g. a gradient monitor).
+        on_epoch : callable, optional
+            Called after every epoch with a dict (``candidate``,
+            ``candidates``, ``epoch``, ``loss``, ``val``, ``config``); for
+            progress bars.
         checkpoint : str or path-like, optional
             A new or empty folder that receives the state of the search as it
             goes: one fit checkpoint per configuration tried, saved every
@@ -214,8 +181,11 @@ class Forecaster:
             Bad parameters or data; a ``checkpoint`` folder that is not empty;
             a ``resume`` folder of a run with other parameters or data.
         """
+        from .data import as_dataset
+
         self._check_params()
-        names, values, freq = as_series(data)
+        ds = as_dataset(data)
+        names, values, freq = as_series(ds)
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -223,15 +193,23 @@ class Forecaster:
             run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
                            names, values, freq)  # fmt: skip
         self._index, self._total = 0, 0
+        self.dates_ = {s.name: s.dates for s in ds.series}
+        self.pandas_freq_ = ds.pandas_freq
         try:
-            return self._fit(names, values, freq, run)
+            return self._fit(names, values, freq, run, list(callbacks), on_epoch)
         except KeyboardInterrupt as exc:
             if run is None:
                 raise
             raise run.interrupted(exc, self._index, self._total) from None
 
-    def _fit(self, names, values, freq, run) -> Forecaster:
-        """The search and the ensemble (see :meth:`fit`)."""
+    def season_for(self, frequency: str | None) -> int | None:
+        """The season length used: ``season`` if given, else the frequency's."""
+        from .dataset import season_length
+
+        return self.season if self.season is not None else season_length(frequency)
+
+    def _fit(self, names, values, freq, run, callbacks, on_epoch) -> Forecaster:
+        """The search, the ensemble and the calibration (see :meth:`fit`)."""
         n_val = [min(self.val_size, len(v) // 4) for v in values]
         self.names_, self.frequency_ = names, freq
         self.history_ = dict(zip(names, values, strict=True))
@@ -240,37 +218,19 @@ class Forecaster:
         origins = [
             (i, o) for i, v in enumerate(values) for o in range(len(parts[i]), len(v))
         ]
-        longest = max(len(p) for p in parts) - 1
         fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
         fixed["scaling"] = None if self.scaling == "auto" else self.scaling
-        start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
-        plan = [[dict(start, scaling=s) for s in AUTO_SCALINGS]]
-        if fixed["scaling"] is not None or not origins:
-            plan = [[start]]
-        if origins:
-            for k, alts in ALTERNATIVES.items():
-                if fixed[k] is None:
-                    plan.append([{k: a} for a in alts])
-        total = sum(len(stage) for stage in plan)
-        self.search_, trained, best, done = [], [], None, 0
-        for stage in plan:
-            for change in stage:
-                cfg = dict(best.__dict__ if best else start, **change)
-                cand = Candidate(
-                    cfg["scaling"], cfg["hidden"], cfg["window"], cfg["lr"]
-                )
-                cand.window = min(cand.window, max(longest, 1))
-                if any(c.key() == cand.key() for c in self.search_):
-                    total -= 1
-                    continue
-                self._index, self._total = done, total
-                trained.append(
-                    self._train(cand, names, values, parts, origins, done, total, run)
-                )
-                done += 1
-                self.search_.append(cand)
-                if best is None or cand.score < best.score * (1 - MIN_GAIN):
-                    best = cand  # the next stage varies the best so far
+        setup = Setup(
+            self.cell, self.layers, self.batch_size, self.epochs, self.patience,
+            self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
+            parts, origins, callbacks, on_epoch,
+        )  # fmt: skip
+
+        def started(index, total):
+            self._index, self._total = index, total
+
+        self.search_, trained = run_search(setup, fixed, self.season_for(freq), run,
+                                           started)  # fmt: skip
         # the members: the best on validation (ties: the earlier, simpler one)
         order = sorted(range(len(trained)), key=lambda k: _rank(trained[k]))
         self.members_ = [trained[k] for k in order[: self.ensemble]]
@@ -278,83 +238,40 @@ class Forecaster:
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
-            ensemble=len(self.members_),
+            ensemble=len(self.members_), season=top.season,
         )  # fmt: skip
-        self.val_score_ = self.naive_val_score_ = None
-        if origins:  # the ensemble and naive on the same slice, in the same unit
-            truth = np.array([values[i][o] for i, o in origins])
-            prev = np.array([values[i][o - 1] for i, o in origins])
-            unit = np.array([naive_unit(parts[i]) for i, o in origins])
-            pred = one_step(self.members_, values, origins, names)
-            self.val_score_ = float(np.mean(np.abs(pred - truth) / unit))
-            self.naive_val_score_ = float(np.mean(np.abs(prev - truth) / unit))
+        self._validate(values, parts, origins, names, max(n_val))
         return self
 
-    def _train(self, cand, names, values, parts, origins, index, total, run=None):
-        """Train one candidate with early stopping; return it as a Member."""
-        from ..engine.sizing import check_training_memory
-
-        transforms = {
-            n: Transform(cand.scaling, n).fit(p)
-            for n, p in zip(names, parts, strict=True)
-        }
-        seqs, tgs = [], []
-        count = sum(max(1, len(p) - cand.window) for p in parts)
-        stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
-        for n, p in zip(names, parts, strict=True):
-            X, Y = transforms[n].features(p), transforms[n].targets(p)
-            for a, b in windows(len(p), cand.window, stride):
-                seqs.append(X[a:b])
-                tgs.append(Y[a:b])
-        feats = transforms[names[0]].n_features
-        check_training_memory(
-            self.cell, cand.hidden, self.layers, cand.window,
-            min(self.batch_size, len(seqs)), feats,
-        )  # fmt: skip
-        cfg = {"cell": self.cell, "input_size": feats, "hidden_size": cand.hidden}
-        cfg.update(num_layers=self.layers, seed=self.seed)
-        if self.cell == "rnn":
-            cfg["nonlinearity"] = "tanh"
-        model = build_model(cfg)
-        n_targets = sum(len(t) for t in tgs)
-        member = Member(cand, model, transforms)
-
-        def report(epoch, logs, score):
-            if self.on_epoch is not None:
-                self.on_epoch({
-                    "candidate": index, "candidates": total, "epoch": epoch,
-                    "epochs": self.epochs, "loss": logs["loss"] / n_targets,
-                    "val": score, "config": cand.key(),
-                })  # fmt: skip
-
-        stopper = ValidationStop(member, values, origins, names, parts, self.patience,
-                                 report)  # fmt: skip
-        epochs = self.epochs if origins else min(self.epochs, 100)
-        ck = {}
-        if run is not None:
-            ck["checkpoint"], ck["resume"] = run.candidate(index)
-            ck["checkpoint_every"] = run.every
-            ck["metadata"] = {
-                "format": "unrolled.forecaster-candidate",
-                "index": index,
-                "candidate": dict(cand.__dict__),
-            }
-        fit_network(
-            model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=self.batch_size,
-            per_step=True, clip_norm=self.clip_norm, clip_value=self.clip_value,
-            tbptt=self.tbptt, seed=self.seed, callbacks=[*self.callbacks, stopper],
-            **ck,
-        )  # fmt: skip
-        if origins:
-            model.load_state_dict(stopper.weights)
-            cand.score, cand.epochs = stopper.best, stopper.epoch + 1
-        else:
-            cand.score, cand.epochs = np.nan, epochs
-        return member
+    def _validate(self, values, parts, origins, names, h) -> None:
+        """Validation scores of the ensemble and the baselines; the calibration."""
+        self.val_score_ = self.naive_val_score_ = None
+        self.baseline_val_scores_, self.calibration_ = {}, Calibration()
+        self.selected_ = NETWORK
+        if not origins:
+            return
+        units = np.array([naive_unit(parts[i]) for i, _ in origins])
+        res = {NETWORK: scaled_residuals(
+            paths(self.one_step, values, origins, names, h), values, origins, units
+        )}  # fmt: skip
+        season = self.season_for(self.frequency_)
+        for b in BASELINES:
+            pred = np.array([
+                make_baseline(b, self.frequency_, season).fit(values[i][:o]).predict(h)
+                for i, o in origins
+            ])  # fmt: skip
+            res[b] = scaled_residuals(pred, values, origins, units)
+        scores = {m: float(np.mean(r[0])) for m, r in res.items()}
+        self.calibration_ = Calibration(res)
+        self.val_score_, self.naive_val_score_ = scores[NETWORK], scores["naive"]
+        self.baseline_val_scores_ = {b: scores[b] for b in BASELINES}
+        best = min(scores, key=lambda m: (scores[m], m != NETWORK))
+        if self.select == "best":
+            self.selected_ = best
 
     # --------------------------------------------------------------- predict
     def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
-        """One-step forecasts from the true history up to each origin.
+        """The network's one-step forecasts from the true history up to each origin.
 
         Parameters
         ----------
@@ -371,33 +288,96 @@ class Forecaster:
         self._check_fitted()
         return one_step(self.members_, values, origins, names, fit_upto)
 
-    def predict(self, data=None, horizon: int = 1) -> dict[str, np.ndarray]:
-        """Forecast the next ``horizon`` values of every series.
+    def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
+                       method: str = NETWORK) -> np.ndarray:  # fmt: skip
+        """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
 
-        Steps beyond the first feed the network's own forecasts back in
-        (recursive). Without ``data``, forecasts follow the training data.
+        The network's are recursive (each forecast is fed back in); a
+        baseline (by name) is refitted on the history up to each origin.
+        """
+        self._check_fitted()
+        if method == NETWORK:
+            return paths(self.one_step, values, origins, names, h, fit_upto)
+        season = self.season_for(self.frequency_)
+        return np.array([
+            make_baseline(method, self.frequency_, season).fit(values[i][:o])
+            .predict(h)
+            for i, o in origins
+        ]).reshape(len(origins), h)  # fmt: skip
+
+    def _history(self, data):
+        """(names, values, dates) of ``data``, or of the training data if None."""
+        if data is not None:
+            from .data import as_dataset
+
+            ds = as_dataset(data)
+            names, values, _ = as_series(ds)
+            return names, values, {s.name: s.dates for s in ds.series}
+        if not hasattr(self, "history_"):
+            raise ValueError("data: this forecaster keeps no history; pass data")
+        return list(self.history_), list(self.history_.values()), getattr(
+            self, "dates_", {}
+        )
+
+    def predict(self, h: int = 1, data=None, level=None):
+        """Forecast the next ``h`` values of every series, as a long DataFrame.
+
+        Parameters
+        ----------
+        h : int
+            Steps ahead. Steps beyond the first feed the forecasts back in
+            (recursive).
+        data : Dataset, DataFrame, dict or list of arrays, optional
+            Histories to forecast from; default: the training data.
+        level : sequence of float, optional
+            Interval levels in (0, 100), e.g. ``[80, 95]``: split-conformal
+            intervals from the validation slice's residuals of the same step
+            ahead (see :mod:`.intervals`); a step with too few residuals gets
+            NaN bounds (``interval_notes_`` says why).
 
         Returns
         -------
-        dict
-            Series name -> ``(horizon,)`` array.
+        pandas.DataFrame
+            ``unique_id, ds, rnn`` (the network's forecast, or with
+            ``select="best"`` the validated winner's), plus ``rnn-lo-80,
+            rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
+            on its calendar (integer steps where there are none).
         """
+        import pandas as pd
+
         from ..engine.validate import check_positive_int
 
         self._check_fitted()
-        horizon = check_positive_int("horizon", horizon)
-        if data is None:
-            if not hasattr(self, "history_"):
-                raise ValueError("data: this forecaster keeps no history; pass data")
-            names, values = list(self.history_), list(self.history_.values())
-        else:
-            names, values, _ = as_series(data)
-        paths = [np.array(v, dtype=np.float64) for v in values]
-        for _ in range(horizon):
-            origins = [(i, len(p)) for i, p in enumerate(paths)]
-            nxt = one_step(self.members_, paths, origins, names)
-            paths = [np.append(p, x) for p, x in zip(paths, nxt, strict=True)]
-        return {n: p[-horizon:] for n, p in zip(names, paths, strict=True)}
+        h = check_positive_int("h", h)
+        levels = check_levels(level)
+        names, values, dates = self._history(data)
+        point = self.predict_values(h, names, values)
+        frames = []
+        freq = getattr(self, "pandas_freq_", None)
+        for n, v in zip(names, values, strict=True):
+            cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
+            cols[NETWORK] = point[n]
+            unit = naive_unit(v[: self.n_train_.get(n, len(v))])
+            for lv in levels:
+                lo, hi = self.bounds(point[n], unit, lv)
+                cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
+                cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
+            frames.append(pd.DataFrame(cols))
+        self.interval_notes_ = self.calibration_.missing(self.selected_, h, levels)
+        return pd.concat(frames, ignore_index=True)
+
+    def predict_values(self, h: int, names, values) -> dict:
+        """Point forecasts ``{name: (h,) array}`` of the selected method."""
+        origins = [(i, len(v)) for i, v in enumerate(values)]
+        out = self.forecast_paths(values, origins, names, h, method=self.selected_)
+        return {n: out[k] for k, n in enumerate(names)}
+
+    def bounds(self, point, unit: float, level: float, method: str | None = None):
+        """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
+        method = method or self.selected_
+        w = np.array([self.calibration_.width(method, k + 1, level)
+                      for k in range(len(point))], dtype=float)  # fmt: skip
+        return np.asarray(point) - w * unit, np.asarray(point) + w * unit
 
     # ------------------------------------------------------------ save / load
     def save(self, directory, extra: dict | None = None):
@@ -419,6 +399,9 @@ class Forecaster:
             "val_score": self.val_score_,
             "naive_val_score": self.naive_val_score_,
             "search": [c.__dict__ for c in self.search_],
+            "calibration": self.calibration_.to_dict(),
+            "baseline_val_scores": self.baseline_val_scores_,
+            "selected": self.selected_,
             "extra": extra or {},
         }
         return save_members(directory, self.members_, meta)
@@ -444,6 +427,9 @@ class Forecaster:
             fc.naive_val_score_ = meta.get("naive_val_score")
             fc.search_ = [Candidate(**c) for c in meta["search"]]
             fc.extra_ = meta.get("extra", {})
+            fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
+            fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
+            fc.selected_ = meta.get("selected", NETWORK)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, ModelFileError):
                 raise
@@ -454,16 +440,41 @@ class Forecaster:
             raise ModelFileError(f"{directory}: bad forecaster metadata (no members)")
         return fc
 
-    def get_params(self) -> dict:
-        """The constructor arguments (sklearn-style), callables left out."""
-        keys = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs")
-        keys += ("patience", "batch_size", "ensemble", "val_size", "seed")
-        keys += ("clip_norm", "clip_value", "tbptt")
-        return {k: getattr(self, k) for k in keys}
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor arguments (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def set_params(self, **params) -> Forecaster:
+        """Set constructor arguments by name (scikit-learn convention)."""
+        for k, v in params.items():
+            if k not in PARAMS:
+                raise ValueError(
+                    f"set_params: unknown parameter {k!r}; expected one of "
+                    f"{', '.join(PARAMS)}"
+                )
+            setattr(self, k, v)
+        return self
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"Forecaster({args})"
+        default = type(self)()
+        args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
+                if getattr(self, k) != getattr(default, k)]  # fmt: skip
+        return f"Forecaster({', '.join(args)})"
+
+
+def _future(dates, n: int, h: int, freq):
+    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
+    import pandas as pd
+
+    from .dataset import future_dates
+
+    if dates is None or len(dates) == 0:
+        return pd.Index(range(n, n + h), dtype="int64")
+    try:
+        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
+                            else None)  # fmt: skip
+    except ValueError:
+        return future_dates(dates, h)
 
 
 def _rank(member: Member) -> float:
