@@ -1,0 +1,78 @@
+"""Seasonal structure the search can choose, and only where the validation says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unrolled.forecasting.backtest import backtest
+from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.search import seasonal_scalings, seasonal_test
+from unrolled.forecasting.transforms import SEASONAL
+
+QUICK = dict(epochs=15, patience=5, seed=0)
+
+
+def multiplicative(n_series=3, n=120, seed=0):
+    """Trend times a yearly season (amplitude grows with the level), log-noise."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k in range(n_series):
+        t = np.arange(n)
+        level = 50 + rng.uniform(0.5, 2) * t
+        season = 1 + 0.3 * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
+        out[f"m{k}"] = level * season * np.exp(0.03 * rng.standard_normal(n))
+    return from_dict(out, freq="MS")
+
+
+def walks(n_series=3, n=120, seed=4):
+    rng = np.random.default_rng(seed)
+    return from_dict(
+        {f"r{k}": 100 + np.cumsum(rng.standard_normal(n)) for k in range(n_series)},
+        freq="MS",
+    )
+
+
+def mean_mase(report, method):
+    return np.mean([s.metrics[method]["mase"] for s in report.series])
+
+
+def test_multiplicative_seasonality_gets_a_seasonal_scaling_that_beats_seasonal_naive():
+    report = backtest(Forecaster(**QUICK), multiplicative(), test=12)
+    assert report.config["scaling"] in SEASONAL and report.config["season"] == 12
+    assert report.config["scaling"].startswith("log")  # positive, growing
+    assert mean_mase(report, "rnn") < 0.7 * mean_mase(report, "seasonal_naive")
+    assert "(season 12)" in report.format()
+
+
+def test_a_random_walk_gets_no_seasonal_scaling():
+    report = backtest(Forecaster(**QUICK), walks(), test=12)
+    assert report.config["season"] is None
+    assert report.config["scaling"] not in SEASONAL
+    assert "season" not in report.format().split("\n")[1]
+
+
+def test_the_seasonal_candidates_follow_the_written_rules():
+    ds = multiplicative()
+    parts = [s.values[:-12] for s in ds.series]
+    assert seasonal_scalings(parts, 12) == ("logdiff+lag", "logsdiff")
+    assert seasonal_scalings([p - 200 for p in parts], 12) == ("diff+lag", "sdiff")
+    assert seasonal_scalings(parts, None) == ()  # yearly: no season
+    assert seasonal_scalings([p[:30] for p in parts], 12) == ()  # < 3 seasons
+    assert not any(seasonal_test(s.values, 12) for s in walks().series)
+
+
+@pytest.mark.parametrize(
+    "scaling, data, message",
+    [
+        ("sdiff", {"short": np.arange(1.0, 31.0)}, r"'short'.*'sdiff'.*3 seasons"),
+        ("logsdiff", {"neg": np.sin(np.arange(60.0))}, r"'neg'.*'logsdiff'.*positive"),
+    ],
+)
+def test_an_explicit_seasonal_or_log_scaling_that_cannot_work_names_the_series(
+    scaling, data, message
+):
+    fc = Forecaster(scaling=scaling, epochs=2, hidden=4, window=8, lr=0.01)
+    with pytest.raises(ValueError, match=message):
+        fc.fit(from_dict(data, freq="MS"))
