@@ -165,8 +165,15 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
                          seed, clip, clip_value, tbptt, select)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         report = _fit_or_fail(
-            lambda: backtest(fc, ds, test=test, horizon=horizon, level=levels,
-                             rivals=rivals, **fit_opts)  # fmt: skip
+            lambda: backtest(
+                fc,
+                ds,
+                test=test,
+                horizon=horizon,
+                level=levels,
+                rivals=rivals,
+                **fit_opts,
+            )  # fmt: skip
         )
     frame = fc.predict(horizon, ds, level=levels) if (out_file or as_json) else None
     if plot:

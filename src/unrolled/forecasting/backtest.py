@@ -180,8 +180,9 @@ def evaluate_fitted(
     season = forecaster.season_for(ds.frequency)
     methods = [NETWORK, *BASELINES, *rivals]
     runs = {
-        m: method_paths(forecaster, m, values, origins, names, horizon, cut, season,
-                        levels)  # fmt: skip
+        m: method_paths(
+            forecaster, m, values, origins, names, horizon, cut, season, levels
+        )  # fmt: skip
         for m in methods
     }
     ahead = forecaster.predict_values(horizon, names, values)

@@ -315,8 +315,10 @@ class Forecaster:
             return names, values, {s.name: s.dates for s in ds.series}
         if not hasattr(self, "history_"):
             raise ValueError("data: this forecaster keeps no history; pass data")
-        return list(self.history_), list(self.history_.values()), getattr(
-            self, "dates_", {}
+        return (
+            list(self.history_),
+            list(self.history_.values()),
+            getattr(self, "dates_", {}),
         )
 
     def predict(self, h: int = 1, data=None, level=None):

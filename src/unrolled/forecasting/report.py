@@ -136,8 +136,11 @@ class Report:
         if winner:
             head.append(
                 f"On the validation slice {winner} beat every network configuration"
-                + (f"; the forecasts given are {winner}'s." if self.selected == winner
-                   else ".")  # fmt: skip
+                + (
+                    f"; the forecasts given are {winner}'s."
+                    if self.selected == winner
+                    else "."
+                )  # fmt: skip
             )
         rows1 = [
             [s.name, s.n_train, s.n_test, float(s.values[-1]), s.next, s.best]
