@@ -147,3 +147,21 @@ def test_a_report_is_a_few_lines_and_a_table_in_jupyter():
     doc = report.to_json()
     assert doc["config"]["scaling"] == "diff" and doc["verdict"]
     assert len(doc["series"][0]["test"]["rnn"]) == 6
+
+
+def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_path):
+    from matplotlib.figure import Figure
+
+    from unrolled.forecasting.plots import plot_report
+
+    ds = random_walks(n_series=2, n=40, seed=9)
+    report = backtest(Forecaster(**QUICK, seed=0), ds, test=6, level=[80])
+    fig = plot_report(report, tmp_path / "p.png")
+    assert isinstance(fig, Figure) and (tmp_path / "p.png").stat().st_size > 0
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "date" and "series units" in ax.get_ylabel()
+    labels = ax.get_legend_handles_labels()[1]
+    assert "history cut" in labels and "network 80% interval" in labels
+    mine = Figure()
+    axes = mine.subplots(1, 2)
+    assert plot_report(report, ax=axes) is mine and axes[1].get_title()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from textwrap import fill
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class Report:
             for s in self.series
         ]
         t1 = table(["series", "train", "test", "last", "next", "best"], rows1)
-        parts = ["\n".join(head), t1, _metrics_table(self) + "\n" + LEGEND]
+        parts = ["\n".join(head), t1, _metrics_table(self) + "\n" + fill(LEGEND, 88)]
         if self.levels:
             parts.append(_coverage_table(self))
         h = max(len(s.horizon) for s in self.series)
