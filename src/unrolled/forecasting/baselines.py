@@ -147,3 +147,16 @@ def make_baseline(
     if name == "seasonal_naive":
         return SeasonalNaive(season=season, frequency=frequency)
     return BASELINES[name]()
+
+
+def baseline_paths(name, values, origins, h: int, frequency=None, season=None):
+    """``h``-step forecasts of a baseline refitted at every origin: ``(n, h)``.
+
+    Entry k forecasts ``values[i][o:o + h]`` from ``values[i][:o]``, for
+    ``(i, o) = origins[k]``.
+    """
+    out = [
+        make_baseline(name, frequency, season).fit(values[i][:o]).predict(h)
+        for i, o in origins
+    ]
+    return np.array(out, dtype=np.float64).reshape(len(origins), h)

@@ -33,22 +33,22 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NotFittedError
-from .baselines import BASELINES, make_baseline
-from .ensemble import Candidate, Member, load_members, one_step, save_members
-from .intervals import Calibration, check_levels, level_name, paths, scaled_residuals
+from .baselines import BASELINES
+from .ensemble import Candidate, Member, load_members, save_members
+from .intervals import Calibration, scaled_residuals
+from .prediction import NETWORK, Predicting
 from .search import DEFAULTS, Setup, check_params, run_search
 from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
-NETWORK = "rnn"  # the network's column and key (whatever its cell)
 PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "patience", "batch_size", "ensemble", "val_size", "seed", "season",
           "select", "clip_norm", "clip_value", "tbptt")  # fmt: skip
 
 
 # ---------------------------------------------------------------- estimator
-class Forecaster:
+class Forecaster(Predicting):
     """A global recurrent network forecasting many series of different lengths.
 
     Parameters
@@ -138,9 +138,16 @@ class Forecaster:
 
     # ------------------------------------------------------------------- fit
     def fit(
-        self, data, *, callbacks=(), on_epoch=None, checkpoint=None,
-        checkpoint_every: int = 1, resume=None,
-    ) -> Forecaster:  # fmt: skip
+        self,
+        data,
+        *,
+        callbacks=(),
+        on_epoch=None,
+        progress: bool = False,
+        checkpoint=None,
+        checkpoint_every: int = 1,
+        resume=None,
+    ) -> Forecaster:
         """Choose the configuration on the validation slice and train the network.
 
         Parameters
@@ -155,6 +162,9 @@ class Forecaster:
             Called after every epoch with a dict (``candidate``,
             ``candidates``, ``epoch``, ``loss``, ``val``, ``config``); for
             progress bars.
+        progress : bool
+            Show a progress bar (configuration, epoch, loss, validation
+            score), in a terminal or a Jupyter notebook.
         checkpoint : str or path-like, optional
             A new or empty folder that receives the state of the search as it
             goes: one fit checkpoint per configuration tried, saved every
@@ -196,6 +206,11 @@ class Forecaster:
         self.dates_ = {s.name: s.dates for s in ds.series}
         self.pandas_freq_ = ds.pandas_freq
         try:
+            if progress and on_epoch is None:
+                from .progress import Progress
+
+                with Progress(True) as bar:
+                    return self._fit(names, values, freq, run, list(callbacks), bar)
             return self._fit(names, values, freq, run, list(callbacks), on_epoch)
         except KeyboardInterrupt as exc:
             if run is None:
@@ -251,135 +266,16 @@ class Forecaster:
         if not origins:
             return
         units = np.array([naive_unit(parts[i]) for i, _ in origins])
-        res = {NETWORK: scaled_residuals(
-            paths(self.one_step, values, origins, names, h), values, origins, units
-        )}  # fmt: skip
-        season = self.season_for(self.frequency_)
-        for b in BASELINES:
-            pred = np.array([
-                make_baseline(b, self.frequency_, season).fit(values[i][:o]).predict(h)
-                for i, o in origins
-            ])  # fmt: skip
-            res[b] = scaled_residuals(pred, values, origins, units)
+        res = {}
+        for m in (NETWORK, *BASELINES):
+            pred = self.forecast_paths(values, origins, names, h, method=m)
+            res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}
         self.calibration_ = Calibration(res)
         self.val_score_, self.naive_val_score_ = scores[NETWORK], scores["naive"]
         self.baseline_val_scores_ = {b: scores[b] for b in BASELINES}
-        best = min(scores, key=lambda m: (scores[m], m != NETWORK))
         if self.select == "best":
-            self.selected_ = best
-
-    # --------------------------------------------------------------- predict
-    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
-        """The network's one-step forecasts from the true history up to each origin.
-
-        Parameters
-        ----------
-        values : list of ndarray
-            Full series.
-        origins : list of (series index, position)
-            Entry k forecasts ``values[i][o]`` using ``values[i][:o]`` only.
-        names : list of str
-            Series names (saved scalers are used for names seen in training).
-        fit_upto : list of int, optional
-            For series unseen in training, fit their scaling on
-            ``values[i][:fit_upto[i]]`` (default: everything given).
-        """
-        self._check_fitted()
-        return one_step(self.members_, values, origins, names, fit_upto)
-
-    def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
-                       method: str = NETWORK) -> np.ndarray:  # fmt: skip
-        """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
-
-        The network's are recursive (each forecast is fed back in); a
-        baseline (by name) is refitted on the history up to each origin.
-        """
-        self._check_fitted()
-        if method == NETWORK:
-            return paths(self.one_step, values, origins, names, h, fit_upto)
-        season = self.season_for(self.frequency_)
-        return np.array([
-            make_baseline(method, self.frequency_, season).fit(values[i][:o])
-            .predict(h)
-            for i, o in origins
-        ]).reshape(len(origins), h)  # fmt: skip
-
-    def _history(self, data):
-        """(names, values, dates) of ``data``, or of the training data if None."""
-        if data is not None:
-            from .data import as_dataset
-
-            ds = as_dataset(data)
-            names, values, _ = as_series(ds)
-            return names, values, {s.name: s.dates for s in ds.series}
-        if not hasattr(self, "history_"):
-            raise ValueError("data: this forecaster keeps no history; pass data")
-        return (
-            list(self.history_),
-            list(self.history_.values()),
-            getattr(self, "dates_", {}),
-        )
-
-    def predict(self, h: int = 1, data=None, level=None):
-        """Forecast the next ``h`` values of every series, as a long DataFrame.
-
-        Parameters
-        ----------
-        h : int
-            Steps ahead. Steps beyond the first feed the forecasts back in
-            (recursive).
-        data : Dataset, DataFrame, dict or list of arrays, optional
-            Histories to forecast from; default: the training data.
-        level : sequence of float, optional
-            Interval levels in (0, 100), e.g. ``[80, 95]``: split-conformal
-            intervals from the validation slice's residuals of the same step
-            ahead (see :mod:`.intervals`); a step with too few residuals gets
-            NaN bounds (``interval_notes_`` says why).
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``unique_id, ds, rnn`` (the network's forecast, or with
-            ``select="best"`` the validated winner's), plus ``rnn-lo-80,
-            rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
-            on its calendar (integer steps where there are none).
-        """
-        import pandas as pd
-
-        from ..engine.validate import check_positive_int
-
-        self._check_fitted()
-        h = check_positive_int("h", h)
-        levels = check_levels(level)
-        names, values, dates = self._history(data)
-        point = self.predict_values(h, names, values)
-        frames = []
-        freq = getattr(self, "pandas_freq_", None)
-        for n, v in zip(names, values, strict=True):
-            cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
-            cols[NETWORK] = point[n]
-            unit = naive_unit(v[: self.n_train_.get(n, len(v))])
-            for lv in levels:
-                lo, hi = self.bounds(point[n], unit, lv)
-                cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
-                cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
-            frames.append(pd.DataFrame(cols))
-        self.interval_notes_ = self.calibration_.missing(self.selected_, h, levels)
-        return pd.concat(frames, ignore_index=True)
-
-    def predict_values(self, h: int, names, values) -> dict:
-        """Point forecasts ``{name: (h,) array}`` of the selected method."""
-        origins = [(i, len(v)) for i, v in enumerate(values)]
-        out = self.forecast_paths(values, origins, names, h, method=self.selected_)
-        return {n: out[k] for k, n in enumerate(names)}
-
-    def bounds(self, point, unit: float, level: float, method: str | None = None):
-        """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
-        method = method or self.selected_
-        w = np.array([self.calibration_.width(method, k + 1, level)
-                      for k in range(len(point))], dtype=float)  # fmt: skip
-        return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+            self.selected_ = min(scores, key=lambda m: (scores[m], m != NETWORK))
 
     # ------------------------------------------------------------ save / load
     def save(self, directory, extra: dict | None = None):
@@ -462,21 +358,6 @@ class Forecaster:
         args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
                 if getattr(self, k) != getattr(default, k)]  # fmt: skip
         return f"Forecaster({', '.join(args)})"
-
-
-def _future(dates, n: int, h: int, freq):
-    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
-    import pandas as pd
-
-    from .dataset import future_dates
-
-    if dates is None or len(dates) == 0:
-        return pd.Index(range(n, n + h), dtype="int64")
-    try:
-        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
-                            else None)  # fmt: skip
-    except ValueError:
-        return future_dates(dates, h)
 
 
 def _rank(member: Member) -> float:
