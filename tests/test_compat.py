@@ -21,8 +21,8 @@ def test_a_checkpoint_of_0_1_0_resumes_to_the_uninterrupted_weights():
     targets = [0.3, -0.2, 0.5, 0.1]
     val = ([rng.standard_normal(6)], [0.2])
     net = unrolled.build_model({"cell": "gru", "hidden_size": 3, "seed": 0})
-    unrolled.fit(net, seqs, targets, epochs=6, lr=0.05, val=val, patience=5,
-                 seed=1, batch_size=2, resume=DATA / "fit-checkpoint-0.1.0")  # fmt: skip
+    options = dict(epochs=6, lr=0.05, val=val, patience=5, seed=1, batch_size=2)
+    unrolled.fit(net, seqs, targets, resume=DATA / "fit-checkpoint-0.1.0", **options)
     want = json.loads((DATA / "fit-6-epochs-0.1.0.json").read_text())
     got = net.state_dict()
     assert set(got) == set(want)
