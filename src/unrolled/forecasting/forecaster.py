@@ -54,7 +54,7 @@ class Forecaster(Predicting):
     Parameters
     ----------
     cell : {"gru", "lstm", "rnn"}
-        Recurrent cell (``rnn`` is the seed's Elman network, with tanh).
+        Recurrent cell (``rnn`` is the lesson's Elman network, with tanh).
     hidden, window : int, optional
         Hidden units per layer; steps per training window (and of context
         at prediction time). Default: chosen on the validation slice.

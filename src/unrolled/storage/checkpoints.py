@@ -110,10 +110,10 @@ def save_checkpoint(
     files = model_files(directory, model, metadata)
     state = {f"optim.{k}": v for k, v in optimizer.state_dict().items()}
     state.update({f"extra.{k}": np.asarray(v) for k, v in (tensors or {}).items()})
-    training = tensor_bytes(state, "unrolled.storage.checkpoints")
+    training = tensor_bytes(state, "unrolled.checkpoint")
     files[directory / TRAINING] = training
     doc = {
-        "format": "unrolled.storage.checkpoints",
+        "format": "unrolled.checkpoint",
         "format_version": FORMAT_VERSION,
         "unrolled_version": __version__,
         "epoch": int(epoch),
@@ -183,7 +183,7 @@ def load_checkpoint(directory) -> Checkpoint:
         what = "is a file, not a" if directory.exists() else "no such"
         raise ModelFileError(f"{directory}: {what} checkpoint directory")
     json_path = directory / CHECKPOINT
-    doc = read_json(json_path, "unrolled.storage.checkpoints")
+    doc = read_json(json_path, "unrolled.checkpoint")
     files = doc.get("files")
     if not isinstance(files, dict):
         raise ModelFileError(f"{json_path}: 'files' must be an object")
