@@ -34,6 +34,7 @@ def test_a_forecaster_saved_by_0_1_0_loads_and_forecasts_the_same():
     fc = unrolled.Forecaster.load(DATA / "forecaster-0.1.0")
     want = json.loads((DATA / "forecaster-0.1.0-predict.json").read_text())
     history = {"a": np.sin(np.arange(40) / 3) + 2, "b": np.cos(np.arange(30) / 4) + 3}
-    got = fc.predict(history, horizon=2)
+    got = fc.predict(2, history)  # h first, a long DataFrame (issue 12)
     for name, values in want.items():
-        np.testing.assert_array_equal(np.asarray(got[name]), np.array(values))
+        mine = got[got["unique_id"] == name]["rnn"]
+        np.testing.assert_array_equal(mine.to_numpy(), np.array(values))
