@@ -76,3 +76,35 @@ def test_an_explicit_seasonal_or_log_scaling_that_cannot_work_names_the_series(
     fc = Forecaster(scaling=scaling, epochs=2, hidden=4, window=8, lr=0.01)
     with pytest.raises(ValueError, match=message):
         fc.fit(from_dict(data, freq="MS"))
+
+
+def test_select_best_forecasts_with_the_validated_winner_and_says_so():
+    rng = np.random.default_rng(2)
+    noise = from_dict({f"n{k}": 5 + rng.standard_normal(60) for k in range(3)},
+                      freq="MS")  # fmt: skip
+    fc = Forecaster(**QUICK, select="best", hidden=4, window=8, lr=0.01)
+    report = backtest(fc, noise, test=6)
+    scores = dict(fc.baseline_val_scores_, rnn=fc.val_score_)
+    assert fc.selected_ == min(scores, key=scores.get)
+    out = fc.predict(2)
+    if fc.selected_ != "rnn":  # a baseline won validation: its forecasts are given
+        from unrolled.forecasting.baselines import make_baseline
+
+        want = make_baseline(fc.selected_, "monthly").fit(fc.history_["n0"])
+        np.testing.assert_allclose(out["rnn"][:2], want.predict(2))
+        assert f"On the validation slice {fc.selected_} beat every network" in (
+            report.format()
+        )
+        assert report.to_json()["selected"] == fc.selected_
+
+
+def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
+    from unrolled.forecasting.report import Report, SeriesResult
+
+    m = {"mae": 1.0, "rmse": 1.0, "mape": 1.0, "mase": 1.0, "direction": 0.5}
+    s = SeriesResult("A", 10, 2, 1.0, [1.0], {"rnn": m, "naive": m}, None, np.ones(12))
+    r = Report([s], "monthly", 0, {}, validation={"rnn": 0.9, "seasonal_naive": 0.5})
+    text = r.format()
+    line = "On the validation slice seasonal_naive beat every network configuration."
+    assert line in text and text.index(line) < text.index("MAE")
+    assert r.to_json()["validation_winner"] == "seasonal_naive"
