@@ -19,6 +19,7 @@ SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff")
 SCALINGS += SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
+LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
 
 
 class Transform:
@@ -68,7 +69,7 @@ class Transform:
     def lookback(self) -> int:
         """Points before a window's first step that its inputs need."""
         if self.scaling in ("diff+lag", "logdiff+lag"):
-            return self.season + 1
+            return LAG_SEASONS * self.season + 1
         return self.lag
 
     def _base(self, y: np.ndarray) -> np.ndarray:
@@ -121,10 +122,7 @@ class Transform:
             d = self._scaled_changes(y)
             cols.append(d)
             if self.season is not None and self.scaling.endswith("+lag"):
-                m = self.season  # the change one season before the next value
-                back = np.zeros(len(y))
-                back[m - 1 :] = d[: len(y) - m + 1]
-                cols.append(back)
+                cols.append(seasonal_profile(d, self.season))
         if self.level is not None:
             cols.append(self.level.transform(y))
         return np.stack(cols, axis=1)
@@ -175,6 +173,24 @@ class Transform:
         if (t.change is None) != (t.scaling in ("minmax", "standard", "log")):
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
         return t
+
+
+def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
+    """At each step, the mean change 1..``seasons`` seasons before the next value.
+
+    ``d[t]`` is the change into step t; entry t averages ``d[t + 1 - k m]``
+    over the k whose step exists (0 where none does): the season's profile
+    of the last few years, less noisy than one year's change alone.
+    """
+    n = len(d)
+    total, count = np.zeros(n), np.zeros(n)
+    for k in range(1, seasons + 1):
+        lag = k * m - 1
+        if lag >= n:
+            break
+        total[lag:] += d[: n - lag]
+        count[lag:] += 1
+    return np.divide(total, count, out=np.zeros(n), where=count > 0)
 
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
