@@ -73,7 +73,7 @@ def statsmodels_sets() -> dict:
 
     def elnino():
         el = d.elnino.load_pandas().data.iloc[:, 1:].to_numpy().ravel()
-        return from_dict({"elnino": el[-360:]}, freq="MS")
+        return from_dict({"elnino": el[-240:]}, freq="MS")
 
     def macro():
         mac = d.macrodata.load_pandas().data
