@@ -243,8 +243,12 @@ def _coverage_table(r: Report) -> str:
                 )
     t = table(["method", "level", "held", "width/naive", "points"], rows)
     lines = [
-        "Intervals (split conformal, from the validation slice's residuals): the "
-        "share of test points inside, and the mean width relative to naive's.",
+        fill(
+            "Intervals (split conformal, from the validation slice's residuals): "
+            "the share of test points inside, and the mean width relative to "
+            "naive's.",
+            88,
+        ),
         t,
     ]
     return "\n".join(lines + short)
@@ -263,10 +267,11 @@ def _steps_table(r: Report) -> str:
             per.append(float(np.nanmean(vals)) if vals else float("nan"))
         rows.append([m, *per, float(np.nanmean(per))])
     heads = ["method"] + [f"+{k + 1}" for k in range(h)] + ["mean"]
-    return (
+    head = (
         "Multi-step forecasts from every test origin: mean MASE over the series, "
-        "per step ahead (no retraining).\n" + table(heads, rows)
+        "per step ahead (no retraining)."
     )
+    return fill(head, 88) + "\n" + table(heads, rows)
 
 
 def _verdict(r: Report) -> list[str]:
