@@ -262,7 +262,7 @@ def test_forecast_with_levels_and_out_writes_the_long_frame(tmp_path, capsys, lo
     "args, message",
     [
         (["--level", "120"], "--level: expected numbers in (0, 100)"),
-        (["--level", "80", "80"], "--level: 80.0 is given twice"),
+        (["--level", "80", "80"], "--level: 80 is given twice"),
         (["--level", "eighty"], "--level: expected a number, got 'eighty'"),
         (["--out", "f.xlsx"], "--out f.xlsx: expected a file ending in .csv"),
     ],

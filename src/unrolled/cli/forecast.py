@@ -344,7 +344,10 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
         )
     )
     if levels:
-        click.echo(table(list(frame.columns), frame.astype(object).values.tolist()))
+        shown = frame.astype(object)
+        shown["ds"] = [str(d)[:10] if str(d).endswith("00:00:00") else str(d)
+                       for d in frame["ds"]]  # fmt: skip
+        click.echo(table(list(shown.columns), shown.values.tolist()))
     for note in [*ds.notes, *fc.interval_notes_]:
         click.echo(f"note: {note}")
     if out_file:

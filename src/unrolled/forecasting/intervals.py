@@ -39,7 +39,7 @@ def check_levels(level) -> list[float]:
         if not ok or not 0 < float(v) < 100:
             raise ValueError(f"level: expected numbers in (0, 100), got {v!r}")
         if float(v) in out:
-            raise ValueError(f"level: {v!r} is given twice")
+            raise ValueError(f"level: {level_name(float(v))} is given twice")
         out.append(float(v))
     return sorted(out)
 

@@ -320,7 +320,7 @@ def _verdict(r: Report) -> list[str]:
             "than skill."
         )
     c = r.config
-    if c.get("epochs", 99) <= 3 and r.search:
+    if c.get("epochs", 99) <= 3 and r.search and len(wins) * 2 <= n:
         lines.append(
             f"Validation stopped training after {c['epochs']} epoch(s): beyond the "
             "average change, the network found nothing in the history that helps."
