@@ -108,3 +108,13 @@ def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
     line = "On the validation slice seasonal_naive beat every network configuration."
     assert line in text and text.index(line) < text.index("MAE")
     assert r.to_json()["validation_winner"] == "seasonal_naive"
+
+
+def test_the_default_validation_slice_grows_on_a_single_long_series_only():
+    from unrolled.forecasting.search import validation_sizes
+
+    assert validation_sizes([297], None) == [24]  # one long series: 24 points
+    assert validation_sizes([111] * 5, None) == [12] * 5  # 60 origins already
+    assert validation_sizes([88], None) == [12]  # short: keeps its windows
+    assert validation_sizes([297], 12) == [12]  # explicit: as given
+    assert validation_sizes([160, 40], None) == [14, 10]  # a quarter at most

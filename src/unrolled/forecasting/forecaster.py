@@ -37,7 +37,7 @@ from .baselines import BASELINES
 from .ensemble import Candidate, Member, load_members, save_members
 from .intervals import Calibration, scaled_residuals
 from .prediction import NETWORK, Predicting
-from .search import DEFAULTS, Setup, check_params, run_search
+from .search import DEFAULTS, Setup, check_params, run_search, validation_sizes
 from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
@@ -72,9 +72,14 @@ class Forecaster(Predicting):
         Windows per gradient step.
     ensemble : int
         Networks averaged: the best ones of the search on validation.
-    val_size : int
+    val_size : int or None
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
+        None (default): 12 per series, raised on series of at least
+        :data:`~.search.LONG` points until the slice holds
+        :data:`~.search.MIN_VAL_ORIGINS` origins in all (so that a single
+        long series gets a steadier choice and a 95% interval); see
+        :func:`~.search.validation_sizes`.
     seed : int
         Seeds the initial weights and the shuffling: same seed, same numbers.
     clip_norm : float or None
@@ -109,7 +114,7 @@ class Forecaster(Predicting):
         patience: int = 20,
         batch_size: int = 32,
         ensemble: int = 4,
-        val_size: int = 12,
+        val_size: int | None = None,
         seed: int = 0,
         season: int | None = None,
         select: str = "network",
@@ -225,7 +230,7 @@ class Forecaster(Predicting):
 
     def _fit(self, names, values, freq, run, callbacks, on_epoch) -> Forecaster:
         """The search, the ensemble and the calibration (see :meth:`fit`)."""
-        n_val = [min(self.val_size, len(v) // 4) for v in values]
+        n_val = validation_sizes([len(v) for v in values], self.val_size)
         self.names_, self.frequency_ = names, freq
         self.history_ = dict(zip(names, values, strict=True))
         self.n_train_ = {n: len(v) for n, v in zip(names, values, strict=True)}
