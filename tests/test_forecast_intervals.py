@@ -165,3 +165,15 @@ def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_pat
     mine = Figure()
     axes = mine.subplots(1, 2)
     assert plot_report(report, ax=axes) is mine and axes[1].get_title()
+
+
+def test_the_report_says_in_words_when_an_interval_covers_too_little():
+    from unrolled.forecasting.report import Report, SeriesResult
+
+    m = {"mae": 1.0, "rmse": 1.0, "mape": 1.0, "mase": 1.0, "direction": 0.5}
+    s = SeriesResult("A", 10, 100, 1.0, [1.0], {"rnn": m, "naive": m}, None,
+                     np.ones(110))  # fmt: skip
+    c = {"coverage": 0.61, "width": 2.0, "relative": 1.0, "n": 100}
+    s.coverage = {"rnn": {"80": c}, "naive": {"80": dict(c, coverage=0.79)}}
+    text = Report([s], "monthly", 0, {}, levels=["80"]).format()
+    assert "The network's 80% interval held 61% of the test points." in text
