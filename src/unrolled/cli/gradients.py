@@ -10,6 +10,14 @@ from .render import echo_json, table
 EXPERIMENTS = ("memory",)
 CELLS = ("rnn", "lstm", "gru")
 
+#: the one sentence on why dSSR/dw1 need not vanish when the first input's share does
+WHY_DW1 = (
+    "why dSSR/dw1 can stay large while the gradient from the first input vanishes: "
+    "dSSR/dw1 sums the shares of every copy, and the copies near the end, reached "
+    "through few factors of w2, dominate that sum, while only the first input's "
+    "share is scaled by w2**n."
+)
+
 
 def _int_list(name: str, text: str, low: int) -> list[int]:
     """Parse ``"10,50,100"``; every entry an integer >= ``low``."""
@@ -77,7 +85,8 @@ def format_w2_demo(demo: dict) -> str:
         out += "\n\nwhere the measurement departs from w2**n:\n" + "\n".join(notes)
     else:
         out += "\n\nevery unit stays active (relu' = 1): BPTT measures w2**n exactly"
-    return head + out
+    return head + out + "\n" + WHY_DW1
+
 
 
 def _format_memory(result: dict) -> str:

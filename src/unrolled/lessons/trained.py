@@ -75,8 +75,9 @@ def trained_view(model, inputs, flow_seqs, flow_targets) -> dict:
         ``cell``, ``layers``, ``hidden_size``; ``hidden`` (``T`` lists of
         ``hidden_size`` floats), ``outputs`` (each copy's output, in the
         network's units); ``flow``: ``steps_back``, ``relative``
-        (``||dL/dh_t||`` over the last copy's) and ``reach`` (steps back
-        before it first drops below :data:`FLOW_FLOOR`).
+        (``||dL/dh_t||`` over the last copy's) ``reach`` (steps back
+        before it first drops below :data:`FLOW_FLOOR`) and ``windows`` (how
+        many sequences it averages).
     """
     if model.output_size != 1:
         raise ValueError(f"model: expected one output, got {model.output_size}")
@@ -96,5 +97,6 @@ def trained_view(model, inputs, flow_seqs, flow_targets) -> dict:
             "steps_back": flow.steps_back.tolist(),
             "relative": rel.tolist(),
             "reach": flow.reach(FLOW_FLOOR),
+            "windows": len(flow_seqs),
         },
     }

@@ -422,9 +422,8 @@
   // ------------------------------------------------------------ the trained model
   function heatColor(v, scale) {
     const a = Math.max(-1, Math.min(1, v / scale));
-    const r = a > 0 ? 255 : Math.round(255 * (1 + a)), b = a < 0 ? 255 : Math.round(255 * (1 - a));
-    const g = Math.round(255 * (1 - Math.abs(a)));
-    return `rgb(${a > 0 ? 220 : r},${g},${a < 0 ? 220 : b})`;
+    const fade = Math.round(255 * (1 - Math.abs(a)));
+    return a >= 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
   }
   function renderTrained() {
     const box = $("trained-body");
@@ -449,21 +448,27 @@
       `<div class="scroll"><svg id="trained-heat" class="heat" role="img" aria-label="hidden state per copy"></svg></div>` +
       `<h3>How far back the gradient reaches</h3><p id="trained-reach"></p>` +
       `<svg id="trained-flow" class="chart" viewBox="0 0 600 220" role="img" aria-label="gradient norm against steps back"></svg>`;
-    lineChart($("trained-series"), [{ x: m.values.map((_, i) => i), y: m.values }], {
-      ymin: Math.min(...m.values), ymax: Math.max(...m.values, m.prediction), xtitle: "copy (oldest first)" });
+    lineChart($("trained-series"), [{ x: m.values.map((_, i) => i), y: m.values },
+      { x: [T - 1, T], y: [m.values[T - 1], m.prediction], cls: "curve2" }], {
+      ymin: Math.min(...m.values, m.prediction), ymax: Math.max(...m.values, m.prediction),
+      xtitle: "the window's values by copy (oldest first); dashed: the prediction" });
     const heat = $("trained-heat"), cw = Math.max(6, Math.min(24, Math.floor(560 / T))), ch = Math.max(8, Math.min(22, Math.floor(220 / Hn)));
-    heat.setAttribute("viewBox", `0 0 ${cw * T + 40} ${ch * Hn + 4}`);
+    const hw = cw * T + 52, hh = ch * Hn + 4;
+    heat.setAttribute("viewBox", `0 0 ${hw} ${hh}`);
+    heat.setAttribute("width", hw);
+    heat.setAttribute("height", hh);
     const scale = Math.max(1e-12, ...m.hidden.flat().map(Math.abs));
     for (let t = 0; t < T; t++) {
       for (let h = 0; h < Hn; h++) {
-        const r = svg(heat, "rect", { x: 40 + t * cw, y: 2 + h * ch, width: cw, height: ch, fill: heatColor(m.hidden[t][h], scale), "data-copy-hidden": `${t},${h}` });
+        const r = svg(heat, "rect", { x: 52 + t * cw, y: 2 + h * ch, width: cw, height: ch, fill: heatColor(m.hidden[t][h], scale), "data-copy-hidden": `${t},${h}` });
         svg(r, "title", {}, `copy ${t + 1}, unit ${h + 1}: ${fmt(m.hidden[t][h])}`);
       }
     }
-    svg(heat, "text", { x: 2, y: 14 }, "unit 1");
+    for (let h = 0; h < Hn; h++) svg(heat, "text", { x: 2, y: 2 + h * ch + ch / 2 + 4, class: "small" }, `unit ${h + 1}`);
     const fl = m.flow;
-    $("trained-reach").textContent = `||dL/dh|| of the last window's loss, against steps back from the last copy ` +
-      `(the project's gradient-flow measurement, relative to the last copy). It stays above 1/1000 of its ` +
+    $("trained-reach").textContent = `||dL/dh||, the gradient of the squared error reaching each copy's hidden state, against steps ` +
+      `back from the last copy, relative to the last copy's; averaged over the last ${fl.windows} windows of ` +
+      `the series, each with its known next value (the project's gradient-flow measurement). It stays above 1/1000 of its ` +
       `last-copy value for ${fl.reach} step(s) back of ${fl.relative.length}.`;
     const rel = fl.relative.map((v) => Math.max(log10(v), -12));
     const lo = Math.min(-3, Math.floor(Math.min(...rel)));
