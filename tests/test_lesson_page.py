@@ -41,6 +41,7 @@ ENGINE_NAMES = {
 # Set the fragment, wait for the page to render it, read every number back.
 DRIVE = """async (frags) => {
   const read = (id) => document.getElementById(id).dataset.value;
+  const copies = () => [...document.querySelectorAll("[data-copy]")];
   const out = [];
   for (const frag of frags) {
     const done = new Promise((ok) =>
@@ -48,8 +49,8 @@ DRIVE = """async (frags) => {
     location.hash = frag;
     await done;
     out.push({
-      outputs: [...document.querySelectorAll("[data-copy]")].map((e) => e.dataset.output),
-      ys: [...document.querySelectorAll("[data-copy]")].map((e) => e.dataset.y),
+      outputs: copies().map((e) => e.dataset.output),
+      ys: copies().map((e) => e.dataset.y),
       prediction: read("prediction"), ssr: read("ssr"), factor: read("factor"),
       grads: Object.fromEntries(["w1", "w2", "w3", "b1", "b2"].map(
         (k) => [k, read("grad-" + k)])),
@@ -91,11 +92,9 @@ def page_url(tmp_path_factory):
 def trained_page(tmp_path_factory):
     """A page written by the CLI with a small GRU forecaster's section."""
     folder = tmp_path_factory.mktemp("trained")
-    t = np.arange(60)
     rows = ["date,a,b"] + [
-        f"2001-{1 + k % 12:02d}-01,{10 + np.sin(k / 3):.4f},{20 + 0.1 * k:.4f}"
-        .replace("2001", str(2001 + k // 12))
-        for k in t
+        f"{2001 + k // 12}-{1 + k % 12:02d}-01,{10 + np.sin(k / 3):.4f},{20 + k / 10}"
+        for k in range(60)
     ]
     (folder / "data.csv").write_text("\n".join(rows) + "\n")
     fc = unrolled.Forecaster(

@@ -42,9 +42,8 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
     fc = Forecaster.load(model_dir)
     ds = _dataset(fc, data, date_col, series_col, value_col, fill)
     names = [s.name for s in ds.series]
-    name = series if series is not None else next(
-        (n for n in fc.names_ if n in names), names[0]
-    )
+    first = next((n for n in fc.names_ if n in names), names[0])
+    name = first if series is None else series
     if name not in names:
         raise click.UsageError(
             f"--series: no series {name!r} in {ds.source}; it has {', '.join(names)}"
@@ -80,10 +79,15 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
 @click.option("--out", required=True, metavar="FILE.html", help="The page to write.")
 @click.option("--open", "open_page", is_flag=True,
               help="Open the page in the default browser.")  # fmt: skip
-@click.option("--model", "model_dir", metavar="DIR",
-              help="Add a trained model's section (a folder from `unrolled train`).")  # fmt: skip
-@click.option("--series", metavar="NAME",
-              help="With --model: the series to unroll (default: its first).")  # fmt: skip
+@click.option(
+    "--model",
+    "model_dir",
+    metavar="DIR",
+    help="Add a trained model's section (a folder from `unrolled train`).",
+)
+@click.option(
+    "--series", metavar="NAME", help="With --model: the series to unroll."
+)
 @data_options
 @click.option("--json", "as_json", is_flag=True, help="Say what was written, as JSON.")
 def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_col,
@@ -106,7 +110,8 @@ def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_
     from ..lessons.page import write_lesson_page
 
     given = {"--series": series, "--data": data, "--date-col": date_col,
-             "--series-col": series_col, "--value-col": value_col, "--fill": fill}  # fmt: skip
+             "--series-col": series_col, "--value-col": value_col,
+             "--fill": fill}  # fmt: skip
     if model_dir is None:
         extra = [k for k, v in given.items() if v is not None]
         if extra:

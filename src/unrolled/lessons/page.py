@@ -129,7 +129,7 @@ def write_lesson_page(path: str | os.PathLike, trained: dict | None = None) -> P
     """
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(f"{path}: is a folder; give a file name such as lesson.html")
+        raise IsADirectoryError(f"{path}: is a folder; give a file such as lesson.html")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
     return atomic_write_text(path, lesson_page(trained))
