@@ -187,7 +187,7 @@ def _memory_json(result: dict) -> dict:
               help="memory: default gate biases instead of chrono init.")  # fmt: skip
 @click.option("--seed", default=0, show_default=True, type=int,
               help="memory: the first seed.")  # fmt: skip
-@click.option("--seeds", default=5, show_default=True, type=click.IntRange(1, 100),
+@click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 100),
               help="memory: runs per cell and length (seeds seed, seed+1, ...); "
               "the table gives their median.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")

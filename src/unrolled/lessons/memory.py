@@ -170,7 +170,7 @@ def memory_experiment(
     tbptt: int | None = None,
     chrono: bool = True,
     seed: int = 0,
-    seeds: int = 5,
+    seeds: int = 3,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
     """Every cell at every length, over several seeds; the gradient flow too.

@@ -312,7 +312,11 @@
   // A line chart of ys (already on the plotted scale) against xs.
   function lineChart(box, series, opts) {
     box.textContent = "";
-    const W = 600, H = Number(box.getAttribute("viewBox").split(" ")[3]);
+    // one viewBox unit per CSS pixel, so the labels keep their size on a phone
+    if (!box.dataset.h) box.dataset.h = box.getAttribute("viewBox").split(" ")[3];
+    const H = Number(box.dataset.h);
+    const W = Math.round(Math.max(280, Math.min(760, box.getBoundingClientRect().width || 600)));
+    box.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const L = 56, R = 12, Tp = 12, B = 34;
     const xs = series.flatMap((s) => s.x), ys = series.flatMap((s) => s.y).filter(Number.isFinite);
     const x0 = opts.xmin ?? Math.min(...xs), x1 = Math.max(opts.xmax ?? -Infinity, ...xs, x0 + 1);
@@ -531,6 +535,11 @@
     document.addEventListener("focusin", (ev) => hl(ev, true));
     document.addEventListener("focusout", (ev) => hl(ev, false));
     window.addEventListener("hashchange", loadFragment);
+    let resizing = 0;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(() => { render(); renderDescent(); renderTrained(); }, 150);
+    });
     renderTrained();
     gdRestart(GD_START);
     loadFragment();
