@@ -163,7 +163,7 @@
     if (v === 0) return "0";
     if (!Number.isFinite(v)) return v > 0 ? "∞ (overflow)" : "−∞ (overflow)";
     const a = Math.abs(v);
-    if (a >= 1e-4 && a < 1e7) return String(Number(v.toPrecision(6)));
+    if (a >= 1e-5 && a < 1e7) return String(Number(v.toPrecision(6)));
     return v.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
   }
   function el(tag, attrs, html) {
