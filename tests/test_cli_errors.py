@@ -265,7 +265,7 @@ def test_memory_error_is_the_users_to_fix(monkeypatch, capsys):
 
 def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
     import unrolled.forecasting.data
-    from unrolled.training.fit import TrainingInterrupted
+    from unrolled.errors import TrainingInterrupted
 
     def interrupted():
         raise TrainingInterrupted(

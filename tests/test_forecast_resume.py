@@ -14,10 +14,10 @@ import pytest
 
 import unrolled.forecasting.forecaster as fmod
 from unrolled.cli import run
+from unrolled.errors import TrainingInterrupted
 from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.storage.models import ModelFileError
-from unrolled.training.fit import TrainingInterrupted
 
 # auto search: several configurations, a few epochs each, early stops included
 PARAMS = dict(epochs=6, patience=2, ensemble=3, seed=3, val_size=6)
@@ -101,7 +101,7 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, reference, call,
     with pytest.raises(TrainingInterrupted) as info:
         fc.fit(data(), checkpoint=ck, checkpoint_every=every)
     assert isinstance(info.value, KeyboardInterrupt) and info.value.checkpoint == ck
-    assert f"the checkpoint is in {ck} (continue with --resume {ck})" in str(info.value)
+    assert f"the checkpoint is in {ck} (continue with resume={ck})" in str(info.value)
     fc = Forecaster(**PARAMS).fit(data(), resume=ck, checkpoint_every=every)
     assert_same(fc, reference, tmp_path)
 
@@ -174,7 +174,7 @@ def test_resume_refuses_other_data_or_options(tmp_path, change, message):
 def test_checkpoint_refuses_a_folder_that_is_not_empty(tmp_path):
     ck = tmp_path / "ck"
     Forecaster(**dict(PARAMS, epochs=1)).fit(data(), checkpoint=ck)
-    with pytest.raises(ValueError, match=f"continue it with --resume {ck}"):
+    with pytest.raises(ValueError, match=f"continue it with resume={ck}"):
         Forecaster(**PARAMS).fit(data(), checkpoint=ck)
     with pytest.raises(ValueError, match="differ"):
         Forecaster(**PARAMS).fit(data(), checkpoint=tmp_path / "x", resume=ck)

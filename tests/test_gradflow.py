@@ -155,7 +155,7 @@ def test_monitor_warns_above_the_absolute_limit_from_the_first_epoch():
     mon(0, {"grad_norm": 1e7, "grads": {}})
     assert mon.messages == [
         "epoch 0: the gradient norm 1e+07 exceeds 1e+06 (exploding gradients; "
-        "try --clip, a smaller --lr or --tbptt)"
+        "try clip_norm=, a smaller lr or tbptt=)"
     ]
 
 

@@ -1,6 +1,6 @@
 """The compiled time loops (kernels.py) pinned to the readable path (layers + cells).
 
-Every test runs the same call twice, once with ``layers.KERNELS = "numpy"``
+Every test runs the same call twice, once with ``dispatch.backend.mode = "numpy"``
 (the loop in layers.py calling each cell's step/step_backward) and once with
 ``"numba"``, and compares: float64 to ~1e-12, float32 close, each on both
 compiled layouts (row-major, for large hidden sizes, and feature-major, for
@@ -19,7 +19,7 @@ import pytest
 from conftest import max_rel_error, ragged_batch
 
 import unrolled
-from unrolled.engine import layers
+from unrolled.engine import dispatch, layers
 
 pytest.importorskip("numba")
 
@@ -31,7 +31,7 @@ LENGTHS = [7, 3, 9, 1, 4, 9, 2, 5, 6, 11, 8]  # ragged, with ties and a length 1
 def layout(request, monkeypatch):
     """Every test runs on both compiled layouts: (T, B, H) and (T, H, B)."""
     limit = 0 if request.param == "row-major" else 1 << 30
-    monkeypatch.setattr(layers, "FEATURE_MAJOR_MAX", limit)
+    monkeypatch.setattr(dispatch.backend, "feature_major_max", limit)
     return request.param
 
 
@@ -46,7 +46,7 @@ def both(monkeypatch, fn):
     """``fn()`` on the readable path, then on the compiled path."""
     out = []
     for mode in ("numpy", "numba"):
-        monkeypatch.setattr(layers, "KERNELS", mode)
+        monkeypatch.setattr(dispatch.backend, "mode", mode)
         out.append(fn())
     return out
 
@@ -116,7 +116,7 @@ def test_layer_level_arbitrary_keep_and_record(monkeypatch, cell, nl):
     d_last = rng.normal(size=(B, 4))  # added to dH at each row's last copy
     outs = []
     for mode in ("numpy", "numba"):
-        monkeypatch.setattr(layers, "KERNELS", mode)
+        monkeypatch.setattr(dispatch.backend, "mode", mode)
         tape = layers.layer_forward(net.cell, packed.data, packed.batch_sizes, *w)
         record = np.zeros((T, B, 4))
         dX, g = layers.layer_backward(
@@ -137,10 +137,10 @@ def test_layer_level_arbitrary_keep_and_record(monkeypatch, cell, nl):
 def test_batch_split_over_threads(monkeypatch, rng, cell, nl):
     """Chunks of rows on several threads give the readable path's numbers."""
     monkeypatch.setenv("UNROLLED_THREADS", "3")
-    monkeypatch.setattr(layers, "MIN_WORK", 1)
+    monkeypatch.setattr(dispatch.backend, "min_work", 1)
     lengths = rng.integers(1, 30, size=40)
     B = len(lengths)
-    assert len(layers._bounds(np.arange(B, 0, -1), B, 4, 4, 1)) - 1 == 3
+    assert len(dispatch.row_chunks(np.arange(B, 0, -1), B, 4, 4, 1)) - 1 == 3
     net = make(cell, nl, hidden_size=4, num_layers=2, seed=9)
     seqs = ragged_batch(rng, lengths)
     targets = rng.normal(size=B)
@@ -155,12 +155,12 @@ def test_bounds_cover_rows_and_balance_steps(monkeypatch):
     monkeypatch.setenv("UNROLLED_THREADS", "4")
     lengths = np.sort(np.random.default_rng(0).integers(1, 100, size=64))[::-1]
     bs = (lengths[None, :] > np.arange(lengths[0])[:, None]).sum(axis=1)
-    b = layers._bounds(bs, 64, 100, 100, 1)
+    b = dispatch.row_chunks(bs, 64, 100, 100, 1)
     assert len(b) == 5 and b[0] == 0 and b[-1] == 64 and np.all(np.diff(b) > 0)
     per_chunk = [lengths[lo:hi].sum() for lo, hi in zip(b[:-1], b[1:], strict=True)]
     assert max(per_chunk) - min(per_chunk) <= 2 * lengths[0]  # about equal steps
     monkeypatch.setenv("UNROLLED_THREADS", "1")
-    assert list(layers._bounds(bs, 64, 100, 100, 1)) == [0, 64]
+    assert list(dispatch.row_chunks(bs, 64, 100, 100, 1)) == [0, 64]
 
 
 @pytest.mark.parametrize("error", ["typing", "cache write"])
@@ -176,14 +176,14 @@ def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
 
     monkeypatch.setattr(kernels, "elman_forward", broken)
     monkeypatch.setattr(kernels, "elman_forward_fm", broken)
-    monkeypatch.setattr(layers, "_broken", False)
-    monkeypatch.setattr(layers, "KERNELS", "auto")
+    monkeypatch.setattr(dispatch.backend, "broken", False)
+    monkeypatch.setattr(dispatch.backend, "mode", "auto")
     net = make("rnn", "relu", hidden_size=3, seed=0)
     seqs = ragged_batch(rng, [4, 2, 5])
     with pytest.warns(RuntimeWarning, match="NumPy path"):
         got = net.loss_and_grads(seqs, [0.5, 1.0, -1.0])
-    assert layers._broken
-    monkeypatch.setattr(layers, "KERNELS", "numpy")
+    assert dispatch.backend.broken
+    monkeypatch.setattr(dispatch.backend, "mode", "numpy")
     want = net.loss_and_grads(seqs, [0.5, 1.0, -1.0])
     assert_same(want, got, 0.0)
 
@@ -198,8 +198,8 @@ def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
 
     monkeypatch.setattr(kernels, "gru_forward", broken)
     monkeypatch.setattr(kernels, "gru_forward_fm", broken)
-    monkeypatch.setattr(layers, "_broken", False)
-    monkeypatch.setattr(layers, "KERNELS", "numba")
+    monkeypatch.setattr(dispatch.backend, "broken", False)
+    monkeypatch.setattr(dispatch.backend, "mode", "numba")
     net = make("gru", None, hidden_size=3, seed=0)
     with warnings.catch_warnings(), pytest.raises(TypingError):
         warnings.simplefilter("error")
@@ -235,7 +235,7 @@ def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):
     spec.loader.exec_module(bench)
     peers = [p for p in ("torch", "jax") if importlib.util.find_spec(p)]
     argv = ["--tiny", "--cells", "rnn", "--no-fresh", "--repeats", "1", "--json"]
-    monkeypatch.setattr(layers, "KERNELS", "auto")
+    monkeypatch.setattr(dispatch.backend, "mode", "auto")
     report = bench.main(argv + ["--peers", ",".join(peers) or "none"])
     (row,) = report["train"]
     assert row["cell"] == "rnn" and row["H"] == 2
@@ -283,3 +283,28 @@ def test_exp_tanh_sigmoid_match_numpy(dtype):
         assert rel.max() <= 4 * info.eps
         assert np.abs(g - w)[~normal].max(initial=0) <= info.tiny
     assert np.isnan(run(np.array([np.nan], dtype))).all()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("UNROLLED_KERNELS", "fast", "UNROLLED_KERNELS: expected one of auto"),
+        ("UNROLLED_THREADS", "two", "UNROLLED_THREADS: expected a positive integer"),
+        ("UNROLLED_THREADS", "0", "UNROLLED_THREADS: expected a positive integer"),
+    ],
+)
+def test_a_bad_environment_variable_is_named_not_defaulted(
+    monkeypatch, variable, value, message
+):
+    monkeypatch.setenv(variable, value)
+    read = dispatch.mode_from_env if variable.endswith("KERNELS") else dispatch.threads
+    with pytest.raises(ValueError, match=message):
+        read()
+
+
+def test_set_backend_is_the_explicit_switch(monkeypatch):
+    monkeypatch.setattr(dispatch.backend, "mode", "auto")
+    dispatch.set_backend("numpy")
+    assert not dispatch.backend.compiled(np.zeros((1, 1, 1)))
+    with pytest.raises(ValueError, match="mode: expected one of auto, numba, numpy"):
+        dispatch.set_backend("gpu")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import unrolled
-from unrolled.engine import layers
+from unrolled.engine import dispatch
 from unrolled.engine.sizing import (
     ResourceLimitError,
     available_memory,
@@ -25,7 +25,7 @@ from unrolled.engine.sizing import (
 def test_estimate_errs_high_by_less_than_two_on_the_numpy_path(
     monkeypatch, cell, T, B, H, L
 ):
-    monkeypatch.setattr(layers, "KERNELS", "numpy")
+    monkeypatch.setattr(dispatch.backend, "mode", "numpy")
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=T) for _ in range(B)]
     net = unrolled.build_model({"cell": cell, "hidden_size": H, "num_layers": L})

@@ -13,10 +13,9 @@ GATED = ["lstm", "gru"]
 def kernels(request, monkeypatch):
     """Every test twice: the compiled time loop (when Numba is there) and the
     readable one that calls ``cells.py`` step by step."""
-    from unrolled.engine import layers
+    from unrolled.engine import dispatch
 
-    if hasattr(layers, "KERNELS"):
-        monkeypatch.setattr(layers, "KERNELS", request.param)
+    monkeypatch.setattr(dispatch.backend, "mode", request.param)
     return request.param
 
 

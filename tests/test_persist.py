@@ -388,3 +388,22 @@ def test_checkpoint_refuses_a_bad_optimizer_record(tmp_path):
     edit_json(d, lambda doc: doc["optimizer"].update(name="lbfgs"), "checkpoint.json")
     with pytest.raises(ModelFileError, match="checkpoint.json: 'optimizer' must"):
         load_checkpoint(d)
+
+
+def test_one_nonlinearity_default_for_the_network_and_its_file(tmp_path):
+    assert unrolled.RNN().nonlinearity == "relu"
+    assert unrolled.build_model({"cell": "rnn"}).nonlinearity == "relu"
+    net = make("rnn", nonlinearity="relu")
+    save_model(tmp_path / "m", net)
+    edit_json(tmp_path / "m", lambda d: d["config"].pop("nonlinearity"))
+    loaded, _ = load_model(tmp_path / "m")
+    assert loaded.nonlinearity == "relu"
+    seqs = [np.array([0.5, -2.0, 0.3])]
+    np.testing.assert_array_equal(loaded.predict(seqs), net.predict(seqs))
+
+
+def test_a_tanh_network_loads_as_tanh(tmp_path):
+    net = make("rnn", nonlinearity="tanh")
+    save_model(tmp_path / "m", net)
+    loaded, _ = load_model(tmp_path / "m")
+    assert loaded.nonlinearity == "tanh"

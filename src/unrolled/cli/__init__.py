@@ -30,7 +30,7 @@ def main(debug: bool) -> None:
     \b
     Examples:
       unrolled forecast        # bundled stock prices, network vs baselines
-      unrolled statland        # the seed's four StatLand scenarios
+      unrolled statland        # the lesson's four StatLand scenarios
       unrolled explain 0 0.5   # the arithmetic of every unrolled copy
     """
 
@@ -44,8 +44,20 @@ class UserError(Exception):
     """A problem with what the user gave us; reported in one line, exit code 2."""
 
 
+#: the library's argument names in its messages, and the flags that set them
+FLAGS = {
+    "resume=": "--resume ",
+    "clip_norm=": "--clip",
+    "a smaller lr": "a smaller --lr",
+    "tbptt=": "--tbptt",
+    "(hidden_size, num_layers, window)": "(--hidden, --layers, --window)",
+}
+
+
 def _fail(message: str, code: int) -> int:
-    """Print one line on stderr and return ``code``."""
+    """Print one line on stderr, library argument names as flags; return ``code``."""
+    for name, flag in FLAGS.items():
+        message = message.replace(name, flag)
     click.echo(f"error: {message}", err=True)
     return code
 

@@ -1,9 +1,10 @@
 """Forecasting commands: forecast, train, predict, evaluate, datasets.
 
-Thin wrappers over :mod:`unrolled.forecast` and :mod:`unrolled.backtest`:
-parse, load, call the library, render. Heavy imports live inside the
-functions so that ``unrolled --help`` stays fast. Shared options are in
-:mod:`.options`, the progress bar and diagnostics in :mod:`.progress`.
+Thin wrappers over :mod:`unrolled.forecasting.forecaster` and
+:mod:`unrolled.forecasting.backtest`: parse, load, call the library, render.
+Heavy imports live inside the functions so that ``unrolled --help`` stays
+fast. Shared options are in :mod:`.options`, the progress bar and diagnostics
+in :mod:`.progress`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, see
 
 def _fit_or_fail(call):
     """Run a training call; a non-finite training is the user's to fix (exit 2)."""
-    from ..training.fit import TrainingError
+    from ..errors import TrainingError
 
     try:
         return call()
@@ -102,7 +103,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot)
+        check_plot_path(plot, "--plot")
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     diag = Diagnose() if diagnose else None
@@ -301,7 +302,7 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot)
+        check_plot_path(plot, "--plot")
     fc = Forecaster.load(model_dir)
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])

@@ -1,14 +1,15 @@
-"""The ``gradients`` command: the seed's ``w2 ** n``, and the long-memory evidence."""
+"""The ``gradients`` command: the lesson's ``w2 ** n``, and the long-memory evidence."""
 
 from __future__ import annotations
 
 import click
 
+from ..engine.cells import CELLS as CELL_TYPES
 from ..lessons.statland import LESSON_WEIGHTS
 from .render import echo_json, table
 
 EXPERIMENTS = ("memory",)
-CELLS = ("rnn", "lstm", "gru")
+CELLS = tuple(CELL_TYPES)  # rnn, lstm, gru
 
 #: the one sentence on why dSSR/dw1 need not vanish when the first input's share does
 WHY_DW1 = (
@@ -201,7 +202,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
               plot):  # fmt: skip
     """Show how the first input's influence scales as w2**n, measured by BPTT.
 
-    The seed's one-unit relu network is unrolled n times (n + 1 copies of the
+    The lesson's one-unit relu network is unrolled n times (n + 1 copies of the
     input); the closed form w2**n stands next to what the engine's BPTT
     measures: dy_last/dy_1, d prediction / d input_1 and dSSR/dw1. With relu
     they agree exactly while every unit stays active; the notes say where and
@@ -215,7 +216,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
 
     \b
     Examples:
-      unrolled gradients --w2 2 --unrolls 4          # x16, the seed's figure
+      unrolled gradients --w2 2 --unrolls 4          # x16, the lesson's figure
       unrolled gradients --w2 0.5 --unrolls 50 --json
       unrolled gradients --w2 2 --unrolls 1100 --plot w2.png
       unrolled gradients --experiment memory --plot flow.png
@@ -224,7 +225,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
     from ..storage.figures import check_plot_path
 
     if plot:
-        check_plot_path(plot)  # refuse a bad path before any work
+        check_plot_path(plot, "--plot")  # refuse a bad path before any work
     if experiment == "memory":
         opts = {"hidden_size": hidden, "steps": steps, "clip_norm": clip}
         opts |= {"tbptt": tbptt, "chrono": not no_chrono, "seed": seed}

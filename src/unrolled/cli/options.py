@@ -10,8 +10,12 @@ import os
 
 import click
 
-CELLS = ["gru", "lstm", "rnn"]
-SCALINGS = ["auto", "minmax", "standard", "log", "diff", "diff+level", "logdiff"]
+from ..engine.cells import CELLS as CELL_TYPES
+from ..forecasting.dataset import FILLS
+from ..forecasting.transforms import SCALINGS as SCALING_NAMES
+
+CELLS = sorted(CELL_TYPES)
+SCALINGS = ["auto", *SCALING_NAMES]
 
 
 def data_options(f):
@@ -30,7 +34,7 @@ def data_options(f):
         click.option("--value-col", help="Column holding the values."),
         click.option(
             "--fill",
-            type=click.Choice(["ffill", "interpolate", "drop"]),
+            type=click.Choice(FILLS),
             help="Fill or drop missing values (default: refuse them). "
             "The report says what was done.",
         ),

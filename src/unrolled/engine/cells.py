@@ -4,7 +4,7 @@ A cell never touches a weight matrix. The unroll loop (``layers.py``) computes
 ``xp = x @ W_ih.T + b_ih`` for all steps in one matrix product and
 ``hp = h_prev @ W_hh.T + b_hh`` once per step, then calls ``step``; in reverse
 it calls ``step_backward`` and does the matching matrix products. So a cell
-is the seed's chain rule for one copy, readable on one screen.
+is the lesson's chain rule for one copy, readable on one screen.
 
 Gate layouts follow PyTorch: Elman has one block, LSTM four (i, f, g, o),
 GRU three (r, z, n) with ``n = tanh(xp_n + r * hp_n)``.
@@ -121,14 +121,20 @@ class GRU:
         return dxp, dhp, dh * z, None
 
 
+#: the plain RNN's activation unless one is given (the lesson's relu; note that
+#: ``torch.nn.RNN`` defaults to tanh): the one default the network, its
+#: builder and the model-file reader share
+DEFAULT_NONLINEARITY = "relu"
 #: the cells by name; each class says how many gates it has
 CELLS = {"rnn": Elman, "lstm": LSTM, "gru": GRU}
 #: gates per cell: rows of weight_ih / weight_hh are gates * hidden_size
 GATES = {name: cls.gates for name, cls in CELLS.items()}
 
 
-def make_cell(cell: str, nonlinearity: str = "relu"):
+def make_cell(cell: str, nonlinearity: str | None = None):
     """Build a cell from its name: ``"rnn"``, ``"lstm"`` or ``"gru"``."""
     if cell not in CELLS:
         raise ValueError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
-    return Elman(nonlinearity) if cell == "rnn" else CELLS[cell]()
+    if cell == "rnn":
+        return Elman(nonlinearity or DEFAULT_NONLINEARITY)
+    return CELLS[cell]()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .cells import make_cell
+from .cells import DEFAULT_NONLINEARITY, make_cell
 from .layers import layer_backward, layer_forward
 from .packing import Packed, pack, pack_targets
 from .validate import check_dtype, check_positive_int, check_sequences, check_targets
@@ -26,7 +26,7 @@ class Recurrent:
     """
 
     cell_type = "rnn"
-    nonlinearity = "tanh"  # RNN sets its own; the gated cells have fixed ones
+    nonlinearity = None  # RNN sets its own; the gated cells have fixed ones
 
     def __init__(
         self,
@@ -234,7 +234,7 @@ class Recurrent:
         all_steps : bool
             If True, return every copy's output instead of the last one: entry
             ``t`` of sequence ``i`` is the prediction for the value after step
-            ``t`` (the seed's "predicted value for yesterday, for today").
+            ``t`` (the lesson's "predicted value for yesterday, for today").
 
         Returns
         -------
@@ -377,7 +377,9 @@ class RNN(Recurrent):
     num_layers : int
         Stacked recurrent layers; layer k+1 reads layer k's hidden states.
     nonlinearity : {"relu", "tanh"}
-        Activation of the hidden units (the seed uses relu).
+        Activation of the hidden units. The default is relu, the StatLand
+        lesson's; ``torch.nn.RNN`` defaults to tanh, so pass
+        ``nonlinearity="tanh"`` to mirror it. A model file records it.
     output_size : int
         Values predicted per step by the linear head.
     dtype : {"float64", "float32"}
@@ -401,7 +403,7 @@ class RNN(Recurrent):
         input_size: int = 1,
         hidden_size: int = 1,
         num_layers: int = 1,
-        nonlinearity: str = "relu",
+        nonlinearity: str = DEFAULT_NONLINEARITY,
         output_size: int = 1,
         dtype: str = "float64",
         seed: int | None = None,

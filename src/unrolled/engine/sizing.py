@@ -235,7 +235,7 @@ def check_training_memory(
         f"{hidden_size} on {batch} sequence(s) of up to {total_steps} steps",
         available,
         "use a smaller hidden size, fewer layers, smaller batches or shorter "
-        "sequences (--hidden, --layers, --window)",
+        "sequences (hidden_size, num_layers, window)",
     )
     return need
 

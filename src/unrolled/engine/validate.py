@@ -30,6 +30,24 @@ def check_finite_number(name: str, value) -> float:
     return v
 
 
+def check_finite_1d(name: str, values, *, nonempty: bool = False) -> np.ndarray:
+    """``values`` as a float64 1-D array (an (n, 1) column is flattened), or a
+    ValueError naming ``name`` and the first position that is not finite."""
+    try:
+        x = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected numbers ({exc})") from None
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1 or (nonempty and x.size == 0):
+        what = "a non-empty 1-D array" if nonempty else "a 1-D array"
+        raise ValueError(f"{name}: expected {what}, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        i = int(np.argmax(~np.isfinite(x)))
+        raise ValueError(f"{name}: expected finite numbers, got {x[i]} at position {i}")
+    return x
+
+
 def check_positive_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise ValueError if it is not an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:

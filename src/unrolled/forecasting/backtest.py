@@ -10,9 +10,9 @@ on the training part.
 
 Example::
 
-    from unrolled.backtest import backtest
-    from unrolled.data import load_bundled
-    from unrolled.forecast import Forecaster
+    from unrolled.forecasting.backtest import backtest
+    from unrolled.forecasting.data import load_bundled
+    from unrolled.forecasting.forecaster import Forecaster
     report = backtest(Forecaster(seed=0), load_bundled("stocks"), test=12)
     print(report.format())
 """
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .baselines import BASELINES, make_baseline
+from .data import as_dataset
+from .dataset import Dataset, Series
 from .metrics import evaluate as score
 
 MIN_TRAIN = 2  # training points a series keeps, whatever --test asks
@@ -203,22 +205,8 @@ def split_sizes(lengths: list[int], test: int) -> list[int]:
     return [max(1, min(int(test), n - MIN_TRAIN)) for n in lengths]
 
 
-def _dataset(data):
-    """A Dataset from anything :func:`unrolled.forecast.as_series` takes."""
-    from .data import Dataset, from_dict, from_frame
-
-    if isinstance(data, Dataset):
-        return data
-    if isinstance(data, dict):
-        return from_dict(data)
-    if isinstance(data, list | tuple):
-        return from_dict({f"series_{i}": v for i, v in enumerate(data)})
-    return from_frame(data)
-
-
 def _head(ds, sizes):
     """The dataset with the last ``sizes[i]`` points of series i removed."""
-    from .data import Dataset, Series
 
     parts = [
         Series(s.name, s.dates[: len(s) - k], s.values[: len(s) - k])
@@ -249,7 +237,7 @@ def backtest(
     -------
     Report
     """
-    ds = _dataset(data)
+    ds = as_dataset(data)
     sizes = split_sizes([len(s) for s in ds.series], test)
     forecaster.fit(_head(ds, sizes), **fit_options)
     return evaluate_fitted(forecaster, ds, test, horizon, sizes)
@@ -263,7 +251,7 @@ def evaluate_fitted(
     Series the forecaster has not seen get their scaling fitted on their part
     before the test points. Returns a :class:`Report`.
     """
-    ds = _dataset(data)
+    ds = as_dataset(data)
     names = [s.name for s in ds.series]
     values = [np.asarray(s.values, dtype=np.float64) for s in ds.series]
     if sizes is None:

@@ -3,7 +3,7 @@
 ``__init__`` only stores arguments; ``fit(history)`` takes a 1-D array of
 past values and returns ``self``; ``predict(horizon=1)`` returns the next
 ``horizon`` values as a ``(horizon,)`` float64 array. Calling ``predict``
-before ``fit`` raises :class:`~unrolled.scaling.NotFittedError`.
+before ``fit`` raises :class:`~unrolled.forecasting.scaling.NotFittedError`.
 
 On monthly stock prices these are hard to beat, naive above all: a network
 that beats naive by far there is more likely leaking the future than skilled.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.validate import check_positive_int
+from ..engine.validate import check_finite_1d, check_positive_int
 from ..errors import NotFittedError
 
-# season length per frequency word (see unrolled.data.infer_frequency)
+# season length per frequency word (see unrolled.forecasting.data.infer_frequency)
 SEASONS = {
     "monthly": 12,
     "quarterly": 4,
@@ -38,22 +38,7 @@ def default_season(frequency: str | None) -> int:
 
 
 def _check_history(history) -> np.ndarray:
-    try:
-        y = np.asarray(history, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"history: expected numbers ({exc})") from None
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(
-            f"history: expected a non-empty 1-D array, got shape {y.shape}"
-        )
-    if not np.isfinite(y).all():
-        i = int(np.argmax(~np.isfinite(y)))
-        raise ValueError(
-            f"history: expected finite numbers, got {y[i]} at position {i}"
-        )
-    return y
+    return check_finite_1d("history", history, nonempty=True)
 
 
 class Baseline:
@@ -113,7 +98,7 @@ class SeasonalNaive(Baseline):
         Season length ``m``. Default: from ``frequency`` (12 monthly,
         4 quarterly, 7 daily, 5 business-daily, 24 hourly; 1 otherwise).
     frequency : str, optional
-        A frequency word as reported by :mod:`unrolled.data`.
+        A frequency word as reported by :mod:`unrolled.forecasting.data`.
 
     With fewer than ``m`` past values it falls back to naive (``fell_back_``
     is then True).

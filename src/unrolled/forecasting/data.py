@@ -9,7 +9,7 @@ anything else.
 
 pandas is imported inside the functions, so ``import unrolled`` stays light::
 
-    from unrolled.data import load_csv, load_bundled
+    from unrolled.forecasting.data import load_csv, load_bundled
     ds = load_csv("prices.csv")          # long, wide or single-series form
     ds = load_bundled("stocks")          # AAPL, AMZN, GOOG, IBM, MSFT monthly
 """
@@ -181,6 +181,28 @@ def from_dict(
     if not (synthetic and freq is None):
         ds.frequency, ds.pandas_freq = infer_frequency(longest(out).dates)
     return ds
+
+
+def as_dataset(data) -> Dataset:
+    """A :class:`Dataset` from anything the forecasting API takes.
+
+    A Dataset is returned as is; a dict of arrays goes to :func:`from_dict`,
+    a list or tuple of arrays is named ``series_0``, ``series_1``, ...; a
+    pandas DataFrame goes to :func:`from_frame`. Anything else is a
+    ValueError naming ``data``.
+    """
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, dict):
+        return from_dict(data)
+    if isinstance(data, list | tuple):
+        return from_dict({f"series_{i}": v for i, v in enumerate(data)})
+    if type(data).__name__ == "DataFrame":
+        return from_frame(data)
+    raise ValueError(
+        "data: expected a Dataset, DataFrame, dict or list of arrays, "
+        f"got {type(data).__name__}"
+    )
 
 
 def load_bundled(name: str = "stocks") -> Dataset:

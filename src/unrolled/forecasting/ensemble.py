@@ -1,8 +1,8 @@
 """Members of a forecaster: trained networks with their scalers, averaged.
 
-The configuration search of :class:`unrolled.forecast.Forecaster` trains one
-network per candidate configuration; the few best on the validation slice
-are kept as *members*, and the forecast is the mean of their forecasts.
+The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
+trains one network per candidate configuration; the few best on the
+validation slice are kept as *members*, and the forecast is the mean of their forecasts.
 Averaging costs no extra training (they were trained anyway) and removes much
 of what any single run owes to its seed and to the luck of the selection.
 
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..training.callbacks import EarlyStopping
 from .transforms import Transform
 
 
@@ -85,68 +86,40 @@ class Member:
         }
 
 
-class ValidationStop:
+class ValidationStop(EarlyStopping):
     """Early stopping of one member on the validation slice: a stateful fit callback.
 
     After each epoch it scores the member's one-step forecasts at ``origins``
-    (mean absolute error over the naive in-sample MAE of each series),
-    remembers the best score, the weights of that epoch and the epochs since,
-    and stops training after ``patience`` epochs without a better score.
-    With no origins it never stops. ``report(epoch, logs, score)`` is called
-    every epoch (progress). Its ``state_dict`` / ``load_state_dict`` let a
-    fit checkpoint carry that state, so a resumed run stops where an
-    uninterrupted one would, holding the same best weights.
+    (mean absolute error over the naive in-sample MAE of each series) and
+    hands the score to :class:`~unrolled.training.callbacks.EarlyStopping`,
+    which keeps the best weights and stops after ``patience`` epochs without
+    a better score. With no origins it never stops. ``report(epoch, logs,
+    score)`` is called every epoch (progress). Its state rides in fit
+    checkpoints, so a resumed run stops where an uninterrupted one would.
     """
 
     def __init__(self, member, values, origins, names, parts, patience, report):
         from .transforms import naive_unit
 
+        super().__init__(member.model, patience if origins else None)
         self.member, self.values, self.origins = member, values, origins
-        self.names, self.patience, self.report = names, patience, report
+        self.names, self.report = names, report
         self.truth = np.array([values[i][o] for i, o in origins])
         self.unit = np.array([naive_unit(parts[i]) for i, o in origins])
-        self.best, self.weights = np.inf, member.model.state_dict()
-        self.epoch, self.wait = -1, 0
+
+    def score(self, epoch: int, logs: dict) -> float:
+        """Mean scaled absolute error of the member's validation forecasts."""
+        if not self.origins:
+            return np.nan
+        pred = self.member.one_step(self.values, self.origins, self.names)
+        return float(np.mean(np.abs(pred - self.truth) / self.unit))
 
     def __call__(self, epoch: int, logs: dict) -> bool:
-        score = np.nan
+        score = self.score(epoch, logs)
         if self.origins:
-            pred = self.member.one_step(self.values, self.origins, self.names)
-            score = float(np.mean(np.abs(pred - self.truth) / self.unit))
-            if score < self.best:
-                self.best, self.epoch, self.wait = score, epoch, 0
-                self.weights = self.member.model.state_dict()
-            else:
-                self.wait += 1
+            self.update(score, epoch)
         self.report(epoch, logs, score)
-        return bool(self.origins) and self.wait >= self.patience
-
-    def state_dict(self) -> dict:
-        """Best score (None for none yet), its epoch, the wait, ``weights.*`` arrays."""
-        best = float(self.best) if np.isfinite(self.best) else None
-        out = {"best": best, "epoch": self.epoch, "wait": self.wait}
-        out.update({f"weights.{k}": v for k, v in self.weights.items()})
-        return out
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` gave; ValueError if it does not fit."""
-        best, epoch, wait = state["best"], state["epoch"], state["wait"]
-        numbers = (best is None or isinstance(best, float | int)) and all(
-            isinstance(x, int) and not isinstance(x, bool) for x in (epoch, wait)
-        )
-        if not numbers or epoch < -1 or wait < 0:
-            raise ValueError(
-                f"bad early-stopping counters {best!r}, {epoch!r}, {wait!r}"
-            )
-        shapes = {k: v.shape for k, v in self.member.model.state_dict().items()}
-        weights = {k[8:]: v for k, v in state.items() if k.startswith("weights.")}
-        if {k: v.shape for k, v in weights.items()} != shapes or not all(
-            np.all(np.isfinite(v)) for v in weights.values()
-        ):
-            raise ValueError("the best weights are missing, misshapen or not finite")
-        self.best = np.inf if best is None else float(best)
-        self.epoch, self.wait = epoch, wait
-        self.weights = {k: np.array(v) for k, v in weights.items()}
+        return self.should_stop
 
 
 def one_step(members, values, origins, names, fit_upto=None) -> np.ndarray:

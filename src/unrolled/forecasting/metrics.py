@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.validate import check_finite_1d
+
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(y_true, dtype=np.float64).reshape(-1)
-    b = np.asarray(y_pred, dtype=np.float64).reshape(-1)
+    a = check_finite_1d("y_true", np.asarray(y_true, dtype=np.float64).reshape(-1))
+    b = check_finite_1d("y_pred", np.asarray(y_pred, dtype=np.float64).reshape(-1))
     if a.shape != b.shape:
         raise ValueError(
             f"y_true and y_pred: expected the same length, got {a.size} and {b.size}"
         )
     if a.size == 0:
         raise ValueError("y_true: expected at least one value, got none")
-    for name, v in (("y_true", a), ("y_pred", b)):
-        if not np.isfinite(v).all():
-            i = int(np.argmax(~np.isfinite(v)))
-            raise ValueError(f"{name}: expected finite numbers, got {v[i]} at {i}")
     return a, b
 
 

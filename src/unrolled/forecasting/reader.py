@@ -1,7 +1,7 @@
 """Reading a CSV's text and turning a table into series: the parsing behind ``data``.
 
-Private: :mod:`unrolled.data` is the public face. Everything here raises
-:class:`~unrolled.data.DataError` naming the file, row and column; pandas is
+Private: :mod:`unrolled.forecasting.data` is the public face. Everything here raises
+:class:`~unrolled.forecasting.data.DataError` naming the file, row and column; pandas is
 imported by the caller's functions before these run.
 """
 

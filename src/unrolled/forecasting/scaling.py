@@ -8,7 +8,7 @@ identity, and serialises to plain JSON data (:meth:`to_dict`), never pickle.
 
 Example::
 
-    sc = MinMaxScaler().fit(train)          # the seed's Low=0 ... High=1
+    sc = MinMaxScaler().fit(train)          # the lesson's Low=0 ... High=1
     z = sc.transform(train)                 # in [0, 1]
     prices = sc.inverse_transform(z_pred)   # back to prices
 """
@@ -20,31 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.validate import check_finite_1d
 from ..errors import NotFittedError
 
 LOG_MAX = 709.0  # exp(709) is near the float64 limit: clip instead of inf
 
 
 def _as_1d(values, name: str, what: str = "values") -> np.ndarray:
-    try:
-        x = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{what} of series {name!r}: expected numbers ({exc})"
-        ) from None
-    if x.ndim == 2 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 1:
-        raise ValueError(
-            f"{what} of series {name!r}: expected a 1-D array, got shape {x.shape}"
-        )
-    if not np.isfinite(x).all():
-        i = int(np.argmax(~np.isfinite(x)))
-        raise ValueError(
-            f"{what} of series {name!r}: expected finite numbers, got {x[i]} "
-            f"at position {i}"
-        )
-    return x
+    return check_finite_1d(f"{what} of series {name!r}", values)
 
 
 def checked_log(x: np.ndarray, what: str) -> np.ndarray:
@@ -171,7 +154,7 @@ def _spread_of_constant(v: np.ndarray) -> float:
 
 
 class MinMaxScaler(_AffineScaler):
-    """Map the fitted values' range to ``[low, high]`` (the seed's 0 ... 1).
+    """Map the fitted values' range to ``[low, high]`` (the lesson's 0 ... 1).
 
     A constant series maps to the middle of the interval, with its own
     magnitude as the unit (no division by zero).

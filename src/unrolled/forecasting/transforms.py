@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
@@ -102,21 +103,7 @@ class Transform:
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
     """(names, values, frequency) from a Dataset, DataFrame, dict or list."""
-    from .data import Dataset, from_dict, from_frame
-
-    if isinstance(data, Dataset):
-        ds = data
-    elif isinstance(data, dict):
-        ds = from_dict(data)
-    elif type(data).__name__ == "DataFrame":
-        ds = from_frame(data)
-    elif isinstance(data, list | tuple):
-        ds = from_dict({f"series_{i}": v for i, v in enumerate(data)})
-    else:
-        raise ValueError(
-            "data: expected a Dataset, DataFrame, dict or list of arrays, "
-            f"got {type(data).__name__}"
-        )
+    ds = as_dataset(data)
     values = [np.asarray(s.values, dtype=np.float64) for s in ds.series]
     for s, v in zip(ds.series, values, strict=True):
         if len(v) < MIN_POINTS:

@@ -1,4 +1,4 @@
-"""The seed's walk-through: the arithmetic of every unrolled copy, as data."""
+"""The lesson's walk-through: the arithmetic of every unrolled copy, as data."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def explain(
     b2: float = LESSON_WEIGHTS["b2"],
     target: float | None = None,
 ) -> dict:
-    """Unroll the seed's one-unit relu network over ``values`` and record every copy.
+    """Unroll the lesson's one-unit relu network over ``values`` and record every copy.
 
     Parameters
     ----------
@@ -152,7 +152,7 @@ def backward(trace: dict, target: float) -> dict:
 
 
 def _num(v: float) -> str:
-    """A number as the seed writes it: short, no float noise."""
+    """A number as the lesson writes it: short, no float noise."""
     s = f"{v:.6g}"
     return "0" if s == "-0" else s
 
@@ -195,7 +195,7 @@ def diagram(trace: dict, most: int = 6) -> str:
 
 
 def format_explain(trace: dict) -> str:
-    """Render :func:`explain`'s trace as the seed's walk-through."""
+    """Render :func:`explain`'s trace as the lesson's walk-through."""
     w = {k: _num(v) for k, v in trace["weights"].items()}
     n = len(trace["copies"])
     lines = [

@@ -1,4 +1,4 @@
-"""Training checkpoints on disk, and the bookkeeping :func:`unrolled.fit` resumes with.
+"""Training checkpoints on disk: a model directory plus the training state.
 
 A checkpoint directory is a model directory (``weights.safetensors`` +
 ``model.json``, so :func:`unrolled.load_model` and ``unrolled predict`` read
@@ -12,21 +12,19 @@ it) plus the training state::
                           fingerprint) and the size and SHA-256 of model.json
                           and training.safetensors
 
-All four files are written with :func:`unrolled.atomic.atomic_write_many`,
+All four files are written with :func:`unrolled.storage.atomic.atomic_write_many`,
 ``checkpoint.json`` last; its checksums tie the set together, so a checkpoint
 is either the old one, the new one, or refused on load with a clear message.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..engine.optim import OPTIMIZERS
-from ..engine.validate import check_sequences, check_targets
 from ..errors import ModelFileError
 from .atomic import atomic_write_many
 from .files import (
@@ -210,95 +208,3 @@ def load_checkpoint(directory) -> Checkpoint:
     if not isinstance(extra, dict):
         raise ModelFileError(f"{json_path}: 'extra' must be an object")
     return Checkpoint(model, optimizer, epoch, extra, tensors, metadata)
-
-
-# ------------------------------------------------------------------ resume
-def data_fingerprint(model, seqs, targets, per_step: bool, val) -> str:
-    """SHA-256 of the validated training (and validation) data, to match on resume."""
-    h = hashlib.sha256()
-    parts = [(seqs, targets, "seqs", "targets")]
-    if val is not None:
-        parts.append((val[0], val[1], "val seqs", "val targets"))
-    for s, t, sname, tname in parts:
-        arrays = check_sequences(s, model.input_size, model.dtype, sname)
-        lengths = [len(a) for a in arrays]
-        tg = check_targets(t, lengths, model.output_size, per_step, model.dtype, tname)
-        for a in arrays + list(tg):
-            h.update(str(a.shape).encode())
-            h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
-
-
-def resume_state(resume, model, settings: dict, seed, data_sha: str) -> tuple:
-    """Load a checkpoint into ``model``; return (optimizer, seed, state, epoch, best).
-
-    ``state`` holds the history, the early-stopping counters, and the stateful
-    callbacks' JSON (``callbacks``) and arrays (``tensors``, named ``cb<k>.*``).
-    """
-    ck = load_checkpoint(resume)
-    extra = ck.extra
-    if ck.model.config() != model.config():
-        raise ValueError(
-            f"resume: {resume} holds a {ck.model!r}, but the model to train is "
-            f"{model!r}"
-        )
-    saved = extra.get("fit", {})
-    for key, value in settings.items():
-        if saved.get(key) != value:
-            raise ValueError(
-                f"resume: {resume} was trained with {key}={saved.get(key)!r}, got "
-                f"{key}={value!r}; pass the same arguments to resume exactly"
-            )
-    if seed is not None and seed != extra.get("seed"):
-        raise ValueError(
-            f"resume: {resume} was trained with seed={extra.get('seed')!r}, got "
-            f"seed={seed!r}"
-        )
-    if extra.get("data_sha256") != data_sha:
-        raise ValueError(
-            f"resume: {resume} was trained on different data (its fingerprint "
-            "differs); pass the same sequences, targets and validation data"
-        )
-    state = _check_state(resume, extra, model, settings["validation"], ck.tensors)
-    state["callbacks"] = extra.get("callbacks", [])  # stateful callbacks' JSON
-    state["tensors"] = {k: v for k, v in ck.tensors.items() if k.startswith("cb")}
-    model.load_state_dict(ck.model.params)
-    best = {k[5:]: v for k, v in ck.tensors.items() if k.startswith("best.")}
-    return ck.optimizer, extra["seed"], state, ck.epoch, best
-
-
-def _check_state(resume, extra: dict, model, validation: bool, tensors: dict) -> dict:
-    """The history and early-stopping state of a checkpoint, validated."""
-    where = f"{Path(resume) / 'checkpoint.json'}"
-    h = extra.get("history")
-    fields = {"loss", "val_loss", "grad_norm", "best_epoch", "stopped_early", "seed"}
-    ok = isinstance(h, dict) and set(h) == fields
-    ok = ok and all(
-        isinstance(h[k], list) and all(isinstance(x, float | int) for x in h[k])
-        for k in ("loss", "val_loss", "grad_norm")
-    )
-    ok = (
-        ok and isinstance(h["best_epoch"], int) and isinstance(h["stopped_early"], bool)
-    )
-    bl = extra.get("best_loss")
-    ok = ok and (bl is None or isinstance(bl, float | int))
-    ok = (
-        ok
-        and isinstance(extra.get("wait"), int)
-        and not isinstance(extra["wait"], bool)
-    )
-    ok = ok and isinstance(extra.get("seed"), int)
-    if not ok:
-        raise ModelFileError(f"{where}: the training state in 'extra' is damaged")
-    if validation:
-        best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
-        shapes = model._shapes()
-        if set(best) != set(shapes) or any(
-            best[k].shape != s or not np.all(np.isfinite(best[k]))
-            for k, s in shapes.items()
-        ):
-            raise ModelFileError(
-                f"{Path(resume) / 'training.safetensors'}: the best weights for "
-                "early stopping are missing or damaged"
-            )
-    return {"history": h, "best_loss": bl, "wait": extra["wait"]}

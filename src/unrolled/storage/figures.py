@@ -8,18 +8,19 @@ from pathlib import Path
 FORMATS = ("png", "pdf", "svg")
 
 
-def check_plot_path(path) -> Path:
-    """Refuse, before any work, a plot path whose folder or format is wrong."""
+def check_plot_path(path, option: str = "path") -> Path:
+    """Refuse, before any work, a plot path whose folder or format is wrong;
+    the message names ``option`` (the CLI passes its flag)."""
     p = Path(os.fspath(path))
     ext = p.suffix.lower().lstrip(".")
     if ext not in FORMATS:
         raise ValueError(
-            f"--plot {p}: expected a file ending in .png, .pdf or .svg, got "
+            f"{option} {p}: expected a file ending in .png, .pdf or .svg, got "
             f"{p.suffix or 'no extension'!r}"
         )
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
-        raise ValueError(f"--plot {p}: folder {str(folder)!r} does not exist")
+        raise ValueError(f"{option} {p}: folder {str(folder)!r} does not exist")
     if p.is_dir():
-        raise ValueError(f"--plot {p}: is a folder, expected a file name")
+        raise ValueError(f"{option} {p}: is a folder, expected a file name")
     return p

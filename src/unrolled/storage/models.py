@@ -8,11 +8,11 @@ A model directory holds two files::
                            "weights": {"file", "bytes", "sha256"},
                            "metadata": {...anything JSON: scalers, training...}}
 
-A checkpoint directory (:mod:`unrolled.checkpoint`) is a model directory
+A checkpoint directory (:mod:`unrolled.storage.checkpoints`) is a model directory
 plus the training state.
 
 Nothing is ever unpickled: safetensors holds only named arrays, JSON only
-data. Every file is written atomically (:mod:`unrolled.atomic`); the JSON
+data. Every file is written atomically (:mod:`unrolled.storage.atomic`); the JSON
 file is moved into place last and records the checksum of the tensors, so a
 hard kill between two renames is detected on load instead of silently pairing
 new weights with old settings. Loading checks everything it reads and raises
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.cells import DEFAULT_NONLINEARITY
 from ..engine.network import MODELS, build_model
 from ..engine.sizing import parameter_count
 from ..errors import ModelFileError
@@ -47,12 +48,6 @@ CONFIG_KEYS = {"cell", "input_size", "hidden_size", "num_layers", "output_size"}
 
 
 # ----------------------------------------------------------------- writing
-
-
-
-
-
-
 
 
 def model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
@@ -79,8 +74,6 @@ def model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
     if not isinstance(doc["metadata"], dict):
         raise ValueError(f"metadata: expected a dict, got {type(metadata).__name__}")
     return {directory / WEIGHTS: weights, directory / CONFIG: dumps(doc)}
-
-
 
 
 def save_model(directory, model, metadata: dict | None = None) -> Path:
@@ -118,10 +111,6 @@ def save_model(directory, model, metadata: dict | None = None) -> Path:
 # ----------------------------------------------------------------- reading
 
 
-
-
-
-
 def _check_config(path: Path, cfg) -> dict:
     """Validate a model config from a file before anything is allocated."""
     if not isinstance(cfg, dict):
@@ -149,7 +138,8 @@ def _check_config(path: Path, cfg) -> dict:
         raise ModelFileError(
             f"{path}: config dtype must be 'float64' or 'float32', got {cfg['dtype']!r}"
         )
-    if cfg["cell"] == "rnn" and cfg.get("nonlinearity", "tanh") not in ("tanh", "relu"):
+    act = cfg.get("nonlinearity", DEFAULT_NONLINEARITY)
+    if cfg["cell"] == "rnn" and act not in ("tanh", "relu"):
         raise ModelFileError(
             f"{path}: config nonlinearity must be 'tanh' or 'relu', got "
             f"{cfg['nonlinearity']!r}"
@@ -161,12 +151,6 @@ def _param_count(cfg: dict) -> int:
     """Number of scalars a model with this config holds (before building it)."""
     keys = ("cell", "input_size", "hidden_size", "num_layers", "output_size")
     return parameter_count(*(cfg[k] for k in keys))
-
-
-
-
-
-
 
 
 def load_model_dir(directory: Path):

@@ -178,14 +178,14 @@ class GradientMonitor:
             self._warn(
                 "explode",
                 f"epoch {epoch}: the gradient norm {gn:.3g} exceeds {self.limit:g} "
-                "(exploding gradients; try --clip, a smaller --lr or --tbptt)",
+                "(exploding gradients; try clip_norm=, a smaller lr or tbptt=)",
             )
         elif first > 0 and gn > self.explode * first:
             self._warn(
                 "explode",
                 f"epoch {epoch}: the gradient norm {gn:.3g} is {gn / first:.3g} "
                 f"times epoch {self.epochs[0]}'s (exploding gradients; try "
-                "--clip, a smaller --lr or --tbptt)",
+                "clip_norm=, a smaller lr or tbptt=)",
             )
         if self.probe is not None and (epoch - self.epochs[0]) % self.every == 0:
             flow = gradient_flow(self.model, *self.probe)

@@ -1,0 +1,328 @@
+"""The compiled path: whether to take it, and how a layer runs through ``kernels.py``.
+
+:data:`backend` is the one switch: ``mode`` is ``"auto"`` (compiled when
+Numba works, the readable loop of ``layers.py`` otherwise), ``"numba"``
+(compiled or fail) or ``"numpy"`` (always the readable loop). It starts from
+``UNROLLED_KERNELS``, and :func:`set_backend` changes it. If Numba fails
+once in ``"auto"`` mode, ``broken`` is set, a warning says why, and the
+readable path takes over for good.
+
+A large batch is cut into chunks of rows of about equal work, one per
+thread (``UNROLLED_THREADS``, else the usable cores), each running its own
+time loop; the chunks' weight gradients are added in a fixed order, so the
+result does not depend on the thread count's timing. Hidden sizes up to
+``backend.feature_major_max`` run the feature-major kernels, (T, H, B).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tape import LayerTape
+
+MODES = ("auto", "numba", "numpy")
+KERNELS_ENV, THREADS_ENV = "UNROLLED_KERNELS", "UNROLLED_THREADS"
+
+
+def mode_from_env() -> str:
+    """``UNROLLED_KERNELS`` (default "auto"); ValueError naming it if invalid."""
+    mode = os.environ.get(KERNELS_ENV, "auto").strip().lower() or "auto"
+    if mode not in MODES:
+        raise ValueError(
+            f"{KERNELS_ENV}: expected one of {', '.join(MODES)}, "
+            f"got {os.environ[KERNELS_ENV]!r}"
+        )
+    return mode
+
+
+def threads() -> int:
+    """Threads for the compiled path: ``UNROLLED_THREADS``, else the usable cores."""
+    env = os.environ.get(THREADS_ENV, "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ValueError(f"{THREADS_ENV}: expected a positive integer, got {env!r}")
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class Backend:
+    """Which time loop runs, and the knobs of the compiled one."""
+
+    mode: str | None = None  # "auto" | "numba" | "numpy"; None: read the env
+    broken: bool = False  # Numba failed once: the readable path took over
+    min_work: int = 4_000_000  # multiply-adds per thread below which one does all
+    feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
+
+    def resolved(self) -> str:
+        """The mode, read from ``UNROLLED_KERNELS`` on first use."""
+        if self.mode is None:
+            self.mode = mode_from_env()
+        return self.mode
+
+    def compiled(self, X) -> bool:
+        """Whether the compiled time loop should run on ``X``."""
+        if self.resolved() == "numpy" or self.broken:
+            return False
+        return X.dtype in (np.float32, np.float64)
+
+    def run(self, fn, *args):
+        """Run a compiled path; if Numba itself fails (missing, cannot compile),
+        warn once, fall back to the readable path for good, and return None."""
+        try:
+            from . import kernels  # noqa: F401  (imports Numba: lazily, here)
+
+            return fn(*args)
+        except (ImportError, OSError) as exc:  # no Numba; cache not writable
+            err = exc
+        except Exception as exc:  # only Numba's own errors are swallowed
+            if type(exc).__module__.split(".")[0] != "numba":
+                raise
+            err = exc
+        if self.mode == "numba":
+            raise err
+        self.broken = True
+        warnings.warn(
+            f"unrolled: compiled kernels unavailable ({err}); using the NumPy path",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+#: the one switch every layer consults
+backend = Backend()
+
+
+def set_backend(mode: str) -> None:
+    """Choose the time loop: ``"auto"``, ``"numba"`` or ``"numpy"``."""
+    if mode not in MODES:
+        raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    backend.mode, backend.broken = mode, False
+
+
+_pool = None
+
+
+def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
+    """Split rows ``0..B`` into contiguous chunks of about equal numbers of steps.
+
+    One chunk per thread, each running its own time loop; a small batch is
+    one chunk. The split depends only on the shapes and the thread count.
+    """
+    steps = np.asarray(batch_sizes, dtype=np.int64)
+    nchunk = min(threads(), B // 8)
+    if nchunk > 1:
+        nchunk = min(nchunk, int(steps.sum()) * G * (H + I) // backend.min_work)
+    if nchunk <= 1:
+        return np.array([0, B], dtype=np.int64)
+    lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
+    cum = np.cumsum(lengths)  # rows are sorted longest first
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
+    return np.unique(np.concatenate([[0], cuts, [B]])).astype(np.int64)
+
+
+def _run(fn, bounds, make_args):
+    """``fn(*make_args(c, lo, hi))`` for every chunk; on threads when several."""
+    global _pool
+    jobs = [(c, bounds[c], bounds[c + 1]) for c in range(len(bounds) - 1)]
+    if len(jobs) == 1:
+        fn(*make_args(*jobs[0]))
+        return
+    if _pool is None or _pool._max_workers < len(jobs) - 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(len(jobs) - 1, thread_name_prefix="unrolled")
+    futures = [_pool.submit(fn, *make_args(*job)) for job in jobs[1:]]
+    fn(*make_args(*jobs[0]))  # the calling thread takes the first chunk
+    for f in futures:
+        f.result()
+
+
+def forward_compiled(
+    cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace=None
+) -> LayerTape:
+    """``layers.layer_forward`` through ``kernels.py``; the tape holds gate buffers."""
+    from . import kernels
+
+    dt = X.dtype
+    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
+    w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
+    T, B, I = X.shape
+    G, Hn = w_hh.shape
+    bounds = row_chunks(bs, B, G, Hn, I)
+
+    def zeros(name, shape):  # rows past each end: zero, or stale if reused
+        if workspace is None:
+            return np.zeros(shape, dt)
+        ws, role = workspace
+        return ws.take((role, name), shape, dt)
+
+    if Hn <= backend.feature_major_max:
+        return _forward_fm(cell, X, bs, w, bounds, zeros)
+    X = np.ascontiguousarray(X)
+
+    Hs = zeros("H", (T, B, Hn))
+    C = A = None
+    if cell.gates == 1:
+        relu = cell.nonlinearity == "relu"
+        _run(
+            kernels.elman_forward,
+            bounds,
+            lambda c, lo, hi: (X, bs, *w, relu, lo, hi, Hs),
+        )
+    elif cell.has_cell_state:
+        C = zeros("C", (T, B, Hn))
+        A = zeros("A", (T, B, 4 * Hn))
+        _run(
+            kernels.lstm_forward,
+            bounds,
+            lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, C, A),
+        )
+    else:
+        A = zeros("A", (T, B, 4 * Hn))
+        _run(kernels.gru_forward, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, A))
+    return LayerTape(X, Hs, None, C, A, (b_ih, b_hh))
+
+
+def backward_compiled(
+    cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, need_dx
+):
+    """``layers.layer_backward`` through ``kernels.py``."""
+    from . import kernels
+
+    X, Hs = tape.X, tape.H
+    dt = X.dtype
+    T, B, I = X.shape
+    G, Hn = w_hh.shape
+    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
+    bounds = row_chunks(bs, B, G, Hn, I)
+    nc = len(bounds) - 1
+    w_ih = np.ascontiguousarray(w_ih, dtype=dt)
+    w_hh = np.ascontiguousarray(w_hh, dtype=dt)
+    kp = np.zeros((0, 0), dt) if keep is None else np.ascontiguousarray(keep, dt)
+    if tape.fm:
+        return _backward_fm(cell, tape, dH, d_last, bs, (w_ih, w_hh), kp, record,
+                            need_dx, bounds)  # fmt: skip
+    empty3 = np.zeros((0, 0, 0), dt)
+    dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
+    dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last, dt)
+    rec = empty3
+    if record is not None:
+        own = record.dtype == dt and record.flags.c_contiguous
+        rec = record if own else np.zeros(record.shape, dt)
+    dX = np.zeros((T, B, I), dtype=dt) if need_dx else empty3
+    dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
+    dWhh = np.zeros((nc, G, Hn), dtype=dt)
+    dbih = np.zeros((nc, G), dtype=dt)
+    dbhh = dbih
+    common = (bs, w_ih, w_hh)
+    if cell.gates == 1:
+        relu = cell.nonlinearity == "relu"
+        _run(
+            kernels.elman_backward,
+            bounds,
+            lambda c, lo, hi: (
+                (X, Hs, dH, dl, *common, relu, kp, rec, lo, hi, dX)
+                + (dWih[c], dWhh[c], dbih[c])
+            ),
+        )
+    elif cell.has_cell_state:
+        _run(
+            kernels.lstm_backward,
+            bounds,
+            lambda c, lo, hi: (
+                (X, Hs, tape.C, tape.A, dH, dl, *common, kp, rec, lo, hi)
+                + (dX, dWih[c], dWhh[c], dbih[c])
+            ),
+        )
+    else:
+        dbhh = np.zeros((nc, G), dtype=dt)
+        _run(
+            kernels.gru_backward,
+            bounds,
+            lambda c, lo, hi: (
+                (X, Hs, tape.A, dH, dl, *common, kp, rec, lo, hi, dX)
+                + (dWih[c], dWhh[c], dbih[c], dbhh[c])
+            ),
+        )
+    if record is not None and rec is not record:
+        record[...] = rec
+    # the chunks' partial sums, added in a fixed order
+    dX = dX if need_dx else None
+    return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))
+
+
+def _forward_fm(cell, X, bs, w, bounds, zeros) -> LayerTape:
+    """The forward through the feature-major kernels; the tape holds views."""
+    from . import kernels
+
+    Xt = np.ascontiguousarray(X.transpose(0, 2, 1))  # (T, I, B): free after a fm layer
+    T, I, B = Xt.shape
+    Hn = w[1].shape[1]
+    Ht = zeros("H", (T, Hn, B))
+    Ct = At = None
+    if cell.gates == 1:
+        relu = cell.nonlinearity == "relu"
+        args = lambda c, lo, hi: (Xt, bs, *w, relu, lo, hi, Ht)  # noqa: E731
+        _run(kernels.elman_forward_fm, bounds, args)
+    elif cell.has_cell_state:
+        Ct, At = zeros("C", (T, Hn, B)), zeros("A", (T, 4 * Hn, B))
+        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, Ct, At)  # noqa: E731
+        _run(kernels.lstm_forward_fm, bounds, args)
+    else:
+        At = zeros("A", (T, 4 * Hn, B))
+        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, At)  # noqa: E731
+        _run(kernels.gru_forward_fm, bounds, args)
+    views = [None if a is None else a.transpose(0, 2, 1) for a in (Xt, Ht, Ct, At)]
+    return LayerTape(views[0], views[1], None, views[2], views[3], tuple(w[2:]), True)
+
+
+def _backward_fm(cell, tape, dH, d_last, bs, w, kp, record, need_dx, bounds):
+    """The backward through the feature-major kernels; ``dX`` is a view."""
+    from . import kernels
+
+    Xt, Ht = tape.X.transpose(0, 2, 1), tape.H.transpose(0, 2, 1)  # contiguous
+    dt = Xt.dtype
+    T, I, B = Xt.shape
+    G, Hn = w[1].shape
+    nc = len(bounds) - 1
+    empty3 = np.zeros((0, 0, 0), dt)
+    dHt = empty3 if dH is None else np.ascontiguousarray(dH.transpose(0, 2, 1), dt)
+    dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last.T, dt)
+    rec, own = empty3, True
+    if record is not None:
+        rec = record.transpose(0, 2, 1)
+        own = rec.dtype == dt and rec.flags.c_contiguous  # filled in place
+        rec = rec if own else np.zeros((T, Hn, B), dt)
+    dXt = np.zeros((T, I, B), dt) if need_dx else empty3
+    dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
+    dWhh = np.zeros((nc, G, Hn), dtype=dt)
+    db = np.zeros((nc, G, 2), dtype=dt)
+    tail = (kp, rec)
+    if cell.gates == 1:
+        fn, head = kernels.elman_backward_fm, (Xt, Ht, dHt, dl, bs, *w)
+        tail = (cell.nonlinearity == "relu", *tail)
+    elif cell.has_cell_state:
+        Ct, At = tape.C.transpose(0, 2, 1), tape.A.transpose(0, 2, 1)
+        fn, head = kernels.lstm_backward_fm, (Xt, Ht, Ct, At, dHt, dl, bs, *w)
+    else:
+        At = tape.A.transpose(0, 2, 1)
+        fn, head = kernels.gru_backward_fm, (Xt, Ht, At, dHt, dl, bs, *w)
+    _run(
+        fn,
+        bounds,
+        lambda c, lo, hi: (*head, *tail, lo, hi, dXt, dWih[c], dWhh[c], db[c]),
+    )
+    if not own:
+        record[...] = rec.transpose(0, 2, 1)
+    dX = dXt.transpose(0, 2, 1) if need_dx else None
+    d_b = db.sum(0)  # the chunks' partial sums, added in a fixed order
+    return dX, (dWih.sum(0), dWhh.sum(0), d_b[:, 0].copy(), d_b[:, 1].copy())
