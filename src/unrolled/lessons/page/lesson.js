@@ -351,7 +351,7 @@
   const pow10 = (k) => (k === 0 ? "1" : `1e${k}`);
 
   // ------------------------------------------------------------ gradient descent
-  const gd = { w: { ...GD_START }, ssr: [], steps: 0, timer: 0 };
+  const gd = { w: { ...GD_START }, ssr: [], path: [], steps: 0, timer: 0 };
   function statlandLoss(w) {
     let ssr = 0;
     const g = { w1: 0, w2: 0, w3: 0, b1: 0, b2: 0 };
@@ -364,7 +364,8 @@
     return { ssr, g };
   }
   function gdRestart(w) {
-    gd.w = Object.fromEntries(NAMES.map((k) => [k, w[k]])); gd.steps = 0; gd.ssr = [statlandLoss(gd.w).ssr];
+    gd.w = Object.fromEntries(NAMES.map((k) => [k, w[k]])); gd.steps = 0;
+    gd.ssr = [statlandLoss(gd.w).ssr]; gd.path = [gd.w];
     renderDescent();
   }
   function gdStep(k) {
@@ -379,7 +380,7 @@
         $("gd-status").textContent = "That step overflowed: the learning rate is far too large. Restart with a smaller one.";
         return false;
       }
-      gd.w = next; gd.steps += 1; gd.ssr.push(ssr);
+      gd.w = next; gd.steps += 1; gd.ssr.push(ssr); gd.path.push(next);
     }
     renderDescent();
     return true;
@@ -388,11 +389,17 @@
     const w = gd.w, last = gd.ssr[gd.ssr.length - 1];
     $("gd-status").innerHTML = `step ${gd.steps}: SSR = <strong id="gd-ssr" data-value="${String(last)}">${fmt(last)}</strong>; ` +
       NAMES.map((k) => `${k} = ${fmt(w[k])}`).join(", ");
-    const ys = gd.ssr.map((v) => Math.max(log10(v), -8));
+    const ys = gd.ssr.map((v) => Math.max(log10(v), -12));
     const top = Math.max(1, Math.ceil(Math.max(...ys)));
     lineChart($("gd-chart"), [{ x: gd.ssr.map((_, i) => i), y: ys }], {
-      xmin: 0, xmax: Math.max(10, gd.steps), ymin: -8, ymax: top, yticks: [-8, -6, -4, -2, 0].filter((v) => v <= top),
+      xmin: 0, xmax: Math.max(10, gd.steps), ymin: -12, ymax: top, yticks: [-12, -9, -6, -3, 0].filter((v) => v <= top),
       ylabel: pow10, xtitle: "SSR (log scale) against gradient descent steps" });
+    const steps = gd.path.map((_, i) => i);
+    const all = gd.path.flatMap((p) => NAMES.map((k) => p[k]));
+    const lo = Math.floor(Math.min(...all, 0)), hi = Math.ceil(Math.max(...all, 1));
+    lineChart($("gd-weights"), NAMES.map((k) => ({ x: steps, y: gd.path.map((p) => p[k]), cls: `curve ${k}` })), {
+      xmin: 0, xmax: Math.max(10, gd.steps), ymin: lo, ymax: hi, yticks: [lo, 0, hi].filter((v, i, a) => a.indexOf(v) === i),
+      xtitle: "the weights against steps: w1 blue, w2 orange, w3 green, b1 purple, b2 grey" });
   }
 
   // ------------------------------------------------------------ vanishing / exploding
