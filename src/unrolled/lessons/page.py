@@ -1,7 +1,8 @@
 """The StatLand lesson as one self-contained HTML page.
 
-The page (``lessons/page/lesson.html``, ``.css`` and ``.js``, shipped as
-package data) is put together into one file: CSS, JavaScript and SVG inline,
+The page (``lessons/page/``: ``lesson.html``, ``lesson.css`` and the script
+in three parts, ``network.js``, ``charts.js``, ``lesson.js``; package data)
+is put together into one file: CSS, JavaScript and SVG inline,
 the data as JSON in a ``<script type="application/json">`` block, no request
 to any host, so it works from ``file://`` offline. Its JavaScript computes
 the one-unit relu network's forward pass and BPTT gradients in the engine's
@@ -29,6 +30,8 @@ from .statland import LESSON_WEIGHTS, SCENARIOS
 MAX_COPIES = 200
 #: the page's size limit, checked when it is built
 MAX_BYTES = 1_000_000
+#: the script's parts, in order; they share one function scope on the page
+SCRIPTS = ("network.js", "charts.js", "lesson.js")
 TRAINED_KEYS = ("model", "series", "cell", "layers", "scaling", "first_date")
 TRAINED_KEYS += ("last_date", "values", "hidden", "outputs", "prediction", "flow")
 
@@ -100,9 +103,11 @@ def lesson_page(trained: dict | None = None) -> str:
     data = json.dumps(page_data(trained), allow_nan=False, separators=(",", ":"))
     data = data.replace("<", "\\u003c")  # nothing in it can close the script tag
     html = _asset("lesson.html")
+    script = "\n".join(_asset(name) for name in SCRIPTS)
+    script = f'(function () {{\n"use strict";\n{script}}})();'
     for mark, text in (
         ("/*@CSS@*/", _asset("lesson.css")),
-        ("//@JS@", _asset("lesson.js")),
+        ("//@JS@", script),
         ("@DATA@", data),
     ):
         if html.count(mark) != 1:
