@@ -134,7 +134,7 @@ def test_page_data_refuses_a_trained_section_with_nan():
     assert "\\u003c/script" in lesson_page(good | {"series": "</script>"})
 
 
-def test_explain_target_backward_pass_equals_the_engine_bit_for_bit():
+def test_explain_target_backward_pass_equals_the_engine_bptt():
     rng = np.random.default_rng(5)
     for _ in range(100):
         values = rng.uniform(-2, 2, int(rng.integers(1, 30))).tolist()
@@ -144,9 +144,9 @@ def test_explain_target_backward_pass_equals_the_engine_bit_for_bit():
         ssr, grads = unrolled.lessons.seed_network(**w).loss_and_grads(
             [values], [target]
         )
-        assert b["ssr"] == ssr
-        for k, name in ENGINE_NAMES.items():
-            assert b["grads"][k] == float(grads[name].ravel()[0]), k
+        assert b["ssr"] == ssr  # the forward pass is the engine's, bit for bit
+        for k, name in ENGINE_NAMES.items():  # sums: BLAS may add in another order
+            assert b["grads"][k] == pytest.approx(grads[name].ravel()[0], rel=1e-12)
         assert b["grads"]["w1"] == sum(c["dw1"] for c in b["copies"][::-1])
 
 
