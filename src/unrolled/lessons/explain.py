@@ -41,8 +41,10 @@ def explain(
         ``copy``, ``day``, ``input``, ``y_prev``, ``x``, ``y``, ``output`` and
         ``predicts`` (the day its output is the predicted value for); the last
         copy's output is the forecast for tomorrow. With ``target``, also
-        ``"backward"``. The arithmetic is the engine's, in its order, so the
-        numbers equal :func:`~unrolled.lessons.seed_network`'s to the last bit.
+        ``"backward"``. The arithmetic is the engine's, in its order: the
+        forward numbers equal :func:`~unrolled.lessons.seed_network`'s to the
+        last bit, the gradients to a relative 1e-12 (to the bit with the
+        compiled kernels; NumPy's BLAS may sum the copies in another order).
 
     Examples
     --------

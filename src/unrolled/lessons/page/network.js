@@ -13,7 +13,7 @@ const $ = (id) => document.getElementById(id);
 // ------------------------------------------------------------ the network
 // The engine's arithmetic in the engine's order (unrolled.engine: the input
 // projection x*w1 + b_ih, then the loop y*w2 + b_hh with b_hh = 0, relu,
-// the head y*w3 + b2), so the numbers equal its float64 results.
+// the head y*w3 + b2), so the numbers match its float64 results (the tests: to 1e-12).
 function forward(values, w) {
   const xs = [], ys = [], outs = [];
   let y = 0;
