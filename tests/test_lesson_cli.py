@@ -91,16 +91,46 @@ def saved_model(tmp_path_factory):
     )  # fmt: skip
     series = {"up": np.linspace(1, 3, 30), "wave": 2 + np.sin(np.arange(40) / 3)}
     fc.fit(series).save(folder / "m")
-    return folder / "m", fc
+    rows = [f"{2000 + k // 12}-{1 + k % 12:02d}-01,{float(v)!r}\n"
+            for k, v in enumerate(series["wave"])]  # fmt: skip
+    (folder / "wave.csv").write_text("date,wave\n" + "".join(rows))
+    return folder / "m", fc, folder / "wave.csv"
 
 
 def test_unknown_series_exits_2_naming_it(saved_model, tmp_path, capsys):
-    model, _ = saved_model
+    model, _, csv = saved_model
     argv = ["lesson", "--out", str(tmp_path / "l.html"), "--model", str(model)]
+    argv += ["--data", str(csv)]
     assert run([*argv, "--series", "nope"]) == 2
     err = capsys.readouterr().err
     assert "--series: no series 'nope'" in err and err.count("\n") == 1
     assert not (tmp_path / "l.html").exists()
+
+
+def test_a_model_that_does_not_record_its_data_needs_data(
+    saved_model, tmp_path, capsys
+):
+    model, _, _ = saved_model
+    argv = ["lesson", "--out", str(tmp_path / "l.html"), "--model", str(model)]
+    assert run(argv) == 2
+    assert "--data: needed with this model" in capsys.readouterr().err
+
+
+def test_the_trained_section_comes_from_the_best_network(saved_model, tmp_path):
+    model, fc, csv = saved_model
+    argv = ["lesson", "--out", str(tmp_path / "l.html"), "--model", str(model)]
+    assert run([*argv, "--data", str(csv), "--json"]) == 0
+    html = (tmp_path / "l.html").read_text()
+    block = re.search(r'id="lesson-data">(.*?)</script>', html, re.S).group(1)
+    t = json.loads(block)["trained"]
+    y = 2 + np.sin(np.arange(40) / 3)
+    member = fc.members_[0]
+    assert t["series"] == "wave" and t["cell"] == "gru" and len(t["hidden"]) == 8
+    assert t["prediction"] == member.one_step([y], [(0, 40)], ["wave"])[0]
+    assert t["values"] == pytest.approx(y[-8:].tolist(), rel=1e-15)
+    head = member.model.predict([member.transforms["wave"].features(y[-9:])[-8:]])
+    assert t["outputs"][-1] == pytest.approx(head[0], rel=1e-12)
+    assert t["first_date"] == "2002-09-01" and t["last_date"] == "2003-04-01"
 
 
 def test_hidden_states_replay_the_engine_copy_by_copy():

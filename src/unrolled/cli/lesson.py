@@ -18,13 +18,21 @@ def _date(d) -> str:
 
 
 def _dataset(fc, data, date_col, series_col, value_col, fill):
-    """--data, or by default the data the model was trained on (when it can be read)."""
+    """--data, or by default the data the model was trained on (when it is there)."""
     if data is None:
-        source = str(getattr(fc, "extra_", {}).get("source", ""))
-        if source.startswith("bundled:"):
-            data = source.split(":", 1)[1]
+        from ..forecasting.data import BUNDLED
+
+        source = str(getattr(fc, "extra_", {}).get("source", "") or "")
+        name = source.split(":", 1)[1] if source.startswith("bundled:") else None
+        if name in BUNDLED:
+            data = name
         elif source and os.path.isfile(source):
             data = source
+        else:
+            said = f"it was trained on {source!r}, not found" if source else (
+                "it does not record what it was trained on"
+            )
+            raise click.UsageError(f"--data: needed with this model ({said})")
     return load_data(data, date_col, series_col, value_col, fill)
 
 
