@@ -172,15 +172,15 @@ function renderVanishing(s) {
   const factor = Math.pow(s.w2, s.n);
   setValue("factor", factor);
   const lr = Number($("lr").value) || 0.1;
-  const size = Math.abs(lr * s.w1 * s.w3 * factor);
+  const size = Math.abs(lr * 2 * s.w3 * factor);  // residual 1, input 1
   let verdict;
   if (!Number.isFinite(factor)) verdict = "w2^n overflows float64 (beyond 1.8e308): the gradient is infinite, training breaks down.";
   else if (factor === 0) verdict = "w2^n underflows to 0: the first input no longer reaches the gradient at all.";
-  else if (Math.abs(factor) > 1e3) verdict = `Exploding: with learning rate ${fmt(lr)}, the first input alone moves w1 by about ${fmt(size)} per step; gradient descent jumps and bounces around.`;
-  else if (Math.abs(factor) < 1e-3) verdict = `Vanishing: with learning rate ${fmt(lr)}, the first input moves w1 by about ${fmt(size)} per step; gradient descent crawls and stops before it learns from it.`;
-  else verdict = `Moderate: with learning rate ${fmt(lr)}, the first input moves w1 by about ${fmt(size)} per step.`;
+  else if (Math.abs(factor) > 1e3) verdict = `Exploding: with learning rate ${fmt(lr)}, the first input's share alone moves w1 by about ${fmt(size)} per step; gradient descent jumps and bounces around.`;
+  else if (Math.abs(factor) < 1e-3) verdict = `Vanishing: with learning rate ${fmt(lr)}, the first input's share moves w1 by about ${fmt(size)} per step; gradient descent crawls and stops before it learns from it.`;
+  else verdict = `Moderate: with learning rate ${fmt(lr)}, the first input's share moves w1 by about ${fmt(size)} per step.`;
   $("factor-verdict").textContent = `Input 1 reaches copy ${s.n + 1} multiplied by w2^${s.n} = ${fmt(factor)} ` +
-    `(in dSSR/dw1 as input × w1 × w3 × w2^n). ${verdict}`;
+    `(its share of dSSR/dw1 is 2 × residual × w3 × w2^n × input 1 while every unit is on; below: residual 1, input 1). ${verdict}`;
   const ks = [], ys = [];
   const stride = Math.max(1, Math.ceil(s.n / 300));
   for (let k = 0; k <= s.n; k += stride) { ks.push(k); ys.push(log10(Math.pow(s.w2, k))); }
