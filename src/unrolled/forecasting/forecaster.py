@@ -4,14 +4,16 @@ Every series is scaled on its own (fitted on the part the model trains on,
 never on what it is scored on), cut into windows of at most ``window`` steps
 (a short series is one window: nothing is dropped for being short, down to
 :data:`~unrolled.forecasting.dataset.MIN_LENGTH` points), and every window
-teaches the network
-at every step (per-step targets: the value after each copy). One network
-learns from all series at once.
+teaches the network at every step (per-step targets: the value after each
+copy). One network learns from all series at once.
 
 The defaults are not tuned by hand on one data set: ``fit`` holds out the
-last ``val_size`` points of each series and picks the scaling, hidden size,
-window length and learning rate by a short greedy search on that validation
-slice; the number of epochs is chosen by early stopping on it. Explicit
+last points of each series (``val_size``) and picks the scaling (seasonal
+ones too, on seasonal data), hidden size, window length and learning rate by
+a short greedy search on that validation slice (:mod:`.search`); the number
+of epochs is chosen by early stopping on it. The same slice calibrates the
+prediction intervals (:mod:`.intervals`) and scores the baselines, so the
+report can say when one of them beat every network there. Explicit
 arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
@@ -25,7 +27,8 @@ Example::
 
     from unrolled.forecasting.forecaster import Forecaster
     fc = Forecaster(seed=0).fit({"a": values_a, "b": values_b})
-    fc.predict(horizon=3)          # {"a": array of 3, "b": array of 3}
+    fc.predict(3)                  # DataFrame unique_id, ds, rnn
+    fc.predict(3, level=[80, 95])  # ... rnn-lo-80, rnn-hi-80, rnn-lo-95, ...
 """
 
 from __future__ import annotations
@@ -60,8 +63,11 @@ class Forecaster(Predicting):
         at prediction time). Default: chosen on the validation slice.
     layers : int
         Stacked recurrent layers.
-    scaling : {"auto", "minmax", "standard", "log", "diff", "diff+level", "logdiff"}
-        Per-series scaling; ``auto`` chooses on the validation slice.
+    scaling : str
+        Per-series scaling: "auto" (chosen on the validation slice), "minmax",
+        "standard", "log", "diff", "diff+level", "logdiff", or a seasonal one
+        ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff"; see
+        :class:`~.transforms.Transform`).
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.
     epochs : int
