@@ -109,6 +109,13 @@ def test_cross_validation_agrees_with_a_hand_rolled_loop_over_cutoffs(refit):
             np.testing.assert_allclose(rows["drift"], drift)
 
 
+def test_the_cross_validation_method_leaves_the_forecaster_unfitted():
+    fc = Forecaster(**QUICK, seed=0)
+    cv = fc.cross_validation(random_walks(2, 40), h=2, n_windows=2, level=[80])
+    assert len(cv) == 8 and "rnn-lo-80" in cv.columns
+    assert not hasattr(fc, "members_")
+
+
 def test_cross_validation_refuses_a_series_too_short_for_its_windows():
     with pytest.raises(ValueError, match=r"'rw0'.*too short.*n_windows=5"):
         cross_validation(Forecaster(**QUICK), random_walks(1, 10), h=4, n_windows=5)

@@ -288,6 +288,18 @@ class Forecaster(Predicting):
         if self.select == "best":
             self.selected_ = min(scores, key=lambda m: (scores[m], m != NETWORK))
 
+    def cross_validation(self, data, h: int = 1, n_windows: int = 1,
+                         step_size: int = 1, **options):  # fmt: skip
+        """statsforecast-style cross-validation with a copy of this forecaster.
+
+        See :func:`unrolled.forecasting.cross_validation.cross_validation`
+        (``refit``, ``level``, ``rivals`` and fit options go through
+        ``options``); this forecaster is not changed.
+        """
+        from .cross_validation import cross_validation
+
+        return cross_validation(self, data, h, n_windows, step_size, **options)
+
     # ------------------------------------------------------------ save / load
     def save(self, directory, extra: dict | None = None):
         """Write every member: weights as safetensors, the rest as JSON.
