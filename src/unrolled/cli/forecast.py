@@ -85,10 +85,15 @@ def _val_line(fc) -> str:
     if fc.val_score_ is None:
         return "no validation slice (series too short): default configuration"
     verdict = "beats" if fc.val_score_ < fc.naive_val_score_ else "does not beat"
-    return (
+    line = (
         f"validation (MAE / naive in-sample MAE): network {fc.val_score_:.3f}, "
         f"naive {fc.naive_val_score_:.3f}: the network {verdict} naive there"
     )
+    scores = getattr(fc, "baseline_val_scores_", {}) or {}
+    best = min(scores, key=scores.get) if scores else None
+    if best is not None and scores[best] < fc.val_score_:
+        line += f"; {best} ({scores[best]:.3f}) beat every network configuration there"
+    return line
 
 
 @click.command()
@@ -266,6 +271,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         "config": fc.config_,
         "val_score": fc.val_score_,
         "naive_val_score": fc.naive_val_score_,
+        "baseline_val_scores": fc.baseline_val_scores_,
         "seed": seed,
     }
     if resume or checkpoint:
