@@ -128,7 +128,6 @@ CASES = [
     (["forecast", "--data", "ragged.csv"], "ragged.csv, row 3: cannot parse CSV"),
     (["forecast", "--data", "inf.csv"], "inf.csv, row 4, column 'value': value inf"),
     (["forecast", "--data", "huge.csv"], "huge.csv, row 2, column 'value': value 1e+3"),
-    (["forecast", "--data", "numbers_only.csv"], "no date column found"),
     (["forecast", "--data", "long.csv", "--value-col", "price"], "no column 'price'"),
     (["forecast", "--data", "long.csv", "--date-col", "when"], "no column 'when'"),
     (["forecast", "--data", "long.csv", "--series-col", "sym"], "no column 'sym'"),
