@@ -60,6 +60,9 @@ def _parse(values, fmt: str):
 def readings(uniq, formats):
     """{format: parsed distinct values} for every format that parses them all."""
     head = uniq[:_SAMPLE]
+    if formats[0] == "ISO8601" and (p := _parse(uniq, "ISO8601")) is not None:
+        if p.notna().all():  # no other format reads a YYYY-MM-DD string
+            return {"ISO8601": p}
     alive = [
         f for f in formats if (p := _parse(head, f)) is not None and p.notna().all()
     ]
@@ -119,15 +122,17 @@ def parse_dates(col, rows, name, column, dayfirst=None, date_format=None):
         col.dtype
     ):
         return numeric_dates(col, rows, name, column)
-    text = col.astype(object).where(col.notna(), "").astype(str).str.strip()
-    missing = text.str.lower().isin(NA_STRINGS).to_numpy()
+    codes, uniq = pd.factorize(col)  # distinct values: parsed once each
+    uniq = pd.Series(uniq, dtype=object).astype(str).str.strip()
+    missing = (codes < 0) | uniq.str.lower().isin(NA_STRINGS).to_numpy()[codes]
     _no_missing(missing, col, rows, name, column)
-    if text.str.fullmatch(r"[+-]?\d+").all():
-        return numeric_dates(pd.to_numeric(text), rows, name, column)
-    codes, uniq = pd.factorize(text)
+    if uniq.str.fullmatch(r"[+-]?\d+").all():
+        return numeric_dates(pd.to_numeric(uniq).to_numpy()[codes], rows, name, column)
+    codes2, uniq = pd.factorize(uniq)  # " 2020-01-01" and "2020-01-01" are one
+    codes = codes2[codes]
     uniq = np.asarray(uniq, dtype=object)
     parsed, note = _choose(
-        uniq, text, codes, rows, name, column, dayfirst, date_format
+        uniq, col, codes, rows, name, column, dayfirst, date_format
     )
     out = pd.DatetimeIndex(parsed[codes])
     return out, [note] if note else []
@@ -204,7 +209,7 @@ def _refuse_ambiguous(found, fmts, regular, codes, rows, text, name, column):
     """Two readings, both or neither regular: name the column and two rows."""
     a, b = found[fmts[0]], found[fmts[1]]
     differ = np.flatnonzero(a.asi8[codes] != b.asi8[codes])
-    ex = ", ".join(f"row {rows[i]} {text.iloc[i]!r}" for i in differ[:2])
+    ex = ", ".join(f"row {rows[i]} {str(text.iloc[i]).strip()!r}" for i in differ[:2])
     why = "both give" if len(regular) > 1 else "neither gives"
     raise DataError(
         f"dates read both as {label(fmts[0])} and as {label(fmts[1])} and {why} a "
@@ -219,7 +224,9 @@ def numeric_dates(col, rows, name, column):
     """Whole numbers as dates: years (2004), YYYYMMDD, or an integer time index."""
     import pandas as pd
 
-    vals = np.asarray(col.to_numpy(dtype=np.float64, na_value=np.nan))
+    if hasattr(col, "to_numpy"):
+        col = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    vals = np.asarray(col, dtype=np.float64)
     _no_missing(np.isnan(vals), col, rows, name, column)
     frac = vals != np.round(vals)
     if frac.any():

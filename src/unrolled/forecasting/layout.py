@@ -40,7 +40,11 @@ def names(cols) -> str:
 
 def has_values(col) -> bool:
     """True when the column holds anything besides missing markers."""
-    s = col.dropna().astype(str).str.strip().str.lower()
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return bool(col.notna().any())
+    s = pd.Series(col.dropna().unique()).astype(str).str.strip().str.lower()
     return bool((~s.isin(NA_STRINGS)).any())
 
 

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .dataset import FILLS, NA_STRINGS, SERIES_NAMES, Dataset
+from .dataset import FILLS, NA_STRINGS, Dataset
 from .dates import parse_dates
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
 from .series import finish_dataset, make_series
-from .source import read_text
+from .source import read_file
 
 NA_VALUES = sorted({v for s in NA_STRINGS for v in (s, s.upper(), s.title())})
 
@@ -58,26 +58,30 @@ class Options:
 def load_text(name: str, opts: Options) -> Dataset:
     """Read, sniff, parse and build: the whole of ``load_csv``."""
     opts.check()
-    text = read_text(name)
+    raw, text = read_file(name)
+    if not re.search(r"\S", text):
+        raise DataError("file is empty", name)
     dialect = sniff(text, name, decimal=opts.decimal)
-    table, rows = parse_table(text, name, dialect)
+    table, rows = parse_table(raw, name, dialect)
     ds = build(table, rows, name, opts, dialect.decimal)
     ds.notes[:0] = dialect.notes
     return ds
 
 
-def parse_table(text: str, name: str, dialect: Dialect):
-    """CSV text -> (typed frame, 1-based file row of each frame row)."""
+def parse_table(raw: bytes | str, name: str, dialect: Dialect):
+    """CSV bytes -> (typed frame, 1-based file row of each frame row).
+
+    Types are pandas' C parser's: numbers as float64/int64 (a numeric series
+    id "007" reads as 7), everything else as text.
+    """
     skip = dialect.lead + (1 if dialect.header else 0)
     n = len(dialect.names)
-    # series names stay text ("007" is not 7)
-    keep_str = {j: str for j, c in enumerate(dialect.names)
-                if c.lower() in SERIES_NAMES}  # fmt: skip
+    raw = raw.encode() if isinstance(raw, str) else raw
     try:
         df = pd.read_csv(
-            io.StringIO(text), sep=dialect.sep, header=None, skiprows=skip,
+            io.BytesIO(raw), sep=dialect.sep, header=None, skiprows=skip,
             decimal=dialect.decimal, keep_default_na=False, na_values=NA_VALUES,
-            skip_blank_lines=False, dtype=keep_str or None, engine="c",
+            skip_blank_lines=False, engine="c", encoding="utf-8-sig",
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         raise DataError("no data rows after the header", name) from None
@@ -150,21 +154,33 @@ def _no_dates(table, cols, name, notes) -> pd.Index:
 
 def series_names(col, rows, name, label) -> tuple[np.ndarray, np.ndarray]:
     """(codes, names) of a series column; numeric ids as text ("1", not "1.0")."""
-    if pd.api.types.is_float_dtype(col.dtype):
-        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        whole = np.isfinite(v) & (v == np.round(v))
-        text = np.where(whole, np.nan_to_num(v).astype(np.int64).astype(str),
-                        v.astype(str))  # fmt: skip
-        col = pd.Series(text, dtype=object).where(~np.isnan(v))
+    codes, uniq = pd.factorize(col)  # distinct names first: a million rows, few names
+    if pd.api.types.is_float_dtype(uniq.dtype):
+        v = np.asarray(uniq, dtype=np.float64)
+        whole = v == np.round(v)
+        shown = [str(int(x)) if w else str(x) for x, w in zip(v, whole, strict=True)]
     else:
-        col = col.astype(object).where(col.notna())
-    keys = col.astype(str).str.strip()
-    empty = (col.isna() | (keys == "") | keys.str.lower().isin(NA_STRINGS)).to_numpy()
+        shown = [str(x) for x in uniq]
+    keys = pd.Series(shown, dtype=object).str.strip()
+    empty = (codes < 0) | (
+        (keys == "") | keys.str.lower().isin(NA_STRINGS)
+    ).to_numpy()[codes]
     if empty.any():
         r = int(rows[int(np.argmax(empty))])
         raise DataError("missing series name", name, r, label)
-    codes, uniq = pd.factorize(keys)
-    return codes, np.asarray(uniq, dtype=object)
+    again, keys = pd.factorize(keys)  # " A" and "A" are one series
+    return again[codes], np.asarray(keys, dtype=object)
+
+
+def _index(arr: np.ndarray, shared: dict) -> pd.Index:
+    """An immutable Index of ``arr``, reusing an equal one made before."""
+    key = (arr[0], arr[-1], len(arr))
+    for prev, idx in shared.get(key, ()):
+        if np.array_equal(prev, arr):
+            return idx
+    idx = pd.Index(arr)
+    shared.setdefault(key, []).append((arr, idx))
+    return idx
 
 
 def _long(table, rows, dates, layout: Layout, name, decimal) -> list:
@@ -173,14 +189,22 @@ def _long(table, rows, dates, layout: Layout, name, decimal) -> list:
     codes, keys = series_names(table[series_col], rows, name, series_col)
     vals = parse_numbers(table[value_col], rows, name, value_col, decimal)
     stamp = np.asarray(dates.asi8 if hasattr(dates, "asi8") else dates, np.int64)
-    order = np.lexsort((stamp, codes))
+    step_c, step_d = np.diff(codes), np.diff(stamp)
+    if ((step_c > 0) | ((step_c == 0) & (step_d > 0))).all():
+        order = np.arange(len(codes))  # already grouped and sorted: no sort
+    else:
+        order = np.lexsort((stamp, codes))
     bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
     out = []
+    if isinstance(dates, pd.DatetimeIndex):
+        dates = dates.values  # numpy slices are cheap; an Index per series later
+    dates, vals, rows = dates[order], vals[order], rows[order]
+    shared: dict[tuple, list] = {}  # series on the same dates share one Index
     for k, key in enumerate(keys):
-        sel = order[bounds[k] : bounds[k + 1]]
+        sel = slice(bounds[k], bounds[k + 1])
         out.append(
-            make_series(str(key), dates[sel], vals[sel], rows[sel], name, value_col,
-                        trim=False, sorted_=True)
+            make_series(str(key), _index(dates[sel], shared), vals[sel], rows[sel],
+                        name, value_col, trim=False, sorted_=True)
         )  # fmt: skip
     return out
 

@@ -80,20 +80,33 @@ def finish_dataset(raw: list[Raw], name: str, fill, notes: list[str]) -> Dataset
     offset = None
     if isinstance(longest.dates, pd.DatetimeIndex) and word not in ("irregular",):
         offset = calendar_offset(longest.dates, word, alias)
-    out = []
+    out, calendars = [], {}
     for r in raw:
         if offset is not None:
-            r = _calendar_gaps(r, offset, word, name, notes)
+            r = _calendar_gaps(r, offset, word, name, notes, calendars)
         out.append(_fill(r, name, fill, notes))
     _mixed_frequencies(out, word, notes)
     return Dataset(out, word, name, notes, alias)
 
 
-def _calendar_gaps(r: Raw, offset, word, name, notes) -> Raw:
-    """Dates absent from a regular calendar become gaps (NaN) like empty cells."""
-    try:
-        full = pd.date_range(r.dates[0], r.dates[-1], freq=offset)
-    except (ValueError, TypeError, OverflowError):
+def _calendar_gaps(r: Raw, offset, word, name, notes, calendars) -> Raw:
+    """Dates absent from a regular calendar become gaps (NaN) like empty cells.
+
+    ``calendars`` caches the calendar of each span: series sharing one span
+    (the usual case) build it once.
+    """
+    d8 = r.dates.asi8
+    span = (int(d8[0]), int(d8[-1]))
+    if span not in calendars:
+        try:
+            calendars[span] = pd.date_range(
+                pd.Timestamp(span[0], unit="ns"), pd.Timestamp(span[1], unit="ns"),
+                freq=offset, unit=r.dates.unit,
+            )
+        except (ValueError, TypeError, OverflowError):
+            calendars[span] = None
+    full = calendars[span]
+    if full is None:
         return r
     if len(full) <= len(r.dates) or len(full) > 4 * len(r.dates):
         return r
@@ -151,8 +164,12 @@ def _mixed_frequencies(series, word, notes) -> None:
     """Name the series whose own frequency differs from the data set's."""
     if word in ("steps", "irregular") or len(series) < 2:
         return
+    seen: dict[int, str] = {}
     for s in series:
-        own = infer_frequency(s.dates)[0]
+        key = hash(s.dates.asi8.tobytes())  # series on the same dates: inferred once
+        if key not in seen:
+            seen[key] = infer_frequency(s.dates)[0]
+        own = seen[key]
         if own not in (word, "irregular") and len(s) >= 3:
             notes.append(f"series {s.name} is {own}, the rest {word}")
 
@@ -160,8 +177,8 @@ def _mixed_frequencies(series, word, notes) -> None:
 def finish_series(label, dates, vals, rows, name, col) -> Series:
     """Check magnitude, finiteness and length; return an immutable Series."""
     vals = np.ascontiguousarray(vals, dtype=np.float64)
-    bad = ~np.isfinite(vals) | (np.abs(np.nan_to_num(vals)) > MAX_ABS)
-    if bad.any():
+    if not (np.abs(vals) <= MAX_ABS).all():  # NaN, inf or too large (rare path)
+        bad = ~np.isfinite(vals) | (np.abs(np.nan_to_num(vals)) > MAX_ABS)
         i = int(np.argmax(bad))
         r = None if rows is None or len(rows) != len(vals) else int(rows[i])
         what = "is not finite" if not np.isfinite(vals[i]) else "is too large"

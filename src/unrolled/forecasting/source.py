@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import fcntl
 import os
+import re
 import stat
 
 from ..errors import DataError
@@ -51,8 +52,8 @@ def _too_big(name: str, limit: int) -> DataError:
     )
 
 
-def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes, refusing more than ``limit``, NUL bytes and non-UTF-8.
+def read_file(name: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
+    """The file's bytes and its text, refusing over ``limit``, NUL bytes, non-UTF-8.
 
     Raises
     ------
@@ -63,10 +64,8 @@ def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """
     fd = _open(name)
     try:
-        size = os.fstat(fd).st_size
-        if size > limit:
+        if os.fstat(fd).st_size > limit:
             raise _too_big(name, limit)
-        decoder = codecs.getincrementaldecoder("utf-8")()
         parts: list[bytes] = []
         total = 0
         while True:
@@ -81,20 +80,19 @@ def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
             total += len(chunk)
             if total > limit:
                 raise _too_big(name, limit)
-            _check_chunk(chunk, parts, total - len(chunk), decoder, name)
+            _check_chunk(chunk, parts, total - len(chunk), name)
             parts.append(chunk)
     finally:
         os.close(fd)
     raw = b"".join(parts)
     try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        _not_utf8(raw, len(raw) - 1, name)
-    return raw
+        return raw, raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        _not_utf8(raw, exc.start, name)
 
 
-def _check_chunk(chunk, parts, offset, decoder, name) -> None:
-    """Refuse a chunk holding a NUL byte or invalid UTF-8, naming offset and row."""
+def _check_chunk(chunk, parts, offset, name) -> None:
+    """Refuse a chunk holding a NUL byte (and a first chunk of non-UTF-8) at once."""
     if offset == 0:
         if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise DataError("file is UTF-16 text; save it as UTF-8 CSV", name)
@@ -110,10 +108,11 @@ def _check_chunk(chunk, parts, offset, decoder, name) -> None:
         raise DataError(
             f"binary file (NUL byte at offset {offset + nul}), expected CSV", name, row
         )
-    try:
-        decoder.decode(chunk)
-    except UnicodeDecodeError as exc:
-        _not_utf8(b"".join(parts) + chunk, offset + exc.start, name)
+    if offset == 0:  # random bytes fail here, before more is read
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(chunk)
+        except UnicodeDecodeError as exc:
+            _not_utf8(chunk, exc.start, name)
 
 
 def _not_utf8(raw: bytes, at: int, name: str):
@@ -128,7 +127,7 @@ def _not_utf8(raw: bytes, at: int, name: str):
 
 def read_text(name: str, limit: int = MAX_FILE_BYTES) -> str:
     """The file as UTF-8 text (a BOM dropped); empty files are refused."""
-    text = read_bytes(name, limit).decode("utf-8-sig")
-    if not text.strip():
+    text = read_file(name, limit)[1]
+    if not re.search(r"\S", text):
         raise DataError("file is empty", name)
     return text
