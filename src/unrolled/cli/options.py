@@ -18,6 +18,15 @@ CELLS = sorted(CELL_TYPES)
 SCALINGS = ["auto", *SCALING_NAMES]
 
 
+def _remember(ctx, param, value):
+    """Keep a reading option in the context for :func:`load_data`."""
+    ctx.meta.setdefault(READING, {})[param.name] = value
+    return value
+
+
+READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal
+
+
 def data_options(f):
     """--data and the column/fill options, shared by every command that loads."""
     opts = [
@@ -35,10 +44,26 @@ def data_options(f):
         click.option(
             "--fill",
             type=click.Choice(FILLS),
-            help="Fill or drop missing values (default: refuse them). "
-            "The report says what was done.",
+            help="Fill or drop missing values and dates absent from a regular "
+            "calendar (default: refuse them). The report says what was done.",
         ),
-    ]
+        click.option(
+            "--dayfirst/--monthfirst", default=None, expose_value=False,
+            callback=_remember, help="Read ambiguous dates (01/02/2010) "
+            "day-first or month-first [default: the reading that gives a "
+            "regular calendar; refused when both or neither do].",
+        ),
+        click.option(
+            "--date-format", metavar="FORMAT", expose_value=False,
+            callback=_remember, help="strftime format of every date, e.g. "
+            "'%d.%m.%Y' [default: detected, one format per column].",
+        ),
+        click.option(
+            "--decimal", type=click.Choice([".", ","]), expose_value=False,
+            callback=_remember, help="Decimal mark of every number in the file "
+            "[default: decided by the evidence of the whole file].",
+        ),
+    ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
     return f
@@ -89,7 +114,8 @@ def model_options(f):
         click.option("--patience", type=click.IntRange(1, 100000), default=20,
                      show_default=True, help="Epochs without validation gain "
                      "before stopping."),
-        click.option("--seed", type=int, default=0, show_default=True,
+        click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0,
+                     show_default=True,
                      help="Same seed, same numbers."),
         click.option("--clip", type=Positive(float, "a number", off=True),
                      default="1.0", show_default=True, metavar="NORM|off",
@@ -150,11 +176,13 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
     """A Dataset from --data: a CSV path, a bundled name, or the bundled stocks."""
     from ..forecasting.data import BUNDLED, load_bundled, load_csv
 
+    ctx = click.get_current_context(silent=True)
+    reading = dict(ctx.meta.get(READING, {})) if ctx is not None else {}
     if data is None:
         return load_bundled("stocks")
     if data in BUNDLED and not os.path.exists(data):
         return load_bundled(data)
-    return load_csv(data, date_col, series_col, value_col, fill)
+    return load_csv(data, date_col, series_col, value_col, fill, **reading)
 
 
 def check_positive(ds, scaling: str) -> None:
@@ -166,7 +194,7 @@ def check_positive(ds, scaling: str) -> None:
         if bad.any():
             i = int(bad.argmax())
             raise ValueError(
-                f"{ds.source}, series {s.name!r}, date {s.dates[i].date()}: "
+                f"{ds.source}, series {s.name!r}, date {str(s.dates[i])[:10]}: "
                 f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )
 

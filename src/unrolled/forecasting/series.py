@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..text import escape_name
 from .dataset import (
     MAX_ABS,
     MIN_LENGTH,
@@ -86,7 +87,7 @@ def finish_dataset(raw: list[Raw], name: str, fill, notes: list[str]) -> Dataset
             r = _calendar_gaps(r, offset, word, name, notes, calendars)
         out.append(_fill(r, name, fill, notes))
     _mixed_frequencies(out, word, notes)
-    return Dataset(out, word, name, notes, alias)
+    return Dataset(out, word, name, [escape_name(n) for n in notes], alias)
 
 
 def _calendar_gaps(r: Raw, offset, word, name, notes, calendars) -> Raw:
