@@ -11,6 +11,7 @@ from safetensors.numpy import load_file, save_file
 
 import unrolled
 from unrolled.storage.checkpoints import load_checkpoint, save_checkpoint
+from unrolled.storage.files import content_digest
 from unrolled.storage.models import (
     FORMAT_VERSION,
     ModelFileError,
@@ -26,11 +27,17 @@ def make(cell="lstm", dtype="float64", **kw):
     return unrolled.build_model({**cfg, **kw})
 
 
-def edit_json(directory, fn, name="model.json"):
-    """Apply ``fn`` to the parsed JSON file and write it back."""
+def edit_json(directory, fn, name="model.json", forge=True):
+    """Apply ``fn`` to the parsed JSON file and write it back.
+
+    With ``forge``, the content checksum is recomputed, as a careful forger
+    would, so that the checks behind it are what is tested.
+    """
     path = directory / name
     doc = json.loads(path.read_text())
     fn(doc)
+    if forge and "content_sha256" in doc:
+        doc["content_sha256"] = content_digest(doc)
     path.write_text(json.dumps(doc))
 
 
@@ -189,9 +196,9 @@ def test_weights_changed_in_place_fail_the_checksum(saved):
             lambda d: d["config"].update(hidden_size=4),
             "holds 172 values.*describes a model with 277",
         ),
-        (lambda d: d["config"].update(hidden_size=0), "hidden_size must be an int"),
-        (lambda d: d["config"].update(hidden_size=2**40), "hidden_size must be an int"),
-        (lambda d: d["config"].update(num_layers="2"), "num_layers must be an int"),
+        (lambda d: d["config"].update(hidden_size=0), "hidden_size' must be an int"),
+        (lambda d: d["config"].update(hidden_size=2**40), "hidden_size' must be an int"),
+        (lambda d: d["config"].update(num_layers="2"), "num_layers' must be an int"),
         (lambda d: d["config"].update(dtype="float16"), "dtype must be"),
         (lambda d: d["config"].update(bias=False), "unknown key"),
         (lambda d: d["config"].pop("cell"), "config lacks"),
@@ -407,3 +414,20 @@ def test_a_tanh_network_loads_as_tanh(tmp_path):
     save_model(tmp_path / "m", net)
     loaded, _ = load_model(tmp_path / "m")
     assert loaded.nonlinearity == "tanh"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["metadata"].update(scale=1e307),
+        lambda d: d["metadata"].update(extra="x"),
+        lambda d: d["config"].update(hidden_size=4),
+        lambda d: d["weights"].update(bytes=1),
+        lambda d: d.pop("content_sha256"),
+        lambda d: d.update(content_sha256="0" * 64),
+    ],
+)
+def test_any_edit_of_model_json_content_is_refused_naming_the_field(saved, edit):
+    edit_json(saved, edit, forge=False)
+    with pytest.raises(ModelFileError, match=r"model.json: field 'content_sha256'"):
+        load_model(saved)

@@ -60,6 +60,33 @@ def tensor_bytes(tensors: dict[str, np.ndarray], kind: str) -> bytes:
     return save(arrays, metadata={"format": kind})
 
 
+def content_digest(doc: dict, keys=("config", "weights", "metadata")) -> str:
+    """SHA-256 of the canonical JSON of ``doc``'s ``keys``: what a load trusts.
+
+    Recorded as ``content_sha256`` in a model or checkpoint JSON, so that no
+    byte that affects a forecast (scalers, windows, members, histories) can
+    change without the load noticing.
+    """
+    part = {k: doc.get(k) for k in keys}
+    text = json.dumps(part, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_content(path: Path, doc: dict) -> None:
+    """Refuse a JSON document whose content does not match its ``content_sha256``."""
+    want = doc.get("content_sha256")
+    if not isinstance(want, str):
+        raise ModelFileError(
+            f"{path}: field 'content_sha256' is missing; the file was not written "
+            "by this unrolled or was edited"
+        )
+    if content_digest(doc) != want:
+        raise ModelFileError(
+            f"{path}: field 'content_sha256' does not match the file's config, "
+            "weights record and metadata; the file was edited or damaged"
+        )
+
+
 def file_record(name: str, data: bytes) -> dict:
     """What a JSON file records about a companion file, to detect changes."""
     return {

@@ -34,6 +34,8 @@ from .files import (
     FORMAT_VERSION,
     HEADER_SLACK,
     check_arrays,
+    check_content,
+    content_digest,
     dumps,
     file_record,
     jsonable,
@@ -45,6 +47,10 @@ from .files import (
 
 WEIGHTS, CONFIG = "weights.safetensors", "model.json"
 CONFIG_KEYS = {"cell", "input_size", "hidden_size", "num_layers", "output_size"}
+# the largest sizes a model file may describe: the command line's limits for
+# hidden size and layers; inputs and outputs far beyond any series model
+MAX_SIZES = {"hidden_size": 4096, "num_layers": 16, "input_size": 4096,
+             "output_size": 4096}  # fmt: skip
 
 
 # ----------------------------------------------------------------- writing
@@ -73,6 +79,7 @@ def model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
     }
     if not isinstance(doc["metadata"], dict):
         raise ValueError(f"metadata: expected a dict, got {type(metadata).__name__}")
+    doc["content_sha256"] = content_digest(doc)
     return {directory / WEIGHTS: weights, directory / CONFIG: dumps(doc)}
 
 
@@ -130,9 +137,11 @@ def _check_config(path: Path, cfg) -> dict:
         raise ModelFileError(f"{path}: config has unknown key(s) {extra}")
     for key in sorted(CONFIG_KEYS - {"cell"}):
         v = cfg[key]
-        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 2**31:
+        hi = MAX_SIZES[key]
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
             raise ModelFileError(
-                f"{path}: config {key} must be an integer >= 1, got {v!r}"
+                f"{path}: field 'config.{key}' must be an integer in 1..{hi}, "
+                f"got {v!r}"
             )
     if cfg.get("dtype", "float64") not in ("float64", "float32"):
         raise ModelFileError(
@@ -157,6 +166,7 @@ def load_model_dir(directory: Path):
     """(model, metadata, model.json document) from a verified model directory."""
     json_path = directory / CONFIG
     doc = read_json(json_path, "unrolled.model")
+    check_content(json_path, doc)
     cfg = _check_config(json_path, doc.get("config"))
     dtype = np.dtype(cfg.get("dtype", "float64"))
     nbytes = _param_count(cfg) * dtype.itemsize
