@@ -29,7 +29,7 @@ from ..engine.cells import DEFAULT_NONLINEARITY
 from ..engine.network import MODELS, build_model
 from ..engine.sizing import parameter_count
 from ..errors import ModelFileError
-from .atomic import atomic_write_many
+from .atomic import atomic_write_many, locked_dir
 from .files import (
     FORMAT_VERSION,
     HEADER_SLACK,
@@ -111,7 +111,9 @@ def save_model(directory, model, metadata: dict | None = None) -> Path:
         left as it was.
     """
     directory = prepare_dir(directory)
-    atomic_write_many(model_files(directory, model, metadata))
+    files = model_files(directory, model, metadata)
+    with locked_dir(directory):  # two writers take turns: never a mixed pair
+        atomic_write_many(files)
     return directory
 
 
