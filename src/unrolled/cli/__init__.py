@@ -31,7 +31,7 @@ def main(debug: bool) -> None:
     \b
     Examples:
       unrolled forecast        # bundled stock prices, network vs baselines
-      unrolled statland        # the seed's four StatLand scenarios
+      unrolled statland        # the lesson's four StatLand scenarios
       unrolled explain 0 0.5   # the arithmetic of every unrolled copy
     """
 

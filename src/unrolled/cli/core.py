@@ -1,4 +1,4 @@
-"""Commands on the seed's network: ``statland`` and ``explain``."""
+"""Commands on the lesson's network: ``statland`` and ``explain``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .render import echo_json, table
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 def statland(as_json: bool) -> None:
-    """The seed's four StatLand scenarios and the network's predictions.
+    """The lesson's four StatLand scenarios and the network's predictions.
 
     Prices are scaled Low = 0, Medium = 0.5, High = 1; the network is the
     lesson's (w1 = 1.8, w2 = -0.5, w3 = 1.1, b1 = b2 = 0).
@@ -65,7 +65,7 @@ def statland(as_json: bool) -> None:
 def explain(values, w1, w2, w3, b1, b2, as_json) -> None:
     """Show the arithmetic of every unrolled copy for VALUES, oldest first.
 
-    One copy of the seed's one-unit relu network is unrolled per value; each
+    One copy of the lesson's one-unit relu network is unrolled per value; each
     copy's output is the predicted value for the next day, and the last one
     is the prediction for tomorrow.
 

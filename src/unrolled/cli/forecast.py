@@ -1,9 +1,10 @@
 """Forecasting commands: forecast, train, predict, evaluate, datasets.
 
-Thin wrappers over :mod:`unrolled.forecast` and :mod:`unrolled.backtest`:
-parse, load, call the library, render. Heavy imports live inside the
-functions so that ``unrolled --help`` stays fast. Shared options are in
-:mod:`.options`, the progress bar and diagnostics in :mod:`.progress`.
+Thin wrappers over :mod:`unrolled.forecasting.forecaster` and
+:mod:`unrolled.forecasting.backtest`: parse, load, call the library, render.
+Heavy imports live inside the functions so that ``unrolled --help`` stays
+fast. Shared options are in :mod:`.options`, the progress bar and diagnostics
+in :mod:`.progress`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``gradients`` command: the seed's ``w2 ** n``, and the long-memory evidence."""
+"""The ``gradients`` command: the lesson's ``w2 ** n``, and the long-memory evidence."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
               hidden, steps, clip, tbptt, no_chrono, seed, as_json, plot):  # fmt: skip
     """Show how the first input's influence scales as w2**n, measured by BPTT.
 
-    The seed's one-unit relu network is unrolled n times (n + 1 copies of the
+    The lesson's one-unit relu network is unrolled n times (n + 1 copies of the
     input); the closed form w2**n stands next to what the engine's BPTT
     measures: dy_last/dy_1, d prediction / d input_1 and dSSR/dw1. With relu
     they agree exactly while every unit stays active; the notes say where and
@@ -199,7 +199,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
 
     \b
     Examples:
-      unrolled gradients --w2 2 --unrolls 4          # x16, the seed's figure
+      unrolled gradients --w2 2 --unrolls 4          # x16, the lesson's figure
       unrolled gradients --w2 0.5 --unrolls 50 --json
       unrolled gradients --w2 2 --unrolls 1100 --plot w2.png
       unrolled gradients --experiment memory --plot flow.png

@@ -45,7 +45,7 @@ class Progress:
 
 
 class Diagnose:
-    """One :class:`unrolled.gradflow.GradientMonitor` per configuration trained."""
+    """One :class:`~unrolled.training.gradflow.GradientMonitor` per configuration."""
 
     def __init__(self):
         self.monitors = []

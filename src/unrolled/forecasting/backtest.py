@@ -10,9 +10,9 @@ on the training part.
 
 Example::
 
-    from unrolled.backtest import backtest
-    from unrolled.data import load_bundled
-    from unrolled.forecast import Forecaster
+    from unrolled.forecasting.backtest import backtest
+    from unrolled.forecasting.data import load_bundled
+    from unrolled.forecasting.forecaster import Forecaster
     report = backtest(Forecaster(seed=0), load_bundled("stocks"), test=12)
     print(report.format())
 """

@@ -3,7 +3,7 @@
 ``__init__`` only stores arguments; ``fit(history)`` takes a 1-D array of
 past values and returns ``self``; ``predict(horizon=1)`` returns the next
 ``horizon`` values as a ``(horizon,)`` float64 array. Calling ``predict``
-before ``fit`` raises :class:`~unrolled.scaling.NotFittedError`.
+before ``fit`` raises :class:`~unrolled.forecasting.scaling.NotFittedError`.
 
 On monthly stock prices these are hard to beat, naive above all: a network
 that beats naive by far there is more likely leaking the future than skilled.
@@ -16,7 +16,7 @@ import numpy as np
 from ..engine.validate import check_finite_1d, check_positive_int
 from ..errors import NotFittedError
 
-# season length per frequency word (see unrolled.data.infer_frequency)
+# season length per frequency word (see unrolled.forecasting.data.infer_frequency)
 SEASONS = {
     "monthly": 12,
     "quarterly": 4,
@@ -98,7 +98,7 @@ class SeasonalNaive(Baseline):
         Season length ``m``. Default: from ``frequency`` (12 monthly,
         4 quarterly, 7 daily, 5 business-daily, 24 hourly; 1 otherwise).
     frequency : str, optional
-        A frequency word as reported by :mod:`unrolled.data`.
+        A frequency word as reported by :mod:`unrolled.forecasting.data`.
 
     With fewer than ``m`` past values it falls back to naive (``fell_back_``
     is then True).

@@ -9,7 +9,7 @@ anything else.
 
 pandas is imported inside the functions, so ``import unrolled`` stays light::
 
-    from unrolled.data import load_csv, load_bundled
+    from unrolled.forecasting.data import load_csv, load_bundled
     ds = load_csv("prices.csv")          # long, wide or single-series form
     ds = from_frame(df)                  # Nixtla, yfinance, wide, Series
     ds = load_bundled("stocks")          # AAPL, AMZN, GOOG, IBM, MSFT monthly

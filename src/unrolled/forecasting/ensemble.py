@@ -1,8 +1,8 @@
 """Members of a forecaster: trained networks with their scalers, averaged.
 
-The configuration search of :class:`unrolled.forecast.Forecaster` trains one
-network per candidate configuration; the few best on the validation slice
-are kept as *members*, and the forecast is the mean of their forecasts.
+The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
+trains one network per candidate configuration; the few best on the
+validation slice are kept as *members*, and the forecast is the mean of their forecasts.
 Averaging costs no extra training (they were trained anyway) and removes much
 of what any single run owes to its seed and to the luck of the selection.
 

@@ -3,7 +3,8 @@
 Every series is scaled on its own (fitted on the part the model trains on,
 never on what it is scored on), cut into windows of at most ``window`` steps
 (a short series is one window: nothing is dropped for being short, down to
-:data:`unrolled.data.MIN_LENGTH` points), and every window teaches the network
+:data:`~unrolled.forecasting.dataset.MIN_LENGTH` points), and every window
+teaches the network
 at every step (per-step targets: the value after each copy). One network
 learns from all series at once.
 
@@ -13,16 +14,16 @@ window length and learning rate by a short greedy search on that validation
 slice; the number of epochs is chosen by early stopping on it. Explicit
 arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search
-(:mod:`unrolled.ensemble`): no extra training, much less luck.
+(:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
-checkpoint per configuration, see :mod:`unrolled.forecast_checkpoint`);
+checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
 ``fit(data, resume=DIR)`` continues an interrupted one and ends with exactly
 the forecaster of an uninterrupted run.
 
 Example::
 
-    from unrolled.forecast import Forecaster
+    from unrolled.forecasting.forecaster import Forecaster
     fc = Forecaster(seed=0).fit({"a": values_a, "b": values_b})
     fc.predict(horizon=3)          # {"a": array of 3, "b": array of 3}
 """
@@ -65,7 +66,7 @@ class Forecaster:
     Parameters
     ----------
     cell : {"gru", "lstm", "rnn"}
-        Recurrent cell (``rnn`` is the seed's Elman network, with tanh).
+        Recurrent cell (``rnn`` is the lesson's Elman network, with tanh).
     hidden, window : int, optional
         Hidden units per layer; steps per training window (and of context
         at prediction time). Default: chosen on the validation slice.
@@ -191,7 +192,7 @@ class Forecaster:
             A new or empty folder that receives the state of the search as it
             goes: one fit checkpoint per configuration tried, saved every
             ``checkpoint_every`` epochs, when it stops and on Ctrl-C (see
-            :mod:`unrolled.forecast_checkpoint`).
+            :mod:`unrolled.forecasting.checkpoint`).
         checkpoint_every : int
             Epochs between checkpoints.
         resume : str or path-like, optional

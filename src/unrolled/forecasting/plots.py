@@ -21,7 +21,7 @@ def plot_report(report, path, context: int = 48) -> Path:
 
     Parameters
     ----------
-    report : unrolled.backtest.Report
+    report : unrolled.forecasting.backtest.Report
     path : str or path-like
     context : int
         Training points shown before the test part.

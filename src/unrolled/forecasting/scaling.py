@@ -8,7 +8,7 @@ identity, and serialises to plain JSON data (:meth:`to_dict`), never pickle.
 
 Example::
 
-    sc = MinMaxScaler().fit(train)          # the seed's Low=0 ... High=1
+    sc = MinMaxScaler().fit(train)          # the lesson's Low=0 ... High=1
     z = sc.transform(train)                 # in [0, 1]
     prices = sc.inverse_transform(z_pred)   # back to prices
 """
@@ -154,7 +154,7 @@ def _spread_of_constant(v: np.ndarray) -> float:
 
 
 class MinMaxScaler(_AffineScaler):
-    """Map the fitted values' range to ``[low, high]`` (the seed's 0 ... 1).
+    """Map the fitted values' range to ``[low, high]`` (the lesson's 0 ... 1).
 
     A constant series maps to the middle of the interval, with its own
     magnitude as the unit (no division by zero).

@@ -1,4 +1,4 @@
-"""The seed's walk-through: the arithmetic of every unrolled copy, as data."""
+"""The lesson's walk-through: the arithmetic of every unrolled copy, as data."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def explain(
     b1: float = LESSON_WEIGHTS["b1"],
     b2: float = LESSON_WEIGHTS["b2"],
 ) -> dict:
-    """Unroll the seed's one-unit relu network over ``values`` and record every copy.
+    """Unroll the lesson's one-unit relu network over ``values`` and record every copy.
 
     Parameters
     ----------
@@ -83,13 +83,13 @@ def explain(
 
 
 def _num(v: float) -> str:
-    """A number as the seed writes it: short, no float noise."""
+    """A number as the lesson writes it: short, no float noise."""
     s = f"{v:.6g}"
     return "0" if s == "-0" else s
 
 
 def format_explain(trace: dict) -> str:
-    """Render :func:`explain`'s trace as the seed's walk-through."""
+    """Render :func:`explain`'s trace as the lesson's walk-through."""
     w = {k: _num(v) for k, v in trace["weights"].items()}
     lines = [
         f"weights: w1 = {w['w1']}, w2 = {w['w2']}, w3 = {w['w3']}, "

@@ -4,7 +4,7 @@ Every sequence is ``length`` values drawn uniformly from [-1, 1]; the target
 is the first one, so everything after it is a distractor. To predict it the
 network must carry one number across ``length - 1`` copies, and BPTT must
 carry the error back just as far: through ``W_hh`` and a tanh once per copy
-for the plain RNN (the seed's ``w2 ** n``, which vanishes), through the
+for the plain RNN (the lesson's ``w2 ** n``, which vanishes), through the
 gated, nearly additive cell state for the LSTM and the update-gate blend for
 the GRU.
 

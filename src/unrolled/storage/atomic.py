@@ -214,7 +214,7 @@ def atomic_write_many(files: Mapping[str | os.PathLike, bytes]) -> list[Path]:
     every old file untouched. Only a hard kill in the microseconds between two
     renames can mix old and new files, so readers that need a consistent set
     should write a checksum of the others into the last file (as
-    :mod:`unrolled.persist` does) and check it.
+    :mod:`unrolled.storage.models` does) and check it.
 
     Parameters
     ----------

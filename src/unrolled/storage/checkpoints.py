@@ -12,7 +12,7 @@ it) plus the training state::
                           fingerprint) and the size and SHA-256 of model.json
                           and training.safetensors
 
-All four files are written with :func:`unrolled.atomic.atomic_write_many`,
+All four files are written with :func:`unrolled.storage.atomic.atomic_write_many`,
 ``checkpoint.json`` last; its checksums tie the set together, so a checkpoint
 is either the old one, the new one, or refused on load with a clear message.
 """

@@ -8,11 +8,11 @@ A model directory holds two files::
                            "weights": {"file", "bytes", "sha256"},
                            "metadata": {...anything JSON: scalers, training...}}
 
-A checkpoint directory (:mod:`unrolled.checkpoint`) is a model directory
+A checkpoint directory (:mod:`unrolled.storage.checkpoints`) is a model directory
 plus the training state.
 
 Nothing is ever unpickled: safetensors holds only named arrays, JSON only
-data. Every file is written atomically (:mod:`unrolled.atomic`); the JSON
+data. Every file is written atomically (:mod:`unrolled.storage.atomic`); the JSON
 file is moved into place last and records the checksum of the tensors, so a
 hard kill between two renames is detected on load instead of silently pairing
 new weights with old settings. Loading checks everything it reads and raises
