@@ -197,7 +197,7 @@ def test_weights_changed_in_place_fail_the_checksum(saved):
             "holds 172 values.*describes a model with 277",
         ),
         (lambda d: d["config"].update(hidden_size=0), "hidden_size' must be an int"),
-        (lambda d: d["config"].update(hidden_size=2**40), "hidden_size' must be an int"),
+        (lambda d: d["config"].update(hidden_size=2**40), "hidden_size' must be"),
         (lambda d: d["config"].update(num_layers="2"), "num_layers' must be an int"),
         (lambda d: d["config"].update(dtype="float16"), "dtype must be"),
         (lambda d: d["config"].update(bias=False), "unknown key"),

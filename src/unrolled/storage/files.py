@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import ModelFileError
 
-FORMAT_VERSION = 1  # the newest format this library reads and the one it writes
+FORMAT_VERSION = 2  # the newest format this library reads and the one it writes
+CONTENT_SINCE = 2  # from this format version on, content_sha256 is required
 MAX_JSON_BYTES = 64 * 2**20  # a model.json is a few kB; refuse absurd ones unread
 HEADER_SLACK = 2**20  # bytes a safetensors header may take beyond the tensor data
 
@@ -73,7 +74,13 @@ def content_digest(doc: dict, keys=("config", "weights", "metadata")) -> str:
 
 
 def check_content(path: Path, doc: dict) -> None:
-    """Refuse a JSON document whose content does not match its ``content_sha256``."""
+    """Refuse a JSON document whose content does not match its ``content_sha256``.
+
+    Files of format version 1 (unrolled 0.1.0) have no such field; their
+    content is validated field by field on load (types and ranges).
+    """
+    if doc.get("format_version", CONTENT_SINCE) < CONTENT_SINCE:
+        return
     want = doc.get("content_sha256")
     if not isinstance(want, str):
         raise ModelFileError(

@@ -3,10 +3,11 @@
 A model directory holds two files::
 
     weights.safetensors   every parameter under PyTorch's names (plain tensors)
-    model.json            {"format": "unrolled.model", "format_version": 1,
+    model.json            {"format": "unrolled.model", "format_version": 2,
                            "unrolled_version": ..., "config": model.config(),
                            "weights": {"file", "bytes", "sha256"},
-                           "metadata": {...anything JSON: scalers, training...}}
+                           "metadata": {...anything JSON: scalers, training...},
+                           "content_sha256": SHA-256 of config+weights+metadata}
 
 A checkpoint directory (:mod:`unrolled.storage.checkpoints`) is a model directory
 plus the training state.
