@@ -13,10 +13,13 @@ import click
 
 from .options import (
     check_positive,
+    check_test,
     checkpoint_options,
     data_options,
+    date_text,
     fit_options,
     load_data,
+    model_data,
     model_dir_option,
     model_options,
 )
@@ -106,6 +109,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         check_plot_path(plot, "--plot")
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
+    check_test(ds, test)
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
@@ -187,7 +191,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                          seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
         _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
-    last = {s.name: s.dates[-1].isoformat() for s in ds.series}
+    last = {s.name: date_text(s.dates[-1]) for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
     summary = {
         "model": str(out),
@@ -233,8 +237,8 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
             as_json) -> None:  # fmt: skip
     """Forecast the values after the end of each series with a saved model.
 
-    Series the model was trained on use their saved scalers; new series get
-    scalers fitted on the history given.
+    Without --data: the histories saved with the model. With --data: only
+    series the model was trained on (their saved scalers); others are refused.
 
     \b
     Examples:
@@ -244,13 +248,13 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
     from ..forecasting.forecaster import Forecaster
 
     fc = Forecaster.load(model_dir)
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
     ahead = fc.predict(ds, horizon=horizon)
     rows = [
         {
             "name": s.name,
-            "last_date": s.dates[-1].isoformat(),
+            "last_date": date_text(s.dates[-1]),
             "last": float(s.values[-1]),
             "next": float(ahead[s.name][0]),
             "horizon": [float(v) for v in ahead[s.name]],
@@ -304,8 +308,9 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
 
         check_plot_path(plot, "--plot")
     fc = Forecaster.load(model_dir)
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
+    check_test(ds, test)
     report = evaluate_fitted(fc, ds, test=test)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
@@ -325,7 +330,7 @@ def _in_sample_notes(fc, ds, sizes) -> list[str]:
     last = getattr(fc, "extra_", {}).get("last_date", {}) or {}
     notes = []
     for s, k in zip(ds.series, sizes, strict=True):
-        if s.name not in last:
+        if s.name not in last or not isinstance(s.dates, pd.DatetimeIndex):
             continue
         seen = int((s.dates[len(s) - k :] <= pd.Timestamp(last[s.name])).sum())
         if seen:

@@ -185,6 +185,55 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
     return load_csv(data, date_col, series_col, value_col, fill, **reading)
 
 
+def model_data(fc, data, date_col=None, series_col=None, value_col=None, fill=None):
+    """The data a saved model forecasts: --data, else the histories it was saved with.
+
+    Never other data: a model saved without histories needs --data; series
+    the model does not know are refused, naming those it knows; data of
+    another frequency than the model's get a warning on stderr.
+    """
+    from ..forecasting.history import check_known, frequency_warning
+
+    if data is None:
+        saved = getattr(fc, "history_data_", None)
+        if saved is None:
+            raise click.UsageError(
+                "this model was saved without its histories (by unrolled 0.1.0); "
+                "pass --data"
+            )
+        return saved
+    ds = load_data(data, date_col, series_col, value_col, fill)
+    check_known(fc.names_, ds.names, ds.source)
+    msg = frequency_warning(fc.frequency_, ds.frequency)
+    if msg is not None:
+        click.echo(f"warning: {msg}", err=True)
+    return ds
+
+
+def check_test(ds, test: int) -> None:
+    """Refuse a --test that leaves a series fewer points to train on than needed.
+
+    The library would clamp it for that series; the command line says so
+    instead, naming the series and the largest --test that works.
+    """
+    from ..forecasting.dataset import MIN_LENGTH
+
+    for s in ds.series:
+        if len(s) - test < MIN_LENGTH:
+            most = len(s) - MIN_LENGTH
+            fix = f"use --test {most} or less" if most >= 1 else "it is too short"
+            raise click.UsageError(
+                f"--test {test} leaves series {s.name!r} ({len(s)} points) "
+                f"{max(len(s) - test, 0)} to train on; at least {MIN_LENGTH} are "
+                f"needed: {fix}"
+            )
+
+
+def date_text(d) -> str:
+    """A date as ISO text, an integer time step as its number."""
+    return d.isoformat() if hasattr(d, "isoformat") else str(int(d))
+
+
 def check_positive(ds, scaling: str) -> None:
     """Refuse non-positive values up front when a log scaling is asked for."""
     if scaling not in ("log", "logdiff"):

@@ -30,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -37,6 +38,7 @@ import numpy as np
 from ..engine.network import MODELS, build_model
 from ..errors import NotFittedError
 from ..training.fit import fit as fit_network
+from .data import as_dataset
 from .ensemble import (
     Candidate,
     Member,
@@ -44,6 +46,13 @@ from .ensemble import (
     load_members,
     one_step,
     save_members,
+)
+from .history import (
+    check_forecasts,
+    check_known,
+    frequency_warning,
+    history_from_json,
+    history_to_json,
 )
 from .transforms import SCALINGS, Transform, as_series, naive_unit, windows
 
@@ -215,7 +224,8 @@ class Forecaster:
             a ``resume`` folder of a run with other parameters or data.
         """
         self._check_params()
-        names, values, freq = as_series(data)
+        ds = as_dataset(data)
+        names, values, freq = as_series(ds)
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -223,6 +233,8 @@ class Forecaster:
             run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
                            names, values, freq)  # fmt: skip
         self._index, self._total = 0, 0
+        self.dates_ = {s.name: s.dates for s in ds.series}
+        self.pandas_freq_ = ds.pandas_freq
         try:
             return self._fit(names, values, freq, run)
         except KeyboardInterrupt as exc:
@@ -391,12 +403,16 @@ class Forecaster:
                 raise ValueError("data: this forecaster keeps no history; pass data")
             names, values = list(self.history_), list(self.history_.values())
         else:
-            names, values, _ = as_series(data)
+            names, values, freq = as_series(data)
+            check_known(self.names_, names)
+            if (msg := frequency_warning(self.frequency_, freq)) is not None:
+                warnings.warn(msg, UserWarning, stacklevel=2)
         paths = [np.array(v, dtype=np.float64) for v in values]
         for _ in range(horizon):
             origins = [(i, len(p)) for i, p in enumerate(paths)]
             nxt = one_step(self.members_, paths, origins, names)
             paths = [np.append(p, x) for p, x in zip(paths, nxt, strict=True)]
+        check_forecasts(names, values, [p[-horizon:] for p in paths])
         return {n: p[-horizon:] for n, p in zip(names, paths, strict=True)}
 
     # ------------------------------------------------------------ save / load
@@ -420,6 +436,11 @@ class Forecaster:
             "naive_val_score": self.naive_val_score_,
             "search": [c.__dict__ for c in self.search_],
             "extra": extra or {},
+            "history": history_to_json(
+                self.names_, [self.history_[n] for n in self.names_],
+                getattr(self, "dates_", None), self.frequency_,
+                getattr(self, "pandas_freq_", None),
+            ),  # fmt: skip
         }
         return save_members(directory, self.members_, meta)
 
@@ -444,6 +465,10 @@ class Forecaster:
             fc.naive_val_score_ = meta.get("naive_val_score")
             fc.search_ = [Candidate(**c) for c in meta["search"]]
             fc.extra_ = meta.get("extra", {})
+            if "history" in meta:  # saved since 0.1.0: predict needs no --data
+                fc.history_data_ = history_from_json(meta["history"], str(directory))
+                fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
+                fc.dates_ = {s.name: s.dates for s in fc.history_data_}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, ModelFileError):
                 raise
