@@ -22,8 +22,9 @@ from .dataset import NA_STRINGS
 _TIMES = ("", " %H:%M", " %H:%M:%S")
 DAY_FIRST = [d + t for d in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y",
                              "%d.%m.%y", "%d-%m-%y") for t in _TIMES]  # fmt: skip
-MONTH_FIRST = [d + t for d in ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y",
-                               "%m-%d-%y") for t in _TIMES]  # fmt: skip
+# dotted dates (01.02.2010) are day-first wherever they are written
+MONTH_FIRST = [d + t for d in ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y", "%m-%d-%y")
+               for t in _TIMES]  # fmt: skip
 NEUTRAL = ["ISO8601", "%Y/%m/%d", "%Y.%m.%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
            "%Y/%m", "%m/%Y", "%m.%Y", "%b %Y", "%B %Y", "%b-%Y", "%B-%Y", "%b-%y",
            "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %y", "%b %d, %Y",
@@ -78,7 +79,7 @@ def _regular(parsed) -> bool:
     """True when the distinct dates fall on a calendar pandas can name."""
     import pandas as pd
 
-    d = pd.DatetimeIndex(np.unique(parsed.asi8)).as_unit("ns")
+    d = pd.DatetimeIndex(np.unique(np.asarray(parsed.values)))
     if len(d) < 3:
         return False
     with warnings.catch_warnings():

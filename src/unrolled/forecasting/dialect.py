@@ -28,6 +28,7 @@ _DATEISH = re.compile(
 _COMMA_DECIMAL = re.compile(r"(?<![\d,.])[+-]?\d+,(\d{1,2}|\d{4,})(?![\d,.])")
 _THOUSANDS = re.compile(r"\d,\d{3},\d{3}(?!\d)|\d,\d{3}\.\d")
 _QUOTED = re.compile(r'"([^"\n]*)"')
+_PLAIN = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -46,6 +47,8 @@ def _kind(token: str) -> str:
     t = token.strip()
     if t.lower() in NA_STRINGS:
         return "empty"
+    if _PLAIN.match(t) and not re.fullmatch(r"\d{4}|\d{8}", t):
+        return "num"
     if _DATEISH.match(t):
         return "date"
     if _NUM.match(t):
@@ -198,15 +201,21 @@ def parse_numbers(col, rows, name, label, decimal=".") -> np.ndarray:
 
 
 def numeric_share(col, decimal: str = ".") -> float:
-    """The share of non-missing entries that read as numbers (1.0 if none)."""
+    """The share of non-missing entries that read as numbers (1.0 if none).
+
+    A number written in the other locale counts too: it is a number column
+    with a bad entry (reported by :func:`parse_numbers`), not a text column.
+    """
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
         col.dtype
     ):
         return 1.0
-    s = clean_numbers(col.iloc[:1000], decimal)
-    s = s[~(s.str.lower().isin(NA_STRINGS) | col.iloc[:1000].isna())]
-    if len(s) == 0:
+    head = col.iloc[:1000]
+    keep = ~(head.astype(str).str.strip().str.lower().isin(NA_STRINGS) | head.isna())
+    if not keep.any():
         return 1.0  # an empty column is not a text column
-    return float(pd.to_numeric(s, errors="coerce").notna().mean())
+    ok = [pd.to_numeric(clean_numbers(head[keep], d), errors="coerce").notna()
+          for d in DECIMALS]  # fmt: skip
+    return float((ok[0] | ok[1]).mean())

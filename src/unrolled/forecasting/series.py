@@ -101,8 +101,7 @@ def _calendar_gaps(r: Raw, offset, word, name, notes, calendars) -> Raw:
     if span not in calendars:
         try:
             calendars[span] = pd.date_range(
-                pd.Timestamp(span[0], unit="ns"), pd.Timestamp(span[1], unit="ns"),
-                freq=offset, unit=r.dates.unit,
+                r.dates[0], r.dates[-1], freq=offset, unit=r.dates.unit
             )
         except (ValueError, TypeError, OverflowError):
             calendars[span] = None
@@ -114,6 +113,11 @@ def _calendar_gaps(r: Raw, offset, word, name, notes, calendars) -> Raw:
     pos = full.get_indexer(r.dates)
     if (pos < 0).any():
         return r  # off the calendar: irregular, nothing to fill
+    key = ("own", hash(r.dates.asi8.tobytes()))
+    if key not in calendars:
+        calendars[key] = infer_frequency(r.dates)[1]
+    if calendars[key] is not None:
+        return r  # regular on its own calendar: another frequency, named later
     absent = len(full) - len(r.dates)
     if word == "business-daily":
         notes.append(f"{r.label}: {absent} business day(s) absent (holidays?), "
