@@ -97,6 +97,21 @@ def check_environment() -> None:
         )
 
 
+def _one_line_warnings() -> None:
+    """Show library warnings as one ``warning: ...`` line each, once per text."""
+    import warnings
+
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = escape_name(str(message).replace("\n", " "))
+        if text not in shown:
+            shown.add(text)
+            click.echo(f"warning: {text}", err=True)
+
+    warnings.showwarning = show
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``unrolled`` console script; returns the exit code.
 
@@ -104,6 +119,7 @@ def run(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
+    _one_line_warnings()
     try:
         if not {"--help", "-h", "--version"} & set(argv):
             check_environment()

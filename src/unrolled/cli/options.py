@@ -7,6 +7,7 @@ turn bad values into one-line usage errors (exit code 2).
 from __future__ import annotations
 
 import os
+import warnings
 
 import click
 
@@ -206,7 +207,7 @@ def model_data(fc, data, date_col=None, series_col=None, value_col=None, fill=No
     check_known(fc.names_, ds.names, ds.source)
     msg = frequency_warning(fc.frequency_, ds.frequency)
     if msg is not None:
-        click.echo(f"warning: {msg}", err=True)
+        warnings.warn(msg, UserWarning, stacklevel=2)
     return ds
 
 
