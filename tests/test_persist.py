@@ -431,3 +431,69 @@ def test_any_edit_of_model_json_content_is_refused_naming_the_field(saved, edit)
     edit_json(saved, edit, forge=False)
     with pytest.raises(ModelFileError, match=r"model.json: field 'content_sha256'"):
         load_model(saved)
+
+
+# ------------------------------------------ concurrent saves and a full disk
+def _fitted(seed):
+    from unrolled.forecasting.forecaster import Forecaster
+
+    t = np.arange(40.0)
+    data = {"s": 10 + np.sin(t / 3) + 0.01 * t}
+    fc = Forecaster(window=4, scaling="minmax", epochs=2, ensemble=2, seed=seed)
+    fc.fit(data)
+    assert len(fc.members_) == 2  # a member folder besides the top model
+    return fc
+
+
+def _save_many(fc, out, times):
+    for _ in range(times):
+        fc.save(out)
+
+
+def test_two_processes_saving_to_one_folder_leave_one_loadable_model(tmp_path):
+    import multiprocessing as mp
+
+    from unrolled.forecasting.forecaster import Forecaster
+
+    out = tmp_path / "out"
+    a, b = _fitted(1), _fitted(2)
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_save_many, args=(fc, out, 6)) for fc in (a, b)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    fc = Forecaster.load(out)  # complete: every member matches its digest
+    assert fc.predict(horizon=1)["s"].shape == (1,)
+    members = sorted(p.name for p in out.glob("member-*"))
+    assert len(members) == 1  # the last save's member; the other's were removed
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+
+
+def test_a_full_disk_names_the_file_and_leaves_no_member_folders(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    import unrolled.storage.atomic as atomic
+
+    fc = _fitted(3)
+    out = tmp_path / "out"
+    real = os.fsync
+
+    def full(fd):  # the member's files fit; the top model's weights do not
+        where = os.readlink(f"/proc/self/fd/{fd}")
+        if os.path.dirname(where) == str(out) and ".weights.safetensors" in where:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        fc.save(out)
+    assert str(info.value).endswith(
+        "weights.safetensors: cannot write (No space left on device)"
+    )
+    assert str(out) in str(info.value)
+    assert list(out.glob("member-*")) == []
+    assert not [p for p in out.rglob("*") if p.is_file()]

@@ -269,7 +269,12 @@ def as_dataset(data) -> Dataset:
         return from_dict(data)
     if type(data).__name__ in ("DataFrame", "Series"):
         return from_frame(data)
-    if isinstance(data, np.ndarray) and data.ndim == 1:
+    if isinstance(data, np.ndarray):
+        if data.ndim != 1:
+            raise ValueError(
+                f"data: expected a 1-D array (one series), got shape {data.shape}; "
+                "pass a DataFrame or a dict of named columns"
+            )
         return from_dict({"series_0": data})
     if isinstance(data, list | tuple):
         if data and all(np.ndim(v) == 0 for v in data):
