@@ -313,7 +313,7 @@ def render(f) -> str:
     return ((head + "\n") if f["header"] else "") + "\n".join(body) + "\n"
 
 
-@settings(max_examples=120, deadline=None,
+@settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(f=dialect_files())
 def test_random_dialects_read_exactly_the_series_written_or_refused(tmp_path, f):

@@ -445,25 +445,33 @@ def _fitted(seed):
     return fc
 
 
-def _save_many(fc, out, times):
-    for _ in range(times):
-        fc.save(out)
+SAVE_MANY = """
+import sys
+import numpy as np
+from unrolled.forecasting.forecaster import Forecaster
+t = np.arange(40.0)
+fc = Forecaster(window=4, scaling="minmax", epochs=2, ensemble=2,
+                seed=int(sys.argv[2])).fit({"s": 10 + np.sin(t / 3) + 0.01 * t})
+for _ in range(8):
+    fc.save(sys.argv[1])
+"""
 
 
 def test_two_processes_saving_to_one_folder_leave_one_loadable_model(tmp_path):
-    import multiprocessing as mp
+    import subprocess
+    import sys
 
     from unrolled.forecasting.forecaster import Forecaster
 
     out = tmp_path / "out"
-    a, b = _fitted(1), _fitted(2)
-    ctx = mp.get_context("fork")
-    procs = [ctx.Process(target=_save_many, args=(fc, out, 6)) for fc in (a, b)]
+    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+    procs = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, str(out), str(seed)],
+                              env=env, stderr=subprocess.PIPE, text=True)
+             for seed in (1, 2)]  # fmt: skip
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
     fc = Forecaster.load(out)  # complete: every member matches its digest
     assert fc.predict(horizon=1)["s"].shape == (1,)
     members = sorted(p.name for p in out.glob("member-*"))

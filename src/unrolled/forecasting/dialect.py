@@ -47,7 +47,9 @@ def _kind(token: str) -> str:
     t = token.strip()
     if t.lower() in NA_STRINGS:
         return "empty"
-    if _PLAIN.match(t) and not re.fullmatch(r"\d{4}|\d{8}", t):
+    if re.fullmatch(r"\d{4}|\d{8}", t):
+        return "year"  # 2004 or 20040105: a date or a number, as the column goes
+    if _PLAIN.match(t):
         return "num"
     if _DATEISH.match(t):
         return "date"
@@ -69,7 +71,10 @@ def sniff(text: str, name: str, sep=None, decimal=None, header=None) -> Dialect:
     elif sep not in SEPARATORS:
         raise DataError(f"sep: expected one of {SEPARATORS!r}, got {sep!r}", name)
     head = [ln for ln in lines[lead:50] if ln.strip()][:3]
-    rows = list(csv.reader(head, delimiter=sep))
+    try:
+        rows = list(csv.reader(head, delimiter=sep))
+    except csv.Error:  # a stray carriage return: the parser reports it later
+        rows = [ln.split(sep) for ln in head]
     dec = decide_decimal(text, sep, name) if decimal is None else decimal
     if dec not in DECIMALS:
         raise DataError(f"decimal: expected '.' or ',', got {dec!r}", name)
@@ -99,21 +104,32 @@ def sniff(text: str, name: str, sep=None, decimal=None, header=None) -> Dialect:
 
 
 def _has_header(rows: list[list[str]]) -> bool:
-    """No header when the first row holds data shaped like the second row's."""
+    """No header when the first row holds data shaped like the second row's.
+
+    A first row with a full date in it (2020-01-31) is data in any case: no
+    header names a column so.
+    """
     if len(rows) < 2:
         return True
     a = [_kind(c) for c in rows[0]]
     b = [_kind(c) for c in rows[1]]
-    if len(a) != len(b) or not any(k in ("num", "date") for k in a):
+    if len(a) != len(b) or not any(k in ("num", "date", "year") for k in a):
         return True
-    same = all(x == y or "empty" in (x, y) for x, y in zip(a, b, strict=True))
-    return not same
+    if any(x == y == "date" for x, y in zip(a, b, strict=True)):
+        return False
+    return not all(_alike(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _alike(x: str, y: str) -> bool:
+    """Two cells of one column that may both be data."""
+    return x == y or "empty" in (x, y) or {x, y} in ({"year", "num"}, {"year", "date"})
 
 
 def _headerless_names(kinds: list[str]) -> list[str]:
     """Column names for a file without a header: date, series, value or column_j."""
     names = [f"column_{j + 1}" for j in range(len(kinds))]
-    if kinds and kinds[0] == "date":
+    kinds = ["num" if k == "year" and j else k for j, k in enumerate(kinds)]
+    if kinds and kinds[0] in ("date", "year"):
         names[0] = "date"
         rest = kinds[1:]
         if rest.count("num") == 1:
