@@ -12,6 +12,7 @@ import pytest
 
 from unrolled.cli import run
 from unrolled.forecasting.data import (
+    DataError,
     as_dataset,
     from_dict,
     from_frame,
@@ -162,3 +163,35 @@ def test_a_single_value_csv_runs_through_the_cli_with_a_note(tmp_path, capsys):
     assert doc["frequency"] == "steps"
     assert "no date column: the rows are read as time steps 0, 1, 2, ..." in doc[
         "notes"]  # fmt: skip
+
+
+def test_parquet_input_reads_like_the_frame(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    df = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3,
+                       "ds": list(pd.date_range("2024-01-01", periods=3)) * 2,
+                       "y": [1.0, 2, 3, 4, 5, 6]})  # fmt: skip
+    path = tmp_path / "prices.parquet"
+    df.to_parquet(path)
+    ds = load_csv(path)
+    assert ds.names == ["a", "b"] and ds["b"].values.tolist() == [4, 5, 6]
+    assert [str(d.date()) for d in ds["a"].dates] == [
+        "2024-01-01", "2024-01-02", "2024-01-03"]  # fmt: skip
+    path.write_bytes(b"PAR1 not really")
+    code = run(["forecast", "--data", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "prices.parquet: cannot read Parquet" in err
+
+
+def test_parquet_without_pyarrow_says_how_to_install(tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_arrow(name, *a, **kw):
+        if name.startswith("pyarrow"):
+            raise ImportError(name)
+        return real(name, *a, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_arrow)
+    with pytest.raises(DataError, match=r"pip install 'unrolled\[parquet\]'"):
+        load_csv(tmp_path / "x.parquet")
