@@ -186,6 +186,15 @@ CASES = [
     (["evaluate", "--model", "model", "--test", "0"], "Invalid value for '--test'"),
     (["evaluate", "--model", "model", "--data", "badnum.csv"], "badnum.csv, row 3"),
     (["evaluate", "--model", "model", "--plot", "no_dir/p.png"], "folder 'no_dir'"),
+    # lesson
+    (["lesson"], "Missing option '--out'"),
+    (["lesson", "--out", "no_dir/l.html"], "the folder no_dir does not exist"),
+    (["lesson", "--out", "a_dir"], "a_dir: is a folder"),
+    (["lesson", "--out", "l.html", "--model", "nope"], "nope: no such model dir"),
+    (["lesson", "--out", "l.html", "--series", "a"], "--series: needs --model DIR"),
+    (["lesson", "--out", "l.html", "--model", "model", "--series", "zz"], "'zz'"),
+    (["lesson", "--out", "l.html", "--model", "model", "--data", "badnum.csv"],
+     "badnum.csv, row 3"),  # fmt: skip
 ]
 
 

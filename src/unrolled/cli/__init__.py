@@ -17,7 +17,7 @@ import click
 from .._version import __version__
 from ..text import escape_name
 
-COMMAND_MODULES = ["core", "forecast", "gradients"]
+COMMAND_MODULES = ["core", "forecast", "gradients", "lesson"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
