@@ -290,3 +290,16 @@ def test_sigint_reaches_a_running_command_as_exit_130():
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_plot_without_matplotlib_says_how_to_install(monkeypatch, capsys, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    def find(name, *a):
+        return None if name == "matplotlib" else real(name, *a)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find)
+    one_error_line(*cli(capsys, "forecast", "--plot", str(tmp_path / "p.png")),
+                   "--plot needs matplotlib, which is not installed: pip install "
+                   "'unrolled[plot]'")  # fmt: skip
