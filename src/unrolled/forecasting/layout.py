@@ -44,6 +44,9 @@ def has_values(col) -> bool:
 
     if pd.api.types.is_numeric_dtype(col.dtype):
         return bool(col.notna().any())
+    head = col.iloc[:50].dropna().astype(str).str.strip().str.lower()
+    if (~head.isin(NA_STRINGS)).any():
+        return True
     s = pd.Series(col.dropna().unique()).astype(str).str.strip().str.lower()
     return bool((~s.isin(NA_STRINGS)).any())
 

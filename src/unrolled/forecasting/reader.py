@@ -22,7 +22,7 @@ from .dataset import FILLS, NA_STRINGS, Dataset
 from .dates import parse_dates
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
-from .series import finish_dataset, make_series
+from .series import finish_dataset, make_series, show_date
 from .source import read_file
 
 NA_VALUES = sorted({v for s in NA_STRINGS for v in (s, s.upper(), s.title())})
@@ -72,26 +72,23 @@ def parse_table(raw: bytes | str, name: str, dialect: Dialect):
     """CSV bytes -> (typed frame, 1-based file row of each frame row).
 
     Types are pandas' C parser's: numbers as float64/int64 (a numeric series
-    id "007" reads as 7), everything else as text.
+    id "007" reads as 7), everything else as text. The fast reading skips
+    blank lines; when the row count shows it skipped some (or quoted fields
+    span lines), the file is read again keeping every line, so that rows in
+    messages are the file's.
     """
     skip = dialect.lead + (1 if dialect.header else 0)
     n = len(dialect.names)
     raw = raw.encode() if isinstance(raw, str) else raw
-    try:
-        df = pd.read_csv(
-            io.BytesIO(raw), sep=dialect.sep, header=None, skiprows=skip,
-            decimal=dialect.decimal, keep_default_na=False, na_values=NA_VALUES,
-            skip_blank_lines=False, engine="c", encoding="utf-8-sig",
-        )  # fmt: skip
-    except pd.errors.EmptyDataError:
-        raise DataError("no data rows after the header", name) from None
-    except (pd.errors.ParserError, ValueError, OverflowError, MemoryError) as exc:
-        msg = str(exc).split("C error: ")[-1].strip()
-        m = re.search(r"\bline (\d+)", msg)
-        row = int(m.group(1)) if m else None  # pandas counts skipped lines too
-        if row is None and (m := re.search(r"\brow (\d+)", msg)):
-            row = int(m.group(1)) + 1  # these rows count from 0
-        raise DataError(f"cannot parse CSV ({msg})", name, row) from None
+    df = None
+    if dialect.lead == 0:
+        df = _read(raw, name, dialect, header=0 if dialect.header else None)
+        lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        if len(df) != lines - skip:
+            df = None  # blank lines were skipped: read again, line for line
+    if df is None:
+        df = _read(raw, name, dialect, header=None, skiprows=skip,
+                   skip_blank_lines=False)  # fmt: skip
     if df.shape[1] != n:
         raise DataError(
             f"rows have {df.shape[1]} fields, the header {n}", name, skip + 1
@@ -104,6 +101,25 @@ def parse_table(raw: bytes | str, name: str, dialect: Dialect):
     if len(df) == 0:
         raise DataError("no data rows after the header", name)
     return df.reset_index(drop=True), rows
+
+
+def _read(raw: bytes, name: str, dialect: Dialect, **kw):
+    """pandas' C parser over the bytes; its errors as DataError with the row."""
+    try:
+        return pd.read_csv(
+            io.BytesIO(raw), sep=dialect.sep, decimal=dialect.decimal,
+            keep_default_na=False, na_values=NA_VALUES, engine="c",
+            encoding="utf-8-sig", **kw,
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise DataError("no data rows after the header", name) from None
+    except (pd.errors.ParserError, ValueError, OverflowError, MemoryError) as exc:
+        msg = str(exc).split("C error: ")[-1].strip()
+        m = re.search(r"\bline (\d+)", msg)
+        row = int(m.group(1)) if m else None  # pandas counts skipped lines too
+        if row is None and (m := re.search(r"\brow (\d+)", msg)):
+            row = int(m.group(1)) + 1  # these rows count from 0
+        raise DataError(f"cannot parse CSV ({msg})", name, row) from None
 
 
 def build(table, rows, name, opts: Options, decimal: str = ".") -> Dataset:
@@ -199,12 +215,22 @@ def _long(table, rows, dates, layout: Layout, name, decimal) -> list:
     if isinstance(dates, pd.DatetimeIndex):
         dates = dates.values  # numpy slices are cheap; an Index per series later
     dates, vals, rows = dates[order], vals[order], rows[order]
+    codes, stamp = codes[order], stamp[order]
+    dup = np.flatnonzero((codes[1:] == codes[:-1]) & (stamp[1:] == stamp[:-1]))
+    if dup.size:  # one check for every series: the rows are sorted by (series, date)
+        i = int(dup[0])
+        raise DataError(
+            f"duplicate date {show_date(pd.Index(dates[i : i + 1])[0])} in series "
+            f"{str(keys[codes[i]])!r} (rows {rows[i]} and {rows[i + 1]})",
+            name,
+            int(max(rows[i], rows[i + 1])),
+        )
     shared: dict[tuple, list] = {}  # series on the same dates share one Index
     for k, key in enumerate(keys):
         sel = slice(bounds[k], bounds[k + 1])
         out.append(
             make_series(str(key), _index(dates[sel], shared), vals[sel], rows[sel],
-                        name, value_col, trim=False, sorted_=True)
+                        name, value_col, trim=False, checked=True)
         )  # fmt: skip
     return out
 

@@ -37,17 +37,20 @@ class Raw:
     absent: int = 0  # dates absent from the calendar, now NaN gaps
 
 
-def make_series(label, dates, vals, rows, name, col, trim, sorted_=False) -> Raw:
-    """Sort by date, refuse duplicate dates, trim a wide column's empty ends."""
-    if not sorted_:
+def make_series(label, dates, vals, rows, name, col, trim, checked=False) -> Raw:
+    """Sort by date, refuse duplicate dates, trim a wide column's empty ends.
+
+    ``checked``: the caller sorted the rows and found no duplicate date.
+    """
+    if not checked:
         order = np.argsort(_stamps(dates), kind="stable")
         dates, vals, rows = dates[order], vals[order], rows[order]
-    d8 = _stamps(dates)
+    d8 = _stamps(dates) if not checked else d8_none
     dup = np.flatnonzero(d8[1:] == d8[:-1])
     if dup.size:
         i = int(dup[0])
         raise DataError(
-            f"duplicate date {_show(dates[i])} in series {label!r} "
+            f"duplicate date {show_date(dates[i])} in series {label!r} "
             f"(rows {rows[i]} and {rows[i + 1]})",
             name,
             int(max(rows[i], rows[i + 1])),
@@ -63,11 +66,14 @@ def make_series(label, dates, vals, rows, name, col, trim, sorted_=False) -> Raw
     return Raw(label, dates, vals, rows, col)
 
 
+d8_none = np.zeros(1, np.int64)  # a checked series: nothing to compare
+
+
 def _stamps(dates) -> np.ndarray:
     return np.asarray(dates.asi8 if hasattr(dates, "asi8") else dates, np.int64)
 
 
-def _show(d) -> str:
+def show_date(d) -> str:
     """A date as YYYY-MM-DD (with the time where it has one), a step as a number."""
     if isinstance(d, pd.Timestamp):
         return str(d.date()) if d == d.normalize() else d.isoformat(sep=" ")
@@ -142,7 +148,7 @@ def _fill(r: Raw, name, fill, notes) -> Series:
             what += f", {absent} of them dates absent from the calendar"
         if fill is None:
             i = int(np.argmax(missing))
-            first = f" (first: {_show(dates[i])})" if absent else ""
+            first = f" (first: {show_date(dates[i])})" if absent else ""
             raise DataError(
                 f"missing value in series {r.label!r} ({what}){first}; pass "
                 "fill='ffill'|'interpolate'|'drop' (--fill) to fill or drop them",
