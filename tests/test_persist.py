@@ -505,3 +505,105 @@ def test_a_full_disk_names_the_file_and_leaves_no_member_folders(
     assert str(out) in str(info.value)
     assert list(out.glob("member-*")) == []
     assert not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_two_threads_saving_one_forecaster_take_turns(tmp_path):
+    import threading
+
+    from unrolled.forecasting.forecaster import Forecaster
+
+    a, b = _fitted(4), _fitted(5)
+    out = tmp_path / "out"
+    errors = []
+
+    def save(fc):
+        try:
+            for _ in range(5):
+                fc.save(out)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(fc,)) for fc in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    loaded = Forecaster.load(out)
+    assert loaded.config_ in (a.config_, b.config_)
+    assert len(list(out.glob("member-*"))) == 1
+
+
+CHECKPOINT_MANY = """
+import sys
+import numpy as np
+import unrolled
+from unrolled.storage.checkpoints import save_checkpoint
+m = unrolled.build_model({"cell": "gru", "hidden_size": 3, "seed": int(sys.argv[2])})
+opt = unrolled.Adam(lr=0.01)
+for epoch in range(30):
+    save_checkpoint(sys.argv[1], m, opt, epoch, extra={"who": sys.argv[2]})
+"""
+
+
+def test_two_processes_checkpointing_to_one_folder_leave_a_whole_checkpoint(
+    tmp_path,
+):
+    import subprocess
+    import sys
+
+    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+    ck = tmp_path / "ck"
+    procs = [subprocess.Popen([sys.executable, "-c", CHECKPOINT_MANY, str(ck),
+                               str(seed)], env=env, stderr=subprocess.PIPE, text=True)
+             for seed in (1, 2)]  # fmt: skip
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    state = load_checkpoint(ck)  # every file matches the records of one writer
+    assert state is not None
+    assert not [p for p in ck.iterdir() if ".tmp" in p.name]
+
+
+def test_a_killed_saver_releases_the_folder(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         f"fd = os.open({str(out)!r}, os.O_RDONLY)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\n"
+         "time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.wait()
+    save_model(out, make())  # the lock went with the process: no wait, no error
+    assert load_model(out)[0].config()["hidden_size"] == 3
+
+
+def test_an_interrupted_save_keeps_the_previous_model(tmp_path, monkeypatch):
+    import unrolled.storage.models as models
+    from unrolled.forecasting.forecaster import Forecaster
+
+    out = tmp_path / "out"
+    first = _fitted(6)
+    first.save(out)
+    before = {p.name for p in out.glob("member-*")}
+    real = models.atomic_write_many
+
+    def interrupted(files):
+        if any(p.parent == out for p in map(type(out), files)):
+            raise KeyboardInterrupt
+        return real(files)
+
+    monkeypatch.setattr(models, "atomic_write_many", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _fitted(7).save(out)
+    monkeypatch.undo()
+    assert {p.name for p in out.glob("member-*")} == before  # the new one removed
+    assert Forecaster.load(out).config_ == first.config_

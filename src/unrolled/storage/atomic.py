@@ -173,20 +173,21 @@ def locked_dir(directory: str | os.PathLike) -> Iterator[Path]:
 
     directory = Path(directory)
     key = os.path.realpath(directory)
-    if key in _HELD:
+    held = _HELD.__dict__.setdefault("dirs", set())
+    if key in held:
         yield directory
         return
     fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        _HELD.add(key)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another thread's fd waits here too
+        held.add(key)
         yield directory
     finally:
-        _HELD.discard(key)
+        held.discard(key)
         os.close(fd)  # closing releases the lock
 
 
-_HELD: set[str] = set()  # folders this process holds locked
+_HELD = threading.local()  # folders this thread holds locked (re-entrancy)
 
 
 @contextlib.contextmanager
