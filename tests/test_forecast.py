@@ -272,6 +272,9 @@ def test_tampered_scalers_are_refused(tmp_path):
     fc.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
     doc["metadata"]["members"][0]["transforms"]["s0"]["change"] = None
+    from unrolled.storage.files import content_digest
+
+    doc["content_sha256"] = content_digest(doc)  # a careful forger's edit
     (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="forecaster metadata"):
         Forecaster.load(tmp_path / "m")

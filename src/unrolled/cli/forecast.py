@@ -13,10 +13,13 @@ import click
 
 from .options import (
     check_positive,
+    check_test,
     checkpoint_options,
     data_options,
+    date_text,
     fit_options,
     load_data,
+    model_data,
     model_dir_option,
     model_options,
 )
@@ -164,6 +167,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         check_plot_path(plot, "--plot")
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
+    check_test(ds, test)
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
@@ -261,7 +265,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
                          seed, clip, clip_value, tbptt)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
-    last = {s.name: s.dates[-1].isoformat() for s in ds.series}
+    last = {s.name: date_text(s.dates[-1]) for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
     summary = {
         "model": str(out),
@@ -309,9 +313,10 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
             out_file, more_levels, as_json) -> None:  # fmt: skip
     """Forecast the values after the end of each series with a saved model.
 
-    Series the model was trained on use their saved scalers; new series get
-    scalers fitted on the history given. With --level, split-conformal
-    intervals calibrated on the model's validation slice.
+    Without --data: the histories saved with the model. With --data: only
+    series the model was trained on (their saved scalers); others are refused.
+    With --level, split-conformal intervals calibrated on the model's
+    validation slice.
 
     \b
     Examples:
@@ -324,7 +329,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     levels = parse_levels(level, more_levels)
     check_out_path(out_file)
     fc = Forecaster.load(model_dir)
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
     frame = fc.predict(horizon, ds, level=levels)
     if out_file:
@@ -333,7 +338,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     for s in ds.series:
         part = frame[frame["unique_id"] == s.name]
         rows.append({
-            "name": s.name, "last_date": s.dates[-1].isoformat(),
+            "name": s.name, "last_date": date_text(s.dates[-1]),
             "last": float(s.values[-1]), "next": float(part[NETWORK].iloc[0]),
             "horizon": [float(v) for v in part[NETWORK]],
         })  # fmt: skip
@@ -403,8 +408,9 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
         check_plot_path(plot, "--plot")
     levels = parse_levels(level, more_levels)
     fc = Forecaster.load(model_dir)
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
+    check_test(ds, test)
     report = evaluate_fitted(fc, ds, test=test, horizon=horizon, level=levels)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
@@ -424,7 +430,7 @@ def _in_sample_notes(fc, ds, sizes) -> list[str]:
     last = getattr(fc, "extra_", {}).get("last_date", {}) or {}
     notes = []
     for s, k in zip(ds.series, sizes, strict=True):
-        if s.name not in last:
+        if s.name not in last or not isinstance(s.dates, pd.DatetimeIndex):
             continue
         seen = int((s.dates[len(s) - k :] <= pd.Timestamp(last[s.name])).sum())
         if seen:

@@ -250,9 +250,17 @@ def infer_frequency(dates: pd.Index) -> tuple[str, str | None]:
     return "irregular", alias
 
 
-def _guess_offset(dates: pd.DatetimeIndex, word: str):
-    """A pandas offset for dates whose frequency pandas could not infer (gaps)."""
+def calendar_offset(dates: pd.DatetimeIndex, word: str, alias: str | None = None):
+    """The pandas offset of a calendar: ``alias``'s, or guessed from ``word``.
+
+    Where pandas could not infer a frequency (gaps), monthly dates all on
+    month ends give ``MonthEnd``, all on the 1st ``MonthBegin``; business-daily
+    ``BDay``; others the median spacing.
+    """
     import pandas as pd
+
+    if alias:
+        return pd.tseries.frequencies.to_offset(alias)
 
     if word == "business-daily":
         return pd.offsets.BDay()
@@ -306,11 +314,7 @@ def future_dates(data, h: int, frequency: str | None = None):
         ints = np.asarray(dates, dtype=np.int64)
         step = int(np.median(np.diff(ints))) if len(ints) > 1 else 1
         return pd.Index(ints[-1] + step * np.arange(1, h + 1), dtype=np.int64)
-    alias = frequency
-    if alias is None:
-        word, alias = infer_frequency(dates)
-    offset = pd.tseries.frequencies.to_offset(alias) if alias else None
-    if offset is None:
-        offset = _guess_offset(dates, word)
+    word, alias = (None, frequency) if frequency else infer_frequency(dates)
+    offset = calendar_offset(dates, word or "", alias)
     last = dates[-1]
     return pd.DatetimeIndex([last + k * offset for k in range(1, h + 1)])

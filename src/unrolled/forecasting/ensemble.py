@@ -142,21 +142,36 @@ def digest(model) -> str:
 
 def save_members(directory, members: list[Member], meta: dict) -> Path:
     """Write the members (further ones first, the best one last, with ``meta``)."""
+    from ..storage.atomic import locked_dir
+    from ..storage.files import prepare_dir
+
+    directory = prepare_dir(directory)
+    with locked_dir(directory):  # a concurrent save waits: last complete one wins
+        return _save_locked(directory, members, meta)
+
+
+def _save_locked(directory: Path, members: list[Member], meta: dict) -> Path:
+    """Write members, then the top model; on failure remove what this save made."""
     import shutil
 
     from ..storage.models import CONFIG, save_model
 
-    directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise NotADirectoryError(f"{directory}: exists and is not a folder")
-    entries = []
-    for k, m in enumerate(members):
-        entry = m.to_meta()
-        entry["dir"] = "." if k == 0 else f"member-{entry['digest'][:16]}"
-        if k:
-            save_model(directory / entry["dir"], m.model, {"format": "member"})
-        entries.append(entry)
-    out = save_model(directory, members[0].model, dict(meta, members=entries))
+    entries, made = [], []
+    try:
+        for k, m in enumerate(members):
+            entry = m.to_meta()
+            entry["dir"] = "." if k == 0 else f"member-{entry['digest'][:16]}"
+            if k:
+                sub = directory / entry["dir"]
+                if not sub.exists():
+                    made.append(sub)
+                save_model(sub, m.model, {"format": "member"})
+            entries.append(entry)
+        out = save_model(directory, members[0].model, dict(meta, members=entries))
+    except BaseException:  # a full disk, Ctrl-C: no orphan member folders
+        for sub in made:
+            shutil.rmtree(sub, ignore_errors=True)
+        raise
     keep = {e["dir"] for e in entries}
     for old in directory.glob("member-*"):  # members of an earlier save
         if old.name not in keep and (old / CONFIG).is_file():

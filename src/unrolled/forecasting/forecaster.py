@@ -38,6 +38,7 @@ import numpy as np
 from ..errors import NotFittedError
 from .baselines import BASELINES
 from .ensemble import Candidate, Member, load_members, save_members
+from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
 from .prediction import NETWORK, Predicting
 from .search import DEFAULTS, Setup, check_params, run_search, validation_sizes
@@ -324,6 +325,11 @@ class Forecaster(Predicting):
             "baseline_val_scores": self.baseline_val_scores_,
             "selected": self.selected_,
             "extra": extra or {},
+            "history": history_to_json(
+                self.names_, [self.history_[n] for n in self.names_],
+                getattr(self, "dates_", None), self.frequency_,
+                getattr(self, "pandas_freq_", None),
+            ),  # fmt: skip
         }
         return save_members(directory, self.members_, meta)
 
@@ -351,6 +357,10 @@ class Forecaster(Predicting):
             fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
             fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
             fc.selected_ = meta.get("selected", NETWORK)
+            if "history" in meta:  # saved since 0.1.0: predict needs no --data
+                fc.history_data_ = history_from_json(meta["history"], str(directory))
+                fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
+                fc.dates_ = {s.name: s.dates for s in fc.history_data_}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, ModelFileError):
                 raise

@@ -11,6 +11,7 @@ import numpy as np
 
 from .baselines import baseline_paths
 from .ensemble import one_step
+from .history import check_forecasts, check_known, frequency_warning
 from .intervals import check_levels, level_name, paths
 from .transforms import as_series, naive_unit
 
@@ -54,10 +55,15 @@ class Predicting:
     def _history(self, data):
         """(names, values, dates) of ``data``, or of the training data if None."""
         if data is not None:
+            import warnings
+
             from .data import as_dataset
 
             ds = as_dataset(data)
-            names, values, _ = as_series(ds)
+            names, values, freq = as_series(ds)
+            check_known(self.names_, names)
+            if (msg := frequency_warning(self.frequency_, freq)) is not None:
+                warnings.warn(msg, UserWarning, stacklevel=3)
             return names, values, {s.name: s.dates for s in ds.series}
         if not hasattr(self, "history_"):
             raise ValueError("data: this forecaster keeps no history; pass data")
@@ -100,6 +106,7 @@ class Predicting:
         levels = check_levels(level)
         names, values, dates = self._history(data)
         point = self.predict_values(h, names, values)
+        check_forecasts(names, values, [point[n] for n in names])
         frames = []
         freq = getattr(self, "pandas_freq_", None)
         for n, v in zip(names, values, strict=True):

@@ -128,6 +128,8 @@ class _AffineScaler:
                 or not math.isfinite(v)
             ):
                 raise ValueError(f"scaler: {k!r} must be a finite number, got {v!r}")
+            if abs(v) > 1e16:  # data are |x| <= 1e15: larger is a tampered file
+                raise ValueError(f"scaler: {k!r} must be within +-1e16, got {v!r}")
             nums[k] = float(v)
         if nums["scale"] <= 0:
             raise ValueError(f"scaler: 'scale' must be > 0, got {nums['scale']!r}")
