@@ -70,8 +70,9 @@ def test_a_bad_level_is_refused_naming_it(bad):
 
 def test_every_step_ahead_is_scored_for_every_method():
     ds = random_walks(n_series=3, n=60, seed=5)
-    report = backtest(Forecaster(**QUICK, seed=0), ds, test=8, horizon=3)
+    report = backtest(Forecaster(**QUICK, seed=0), ds, test=8, horizon=3, level=[80])
     s = report.series[0]
+    assert all(0 <= st["coverage-80"] <= 1 for st in s.steps["rnn"])
     v, cut = s.values, s.n_train
     assert [len(s.steps[m]) for m in ("rnn", "naive", "mean")] == [3, 3, 3]
     # naive's 2-step forecast from origin o is v[o - 1], scored at o + 1
@@ -79,7 +80,7 @@ def test_every_step_ahead_is_scored_for_every_method():
     expected = np.mean(np.abs(v[pos + 1] - v[pos - 1]))
     assert s.steps["naive"][1]["mae"] == pytest.approx(expected)
     assert s.steps["rnn"][0]["mae"] == pytest.approx(s.metrics["rnn"]["mae"])
-    assert "per step ahead" in report.format()
+    assert "per step ahead" in report.format() and "rnn 80% held" in report.format()
 
 
 @pytest.mark.parametrize("refit", [False, True])

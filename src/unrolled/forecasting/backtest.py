@@ -111,8 +111,11 @@ def method_paths(forecaster, method, values, origins, names, h, cut, season, lev
     return forecaster.forecast_paths(values, origins, names, h, cut, method), None
 
 
-def _steps(v, pos, path, train) -> list[dict]:
-    """MAE and MASE per step ahead over the origins whose target is known."""
+def _steps(v, pos, path, train, bands=None) -> list[dict]:
+    """MAE, MASE (and coverage per level) per step ahead, where the target is known.
+
+    ``bands``: level -> step k -> (lo, hi) arrays over the origins, or None.
+    """
     out = []
     for k in range(path.shape[1]):
         ok = pos + k < len(v)
@@ -120,7 +123,28 @@ def _steps(v, pos, path, train) -> list[dict]:
             break
         t, p = v[pos[ok] + k], path[ok, k]
         scaled = mase(t, p, train) if len(train) > 1 else float("nan")
-        out.append({"mae": mae(t, p), "mase": scaled})
+        out.append({"mae": mae(t, p), "mase": scaled, "n": int(ok.sum())})
+        for lv, per_step in (bands or {}).items():
+            lo, hi = per_step(k)
+            out[-1][f"coverage-{lv}"] = coverage(t, lo[ok], hi[ok])
+    return out
+
+
+def _step_bands(forecaster, method, path, unit, levels, own, rows) -> dict:
+    """Level -> (step k -> (lo, hi) over the origins of one series)."""
+    out = {}
+    for lv in levels:
+        if own is not None:
+            lo, hi = own[lv]
+            out[level_name(lv)] = lambda k, lo=lo, hi=hi: (lo[rows, k], hi[rows, k])
+            continue
+
+        def band(k, lv=lv):
+            w = forecaster.calibration_.width(method, k + 1, lv)
+            w = np.nan if w is None else w
+            return path[:, k] - w * unit, path[:, k] + w * unit
+
+        out[level_name(lv)] = band
     return out
 
 
@@ -199,7 +223,11 @@ def evaluate_fitted(
             [float(x) for x in ahead[name]], metrics, ds.series[i].dates, v, preds,
         )  # fmt: skip
         if horizon > 1:
-            res.steps = {m: _steps(v, pos, runs[m][0][rows], train) for m in methods}
+            res.steps = {
+                m: _steps(v, pos, runs[m][0][rows], train, _step_bands(
+                    forecaster, m, runs[m][0][rows], unit, levels, runs[m][1], rows))
+                for m in methods
+            }  # fmt: skip
         if levels:
             res.intervals = {
                 m: _intervals(forecaster, m, preds[m], unit, levels, runs[m][1], rows)

@@ -266,10 +266,25 @@ def _steps_table(r: Report) -> str:
                     if k < len(s.steps.get(m, []))]  # fmt: skip
             per.append(float(np.nanmean(vals)) if vals else float("nan"))
         rows.append([m, *per, float(np.nanmean(per))])
+    for lv in r.levels:  # the network's interval, held per step (pooled)
+        key, per = f"coverage-{lv}", []
+        for k in range(h):
+            got = [(st[k][key], st[k]["n"]) for s in r.series
+                   for st in [s.steps.get(NETWORK, [])]
+                   if k < len(st) and st[k].get(key) == st[k].get(key)]  # fmt: skip
+            n = sum(w for _, w in got)
+            per.append(sum(c * w for c, w in got) / n if n else float("nan"))
+        cells = ["-" if c != c else f"{c:.0%}" for c in per]
+        rows.append([f"rnn {lv}% held", *cells, ""])
     heads = ["method"] + [f"+{k + 1}" for k in range(h)] + ["mean"]
     head = (
         "Multi-step forecasts from every test origin: mean MASE over the series, "
-        "per step ahead (no retraining)."
+        "per step ahead (no retraining)"
+        + (
+            "; the share of the test points inside the network's interval."
+            if r.levels
+            else "."
+        )
     )
     return fill(head, 88) + "\n" + table(heads, rows)
 
