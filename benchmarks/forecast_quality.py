@@ -117,13 +117,18 @@ def run(name: str, rivals: list[str]) -> dict:
                       rivals=rivals)  # fmt: skip
     dt = time.perf_counter() - t
     ratio = {
-        m: float(np.mean([s.metrics[m]["mae"] / s.metrics["naive"]["mae"]
-                          for s in report.series]))  # fmt: skip
+        m: float(
+            np.mean(
+                [s.metrics[m]["mae"] / s.metrics["naive"]["mae"] for s in report.series]
+            )
+        )  # fmt: skip
         for m in report.series[0].metrics
     }
     steps = {
-        m: [float(np.nanmean([s.steps[m][k]["mase"] for s in report.series]))
-            for k in range(3)]  # fmt: skip
+        m: [
+            float(np.nanmean([s.steps[m][k]["mase"] for s in report.series]))
+            for k in range(3)
+        ]  # fmt: skip
         for m in ("rnn", "naive")
     }
     cover = {lv: pooled_coverage(report, "rnn", lv)[0] for lv in ("80", "95")}

@@ -326,8 +326,10 @@ class Forecaster(Predicting):
             "selected": self.selected_,
             "extra": extra or {},
             "history": history_to_json(
-                self.names_, [self.history_[n] for n in self.names_],
-                getattr(self, "dates_", None), self.frequency_,
+                self.names_,
+                [self.history_[n] for n in self.names_],
+                getattr(self, "dates_", None),
+                self.frequency_,
                 getattr(self, "pandas_freq_", None),
             ),  # fmt: skip
         }
