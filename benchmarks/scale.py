@@ -86,9 +86,9 @@ def child(path: str, epochs: int, test: int, backend: str) -> dict:
 
         runner = RayBackend(num_cpus=2)
     out["backend_start_s"] = time.perf_counter() - t
-    fc = Forecaster(epochs=epochs, seed=0, backend=runner)
+    fc = Forecaster(epochs=epochs, seed=0)
     t = time.perf_counter()
-    fc.fit(_head(ds, sizes))
+    fc.fit(_head(ds, sizes), backend=runner)
     out["search_fit_s"], out["rss_fit_mb"] = time.perf_counter() - t, peak_mb()
     out["candidates"] = len(fc.search_)
     out["epochs_run"] = [c.epochs for c in fc.search_]

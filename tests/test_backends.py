@@ -69,31 +69,28 @@ def test_address_without_ray_backend_exits_2(capsys):
 
 
 def test_checkpoints_need_the_local_backend(tmp_path):
-    fc = Forecaster(backend=backends.LocalBackend(), epochs=2)
-    fc.backend = "ray"
     with pytest.raises(ValueError, match="only with backend='local'"):
-        fc.fit({"a": np.arange(40.0)}, checkpoint=tmp_path / "ck")
+        Forecaster(epochs=2).fit(
+            {"a": np.arange(40.0)}, checkpoint=tmp_path / "ck", backend="ray"
+        )
     assert not (tmp_path / "ck").exists()
 
 
-def test_a_backend_object_gives_the_local_numbers():
-    """The stage-at-once search (as on Ray) equals the one-by-one loop."""
+class Staged(backends.LocalBackend):
+    """The local backend, taking the stage-at-once path a Ray backend takes."""
+
+    name = "staged"
+
+
+def test_the_stage_at_once_search_gives_the_local_numbers():
+    """The search as on Ray (each stage's candidates at once) equals the loop."""
     rng = np.random.default_rng(3)
     data = {n: np.cumsum(rng.normal(size=60)) + 50 for n in "abc"}
-    kw = {"epochs": 4, "seed": 0}
-    here = Forecaster(**kw).fit(data)
-    staged = Forecaster(backend=backends.LocalBackend(), **kw).fit(data)
+    here = Forecaster(epochs=4, seed=0).fit(data)
+    staged = Forecaster(epochs=4, seed=0).fit(data, backend=Staged())
+    assert len(here.search_) > 2
     assert [c.__dict__ for c in staged.search_] == [c.__dict__ for c in here.search_]
-    for k, v in here.predict(horizon=2).items():
-        np.testing.assert_array_equal(staged.predict(horizon=2)[k], v)
-
-
-def test_predicting_in_chunks_gives_the_one_call_numbers():
-    from unrolled.forecasting.windows import predict_in_chunks
-
-    rng = np.random.default_rng(5)
-    seqs = [rng.normal(size=(int(rng.integers(1, 9)), 1)) for _ in range(50)]
-    net = build_model({"cell": "gru", "input_size": 1, "hidden_size": 12, "seed": 0})
-    whole = net.predict(seqs)
-    np.testing.assert_allclose(predict_in_chunks(net, seqs, 7), whole, rtol=1e-13)
-    np.testing.assert_array_equal(predict_in_chunks(net, seqs, 50), whole)
+    names, values = list(data), list(data.values())
+    want = here.predict_values(2, names, values)
+    for k, v in staged.predict_values(2, names, values).items():
+        np.testing.assert_array_equal(v, want[k])

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from unrolled.cli import main, run
+from unrolled.storage.files import content_digest
 
 TRAIN = ["--epochs", "2", "--hidden", "2", "--window", "3", "--lr", "0.01"]
 TRAIN += ["--scaling", "minmax", "-q"]
@@ -70,7 +71,8 @@ def workdir(tmp_path_factory):
         assert run(["train", "--data", "good.csv", "--out", "model", *TRAIN]) == 0
     finally:
         os.chdir(cwd)
-    for name in ("truncated", "newer", "foreign", "badjson", "tampered", "nan"):
+    for name in ("truncated", "newer", "foreign", "badjson", "tampered", "nan",
+                 "edited"):  # fmt: skip
         shutil.copytree(d / "model", d / name)
     w = d / "truncated" / "weights.safetensors"
     w.write_bytes(w.read_bytes()[:50])
@@ -80,10 +82,13 @@ def workdir(tmp_path_factory):
         ("newer", lambda doc: doc.update(format_version=99)),
         ("tampered", lambda doc: doc["config"].update(hidden_size=7)),
         ("nan", lambda doc: doc["config"].update(cell="transformer")),
+        ("edited", lambda doc: doc["metadata"].update(val_score=0.0)),
     ):
         p = d / name / "model.json"
         doc = json.loads(p.read_text())
         edit(doc)
+        if name in ("tampered", "nan"):  # a careful forger: checksum recomputed
+            doc["content_sha256"] = content_digest(doc)
         p.write_text(json.dumps(doc))
     return d
 
@@ -128,7 +133,6 @@ CASES = [
     (["forecast", "--data", "ragged.csv"], "ragged.csv, row 3: cannot parse CSV"),
     (["forecast", "--data", "inf.csv"], "inf.csv, row 4, column 'value': value inf"),
     (["forecast", "--data", "huge.csv"], "huge.csv, row 2, column 'value': value 1e+3"),
-    (["forecast", "--data", "numbers_only.csv"], "no date column found"),
     (["forecast", "--data", "long.csv", "--value-col", "price"], "no column 'price'"),
     (["forecast", "--data", "long.csv", "--date-col", "when"], "no column 'when'"),
     (["forecast", "--data", "long.csv", "--series-col", "sym"], "no column 'sym'"),
@@ -172,6 +176,7 @@ CASES = [
     (["predict", "--model", "badjson"], "badjson/model.json: not valid JSON"),
     (["predict", "--model", "tampered"], "tampered/weights.safetensors: holds"),
     (["predict", "--model", "nan"], "config cell must be one of"),
+    (["predict", "--model", "edited"], "edited/model.json: field 'content_sha256'"),
     (["predict", "--model", "model", "--data", "binary.csv"], "binary.csv, row 3"),
     (["predict", "--model", "model", "--data", "short.csv"], "has 2 point(s)"),
     (["predict", "--model", "model", "--horizon", "0"], "Invalid value for '--hor"),
@@ -181,6 +186,15 @@ CASES = [
     (["evaluate", "--model", "model", "--test", "0"], "Invalid value for '--test'"),
     (["evaluate", "--model", "model", "--data", "badnum.csv"], "badnum.csv, row 3"),
     (["evaluate", "--model", "model", "--plot", "no_dir/p.png"], "folder 'no_dir'"),
+    # lesson
+    (["lesson"], "Missing option '--out'"),
+    (["lesson", "--out", "no_dir/l.html"], "the folder no_dir does not exist"),
+    (["lesson", "--out", "a_dir"], "a_dir: is a folder"),
+    (["lesson", "--out", "l.html", "--model", "nope"], "nope: no such model dir"),
+    (["lesson", "--out", "l.html", "--series", "a"], "--series: needs --model DIR"),
+    (["lesson", "--out", "l.html", "--model", "model", "--series", "zz"], "'zz'"),
+    (["lesson", "--out", "l.html", "--model", "model", "--data", "badnum.csv"],
+     "badnum.csv, row 3"),  # fmt: skip
 ]
 
 

@@ -178,9 +178,10 @@ def test_train_predict_evaluate_round_trip(tmp_path, capsys, long_csv):
         ["predict", "--model", str(out), "--data", str(long_csv), "--horizon", "2",
          "--json"],
     )  # fmt: skip
-    direct = Forecaster.load(out).predict(load_csv(long_csv), horizon=2)
+    direct = Forecaster.load(out).predict(2, load_csv(long_csv))
     for row in pred["series"]:
-        assert row["horizon"] == direct[row["name"]].tolist()
+        mine = direct[direct["unique_id"] == row["name"]]["rnn"]
+        assert row["horizon"] == mine.tolist()
     ev = _json(
         capsys, ["evaluate", "--model", str(out), "--data", str(long_csv), "--json"]
     )
@@ -236,3 +237,47 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, make, argv, needle):
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert needle in err and "Traceback" not in out + err
     assert not (tmp_path / "x.png").exists()
+
+
+# ------------------------------------------------ intervals, --out, rivals
+def test_forecast_with_levels_and_out_writes_the_long_frame(tmp_path, capsys, long_csv):
+    out = tmp_path / "f.csv"
+    doc = _json(
+        capsys,
+        ["forecast", "--data", str(long_csv), "--json", "--horizon", "2",
+         "--level", "80", "95", "--out", str(out), *FAST],
+    )  # fmt: skip
+    frame = pd.read_csv(out)
+    assert frame.columns.tolist()[:4] == ["unique_id", "ds", "rnn", "rnn-lo-80"]
+    assert frame["unique_id"].tolist() == ["S0", "S0", "S1", "S1"]
+    assert frame["ds"].tolist()[:2] == ["2021-01-01", "2021-02-01"]
+    assert doc["config"]["window"] == 12 and doc["verdict"]
+    assert [r["rnn"] for r in doc["forecasts"]] == pytest.approx(frame["rnn"])
+    s0 = doc["series"][0]
+    assert set(s0["coverage"]["rnn"]) == {"80", "95"}
+    assert len(s0["steps"]["naive"]) == 2 and len(s0["test"]["rnn"]) == 12
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--level", "120"], "--level: expected numbers in (0, 100)"),
+        (["--level", "80", "80"], "--level: 80 is given twice"),
+        (["--level", "eighty"], "--level: expected a number, got 'eighty'"),
+        (["--out", "f.xlsx"], "--out f.xlsx: expected a file ending in .csv"),
+    ],
+)
+def test_bad_levels_and_out_paths_exit_2_naming_the_option(capsys, args, message):
+    assert run(["forecast", *args]) == 2
+    out, err = capsys.readouterr()
+    assert message in err and out == "" and err.count("\n") == 1
+
+
+def test_stats_baselines_without_statsforecast_exit_2_naming_the_install(
+    capsys, monkeypatch
+):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "statsforecast", None)
+    assert run(["forecast", "--baselines", "stats"]) == 2
+    assert "pip install 'unrolled[stats]'" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from unrolled.forecasting.forecaster import (
     Transform,
     windows,
 )
+from unrolled.forecasting.transforms import SCALINGS, SEASONAL
 from unrolled.storage.models import ModelFileError, save_model
 
 FAST = dict(hidden=8, window=12, lr=0.03, scaling="diff", epochs=60, patience=10)
@@ -59,22 +60,29 @@ def test_windows_cover_every_input_and_short_series_is_one_window():
     assert covered == set(range(99)) and all(b - a == 24 for a, b in w)
 
 
-@pytest.mark.parametrize(
-    "scaling", ["minmax", "standard", "log", "diff", "diff+level", "logdiff"]
-)
+@pytest.mark.parametrize("scaling", SCALINGS)
 def test_transform_round_trips_and_fits_on_what_it_is_given(scaling):
-    y = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0])
-    t = Transform(scaling).fit(y[:4])
-    # targets -> invert gives back the true next values
-    back = t.invert(t.targets(y), y[:-1])
-    np.testing.assert_allclose(back, y[1:], rtol=1e-12)
-    # fitted on the first four points only: the later ones change nothing
-    t2 = Transform(scaling).fit(np.array([10.0, 12.0, 11.0, 15.0]))
+    y = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0, 16.0, 19.0, 17.0, 21.0])
+    season = 2 if scaling in SEASONAL else None
+    t = Transform(scaling, season=season).fit(y[:8])
+    # targets -> invert gives back the true next values (once defined)
+    targets = t.targets(y)
+    back = [t.invert(targets[k], y[: k + 1]) for k in range(t.lag, len(y) - 1)]
+    np.testing.assert_allclose(back, y[t.lag + 1 :], rtol=1e-12)
+    # fitted on the first eight points only: the later ones change nothing
+    t2 = Transform(scaling, season=season).fit(y[:8].copy())
     assert t.to_dict() == t2.to_dict()
-    if scaling == "minmax":
-        assert t.features(y)[:, 0].tolist()[:4] == [0.0, 0.4, 0.2, 1.0]
-        assert t.features(y)[5, 0] == pytest.approx(1.6)  # beyond 1: no leak
+    if scaling == "minmax":  # fitted on 10..19
+        np.testing.assert_allclose(t.features(y)[:4, 0], [0, 2 / 9, 1 / 9, 5 / 9])
+        assert t.features(y)[9, 0] == pytest.approx(11 / 9)  # beyond 1: no leak
     assert Transform.from_dict(t.to_dict(), "s").to_dict() == t.to_dict()
+
+
+def test_a_seasonal_scaling_on_a_series_shorter_than_three_seasons_is_refused():
+    with pytest.raises(ValueError, match=r"'s'.*'sdiff'.*3 seasons"):
+        Transform("sdiff", "s", season=12).fit(np.arange(30.0))
+    with pytest.raises(ValueError, match=r"'sdiff'.*season length"):
+        Transform("sdiff", "s")
 
 
 def test_logdiff_refuses_non_positive_values_naming_the_series():
@@ -94,7 +102,7 @@ def test_init_stores_arguments_and_predict_before_fit_is_a_clear_error():
     assert fc.get_params()["hidden"] == 5 and fc.get_params()["cell"] == "lstm"
     assert not [k for k in vars(fc) if k.endswith("_")]
     with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
-        fc.predict({"a": [1.0, 2.0, 3.0]})
+        fc.predict(1, {"a": [1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match="cell"):
         Forecaster(cell="transformer").fit({"a": np.arange(10.0)})
     with pytest.raises(ValueError, match="hidden"):
@@ -109,20 +117,22 @@ def test_fit_returns_self_with_learned_state_and_keeps_every_series():
     assert set(fc.members_[0].transforms) == {"long", "short"}
     assert len(fc.members_) == 1  # every argument given: nothing to search
     assert fc.config_["window"] == 12 and fc.config_["epochs"] >= 1
-    out = fc.predict(horizon=2)
-    assert out["short"].shape == (2,) and np.all(np.isfinite(out["long"]))
+    out = fc.predict(2)
+    assert out.columns.tolist() == ["unique_id", "ds", "rnn"]
+    assert out["unique_id"].tolist() == ["long", "long", "short", "short"]
+    assert np.all(np.isfinite(out["rnn"]))
 
 
 def test_horizon_feeds_forecasts_back_in():
     fc = Forecaster(**FAST, seed=0).fit(seasonal())
-    one = fc.predict(horizon=1)
-    three = fc.predict(horizon=3)
-    for name in one:
-        assert three[name][0] == one[name][0]
+    one = fc.predict(1).set_index("unique_id")["rnn"]
+    three = fc.predict(3).groupby("unique_id")["rnn"].apply(list)
+    for name in one.index:
+        assert three[name][0] == one[name]
     # step 2 is the one-step forecast from the history extended by step 1
     hist = {n: np.append(v, three[n][0]) for n, v in fc.history_.items()}
-    two = fc.predict(from_dict(hist, freq="MS"), horizon=1)
-    assert two["s0"][0] == pytest.approx(three["s0"][1], rel=1e-12)
+    two = fc.predict(1, from_dict(hist, freq="MS"))
+    assert two["rnn"][0] == pytest.approx(three["s0"][1], rel=1e-12)
 
 
 # ----------------------------------------------------------------- leakage
@@ -176,7 +186,7 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
     fc.fit(seasonal(lengths=(60, 40)))
     keys = [c.key() for c in fc.search_]
     assert len(keys) == len(set(keys)) >= 7
-    assert {k[0] for k in keys} == {"diff", "diff+level"}
+    assert {k[0] for k in keys} == {"diff", "diff+level"}  # < 3 seasons: none
     # the members: the four best on validation, best first
     scores = [m.candidate.score for m in fc.members_]
     assert scores == sorted(c.score for c in fc.search_)[:4]
@@ -190,7 +200,7 @@ def test_explicit_arguments_are_never_searched():
     assert len(fc.search_) == 1
     assert fc.config_ | {"epochs": 0} == {
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
-        "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1,
+        "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None,
     }  # fmt: skip
 
 
@@ -211,9 +221,8 @@ def test_saved_model_reloads_to_identical_predictions(tmp_path, cell):
     fc.save(tmp_path / "m")
     back = Forecaster.load(tmp_path / "m")
     assert back.config_ == fc.config_ and back.get_params() == fc.get_params()
-    p1, p2 = fc.predict(ds, horizon=4), back.predict(ds, horizon=4)
-    for name in p1:
-        np.testing.assert_array_equal(p1[name], p2[name])
+    p1, p2 = fc.predict(4, ds, level=[80]), back.predict(4, ds, level=[80])
+    assert p1.equals(p2)
     r1, r2 = evaluate_fitted(fc, ds, 6), evaluate_fitted(back, ds, 6)
     assert r1.to_json() == r2.to_json()
 
@@ -227,13 +236,12 @@ def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
     subs = sorted(p.name for p in (tmp_path / "m").glob("member-*"))
     assert len(subs) == 2
     back = Forecaster.load(tmp_path / "m")
-    p1, p2 = fc.predict(ds, horizon=2), back.predict(ds, horizon=2)
-    for name in p1:
-        np.testing.assert_array_equal(p1[name], p2[name])
+    p1, p2 = fc.predict(2, ds), back.predict(2, ds)
+    assert p1.equals(p2)
     # the mean of the members, not the best one alone
     values, names = list(fc.history_.values()), list(fc.history_)
     alone = fc.members_[0].one_step(values, [(0, 40)], names)
-    assert alone[0] != p1["s0"][0]
+    assert alone[0] != p1["rnn"][0]
     # saving another forecaster over it replaces the members, leaves no stale one
     other = Forecaster(hidden=5, epochs=3, patience=2, ensemble=2, seed=1).fit(ds)
     other.save(tmp_path / "m")
@@ -264,6 +272,9 @@ def test_tampered_scalers_are_refused(tmp_path):
     fc.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
     doc["metadata"]["members"][0]["transforms"]["s0"]["change"] = None
+    from unrolled.storage.files import content_digest
+
+    doc["content_sha256"] = content_digest(doc)  # a careful forger's edit
     (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="forecaster metadata"):
         Forecaster.load(tmp_path / "m")
@@ -292,5 +303,8 @@ def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
     text = " ".join(near.verdict())
     assert "beats naive on 1 of 2" in text and "by 5% at most" in text
     far = Report([_result("A", 0.3, 1.0)], "monthly", 0, {})
+    assert "leak of the future" not in " ".join(far.verdict())  # not a walk
+    far.series[0].random_walk = True
     assert "leak of the future" in " ".join(far.verdict())
-    assert "A" in far.format() and "(* best MAE of the series)" in far.format()
+    assert "naive was the best on A, B." in " ".join(lose.verdict())
+    assert "A" in far.format() and "*: the best MAE of the series" in far.format()

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-import unrolled.forecasting.forecaster as fmod
+import unrolled.forecasting.search as smod
 from unrolled.cli import run
 from unrolled.errors import TrainingInterrupted
 from unrolled.forecasting.data import from_dict
@@ -59,15 +59,13 @@ def reference(tmp_path_factory):
     fc = Forecaster(**PARAMS).fit(data())
     out = tmp_path_factory.mktemp("ref") / "model"
     fc.save(out)
-    return fc, fc.predict(horizon=3), files(out)
+    return fc, fc.predict(3), files(out)
 
 
 def assert_same(fc, reference, tmp_path):
     ref, ref_pred, ref_files = reference
     assert [c.__dict__ for c in fc.search_] == [c.__dict__ for c in ref.search_]
-    pred = fc.predict(horizon=3)
-    for name in ref_pred:
-        np.testing.assert_array_equal(pred[name], ref_pred[name])
+    assert fc.predict(3).equals(ref_pred)
     fc.save(tmp_path / "model")
     assert files(tmp_path / "model") == ref_files  # weights and JSON, byte for byte
 
@@ -97,9 +95,10 @@ def test_checkpointing_alone_changes_nothing(tmp_path, reference):
 @pytest.mark.parametrize("every", [1, 4])
 def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, reference, call, every):
     ck = tmp_path / "ck"
-    fc = Forecaster(**PARAMS, callbacks=[ctrl_c_at(call)])
+    fc = Forecaster(**PARAMS)
     with pytest.raises(TrainingInterrupted) as info:
-        fc.fit(data(), checkpoint=ck, checkpoint_every=every)
+        fc.fit(data(), checkpoint=ck, checkpoint_every=every,
+               callbacks=[ctrl_c_at(call)])  # fmt: skip
     assert isinstance(info.value, KeyboardInterrupt) and info.value.checkpoint == ck
     assert f"the checkpoint is in {ck} (continue with resume={ck})" in str(info.value)
     fc = Forecaster(**PARAMS).fit(data(), resume=ck, checkpoint_every=every)
@@ -119,9 +118,9 @@ def test_ctrl_c_after_the_early_stopping_state_moved_on_still_resumes_exactly(
 
     ck = tmp_path / "ck"
     with pytest.raises(TrainingInterrupted):
-        Forecaster(**PARAMS, on_epoch=progress).fit(data(), checkpoint=ck)
+        Forecaster(**PARAMS).fit(data(), checkpoint=ck, on_epoch=progress)
     with pytest.raises(TrainingInterrupted):  # twice in a row
-        Forecaster(**PARAMS, on_epoch=progress).fit(data(), resume=ck)
+        Forecaster(**PARAMS).fit(data(), resume=ck, on_epoch=progress)
     fc = Forecaster(**PARAMS).fit(data(), resume=ck)
     assert_same(fc, reference, tmp_path)
 
@@ -129,19 +128,19 @@ def test_ctrl_c_after_the_early_stopping_state_moved_on_still_resumes_exactly(
 def test_ctrl_c_between_two_configurations_resumes_exactly(
     tmp_path, reference, monkeypatch
 ):
-    real, trained = fmod.Forecaster._train, []
+    real, trained = smod.train_candidate, []
 
-    def train(self, *args, **kwargs):
+    def train(*args, **kwargs):
         if len(trained) == 2:  # the third configuration is about to start
             raise KeyboardInterrupt
         trained.append(1)
-        return real(self, *args, **kwargs)
+        return real(*args, **kwargs)
 
     ck = tmp_path / "ck"
-    monkeypatch.setattr(fmod.Forecaster, "_train", train)
+    monkeypatch.setattr(smod, "train_candidate", train)
     with pytest.raises(TrainingInterrupted, match="configuration 3 of"):
         Forecaster(**PARAMS).fit(data(), checkpoint=ck)
-    monkeypatch.setattr(fmod.Forecaster, "_train", real)
+    monkeypatch.setattr(smod, "train_candidate", real)
     fc = Forecaster(**PARAMS).fit(data(), resume=ck)
     assert_same(fc, reference, tmp_path)
 
@@ -165,7 +164,7 @@ def test_resuming_a_finished_run_gives_it_back(tmp_path, reference):
 def test_resume_refuses_other_data_or_options(tmp_path, change, message):
     ck = tmp_path / "ck"
     with pytest.raises(TrainingInterrupted):
-        Forecaster(**PARAMS, callbacks=[ctrl_c_at(1)]).fit(data(), checkpoint=ck)
+        Forecaster(**PARAMS).fit(data(), checkpoint=ck, callbacks=[ctrl_c_at(1)])
     fc = Forecaster(**dict(PARAMS, **change.get("params", {})))
     with pytest.raises(ValueError, match=message):
         fc.fit(change.get("data", data()), resume=ck)
@@ -185,7 +184,7 @@ def test_checkpoint_refuses_a_folder_that_is_not_empty(tmp_path):
 def test_damaged_early_stopping_state_is_a_model_file_error(tmp_path):
     ck = tmp_path / "ck"
     with pytest.raises(TrainingInterrupted):
-        Forecaster(**PARAMS, callbacks=[ctrl_c_at(2)]).fit(data(), checkpoint=ck)
+        Forecaster(**PARAMS).fit(data(), checkpoint=ck, callbacks=[ctrl_c_at(2)])
     path = ck / "candidate-0" / "checkpoint.json"
     doc = json.loads(path.read_text())
     doc["extra"]["callbacks"][0]["wait"] = "many"
@@ -197,13 +196,13 @@ def test_damaged_early_stopping_state_is_a_model_file_error(tmp_path):
 # --------------------------------------------------------------- remedies
 def test_clip_tbptt_and_clip_value_reach_fit(monkeypatch):
     seen = []
-    real = fmod.fit_network
+    real = smod.fit_network
 
     def spy(*args, **kwargs):
         seen.append({k: kwargs[k] for k in ("clip_norm", "clip_value", "tbptt")})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fmod, "fit_network", spy)
+    monkeypatch.setattr(smod, "fit_network", spy)
     fixed = dict(hidden=4, window=8, lr=0.03, scaling="diff", epochs=2)
     Forecaster(**fixed, clip_norm=0.5, clip_value=0.1, tbptt=3).fit(data())
     Forecaster(**fixed).fit(data())

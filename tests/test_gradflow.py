@@ -1,6 +1,7 @@
 """Vanishing/exploding gradients: w2**n measured, diagnostics, remedies, the CLI."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -283,6 +284,19 @@ def test_memory_experiment_smoke():
     assert len(res["flow"]["gru"]["trained"].norm) == 4
 
 
+def test_memory_experiment_reports_the_median_over_seeds():
+    seen = []
+    res = memory_experiment(
+        (3,), ("rnn",), hidden_size=2, steps=5, seed=4, seeds=3, progress=seen.append
+    )
+    (row,) = res["rows"]
+    assert [r["seed"] for r in seen] == res["settings"]["seeds"] == [4, 5, 6]
+    assert row["losses"] == [r["loss"] for r in seen]
+    assert row["loss"] == sorted(row["losses"])[1] and row["runs"] == 3
+    assert row["solved_runs"] == sum(r["solved"] for r in seen)
+    assert len(set(row["losses"])) == 3  # the seeds do differ
+
+
 # ------------------------------------------------------------------------ CLI
 def test_cli_w2_2_four_unrolls_json(capsys):
     assert run(["gradients", "--w2", "2", "--unrolls", "4", "--json"]) == 0
@@ -306,12 +320,22 @@ def test_cli_plot_writes_a_png_atomically(tmp_path, capsys):
 def test_cli_memory_smoke_json_and_plot(tmp_path, capsys):
     path = tmp_path / "flow.png"
     argv = ["gradients", "--experiment", "memory", "--lengths", "3,5", "--steps",
-            "2", "--hidden", "2", "--cells", "rnn,lstm", "--json", "--plot",
-            str(path)]  # fmt: skip
+            "2", "--hidden", "2", "--cells", "rnn,lstm", "--seeds", "2", "--json",
+            "--plot", str(path)]  # fmt: skip
     assert run(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["rows"]) == 4 and set(data["reach"]) == {"rnn", "lstm"}
+    assert all(len(r["losses"]) == 2 for r in data["rows"])
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_memory_table_gives_medians_and_runs_solved(capsys):
+    argv = ["gradients", "--experiment", "memory", "--lengths", "3", "--steps",
+            "2", "--hidden", "2", "--cells", "gru", "--seeds", "2"]  # fmt: skip
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert "median over 2 seed(s)" in out and "k/2 = runs below 0.05" in out
+    assert re.search(r"gru  \d\.\d{3} \(fail\) 0/2", out)
 
 
 @pytest.mark.parametrize(

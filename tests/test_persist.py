@@ -11,6 +11,7 @@ from safetensors.numpy import load_file, save_file
 
 import unrolled
 from unrolled.storage.checkpoints import load_checkpoint, save_checkpoint
+from unrolled.storage.files import content_digest
 from unrolled.storage.models import (
     FORMAT_VERSION,
     ModelFileError,
@@ -26,11 +27,17 @@ def make(cell="lstm", dtype="float64", **kw):
     return unrolled.build_model({**cfg, **kw})
 
 
-def edit_json(directory, fn, name="model.json"):
-    """Apply ``fn`` to the parsed JSON file and write it back."""
+def edit_json(directory, fn, name="model.json", forge=True):
+    """Apply ``fn`` to the parsed JSON file and write it back.
+
+    With ``forge``, the content checksum is recomputed, as a careful forger
+    would, so that the checks behind it are what is tested.
+    """
     path = directory / name
     doc = json.loads(path.read_text())
     fn(doc)
+    if forge and "content_sha256" in doc:
+        doc["content_sha256"] = content_digest(doc)
     path.write_text(json.dumps(doc))
 
 
@@ -189,9 +196,9 @@ def test_weights_changed_in_place_fail_the_checksum(saved):
             lambda d: d["config"].update(hidden_size=4),
             "holds 172 values.*describes a model with 277",
         ),
-        (lambda d: d["config"].update(hidden_size=0), "hidden_size must be an int"),
-        (lambda d: d["config"].update(hidden_size=2**40), "hidden_size must be an int"),
-        (lambda d: d["config"].update(num_layers="2"), "num_layers must be an int"),
+        (lambda d: d["config"].update(hidden_size=0), "hidden_size' must be an int"),
+        (lambda d: d["config"].update(hidden_size=2**40), "hidden_size' must be"),
+        (lambda d: d["config"].update(num_layers="2"), "num_layers' must be an int"),
         (lambda d: d["config"].update(dtype="float16"), "dtype must be"),
         (lambda d: d["config"].update(bias=False), "unknown key"),
         (lambda d: d["config"].pop("cell"), "config lacks"),
@@ -407,3 +414,196 @@ def test_a_tanh_network_loads_as_tanh(tmp_path):
     save_model(tmp_path / "m", net)
     loaded, _ = load_model(tmp_path / "m")
     assert loaded.nonlinearity == "tanh"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["metadata"].update(scale=1e307),
+        lambda d: d["metadata"].update(extra="x"),
+        lambda d: d["config"].update(hidden_size=4),
+        lambda d: d["weights"].update(bytes=1),
+        lambda d: d.pop("content_sha256"),
+        lambda d: d.update(content_sha256="0" * 64),
+    ],
+)
+def test_any_edit_of_model_json_content_is_refused_naming_the_field(saved, edit):
+    edit_json(saved, edit, forge=False)
+    with pytest.raises(ModelFileError, match=r"model.json: field 'content_sha256'"):
+        load_model(saved)
+
+
+# ------------------------------------------ concurrent saves and a full disk
+def _fitted(seed):
+    from unrolled.forecasting.forecaster import Forecaster
+
+    t = np.arange(40.0)
+    data = {"s": 10 + np.sin(t / 3) + 0.01 * t}
+    fc = Forecaster(window=4, scaling="minmax", epochs=2, ensemble=2, seed=seed)
+    fc.fit(data)
+    assert len(fc.members_) == 2  # a member folder besides the top model
+    return fc
+
+
+SAVE_MANY = """
+import sys
+import numpy as np
+from unrolled.forecasting.forecaster import Forecaster
+t = np.arange(40.0)
+fc = Forecaster(window=4, scaling="minmax", epochs=2, ensemble=2,
+                seed=int(sys.argv[2])).fit({"s": 10 + np.sin(t / 3) + 0.01 * t})
+for _ in range(8):
+    fc.save(sys.argv[1])
+"""
+
+
+def test_two_processes_saving_to_one_folder_leave_one_loadable_model(tmp_path):
+    import subprocess
+    import sys
+
+    from unrolled.forecasting.forecaster import Forecaster
+
+    out = tmp_path / "out"
+    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+    procs = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, str(out), str(seed)],
+                              env=env, stderr=subprocess.PIPE, text=True)
+             for seed in (1, 2)]  # fmt: skip
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    fc = Forecaster.load(out)  # complete: every member matches its digest
+    assert fc.predict(1)["rnn"].shape == (1,)
+    members = sorted(p.name for p in out.glob("member-*"))
+    assert len(members) == 1  # the last save's member; the other's were removed
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+
+
+def test_a_full_disk_names_the_file_and_leaves_no_member_folders(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    import unrolled.storage.atomic as atomic
+
+    fc = _fitted(3)
+    out = tmp_path / "out"
+    real = os.fsync
+
+    def full(fd):  # the member's files fit; the top model's weights do not
+        where = os.readlink(f"/proc/self/fd/{fd}")
+        if os.path.dirname(where) == str(out) and ".weights.safetensors" in where:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        fc.save(out)
+    assert str(info.value).endswith(
+        "weights.safetensors: cannot write (No space left on device)"
+    )
+    assert str(out) in str(info.value)
+    assert list(out.glob("member-*")) == []
+    assert not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_two_threads_saving_one_forecaster_take_turns(tmp_path):
+    import threading
+
+    from unrolled.forecasting.forecaster import Forecaster
+
+    a, b = _fitted(4), _fitted(5)
+    out = tmp_path / "out"
+    errors = []
+
+    def save(fc):
+        try:
+            for _ in range(5):
+                fc.save(out)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(fc,)) for fc in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    loaded = Forecaster.load(out)
+    assert loaded.config_ in (a.config_, b.config_)
+    assert len(list(out.glob("member-*"))) == 1
+
+
+CHECKPOINT_MANY = """
+import sys
+import numpy as np
+import unrolled
+from unrolled.storage.checkpoints import save_checkpoint
+m = unrolled.build_model({"cell": "gru", "hidden_size": 3, "seed": int(sys.argv[2])})
+opt = unrolled.Adam(lr=0.01)
+for epoch in range(30):
+    save_checkpoint(sys.argv[1], m, opt, epoch, extra={"who": sys.argv[2]})
+"""
+
+
+def test_two_processes_checkpointing_to_one_folder_leave_a_whole_checkpoint(
+    tmp_path,
+):
+    import subprocess
+    import sys
+
+    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+    ck = tmp_path / "ck"
+    procs = [subprocess.Popen([sys.executable, "-c", CHECKPOINT_MANY, str(ck),
+                               str(seed)], env=env, stderr=subprocess.PIPE, text=True)
+             for seed in (1, 2)]  # fmt: skip
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    state = load_checkpoint(ck)  # every file matches the records of one writer
+    assert state is not None
+    assert not [p for p in ck.iterdir() if ".tmp" in p.name]
+
+
+def test_a_killed_saver_releases_the_folder(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         f"fd = os.open({str(out)!r}, os.O_RDONLY)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\n"
+         "time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.wait()
+    save_model(out, make())  # the lock went with the process: no wait, no error
+    assert load_model(out)[0].config()["hidden_size"] == 3
+
+
+def test_an_interrupted_save_keeps_the_previous_model(tmp_path, monkeypatch):
+    import unrolled.storage.models as models
+    from unrolled.forecasting.forecaster import Forecaster
+
+    out = tmp_path / "out"
+    first = _fitted(6)
+    first.save(out)
+    before = {p.name for p in out.glob("member-*")}
+    real = models.atomic_write_many
+
+    def interrupted(files):
+        if any(p.parent == out for p in map(type(out), files)):
+            raise KeyboardInterrupt
+        return real(files)
+
+    monkeypatch.setattr(models, "atomic_write_many", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _fitted(7).save(out)
+    monkeypatch.undo()
+    assert {p.name for p in out.glob("member-*")} == before  # the new one removed
+    assert Forecaster.load(out).config_ == first.config_

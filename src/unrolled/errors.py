@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .text import escape_name
+
 
 class DataError(ValueError):
     """Bad input data: the message names the file, row and column where it applies.
@@ -29,7 +31,7 @@ class DataError(ValueError):
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column!r}")
-        prefix = file or ""
+        prefix = escape_name(file) if file else ""
         if where:
             prefix = f"{prefix}, {', '.join(where)}" if prefix else ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)

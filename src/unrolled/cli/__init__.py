@@ -15,8 +15,9 @@ import sys
 import click
 
 from .._version import __version__
+from ..text import escape_name
 
-COMMAND_MODULES = ["core", "forecast", "gradients"]
+COMMAND_MODULES = ["core", "forecast", "gradients", "lesson"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +31,7 @@ def main(debug: bool) -> None:
     \b
     Examples:
       unrolled forecast        # bundled stock prices, network vs baselines
-      unrolled statland        # the seed's four StatLand scenarios
+      unrolled statland        # the lesson's four StatLand scenarios
       unrolled explain 0 0.5   # the arithmetic of every unrolled copy
     """
 
@@ -55,10 +56,14 @@ FLAGS = {
 
 
 def _fail(message: str, code: int) -> int:
-    """Print one line on stderr, library argument names as flags; return ``code``."""
+    """Print one line on stderr, library argument names as flags; return ``code``.
+
+    Control characters (from file or series names) are shown escaped, so the
+    message stays one line and never drives the terminal.
+    """
     for name, flag in FLAGS.items():
         message = message.replace(name, flag)
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {escape_name(message)}", err=True)
     return code
 
 
@@ -96,6 +101,52 @@ def _first_run():
     return restore
 
 
+NUMBA_THREADS_ENV = "NUMBA_NUM_THREADS"
+
+
+def check_environment() -> None:
+    """Validate the environment variables the library reads, before any work.
+
+    ``UNROLLED_KERNELS``, ``UNROLLED_THREADS``, ``UNROLLED_MEMORY_LIMIT`` and
+    ``NUMBA_NUM_THREADS``: garbage is a ValueError naming the variable,
+    never silently a default.
+    """
+    import os
+
+    from ..engine import dispatch, sizing
+
+    dispatch.mode_from_env()
+    dispatch.first_run_from_env()
+    dispatch.threads()
+    try:
+        sizing.available_memory()
+    except (OverflowError, ValueError):
+        env = os.environ.get(sizing.ENV_LIMIT)
+        raise ValueError(
+            f"{sizing.ENV_LIMIT}: expected a size such as 2G or 500M, got {env!r}"
+        ) from None
+    env = os.environ.get(NUMBA_THREADS_ENV)
+    if env is not None and (not env.strip().isdigit() or int(env) < 1):
+        raise ValueError(
+            f"{NUMBA_THREADS_ENV}: expected a positive integer, got {env!r}"
+        )
+
+
+def _one_line_warnings() -> None:
+    """Show library warnings as one ``warning: ...`` line each, once per text."""
+    import warnings
+
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = escape_name(str(message).replace("\n", " "))
+        if text not in shown:
+            shown.add(text)
+            click.echo(f"warning: {text}", err=True)
+
+    warnings.showwarning = show
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``unrolled`` console script; returns the exit code.
 
@@ -104,7 +155,10 @@ def run(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     restore = _first_run()
+    _one_line_warnings()
     try:
+        if not {"--help", "-h", "--version"} & set(argv):
+            check_environment()
         code = main.main(args=argv, prog_name="unrolled", standalone_mode=False)
         code = code if isinstance(code, int) else 0
     except click.exceptions.NoArgsIsHelpError as exc:

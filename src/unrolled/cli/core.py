@@ -1,4 +1,4 @@
-"""Commands on the seed's network: ``statland`` and ``explain``."""
+"""Commands on the lesson's network: ``statland`` and ``explain``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .render import echo_json, table
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 def statland(as_json: bool) -> None:
-    """The seed's four StatLand scenarios and the network's predictions.
+    """The lesson's four StatLand scenarios and the network's predictions.
 
     Prices are scaled Low = 0, Medium = 0.5, High = 1; the network is the
     lesson's (w1 = 1.8, w2 = -0.5, w3 = 1.1, b1 = b2 = 0).
@@ -61,24 +61,32 @@ def statland(as_json: bool) -> None:
 @click.option(
     "--b2", default=LESSON_WEIGHTS["b2"], show_default=True, help="Bias of the output."
 )
+@click.option(
+    "--target",
+    type=float,
+    help="Tomorrow's actual value: add the backward pass (SSR, every copy's "
+    "share of the gradients).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON.")
-def explain(values, w1, w2, w3, b1, b2, as_json) -> None:
+def explain(values, w1, w2, w3, b1, b2, target, as_json) -> None:
     """Show the arithmetic of every unrolled copy for VALUES, oldest first.
 
-    One copy of the seed's one-unit relu network is unrolled per value; each
-    copy's output is the predicted value for the next day, and the last one
-    is the prediction for tomorrow.
+    One copy of the lesson's one-unit relu network is unrolled per value, every
+    copy with the same weights; each copy's output is the predicted value for
+    the next day, and the last one is the prediction for tomorrow. With
+    --target, the backward pass: the SSR, and each copy's share of dSSR/dw1,
+    dSSR/dw2 and dSSR/db1 (the engine's BPTT numbers, the lesson page's too).
 
     \b
     Examples:
       unrolled explain 0 0.5
       unrolled explain 1 0.5 1 1 --w2 2
-      unrolled explain 0 0.5 --json
+      unrolled explain 0 0.5 --target 1 --json
     """
     from ..lessons.explain import explain as trace_of
     from ..lessons.explain import format_explain
 
-    trace = trace_of(values, w1=w1, w2=w2, w3=w3, b1=b1, b2=b2)
+    trace = trace_of(values, w1=w1, w2=w2, w3=w3, b1=b1, b2=b2, target=target)
     if as_json:
         echo_json(trace)
     else:

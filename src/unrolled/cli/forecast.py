@@ -1,9 +1,10 @@
 """Forecasting commands: forecast, train, predict, evaluate, datasets.
 
-Thin wrappers over :mod:`unrolled.forecast` and :mod:`unrolled.backtest`:
-parse, load, call the library, render. Heavy imports live inside the
-functions so that ``unrolled --help`` stays fast. Shared options are in
-:mod:`.options`, the progress bar and diagnostics in :mod:`.progress`.
+Thin wrappers over :mod:`unrolled.forecasting.forecaster` and
+:mod:`unrolled.forecasting.backtest`: parse, load, call the library, render.
+Heavy imports live inside the functions so that ``unrolled --help`` stays
+fast. Shared options are in :mod:`.options`, the progress bar and diagnostics
+in :mod:`.progress`.
 """
 
 from __future__ import annotations
@@ -13,28 +14,66 @@ import click
 from .options import (
     backend_options,
     check_positive,
+    check_test,
     checkpoint_options,
     data_options,
+    date_text,
     fit_options,
     load_data,
+    model_data,
     model_dir_option,
     model_options,
     open_backend,
 )
 from .progress import Diagnose, make_progress
-from .render import echo_json, table
+from .render import (
+    check_out_path,
+    echo_json,
+    frame_records,
+    parse_levels,
+    table,
+    write_frame,
+)
 
 
 def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed,
-                clip, clip_value, tbptt, on, diag=None):  # fmt: skip
+                clip, clip_value, tbptt, select="network"):  # fmt: skip
     from ..forecasting.forecaster import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
         lr=lr, epochs=epochs, patience=patience, seed=seed, clip_norm=clip,
-        clip_value=clip_value, tbptt=tbptt, on_epoch=on,
-        callbacks=[diag] if diag is not None else (),
+        clip_value=clip_value, tbptt=tbptt, select=select,
     )  # fmt: skip
+
+
+def level_options(f):
+    """``--level 80 95`` (the numbers after --level are collected) and ``--out``."""
+    f = click.argument("more_levels", nargs=-1, required=False)(f)
+    f = click.option(
+        "--out", "out_file", metavar="FILE.csv|FILE.parquet",
+        help="Write the forecasts as a long table: unique_id, ds, rnn "
+        "(and rnn-lo-80, rnn-hi-80, ... with --level).",
+    )(f)  # fmt: skip
+    return click.option(
+        "--level", multiple=True, metavar="L",
+        help="Prediction interval levels in (0, 100), e.g. --level 80 95.",
+    )(f)  # fmt: skip
+
+
+def _rivals(baselines: str) -> list[str]:
+    """``--baselines stats``: statsforecast's autos, or exit 2 naming the install."""
+    if baselines != "stats":
+        return []
+    from ..forecasting.rivals import INSTALL, RIVALS
+
+    try:
+        import statsforecast  # noqa: F401
+    except ImportError:
+        raise click.UsageError(
+            f"--baselines stats needs statsforecast: {INSTALL}"
+        ) from None
+    return list(RIVALS)
 
 
 def _fit_or_fail(call):
@@ -51,10 +90,15 @@ def _val_line(fc) -> str:
     if fc.val_score_ is None:
         return "no validation slice (series too short): default configuration"
     verdict = "beats" if fc.val_score_ < fc.naive_val_score_ else "does not beat"
-    return (
+    line = (
         f"validation (MAE / naive in-sample MAE): network {fc.val_score_:.3f}, "
         f"naive {fc.naive_val_score_:.3f}: the network {verdict} naive there"
     )
+    scores = getattr(fc, "baseline_val_scores_", {}) or {}
+    best = min(scores, key=scores.get) if scores else None
+    if best is not None and scores[best] < fc.val_score_:
+        line += f"; {best} ({scores[best]:.3f}) beat every network configuration there"
+    return line
 
 
 @click.command()
@@ -75,13 +119,26 @@ def _val_line(fc) -> str:
     show_default=True,
     help="Values to forecast after the end (recursive).",
 )
+@click.option(
+    "--baselines", type=click.Choice(["builtin", "stats"]), default="builtin",
+    show_default=True,
+    help="stats: add statsforecast's AutoETS, AutoTheta, AutoARIMA "
+    "(pip install 'unrolled[stats]').",
+)  # fmt: skip
+@click.option(
+    "--select", type=click.Choice(["network", "best"]), default="network",
+    show_default=True,
+    help="best: forecast with whichever method won on the validation slice.",
+)  # fmt: skip
+@level_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 @backend_options
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
              quiet, diagnose, checkpoint, checkpoint_every, resume, test, horizon,
-             as_json, plot, backend, address) -> None:  # fmt: skip
+             baselines, select, level, out_file, more_levels, as_json,
+             plot, backend, address) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the network and the
@@ -98,34 +155,54 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
       unrolled forecast --cell lstm --hidden 32 --plot forecast.png
       unrolled forecast --cell rnn --clip 0.5 --tbptt 12
       unrolled forecast --checkpoint ck/     # Ctrl-C, then: --resume ck/
+      unrolled forecast --horizon 3 --level 80 95 --out forecasts.csv
+      unrolled forecast --data co2 --baselines stats
     """
     from ..forecasting.backtest import backtest
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
+    levels = parse_levels(level, more_levels)
+    check_out_path(out_file)
+    rivals = _rivals(baselines)
     if plot:
         from ..storage.figures import check_plot_path
 
         check_plot_path(plot, "--plot")
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
+    check_test(ds, test)
     diag = Diagnose() if diagnose else None
     runner = open_backend(backend, address)
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
-        fc.backend = runner if backend != "local" else "local"
+                         seed, clip, clip_value, tbptt, select)  # fmt: skip
+        fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
+        if backend != "local":
+            fit_opts["backend"] = runner
         try:
             report = _fit_or_fail(
-                lambda: backtest(fc, ds, test=test, horizon=horizon, **fit_opts)
+                lambda: backtest(
+                    fc,
+                    ds,
+                    test=test,
+                    horizon=horizon,
+                    level=levels,
+                    rivals=rivals,
+                    **fit_opts,
+                )  # fmt: skip
             )
         finally:
             runner.close()
+    frame = fc.predict(horizon, ds, level=levels) if (out_file or as_json) else None
     if plot:
         from ..forecasting.plots import plot_report
 
         plot_report(report, plot)
+    if out_file:
+        write_frame(frame, out_file)
     if as_json:
         doc = report.to_json()
+        doc["forecasts"] = frame_records(frame)
         if diag is not None:
             doc["diagnostics"] = diag.chosen(fc).to_dict()
         echo_json(doc)
@@ -139,6 +216,8 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         click.echo(_horizon_table(report.series))
     if plot and not quiet:
         click.echo(f"plot written to {plot}")
+    if out_file and not quiet:
+        click.echo(f"forecasts written to {out_file}")
 
 
 def _horizon_table(rows) -> str:
@@ -192,9 +271,10 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, clip, clip_value, tbptt, bar, diag)  # fmt: skip
+                         seed, clip, clip_value, tbptt)  # fmt: skip
+        fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
-    last = {s.name: s.dates[-1].isoformat() for s in ds.series}
+    last = {s.name: date_text(s.dates[-1]) for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
     summary = {
         "model": str(out),
@@ -204,9 +284,10 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         "config": fc.config_,
         "val_score": fc.val_score_,
         "naive_val_score": fc.naive_val_score_,
+        "baseline_val_scores": fc.baseline_val_scores_,
         "seed": seed,
     }
-    if fit_opts:
+    if resume or checkpoint:
         summary["checkpoint"] = str(resume or checkpoint)
     if diag is not None:
         summary["diagnostics"] = diag.chosen(fc).to_dict()
@@ -235,37 +316,45 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     show_default=True,
     help="Values to forecast (recursive).",
 )
+@level_options
 @click.option("--json", "as_json", is_flag=True, help="Print the forecasts as JSON.")
-def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
-            as_json) -> None:  # fmt: skip
+def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, level,
+            out_file, more_levels, as_json) -> None:  # fmt: skip
     """Forecast the values after the end of each series with a saved model.
 
-    Series the model was trained on use their saved scalers; new series get
-    scalers fitted on the history given.
+    Without --data: the histories saved with the model. With --data: only
+    series the model was trained on (their saved scalers); others are refused.
+    With --level, split-conformal intervals calibrated on the model's
+    validation slice.
 
     \b
     Examples:
       unrolled predict --model model/
       unrolled predict --model model/ --data prices.csv --horizon 6 --json
+      unrolled predict --model model/ --horizon 3 --level 80 95 --out f.csv
     """
-    from ..forecasting.forecaster import Forecaster
+    from ..forecasting.forecaster import NETWORK, Forecaster
 
+    levels = parse_levels(level, more_levels)
+    check_out_path(out_file)
     fc = Forecaster.load(model_dir)
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
-    ahead = fc.predict(ds, horizon=horizon)
-    rows = [
-        {
-            "name": s.name,
-            "last_date": s.dates[-1].isoformat(),
-            "last": float(s.values[-1]),
-            "next": float(ahead[s.name][0]),
-            "horizon": [float(v) for v in ahead[s.name]],
-        }
-        for s in ds.series
-    ]
+    frame = fc.predict(horizon, ds, level=levels)
+    if out_file:
+        write_frame(frame, out_file)
+    rows = []
+    for s in ds.series:
+        part = frame[frame["unique_id"] == s.name]
+        rows.append({
+            "name": s.name, "last_date": date_text(s.dates[-1]),
+            "last": float(s.values[-1]), "next": float(part[NETWORK].iloc[0]),
+            "horizon": [float(v) for v in part[NETWORK]],
+        })  # fmt: skip
     if as_json:
-        echo_json({"series": rows, "frequency": ds.frequency, "notes": ds.notes})
+        echo_json({"series": rows, "frequency": ds.frequency, "notes": ds.notes,
+                   "forecasts": frame_records(frame),
+                   "interval_notes": fc.interval_notes_})  # fmt: skip
         return
     heads = ["series", "last date", "last"] + [f"+{k + 1}" for k in range(horizon)]
     click.echo(
@@ -274,8 +363,15 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
             [[r["name"], r["last_date"][:10], r["last"], *r["horizon"]] for r in rows],
         )
     )
-    for note in ds.notes:
+    if levels:
+        shown = frame.astype(object)
+        shown["ds"] = [str(d)[:10] if str(d).endswith("00:00:00") else str(d)
+                       for d in frame["ds"]]  # fmt: skip
+        click.echo(table(list(shown.columns), shown.values.tolist()))
+    for note in [*ds.notes, *fc.interval_notes_]:
         click.echo(f"note: {note}")
+    if out_file:
+        click.echo(f"forecasts written to {out_file}")
 
 
 @click.command()
@@ -288,10 +384,19 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon,
     show_default=True,
     help="Points at the end of each series to score.",
 )
+@click.option(
+    "--horizon", type=click.IntRange(1, 10000), default=1, show_default=True,
+    help="Score every step 1..H ahead from each test origin (no retraining).",
+)  # fmt: skip
+@click.option(
+    "--level", multiple=True, metavar="L",
+    help="Measure the coverage of these interval levels, e.g. --level 80 95.",
+)  # fmt: skip
+@click.argument("more_levels", nargs=-1, required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
-def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_json,
-             plot) -> None:  # fmt: skip
+def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horizon,
+             level, more_levels, as_json, plot) -> None:  # fmt: skip
     """Score a saved model on the last --test points of each series.
 
     Rolling origin, one step ahead, side by side with the baselines, as in
@@ -310,10 +415,12 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, as_js
         from ..storage.figures import check_plot_path
 
         check_plot_path(plot, "--plot")
+    levels = parse_levels(level, more_levels)
     fc = Forecaster.load(model_dir)
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
-    report = evaluate_fitted(fc, ds, test=test)
+    check_test(ds, test)
+    report = evaluate_fitted(fc, ds, test=test, horizon=horizon, level=levels)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
         from ..forecasting.plots import plot_report
@@ -332,7 +439,7 @@ def _in_sample_notes(fc, ds, sizes) -> list[str]:
     last = getattr(fc, "extra_", {}).get("last_date", {}) or {}
     notes = []
     for s, k in zip(ds.series, sizes, strict=True):
-        if s.name not in last:
+        if s.name not in last or not isinstance(s.dates, pd.DatetimeIndex):
             continue
         seen = int((s.dates[len(s) - k :] <= pd.Timestamp(last[s.name])).sum())
         if seen:

@@ -1,4 +1,4 @@
-"""The ``gradients`` command: the seed's ``w2 ** n``, and the long-memory evidence."""
+"""The ``gradients`` command: the lesson's ``w2 ** n``, and the long-memory evidence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from .render import echo_json, table
 
 EXPERIMENTS = ("memory",)
 CELLS = tuple(CELL_TYPES)  # rnn, lstm, gru
+
+#: the one sentence on why dSSR/dw1 need not vanish when the first input's share does
+WHY_DW1 = (
+    "why dSSR/dw1 can stay large while the gradient from the first input vanishes: "
+    "dSSR/dw1 sums the shares of every copy, and the copies near the end, reached "
+    "through few factors of w2, dominate that sum, while only the first input's "
+    "share is scaled by w2**n."
+)
 
 
 def _int_list(name: str, text: str, low: int) -> list[int]:
@@ -78,7 +86,8 @@ def format_w2_demo(demo: dict) -> str:
         out += "\n\nwhere the measurement departs from w2**n:\n" + "\n".join(notes)
     else:
         out += "\n\nevery unit stays active (relu' = 1): BPTT measures w2**n exactly"
-    return head + out
+    return head + out + "\n" + WHY_DW1
+
 
 
 def _format_memory(result: dict) -> str:
@@ -86,13 +95,15 @@ def _format_memory(result: dict) -> str:
     from ..lessons.memory import SOLVED, flow_reach, memory_table
 
     s = result["settings"]
+    n = len(s["seeds"])
+    runs = f"; k/{n} = runs below {SOLVED}" if n > 1 else ""
     lines = [
         f"long memory: {s['task']}",
-        f"final loss = {s['loss']}; '(fail)' = not below {SOLVED}",
+        f"final loss = {s['loss']}; '(fail)' = not below {SOLVED}{runs}",
         "",
         table(*memory_table(result)),
         "",
-        f"how far back the gradient reaches at T={result['longest']} "
+        f"how far back the gradient reaches at T={result['longest']}, seed {s['seed']} "
         "(steps until ||dL/dh_t|| < 1e-3 of the last copy's):",
     ]
     for cell, r in flow_reach(result).items():
@@ -104,7 +115,7 @@ def _format_memory(result: dict) -> str:
         f"{s['batch_size']} fresh sequences, lr {s['lr']}, "
         f"clip_norm {s['clip_norm']}, "
         f"tbptt {s['tbptt']}, chrono init of the gates {s['chrono_init']}, "
-        f"seed {s['seed']}"
+        f"seeds {', '.join(map(str, s['seeds']))}"
     )
     return "\n".join(lines)
 
@@ -150,7 +161,7 @@ def _memory_json(result: dict) -> dict:
               help="Observed value for the SSR.")  # fmt: skip
 @click.option("--experiment", type=click.Choice(EXPERIMENTS),
               help="Run an experiment instead: 'memory' trains rnn/lstm/gru on "
-              "'predict the first value' (about 1-2 minutes).")  # fmt: skip
+              "'predict the first value' (about 30-60 s).")  # fmt: skip
 @click.option("--lengths", default="10,50,100", show_default=True,
               help="memory: sequence lengths.")  # fmt: skip
 @click.option("--cells", default="rnn,lstm,gru", show_default=True,
@@ -175,7 +186,11 @@ def _memory_json(result: dict) -> dict:
 )
 @click.option("--no-chrono", is_flag=True,
               help="memory: default gate biases instead of chrono init.")  # fmt: skip
-@click.option("--seed", default=0, show_default=True, type=int, help="memory: seed.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="memory: the first seed.")  # fmt: skip
+@click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="memory: runs per cell and length (seeds seed, seed+1, ...); "
+              "the table gives their median.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--plot",
@@ -183,10 +198,11 @@ def _memory_json(result: dict) -> dict:
     help="Draw |gradient| vs unrolls (or vs steps back for memory).",
 )
 def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
-              hidden, steps, clip, tbptt, no_chrono, seed, as_json, plot):  # fmt: skip
+              hidden, steps, clip, tbptt, no_chrono, seed, seeds, as_json,
+              plot):  # fmt: skip
     """Show how the first input's influence scales as w2**n, measured by BPTT.
 
-    The seed's one-unit relu network is unrolled n times (n + 1 copies of the
+    The lesson's one-unit relu network is unrolled n times (n + 1 copies of the
     input); the closed form w2**n stands next to what the engine's BPTT
     measures: dy_last/dy_1, d prediction / d input_1 and dSSR/dw1. With relu
     they agree exactly while every unit stays active; the notes say where and
@@ -195,11 +211,12 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
     With --experiment memory: the long-memory evidence. RNN, LSTM and GRU
     learn to predict the first value of sequences of 10, 50 and 100 values;
     the table gives the final test loss (MSE / variance; 1.0 = nothing
-    learned), and --plot draws ||dL/dh_t|| against steps back.
+    learned), the median over --seeds runs, and --plot draws ||dL/dh_t||
+    against steps back.
 
     \b
     Examples:
-      unrolled gradients --w2 2 --unrolls 4          # x16, the seed's figure
+      unrolled gradients --w2 2 --unrolls 4          # x16, the lesson's figure
       unrolled gradients --w2 0.5 --unrolls 50 --json
       unrolled gradients --w2 2 --unrolls 1100 --plot w2.png
       unrolled gradients --experiment memory --plot flow.png
@@ -212,6 +229,7 @@ def gradients(w2, unrolls, w1, w3, b1, x, target, experiment, lengths, cells,
     if experiment == "memory":
         opts = {"hidden_size": hidden, "steps": steps, "clip_norm": clip}
         opts |= {"tbptt": tbptt, "chrono": not no_chrono, "seed": seed}
+        opts["seeds"] = seeds
         _memory(lengths, cells, opts, as_json, plot)
         return
     from ..lessons.w2 import demo_counts, w2_demo
@@ -245,7 +263,8 @@ def _memory(lengths, cells, opts: dict, as_json: bool, plot) -> None:
 
     def progress(r):
         click.echo(
-            f"  {r['cell']:5s} T={r['length']:<4d} loss {r['loss']:.3f}  "
+            f"  {r['cell']:5s} T={r['length']:<4d} seed {r['seed']:<3d} "
+            f"loss {r['loss']:.3f}  "
             f"({r['steps']} steps, {r['seconds']:.1f} s)",
             err=True,
         )

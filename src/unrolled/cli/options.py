@@ -7,6 +7,7 @@ turn bad values into one-line usage errors (exit code 2).
 from __future__ import annotations
 
 import os
+import warnings
 
 import click
 
@@ -16,6 +17,15 @@ from ..forecasting.transforms import SCALINGS as SCALING_NAMES
 
 CELLS = sorted(CELL_TYPES)
 SCALINGS = ["auto", *SCALING_NAMES]
+
+
+def _remember(ctx, param, value):
+    """Keep a reading option in the context for :func:`load_data`."""
+    ctx.meta.setdefault(READING, {})[param.name] = value
+    return value
+
+
+READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal
 
 
 def data_options(f):
@@ -35,10 +45,26 @@ def data_options(f):
         click.option(
             "--fill",
             type=click.Choice(FILLS),
-            help="Fill or drop missing values (default: refuse them). "
-            "The report says what was done.",
+            help="Fill or drop missing values and dates absent from a regular "
+            "calendar (default: refuse them). The report says what was done.",
         ),
-    ]
+        click.option(
+            "--dayfirst/--monthfirst", default=None, expose_value=False,
+            callback=_remember, help="Read ambiguous dates (01/02/2010) "
+            "day-first or month-first [default: the reading that gives a "
+            "regular calendar; refused when both or neither do].",
+        ),
+        click.option(
+            "--date-format", metavar="FORMAT", expose_value=False,
+            callback=_remember, help="strftime format of every date, e.g. "
+            "'%d.%m.%Y' [default: detected, one format per column].",
+        ),
+        click.option(
+            "--decimal", type=click.Choice([".", ","]), expose_value=False,
+            callback=_remember, help="Decimal mark of every number in the file "
+            "[default: decided by the evidence of the whole file].",
+        ),
+    ]  # fmt: skip
     for opt in reversed(opts):
         f = opt(f)
     return f
@@ -89,7 +115,8 @@ def model_options(f):
         click.option("--patience", type=click.IntRange(1, 100000), default=20,
                      show_default=True, help="Epochs without validation gain "
                      "before stopping."),
-        click.option("--seed", type=int, default=0, show_default=True,
+        click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0,
+                     show_default=True,
                      help="Same seed, same numbers."),
         click.option("--clip", type=Positive(float, "a number", off=True),
                      default="1.0", show_default=True, metavar="NORM|off",
@@ -150,11 +177,62 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
     """A Dataset from --data: a CSV path, a bundled name, or the bundled stocks."""
     from ..forecasting.data import BUNDLED, load_bundled, load_csv
 
+    ctx = click.get_current_context(silent=True)
+    reading = dict(ctx.meta.get(READING, {})) if ctx is not None else {}
     if data is None:
         return load_bundled("stocks")
     if data in BUNDLED and not os.path.exists(data):
         return load_bundled(data)
-    return load_csv(data, date_col, series_col, value_col, fill)
+    return load_csv(data, date_col, series_col, value_col, fill, **reading)
+
+
+def model_data(fc, data, date_col=None, series_col=None, value_col=None, fill=None):
+    """The data a saved model forecasts: --data, else the histories it was saved with.
+
+    Never other data: a model saved without histories needs --data; series
+    the model does not know are refused, naming those it knows; data of
+    another frequency than the model's get a warning on stderr.
+    """
+    from ..forecasting.history import check_known, frequency_warning
+
+    if data is None:
+        saved = getattr(fc, "history_data_", None)
+        if saved is None:
+            raise click.UsageError(
+                "this model was saved without its histories (by unrolled 0.1.0); "
+                "pass --data"
+            )
+        return saved
+    ds = load_data(data, date_col, series_col, value_col, fill)
+    check_known(fc.names_, ds.names, ds.source)
+    msg = frequency_warning(fc.frequency_, ds.frequency)
+    if msg is not None:
+        warnings.warn(msg, UserWarning, stacklevel=2)
+    return ds
+
+
+def check_test(ds, test: int) -> None:
+    """Refuse a --test that leaves a series fewer points to train on than needed.
+
+    The library would clamp it for that series; the command line says so
+    instead, naming the series and the largest --test that works.
+    """
+    from ..forecasting.dataset import MIN_LENGTH
+
+    for s in ds.series:
+        if len(s) - test < MIN_LENGTH:
+            most = len(s) - MIN_LENGTH
+            fix = f"use --test {most} or less" if most >= 1 else "it is too short"
+            raise click.UsageError(
+                f"--test {test} leaves series {s.name!r} ({len(s)} points) "
+                f"{max(len(s) - test, 0)} to train on; at least {MIN_LENGTH} are "
+                f"needed: {fix}"
+            )
+
+
+def date_text(d) -> str:
+    """A date as ISO text, an integer time step as its number."""
+    return d.isoformat() if hasattr(d, "isoformat") else str(int(d))
 
 
 def check_positive(ds, scaling: str) -> None:
@@ -166,7 +244,7 @@ def check_positive(ds, scaling: str) -> None:
         if bad.any():
             i = int(bad.argmax())
             raise ValueError(
-                f"{ds.source}, series {s.name!r}, date {s.dates[i].date()}: "
+                f"{ds.source}, series {s.name!r}, date {str(s.dates[i])[:10]}: "
                 f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )
 

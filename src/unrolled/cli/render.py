@@ -12,3 +12,82 @@ from ..text import table  # noqa: F401  (the commands render with it)
 def echo_json(data) -> None:
     """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2))
+
+
+def parse_levels(level, more=()) -> list[float]:
+    """``--level 80 95`` (or ``--level 80 --level 95``, ``--level 80,95``) as floats.
+
+    Raises a one-line error naming ``--level`` when a value is not a number,
+    is outside (0, 100) or is given twice.
+    """
+    from ..forecasting.intervals import check_levels
+
+    words = [w for item in (*level, *more) for w in str(item).split(",") if w]
+    if more and not level:
+        raise click.UsageError(f"unexpected argument(s): {' '.join(more)}")
+    values = []
+    for w in words:
+        try:
+            values.append(float(w))
+        except ValueError:
+            raise click.UsageError(f"--level: expected a number, got {w!r}") from None
+    try:
+        return check_levels(values)
+    except ValueError as exc:
+        raise click.UsageError(str(exc).replace("level:", "--level:", 1)) from None
+
+
+def check_out_path(path) -> None:
+    """``--out`` must end in .csv or .parquet (pyarrow needed); exit 2 otherwise."""
+    from pathlib import Path
+
+    if path is None:
+        return
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise click.UsageError(
+            f"--out {path}: expected a file ending in .csv or .parquet"
+        )
+    if suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise click.UsageError(
+                f"--out {path}: writing parquet needs pyarrow (pip install pyarrow)"
+            ) from None
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise click.UsageError(f"--out {path}: folder {parent} does not exist")
+
+
+def write_frame(frame, path) -> None:
+    """Write a DataFrame to ``path`` (csv or parquet), atomically."""
+    from pathlib import Path
+
+    from ..storage.atomic import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)
+
+
+def frame_records(frame) -> list[dict]:
+    """A forecast DataFrame as JSON rows (dates as ISO strings, NaN as null)."""
+    import math
+
+    rows = []
+    for rec in frame.to_dict(orient="records"):
+        row = {}
+        for k, v in rec.items():
+            if hasattr(v, "isoformat"):
+                v = v.isoformat()
+            elif isinstance(v, float) and not math.isfinite(v):
+                v = None
+            elif hasattr(v, "item"):
+                v = v.item()
+            row[k] = v
+        rows.append(row)
+    return rows

@@ -4,7 +4,7 @@ A cell never touches a weight matrix. The unroll loop (``layers.py``) computes
 ``xp = x @ W_ih.T + b_ih`` for all steps in one matrix product and
 ``hp = h_prev @ W_hh.T + b_hh`` once per step, then calls ``step``; in reverse
 it calls ``step_backward`` and does the matching matrix products. So a cell
-is the seed's chain rule for one copy, readable on one screen.
+is the lesson's chain rule for one copy, readable on one screen.
 
 Gate layouts follow PyTorch: Elman has one block, LSTM four (i, f, g, o),
 GRU three (r, z, n) with ``n = tanh(xp_n + r * hp_n)``.

@@ -234,7 +234,7 @@ class Recurrent:
         all_steps : bool
             If True, return every copy's output instead of the last one: entry
             ``t`` of sequence ``i`` is the prediction for the value after step
-            ``t`` (the seed's "predicted value for yesterday, for today").
+            ``t`` (the lesson's "predicted value for yesterday, for today").
 
         Returns
         -------

@@ -41,7 +41,7 @@ def clip_grads(
 
 
 class SGD:
-    """Plain gradient descent, the seed's: ``p -= lr * grad``."""
+    """Plain gradient descent, the lesson's: ``p -= lr * grad``."""
 
     def __init__(self, lr: float = 0.01):
         if not lr > 0:

@@ -5,10 +5,10 @@ return the results in the order of the items. :class:`LocalBackend` does it
 in this process; :class:`RayBackend` runs each call as a Ray task
 (``pip install 'unrolled[ray]'``), on a local Ray started for the run
 (``ray.init(num_cpus=...)``) or on an existing cluster (``address``). The
-forecaster hands it the configurations of one stage of its search, the
-members' forecasts and the backtest's series; each task carries the seed
-and the kernel decisions of this process (:func:`kernel_state`), so its
-numbers are those of the local run.
+forecaster hands it the configurations of one stage of its search
+(:func:`.search.run_stage`);
+each task carries the seed and the kernel decisions of this process
+(:func:`kernel_state`), so its numbers are those of the local run.
 
 :func:`data_parallel_fit` trains one global model over Ray actors: each
 holds a shard of the sequences and returns the SSR and BPTT gradients of its
@@ -163,63 +163,18 @@ def make_backend(backend="local", address: str | None = None):
     return RayBackend(address)
 
 
-def search_stage(forecaster, stage, where, trained, done, total, data):
-    """One stage of the forecaster's search on its backend; the local loop's result.
+def decide_kernels(cell: str, hiddens) -> None:
+    """Decide here, as a local run would, which path each layer's kernels take.
 
-    The candidates of a stage are independent (each varies one key of the
-    best so far), so they train at once; ``where`` is ``(best, start,
-    longest, min_gain)``. Appends the members to ``trained`` and the
-    candidates to ``forecaster.search_``; returns ``(best, done, total)``.
-    """
-    from .ensemble import Candidate
-
-    best, start, longest, min_gain = where
-    cands = []
-    for change in stage:
-        cfg = dict(best.__dict__ if best else start, **change)
-        cand = Candidate(cfg["scaling"], cfg["hidden"], cfg["window"], cfg["lr"])
-        cand.window = min(cand.window, max(longest, 1))
-        if any(c.key() == cand.key() for c in forecaster.search_ + cands):
-            total -= 1
-            continue
-        cands.append(cand)
-    runner = forecaster._runner
-    for member in train_candidates(forecaster, cands, (*data, done, total), runner):
-        trained.append(member)
-        done += 1
-        cand = member.candidate
-        forecaster.search_.append(cand)
-        if best is None or cand.score < best.score * (1 - min_gain):
-            best = cand  # the next stage varies the best so far
-    return best, done, total
-
-
-def train_candidates(forecaster, cands, data, backend) -> list:
-    """Train the candidates of one search stage, one task each; Members in order.
-
-    ``forecaster`` is the one fitting (a copy without its callables goes to
-    the tasks: no progress per epoch from them); ``data`` is ``(names,
-    values, parts, origins, index, total)`` as its ``_train`` takes them.
+    The tasks replay these decisions (:func:`kernel_state`), so a cold cache
+    cannot make their numbers differ from those of this process.
     """
     from ..engine.dispatch import backend as kernels
     from ..engine.dispatch import kernel_key
 
     if kernels.resolved() == "auto" and not kernels.broken:
-        for cand in cands:  # decide here what a local run would: the same path
-            kernels.ready(kernel_key(forecaster.cell, np.float64, cand.hidden))
-    clone = type(forecaster)(**forecaster.get_params())
-    return backend.map(_TrainOne(clone, data), cands)
-
-
-class _TrainOne:
-    """``clone._train(candidate, *data)``: a picklable callable for a task."""
-
-    def __init__(self, clone, data):
-        self.clone, self.data = clone, data
-
-    def __call__(self, cand):
-        names, values, parts, origins, index, total = self.data
-        return self.clone._train(cand, names, values, parts, origins, index, total)
+        for hidden in hiddens:
+            kernels.ready(kernel_key(cell, np.float64, hidden))
 
 
 # --------------------------------------------------- data-parallel training

@@ -10,192 +10,29 @@ on the training part.
 
 Example::
 
-    from unrolled.backtest import backtest
-    from unrolled.data import load_bundled
-    from unrolled.forecast import Forecaster
+    from unrolled.forecasting.backtest import backtest
+    from unrolled.forecasting.data import load_bundled
+    from unrolled.forecasting.forecaster import Forecaster
     report = backtest(Forecaster(seed=0), load_bundled("stocks"), test=12)
     print(report.format())
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from .baselines import BASELINES, make_baseline
+from .baselines import BASELINES
 from .data import as_dataset
 from .dataset import Dataset, Series
+from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
+from .metrics import mae, mase
+from .report import NETWORK, Report, SeriesResult
+from .search import seasonal_test
+from .transforms import naive_unit
 
+__all__ = ["Report", "SeriesResult", "backtest", "evaluate_fitted", "split_sizes"]
 MIN_TRAIN = 2  # training points a series keeps, whatever --test asks
-NETWORK = "rnn"  # the network's key in the metrics (whatever its cell)
-
-
-@dataclass
-class SeriesResult:
-    """Evaluation of one series."""
-
-    name: str
-    n_train: int
-    n_test: int
-    next: float  # forecast of the value after the last one given
-    horizon: list[float]  # next ``horizon`` values (recursive)
-    metrics: dict[str, dict[str, float]]  # method -> metric -> value
-    dates: object = None  # DatetimeIndex of the whole series
-    values: np.ndarray = None  # the whole series
-    forecasts: dict[str, np.ndarray] = field(default_factory=dict)  # over the test
-
-    @property
-    def best(self) -> str:
-        """The method with the lowest MAE on the test part."""
-        return min(self.metrics, key=lambda m: self.metrics[m]["mae"])
-
-    @property
-    def beats_naive(self) -> bool:
-        return self.metrics[NETWORK]["mae"] < self.metrics["naive"]["mae"]
-
-
-@dataclass
-class Report:
-    """What :func:`backtest` or :func:`evaluate_fitted` found, ready to print."""
-
-    series: list[SeriesResult]
-    frequency: str
-    seed: int
-    config: dict
-    notes: list[str] = field(default_factory=list)
-    search: list = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        """The documented JSON: series (name, n_train, n_test, next, metrics)..."""
-        rows = []
-        for s in self.series:
-            row = {
-                "name": s.name,
-                "n_train": s.n_train,
-                "n_test": s.n_test,
-                "next": _num(s.next),
-                "metrics": {
-                    m: {k: _num(v) for k, v in d.items()} for m, d in s.metrics.items()
-                },
-            }
-            if len(s.horizon) > 1:
-                row["horizon"] = [_num(v) for v in s.horizon]
-            rows.append(row)
-        out = {"series": rows, "frequency": self.frequency, "seed": self.seed}
-        if self.notes:
-            out["notes"] = list(self.notes)
-        return out
-
-    def verdict(self) -> list[str]:
-        """Plain sentences on the network against naive and the other baselines."""
-        n = len(self.series)
-        ratio = {
-            s.name: s.metrics[NETWORK]["mae"] / s.metrics["naive"]["mae"]
-            for s in self.series
-            if s.metrics["naive"]["mae"] > 0
-        }
-        wins = [s.name for s in self.series if s.beats_naive]
-        if not wins:
-            lines = [
-                "The network does not beat the naive forecast (last value) on any "
-                "series. On prices this is the usual outcome: they move close to a "
-                "random walk, and naive is the forecast to beat."
-            ]
-        else:
-            lines = [f"The network beats naive on {len(wins)} of {n} series."]
-            losers = [s.name for s in self.series if not s.beats_naive]
-            if losers:
-                lines.append(f"It does not beat naive on: {', '.join(losers)}.")
-            gain = max(1 - ratio.get(w, 1.0) for w in wins)
-            if gain < 0.1:
-                lines.append(
-                    f"Where it wins, it cuts naive's error by {gain:.0%} at most: "
-                    "about what chance gives on this few test points."
-                )
-        best = [s.name for s in self.series if s.best == NETWORK]
-        lines.append(
-            f"It is the best of all methods on {len(best)} of {n} series"
-            + (f" ({', '.join(best)})." if best else ".")
-        )
-        far = [name for name, r in ratio.items() if r < 0.5]
-        if far:
-            lines.append(
-                f"On {', '.join(far)} its error is under half of naive's: real "
-                "skill on seasonal or autocorrelated data, but on stock prices "
-                "more likely a leak of the future than skill."
-            )
-        if self.config.get("epochs", 99) <= 3 and self.search:
-            lines.append(
-                f"Validation stopped training after {self.config['epochs']} "
-                "epoch(s): beyond the average change, the network found nothing "
-                "in the history that helps."
-            )
-        return lines
-
-    def format(self) -> str:
-        """The terminal report: forecasts, the metrics table, the verdict."""
-        from ..text import table
-
-        c = self.config
-        head = [
-            "Rolling-origin one-step forecasts over the last "
-            f"{max(s.n_test for s in self.series)} points of each series "
-            f"({self.frequency} data, seed {self.seed}).",
-            _network_line(c, len(self.search)),
-        ]
-        rows1 = [
-            [s.name, s.n_train, s.n_test, float(s.values[-1]), s.next, s.best]
-            for s in self.series
-        ]
-        t1 = table(["series", "train", "test", "last", "next", "best"], rows1)
-        rows2 = []
-        for s in self.series:
-            for m, d in s.metrics.items():
-                mark = " *" if m == s.best else ""
-                rows2.append(
-                    [
-                        s.name,
-                        m + mark,
-                        d["mae"],
-                        d["rmse"],
-                        d["mape"],
-                        d["mase"],
-                        d["direction"],
-                    ]
-                )
-        t2 = table(["series", "method", "MAE", "RMSE", "MAPE%", "MASE", "dir"], rows2)
-        parts = ["\n".join(head), t1, t2 + "\n(* best MAE of the series)"]
-        parts.append("\n".join(self.verdict()))
-        if self.notes:
-            parts.append("\n".join(f"note: {n}" for n in self.notes))
-        return "\n\n".join(parts)
-
-
-def _network_line(c: dict, tried: int) -> str:
-    """One sentence on the network(s) behind the forecasts."""
-    best = (
-        f"{c.get('cell', '?').upper()}, {c.get('layers', 1)} layer(s), hidden "
-        f"{c.get('hidden')}, window {c.get('window')}, scaling {c.get('scaling')}, "
-        f"lr {c.get('lr')}, {c.get('epochs')} epoch(s)"
-    )
-    k = c.get("ensemble", 1)
-    if k > 1:
-        return (
-            f"Network: the mean of the {k} best of {tried} configurations on the "
-            f"validation slice; the best: {best}."
-        )
-    if tried > 1:
-        return f"Network: {best} (the best of {tried} configurations on validation)."
-    return f"Network: {best}."
-
-
-def _num(v):
-    """A JSON number, or None where undefined."""
-    v = float(v)
-    return v if math.isfinite(v) else None
 
 
 def split_sizes(lengths: list[int], test: int) -> list[int]:
@@ -216,8 +53,9 @@ def _head(ds, sizes):
 
 
 def backtest(
-    forecaster, data, test: int = 12, horizon: int = 1, **fit_options
-) -> Report:
+    forecaster, data, test: int = 12, horizon: int = 1, *, level=None, rivals=(),
+    **fit_options,
+) -> Report:  # fmt: skip
     """Fit ``forecaster`` on the training parts and evaluate it on the test parts.
 
     Parameters
@@ -229,9 +67,19 @@ def backtest(
         Points held out at the end of each series (fewer for a series that
         would keep less than :data:`MIN_TRAIN` points).
     horizon : int
-        Values forecast after the end of each series (recursive).
+        Steps ahead: every test origin is forecast ``1..horizon`` steps
+        ahead (recursive, no retraining) and every step is scored; also the
+        values forecast after the end of each series.
+    level : sequence of float, optional
+        Interval levels (e.g. ``[80, 95]``): their coverage of the test
+        points is measured for every method.
+    rivals : sequence of str
+        statsforecast models to compare with (``AutoETS``, ``AutoTheta``,
+        ``AutoARIMA``; needs ``pip install 'unrolled[stats]'``), refitted at
+        every origin.
     **fit_options
-        Passed to ``forecaster.fit`` (``checkpoint``, ``resume``, ...).
+        Passed to ``forecaster.fit`` (``checkpoint``, ``resume``,
+        ``callbacks``, ``on_epoch``).
 
     Returns
     -------
@@ -240,55 +88,163 @@ def backtest(
     ds = as_dataset(data)
     sizes = split_sizes([len(s) for s in ds.series], test)
     forecaster.fit(_head(ds, sizes), **fit_options)
-    return evaluate_fitted(forecaster, ds, test, horizon, sizes)
+    return evaluate_fitted(forecaster, ds, test, horizon, sizes, level=level,
+                           rivals=rivals)  # fmt: skip
+
+
+def random_walk_like(y: np.ndarray, season: int | None) -> bool:
+    """True if ``y``'s changes look like noise: no lag-1 or seasonal correlation."""
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    if len(d) < 4 or d.std() == 0:
+        return False
+    r1 = float(np.corrcoef(d[1:], d[:-1])[0, 1])
+    seasonal = bool(season) and seasonal_test(y, season)
+    return abs(r1) < max(0.2, 2 / np.sqrt(len(d))) and not seasonal
+
+
+def method_paths(forecaster, method, values, origins, names, h, cut, season, levels):
+    """(paths, {level: (lo, hi)} or None) of one method from every origin."""
+    from .rivals import RIVALS, rival_paths
+
+    if method in RIVALS:
+        return rival_paths(method, values, origins, h, season, levels)
+    return forecaster.forecast_paths(values, origins, names, h, cut, method), None
+
+
+def _steps(v, pos, path, train, bands=None) -> list[dict]:
+    """MAE, MASE (and coverage per level) per step ahead, where the target is known.
+
+    ``bands``: level -> step k -> (lo, hi) arrays over the origins, or None.
+    """
+    out = []
+    for k in range(path.shape[1]):
+        ok = pos + k < len(v)
+        if not ok.any():
+            break
+        t, p = v[pos[ok] + k], path[ok, k]
+        scaled = mase(t, p, train) if len(train) > 1 else float("nan")
+        out.append({"mae": mae(t, p), "mase": scaled, "n": int(ok.sum())})
+        for lv, per_step in (bands or {}).items():
+            lo, hi = per_step(k)
+            out[-1][f"coverage-{lv}"] = coverage(t, lo[ok], hi[ok])
+    return out
+
+
+def _step_bands(forecaster, method, path, unit, levels, own, rows) -> dict:
+    """Level -> (step k -> (lo, hi) over the origins of one series)."""
+    out = {}
+    for lv in levels:
+        if own is not None:
+            lo, hi = own[lv]
+            out[level_name(lv)] = lambda k, lo=lo, hi=hi: (lo[rows, k], hi[rows, k])
+            continue
+
+        def band(k, lv=lv):
+            w = forecaster.calibration_.width(method, k + 1, lv)
+            w = np.nan if w is None else w
+            return path[:, k] - w * unit, path[:, k] + w * unit
+
+        out[level_name(lv)] = band
+    return out
+
+
+def _intervals(forecaster, method, point, unit, levels, own, rows) -> dict:
+    """Level -> (lo, hi) around the one-step forecasts of the test part."""
+    out = {}
+    for lv in levels:
+        if own is not None:
+            lo, hi = own[lv]
+            out[level_name(lv)] = (lo[rows, 0], hi[rows, 0])
+            continue
+        w = forecaster.calibration_.width(method, 1, lv)
+        w = np.nan if w is None else w
+        out[level_name(lv)] = (point - w * unit, point + w * unit)
+    return out
+
+
+def _coverage(truth, intervals: dict) -> dict:
+    """Method -> level -> coverage, mean width, width relative to naive's, n."""
+    out = {}
+    for m, d in intervals.items():
+        out[m] = {}
+        for lv, (lo, hi) in d.items():
+            width = float(np.mean(hi - lo))
+            ref = intervals.get("naive", {}).get(lv)
+            base = float(np.mean(ref[1] - ref[0])) if ref is not None else np.nan
+            out[m][lv] = {
+                "coverage": coverage(truth, lo, hi),
+                "width": width,
+                "relative": width / base if base > 0 else np.nan,
+                "n": int(len(truth)),
+            }
+    return out
 
 
 def evaluate_fitted(
-    forecaster, data, test: int = 12, horizon: int = 1, sizes=None
-) -> Report:
+    forecaster, data, test: int = 12, horizon: int = 1, sizes=None, *,
+    level=None, rivals=(),
+) -> Report:  # fmt: skip
     """Rolling-origin evaluation of an already fitted forecaster on ``data``.
 
     Series the forecaster has not seen get their scaling fitted on their part
-    before the test points. Returns a :class:`Report`.
+    before the test points. ``horizon``, ``level`` and ``rivals`` as in
+    :func:`backtest`. Returns a :class:`Report`.
     """
+    from .rivals import check_rivals
+
     ds = as_dataset(data)
+    levels = check_levels(level)
+    rivals = check_rivals(rivals)
     names = [s.name for s in ds.series]
     values = [np.asarray(s.values, dtype=np.float64) for s in ds.series]
     if sizes is None:
         sizes = split_sizes([len(v) for v in values], test)
     cut = [len(v) - k for v, k in zip(values, sizes, strict=True)]
     origins = [(i, o) for i, v in enumerate(values) for o in range(cut[i], len(v))]
-    net = forecaster.one_step(values, origins, names, fit_upto=cut)
-    ahead = forecaster.predict(ds, horizon=horizon)
-    results, k = [], 0
+    season = forecaster.season_for(ds.frequency)
+    methods = [NETWORK, *BASELINES, *rivals]
+    runs = {
+        m: method_paths(
+            forecaster, m, values, origins, names, horizon, cut, season, levels
+        )  # fmt: skip
+        for m in methods
+    }
+    ahead = forecaster.predict_values(horizon, names, values)
+    results = []
     for i, (name, v) in enumerate(zip(names, values, strict=True)):
+        rows = np.array([k for k, (j, _) in enumerate(origins) if j == i])
         pos = np.arange(cut[i], len(v))
-        preds = {NETWORK: net[k : k + len(pos)]}
-        k += len(pos)
-        for b in BASELINES:
-            preds[b] = np.array(
-                [make_baseline(b, ds.frequency).fit(v[:o]).predict(1)[0] for o in pos]
-            )
         train = v[: cut[i]]
+        unit = naive_unit(train)
+        preds = {m: runs[m][0][rows, 0] for m in methods}
         metrics = {m: score(v[pos], p, train, v[pos - 1]) for m, p in preds.items()}
-        results.append(
-            SeriesResult(
-                name,
-                int(cut[i]),
-                int(len(pos)),
-                float(ahead[name][0]),
-                [float(x) for x in ahead[name]],
-                metrics,
-                ds.series[i].dates,
-                v,
-                preds,
-            )
-        )
+        res = SeriesResult(
+            name, int(cut[i]), int(len(pos)), float(ahead[name][0]),
+            [float(x) for x in ahead[name]], metrics, ds.series[i].dates, v, preds,
+        )  # fmt: skip
+        if horizon > 1:
+            res.steps = {
+                m: _steps(v, pos, runs[m][0][rows], train, _step_bands(
+                    forecaster, m, runs[m][0][rows], unit, levels, runs[m][1], rows))
+                for m in methods
+            }  # fmt: skip
+        if levels:
+            res.intervals = {
+                m: _intervals(forecaster, m, preds[m], unit, levels, runs[m][1], rows)
+                for m in methods
+            }
+            res.coverage = _coverage(v[pos], res.intervals)
+        res.random_walk = random_walk_like(train, season)
+        results.append(res)
+    notes = list(ds.notes)
+    if levels:
+        notes += forecaster.calibration_.missing(NETWORK, 1, levels)
+    val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
+    if val and forecaster.val_score_ is not None:
+        val[NETWORK] = forecaster.val_score_
     return Report(
-        results,
-        ds.frequency,
-        int(forecaster.seed),
-        dict(forecaster.config_),
-        list(ds.notes),
-        list(getattr(forecaster, "search_", [])),
-    )
+        results, ds.frequency, int(forecaster.seed), dict(forecaster.config_),
+        notes, list(getattr(forecaster, "search_", [])),
+        [level_name(x) for x in levels],
+        val, getattr(forecaster, "selected_", NETWORK),
+    )  # fmt: skip

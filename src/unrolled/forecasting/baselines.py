@@ -3,7 +3,7 @@
 ``__init__`` only stores arguments; ``fit(history)`` takes a 1-D array of
 past values and returns ``self``; ``predict(horizon=1)`` returns the next
 ``horizon`` values as a ``(horizon,)`` float64 array. Calling ``predict``
-before ``fit`` raises :class:`~unrolled.scaling.NotFittedError`.
+before ``fit`` raises :class:`~unrolled.forecasting.scaling.NotFittedError`.
 
 On monthly stock prices these are hard to beat, naive above all: a network
 that beats naive by far there is more likely leaking the future than skilled.
@@ -15,26 +15,16 @@ import numpy as np
 
 from ..engine.validate import check_finite_1d, check_positive_int
 from ..errors import NotFittedError
-
-# season length per frequency word (see unrolled.data.infer_frequency)
-SEASONS = {
-    "monthly": 12,
-    "quarterly": 4,
-    "weekly": 52,
-    "daily": 7,
-    "business-daily": 5,
-    "hourly": 24,
-    "semi-monthly": 24,
-    "minutely": 60,
-}
+from .dataset import season_length
 
 
 def default_season(frequency: str | None) -> int:
     """Season length for a frequency word: 12 monthly, 4 quarterly, 7 daily, ...
 
-    Returns 1 (no seasonality) for yearly, irregular, unknown or None.
+    :func:`unrolled.forecasting.dataset.season_length`, with 1 (no
+    seasonality) for yearly, irregular, unknown or None.
     """
-    return SEASONS.get(frequency or "", 1)
+    return season_length(frequency) or 1
 
 
 def _check_history(history) -> np.ndarray:
@@ -98,7 +88,7 @@ class SeasonalNaive(Baseline):
         Season length ``m``. Default: from ``frequency`` (12 monthly,
         4 quarterly, 7 daily, 5 business-daily, 24 hourly; 1 otherwise).
     frequency : str, optional
-        A frequency word as reported by :mod:`unrolled.data`.
+        A frequency word as reported by :mod:`unrolled.forecasting.data`.
 
     With fewer than ``m`` past values it falls back to naive (``fell_back_``
     is then True).
@@ -145,12 +135,28 @@ BASELINES: dict[str, type[Baseline]] = {
 }
 
 
-def make_baseline(name: str, frequency: str | None = None) -> Baseline:
-    """A new baseline by name; ``frequency`` sets the seasonal naive's season."""
+def make_baseline(
+    name: str, frequency: str | None = None, season: int | None = None
+) -> Baseline:
+    """A new baseline by name; ``season`` (or else ``frequency``) sets the
+    seasonal naive's season."""
     if name not in BASELINES:
         raise ValueError(
             f"baseline: expected one of {', '.join(BASELINES)}, got {name!r}"
         )
     if name == "seasonal_naive":
-        return SeasonalNaive(frequency=frequency)
+        return SeasonalNaive(season=season, frequency=frequency)
     return BASELINES[name]()
+
+
+def baseline_paths(name, values, origins, h: int, frequency=None, season=None):
+    """``h``-step forecasts of a baseline refitted at every origin: ``(n, h)``.
+
+    Entry k forecasts ``values[i][o:o + h]`` from ``values[i][:o]``, for
+    ``(i, o) = origins[k]``.
+    """
+    out = [
+        make_baseline(name, frequency, season).fit(values[i][:o]).predict(h)
+        for i, o in origins
+    ]
+    return np.array(out, dtype=np.float64).reshape(len(origins), h)

@@ -11,7 +11,7 @@ checkpoint directory holds one per configuration::
     candidate-1/    ... of the second, and so on, in the order of the search
 
 Each ``candidate-<k>/`` is an ordinary fit checkpoint (model, optimizer,
-epoch, history; see :mod:`unrolled.checkpoint`). The forecaster's early
+epoch, history; see :mod:`unrolled.storage.checkpoints`). The forecaster's early
 stopping is a stateful fit callback, so its best validation score, the
 weights of that epoch and its patience counter are saved with every epoch
 and restored on resume. A finished configuration's checkpoint holds its last
@@ -22,7 +22,7 @@ seed, so the configurations come back in the same order with the same
 scores, and a resumed fit ends with exactly the forecaster, bit for bit, of
 a run that was never interrupted.
 
-Every file is written atomically (:mod:`unrolled.atomic`), ``run.json``
+Every file is written atomically (:mod:`unrolled.storage.atomic`), ``run.json``
 before any candidate: whenever the process stops, the directory is a valid
 checkpoint of everything done so far.
 """
@@ -101,14 +101,14 @@ def open_run(
     params : dict
         The forecaster's ``get_params()``.
     names, values, frequency
-        The data, as :func:`unrolled.features.as_series` gives it.
+        The data, as :func:`unrolled.forecasting.transforms.as_series` gives it.
 
     Raises
     ------
     ValueError
         A non-empty folder for a new run, or a resume with other parameters
         or data (the message names the difference).
-    unrolled.persist.ModelFileError
+    unrolled.storage.models.ModelFileError
         A resume folder without a readable ``run.json``.
     """
     from ..engine.validate import check_positive_int

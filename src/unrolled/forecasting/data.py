@@ -9,8 +9,9 @@ anything else.
 
 pandas is imported inside the functions, so ``import unrolled`` stays light::
 
-    from unrolled.data import load_csv, load_bundled
+    from unrolled.forecasting.data import load_csv, load_bundled
     ds = load_csv("prices.csv")          # long, wide or single-series form
+    ds = from_frame(df)                  # Nixtla, yfinance, wide, Series
     ds = load_bundled("stocks")          # AAPL, AMZN, GOOG, IBM, MSFT monthly
 """
 
@@ -38,7 +39,7 @@ from .dataset import (  # noqa: F401  (re-exported: the loaders' public names)
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    pass
 
 BUNDLED = {
     "stocks": {
@@ -69,78 +70,137 @@ def load_csv(
     series_col: str | None = None,
     value_col: str | None = None,
     fill: str | None = None,
+    *,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    decimal: str | None = None,
 ) -> Dataset:
-    """Load a CSV file in long, wide or single-series form.
+    """Load a CSV file in long, wide or single-series form (or a Parquet file).
 
     Parameters
     ----------
     path : str or path-like
-        A UTF-8 text file with a header row; comma, semicolon, tab or ``|``
-        separated (detected from the header).
+        A UTF-8 text file, comma, semicolon, tab or ``|`` separated (detected),
+        with or without a header row (detected: a first row shaped like the
+        second is data). A name ending in ``.parquet`` is read with pyarrow.
     date_col : str, optional
-        The date column. Default: a column named like ``date``/``month``/...,
-        else the first column whose values parse as dates.
+        The date column. Default: a column named like ``date``/``ds``/...,
+        else the first column whose values parse as dates. Without one, a
+        file of numbers only is read with an integer time index (noted).
     series_col : str, optional
         In long form (``date, symbol, price``), the column naming the series.
-        Default: a text column named like ``symbol``/``ticker``/``series``, or
-        the only text column.
+        Default: a column named like ``symbol``/``unique_id`` (numeric ids
+        too), or the only text column.
     value_col : str, optional
         In long form, the column holding the values; on its own, selects one
-        column of a wide file as a single series. Default: the only numeric
-        column, or one named like ``price``/``value``/``close``.
+        column of a wide file as a single series.
     fill : {"ffill", "interpolate", "drop"}, optional
-        What to do with missing values inside a series. Default: refuse them
-        (DataError naming the row and column). The dataset's ``notes`` say
-        what was filled or dropped.
+        What to do with gaps: empty cells and dates absent from a regular
+        calendar. Default: refuse them (DataError naming the row and column).
+    dayfirst : bool, optional
+        Read ambiguous dates (01/02/2010) day-first (True) or month-first
+        (False). Default: the reading that gives a regular calendar, refused
+        when both or neither do.
+    date_format : str, optional
+        A ``strftime`` format for every date (``"%d.%m.%Y"``).
+    decimal : {".", ","}, optional
+        The decimal mark of every number in the file. Default: decided by the
+        evidence of the whole file; refused when "1,602" could be either.
 
     Returns
     -------
     Dataset
+        Its ``notes`` say what was chosen, filled, dropped or left unused.
 
     Raises
     ------
     DataError
         For any problem with the file's content, naming the file, row and
-        column; OSError if the file cannot be read.
+        column.
     """
-    from .reader import build, parse_table, read_text
+    from .reader import Options, load_text
 
     name = os.fspath(path)
-    text = read_text(name)
-    table = parse_table(text, name)
-    rows = np.asarray(table.index, dtype=np.int64)
-    return build(table, rows, name, date_col, series_col, value_col, fill)
+    opts = Options(
+        date_col, series_col, value_col, fill, dayfirst, date_format, decimal
+    )
+    if name.lower().endswith(".parquet"):
+        return load_parquet(name, opts)
+    return load_text(name, opts)
+
+
+def load_parquet(path, opts=None) -> Dataset:
+    """Read a Parquet file through pyarrow, then as :func:`from_frame` does."""
+    from .reader import Options
+
+    name = os.fspath(path)
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(
+            "reading Parquet needs pyarrow: pip install 'unrolled[parquet]'", name
+        ) from None
+    try:
+        size = os.stat(name).st_size
+    except OSError as exc:
+        raise DataError(f"cannot read file ({exc.strerror or exc})", name) from None
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"file is larger than the limit of "
+                        f"{MAX_FILE_BYTES / 2**20:.0f} MiB", name)  # fmt: skip
+    try:
+        df = pq.read_table(name).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
+        raise DataError(
+            f"cannot read Parquet ({type(exc).__name__}: {exc})", name
+        ) from None
+    opts = opts or Options()
+    return _frame(df, opts, name)
 
 
 def from_frame(
-    df: pd.DataFrame,
+    df,
     date_col: str | None = None,
     series_col: str | None = None,
     value_col: str | None = None,
     fill: str | None = None,
     source: str = "DataFrame",
+    *,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
 ) -> Dataset:
-    """Build a Dataset from a pandas DataFrame (long, wide or single-series form).
+    """Build a Dataset from a pandas DataFrame or Series, in any common shape.
 
-    A frame indexed by dates (a ``DatetimeIndex``) is read as wide form with
-    the index as the date column. Rows in error messages count from 1 (the
-    first data row), as they would in the CSV the frame came from minus the
-    header. See :func:`load_csv` for the parameters.
+    Accepted: long frames (Nixtla's ``unique_id, ds, y`` with datetime or
+    integer ``ds`` and text or numeric ids), wide frames, frames indexed by
+    dates, a Series with a DatetimeIndex, and yfinance-shaped frames (flat
+    OHLCV or MultiIndex columns such as ``('Close', 'AAPL')``: the adjusted
+    close where present, else the close, is forecast, with a note). Columns
+    not used are named in the notes. Rows in error messages count from 1
+    (the first data row). See :func:`load_csv` for the parameters.
     """
+    from .reader import Options
+
+    opts = Options(date_col, series_col, value_col, fill, dayfirst, date_format)
+    return _frame(df, opts, source)
+
+
+def _frame(df, opts, source: str) -> Dataset:
     import pandas as pd
 
+    from .frames import prepare
     from .reader import build
 
+    if isinstance(df, pd.Series):
+        df = df.to_frame(name=str(df.name) if df.name is not None else "value")
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}", source)
-    if isinstance(df.index, pd.DatetimeIndex):
-        idx_name = df.index.name or "date"
-        df = df.reset_index(names=idx_name)
-        date_col = date_col or idx_name
-    table = df.copy()
-    table.columns = [str(c).strip() for c in table.columns]
+    table, notes, date_col = prepare(df, source)
+    if date_col is not None and opts.date_col is None:
+        opts.date_col = date_col
     rows = np.arange(1, len(table) + 1)
-    return build(table, rows, source, date_col, series_col, value_col, fill)
+    ds = build(table, rows, source, opts)
+    ds.notes[:0] = notes
+    return ds
 
 
 def from_dict(
@@ -152,55 +212,76 @@ def from_dict(
     """Build a Dataset from ``{"name": array or pandas Series}``.
 
     A pandas Series with a DatetimeIndex keeps its dates. Plain arrays (of any
-    lengths) are laid on a regular calendar ending at ``end`` with step
-    ``freq`` (a pandas alias such as ``"MS"`` or ``"D"``); without ``freq``
-    the steps are days and the frequency is reported as ``"steps"``. Values
-    must be finite (no gaps): fill them before.
+    lengths) get an integer time index 0, 1, 2, ... (frequency ``"steps"``),
+    or, with ``freq`` (a pandas alias such as ``"MS"`` or ``"D"``), a regular
+    calendar ending at ``end``. Values must be finite (no gaps): fill them
+    before. Two keys with the same text (``1`` and ``"1"``) are refused.
     """
     import pandas as pd
 
-    from .reader import as_float, finish_series, longest
+    from .series import as_float, finish_series
 
     if not isinstance(data, dict) or not data:
         raise DataError("expected a non-empty dict of name -> values", source)
-    out, notes = [], []
-    synthetic = False
+    out, seen = [], {}
+    longest_n = max(np.size(v) for v in data.values())
     for key, vals in data.items():
         label = str(key)
+        if label in seen:
+            raise DataError(
+                f"two series named {label!r} (keys {seen[label]!r} and {key!r})",
+                source,
+            )
+        seen[label] = key
         if isinstance(vals, pd.Series) and isinstance(vals.index, pd.DatetimeIndex):
             dates = vals.index
             arr = as_float(vals.to_numpy(), source, label)
         else:
             arr = as_float(vals, source, label)
-            dates = pd.date_range(end=end, periods=len(arr), freq=freq or "D")
-            synthetic = True
+            if freq is None:
+                # arrays of different lengths end together, as dated ones would
+                dates = pd.Index(np.arange(longest_n - len(arr), longest_n))
+            else:
+                dates = pd.date_range(end=end, periods=len(arr), freq=freq)
         out.append(finish_series(label, dates, arr, None, source, None))
-    if synthetic and freq is None:
-        notes.append("no dates given: values are equally spaced steps")
-    ds = Dataset(out, "steps", source, notes)
-    if not (synthetic and freq is None):
-        ds.frequency, ds.pandas_freq = infer_frequency(longest(out).dates)
-    return ds
+    kinds = {isinstance(s.dates, pd.DatetimeIndex) for s in out}
+    if len(kinds) > 1:
+        raise DataError("some series have dates and some do not; give all or none",
+                        source)  # fmt: skip
+    steps = "no dates given: values are time steps 0, 1, 2, ..."
+    notes = [] if True in kinds else [steps]
+    freq_word, alias = infer_frequency(max(out, key=len).dates)
+    return Dataset(out, freq_word, source, notes, alias)
 
 
 def as_dataset(data) -> Dataset:
     """A :class:`Dataset` from anything the forecasting API takes.
 
-    A Dataset is returned as is; a dict of arrays goes to :func:`from_dict`,
-    a list or tuple of arrays is named ``series_0``, ``series_1``, ...; a
-    pandas DataFrame goes to :func:`from_frame`. Anything else is a
-    ValueError naming ``data``.
+    A Dataset is returned as is; a dict of arrays goes to :func:`from_dict`;
+    a 1-D array or list of numbers is one series named ``series_0`` with an
+    integer time index; a list or tuple of arrays is named ``series_0``,
+    ``series_1``, ...; a pandas DataFrame or Series goes to
+    :func:`from_frame`. Anything else is a ValueError naming ``data``.
     """
     if isinstance(data, Dataset):
         return data
     if isinstance(data, dict):
         return from_dict(data)
-    if isinstance(data, list | tuple):
-        return from_dict({f"series_{i}": v for i, v in enumerate(data)})
-    if type(data).__name__ == "DataFrame":
+    if type(data).__name__ in ("DataFrame", "Series"):
         return from_frame(data)
+    if isinstance(data, np.ndarray):
+        if data.ndim != 1:
+            raise ValueError(
+                f"data: expected a 1-D array (one series), got shape {data.shape}; "
+                "pass a DataFrame or a dict of named columns"
+            )
+        return from_dict({"series_0": data})
+    if isinstance(data, list | tuple):
+        if data and all(np.ndim(v) == 0 for v in data):
+            return from_dict({"series_0": data})
+        return from_dict({f"series_{i}": v for i, v in enumerate(data)})
     raise ValueError(
-        "data: expected a Dataset, DataFrame, dict or list of arrays, "
+        "data: expected a Dataset, DataFrame, Series, dict, array or list, "
         f"got {type(data).__name__}"
     )
 

@@ -49,10 +49,14 @@ NA_STRINGS = frozenset(
 
 @dataclass(frozen=True)
 class Series:
-    """One named time series: sorted, unique ``dates`` and float64 ``values``."""
+    """One named time series: sorted, unique ``dates`` and float64 ``values``.
+
+    ``dates`` is a ``pandas.DatetimeIndex``, or an integer ``pandas.Index``
+    (time steps) for data that came without dates.
+    """
 
     name: str
-    dates: pd.DatetimeIndex
+    dates: pd.Index
     values: np.ndarray
 
     def __len__(self) -> int:
@@ -64,7 +68,8 @@ class Dataset:
     """Several series with their inferred frequency, source and loader notes.
 
     ``frequency`` is a word ("monthly", "daily", "business-daily", "weekly",
-    "quarterly", "yearly", "hourly", ... or "irregular"/"steps");
+    "quarterly", "yearly", "hourly", "half-hourly", "every 15 minutes", ... or
+    "irregular"; "steps" for an integer time index);
     ``pandas_freq`` the pandas offset alias when one was inferred.
     """
 
@@ -126,17 +131,94 @@ _FREQ_WORDS = {
     ]
     for code in codes.split()
 }
+# the unit of "every N <unit>" for each word, and its length in seconds
+_UNITS = {
+    "business-daily": ("business days", None),
+    "daily": ("days", 86400),
+    "weekly": ("weeks", 7 * 86400),
+    "semi-monthly": ("half-months", None),
+    "monthly": ("months", None),
+    "quarterly": ("quarters", None),
+    "yearly": ("years", None),
+    "hourly": ("hours", 3600),
+    "minutely": ("minutes", 60),
+    "secondly": ("seconds", 1),
+}
+_SECONDS = {f"every {n} {unit}": n * sec for n in range(2, 3601)
+            for unit, sec in [("hours", 3600), ("minutes", 60), ("seconds", 1),
+                              ("days", 86400)]
+            if n * sec <= 86400 * 7}  # fmt: skip
+_SEASONS = {
+    "business-daily": 5,
+    "daily": 7,
+    "weekly": 52,
+    "semi-monthly": 24,
+    "monthly": 12,
+    "quarterly": 4,
+    "hourly": 24,
+    "half-hourly": 48,
+    "minutely": 1440,
+}
 
 
-def infer_frequency(dates: pd.DatetimeIndex) -> tuple[str, str | None]:
+def frequency_word(alias: str | None) -> str | None:
+    """The English label of a pandas offset alias, or None if it is not one we know.
+
+    ``"MS"`` -> ``"monthly"``, ``"B"`` -> ``"business-daily"``, ``"30min"`` ->
+    ``"half-hourly"``, ``"15min"`` -> ``"every 15 minutes"``, ``"2h"`` ->
+    ``"every 2 hours"``.
+    """
+    m = re.match(r"^(\d*)([A-Za-z]+)", alias or "")
+    if not m:
+        return None
+    mult, base = (int(m.group(1)) if m.group(1) else 1), m.group(2)
+    if base not in _FREQ_WORDS:
+        return None
+    word = _FREQ_WORDS[base]
+    if mult == 1:
+        return word
+    if word == "minutely" and mult == 30:
+        return "half-hourly"
+    return f"every {mult} {_UNITS[word][0]}"
+
+
+def season_length(frequency: str | None) -> int | None:
+    """The seasonal period of a frequency: how many steps make one natural cycle.
+
+    Parameters
+    ----------
+    frequency : str or None
+        A frequency word as in :attr:`Dataset.frequency` ("business-daily",
+        "daily", "hourly", "half-hourly", "every 15 minutes", ...).
+
+    Returns
+    -------
+    int or None
+        business-daily 5 (a week), daily 7, hourly 24, half-hourly 48 and any
+        "every N minutes/hours" that divides a day: steps per day; weekly 52,
+        monthly 12, quarterly 4 (a year); None for yearly, irregular, integer
+        steps and unknown words (no season).
+    """
+    if frequency in _SEASONS:
+        return _SEASONS[frequency]
+    sec = _SECONDS.get(frequency or "")
+    if sec is not None and sec < 86400 and 86400 % sec == 0:
+        return 86400 // sec
+    return None
+
+
+def infer_frequency(dates: pd.Index) -> tuple[str, str | None]:
     """Return ``(word, pandas_alias)`` for sorted dates.
 
     Uses ``pandas.infer_freq``; where that fails (gaps, holidays), falls back
     on the median spacing: about 1 day -> "daily", 7 -> "weekly", 28-31 ->
     "monthly", 89-92 -> "quarterly", 365-366 -> "yearly", else "irregular".
+    An integer index (time steps, no dates) is ``("steps", None)``.
     """
     import pandas as pd
 
+    if not isinstance(dates, pd.DatetimeIndex):
+        return "steps", None
     alias = None
     if len(dates) >= 3:
         try:
@@ -146,12 +228,9 @@ def infer_frequency(dates: pd.DatetimeIndex) -> tuple[str, str | None]:
             alias = getattr(alias, "freqstr", alias)
         except (TypeError, ValueError):
             alias = None
-    if alias:
-        m = re.match(r"^(\d*)([A-Za-z]+)", alias)
-        mult, base = (int(m.group(1)) if m.group(1) else 1), m.group(2)
-        if base in _FREQ_WORDS:
-            word = _FREQ_WORDS[base]
-            return (word if mult == 1 else f"every {mult} {word}"), alias
+    word = frequency_word(alias)
+    if word is not None:
+        return word, alias
     if len(dates) < 2:
         return "irregular", alias
     steps = np.diff(np.asarray(dates.values, dtype="datetime64[s]")).astype(float)
@@ -164,7 +243,78 @@ def infer_frequency(dates: pd.DatetimeIndex) -> tuple[str, str | None]:
         (88.5, 92.5, "quarterly"),
         (364.5, 366.5, "yearly"),
         (1 / 24 - 1e-6, 1 / 24 + 1e-6, "hourly"),
+        (1 / 48 - 1e-6, 1 / 48 + 1e-6, "half-hourly"),
     ]:
         if lo <= days <= hi:
             return word, alias
     return "irregular", alias
+
+
+def calendar_offset(dates: pd.DatetimeIndex, word: str, alias: str | None = None):
+    """The pandas offset of a calendar: ``alias``'s, or guessed from ``word``.
+
+    Where pandas could not infer a frequency (gaps), monthly dates all on
+    month ends give ``MonthEnd``, all on the 1st ``MonthBegin``; business-daily
+    ``BDay``; others the median spacing.
+    """
+    import pandas as pd
+
+    if alias:
+        return pd.tseries.frequencies.to_offset(alias)
+
+    if word == "business-daily":
+        return pd.offsets.BDay()
+    if word in ("monthly", "quarterly", "yearly"):
+        months = {"monthly": 1, "quarterly": 3, "yearly": 12}[word]
+        if dates.is_month_end.all():
+            return pd.offsets.MonthEnd(months)
+        if (dates.day == 1).all():
+            return pd.offsets.MonthBegin(months)
+        return pd.DateOffset(months=months)
+    i8 = dates.asi8
+    step = int(np.median(np.diff(i8))) if len(i8) > 1 else 86400 * 10**9
+    return pd.Timedelta(step, unit="ns")
+
+
+def future_dates(data, h: int, frequency: str | None = None):
+    """The ``h`` dates after the end of a series, on its own calendar.
+
+    Business days skip weekends, month ends stay month ends, half-hours
+    advance by 30 minutes; an integer time index continues (101, 102, ...).
+
+    Parameters
+    ----------
+    data : Dataset, Series or pandas Index
+        Whose end to continue. A :class:`Dataset` gives one index per series.
+    h : int
+        How many dates, >= 1.
+    frequency : str, optional
+        A pandas alias ("B", "ME", "30min") to use instead of the inferred one
+        (a Dataset's ``pandas_freq`` is used when it has one).
+
+    Returns
+    -------
+    pandas.DatetimeIndex or pandas.Index of int64
+        For a Series or Index; for a Dataset, a dict ``{series name: index}``.
+    """
+    import pandas as pd
+
+    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+        raise ValueError(f"h: expected a whole number >= 1, got {h!r}")
+    if isinstance(data, Dataset):
+        alias = frequency or data.pandas_freq
+        return {s.name: future_dates(s, int(h), alias) for s in data.series}
+    dates = data.dates if isinstance(data, Series) else data
+    if not isinstance(dates, pd.Index) or len(dates) == 0:
+        raise ValueError(
+            f"data: expected a Dataset, Series or non-empty pandas Index, "
+            f"got {type(data).__name__}"
+        )
+    if not isinstance(dates, pd.DatetimeIndex):
+        ints = np.asarray(dates, dtype=np.int64)
+        step = int(np.median(np.diff(ints))) if len(ints) > 1 else 1
+        return pd.Index(ints[-1] + step * np.arange(1, h + 1), dtype=np.int64)
+    word, alias = (None, frequency) if frequency else infer_frequency(dates)
+    offset = calendar_offset(dates, word or "", alias)
+    last = dates[-1]
+    return pd.DatetimeIndex([last + k * offset for k in range(1, h + 1)])

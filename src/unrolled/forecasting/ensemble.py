@@ -1,8 +1,8 @@
 """Members of a forecaster: trained networks with their scalers, averaged.
 
-The configuration search of :class:`unrolled.forecast.Forecaster` trains one
-network per candidate configuration; the few best on the validation slice
-are kept as *members*, and the forecast is the mean of their forecasts.
+The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
+trains one network per candidate configuration; the few best on the
+validation slice are kept as *members*, and the forecast is the mean of their forecasts.
 Averaging costs no extra training (they were trained anyway) and removes much
 of what any single run owes to its seed and to the luck of the selection.
 
@@ -39,6 +39,7 @@ class Candidate:
     lr: float
     score: float = np.inf  # mean validation MAE / naive in-sample MAE
     epochs: int = 0  # epoch of the best validation score, plus one
+    season: int | None = None  # season length of a seasonal scaling
 
     def key(self) -> tuple:
         return (self.scaling, self.hidden, self.window, self.lr)
@@ -60,21 +61,23 @@ class Member:
                 out.append(self.transforms[n])
             else:
                 stop = len(v) if fit_upto is None else fit_upto[i]
-                out.append(Transform(self.candidate.scaling, n).fit(v[:stop]))
+                c = self.candidate
+                out.append(Transform(c.scaling, n, c.season).fit(v[:stop]))
         return out
 
     def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
         """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o)."""
         tfs = self.transforms_for(names, values, fit_upto)
         window = self.candidate.window
-        seqs, last = [], []
+        seqs, ctxs = [], []
         for i, o in origins:
-            ctx = values[i][max(0, o - window - 1) : o]  # +1: the first change
+            back = tfs[i].lookback  # points the first input's change needs
+            ctx = values[i][max(0, o - window - back) : o]
             seqs.append(tfs[i].features(ctx)[-window:])
-            last.append(ctx[-1])
+            ctxs.append(ctx)
         out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
         return np.array(
-            [tfs[i].invert(out[k], last[k]) for k, (i, _) in enumerate(origins)],
+            [tfs[i].invert(out[k], ctxs[k]) for k, (i, _) in enumerate(origins)],
             dtype=np.float64,
         )
 
@@ -140,21 +143,36 @@ def digest(model) -> str:
 
 def save_members(directory, members: list[Member], meta: dict) -> Path:
     """Write the members (further ones first, the best one last, with ``meta``)."""
+    from ..storage.atomic import locked_dir
+    from ..storage.files import prepare_dir
+
+    directory = prepare_dir(directory)
+    with locked_dir(directory):  # a concurrent save waits: last complete one wins
+        return _save_locked(directory, members, meta)
+
+
+def _save_locked(directory: Path, members: list[Member], meta: dict) -> Path:
+    """Write members, then the top model; on failure remove what this save made."""
     import shutil
 
     from ..storage.models import CONFIG, save_model
 
-    directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise NotADirectoryError(f"{directory}: exists and is not a folder")
-    entries = []
-    for k, m in enumerate(members):
-        entry = m.to_meta()
-        entry["dir"] = "." if k == 0 else f"member-{entry['digest'][:16]}"
-        if k:
-            save_model(directory / entry["dir"], m.model, {"format": "member"})
-        entries.append(entry)
-    out = save_model(directory, members[0].model, dict(meta, members=entries))
+    entries, made = [], []
+    try:
+        for k, m in enumerate(members):
+            entry = m.to_meta()
+            entry["dir"] = "." if k == 0 else f"member-{entry['digest'][:16]}"
+            if k:
+                sub = directory / entry["dir"]
+                if not sub.exists():
+                    made.append(sub)
+                save_model(sub, m.model, {"format": "member"})
+            entries.append(entry)
+        out = save_model(directory, members[0].model, dict(meta, members=entries))
+    except BaseException:  # a full disk, Ctrl-C: no orphan member folders
+        for sub in made:
+            shutil.rmtree(sub, ignore_errors=True)
+        raise
     keep = {e["dir"] for e in entries}
     for old in directory.glob("member-*"):  # members of an earlier save
         if old.name not in keep and (old / CONFIG).is_file():

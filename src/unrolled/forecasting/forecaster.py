@@ -3,76 +3,72 @@
 Every series is scaled on its own (fitted on the part the model trains on,
 never on what it is scored on), cut into windows of at most ``window`` steps
 (a short series is one window: nothing is dropped for being short, down to
-:data:`unrolled.data.MIN_LENGTH` points), and every window teaches the network
-at every step (per-step targets: the value after each copy). One network
-learns from all series at once.
+:data:`~unrolled.forecasting.dataset.MIN_LENGTH` points), and every window
+teaches the network at every step (per-step targets: the value after each
+copy). One network learns from all series at once.
 
 The defaults are not tuned by hand on one data set: ``fit`` holds out the
-last ``val_size`` points of each series and picks the scaling, hidden size,
-window length and learning rate by a short greedy search on that validation
-slice; the number of epochs is chosen by early stopping on it. Explicit
+last points of each series (``val_size``) and picks the scaling (seasonal
+ones too, on seasonal data), hidden size, window length and learning rate by
+a short greedy search on that validation slice (:mod:`.search`); the number
+of epochs is chosen by early stopping on it. The same slice calibrates the
+prediction intervals (:mod:`.intervals`) and scores the baselines, so the
+report can say when one of them beat every network there. Explicit
 arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search
-(:mod:`unrolled.ensemble`): no extra training, much less luck.
+(:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
-checkpoint per configuration, see :mod:`unrolled.forecast_checkpoint`);
+checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
 ``fit(data, resume=DIR)`` continues an interrupted one and ends with exactly
 the forecaster of an uninterrupted run.
 
 Example::
 
-    from unrolled.forecast import Forecaster
+    from unrolled.forecasting.forecaster import Forecaster
     fc = Forecaster(seed=0).fit({"a": values_a, "b": values_b})
-    fc.predict(horizon=3)          # {"a": array of 3, "b": array of 3}
+    fc.predict(3)                  # DataFrame unique_id, ds, rnn
+    fc.predict(3, level=[80, 95])  # ... rnn-lo-80, rnn-hi-80, rnn-lo-95, ...
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from ..engine.network import MODELS, build_model
 from ..errors import NotFittedError
-from ..training.fit import fit as fit_network
-from .ensemble import (
-    Candidate,
-    Member,
-    ValidationStop,
-    load_members,
-    one_step,
-    save_members,
-)
-from .transforms import SCALINGS, Transform, as_series, naive_unit, windows
+from .baselines import BASELINES
+from .ensemble import Candidate, Member, load_members, save_members
+from .history import history_from_json, history_to_json
+from .intervals import Calibration, scaled_residuals
+from .prediction import NETWORK, Predicting
+from .search import DEFAULTS, Setup, check_params, run_search, validation_sizes
+from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
-# searched in this order; level-only scalings are left out of the search: a
-# network on scaled levels cannot extrapolate past the training range (trends,
-# prices at new highs), which the validation slice does not always reveal
-AUTO_SCALINGS = ("diff", "diff+level")
-DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
-ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
-MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
-MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 FORMAT = "unrolled.forecaster"
+PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
+          "patience", "batch_size", "ensemble", "val_size", "seed", "season",
+          "select", "clip_norm", "clip_value", "tbptt")  # fmt: skip
 
 
 # ---------------------------------------------------------------- estimator
-class Forecaster:
+class Forecaster(Predicting):
     """A global recurrent network forecasting many series of different lengths.
 
     Parameters
     ----------
     cell : {"gru", "lstm", "rnn"}
-        Recurrent cell (``rnn`` is the seed's Elman network, with tanh).
+        Recurrent cell (``rnn`` is the lesson's Elman network, with tanh).
     hidden, window : int, optional
         Hidden units per layer; steps per training window (and of context
         at prediction time). Default: chosen on the validation slice.
     layers : int
         Stacked recurrent layers.
-    scaling : {"auto", "minmax", "standard", "log", "diff", "diff+level", "logdiff"}
-        Per-series scaling; ``auto`` chooses on the validation slice.
+    scaling : str
+        Per-series scaling: "auto" (chosen on the validation slice), "minmax",
+        "standard", "log", "diff", "diff+level", "logdiff", or a seasonal one
+        ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff"; see
+        :class:`~.transforms.Transform`).
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.
     epochs : int
@@ -83,9 +79,14 @@ class Forecaster:
         Windows per gradient step.
     ensemble : int
         Networks averaged: the best ones of the search on validation.
-    val_size : int
+    val_size : int or None
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
+        None (default): 12 per series, raised on series of at least
+        :data:`~.search.LONG` points until the slice holds
+        :data:`~.search.MIN_VAL_ORIGINS` origins in all (so that a single
+        long series gets a steadier choice and a 95% interval); see
+        :func:`~.search.validation_sizes`.
     seed : int
         Seeds the initial weights and the shuffling: same seed, same numbers.
     clip_norm : float or None
@@ -98,16 +99,14 @@ class Forecaster:
         Truncated BPTT: gradients flow back at most ``tbptt`` steps from each
         target (None, the default: through the whole window). Cheaper, and
         blind to dependencies longer than ``tbptt`` steps.
-    on_epoch : callable, optional
-        Called after every epoch with a dict (``candidate``, ``candidates``,
-        ``epoch``, ``loss``, ``val``, ``config``); for progress bars.
-    callbacks : sequence of callables
-        Passed to :func:`unrolled.fit` (e.g. a gradient monitor).
-    backend : "local" or a backend object
-        Where the candidates of each search stage train: ``"local"`` here, one
-        after the other; a :class:`~unrolled.forecasting.backends.RayBackend`
-        (or ``"ray"``: a local Ray for the fit) as Ray tasks, with the same
-        numbers (no per-epoch ``on_epoch``/``callbacks`` from the tasks).
+    season : int, optional
+        Season length for the seasonal scalings and the seasonal naive
+        baseline. Default: from the data's frequency (monthly 12, daily 7,
+        ...; none for yearly or integer steps).
+    select : {"network", "best"}
+        ``best``: :meth:`predict` gives the forecast of whichever of the
+        network and the baselines scored best on the validation slice
+        (``selected_`` says which); ``network`` (default): always the network.
     """
 
     def __init__(
@@ -122,59 +121,25 @@ class Forecaster:
         patience: int = 20,
         batch_size: int = 32,
         ensemble: int = 4,
-        val_size: int = 12,
+        val_size: int | None = None,
         seed: int = 0,
+        season: int | None = None,
+        select: str = "network",
         clip_norm: float | None = 1.0,
         clip_value: float | None = None,
         tbptt: int | None = None,
-        on_epoch: Callable[[dict], None] | None = None,
-        callbacks=(),
-        backend="local",
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
-        self.scaling, self.lr, self.epochs, self.patience = (
-            scaling,
-            lr,
-            epochs,
-            patience,
-        )
-        self.batch_size, self.ensemble = batch_size, ensemble
-        self.val_size, self.seed = val_size, seed
+        self.scaling, self.lr, self.epochs = scaling, lr, epochs
+        self.patience, self.batch_size, self.ensemble = patience, batch_size, ensemble
+        self.val_size, self.seed, self.season, self.select = (
+            val_size, seed, season, select,
+        )  # fmt: skip
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
-        self.on_epoch, self.callbacks = on_epoch, callbacks
-        self.backend = backend
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
-        from ..engine.validate import check_positive_int
-
-        if self.cell not in MODELS:
-            raise ValueError(
-                f"cell: expected one of {', '.join(MODELS)}, got {self.cell!r}"
-            )
-        if self.scaling != "auto" and self.scaling not in SCALINGS:
-            raise ValueError(
-                f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
-                f"got {self.scaling!r}"
-            )
-        for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
-            check_positive_int(name, getattr(self, name))
-        for name in ("hidden", "window", "tbptt"):
-            if getattr(self, name) is not None:
-                check_positive_int(name, getattr(self, name))
-        for name in ("lr", "clip_norm", "clip_value"):
-            v = getattr(self, name)
-            ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            if v is not None and not (ok and 0 < float(v) < np.inf):
-                raise ValueError(f"{name}: expected a positive number, got {v!r}")
-        if isinstance(self.val_size, bool) or not (
-            isinstance(self.val_size, int | np.integer) and self.val_size >= 0
-        ):
-            raise ValueError(
-                f"val_size: expected an integer >= 0, got {self.val_size!r}"
-            )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
-            raise ValueError(f"seed: expected an integer, got {self.seed!r}")
+        check_params(self.get_params())
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "members_"):
@@ -185,7 +150,16 @@ class Forecaster:
 
     # ------------------------------------------------------------------- fit
     def fit(
-        self, data, *, checkpoint=None, checkpoint_every: int = 1, resume=None
+        self,
+        data,
+        *,
+        callbacks=(),
+        on_epoch=None,
+        progress: bool = False,
+        checkpoint=None,
+        checkpoint_every: int = 1,
+        resume=None,
+        backend="local",
     ) -> Forecaster:
         """Choose the configuration on the validation slice and train the network.
 
@@ -194,11 +168,21 @@ class Forecaster:
         data : Dataset, DataFrame, dict of arrays or list of arrays
             Every series' history, oldest first; all of it is used for
             training and validation (hold your test part out before).
+        callbacks : sequence of callables
+            Passed to :func:`unrolled.fit` for every configuration trained
+            (e.g. a gradient monitor).
+        on_epoch : callable, optional
+            Called after every epoch with a dict (``candidate``,
+            ``candidates``, ``epoch``, ``loss``, ``val``, ``config``); for
+            progress bars.
+        progress : bool
+            Show a progress bar (configuration, epoch, loss, validation
+            score), in a terminal or a Jupyter notebook.
         checkpoint : str or path-like, optional
             A new or empty folder that receives the state of the search as it
             goes: one fit checkpoint per configuration tried, saved every
             ``checkpoint_every`` epochs, when it stops and on Ctrl-C (see
-            :mod:`unrolled.forecast_checkpoint`).
+            :mod:`unrolled.forecasting.checkpoint`).
         checkpoint_every : int
             Epochs between checkpoints.
         resume : str or path-like, optional
@@ -206,6 +190,11 @@ class Forecaster:
             and data: finished configurations are read back, the one in
             progress goes on at its next epoch, and the result is exactly that
             of an uninterrupted fit. Checkpoints go on being written there.
+        backend : "local", "ray" or a backend object
+            Where the candidates of each search stage train: here, one after
+            the other (default), or as Ray tasks (``"ray"``: a local Ray for
+            this fit; or a :class:`~.backends.RayBackend`), with the same
+            numbers; tasks send no per-epoch ``on_epoch``/``callbacks``.
 
         Returns
         -------
@@ -220,13 +209,15 @@ class Forecaster:
             Bad parameters or data; a ``checkpoint`` folder that is not empty;
             a ``resume`` folder of a run with other parameters or data.
         """
-        self._check_params()
-        names, values, freq = as_series(data)
-        if self.backend != "local" and (checkpoint is not None or resume is not None):
-            raise ValueError("checkpoint, resume: only with backend='local'")
         from .backends import make_backend
+        from .data import as_dataset
 
-        self._runner = make_backend(self.backend)
+        self._check_params()
+        ds = as_dataset(data)
+        names, values, freq = as_series(ds)
+        if backend != "local" and (checkpoint is not None or resume is not None):
+            raise ValueError("checkpoint, resume: only with backend='local'")
+        self._runner = runner = make_backend(backend)
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -234,19 +225,32 @@ class Forecaster:
             run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
                            names, values, freq)  # fmt: skip
         self._index, self._total = 0, 0
+        self.dates_ = {s.name: s.dates for s in ds.series}
+        self.pandas_freq_ = ds.pandas_freq
         try:
-            return self._fit(names, values, freq, run)
+            if progress and on_epoch is None:
+                from .progress import Progress
+
+                with Progress(True) as bar:
+                    return self._fit(names, values, freq, run, list(callbacks), bar)
+            return self._fit(names, values, freq, run, list(callbacks), on_epoch)
         except KeyboardInterrupt as exc:
             if run is None:
                 raise
             raise run.interrupted(exc, self._index, self._total) from None
         finally:
-            if self._runner is not self.backend:  # made here for this fit
-                self._runner.close()
+            if runner is not backend:  # made here for this fit
+                runner.close()
 
-    def _fit(self, names, values, freq, run) -> Forecaster:
-        """The search and the ensemble (see :meth:`fit`)."""
-        n_val = [min(self.val_size, len(v) // 4) for v in values]
+    def season_for(self, frequency: str | None) -> int | None:
+        """The season length used: ``season`` if given, else the frequency's."""
+        from .dataset import season_length
+
+        return self.season if self.season is not None else season_length(frequency)
+
+    def _fit(self, names, values, freq, run, callbacks, on_epoch) -> Forecaster:
+        """The search, the ensemble and the calibration (see :meth:`fit`)."""
+        n_val = validation_sizes([len(v) for v in values], self.val_size)
         self.names_, self.frequency_ = names, freq
         self.history_ = dict(zip(names, values, strict=True))
         self.n_train_ = {n: len(v) for n, v in zip(names, values, strict=True)}
@@ -254,45 +258,19 @@ class Forecaster:
         origins = [
             (i, o) for i, v in enumerate(values) for o in range(len(parts[i]), len(v))
         ]
-        longest = max(len(p) for p in parts) - 1
         fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
         fixed["scaling"] = None if self.scaling == "auto" else self.scaling
-        start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
-        plan = [[dict(start, scaling=s) for s in AUTO_SCALINGS]]
-        if fixed["scaling"] is not None or not origins:
-            plan = [[start]]
-        if origins:
-            for k, alts in ALTERNATIVES.items():
-                if fixed[k] is None:
-                    plan.append([{k: a} for a in alts])
-        total = sum(len(stage) for stage in plan)
-        self.search_, trained, best, done = [], [], None, 0
-        for stage in plan:
-            if self.backend != "local":  # the stage's candidates as tasks
-                from .backends import search_stage
+        setup = Setup(
+            self.cell, self.layers, self.batch_size, self.epochs, self.patience,
+            self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
+            parts, origins, callbacks, on_epoch,
+        )  # fmt: skip
 
-                best, done, total = search_stage(
-                    self, stage, (best, start, longest, MIN_GAIN), trained, done,
-                    total, (names, values, parts, origins),
-                )  # fmt: skip
-                continue
-            for change in stage:
-                cfg = dict(best.__dict__ if best else start, **change)
-                cand = Candidate(
-                    cfg["scaling"], cfg["hidden"], cfg["window"], cfg["lr"]
-                )
-                cand.window = min(cand.window, max(longest, 1))
-                if any(c.key() == cand.key() for c in self.search_):
-                    total -= 1
-                    continue
-                self._index, self._total = done, total
-                trained.append(
-                    self._train(cand, names, values, parts, origins, done, total, run)
-                )
-                done += 1
-                self.search_.append(cand)
-                if best is None or cand.score < best.score * (1 - MIN_GAIN):
-                    best = cand  # the next stage varies the best so far
+        def started(index, total):
+            self._index, self._total = index, total
+
+        self.search_, trained = run_search(setup, fixed, self.season_for(freq), run,
+                                           started, self._runner)  # fmt: skip
         # the members: the best on validation (ties: the earlier, simpler one)
         order = sorted(range(len(trained)), key=lambda k: _rank(trained[k]))
         self.members_ = [trained[k] for k in order[: self.ensemble]]
@@ -300,126 +278,41 @@ class Forecaster:
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
-            ensemble=len(self.members_),
+            ensemble=len(self.members_), season=top.season,
         )  # fmt: skip
-        self.val_score_ = self.naive_val_score_ = None
-        if origins:  # the ensemble and naive on the same slice, in the same unit
-            truth = np.array([values[i][o] for i, o in origins])
-            prev = np.array([values[i][o - 1] for i, o in origins])
-            unit = np.array([naive_unit(parts[i]) for i, o in origins])
-            pred = one_step(self.members_, values, origins, names)
-            self.val_score_ = float(np.mean(np.abs(pred - truth) / unit))
-            self.naive_val_score_ = float(np.mean(np.abs(prev - truth) / unit))
+        self._validate(values, parts, origins, names, max(n_val))
         return self
 
-    def _train(self, cand, names, values, parts, origins, index, total, run=None):
-        """Train one candidate with early stopping; return it as a Member."""
-        from ..engine.sizing import check_training_memory
+    def _validate(self, values, parts, origins, names, h) -> None:
+        """Validation scores of the ensemble and the baselines; the calibration."""
+        self.val_score_ = self.naive_val_score_ = None
+        self.baseline_val_scores_, self.calibration_ = {}, Calibration()
+        self.selected_ = NETWORK
+        if not origins:
+            return
+        units = np.array([naive_unit(parts[i]) for i, _ in origins])
+        res = {}
+        for m in (NETWORK, *BASELINES):
+            pred = self.forecast_paths(values, origins, names, h, method=m)
+            res[m] = scaled_residuals(pred, values, origins, units)
+        scores = {m: float(np.mean(r[0])) for m, r in res.items()}
+        self.calibration_ = Calibration(res)
+        self.val_score_, self.naive_val_score_ = scores[NETWORK], scores["naive"]
+        self.baseline_val_scores_ = {b: scores[b] for b in BASELINES}
+        if self.select == "best":
+            self.selected_ = min(scores, key=lambda m: (scores[m], m != NETWORK))
 
-        transforms = {
-            n: Transform(cand.scaling, n).fit(p)
-            for n, p in zip(names, parts, strict=True)
-        }
-        seqs, tgs = [], []
-        count = sum(max(1, len(p) - cand.window) for p in parts)
-        stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
-        for n, p in zip(names, parts, strict=True):
-            X, Y = transforms[n].features(p), transforms[n].targets(p)
-            for a, b in windows(len(p), cand.window, stride):
-                seqs.append(X[a:b])
-                tgs.append(Y[a:b])
-        feats = transforms[names[0]].n_features
-        check_training_memory(
-            self.cell, cand.hidden, self.layers, cand.window,
-            min(self.batch_size, len(seqs)), feats,
-        )  # fmt: skip
-        cfg = {"cell": self.cell, "input_size": feats, "hidden_size": cand.hidden}
-        cfg.update(num_layers=self.layers, seed=self.seed)
-        if self.cell == "rnn":
-            cfg["nonlinearity"] = "tanh"
-        model = build_model(cfg)
-        n_targets = sum(len(t) for t in tgs)
-        member = Member(cand, model, transforms)
+    def cross_validation(self, data, h: int = 1, n_windows: int = 1,
+                         step_size: int = 1, **options):  # fmt: skip
+        """statsforecast-style cross-validation with a copy of this forecaster.
 
-        def report(epoch, logs, score):
-            if self.on_epoch is not None:
-                self.on_epoch({
-                    "candidate": index, "candidates": total, "epoch": epoch,
-                    "epochs": self.epochs, "loss": logs["loss"] / n_targets,
-                    "val": score, "config": cand.key(),
-                })  # fmt: skip
-
-        stopper = ValidationStop(member, values, origins, names, parts, self.patience,
-                                 report)  # fmt: skip
-        epochs = self.epochs if origins else min(self.epochs, 100)
-        ck = {}
-        if run is not None:
-            ck["checkpoint"], ck["resume"] = run.candidate(index)
-            ck["checkpoint_every"] = run.every
-            ck["metadata"] = {
-                "format": "unrolled.forecaster-candidate",
-                "index": index,
-                "candidate": dict(cand.__dict__),
-            }
-        fit_network(
-            model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=self.batch_size,
-            per_step=True, clip_norm=self.clip_norm, clip_value=self.clip_value,
-            tbptt=self.tbptt, seed=self.seed, callbacks=[*self.callbacks, stopper],
-            **ck,
-        )  # fmt: skip
-        if origins:
-            model.load_state_dict(stopper.weights)
-            cand.score, cand.epochs = stopper.best, stopper.epoch + 1
-        else:
-            cand.score, cand.epochs = np.nan, epochs
-        return member
-
-    # --------------------------------------------------------------- predict
-    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
-        """One-step forecasts from the true history up to each origin.
-
-        Parameters
-        ----------
-        values : list of ndarray
-            Full series.
-        origins : list of (series index, position)
-            Entry k forecasts ``values[i][o]`` using ``values[i][:o]`` only.
-        names : list of str
-            Series names (saved scalers are used for names seen in training).
-        fit_upto : list of int, optional
-            For series unseen in training, fit their scaling on
-            ``values[i][:fit_upto[i]]`` (default: everything given).
+        See :func:`unrolled.forecasting.cross_validation.cross_validation`
+        (``refit``, ``level``, ``rivals`` and fit options go through
+        ``options``); this forecaster is not changed.
         """
-        self._check_fitted()
-        return one_step(self.members_, values, origins, names, fit_upto)
+        from .cross_validation import cross_validation
 
-    def predict(self, data=None, horizon: int = 1) -> dict[str, np.ndarray]:
-        """Forecast the next ``horizon`` values of every series.
-
-        Steps beyond the first feed the network's own forecasts back in
-        (recursive). Without ``data``, forecasts follow the training data.
-
-        Returns
-        -------
-        dict
-            Series name -> ``(horizon,)`` array.
-        """
-        from ..engine.validate import check_positive_int
-
-        self._check_fitted()
-        horizon = check_positive_int("horizon", horizon)
-        if data is None:
-            if not hasattr(self, "history_"):
-                raise ValueError("data: this forecaster keeps no history; pass data")
-            names, values = list(self.history_), list(self.history_.values())
-        else:
-            names, values, _ = as_series(data)
-        paths = [np.array(v, dtype=np.float64) for v in values]
-        for _ in range(horizon):
-            origins = [(i, len(p)) for i, p in enumerate(paths)]
-            nxt = one_step(self.members_, paths, origins, names)
-            paths = [np.append(p, x) for p, x in zip(paths, nxt, strict=True)]
-        return {n: p[-horizon:] for n, p in zip(names, paths, strict=True)}
+        return cross_validation(self, data, h, n_windows, step_size, **options)
 
     # ------------------------------------------------------------ save / load
     def save(self, directory, extra: dict | None = None):
@@ -441,7 +334,17 @@ class Forecaster:
             "val_score": self.val_score_,
             "naive_val_score": self.naive_val_score_,
             "search": [c.__dict__ for c in self.search_],
+            "calibration": self.calibration_.to_dict(),
+            "baseline_val_scores": self.baseline_val_scores_,
+            "selected": self.selected_,
             "extra": extra or {},
+            "history": history_to_json(
+                self.names_,
+                [self.history_[n] for n in self.names_],
+                getattr(self, "dates_", None),
+                self.frequency_,
+                getattr(self, "pandas_freq_", None),
+            ),  # fmt: skip
         }
         return save_members(directory, self.members_, meta)
 
@@ -466,6 +369,13 @@ class Forecaster:
             fc.naive_val_score_ = meta.get("naive_val_score")
             fc.search_ = [Candidate(**c) for c in meta["search"]]
             fc.extra_ = meta.get("extra", {})
+            fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
+            fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
+            fc.selected_ = meta.get("selected", NETWORK)
+            if "history" in meta:  # saved since 0.1.0: predict needs no --data
+                fc.history_data_ = history_from_json(meta["history"], str(directory))
+                fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
+                fc.dates_ = {s.name: s.dates for s in fc.history_data_}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, ModelFileError):
                 raise
@@ -476,16 +386,26 @@ class Forecaster:
             raise ModelFileError(f"{directory}: bad forecaster metadata (no members)")
         return fc
 
-    def get_params(self) -> dict:
-        """The constructor arguments (sklearn-style), callables left out."""
-        keys = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs")
-        keys += ("patience", "batch_size", "ensemble", "val_size", "seed")
-        keys += ("clip_norm", "clip_value", "tbptt")
-        return {k: getattr(self, k) for k in keys}
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor arguments (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def set_params(self, **params) -> Forecaster:
+        """Set constructor arguments by name (scikit-learn convention)."""
+        for k, v in params.items():
+            if k not in PARAMS:
+                raise ValueError(
+                    f"set_params: unknown parameter {k!r}; expected one of "
+                    f"{', '.join(PARAMS)}"
+                )
+            setattr(self, k, v)
+        return self
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"Forecaster({args})"
+        default = type(self)()
+        args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
+                if getattr(self, k) != getattr(default, k)]  # fmt: skip
+        return f"Forecaster({', '.join(args)})"
 
 
 def _rank(member: Member) -> float:

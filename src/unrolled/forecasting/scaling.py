@@ -8,7 +8,7 @@ identity, and serialises to plain JSON data (:meth:`to_dict`), never pickle.
 
 Example::
 
-    sc = MinMaxScaler().fit(train)          # the seed's Low=0 ... High=1
+    sc = MinMaxScaler().fit(train)          # the lesson's Low=0 ... High=1
     z = sc.transform(train)                 # in [0, 1]
     prices = sc.inverse_transform(z_pred)   # back to prices
 """
@@ -128,6 +128,8 @@ class _AffineScaler:
                 or not math.isfinite(v)
             ):
                 raise ValueError(f"scaler: {k!r} must be a finite number, got {v!r}")
+            if abs(v) > 1e16:  # data are |x| <= 1e15: larger is a tampered file
+                raise ValueError(f"scaler: {k!r} must be within +-1e16, got {v!r}")
             nums[k] = float(v)
         if nums["scale"] <= 0:
             raise ValueError(f"scaler: 'scale' must be > 0, got {nums['scale']!r}")
@@ -154,7 +156,7 @@ def _spread_of_constant(v: np.ndarray) -> float:
 
 
 class MinMaxScaler(_AffineScaler):
-    """Map the fitted values' range to ``[low, high]`` (the seed's 0 ... 1).
+    """Map the fitted values' range to ``[low, high]`` (the lesson's 0 ... 1).
 
     A constant series maps to the middle of the interval, with its own
     magnitude as the unit (no division by zero).

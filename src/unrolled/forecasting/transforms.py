@@ -14,7 +14,12 @@ from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
+# seasonal scalings: they need the season length m (see Transform)
+SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff")
+SCALINGS += SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
+MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
+LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
 
 
 class Transform:
@@ -25,44 +30,99 @@ class Transform:
     one-step changes and the network predicts the next change (a trend is
     then a constant); ``diff+level`` adds the min-max level as a second
     input; ``logdiff`` uses changes of the log (returns), for positive series.
+
+    Seasonal ones, with season length ``season`` (m): ``sdiff`` predicts the
+    change from one season back, ``y[t+1] - y[t+1-m]``; ``logsdiff`` the same
+    on logs (multiplicative seasonality and growth); ``sdiff+diff`` first
+    differences of the seasonal differences; ``diff+lag`` and ``logdiff+lag``
+    predict the one-step change and get, as a second input, the change one
+    season before the target, so the network sees ``y[t+1-m]`` even when its
+    window is shorter than a season. They need ``MIN_SEASONS`` seasons.
     """
 
-    def __init__(self, scaling: str, name: str = "series"):
+    def __init__(self, scaling: str, name: str = "series", season: int | None = None):
         if scaling not in SCALINGS:
             raise ValueError(
                 f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
                 f"got {scaling!r}"
             )
+        if scaling in SEASONAL and not (isinstance(season, int) and season >= 2):
+            raise ValueError(
+                f"scaling {scaling!r} of series {name!r}: needs a season length "
+                f">= 2 (from the data's frequency or season=), got {season!r}"
+            )
         self.scaling, self.name = scaling, name
+        self.season = season if scaling in SEASONAL else None
         self.level = self.change = None
 
     @property
     def n_features(self) -> int:
-        return 2 if self.scaling == "diff+level" else 1
+        return 2 if self.scaling in ("diff+level", "diff+lag", "logdiff+lag") else 1
+
+    @property
+    def lag(self) -> int:
+        """Steps back that one change needs: 1, m or m + 1."""
+        m = self.season or 0
+        return {"sdiff": m, "logsdiff": m, "sdiff+diff": m + 1}.get(self.scaling, 1)
+
+    @property
+    def lookback(self) -> int:
+        """Points before a window's first step that its inputs need."""
+        if self.scaling in ("diff+lag", "logdiff+lag"):
+            return LAG_SEASONS * self.season + 1
+        return self.lag
 
     def _base(self, y: np.ndarray) -> np.ndarray:
-        """The values on which changes are taken (logs for ``logdiff``)."""
-        if self.scaling != "logdiff":
+        """The values on which changes are taken (logs for the log scalings)."""
+        if self.scaling not in ("logdiff", "logsdiff", "logdiff+lag"):
             return y
-        return checked_log(y, f"series {self.name!r}: scaling 'logdiff'")
+        return checked_log(y, f"series {self.name!r}: scaling {self.scaling!r}")
+
+    def _changes(self, b: np.ndarray) -> np.ndarray:
+        """The changes the network predicts, for steps lag..n-1."""
+        m = self.season
+        if self.scaling in ("sdiff", "logsdiff"):
+            return b[m:] - b[:-m]
+        if self.scaling == "sdiff+diff":
+            s = b[m:] - b[:-m]
+            return np.diff(s)
+        return np.diff(b)
 
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""
+        y = np.asarray(y, dtype=np.float64)
+        if self.season is not None and len(y) < MIN_SEASONS * self.season:
+            raise ValueError(
+                f"series {self.name!r}: scaling {self.scaling!r} needs "
+                f"{MIN_SEASONS} seasons ({MIN_SEASONS * self.season} points) to "
+                f"train on, got {len(y)}"
+            )
         if self.scaling in ("minmax", "diff+level"):
             self.level = MinMaxScaler().fit(y, self.name)
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
-        if self.scaling in ("diff", "diff+level", "logdiff"):
-            d = np.diff(self._base(y))
+        if self.scaling not in ("minmax", "standard", "log"):
+            d = self._changes(self._base(y))
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
         return self
 
+    def _scaled_changes(self, y: np.ndarray) -> np.ndarray:
+        """Scaled change at every step of ``y`` (0 where it is undefined)."""
+        out = np.zeros(len(y))
+        d = self._changes(self._base(y))
+        if d.size:
+            out[len(y) - d.size :] = self.change.transform(d)
+        return out
+
     def features(self, y: np.ndarray) -> np.ndarray:
         """Network inputs for every step of ``y``: ``(len(y), n_features)``."""
+        y = np.asarray(y, dtype=np.float64)
         cols = []
         if self.change is not None:
-            d = self.change.transform(np.diff(self._base(y)))
-            cols.append(np.concatenate([[0.0], d]))  # no change before step 0
+            d = self._scaled_changes(y)
+            cols.append(d)
+            if self.season is not None and self.scaling.endswith("+lag"):
+                cols.append(seasonal_profile(d, self.season))
         if self.level is not None:
             cols.append(self.level.transform(y))
         return np.stack(cols, axis=1)
@@ -70,35 +130,67 @@ class Transform:
     def targets(self, y: np.ndarray) -> np.ndarray:
         """What the network should output after each step but the last."""
         if self.change is not None:
-            return self.change.transform(np.diff(self._base(y)))
+            return self._scaled_changes(np.asarray(y, dtype=np.float64))[1:]
         return self.level.transform(y[1:])
 
-    def invert(self, out: np.ndarray, last: np.ndarray) -> np.ndarray:
-        """Network outputs -> next values, given the last known values."""
+    def invert(self, out, history: np.ndarray) -> float:
+        """One network output -> the next value, given the history before it."""
         if self.change is None:
-            return self.level.inverse_transform(out)
-        step = self.change.inverse_transform(out)
-        if self.scaling == "logdiff":
-            return np.exp(np.minimum(np.log(last) + step, 709.0))
-        return last + step
+            return float(self.level.inverse_transform(np.atleast_1d(out))[0])
+        step = float(self.change.inverse_transform(np.atleast_1d(out))[0])
+        h = np.asarray(history, dtype=np.float64)
+        m = self.season
+        if len(h) < self.lag:  # too short to look a season back: naive
+            return float(h[-1])
+        b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
+        if self.scaling in ("sdiff", "logsdiff"):
+            nxt = b[-m] + step
+        elif self.scaling == "sdiff+diff":
+            nxt = b[-1] + b[-m] - b[-m - 1] + step
+        else:
+            nxt = b[-1] + step
+        if self.scaling.startswith("log"):
+            return float(np.exp(min(nxt, 709.0)))
+        return float(nxt)
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "scaling": self.scaling,
             "level": None if self.level is None else self.level.to_dict(),
             "change": None if self.change is None else self.change.to_dict(),
         }
+        if self.season is not None:
+            d["season"] = self.season
+        return d
 
     @classmethod
     def from_dict(cls, d: dict, name: str) -> Transform:
         if not isinstance(d, dict) or "scaling" not in d:
             raise ValueError(f"transform of series {name!r}: expected an object")
-        t = cls(d["scaling"], name)
+        t = cls(d["scaling"], name, d.get("season"))
         t.level = None if d.get("level") is None else scaler_from_dict(d["level"])
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
-        if (t.change is None) == (t.scaling in ("diff", "diff+level", "logdiff")):
+        if (t.change is None) != (t.scaling in ("minmax", "standard", "log")):
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
         return t
+
+
+def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
+    """At each step, the mean change 1..``seasons`` seasons before the next value.
+
+    ``d[t]`` is the change into step t; entry t averages ``d[t + 1 - k m]``
+    over the k whose step exists (0 where none does): the season's profile
+    of the last few years, less noisy than one year's change alone.
+    """
+    n = len(d)
+    total, count = np.zeros(n), np.zeros(n)
+    for k in range(1, seasons + 1):
+        lag = k * m - 1
+        if lag >= n:
+            break
+        total[lag:] += d[: n - lag]
+        count[lag:] += 1
+    return np.divide(total, count, out=np.zeros(n), where=count > 0)
 
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:

@@ -1,9 +1,10 @@
-"""The seed's walk-through: the arithmetic of every unrolled copy, as data."""
+"""The lesson's walk-through: the arithmetic of every unrolled copy, as data."""
 
 from __future__ import annotations
 
 import math
 
+from ..text import table
 from .statland import LESSON_WEIGHTS
 
 
@@ -20,8 +21,9 @@ def explain(
     w3: float = LESSON_WEIGHTS["w3"],
     b1: float = LESSON_WEIGHTS["b1"],
     b2: float = LESSON_WEIGHTS["b2"],
+    target: float | None = None,
 ) -> dict:
-    """Unroll the seed's one-unit relu network over ``values`` and record every copy.
+    """Unroll the lesson's one-unit relu network over ``values`` and record every copy.
 
     Parameters
     ----------
@@ -29,6 +31,8 @@ def explain(
         Inputs, oldest first; one copy of the network is unrolled per value.
     w1, w2, w3, b1, b2 : float
         The network's weights (input, feedback loop, output) and biases.
+    target : float, optional
+        Tomorrow's actual value: adds the backward pass (:func:`backward`).
 
     Returns
     -------
@@ -36,7 +40,11 @@ def explain(
         ``{"weights": {...}, "copies": [...], "forecast": float}``; each copy has
         ``copy``, ``day``, ``input``, ``y_prev``, ``x``, ``y``, ``output`` and
         ``predicts`` (the day its output is the predicted value for); the last
-        copy's output is the forecast for tomorrow.
+        copy's output is the forecast for tomorrow. With ``target``, also
+        ``"backward"``. The arithmetic is the engine's, in its order: the
+        forward numbers equal :func:`~unrolled.lessons.seed_network`'s to the
+        last bit, the gradients to a relative 1e-12 (to the bit with the
+        compiled kernels; NumPy's BLAS may sum the copies in another order).
 
     Examples
     --------
@@ -58,7 +66,7 @@ def explain(
             raise ValueError(f"{name}: expected finite numbers, got {v}")
     n, y_prev, copies = len(values), 0.0, []
     for k, v in enumerate(values):
-        x = v * w1 + y_prev * w2 + b1  # the copy's sum, the feedback loop included
+        x = (v * w1 + b1) + (y_prev * w2 + 0.0)  # the engine's order: input, loop
         y = max(0.0, x)  # relu
         out = y * w3 + b2  # the output layer
         if not (math.isfinite(x) and math.isfinite(out)):
@@ -79,30 +87,137 @@ def explain(
             }
         )
         y_prev = y
-    return {"weights": weights, "copies": copies, "forecast": copies[-1]["output"]}
+    trace = {"weights": weights, "copies": copies, "forecast": copies[-1]["output"]}
+    if target is not None:
+        trace["backward"] = backward(trace, target)
+    return trace
+
+
+def backward(trace: dict, target: float) -> dict:
+    """BPTT of the SSR of the forecast, copy by copy, for :func:`explain`'s trace.
+
+    The backward loop replays the copies in reverse, carrying dSSR/dy back:
+    through relu (``relu' = 1`` if the copy's unit is on, else 0) and then
+    through the loop (``× w2``). Every copy adds its share to the gradients of
+    the shared ``w1``, ``w2`` and ``b1``.
+
+    Parameters
+    ----------
+    trace : dict
+        :func:`explain`'s result.
+    target : float
+        The actual value the forecast is compared with.
+
+    Returns
+    -------
+    dict
+        ``target``, ``residual`` (forecast - target), ``ssr``, ``d_prediction``
+        (2 × residual), ``copies`` (per copy, oldest first: ``copy``, ``dy``
+        arriving, ``relu``, ``dx``, and its shares ``dw1``, ``dw2``, ``db1``) and
+        ``grads`` (``w1``, ``w2``, ``w3``, ``b1``, ``b2``): the engine's BPTT
+        gradients (``weight_ih_l0``, ``weight_hh_l0``, ``head.weight``,
+        ``bias_ih_l0``, ``head.bias``).
+    """
+    target = float(target)
+    if not math.isfinite(target):
+        raise ValueError(f"target: expected a finite number, got {target}")
+    w, copies = trace["weights"], trace["copies"]
+    residual = trace["forecast"] - target
+    dpred = 2.0 * residual  # dSSR/dprediction
+    grads = {"w1": 0.0, "w2": 0.0, "w3": dpred * copies[-1]["y"], "b1": 0.0}
+    grads["b2"] = dpred
+    dy, rows = dpred * w["w3"], []  # back through the output layer
+    for c in reversed(copies):
+        relu = 1 if c["y"] > 0 else 0
+        dx = dy if relu else 0.0  # back through relu
+        row = {"copy": c["copy"], "dy": dy, "relu": relu, "dx": dx}
+        row |= {"dw1": dx * c["input"], "dw2": dx * c["y_prev"], "db1": dx}
+        grads["w1"] += row["dw1"]  # the weights are shared: shares add up
+        grads["w2"] += row["dw2"]
+        grads["b1"] += row["db1"]
+        rows.append(row)
+        dy = dx * w["w2"]  # back through the loop
+    numbers = [residual * residual, *grads.values()]
+    if not all(math.isfinite(v) for v in numbers):
+        raise ValueError(
+            "target: the SSR or its gradients overflow float64; "
+            "use inputs and weights of smaller magnitude"
+        )
+    return {
+        "target": target,
+        "residual": residual,
+        "ssr": residual * residual,
+        "d_prediction": dpred,
+        "copies": rows[::-1],
+        "grads": grads,
+    }
 
 
 def _num(v: float) -> str:
-    """A number as the seed writes it: short, no float noise."""
+    """A number as the lesson writes it: short, no float noise."""
     s = f"{v:.6g}"
     return "0" if s == "-0" else s
 
 
+def diagram(trace: dict, most: int = 6) -> str:
+    """The unrolled copies as a small text picture (at most ``most`` columns)."""
+    copies = trace["copies"]
+    if len(copies) > most:
+        keep = [*copies[:2], None, *copies[-(most - 3) :]]
+    else:
+        keep = list(copies)
+    cols = []
+    for c in keep:
+        if c is None:
+            cols.append(["", "", "…", "", "", ""])
+            continue
+        last = c["predicts"] == "tomorrow"
+        cols.append(
+            [
+                _num(c["input"]),
+                "↓",
+                f"[copy {c['copy']}]",
+                "↓",
+                _num(c["output"]),
+                "tomorrow" if last else "ignored",
+            ]
+        )
+    widths = [max(len(x) for x in col) + 2 for col in cols]
+    names = ["input", "", "", "", "output", ""]
+    lines = []
+    for r in range(6):
+        parts = [col[r].center(w) for col, w in zip(cols, widths, strict=True)]
+        sep = "─y→" if r == 2 else "   "
+        lines.append((names[r].ljust(7) + sep.join(parts)).rstrip())
+    lines.append(
+        " " * 7 + "every copy: the same w1, w2, b1, w3, b2; y carries each copy's "
+        "relu output into the next (× w2)"
+    )
+    return "\n".join(lines)
+
+
 def format_explain(trace: dict) -> str:
-    """Render :func:`explain`'s trace as the seed's walk-through."""
+    """Render :func:`explain`'s trace as the lesson's walk-through."""
     w = {k: _num(v) for k, v in trace["weights"].items()}
+    n = len(trace["copies"])
     lines = [
-        f"weights: w1 = {w['w1']}, w2 = {w['w2']}, w3 = {w['w3']}, "
-        f"b1 = {w['b1']}, b2 = {w['b2']}; y_0 = 0",
-        f"unrolled into {len(trace['copies'])} copies, oldest input first:",
+        "each copy: x = input × w1 + previous × w2 + b1;  y = max(0, x) (relu);  "
+        "output = y × w3 + b2",
+        f"weights: w1 = {w['w1']} (input), w2 = {w['w2']} (the loop), b1 = {w['b1']}, "
+        f"w3 = {w['w3']}, b2 = {w['b2']}; previous = the copy before's y "
+        "(0 for copy 1)",
+        f"unrolled into {n} cop{'y' if n == 1 else 'ies'}, oldest input first; "
+        "every copy uses the same weights and biases (unrolling adds no parameters):",
+        "",
+        diagram(trace),
         "",
     ]
     for c in trace["copies"]:
         i, last = c["copy"], c["predicts"] == "tomorrow"
         lines.append(f"copy {i} ({c['day']}, input {_num(c['input'])}):")
         lines.append(
-            f"  {_num(c['input'])} × {w['w1']} + {_num(c['y_prev'])} × {w['w2']}"
-            f" + {w['b1']} = {_num(c['x'])}"
+            f"  input × w1 + previous × w2 + b1 = {_num(c['input'])} × {w['w1']}"
+            f" + {_num(c['y_prev'])} × {w['w2']} + {w['b1']} = {_num(c['x'])}"
         )
         lines.append(f"  max(0, {_num(c['x'])}) = {_num(c['y'])} = y_{i}")
         tail = (
@@ -115,4 +230,32 @@ def format_explain(trace: dict) -> str:
             f" = predicted value for {c['predicts']}{tail}"
         )
     lines += ["", f"prediction for tomorrow: {_num(trace['forecast'])}"]
+    if "backward" in trace:
+        lines += ["", format_backward(trace["backward"], len(trace["copies"]))]
+    return "\n".join(lines)
+
+
+def format_backward(b: dict, n: int) -> str:
+    """The backward pass: residual, SSR, every copy's share, the sums."""
+    g = {k: _num(v) for k, v in b["grads"].items()}
+    rows = [
+        [c["copy"], _num(c["dy"]), c["relu"], _num(c["dx"]), _num(c["dw1"]),
+         _num(c["dw2"]), _num(c["db1"])]
+        for c in b["copies"]
+    ]  # fmt: skip
+    head = ["copy", "dSSR/dy", "relu'", "dSSR/dx", "dx × input", "dx × previous"]
+    lines = [
+        f"backward pass for target {_num(b['target'])}:",
+        f"  residual = prediction - target = {_num(b['residual'])}; "
+        f"SSR = residual² = {_num(b['ssr'])}",
+        f"  dSSR/dprediction = 2 × residual = {_num(b['d_prediction'])}; "
+        f"dSSR/dw3 = that × y_{n} = {g['w3']}; dSSR/db2 = {g['b2']}",
+        "  dSSR/dy of the last copy = dSSR/dprediction × w3; each copy back "
+        "multiplies by relu' × w2",
+        "",
+        table([*head, "dx (db1)"], rows),
+        "",
+        "summed over the copies, because every copy shares the weights:",
+        f"  dSSR/dw1 = {g['w1']}   dSSR/dw2 = {g['w2']}   dSSR/db1 = {g['b1']}",
+    ]
     return "\n".join(lines)

@@ -4,7 +4,7 @@ Every sequence is ``length`` values drawn uniformly from [-1, 1]; the target
 is the first one, so everything after it is a distractor. To predict it the
 network must carry one number across ``length - 1`` copies, and BPTT must
 carry the error back just as far: through ``W_hh`` and a tanh once per copy
-for the plain RNN (the seed's ``w2 ** n``, which vanishes), through the
+for the plain RNN (the lesson's ``w2 ** n``, which vanishes), through the
 gated, nearly additive cell state for the LSTM and the update-gate blend for
 the GRU.
 
@@ -170,27 +170,37 @@ def memory_experiment(
     tbptt: int | None = None,
     chrono: bool = True,
     seed: int = 0,
+    seeds: int = 3,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Every cell at every length; the gradient flow at the longest length.
+    """Every cell at every length, over several seeds; the gradient flow too.
 
     Parameters
     ----------
     lengths : sequence of int
         Sequence lengths (>= 2).
     cells : sequence of {"rnn", "lstm", "gru"}
+    seed, seeds : int
+        The runs use seeds ``seed, seed + 1, ..., seed + seeds - 1``; each
+        figure is the median over them, so the lesson does not hang on one
+        seed's luck.
     progress : callable, optional
-        Called with each row as soon as it is done.
+        Called with each run's row (with its ``seed``) as soon as it is done.
     Other parameters are passed to :func:`train_memory`.
 
     Returns
     -------
     dict
-        ``rows`` (one per cell and length), ``settings``, and ``flow``: per
-        cell, ``||dL/dh_t||`` against steps back on test sequences of the
-        longest length, ``"initial"`` (before training) and ``"trained"``.
+        ``rows`` (one per cell and length: ``loss`` is the median of
+        ``losses``, one per seed; ``solved`` says whether the median is below
+        :data:`SOLVED`, ``solved_runs`` how many runs are; ``steps`` is the
+        median), ``settings``, ``longest``, and ``flow``: per cell,
+        ``||dL/dh_t||`` against steps back on test sequences of the longest
+        length, ``"initial"`` (before training) and ``"trained"``, for the
+        run with seed ``seed``.
     """
     lengths = [check_positive_int("lengths", v) for v in lengths]
+    seeds = check_positive_int("seeds", seeds)
     cells = list(cells)
     for c in cells:
         if c not in MODELS:
@@ -199,7 +209,8 @@ def memory_experiment(
         raise ValueError("lengths, cells: expected at least one of each")
     settings = {
         "task": "predict the first value; the rest are U(-1, 1) distractors",
-        "loss": "test MSE / target variance (1.0 = learned nothing)",
+        "loss": "test MSE / target variance (1.0 = learned nothing), "
+        f"median over {seeds} seed(s)",
         "hidden_size": hidden_size,
         "steps": steps,
         "batch_size": batch_size,
@@ -209,51 +220,67 @@ def memory_experiment(
         "tbptt": tbptt,
         "chrono_init": chrono,
         "seed": seed,
+        "seeds": list(range(seed, seed + seeds)),
     }
+    train = {"hidden_size": hidden_size, "steps": steps, "batch_size": batch_size}
+    train |= {"lr": lr, "clip_norm": clip_norm, "tbptt": tbptt, "chrono": chrono}
     rows, flow = [], {}
     longest = max(lengths)
     probe = memory_task(64, longest, seed=[seed, longest, 2])
     for length in lengths:
         for c in cells:
-            row, model, initial = train_memory(
-                c,
-                length,
-                hidden_size=hidden_size,
-                steps=steps,
-                batch_size=batch_size,
-                lr=lr,
-                clip_norm=clip_norm,
-                tbptt=tbptt,
-                chrono=chrono,
-                seed=seed,
-            )
-            rows.append(row)
-            if progress is not None:
-                progress(row)
-            if length == longest:
-                trained = gradient_flow(model, *probe)
-                model.load_state_dict(initial)
-                flow[c] = {
-                    "initial": gradient_flow(model, *probe),
-                    "trained": trained,
-                }
+            runs = []
+            for s in settings["seeds"]:
+                row, model, initial = train_memory(c, length, seed=s, **train)
+                runs.append(row)
+                if progress is not None:
+                    progress(dict(row, seed=s))
+                if length == longest and s == seed:
+                    trained = gradient_flow(model, *probe)
+                    model.load_state_dict(initial)
+                    flow[c] = {
+                        "initial": gradient_flow(model, *probe),
+                        "trained": trained,
+                    }
+            rows.append(_median_row(c, length, runs))
     return {"settings": settings, "rows": rows, "flow": flow, "longest": longest}
 
 
+def _median_row(cell: str, length: int, runs: list[dict]) -> dict:
+    """One cell and length over its runs: medians, and how many runs solved it."""
+    loss = float(np.median([r["loss"] for r in runs]))
+    return {
+        "cell": cell,
+        "length": length,
+        "loss": loss,
+        "solved": bool(loss < SOLVED),
+        "losses": [r["loss"] for r in runs],
+        "solved_runs": sum(r["solved"] for r in runs),
+        "runs": len(runs),
+        "steps": int(np.median([r["steps"] for r in runs])),
+        "seconds": round(sum(r["seconds"] for r in runs), 2),
+    }
+
+
 def memory_table(result: dict) -> tuple[list[str], list[list]]:
-    """Headers and rows: the normalised loss per cell (rows) and length (columns)."""
+    """Headers and rows: the normalised loss per cell (rows) and length (columns).
+
+    Each entry is the median loss, ``(fail)`` when it is not below
+    :data:`SOLVED`, and with several seeds ``k/n``: how many runs solved it.
+    """
     lengths = sorted({r["length"] for r in result["rows"]})
     cells = list(dict.fromkeys(r["cell"] for r in result["rows"]))
     by = {(r["cell"], r["length"]): r for r in result["rows"]}
     rows = []
     for c in cells:
-        rows.append(
-            [c]
-            + [
-                f"{by[c, L]['loss']:.3f}{'' if by[c, L]['solved'] else ' (fail)'}"
-                for L in lengths
-            ]
-        )
+        cells_text = []
+        for L in lengths:
+            r = by[c, L]
+            text = f"{r['loss']:.3f}{'' if r['solved'] else ' (fail)'}"
+            if r.get("runs", 1) > 1:
+                text += f" {r['solved_runs']}/{r['runs']}"
+            cells_text.append(text)
+        rows.append([c, *cells_text])
     return ["cell"] + [f"T={L}" for L in lengths], rows
 
 

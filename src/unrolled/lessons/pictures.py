@@ -53,7 +53,7 @@ def plot_w2_demo(demo: dict, path) -> Path:
     Parameters
     ----------
     demo : dict
-        What :func:`unrolled.gradflow.w2_demo` returned.
+        What :func:`unrolled.lessons.w2.w2_demo` returned.
     path : str or path-like
         A .png, .pdf or .svg file in an existing folder.
 
@@ -96,7 +96,7 @@ def plot_flow(flows: dict, path, title: str = "") -> Path:
     Parameters
     ----------
     flows : dict
-        Label -> :class:`unrolled.gradflow.GradientFlow`, or label -> dict of
+        Label -> :class:`unrolled.training.gradflow.GradientFlow`, or label -> dict of
         ``{"initial": flow, "trained": flow}`` (drawn dashed and solid), as
         ``memory_experiment(...)["flow"]``.
     path : str or path-like

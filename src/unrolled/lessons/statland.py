@@ -1,4 +1,4 @@
-"""The seed's toy market, StatLand, and its hand-set one-unit network."""
+"""The lesson's toy market, StatLand, and its hand-set one-unit network."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def seed_network(
     b2: float = LESSON_WEIGHTS["b2"],
     dtype: str = "float64",
 ) -> RNN:
-    """The seed's one-unit relu network from its five numbers.
+    """The lesson's one-unit relu network from its five numbers.
 
     ``x_t = input_t * w1 + y_{t-1} * w2 + b1``, ``y_t = max(0, x_t)``,
     ``output_t = y_t * w3 + b2``. In PyTorch's names: ``weight_ih_l0 = [[w1]]``,
@@ -66,7 +66,7 @@ def statland_table(net: RNN | None = None) -> list[dict]:
     -------
     list of dict
         ``{"yesterday", "today", "expected", "predicted"}`` per row, in the
-        seed's order; the network defaults to :func:`seed_network`.
+        lesson's order; the network defaults to :func:`seed_network`.
     """
     net = net if net is not None else seed_network()
     seqs, expected = statland_data()

@@ -141,8 +141,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     pathlib.Path
     """
     path = Path(path)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+        except OSError as exc:  # a full disk: name the file, not only errno
+            raise OSError(
+                exc.errno, f"{path}: cannot write ({exc.strerror or exc})"
+            ) from None
     return path
 
 
@@ -151,6 +157,37 @@ def atomic_write_text(
 ) -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8 by default); return the path."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+@contextlib.contextmanager
+def locked_dir(directory: str | os.PathLike) -> Iterator[Path]:
+    """Hold an exclusive lock on a folder (created if missing) for the block.
+
+    Two processes saving to the same folder take turns: each save is whole,
+    the last complete one wins, and neither removes the other's files while
+    it writes. The lock is ``flock`` on the folder itself: no lock file is
+    left behind, and a killed process releases it. Re-entrant: a save that
+    holds the lock may call another save into the same folder.
+    """
+    import fcntl
+
+    directory = Path(directory)
+    key = os.path.realpath(directory)
+    held = _HELD.__dict__.setdefault("dirs", set())
+    if key in held:
+        yield directory
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another thread's fd waits here too
+        held.add(key)
+        yield directory
+    finally:
+        held.discard(key)
+        os.close(fd)  # closing releases the lock
+
+
+_HELD = threading.local()  # folders this thread holds locked (re-entrancy)
 
 
 @contextlib.contextmanager
@@ -178,7 +215,7 @@ def atomic_write_many(files: Mapping[str | os.PathLike, bytes]) -> list[Path]:
     every old file untouched. Only a hard kill in the microseconds between two
     renames can mix old and new files, so readers that need a consistent set
     should write a checksum of the others into the last file (as
-    :mod:`unrolled.persist` does) and check it.
+    :mod:`unrolled.storage.models` does) and check it.
 
     Parameters
     ----------
@@ -195,10 +232,15 @@ def atomic_write_many(files: Mapping[str | os.PathLike, bytes]) -> list[Path]:
         for path, data in items:
             tmp = _make_temp(path)
             temps.append(tmp)
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError as exc:  # a full disk: name the file, not only errno
+                raise OSError(
+                    exc.errno, f"{path}: cannot write ({exc.strerror or exc})"
+                ) from None
         with _sigint_deferred():
             for (path, _), tmp in zip(items, temps, strict=True):
                 os.replace(tmp, path)

@@ -12,7 +12,7 @@ it) plus the training state::
                           fingerprint) and the size and SHA-256 of model.json
                           and training.safetensors
 
-All four files are written with :func:`unrolled.atomic.atomic_write_many`,
+All four files are written with :func:`unrolled.storage.atomic.atomic_write_many`,
 ``checkpoint.json`` last; its checksums tie the set together, so a checkpoint
 is either the old one, the new one, or refused on load with a clear message.
 """
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..engine.optim import OPTIMIZERS
 from ..errors import ModelFileError
-from .atomic import atomic_write_many
+from .atomic import atomic_write_many, locked_dir
 from .files import (
     FORMAT_VERSION,
     MAX_JSON_BYTES,
@@ -125,7 +125,8 @@ def save_checkpoint(
         },
     }
     files[directory / CHECKPOINT] = dumps(doc)
-    atomic_write_many(files)
+    with locked_dir(directory):  # two writers take turns: never a mixed set
+        atomic_write_many(files)
     return directory
 
 

@@ -23,4 +23,16 @@ def check_plot_path(path, option: str = "path") -> Path:
         raise ValueError(f"{option} {p}: folder {str(folder)!r} does not exist")
     if p.is_dir():
         raise ValueError(f"{option} {p}: is a folder, expected a file name")
+    check_matplotlib(option)
     return p
+
+
+def check_matplotlib(option: str = "plotting") -> None:
+    """Refuse, before any work, to plot without matplotlib (an optional extra)."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ValueError(
+            f"{option} needs matplotlib, which is not installed: "
+            "pip install 'unrolled[plot]'"
+        )

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import ModelFileError
 
-FORMAT_VERSION = 1  # the newest format this library reads and the one it writes
+FORMAT_VERSION = 2  # the newest format this library reads and the one it writes
+CONTENT_SINCE = 2  # from this format version on, content_sha256 is required
 MAX_JSON_BYTES = 64 * 2**20  # a model.json is a few kB; refuse absurd ones unread
 HEADER_SLACK = 2**20  # bytes a safetensors header may take beyond the tensor data
 
@@ -58,6 +59,39 @@ def tensor_bytes(tensors: dict[str, np.ndarray], kind: str) -> bytes:
 
     arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
     return save(arrays, metadata={"format": kind})
+
+
+def content_digest(doc: dict, keys=("config", "weights", "metadata")) -> str:
+    """SHA-256 of the canonical JSON of ``doc``'s ``keys``: what a load trusts.
+
+    Recorded as ``content_sha256`` in a model or checkpoint JSON, so that no
+    byte that affects a forecast (scalers, windows, members, histories) can
+    change without the load noticing.
+    """
+    part = {k: doc.get(k) for k in keys}
+    text = json.dumps(part, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_content(path: Path, doc: dict) -> None:
+    """Refuse a JSON document whose content does not match its ``content_sha256``.
+
+    Files of format version 1 (unrolled 0.1.0) have no such field; their
+    content is validated field by field on load (types and ranges).
+    """
+    if doc.get("format_version", CONTENT_SINCE) < CONTENT_SINCE:
+        return
+    want = doc.get("content_sha256")
+    if not isinstance(want, str):
+        raise ModelFileError(
+            f"{path}: field 'content_sha256' is missing; the file was not written "
+            "by this unrolled or was edited"
+        )
+    if content_digest(doc) != want:
+        raise ModelFileError(
+            f"{path}: field 'content_sha256' does not match the file's config, "
+            "weights record and metadata; the file was edited or damaged"
+        )
 
 
 def file_record(name: str, data: bytes) -> dict:

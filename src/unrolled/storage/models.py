@@ -3,16 +3,17 @@
 A model directory holds two files::
 
     weights.safetensors   every parameter under PyTorch's names (plain tensors)
-    model.json            {"format": "unrolled.model", "format_version": 1,
+    model.json            {"format": "unrolled.model", "format_version": 2,
                            "unrolled_version": ..., "config": model.config(),
                            "weights": {"file", "bytes", "sha256"},
-                           "metadata": {...anything JSON: scalers, training...}}
+                           "metadata": {...anything JSON: scalers, training...},
+                           "content_sha256": SHA-256 of config+weights+metadata}
 
-A checkpoint directory (:mod:`unrolled.checkpoint`) is a model directory
+A checkpoint directory (:mod:`unrolled.storage.checkpoints`) is a model directory
 plus the training state.
 
 Nothing is ever unpickled: safetensors holds only named arrays, JSON only
-data. Every file is written atomically (:mod:`unrolled.atomic`); the JSON
+data. Every file is written atomically (:mod:`unrolled.storage.atomic`); the JSON
 file is moved into place last and records the checksum of the tensors, so a
 hard kill between two renames is detected on load instead of silently pairing
 new weights with old settings. Loading checks everything it reads and raises
@@ -29,11 +30,13 @@ from ..engine.cells import DEFAULT_NONLINEARITY
 from ..engine.network import MODELS, build_model
 from ..engine.sizing import parameter_count
 from ..errors import ModelFileError
-from .atomic import atomic_write_many
+from .atomic import atomic_write_many, locked_dir
 from .files import (
     FORMAT_VERSION,
     HEADER_SLACK,
     check_arrays,
+    check_content,
+    content_digest,
     dumps,
     file_record,
     jsonable,
@@ -45,6 +48,10 @@ from .files import (
 
 WEIGHTS, CONFIG = "weights.safetensors", "model.json"
 CONFIG_KEYS = {"cell", "input_size", "hidden_size", "num_layers", "output_size"}
+# the largest sizes a model file may describe: the command line's limits for
+# hidden size and layers; inputs and outputs far beyond any series model
+MAX_SIZES = {"hidden_size": 4096, "num_layers": 16, "input_size": 4096,
+             "output_size": 4096}  # fmt: skip
 
 
 # ----------------------------------------------------------------- writing
@@ -73,6 +80,7 @@ def model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
     }
     if not isinstance(doc["metadata"], dict):
         raise ValueError(f"metadata: expected a dict, got {type(metadata).__name__}")
+    doc["content_sha256"] = content_digest(doc)
     return {directory / WEIGHTS: weights, directory / CONFIG: dumps(doc)}
 
 
@@ -104,7 +112,9 @@ def save_model(directory, model, metadata: dict | None = None) -> Path:
         left as it was.
     """
     directory = prepare_dir(directory)
-    atomic_write_many(model_files(directory, model, metadata))
+    files = model_files(directory, model, metadata)
+    with locked_dir(directory):  # two writers take turns: never a mixed pair
+        atomic_write_many(files)
     return directory
 
 
@@ -130,9 +140,11 @@ def _check_config(path: Path, cfg) -> dict:
         raise ModelFileError(f"{path}: config has unknown key(s) {extra}")
     for key in sorted(CONFIG_KEYS - {"cell"}):
         v = cfg[key]
-        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 2**31:
+        hi = MAX_SIZES[key]
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
             raise ModelFileError(
-                f"{path}: config {key} must be an integer >= 1, got {v!r}"
+                f"{path}: field 'config.{key}' must be an integer in 1..{hi}, "
+                f"got {v!r}"
             )
     if cfg.get("dtype", "float64") not in ("float64", "float32"):
         raise ModelFileError(
@@ -157,6 +169,7 @@ def load_model_dir(directory: Path):
     """(model, metadata, model.json document) from a verified model directory."""
     json_path = directory / CONFIG
     doc = read_json(json_path, "unrolled.model")
+    check_content(json_path, doc)
     cfg = _check_config(json_path, doc.get("config"))
     dtype = np.dtype(cfg.get("dtype", "float64"))
     nbytes = _param_count(cfg) * dtype.itemsize

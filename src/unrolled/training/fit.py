@@ -64,55 +64,40 @@ def fit(
     model : RNN, LSTM or GRU
     seqs, targets : as for ``model.loss_and_grads``.
     epochs : int
-        Passes over the training sequences (in all, counting those done
-        before a resume).
+        Passes over the data in all, counting those done before a resume.
     lr : float
         Learning rate.
     optimizer : {"adam", "sgd"}
-        ``"sgd"`` is the seed's plain gradient descent.
+        ``"sgd"`` is the StatLand lesson's plain gradient descent.
     batch_size : int, optional
         Sequences per step, shuffled each epoch; default: all of them.
     per_step : bool
-        Train on every copy's prediction (targets per step) instead of the last.
+        Train on every copy's prediction (targets per step), not only the last.
     clip_norm, clip_value : float, optional
         Gradient clipping by global norm / by value.
     tbptt : int, optional
         Truncated BPTT window.
     val : (seqs, targets), optional
-        Validation data; with ``patience`` it drives early stopping, and the
-        model ends with the weights of its best validation epoch.
+        Validation data: the model ends with its best validation epoch's
+        weights, and ``patience`` epochs without improvement stop training.
     patience : int, optional
-        Epochs without validation improvement before stopping.
     seed : int, optional
-        Seeds the shuffling; epoch ``e`` uses ``default_rng([seed, e])``, so a
-        run resumed at any epoch shuffles exactly as an uninterrupted one.
-        When resuming, it may be left out (the checkpoint's is used).
+        Seeds the shuffling (epoch ``e`` uses ``default_rng([seed, e])``, so a
+        resumed run shuffles as an uninterrupted one); a resume may omit it.
     callbacks : sequence of callables
-        Called as ``cb(epoch, logs)`` after every epoch with ``logs`` holding
-        ``loss``, ``val_loss``, ``grad_norm`` and ``grads`` (last batch, before
-        clipping, so diagnostics see what BPTT produced); a
-        callback returning True stops training (``History.stopped_early``).
-        A callback with ``state_dict()`` and ``load_state_dict(state)``
-        methods is *stateful*: with ``checkpoint``, its state at the end of
-        each saved epoch is stored (arrays as tensors, the rest as JSON), and
-        ``resume`` gives it back before training goes on, so a callback that
-        keeps its own early-stopping state resumes exactly too.
+        ``cb(epoch, logs)`` after every epoch (``logs``: ``loss``,
+        ``val_loss``, ``grad_norm``, the unclipped ``grads``); True stops
+        training. One with ``state_dict``/``load_state_dict`` is stateful: its
+        state is checkpointed and restored with the run.
     checkpoint : str or path-like, optional
-        A directory (see :func:`unrolled.persist.save_checkpoint`) that
-        receives the model, the optimizer's state, the epoch, the history and
-        the early-stopping state every ``checkpoint_every`` epochs, after the
-        last epoch, when training stops early, and on Ctrl-C. Each save is
-        atomic, so the directory always holds one complete checkpoint. It is
-        also a model directory that :func:`unrolled.load_model` reads.
+        A directory saved atomically every ``checkpoint_every`` epochs, at the
+        end, on early stopping and on Ctrl-C (model, optimizer, history,
+        early-stopping state); :func:`unrolled.load_model` reads it too.
     checkpoint_every : int
-        Epochs between checkpoints.
     resume : str or path-like, optional
-        A checkpoint directory to continue from: the model's weights, the
-        optimizer, the history and the early-stopping state are restored and
-        training goes on at the next epoch. With the same arguments and data
-        it ends with exactly the weights of an uninterrupted run; different
-        training arguments, seed, data or model configuration are refused.
-        ``epochs`` may be raised to train longer.
+        A checkpoint to continue from: with the same arguments and data the
+        run ends with exactly the weights of an uninterrupted one; other
+        arguments, seed, data or model are refused. ``epochs`` may grow.
     metadata : dict, optional
         JSON data stored with the model in each checkpoint (e.g. scalers).
 
@@ -124,30 +109,15 @@ def fit(
     Raises
     ------
     TrainingError
-        When the loss or a gradient becomes non-finite; the message names the
-        epoch and the parameter, the model keeps its last finite weights and
-        the last checkpoint on disk is left as it was (the message names it).
+        A non-finite loss, gradient or step: the message names the epoch and
+        the last good checkpoint; the model keeps its last finite weights.
     TrainingInterrupted
-        A ``KeyboardInterrupt`` raised on Ctrl-C when ``checkpoint`` is given,
-        after the last completed epoch has been saved there; its message says
-        where. Without ``checkpoint``, Ctrl-C propagates unchanged.
+        Ctrl-C with ``checkpoint``, once the last completed epoch is saved.
     ValueError
-        On bad arguments or data, a ``resume`` checkpoint that does not match
-        them, or a run that would need more memory than is available
-        (:class:`unrolled.limits.ResourceLimitError`).
-    unrolled.persist.ModelFileError
-        When the ``resume`` checkpoint is missing or damaged.
+        Bad arguments or data, a ``resume`` that does not match them, too
+        little memory (:class:`~unrolled.errors.ResourceLimitError`), or a
+        damaged ``resume`` (:class:`~unrolled.errors.ModelFileError`).
     """
-    epochs = check_positive_int("epochs", epochs)
-    checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
-    if patience is not None:
-        patience = check_positive_int("patience", patience)
-    seqs, targets = list(seqs), list(targets)
-    n = len(seqs)
-    bs = n if batch_size is None else check_positive_int("batch_size", batch_size)
-    opt = make_optimizer(optimizer, lr)
-    data_sha = data_fingerprint(model, seqs, targets, per_step, val)
-    _check_memory(model, seqs, min(bs, n))
     settings = {
         "optimizer": optimizer,
         "lr": lr,
@@ -156,62 +126,115 @@ def fit(
         "clip_norm": clip_norm,
         "clip_value": clip_value,
         "tbptt": tbptt,
-        "patience": patience,
-        "n_train": n,
+        "patience": None
+        if patience is None
+        else check_positive_int("patience", patience),
+        "n_train": len(seqs),
         "validation": val is not None,
     }
-    stopper = EarlyStopping(model, patience if val is not None else None)
-    stateful = [cb for cb in callbacks if is_stateful(cb)]
-    if resume is not None:
-        opt, seed, hist, start = _resume(resume, model, settings, seed, data_sha,
-                                         stopper, stateful)  # fmt: skip
-        start = epochs if hist.stopped_early else start
-    else:
-        seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
-        hist, start = History(seed=seed), 0
-    writer = None
-    if checkpoint is not None:
-        header = {"seed": seed, "data_sha256": data_sha, "fit": settings}
-        writer = CheckpointWriter(checkpoint, checkpoint_every, model, opt, stopper,
-                                  stateful, header=header, validation=val is not None,
-                                  metadata=metadata)  # fmt: skip
-        writer.snapshot(start - 1, hist)
-    steps = Steps(model, opt, seqs, targets, bs, per_step=per_step, tbptt=tbptt,
-                  clip_norm=clip_norm, clip_value=clip_value)  # fmt: skip
-    epoch = start
-    try:
-        for epoch in range(start, epochs):
-            logs = steps.epoch(epoch, seed)
-            hist.loss.append(logs["loss"])
-            hist.grad_norm.append(logs["grad_norm"])
-            if val is not None:
-                logs["val_loss"] = model.loss(val[0], val[1], per_step=per_step)
-                hist.val_loss.append(logs["val_loss"])
-                if stopper.update(logs["val_loss"], epoch):
+    trainer = Trainer(model, seqs, targets, settings, val=val, callbacks=callbacks)
+    trainer.start(seed, resume, checkpoint, checkpoint_every, metadata)
+    return trainer.run(check_positive_int("epochs", epochs))
+
+
+class Trainer:
+    """One call of :func:`fit`: its settings, its state, and the epoch loop.
+
+    ``settings`` are the training arguments a checkpoint records (and a
+    resume must match). :meth:`start` begins afresh or from a checkpoint;
+    :meth:`run` is the loop: an epoch of :class:`Steps`, the validation loss
+    into :class:`~unrolled.training.callbacks.EarlyStopping`, the callbacks,
+    a checkpoint when due.
+    """
+
+    def __init__(self, model, seqs, targets, settings, *, val=None, callbacks=()):
+        seqs, targets = list(seqs), list(targets)
+        n, bs = len(seqs), settings["batch_size"]
+        bs = n if bs is None else check_positive_int("batch_size", bs)
+        self.model, self.settings, self.val = model, settings, val
+        self.callbacks = list(callbacks)
+        self.opt = make_optimizer(settings["optimizer"], settings["lr"])
+        self.data_sha = data_fingerprint(
+            model, seqs, targets, settings["per_step"], val
+        )
+        _check_memory(model, seqs, min(bs, n))
+        self.stopper = EarlyStopping(model, settings["patience"] if val else None)
+        self.stateful = [cb for cb in self.callbacks if is_stateful(cb)]
+        self.steps = Steps(model, self.opt, seqs, targets, bs,
+                           **{k: settings[k] for k in STEP_OPTIONS})  # fmt: skip
+        self.writer = self.resumed = None
+
+    def start(self, seed, resume, checkpoint, every, metadata) -> None:
+        """Begin afresh (drawing a seed if none is given) or from ``resume``."""
+        every = check_positive_int("checkpoint_every", every)
+        if resume is not None:
+            self.resumed = resume
+            self.opt, seed, self.hist, self.first = _resume(
+                resume, self.model, self.settings, seed, self.data_sha,
+                self.stopper, self.stateful,
+            )  # fmt: skip
+            self.steps.opt = self.opt
+        else:
+            seed = (
+                int(np.random.default_rng().integers(2**31)) if seed is None else seed
+            )
+            self.hist, self.first = History(seed=seed), 0
+        self.seed = seed
+        if checkpoint is not None:
+            header = {"seed": seed, "data_sha256": self.data_sha, "fit": self.settings}
+            self.writer = CheckpointWriter(
+                checkpoint, every, self.model, self.opt, self.stopper, self.stateful,
+                header=header, validation=self.val is not None, metadata=metadata,
+            )  # fmt: skip
+            self.writer.snapshot(self.first - 1, self.hist)
+
+    def run(self, epochs: int) -> History:
+        """Train from the first epoch not done up to ``epochs``; the History."""
+        model, hist, writer = self.model, self.hist, self.writer
+        epoch = first = epochs if hist.stopped_early else self.first
+        try:
+            for epoch in range(first, epochs):
+                logs = self.steps.epoch(epoch, self.seed)
+                hist.loss.append(logs["loss"])
+                hist.grad_norm.append(logs["grad_norm"])
+                if self.val is not None:
+                    logs["val_loss"] = model.loss(
+                        *self.val, per_step=self.settings["per_step"]
+                    )
+                    hist.val_loss.append(logs["val_loss"])
+                    if self.stopper.update(logs["val_loss"], epoch):
+                        hist.best_epoch = epoch
+                else:
                     hist.best_epoch = epoch
-            else:
-                hist.best_epoch = epoch
-            stop = any(cb(epoch, logs) for cb in callbacks) or stopper.should_stop
-            hist.stopped_early = stop  # a resumed run must not train on
-            if writer is not None:
-                writer.end_of_epoch(epoch, hist, final=stop or epoch == epochs - 1)
-            if stop:
-                break
-    except KeyboardInterrupt:
-        if writer is None:
-            raise
-        raise writer.interrupted(epoch) from None
-    except TrainingError as exc:
-        saved = writer.saved_epoch if writer is not None else None
-        if saved is None and resume is None:
-            raise
-        where = f"{checkpoint} (epoch {saved})" if saved is not None else f"{resume}"
-        raise TrainingError(f"{exc}; the last good checkpoint is in {where}") from None
-    finally:
-        model.release_memory()  # the tape buffers reused from step to step
-    if val is not None:
-        model.load_state_dict(stopper.weights)
-    return hist
+                stop = any(cb(epoch, logs) for cb in self.callbacks)
+                stop = hist.stopped_early = stop or self.stopper.should_stop
+                if writer is not None:
+                    writer.end_of_epoch(epoch, hist, final=stop or epoch == epochs - 1)
+                if stop:
+                    break
+        except KeyboardInterrupt:
+            if writer is None:
+                raise
+            raise writer.interrupted(epoch) from None
+        except TrainingError as exc:
+            raise self.with_checkpoint(exc) from None
+        finally:
+            model.release_memory()  # the tape buffers reused from step to step
+        if self.val is not None:
+            model.load_state_dict(self.stopper.weights)
+        return hist
+
+    def with_checkpoint(self, exc: TrainingError) -> TrainingError:
+        """``exc``, naming the last good checkpoint when there is one."""
+        saved = self.writer.saved_epoch if self.writer is not None else None
+        if saved is None and self.resumed is None:
+            return exc
+        where = (
+            f"{self.writer.directory} (epoch {saved})"
+            if saved is not None
+            else f"{self.resumed}"
+        )
+        return TrainingError(f"{exc}; the last good checkpoint is in {where}")
 
 
 def _check_memory(model, seqs, batch: int) -> None:
@@ -239,6 +262,9 @@ def _resume(resume, model, settings, seed, data_sha, stopper, stateful) -> tuple
     stopper.best = state["best_loss"] if state["best_loss"] is not None else np.inf
     stopper.wait, stopper.epoch = state["wait"], hist.best_epoch
     return opt, seed, hist, done + 1
+
+
+STEP_OPTIONS = ("per_step", "tbptt", "clip_norm", "clip_value")
 
 
 class Steps:

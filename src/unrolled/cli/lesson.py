@@ -1,0 +1,149 @@
+"""The ``lesson`` command: the StatLand lesson as one self-contained HTML page."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .options import data_options, load_data
+from .render import echo_json
+
+FLOW_WINDOWS = 32  # windows of the series on which the gradient flow is measured
+
+
+def _date(d) -> str:
+    """A date as ``YYYY-MM-DD`` (or the step number of an undated series)."""
+    return str(d.date()) if hasattr(d, "date") else str(d)
+
+
+def _dataset(fc, data, date_col, series_col, value_col, fill):
+    """--data, or by default the data the model was trained on (when it is there)."""
+    if data is None:
+        from ..forecasting.data import BUNDLED
+
+        source = str(getattr(fc, "extra_", {}).get("source", "") or "")
+        name = source.split(":", 1)[1] if source.startswith("bundled:") else None
+        if name in BUNDLED:
+            data = name
+        elif source and os.path.isfile(source):
+            data = source
+        else:
+            said = f"it was trained on {source!r}, not found" if source else (
+                "it does not record what it was trained on"
+            )
+            raise click.UsageError(f"--data: needed with this model ({said})")
+    return load_data(data, date_col, series_col, value_col, fill)
+
+
+def trained_section(model_dir, series, data, date_col, series_col, value_col, fill):
+    """Load a saved forecaster and describe its best network on one series.
+
+    Returns the plain data the page's trained-model section draws
+    (:func:`unrolled.lessons.page.page_data`).
+    """
+    import numpy as np
+
+    from ..forecasting.forecaster import Forecaster
+    from ..lessons.trained import trained_view
+
+    fc = Forecaster.load(model_dir)
+    ds = _dataset(fc, data, date_col, series_col, value_col, fill)
+    names = [s.name for s in ds.series]
+    first = next((n for n in fc.names_ if n in names), names[0])
+    name = first if series is None else series
+    if name not in names:
+        raise click.UsageError(
+            f"--series: no series {name!r} in {ds.source}; it has {', '.join(names)}"
+        )
+    s = ds.series[names.index(name)]
+    y = np.asarray(s.values, dtype=np.float64)
+    member = fc.members_[0]  # the best network of the search
+    tf = member.transforms_for([name], [y])[0]
+    window = member.candidate.window
+    inputs = tf.features(y[-window - 1 :])[-window:]  # as the forecaster reads it
+    T = len(inputs)
+    seqs, targets = [], []
+    for o in range(len(y) - 1, max(1, len(y) - 1 - FLOW_WINDOWS), -1):
+        seqs.append(tf.features(y[max(0, o - window - 1) : o])[-window:])
+        targets.append(float(tf.targets(y[o - 1 : o + 1])[0]))  # the value at o
+    if not seqs:
+        raise ValueError(f"series {name!r}: too short ({len(y)} points) to unroll")
+    view = trained_view(member.model, inputs, seqs, targets)
+    pred = float(member.one_step([y], [(0, len(y))], [name])[0])
+    view.update(
+        model=str(model_dir),
+        series=name,
+        scaling=member.candidate.scaling,
+        first_date=_date(s.dates[-T]),
+        last_date=_date(s.dates[-1]),
+        values=y[-T:].tolist(),
+        prediction=pred,
+    )
+    return view
+
+
+@click.command()
+@click.option("--out", required=True, metavar="FILE.html", help="The page to write.")
+@click.option("--open", "open_page", is_flag=True,
+              help="Open the page in the default browser.")  # fmt: skip
+@click.option(
+    "--model",
+    "model_dir",
+    metavar="DIR",
+    help="Add a trained model's section (a folder from `unrolled train`).",
+)
+@click.option(
+    "--series", metavar="NAME", help="With --model: the series to unroll."
+)
+@data_options
+@click.option("--json", "as_json", is_flag=True, help="Say what was written, as JSON.")
+def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_col,
+           fill, as_json) -> None:  # fmt: skip
+    """Write the StatLand lesson as one self-contained, interactive HTML page.
+
+    The feedback loop rolled and unrolled, StatLand, editable inputs and
+    weights, the backward pass with every copy's share of the gradients,
+    gradient descent, vanishing and exploding gradients, and (with --model)
+    a trained network's copies, hidden states and gradient reach. It needs no
+    server and no network: open it from disk. Its state lives in the URL
+    fragment (#values=0,0.5,1&w1=1.8&w2=-0.5&w3=1.1&b1=0&b2=0&target=1&n=4).
+
+    \b
+    Examples:
+      unrolled lesson --out lesson.html --open
+      unrolled train --out model/ && unrolled lesson --out lesson.html --model model/
+      unrolled lesson --out lesson.html --model model/ --series IBM
+    """
+    from ..lessons.page import write_lesson_page
+
+    given = {"--series": series, "--data": data, "--date-col": date_col,
+             "--series-col": series_col, "--value-col": value_col,
+             "--fill": fill}  # fmt: skip
+    if model_dir is None:
+        extra = [k for k, v in given.items() if v is not None]
+        if extra:
+            raise click.UsageError(f"{extra[0]}: needs --model DIR")
+    trained = None
+    if model_dir is not None:
+        trained = trained_section(
+            model_dir, series, data, date_col, series_col, value_col, fill
+        )
+    path = write_lesson_page(out, trained)
+    size = path.stat().st_size
+    if as_json:
+        summary = {"path": str(path), "bytes": size, "series": None}
+        if trained is not None:
+            keys = ("model", "series", "cell", "prediction", "first_date", "last_date")
+            summary |= {k: trained[k] for k in keys}
+        echo_json(summary)
+    else:
+        what = f" with {trained['series']} unrolled" if trained else ""
+        click.echo(f"wrote {path} ({size / 1024:.0f} KB){what}")
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+
+
+COMMANDS = [lesson]

@@ -1,0 +1,131 @@
+"""The histories a model is saved with, and the checks before its forecasts are shown.
+
+A saved forecaster keeps the series it was trained on (names, dates, values)
+in its ``model.json``, covered by the file's content checksum, so that
+``predict`` and ``evaluate`` without new data forecast exactly what the user
+gave, never other data. Loading validates every field (types, lengths,
+finite values within the loaders' limits). Forecasts are checked to be
+finite and within a sane multiple of their history's range before they are
+returned.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .dataset import MAX_ABS, MIN_LENGTH, Dataset, Series
+
+SANE_MULTIPLE = 100.0  # forecasts beyond 100 history ranges are refused
+
+
+def history_to_json(names, values, dates=None, frequency=None, pandas_freq=None):
+    """JSON data of the histories: ``{"frequency", "pandas_freq", "series"}``.
+
+    ``dates`` maps names to a DatetimeIndex (stored as ISO text) or an
+    integer index; None stores positions 0, 1, 2, ...
+    """
+    series = []
+    for name, v in zip(names, values, strict=True):
+        d = None if dates is None else dates.get(name)
+        if d is None:
+            stamps = list(range(len(v)))
+        elif hasattr(d, "strftime"):
+            stamps = [t.isoformat() for t in d]
+        else:
+            stamps = [int(t) for t in d]
+        series.append({"name": str(name), "dates": stamps,
+                       "values": [float(x) for x in v]})  # fmt: skip
+    return {"frequency": frequency, "pandas_freq": pandas_freq, "series": series}
+
+
+def history_from_json(doc, source: str) -> Dataset:
+    """The saved histories as a Dataset; ValueError naming the field if damaged."""
+    import pandas as pd
+
+    def bad(field, why):
+        return ValueError(f"{source}: field 'history.{field}' {why}")
+
+    if not isinstance(doc, dict) or not isinstance(doc.get("series"), list):
+        raise bad("series", "must be a list")
+    out, seen = [], set()
+    for i, s in enumerate(doc["series"]):
+        if not isinstance(s, dict) or not isinstance(s.get("name"), str):
+            raise bad(f"series[{i}].name", "must be text")
+        if s["name"] in seen:
+            raise bad(f"series[{i}].name", f"repeats {s['name']!r}")
+        seen.add(s["name"])
+        vals, stamps = s.get("values"), s.get("dates")
+        if not isinstance(vals, list) or not all(
+            isinstance(x, int | float) and not isinstance(x, bool)
+            and math.isfinite(x) and abs(x) <= MAX_ABS for x in vals
+        ):  # fmt: skip
+            raise bad(f"series[{i}].values", f"must be finite numbers <= {MAX_ABS:g}")
+        if not isinstance(stamps, list) or len(stamps) != len(vals):
+            raise bad(f"series[{i}].dates", "must be a list as long as its values")
+        if len(vals) < MIN_LENGTH:
+            raise bad(f"series[{i}].values", f"holds fewer than {MIN_LENGTH} values")
+        try:
+            if all(isinstance(t, int) and not isinstance(t, bool) for t in stamps):
+                idx = pd.Index(np.asarray(stamps, dtype=np.int64))
+            else:
+                idx = pd.DatetimeIndex(pd.to_datetime(stamps, format="ISO8601"))
+        except (TypeError, ValueError, OverflowError):
+            raise bad(f"series[{i}].dates", "must be ISO dates or integers") from None
+        if not idx.is_monotonic_increasing or idx.has_duplicates:
+            raise bad(f"series[{i}].dates", "must increase")
+        arr = np.asarray(vals, dtype=np.float64)
+        arr.setflags(write=False)
+        out.append(Series(s["name"], idx, arr))
+    if not out:
+        raise bad("series", "is empty")
+    freq, alias = doc.get("frequency"), doc.get("pandas_freq")
+    if not isinstance(freq, str | None) or not isinstance(alias, str | None):
+        raise bad("frequency", "must be text")
+    return Dataset(out, freq or "irregular", f"{source} (saved history)", [], alias)
+
+
+def check_known(known: list[str], names: list[str], source: str = "data") -> None:
+    """Refuse series a model was not trained on, naming the ones it knows."""
+    unknown = [n for n in names if n not in set(known)]
+    if unknown:
+        shown = ", ".join(repr(n) for n in known[:10])
+        more = f" and {len(known) - 10} more" if len(known) > 10 else ""
+        raise ValueError(
+            f"{source}: series {unknown[0]!r} is unknown to this model, which "
+            f"knows {shown}{more}; rename the column or train on it"
+        )
+
+
+def frequency_warning(trained: str | None, given: str | None) -> str | None:
+    """The warning when a model meets data of another frequency, or None."""
+    if not trained or not given or trained == given:
+        return None
+    return (
+        f"the model was trained on {trained} data and is applied to {given} "
+        "data; its forecasts may not fit"
+    )
+
+
+def check_forecasts(names, histories, forecasts) -> None:
+    """Refuse forecasts that are not finite or lie far outside their history.
+
+    A forecast more than :data:`SANE_MULTIPLE` times the history's range away
+    from it comes from a damaged model file or a diverged model, never from
+    data: a ValueError names the series and the value.
+    """
+    for name, hist, f in zip(names, histories, forecasts, strict=True):
+        f = np.asarray(f, dtype=np.float64)
+        h = np.asarray(hist, dtype=np.float64)
+        lo, hi = float(h.min()), float(h.max())
+        span = max(hi - lo, abs(hi), abs(lo), 1e-12)
+        far = ~np.isfinite(f) | (f < lo - SANE_MULTIPLE * span)
+        far |= f > hi + SANE_MULTIPLE * span
+        if far.any():
+            v = float(f[int(np.argmax(far))])
+            raise ValueError(
+                f"forecast {v:g} for series {name!r} is not finite or lies far "
+                f"outside its history [{lo:g}, {hi:g}]; the model file may be "
+                "damaged or the model diverged"
+            )

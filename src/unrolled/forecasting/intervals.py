@@ -1,0 +1,147 @@
+"""Prediction intervals by split conformal prediction, per step ahead, and coverage.
+
+The method, for the network and for every baseline alike (so they stay
+comparable): on the validation slice (the last ``val_size`` points of each
+series' training part, which the fitted model never trained on), forecast
+from every origin ``1..H`` steps ahead, recursively, from the true history
+up to the origin. Each step ``k`` gets its own residuals (those of ``k``-step
+forecasts), divided by the series' naive unit (the mean absolute one-step
+change of its training part) so that series of different sizes pool into
+one sample. The interval at level ``L`` around a ``k``-step forecast is the
+forecast plus or minus the ``ceil((n + 1) L / 100)``-th smallest of the
+``n`` scaled absolute residuals of step ``k``, times the series' unit
+(symmetric split-conformal; exchangeability is the assumption, and the
+backtest measures whether it held). The ensemble's spread is not added.
+
+With fewer than :data:`MIN_RESIDUALS` residuals for a step, or too few for
+the level (95% needs 19), no interval is given for it: ``None``, never a
+made-up width; :func:`why_missing` says why in words.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MIN_RESIDUALS = 10  # fewer residuals for a step: no interval for it
+DEFAULT_LEVELS = (80, 95)
+
+
+def check_levels(level) -> list[float]:
+    """Validate ``level`` (numbers in (0, 100), no repeats); returns a sorted list."""
+    if level is None:
+        return []
+    items = [level] if isinstance(level, int | float | np.number) else list(level)
+    out = []
+    for v in items:
+        ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
+        if not ok or not 0 < float(v) < 100:
+            raise ValueError(f"level: expected numbers in (0, 100), got {v!r}")
+        if float(v) in out:
+            raise ValueError(f"level: {level_name(float(v))} is given twice")
+        out.append(float(v))
+    return sorted(out)
+
+
+def level_name(level: float) -> str:
+    """``80.0`` -> ``"80"``, ``97.5`` -> ``"97.5"`` (Nixtla's column suffix)."""
+    return f"{level:g}"
+
+
+def paths(step, values, origins, names, h: int, fit_upto=None) -> np.ndarray:
+    """Recursive ``h``-step forecasts from every origin: ``(len(origins), h)``.
+
+    ``step(values, origins, names, fit_upto)`` is a one-step forecaster (the
+    members' mean); each forecast is appended to its own copy of the history
+    and fed back in.
+    """
+    hist = [np.asarray(values[i][:o], dtype=np.float64) for i, o in origins]
+    own = [names[i] for i, _ in origins]
+    upto = None if fit_upto is None else [fit_upto[i] for i, _ in origins]
+    out = np.empty((len(origins), h))
+    for k in range(h):
+        at = [(j, len(p)) for j, p in enumerate(hist)]
+        out[:, k] = step(hist, at, own, upto)
+        hist = [np.append(p, x) for p, x in zip(hist, out[:, k], strict=True)]
+    return out
+
+
+def scaled_residuals(pred: np.ndarray, values, origins, units) -> list[np.ndarray]:
+    """Per step k (0-based): |truth - forecast| / unit where the truth is known."""
+    out = []
+    for k in range(pred.shape[1]):
+        res = [
+            abs(values[i][o + k] - pred[j, k]) / units[j]
+            for j, (i, o) in enumerate(origins)
+            if o + k < len(values[i])
+        ]
+        out.append(np.asarray(res, dtype=np.float64))
+    return out
+
+
+def quantile(residuals: np.ndarray, level: float) -> float | None:
+    """The conformal quantile of scaled residuals at ``level``; None if too few."""
+    n = len(residuals)
+    rank = math.ceil((n + 1) * level / 100.0)
+    if n < MIN_RESIDUALS or rank > n:
+        return None
+    return float(np.sort(residuals)[rank - 1])
+
+
+def why_missing(n: int, level: float, step: int) -> str:
+    """The sentence the report gives when an interval cannot be calibrated."""
+    need = max(MIN_RESIDUALS, math.ceil(level / (100.0 - level)))
+    return (
+        f"no {level_name(level)}% interval at step {step}: the validation slice gave "
+        f"{n} residual(s) for it, {need} are needed"
+    )
+
+
+class Calibration:
+    """Scaled absolute residuals per method and step; quantiles on demand.
+
+    Attributes
+    ----------
+    residuals : dict
+        method -> list (one per step ahead) of 1-D arrays of scaled residuals.
+    """
+
+    def __init__(self, residuals: dict[str, list[np.ndarray]] | None = None):
+        self.residuals = residuals or {}
+
+    def width(self, method: str, step: int, level: float) -> float | None:
+        """Half-width in naive units at ``step`` (1-based); None if uncalibrated."""
+        steps = self.residuals.get(method, [])
+        if step > len(steps):
+            return None
+        return quantile(steps[step - 1], level)
+
+    def missing(self, method: str, h: int, levels) -> list[str]:
+        """Sentences for every (step, level) that gets no interval."""
+        out = []
+        steps = self.residuals.get(method, [])
+        for lv in levels:
+            for k in range(1, h + 1):
+                if self.width(method, k, lv) is None:
+                    n = len(steps[k - 1]) if k <= len(steps) else 0
+                    out.append(why_missing(n, lv, k))
+                    break  # later steps have fewer residuals still
+        return out
+
+    def to_dict(self) -> dict:
+        return {m: [r.tolist() for r in steps] for m, steps in self.residuals.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Calibration:
+        return cls({m: [np.asarray(r, dtype=np.float64) for r in s]
+                    for m, s in (d or {}).items()})  # fmt: skip
+
+
+def coverage(truth, lo, hi) -> float:
+    """Share (0..1) of ``truth`` inside ``[lo, hi]``; NaN where nothing is defined."""
+    t, a, b = (np.asarray(x, dtype=np.float64) for x in (truth, lo, hi))
+    keep = np.isfinite(a) & np.isfinite(b)
+    if not keep.any():
+        return float("nan")
+    return float(np.mean((t[keep] >= a[keep]) & (t[keep] <= b[keep])))

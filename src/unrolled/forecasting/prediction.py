@@ -1,0 +1,150 @@
+"""How a fitted forecaster forecasts: one step, h steps, DataFrames, intervals.
+
+:class:`Predicting` is the half of :class:`~.forecaster.Forecaster` that
+needs only fitted state (``members_``, ``calibration_``, ``history_``,
+``selected_``); the fitting half lives in :mod:`.forecaster`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .baselines import baseline_paths
+from .ensemble import one_step
+from .history import check_forecasts, check_known, frequency_warning
+from .intervals import check_levels, level_name, paths
+from .transforms import as_series, naive_unit
+
+NETWORK = "rnn"  # the network's column and key (whatever its cell)
+
+
+class Predicting:
+    """Forecasting methods shared by every fitted forecaster."""
+
+    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
+        """The network's one-step forecasts from the true history up to each origin.
+
+        Parameters
+        ----------
+        values : list of ndarray
+            Full series.
+        origins : list of (series index, position)
+            Entry k forecasts ``values[i][o]`` using ``values[i][:o]`` only.
+        names : list of str
+            Series names (saved scalers are used for names seen in training).
+        fit_upto : list of int, optional
+            For series unseen in training, fit their scaling on
+            ``values[i][:fit_upto[i]]`` (default: everything given).
+        """
+        self._check_fitted()
+        return one_step(self.members_, values, origins, names, fit_upto)
+
+    def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
+                       method: str = NETWORK) -> np.ndarray:  # fmt: skip
+        """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
+
+        The network's are recursive (each forecast is fed back in); a
+        baseline (by name) is refitted on the history up to each origin.
+        """
+        self._check_fitted()
+        if method == NETWORK:
+            return paths(self.one_step, values, origins, names, h, fit_upto)
+        season = self.season_for(self.frequency_)
+        return baseline_paths(method, values, origins, h, self.frequency_, season)
+
+    def _history(self, data):
+        """(names, values, dates) of ``data``, or of the training data if None."""
+        if data is not None:
+            import warnings
+
+            from .data import as_dataset
+
+            ds = as_dataset(data)
+            names, values, freq = as_series(ds)
+            check_known(self.names_, names)
+            if (msg := frequency_warning(self.frequency_, freq)) is not None:
+                warnings.warn(msg, UserWarning, stacklevel=3)
+            return names, values, {s.name: s.dates for s in ds.series}
+        if not hasattr(self, "history_"):
+            raise ValueError("data: this forecaster keeps no history; pass data")
+        return (
+            list(self.history_),
+            list(self.history_.values()),
+            getattr(self, "dates_", {}),
+        )
+
+    def predict(self, h: int = 1, data=None, level=None):
+        """Forecast the next ``h`` values of every series, as a long DataFrame.
+
+        Parameters
+        ----------
+        h : int
+            Steps ahead. Steps beyond the first feed the forecasts back in
+            (recursive).
+        data : Dataset, DataFrame, dict or list of arrays, optional
+            Histories to forecast from; default: the training data.
+        level : sequence of float, optional
+            Interval levels in (0, 100), e.g. ``[80, 95]``: split-conformal
+            intervals from the validation slice's residuals of the same step
+            ahead (see :mod:`.intervals`); a step with too few residuals gets
+            NaN bounds (``interval_notes_`` says why).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``unique_id, ds, rnn`` (the network's forecast, or with
+            ``select="best"`` the validated winner's), plus ``rnn-lo-80,
+            rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
+            on its calendar (integer steps where there are none).
+        """
+        import pandas as pd
+
+        from ..engine.validate import check_positive_int
+
+        self._check_fitted()
+        h = check_positive_int("h", h)
+        levels = check_levels(level)
+        names, values, dates = self._history(data)
+        point = self.predict_values(h, names, values)
+        check_forecasts(names, values, [point[n] for n in names])
+        frames = []
+        freq = getattr(self, "pandas_freq_", None)
+        for n, v in zip(names, values, strict=True):
+            cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
+            cols[NETWORK] = point[n]
+            unit = naive_unit(v[: self.n_train_.get(n, len(v))])
+            for lv in levels:
+                lo, hi = self.bounds(point[n], unit, lv)
+                cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
+                cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
+            frames.append(pd.DataFrame(cols))
+        self.interval_notes_ = self.calibration_.missing(self.selected_, h, levels)
+        return pd.concat(frames, ignore_index=True)
+
+    def predict_values(self, h: int, names, values) -> dict:
+        """Point forecasts ``{name: (h,) array}`` of the selected method."""
+        origins = [(i, len(v)) for i, v in enumerate(values)]
+        out = self.forecast_paths(values, origins, names, h, method=self.selected_)
+        return {n: out[k] for k, n in enumerate(names)}
+
+    def bounds(self, point, unit: float, level: float, method: str | None = None):
+        """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
+        method = method or self.selected_
+        w = np.array([self.calibration_.width(method, k + 1, level)
+                      for k in range(len(point))], dtype=float)  # fmt: skip
+        return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+
+
+def _future(dates, n: int, h: int, freq):
+    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
+    import pandas as pd
+
+    from .dataset import future_dates
+
+    if dates is None or len(dates) == 0:
+        return pd.Index(range(n, n + h), dtype="int64")
+    try:
+        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
+                            else None)  # fmt: skip
+    except ValueError:
+        return future_dates(dates, h)

@@ -1,0 +1,342 @@
+"""The forecaster's configuration search, every choice on the validation slice.
+
+The plan is greedy and short: a first stage compares the scalings (with a
+season, seasonal ones too, see :func:`seasonal_scalings`), then each of
+hidden size, window and learning rate tries two alternatives around the best
+configuration so far; a change is kept only if it beats the best validation
+score by :data:`MIN_GAIN`. Explicit arguments remove their stage.
+
+Rules written down, not tuned on any test set:
+
+- seasonal scalings enter the first stage only if the season length ``m`` is
+  known, every training part holds :data:`~.transforms.MIN_SEASONS` seasons,
+  and at least one series passes the classical seasonality test on its
+  first differences (autocorrelation at lag ``m`` above the 90% bound,
+  ``1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)``, as in Theta methods);
+  log variants only if every value is positive;
+- a seasonal stage's window spans at least two seasons when the parts are
+  long enough (at most :data:`MAX_SEASON_WINDOW` steps);
+
+:func:`train_candidate` trains one configuration and is the unit a parallel
+backend may map over tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..engine.network import build_model
+from ..training.fit import fit as fit_network
+from .ensemble import Candidate, Member, ValidationStop
+from .transforms import MIN_SEASONS, SEASONAL, Transform, windows
+
+# searched in this order; level-only scalings are left out of the search: a
+# network on scaled levels cannot extrapolate past the training range (trends,
+# prices at new highs), which the validation slice does not always reveal
+AUTO_SCALINGS = ("diff", "diff+level")
+DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
+ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
+MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
+MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
+MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
+VAL_SIZE = 12  # validation points per series by default
+MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
+LONG = 150  # ... on series at least this long (short ones keep theirs)
+
+
+@dataclass
+class Setup:
+    """Everything :func:`train_candidate` needs besides the candidate."""
+
+    cell: str
+    layers: int
+    batch_size: int
+    epochs: int
+    patience: int
+    seed: int
+    clip_norm: float | None
+    clip_value: float | None
+    tbptt: int | None
+    names: list
+    values: list  # full series (training + validation)
+    parts: list  # training parts (validation slice cut off)
+    origins: list  # validation origins (series index, position)
+    callbacks: list = field(default_factory=list)
+    on_epoch: Callable[[dict], None] | None = None
+
+
+def check_params(p: dict) -> None:
+    """Validate a forecaster's constructor arguments; ValueError names the bad one."""
+    from ..engine.network import MODELS
+    from ..engine.validate import check_positive_int
+    from .transforms import SCALINGS
+
+    if p["cell"] not in MODELS:
+        raise ValueError(
+            f"cell: expected one of {', '.join(MODELS)}, got {p['cell']!r}"
+        )
+    if p["scaling"] != "auto" and p["scaling"] not in SCALINGS:
+        raise ValueError(
+            f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
+            f"got {p['scaling']!r}"
+        )
+    if p["select"] not in ("network", "best"):
+        raise ValueError(f"select: expected 'network' or 'best', got {p['select']!r}")
+    for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
+        check_positive_int(name, p[name])
+    for name in ("hidden", "window", "tbptt", "season"):
+        if p[name] is not None:
+            check_positive_int(name, p[name])
+    for name in ("lr", "clip_norm", "clip_value"):
+        v = p[name]
+        ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
+        if v is not None and not (ok and 0 < float(v) < np.inf):
+            raise ValueError(f"{name}: expected a positive number, got {v!r}")
+    v = p["val_size"]
+    ok = isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 0
+    if v is not None and not ok:
+        raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
+    if isinstance(p["seed"], bool) or not isinstance(p["seed"], int | np.integer):
+        raise ValueError(f"seed: expected an integer, got {p['seed']!r}")
+
+
+def validation_sizes(lengths: list[int], val_size: int | None) -> list[int]:
+    """Validation points per series: at most a quarter of each.
+
+    An explicit ``val_size`` is used as given. The default (None) holds out
+    :data:`VAL_SIZE` points per series and, when that gives fewer than
+    :data:`MIN_VAL_ORIGINS` origins in all, raises the share of the series
+    of at least :data:`LONG` points (equally) until it does: one long
+    series then validates on 24 points instead of 12 (a steadier choice,
+    and enough residuals for a 95% interval). Short series keep 12: their
+    training windows are too few to give up.
+    """
+    size = VAL_SIZE if val_size is None else int(val_size)
+    base = [min(size, n // 4) for n in lengths]
+    long = [k for k, n in enumerate(lengths) if n >= LONG]
+    missing = MIN_VAL_ORIGINS - sum(base)
+    if val_size is not None or missing <= 0 or not long:
+        return base
+    extra = -(-missing // len(long))
+    for k in long:
+        base[k] = min(base[k] + extra, lengths[k] // 4)
+    return base
+
+
+def seasonal_test(y: np.ndarray, m: int) -> bool:
+    """True if the first differences of ``y`` autocorrelate at lag ``m`` (90%)."""
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    n = len(d)
+    if m < 2 or n <= 2 * m:
+        return False
+    d = d - d.mean()
+    var = float(d @ d)
+    if var == 0:
+        return False
+    r = np.array([float(d[k:] @ d[:-k]) / var for k in range(1, m + 1)])
+    bound = 1.645 * np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / n)
+    return bool(r[-1] > bound)
+
+
+def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
+    """The seasonal scalings the first stage adds (none if the rules say no)."""
+    if not season or season < 2:
+        return ()
+    if min(len(p) for p in parts) < MIN_SEASONS * season:
+        return ()
+    if not any(seasonal_test(p, season) for p in parts):
+        return ()
+    if all((np.asarray(p) > 0).all() for p in parts):
+        return ("logdiff+lag", "logsdiff")
+    return ("diff+lag", "sdiff")
+
+
+def plan_stages(fixed: dict, start: dict, seasonal, origins) -> list:
+    """The search stages: lists of changes to the best configuration so far."""
+    if fixed["scaling"] is not None or not origins:
+        plan = [[start]]
+    else:
+        plan = [[dict(start, scaling=s) for s in (*AUTO_SCALINGS, *seasonal)]]
+    if origins:
+        for k, alts in ALTERNATIVES.items():
+            if fixed[k] is None:
+                plan.append([{k: a} for a in alts])
+    return plan
+
+
+def season_window(window: int, season: int | None, longest: int) -> int:
+    """A seasonal candidate's window: two seasons when the parts allow it."""
+    if not season:
+        return window
+    two = min(2 * season, MAX_SEASON_WINDOW)
+    return max(window, two) if longest >= 4 * two else window
+
+
+def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start=None,
+               backend=None):  # fmt: skip
+    """Run the greedy search; returns (candidates tried, members trained).
+
+    ``backend`` (a :mod:`.backends` object other than the local one): each
+    stage's candidates train at once, as its tasks (:func:`run_stage`).
+    """
+    parts, origins = setup.parts, setup.origins
+    longest = max(len(p) for p in parts) - 1
+    start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
+    seasonal = seasonal_scalings(parts, season) if fixed["scaling"] is None else ()
+    plan = plan_stages(fixed, start, seasonal, origins)
+    total = sum(len(stage) for stage in plan)
+    tried, trained, best, done = [], [], None, 0
+    remote = backend is not None and getattr(backend, "name", "local") != "local"
+    for stage in plan:
+        if remote:  # the same candidates and members as the loop below
+            best, done, total = run_stage(
+                backend, stage, best, (start, fixed, season, longest), setup,
+                tried, trained, done, total,
+            )  # fmt: skip
+            continue
+        for change in stage:
+            cand = make_candidate(change, best, start, fixed, season, longest)
+            if any(c.key() == cand.key() for c in tried):
+                total -= 1
+                continue
+            if on_start is not None:
+                on_start(done, total)
+            trained.append(train_candidate(cand, setup, done, total, run))
+            done += 1
+            tried.append(cand)
+            if best is None or cand.score < best.score * (1 - MIN_GAIN):
+                best = cand  # the next stage varies the best so far
+    return tried, trained
+
+
+def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
+    """One stage of the search as ``backend`` tasks; returns (best, done, total).
+
+    A stage's candidates each vary one key of the best so far, so they are
+    independent; ``where`` is ``(start, fixed, season, longest)``. The tasks
+    get ``setup`` without its callables (no per-epoch progress from them).
+    """
+    from .backends import decide_kernels
+
+    cands = []
+    for change in stage:
+        cand = make_candidate(change, best, *where)
+        if any(c.key() == cand.key() for c in tried + cands):
+            total -= 1
+            continue
+        cands.append(cand)
+    decide_kernels(setup.cell, [c.hidden for c in cands])
+    bare = replace(setup, callbacks=[], on_epoch=None)
+    members = backend.map(TrainTask(bare, done, total), cands)
+    for member in members:
+        trained.append(member)
+        done += 1
+        cand = member.candidate
+        tried.append(cand)
+        if best is None or cand.score < best.score * (1 - MIN_GAIN):
+            best = cand  # the next stage varies the best so far
+    return best, done, total
+
+
+class TrainTask:
+    """``train_candidate(cand, setup, index + k, total)`` for the k-th candidate."""
+
+    def __init__(self, setup: Setup, index: int, total: int):
+        self.setup, self.index, self.total = setup, index, total
+
+    def __call__(self, cand: Candidate) -> Member:
+        return train_candidate(cand, self.setup, self.index, self.total)
+
+
+def make_candidate(change, best, start, fixed, season, longest) -> Candidate:
+    """The candidate ``change`` makes of the best so far (or of ``start``)."""
+    cfg = dict(best.__dict__ if best else start, **change)
+    seas = season if cfg["scaling"] in SEASONAL else None
+    window = cfg["window"]
+    if seas and fixed["window"] is None:
+        window = season_window(window, seas, longest)
+    cand = Candidate(cfg["scaling"], cfg["hidden"], window, cfg["lr"], season=seas)
+    cand.window = min(cand.window, max(longest, 1))
+    return cand
+
+
+def training_windows(cand: Candidate, transforms: dict, setup: Setup):
+    """The (inputs, targets) windows of every series' training part."""
+    seqs, tgs = [], []
+    parts = setup.parts
+    skip = {n: transforms[n].lag - 1 for n in setup.names}  # undefined changes
+    count = sum(max(1, len(p) - cand.window) for p in parts)
+    stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
+    for n, p in zip(setup.names, parts, strict=True):
+        X, Y = transforms[n].features(p), transforms[n].targets(p)
+        X, Y = X[skip[n] :], Y[skip[n] :]
+        for a, b in windows(len(X), cand.window, stride):
+            seqs.append(X[a:b])
+            tgs.append(Y[a:b])
+    return seqs, tgs
+
+
+def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
+                    run=None) -> Member:  # fmt: skip
+    """Train one candidate with early stopping on validation; return it as a Member.
+
+    Sets ``cand.score`` (mean validation MAE over the naive unit) and
+    ``cand.epochs``. Depends only on its arguments and ``setup.seed``: the
+    candidates can be trained in any order or in parallel.
+    """
+    from ..engine.sizing import check_training_memory
+
+    transforms = {
+        n: Transform(cand.scaling, n, cand.season).fit(p)
+        for n, p in zip(setup.names, setup.parts, strict=True)
+    }
+    seqs, tgs = training_windows(cand, transforms, setup)
+    feats = transforms[setup.names[0]].n_features
+    check_training_memory(
+        setup.cell, cand.hidden, setup.layers, cand.window,
+        min(setup.batch_size, len(seqs)), feats,
+    )  # fmt: skip
+    cfg = {"cell": setup.cell, "input_size": feats, "hidden_size": cand.hidden}
+    cfg.update(num_layers=setup.layers, seed=setup.seed)
+    if setup.cell == "rnn":
+        cfg["nonlinearity"] = "tanh"
+    model = build_model(cfg)
+    n_targets = sum(len(t) for t in tgs)
+    member = Member(cand, model, transforms)
+
+    def report(epoch, logs, score):
+        if setup.on_epoch is not None:
+            setup.on_epoch({
+                "candidate": index, "candidates": total, "epoch": epoch,
+                "epochs": setup.epochs, "loss": logs["loss"] / n_targets,
+                "val": score, "config": cand.key(),
+            })  # fmt: skip
+
+    origins = setup.origins
+    stopper = ValidationStop(member, setup.values, origins, setup.names,
+                             setup.parts, setup.patience, report)  # fmt: skip
+    epochs = setup.epochs if origins else min(setup.epochs, 100)
+    ck = {}
+    if run is not None:
+        ck["checkpoint"], ck["resume"] = run.candidate(index)
+        ck["checkpoint_every"] = run.every
+        ck["metadata"] = {
+            "format": "unrolled.forecaster-candidate",
+            "index": index,
+            "candidate": dict(cand.__dict__),
+        }
+    fit_network(
+        model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=setup.batch_size,
+        per_step=True, clip_norm=setup.clip_norm, clip_value=setup.clip_value,
+        tbptt=setup.tbptt, seed=setup.seed,
+        callbacks=[*setup.callbacks, stopper], **ck,
+    )  # fmt: skip
+    if origins:
+        model.load_state_dict(stopper.weights)
+        cand.score, cand.epochs = stopper.best, stopper.epoch + 1
+    else:
+        cand.score, cand.epochs = np.nan, epochs
+    return member

@@ -1,0 +1,297 @@
+"""The lesson page in real headless Chromium: its numbers are the engine's.
+
+One browser per module; the random parity cases all run in one page session,
+driven through the URL fragment. Skipped, with the install line, where
+Playwright or Chromium is missing (CI installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import unrolled
+from unrolled.cli import run
+from unrolled.lessons.page import write_lesson_page
+from unrolled.lessons.w2 import closed_form_factor
+
+INSTALL = "apt-get install -y chromium && pip install playwright"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NAMES = ("w1", "w2", "w3", "b1", "b2")
+ENGINE_NAMES = {
+    "w1": "weight_ih_l0",
+    "w2": "weight_hh_l0",
+    "w3": "head.weight",
+    "b1": "bias_ih_l0",
+    "b2": "head.bias",
+}
+
+# Set the fragment, wait for the page to render it, read every number back.
+DRIVE = """async (frags) => {
+  const read = (id) => document.getElementById(id).dataset.value;
+  const copies = () => [...document.querySelectorAll("[data-copy]")];
+  const out = [];
+  for (const frag of frags) {
+    const done = new Promise((ok) =>
+      window.addEventListener("lesson:rendered", ok, { once: true }));
+    location.hash = frag;
+    await done;
+    out.push({
+      outputs: copies().map((e) => e.dataset.output),
+      ys: copies().map((e) => e.dataset.y),
+      prediction: read("prediction"), ssr: read("ssr"), factor: read("factor"),
+      grads: Object.fromEntries(["w1", "w2", "w3", "b1", "b2"].map(
+        (k) => [k, read("grad-" + k)])),
+      message: document.getElementById("message").hidden ? "" :
+        document.getElementById("message").textContent,
+    });
+  }
+  return out;
+}"""
+
+
+def _chromium() -> str | None:
+    path = os.environ.get("UNROLLED_CHROMIUM")
+    return path or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip(f"playwright is not installed ({INSTALL})")
+    path = _chromium()
+    if path is None:
+        pytest.skip(f"no chromium on PATH ({INSTALL})")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory):
+    path = write_lesson_page(tmp_path_factory.mktemp("page") / "lesson.html")
+    return path.resolve().as_uri()
+
+
+@pytest.fixture(scope="module")
+def trained_page(tmp_path_factory):
+    """A page written by the CLI with a small GRU forecaster's section."""
+    folder = tmp_path_factory.mktemp("trained")
+    rows = ["date,a,b"] + [
+        f"{2001 + k // 12}-{1 + k % 12:02d}-01,{10 + np.sin(k / 3):.4f},{20 + k / 10}"
+        for k in range(60)
+    ]
+    (folder / "data.csv").write_text("\n".join(rows) + "\n")
+    fc = unrolled.Forecaster(
+        hidden=4, window=12, scaling="diff", lr=0.01, epochs=3, val_size=0,
+        ensemble=1, seed=0,
+    )  # fmt: skip
+    fc.fit(unrolled.load_csv(folder / "data.csv"))
+    fc.save(folder / "model")
+    out = folder / "lesson.html"
+    args = ["lesson", "--out", str(out), "--model", str(folder / "model")]
+    assert run([*args, "--data", str(folder / "data.csv"), "--series", "a"]) == 0
+    member = fc.members_[0]
+    y = unrolled.load_csv(folder / "data.csv").series[0].values
+    expected = float(member.one_step([y], [(0, len(y))], ["a"])[0])
+    return out.resolve().as_uri(), expected
+
+
+def _open(browser, url, width=1280, height=800):
+    """A page with its console errors, page errors and requests recorded."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    log = {"errors": [], "requests": []}
+    page.on(
+        "console",
+        lambda m: log["errors"].append(m.text) if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("request", lambda r: log["requests"].append(r.url))
+    page.goto(url)
+    return page, log
+
+
+def _fragment(values, w, target, n) -> str:
+    parts = ["values=" + ",".join(repr(float(v)) for v in values)]
+    parts += [f"{k}={float(w[k])!r}" for k in NAMES]
+    return "&".join([*parts, f"target={float(target)!r}", f"n={n}"])
+
+
+def _close(page_text: str, expected: float, rel: float = 1e-12) -> bool:
+    got = float(page_text)
+    if got == expected:
+        return True
+    return abs(got - expected) <= rel * max(abs(got), abs(expected))
+
+
+def _cases(count: int, seed: int):
+    """Random values, weights, targets and unroll counts (1 to 50 copies)."""
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        T = 1 if i == 0 else 50 if i == 1 else int(rng.integers(1, 51))
+        values = rng.uniform(-2, 2, T)
+        w = dict(zip(NAMES, rng.uniform(-2, 2, 5), strict=True))
+        yield values, w, float(rng.uniform(-2, 2)), int(rng.integers(1, 61))
+
+
+def test_page_numbers_equal_the_engine_forward_and_bptt_on_200_random_cases(
+    browser, page_url
+):
+    cases = list(_cases(200, seed=11))
+    page, log = _open(browser, page_url)
+    got = page.evaluate(DRIVE, [_fragment(*c) for c in cases])
+    page.close()
+    alive = dead = 0
+    for (values, w, target, n), g in zip(cases, got, strict=True):
+        assert g["message"] == ""
+        net = unrolled.lessons.seed_network(**w)
+        outs = net.predict([values], all_steps=True)[0]
+        assert len(g["outputs"]) == len(values)
+        assert all(_close(a, b) for a, b in zip(g["outputs"], outs, strict=True))
+        assert _close(g["prediction"], outs[-1])
+        ssr, grads = net.loss_and_grads([values], [target])
+        assert _close(g["ssr"], ssr)
+        for k in NAMES:
+            assert _close(g["grads"][k], float(grads[ENGINE_NAMES[k]].ravel()[0])), k
+        assert float(grads["bias_hh_l0"][0]) == float(grads["bias_ih_l0"][0])
+        assert _close(g["factor"], closed_form_factor(w["w2"], n))
+        ys = [float(y) for y in g["ys"]]
+        alive, dead = alive + sum(y > 0 for y in ys), dead + sum(y == 0 for y in ys)
+    assert alive > 1000 and dead > 1000  # relu both on and off, many times
+    assert log["errors"] == []
+
+
+def test_statland_rows_and_the_seed_walk_through_on_the_default_page(
+    browser, page_url
+):
+    page, log = _open(browser, page_url)
+    cells = page.locator("[data-scenario]")
+    predicted = [float(cells.nth(i).get_attribute("data-value")) for i in range(4)]
+    engine = [r["predicted"] for r in unrolled.lessons.statland_table()]
+    assert predicted == engine
+    copies = page.locator("[data-copy]")
+    assert copies.count() == 2
+    assert float(copies.nth(1).get_attribute("data-output")) == engine[1]
+    text = page.locator("#copies").inner_text()
+    assert "0.5 × 1.8 + 0 × -0.5 + 0 = 0.9" in text
+    assert "prediction for tomorrow" in text and "ignored" in text
+    page.locator("[data-scenario='3'] + td button").click()  # load High, High
+    assert page.locator("[data-copy]").count() == 2
+    assert "values=1,1&" in page.evaluate("location.hash")
+    page.close()
+    assert log["errors"] == []
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "values=a,b",
+        "values=",
+        "values=" + ",".join(["1"] * 201),
+        "values=1,2&w1=NaN",
+        "values=1&w2=Infinity",
+        "values=1&w1=1e999",
+        "values=1,1,1,1,1,1&w1=1e200&w2=1e200",  # finite input, overflowing copies
+        "n=0",
+        "values=1&colour=red",
+    ],
+)
+def test_a_bad_fragment_is_refused_visibly_and_statland_is_shown(
+    browser, page_url, fragment
+):
+    page, log = _open(browser, f"{page_url}#{fragment}")
+    message = page.locator("#message")
+    assert message.is_visible() and "StatLand" in message.inner_text()
+    assert page.locator("[data-copy]").count() == 2
+    assert float(page.locator("#prediction").get_attribute("data-value")) == (
+        unrolled.lessons.statland_table()[1]["predicted"]
+    )
+    assert "NaN" not in page.locator("main").inner_text()
+    page.close()
+    assert log["errors"] == []
+
+
+def test_two_hundred_copies_are_accepted(browser, page_url):
+    page, _ = _open(browser, f"{page_url}#values=" + ",".join(["0.1"] * 200))
+    assert page.locator("[data-copy]").count() == 200
+    assert page.locator("#message").is_hidden()
+    page.close()
+
+
+def test_editing_updates_numbers_and_fragment_and_a_link_reproduces_the_view(
+    browser, page_url
+):
+    page, log = _open(browser, f"{page_url}#values=1,0.5&target=0")
+    page.locator("#add-day").click()
+    assert page.locator("[data-copy]").count() == 3
+    page.locator("#sliders input[data-key=w2]").fill("0.25")
+    frag = page.evaluate("location.hash")
+    assert "values=1,0.5,0.5&" in frag and "w2=0.25&" in frag
+    numbers = page.locator("#grad-w1").get_attribute("data-value")
+    again, _ = _open(browser, f"{page_url}{frag}")
+    assert again.locator("#grad-w1").get_attribute("data-value") == numbers
+    again.close()
+    page.locator("#copies .w[data-w=w1]").first.hover()  # shared: lit everywhere
+    lit = page.evaluate(
+        "[...document.querySelectorAll('.w[data-w=w1]')]"
+        ".filter(e => getComputedStyle(e).fontWeight === '700').length"
+    )
+    assert lit >= 3 + 1  # every copy's w1, and the diagram's
+    page.close()
+    assert log["errors"] == []
+
+
+def test_gradient_descent_lowers_the_statland_ssr(browser, page_url):
+    page, log = _open(browser, page_url)
+    first = float(page.locator("#gd-ssr").get_attribute("data-value"))
+    for _ in range(30):
+        page.locator("#gd-step").click()
+    after = float(page.locator("#gd-ssr").get_attribute("data-value"))
+    assert after < first / 2
+    page.close()
+    assert log["errors"] == []
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_no_horizontal_overflow_no_console_errors_no_other_hosts(
+    browser, trained_page, tmp_path, size
+):
+    url, expected = trained_page
+    for frag in ("", "#values=" + ",".join(["0.3"] * 50) + "&w2=1.5&n=200"):
+        page, log = _open(browser, url + frag, *size)
+        width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1]
+        page.screenshot(path=str(tmp_path / f"lesson-{size[0]}.png"), full_page=True)
+        assert (tmp_path / f"lesson-{size[0]}.png").stat().st_size > 10_000
+        pred = page.locator("#trained-prediction").get_attribute("data-value")
+        assert float(pred) == pytest.approx(expected, rel=1e-9)
+        assert "NaN" not in page.locator("main").inner_text()
+        page.close()
+        assert log["errors"] == []
+        assert all(r.startswith(("file:", "data:")) for r in log["requests"])
+
+
+def test_trained_section_draws_every_copy_and_unit(browser, trained_page):
+    url, _ = trained_page
+    page, _ = _open(browser, url)
+    data = json.loads(page.locator("#lesson-data").text_content())["trained"]
+    T, H = len(data["hidden"]), len(data["hidden"][0])
+    assert (T, H) == (12, 4) and data["series"] == "a"
+    assert page.locator("[data-copy-hidden]").count() == T * H
+    assert "step(s) back" in page.locator("#trained-reach").inner_text()
+    page.close()
