@@ -46,6 +46,10 @@ def main(argv: list[str]) -> None:
     *key, lock = argv
     key = tuple(key)
     try:
+        os.nice(19)  # the run that started us goes first on a busy machine
+    except (AttributeError, OSError):
+        pass
+    try:
         seconds = compile_key(key)
         path = warmup.marker(key)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
