@@ -176,10 +176,10 @@ def first_transform(doc):
       "field 'config.num_layers' must be an integer in 1..16"),
      (lambda d: first_transform(d)["level"].update(scale=1e307),
       "scaler: 'scale' must be within +-1e16"),
-     (lambda d: history(d)["values"].__setitem__(0, 1e300),
+     (lambda d: history(d).update(values="1e300 1 2 3"),
       "field 'history.series[0].values' must be finite numbers"),
-     (lambda d: history(d).update(dates=[1]),
-      "field 'history.series[0].dates' must be a list as long as its values"),
+     (lambda d: history(d).update(values="1 2 3"),
+      "field 'history.series[0].values' must be as many as calendars[0]"),
      (lambda d: d["metadata"].update(members="x"), "bad forecaster metadata")],
 )  # fmt: skip
 def test_a_damaged_model_file_is_exit_2_naming_file_and_field(
