@@ -2,11 +2,11 @@
 
 Writes a long CSV of 1,000 series x 1,000 business days (1M rows, about
 25 MB) into a temporary folder, then times, interleaved round by round,
-``pandas.read_csv(path, parse_dates=["date"])`` and
+``pandas.read_csv(path, parse_dates=["date"])``,
 ``unrolled.forecasting.data.load_csv(path)`` (which also validates every
-row, groups the series and checks their calendars). Prints the median of
-each and the ratio; ``--json`` prints them as JSON. Runs in well under a
-minute::
+row, groups the series and checks their calendars) and ``from_frame`` on the
+frame pandas read. Prints the median of each and the ratios; ``--json``
+prints them as JSON. Runs in well under a minute::
 
     python benchmarks/load_speed.py [--rounds 7] [--series 1000] [--days 1000]
 """
@@ -24,7 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from unrolled.forecasting.data import load_csv
+from unrolled.forecasting.data import from_frame, load_csv
 
 
 def write_long_csv(path: str, series: int, days: int, seed: int = 0) -> None:
@@ -53,7 +53,7 @@ def main() -> None:
         ds = load_csv(path)  # warm both once; check the result is the file
         ref = pd.read_csv(path, parse_dates=["date"])
         assert len(ds) == args.series and sum(ds.lengths.values()) == len(ref)
-        times: dict[str, list[float]] = {"pandas": [], "unrolled": []}
+        times: dict[str, list[float]] = {"pandas": [], "unrolled": [], "frame": []}
         for _ in range(args.rounds):  # interleaved: outside load hits both
             t = time.perf_counter()
             pd.read_csv(path, parse_dates=["date"])
@@ -61,11 +61,16 @@ def main() -> None:
             t = time.perf_counter()
             load_csv(path)
             times["unrolled"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            from_frame(ref)  # the frame pandas read: validation and grouping only
+            times["frame"].append(time.perf_counter() - t)
     med = {k: statistics.median(v) for k, v in times.items()}
     out = {
         "rows": len(ref), "series": args.series, "bytes": size,
         "pandas_s": round(med["pandas"], 4), "unrolled_s": round(med["unrolled"], 4),
         "ratio": round(med["unrolled"] / med["pandas"], 2), "rounds": args.rounds,
+        "from_frame_s": round(med["frame"], 4),
+        "from_frame_ratio": round(med["frame"] / med["pandas"], 2),
         "pandas": pd.__version__, "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }  # fmt: skip
@@ -77,6 +82,8 @@ def main() -> None:
     print(f"pandas.read_csv(parse_dates=['date'])  {out['pandas_s']:.3f} s")
     print(f"unrolled load_csv                       {out['unrolled_s']:.3f} s")
     print(f"ratio                                   {out['ratio']:.2f}x")
+    print(f"from_frame on pandas' frame             {out['from_frame_s']:.3f} s "
+          f"({out['from_frame_ratio']:.2f}x the pandas read)")
 
 
 if __name__ == "__main__":

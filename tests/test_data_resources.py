@@ -176,10 +176,10 @@ def first_transform(doc):
       "field 'config.num_layers' must be an integer in 1..16"),
      (lambda d: first_transform(d)["level"].update(scale=1e307),
       "scaler: 'scale' must be within +-1e16"),
-     (lambda d: history(d)["values"].__setitem__(0, 1e300),
+     (lambda d: history(d).update(values="1e300 1 2 3"),
       "field 'history.series[0].values' must be finite numbers"),
-     (lambda d: history(d).update(dates=[1]),
-      "field 'history.series[0].dates' must be a list as long as its values"),
+     (lambda d: history(d).update(values="1 2 3"),
+      "field 'history.series[0].values' must be as many as calendars[0]"),
      (lambda d: d["metadata"].update(members="x"), "bad forecaster metadata")],
 )  # fmt: skip
 def test_a_damaged_model_file_is_exit_2_naming_file_and_field(
@@ -303,3 +303,11 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch, capsys, tmp_pa
     one_error_line(*cli(capsys, "forecast", "--plot", str(tmp_path / "p.png")),
                    "--plot needs matplotlib, which is not installed: pip install "
                    "'unrolled[plot]'")  # fmt: skip
+
+
+def test_bad_utf8_past_the_first_megabyte_names_its_row(tmp_path, capsys):
+    rows = "".join(f"2020-01-01,{k}\n" for k in range(100_000))  # 1.4 MB, row 1..
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"date,v\n" + rows.encode() + b"2020-01-02,\xe9\n")
+    one_error_line(*cli(capsys, "forecast", "--data", str(path)),
+                   "late.csv, row 100002: not UTF-8 text (byte 0xe9 at offset")

@@ -52,6 +52,12 @@ FLAGS = {
     "a smaller lr": "a smaller --lr",
     "tbptt=": "--tbptt",
     "(hidden_size, num_layers, window)": "(--hidden, --layers, --window)",
+    "pass dayfirst=True/False or date_format": "pass --dayfirst, --monthfirst or "
+    "--date-format",
+    "pass decimal=',' or decimal='.'": "pass --decimal , or --decimal .",
+    "pass decimal='.' or ','": "pass --decimal . or --decimal ,",
+    "; pass series_col": "; pass --series-col",
+    "; pass value_col": "; pass --value-col",
 }
 
 

@@ -58,8 +58,14 @@ def _kind(token: str) -> str:
     return "text"
 
 
-def sniff(text: str, name: str, sep=None, decimal=None, header=None) -> Dialect:
-    """Read the dialect of CSV ``text``; explicit arguments win over the evidence."""
+def sniff(text: str, name: str, sep=None, decimal=None, header=None,
+          full=None, quoted=None) -> Dialect:  # fmt: skip
+    """Read the dialect of CSV ``text``; explicit arguments win over the evidence.
+
+    ``text`` may be the file's head only: then ``full()`` gives the whole
+    text, needed only for the decimal mark of files not separated by commas
+    or with quoted fields, and ``quoted`` says whether the file has a ``"``.
+    """
     lines = text[:1 << 16].split("\n", 60)
     lead = 0
     while lead < len(lines) and not lines[lead].strip():
@@ -75,7 +81,12 @@ def sniff(text: str, name: str, sep=None, decimal=None, header=None) -> Dialect:
         rows = list(csv.reader(head, delimiter=sep))
     except csv.Error:  # a stray carriage return: the parser reports it later
         rows = [ln.split(sep) for ln in head]
-    dec = decide_decimal(text, sep, name) if decimal is None else decimal
+    if decimal is not None:
+        dec = decimal
+    elif sep == "," and not (('"' in text) if quoted is None else quoted):
+        dec = "."  # commas separate fields: every number has a decimal point
+    else:
+        dec = decide_decimal(text if full is None else full(), sep, name)
     if dec not in DECIMALS:
         raise DataError(f"decimal: expected '.' or ',', got {dec!r}", name)
     notes = []

@@ -11,8 +11,6 @@ returned.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .dataset import MAX_ABS, MIN_LENGTH, Dataset, Series
@@ -21,34 +19,82 @@ SANE_MULTIPLE = 100.0  # forecasts beyond 100 history ranges are refused
 
 
 def history_to_json(names, values, dates=None, frequency=None, pandas_freq=None):
-    """JSON data of the histories: ``{"frequency", "pandas_freq", "series"}``.
+    """JSON data of the histories, compact: values and dates as space-joined text.
 
-    ``dates`` maps names to a DatetimeIndex (stored as ISO text) or an
-    integer index; None stores positions 0, 1, 2, ...
+    ``{"frequency", "pandas_freq", "calendars": ["2020-01-31 2020-02-29 ...",
+    ...], "series": [{"name", "calendar": index, "values": "1.5 2.25 ..."}]}``;
+    series on one index share one calendar. ``dates`` maps names to a
+    DatetimeIndex or an integer index; None stores positions 0, 1, 2, ...
+    Values are written with ``repr``, so they read back exactly.
     """
+    calendars: list[str] = []
+    seen: dict[str, int] = {}
     series = []
     for name, v in zip(names, values, strict=True):
         d = None if dates is None else dates.get(name)
-        if d is None:
-            stamps = list(range(len(v)))
-        elif hasattr(d, "strftime"):
-            stamps = [t.isoformat() for t in d]
+        text = " ".join(_stamps(d, len(v)))
+        if text not in seen:
+            seen[text] = len(calendars)
+            calendars.append(text)
+        series.append({"name": str(name), "calendar": seen[text],
+                       "values": " ".join(repr(float(x)) for x in v)})  # fmt: skip
+    return {"frequency": frequency, "pandas_freq": pandas_freq,
+            "calendars": calendars, "series": series}  # fmt: skip
+
+
+def _stamps(d, n: int) -> list[str]:
+    """Dates as ISO text (with the time only where there is one), steps as numbers."""
+    if d is None:
+        return [str(k) for k in range(n)]
+    if hasattr(d, "strftime"):
+        if (d == d.normalize()).all():
+            return list(d.strftime("%Y-%m-%d"))
+        return [t.isoformat() for t in d]
+    return [str(int(t)) for t in d]
+
+
+def _index(text: str, field: str, bad):
+    """A calendar's text -> DatetimeIndex or integer Index; ``bad`` if damaged."""
+    import pandas as pd
+
+    stamps = text.split()
+    try:
+        if all(t.lstrip("-").isdigit() for t in stamps):
+            idx = pd.Index(np.asarray([int(t) for t in stamps], dtype=np.int64))
         else:
-            stamps = [int(t) for t in d]
-        series.append({"name": str(name), "dates": stamps,
-                       "values": [float(x) for x in v]})  # fmt: skip
-    return {"frequency": frequency, "pandas_freq": pandas_freq, "series": series}
+            idx = pd.DatetimeIndex(pd.to_datetime(stamps, format="ISO8601"))
+    except (TypeError, ValueError, OverflowError):
+        raise bad(field, "must be ISO dates or integers") from None
+    if not idx.is_monotonic_increasing or idx.has_duplicates:
+        raise bad(field, "must increase")
+    return idx
+
+
+def _values(text, field: str, bad) -> np.ndarray:
+    try:
+        arr = np.array([float(t) for t in text.split()], dtype=np.float64)
+    except (AttributeError, ValueError):
+        raise bad(field, "must be numbers") from None
+    if not np.isfinite(arr).all() or (np.abs(arr) > MAX_ABS).any():
+        raise bad(field, f"must be finite numbers <= {MAX_ABS:g}")
+    if len(arr) < MIN_LENGTH:
+        raise bad(field, f"holds fewer than {MIN_LENGTH} values")
+    arr.setflags(write=False)
+    return arr
 
 
 def history_from_json(doc, source: str) -> Dataset:
     """The saved histories as a Dataset; ValueError naming the field if damaged."""
-    import pandas as pd
 
     def bad(field, why):
         return ValueError(f"{source}: field 'history.{field}' {why}")
 
     if not isinstance(doc, dict) or not isinstance(doc.get("series"), list):
         raise bad("series", "must be a list")
+    cals = doc.get("calendars")
+    if not isinstance(cals, list) or not all(isinstance(c, str) for c in cals):
+        raise bad("calendars", "must be a list of text")
+    indexes = [_index(c, f"calendars[{k}]", bad) for k, c in enumerate(cals)]
     out, seen = [], set()
     for i, s in enumerate(doc["series"]):
         if not isinstance(s, dict) or not isinstance(s.get("name"), str):
@@ -56,28 +102,13 @@ def history_from_json(doc, source: str) -> Dataset:
         if s["name"] in seen:
             raise bad(f"series[{i}].name", f"repeats {s['name']!r}")
         seen.add(s["name"])
-        vals, stamps = s.get("values"), s.get("dates")
-        if not isinstance(vals, list) or not all(
-            isinstance(x, int | float) and not isinstance(x, bool)
-            and math.isfinite(x) and abs(x) <= MAX_ABS for x in vals
-        ):  # fmt: skip
-            raise bad(f"series[{i}].values", f"must be finite numbers <= {MAX_ABS:g}")
-        if not isinstance(stamps, list) or len(stamps) != len(vals):
-            raise bad(f"series[{i}].dates", "must be a list as long as its values")
-        if len(vals) < MIN_LENGTH:
-            raise bad(f"series[{i}].values", f"holds fewer than {MIN_LENGTH} values")
-        try:
-            if all(isinstance(t, int) and not isinstance(t, bool) for t in stamps):
-                idx = pd.Index(np.asarray(stamps, dtype=np.int64))
-            else:
-                idx = pd.DatetimeIndex(pd.to_datetime(stamps, format="ISO8601"))
-        except (TypeError, ValueError, OverflowError):
-            raise bad(f"series[{i}].dates", "must be ISO dates or integers") from None
-        if not idx.is_monotonic_increasing or idx.has_duplicates:
-            raise bad(f"series[{i}].dates", "must increase")
-        arr = np.asarray(vals, dtype=np.float64)
-        arr.setflags(write=False)
-        out.append(Series(s["name"], idx, arr))
+        k = s.get("calendar")
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(cals):
+            raise bad(f"series[{i}].calendar", f"must be an index below {len(cals)}")
+        arr = _values(s.get("values"), f"series[{i}].values", bad)
+        if len(arr) != len(indexes[k]):
+            raise bad(f"series[{i}].values", f"must be as many as calendars[{k}]")
+        out.append(Series(s["name"], indexes[k], arr))
     if not out:
         raise bad("series", "is empty")
     freq, alias = doc.get("frequency"), doc.get("pandas_freq")

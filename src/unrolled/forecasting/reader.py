@@ -23,7 +23,7 @@ from .dates import parse_dates
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
 from .series import finish_dataset, make_series, show_date
-from .source import read_file
+from .source import decode, read_bytes
 
 NA_VALUES = sorted({v for s in NA_STRINGS for v in (s, s.upper(), s.title())})
 
@@ -58,10 +58,12 @@ class Options:
 def load_text(name: str, opts: Options) -> Dataset:
     """Read, sniff, parse and build: the whole of ``load_csv``."""
     opts.check()
-    raw, text = read_file(name)
-    if not re.search(r"\S", text):
+    raw = read_bytes(name)
+    if not re.search(rb"\S", raw):
         raise DataError("file is empty", name)
-    dialect = sniff(text, name, decimal=opts.decimal)
+    head = raw[: 1 << 16].decode("utf-8-sig", errors="ignore")  # checked below
+    dialect = sniff(head, name, decimal=opts.decimal, full=lambda: decode(raw, name),
+                    quoted=b'"' in raw)  # fmt: skip
     table, rows = parse_table(raw, name, dialect)
     ds = build(table, rows, name, opts, dialect.decimal)
     ds.notes[:0] = dialect.notes
@@ -113,6 +115,9 @@ def _read(raw: bytes, name: str, dialect: Dialect, **kw):
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         raise DataError("no data rows after the header", name) from None
+    except UnicodeDecodeError:
+        decode(raw, name)  # raises, naming the row and offset of the bad byte
+        raise
     except (pd.errors.ParserError, ValueError, OverflowError, MemoryError) as exc:
         msg = str(exc).split("C error: ")[-1].strip()
         m = re.search(r"\bline (\d+)", msg)

@@ -53,7 +53,24 @@ def _too_big(name: str, limit: int) -> DataError:
 
 
 def read_file(name: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
-    """The file's bytes and its text, refusing over ``limit``, NUL bytes, non-UTF-8.
+    """The file's bytes and its text, refusing over ``limit``, NUL bytes, non-UTF-8."""
+    raw = read_bytes(name, limit)
+    return raw, decode(raw, name)
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 text of ``raw`` (a BOM dropped); DataError naming the bad byte's row."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        _not_utf8(raw, exc.start, name)
+
+
+def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, refusing over ``limit``, NUL bytes and a non-UTF-8 start.
+
+    A regular file is read in one call; pipes chunk by chunk. The UTF-8 of
+    the rest is checked by whoever decodes it (:func:`decode`, the parser).
 
     Raises
     ------
@@ -64,13 +81,15 @@ def read_file(name: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
     """
     fd = _open(name)
     try:
-        if os.fstat(fd).st_size > limit:
+        size = os.fstat(fd).st_size
+        if size > limit:
             raise _too_big(name, limit)
+        want = max(CHUNK, size + 1)  # a regular file: all of it in one read
         parts: list[bytes] = []
         total = 0
         while True:
             try:
-                chunk = os.read(fd, CHUNK)
+                chunk = os.read(fd, want)
             except OSError as exc:
                 raise DataError(
                     f"cannot read file ({exc.strerror or exc})", name
@@ -82,13 +101,10 @@ def read_file(name: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
                 raise _too_big(name, limit)
             _check_chunk(chunk, parts, total - len(chunk), name)
             parts.append(chunk)
+            want = CHUNK
     finally:
         os.close(fd)
-    raw = b"".join(parts)
-    try:
-        return raw, raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        _not_utf8(raw, exc.start, name)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _check_chunk(chunk, parts, offset, name) -> None:
@@ -110,7 +126,7 @@ def _check_chunk(chunk, parts, offset, name) -> None:
         )
     if offset == 0:  # random bytes fail here, before more is read
         try:
-            codecs.getincrementaldecoder("utf-8")().decode(chunk)
+            codecs.getincrementaldecoder("utf-8")().decode(chunk[:CHUNK])
         except UnicodeDecodeError as exc:
             _not_utf8(chunk, exc.start, name)
 

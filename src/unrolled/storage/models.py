@@ -34,6 +34,7 @@ from .atomic import atomic_write_many, locked_dir
 from .files import (
     FORMAT_VERSION,
     HEADER_SLACK,
+    MAX_JSON_BYTES,
     check_arrays,
     check_content,
     content_digest,
@@ -81,7 +82,14 @@ def model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
     if not isinstance(doc["metadata"], dict):
         raise ValueError(f"metadata: expected a dict, got {type(metadata).__name__}")
     doc["content_sha256"] = content_digest(doc)
-    return {directory / WEIGHTS: weights, directory / CONFIG: dumps(doc)}
+    text = dumps(doc)
+    if len(text) > MAX_JSON_BYTES:  # loading would refuse it: refuse to write it
+        raise ValueError(
+            f"metadata: {directory / CONFIG} would be {len(text) / 2**20:.0f} MiB, "
+            f"over the {MAX_JSON_BYTES / 2**20:.0f} MiB a model file may hold "
+            "(fewer or shorter series)"
+        )
+    return {directory / WEIGHTS: weights, directory / CONFIG: text}
 
 
 def save_model(directory, model, metadata: dict | None = None) -> Path:
