@@ -76,3 +76,16 @@ def test_unreachable_address_exits_2_with_one_line(tmp_path, capsys):
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "127.0.0.1:1" in err and "no Ray cluster reachable" in err
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_refitted_windows_on_ray_give_the_local_numbers(on_ray):
+    from unrolled.forecasting.cross_validation import cross_validation
+    from unrolled.forecasting.forecaster import Forecaster
+
+    rng = np.random.default_rng(4)
+    data = {n: np.cumsum(rng.normal(size=50)) + 40 for n in "ab"}
+    kw = {"h": 2, "n_windows": 2, "refit": True}
+    fc = Forecaster(epochs=3, seed=1, hidden=4, window=8, lr=0.01, scaling="diff")
+    here = cross_validation(fc, data, **kw)
+    there = cross_validation(fc, data, **kw, backend=on_ray)
+    assert there.equals(here) and len(here) == 8

@@ -49,6 +49,19 @@ def clone(forecaster):
     return type(forecaster)(**forecaster.get_params())
 
 
+class FitTask:
+    """Fit a copy of ``forecaster`` on one window's data (a backend task).
+
+    Runs the search locally in the task; no per-epoch callbacks.
+    """
+
+    def __init__(self, forecaster):
+        self.forecaster = forecaster
+
+    def __call__(self, data):
+        return clone(self.forecaster).fit(data)
+
+
 def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
                      step_size: int = 1, refit: bool = False, level=None,
                      rivals=(), **fit_options):  # fmt: skip
@@ -73,7 +86,9 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     rivals : sequence of str
         statsforecast models to add (see :mod:`.rivals`).
     **fit_options
-        Passed to ``fit`` (``callbacks``, ``on_epoch``).
+        Passed to ``fit`` (``callbacks``, ``on_epoch``, ``backend``). With
+        ``refit`` and a Ray backend, the windows' fits run as its tasks
+        (each searching locally, without the callbacks).
 
     Returns
     -------
@@ -100,8 +115,14 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     cut = {s.name: [len(s) - span + w * step_size for w in range(n_windows)]
            for s in ds.series}  # fmt: skip
     frames, fitted = [], None
+    runner = fit_options.get("backend", "local")
+    if refit and getattr(runner, "name", "local") != "local":  # windows as tasks
+        heads = [_cut(ds, {n: c[w] for n, c in cut.items()}) for w in range(n_windows)]
+        fits = runner.map(FitTask(clone(forecaster)), heads)
     for w in range(n_windows):
-        if fitted is None or refit:
+        if refit and getattr(runner, "name", "local") != "local":
+            fitted = fits[w]
+        elif fitted is None or refit:
             fitted = clone(forecaster).fit(
                 _cut(ds, {n: c[w] for n, c in cut.items()}), **fit_options
             )
