@@ -217,7 +217,6 @@ class Forecaster(Predicting):
         names, values, freq = as_series(ds)
         if backend != "local" and (checkpoint is not None or resume is not None):
             raise ValueError("checkpoint, resume: only with backend='local'")
-        self._runner = runner = make_backend(backend)
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -227,6 +226,7 @@ class Forecaster(Predicting):
         self._index, self._total = 0, 0
         self.dates_ = {s.name: s.dates for s in ds.series}
         self.pandas_freq_ = ds.pandas_freq
+        self._runner = runner = make_backend(backend)
         try:
             if progress and on_epoch is None:
                 from .progress import Progress
@@ -239,6 +239,7 @@ class Forecaster(Predicting):
                 raise
             raise run.interrupted(exc, self._index, self._total) from None
         finally:
+            del self._runner  # the fitted forecaster holds no connection
             if runner is not backend:  # made here for this fit
                 runner.close()
 
