@@ -127,8 +127,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--days", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--test", type=int, default=12)
-    ap.add_argument("--backends", default="local",
-                    help="comma list of local, ray: each count on each, in turn")
+    ap.add_argument(
+        "--backends",
+        default="local",
+        help="comma list of local, ray: each count on each, in turn",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     rows = [
