@@ -239,9 +239,9 @@ def test_seed_minus_one_names_the_option(capsys):
 SIGINT_SOON = """
 import os, signal, sys
 sys.argv = ["unrolled", "datasets"]
+import unrolled_entry  # tiny: the package itself is imported by main()
 signal.signal(signal.SIGALRM, lambda *a: os.kill(os.getpid(), signal.SIGINT))
-signal.setitimer(signal.ITIMER_REAL, 0.02)
-import unrolled_entry
+signal.setitimer(signal.ITIMER_REAL, 0.02)  # the package's imports take 0.2 s+
 sys.exit(unrolled_entry.main())
 """
 
@@ -289,7 +289,8 @@ def test_sigint_reaches_a_running_command_as_exit_130():
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    lines = [s for s in err.strip().splitlines() if not s.startswith("compiling")]
+    assert "Traceback" not in err and len(lines) == 1, err
 
 
 def test_plot_without_matplotlib_says_how_to_install(monkeypatch, capsys, tmp_path):

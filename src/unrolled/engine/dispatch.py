@@ -79,6 +79,7 @@ class Backend:
     first_run: str | None = None  # "wait" | "background"; None: UNROLLED_COMPILE
     on_compile: object = None  # callable(dict) told when kernels get compiled
     ready_keys: dict = field(default_factory=dict)  # kernel key -> compiled path?
+    compiling: set = field(default_factory=set)  # keys compiled in this process
 
     def resolved(self) -> str:
         """The mode, read from ``UNROLLED_KERNELS`` on first use."""
@@ -120,7 +121,18 @@ class Backend:
                 "kernels": warmup.describe(key), "seconds": COMPILE_SECONDS,
                 "background": background,
             })  # fmt: skip
+        if not background:
+            self.compiling.add(key)  # marked cached once its backward has run here
         return not background
+
+    def compiled_here(self, key: tuple) -> None:
+        """``key``'s forward and backward ran compiled in this process: if they
+        were compiled here, mark them cached so the next run does not say so."""
+        if key in self.compiling:
+            from . import warmup
+
+            self.compiling.discard(key)
+            warmup.write_marker(key, 0.0)
 
     def run(self, fn, *args):
         """Run a compiled path; if Numba itself fails (missing, cannot compile),
@@ -270,6 +282,14 @@ def backward_compiled(
     cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, need_dx
 ):
     """``layers.layer_backward`` through ``kernels.py``."""
+    grads = _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record,
+                      need_dx)  # fmt: skip
+    backend.compiled_here(kernel_key(cell, tape.X.dtype, w_hh.shape[1]))
+    return grads
+
+
+def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, need_dx):
+    """:func:`backward_compiled`'s work."""
     from . import kernels
 
     X, Hs = tape.X, tape.H

@@ -9,7 +9,6 @@ tiny batch, through the same calls as a real run, writes the marker that
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -50,10 +49,6 @@ def main(argv: list[str]) -> None:
     except (AttributeError, OSError):
         pass
     try:
-        seconds = compile_key(key)
-        path = warmup.marker(key)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"key": list(key), "seconds": seconds}))
-        os.replace(tmp, path)
+        warmup.write_marker(key, compile_key(key))
     finally:
         Path(lock).unlink(missing_ok=True)

@@ -61,6 +61,22 @@ def is_cached(key: tuple) -> bool:
     return path is not None and path.is_file()
 
 
+def write_marker(key: tuple, seconds: float) -> None:
+    """Mark ``key``'s kernels as cached (atomically); nothing if there is no cache."""
+    import json
+
+    path = marker(key)
+    if path is None:
+        return
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"key": list(key), "seconds": seconds}))
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache: the next run just compiles (or loads) again
+        tmp.unlink(missing_ok=True)
+
+
 def start(key: tuple) -> bool:
     """Start compiling ``key`` in a new process; False if that cannot help.
 
