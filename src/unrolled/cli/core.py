@@ -7,6 +7,30 @@ import click
 from ..lessons.statland import LESSON_WEIGHTS
 from .render import echo_json, table
 
+#: the lesson's weights as options: flag help, default from LESSON_WEIGHTS
+WEIGHT_HELP = {
+    "w1": "Weight on the input.",
+    "w2": "Weight on the feedback loop.",
+    "w3": "Weight on the output.",
+    "b1": "Bias of the hidden unit.",
+    "b2": "Bias of the output.",
+}
+
+
+def weight_options(*names: str):
+    """Click options ``--w1`` ... for the named weights, the lesson's by default."""
+
+    def decorate(fn):
+        for name in reversed(names):
+            default, text = LESSON_WEIGHTS[name], WEIGHT_HELP[name]
+            option = click.option(
+                f"--{name}", default=default, show_default=True, help=text
+            )
+            fn = option(fn)
+        return fn
+
+    return decorate
+
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
@@ -37,30 +61,7 @@ def statland(as_json: bool) -> None:
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("values", nargs=-1, required=True, type=float)
-@click.option(
-    "--w1", default=LESSON_WEIGHTS["w1"], show_default=True, help="Weight on the input."
-)
-@click.option(
-    "--w2",
-    default=LESSON_WEIGHTS["w2"],
-    show_default=True,
-    help="Weight on the feedback loop.",
-)
-@click.option(
-    "--w3",
-    default=LESSON_WEIGHTS["w3"],
-    show_default=True,
-    help="Weight on the output.",
-)
-@click.option(
-    "--b1",
-    default=LESSON_WEIGHTS["b1"],
-    show_default=True,
-    help="Bias of the hidden unit.",
-)
-@click.option(
-    "--b2", default=LESSON_WEIGHTS["b2"], show_default=True, help="Bias of the output."
-)
+@weight_options("w1", "w2", "w3", "b1", "b2")
 @click.option(
     "--target",
     type=float,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..engine.cells import CELLS as CELL_TYPES
-from ..lessons.statland import LESSON_WEIGHTS
+from .core import weight_options
 from .render import echo_json, table
 
 EXPERIMENTS = ("memory",)
@@ -140,21 +140,7 @@ def _memory_json(result: dict) -> dict:
 @click.option("--unrolls", "-n", default=4, show_default=True,
               type=click.IntRange(1, 10_000),
               help="Largest number of unrolls of the loop (1 to 10000).")  # fmt: skip
-@click.option(
-    "--w1", default=LESSON_WEIGHTS["w1"], show_default=True, help="Weight on the input."
-)
-@click.option(
-    "--w3",
-    default=LESSON_WEIGHTS["w3"],
-    show_default=True,
-    help="Weight on the output.",
-)
-@click.option(
-    "--b1",
-    default=LESSON_WEIGHTS["b1"],
-    show_default=True,
-    help="Bias of the hidden unit.",
-)
+@weight_options("w1", "w3", "b1")
 @click.option("--input", "x", default=1.0, show_default=True,
               help="Input value at every copy.")  # fmt: skip
 @click.option("--target", default=1.0, show_default=True,
