@@ -8,7 +8,7 @@ given: a crash or Ctrl-C never leaves half a picture where a good one was.
 
 from __future__ import annotations
 
-from ..storage.figures import check_plot_path
+from ..storage.figures import check_plot_path, new_figure, save_figure
 
 
 def plot_report(report, path=None, context: int = 48, ax=None):
@@ -34,16 +34,12 @@ def plot_report(report, path=None, context: int = 48, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     path = check_plot_path(path) if path is not None else None
     n = len(report.series)
     if ax is None:
         cols = 1 if n == 1 else 2
         rows = -(-n // cols)
-        fig = Figure(figsize=(6.5 * cols, 3.0 * rows), layout="constrained")
-        FigureCanvasAgg(fig)
+        fig = new_figure((6.5 * cols, 3.0 * rows))
         axes = [fig.add_subplot(rows, cols, k + 1) for k in range(n)]
         fig.suptitle(
             f"Rolling one-step forecasts ({report.frequency}, seed {report.seed})",
@@ -57,10 +53,7 @@ def plot_report(report, path=None, context: int = 48, ax=None):
     for k, s in enumerate(report.series):
         _panel(axes[k], s, report.levels, context, legend=k == 0)
     if path is not None:
-        from ..storage.atomic import atomic_path
-
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=110)
+        save_figure(fig, path, dpi=110)
     return fig
 
 

@@ -1,7 +1,7 @@
 """Pictures of gradient flow: ``|gradient|`` against unrolls, and against steps back.
 
 matplotlib is imported inside the functions (its Agg canvas, no pyplot
-state), and files are written atomically (``atomic.atomic_path``).
+state), and files are written atomically (``storage.figures.save_figure``).
 """
 
 from __future__ import annotations
@@ -10,26 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..storage.figures import check_plot_path
-
-
-def _figure(size):
-    """A matplotlib Figure on an Agg canvas (no GUI, no global state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig, path: Path) -> Path:
-    """Write ``fig`` to ``path`` atomically (temp file beside it, then rename)."""
-    from ..storage.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=120)
-    return path
+from ..storage.figures import check_plot_path, new_figure, save_figure
 
 
 def _positive(values, tiny: float = 0.0) -> np.ndarray:
@@ -65,7 +46,7 @@ def plot_w2_demo(demo: dict, path) -> Path:
     rows = demo["rows"]
     n = [r["unrolls"] for r in rows]
     w = demo["weights"]
-    fig = _figure((7.0, 4.2))
+    fig = new_figure((7.0, 4.2))
     ax = fig.add_subplot()
     ax.plot(n, _log10([r["closed_form"] for r in rows]), color="black", lw=1.5,
             label="closed form |w2|**n")  # fmt: skip
@@ -87,7 +68,7 @@ def plot_w2_demo(demo: dict, path) -> Path:
     )
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_flow(flows: dict, path, title: str = "") -> Path:
@@ -109,7 +90,7 @@ def plot_flow(flows: dict, path, title: str = "") -> Path:
     pathlib.Path
     """
     path = check_plot_path(path)
-    fig = _figure((7.0, 4.2))
+    fig = new_figure((7.0, 4.2))
     ax = fig.add_subplot()
     colors = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
     for k, (label, f) in enumerate(flows.items()):
@@ -126,4 +107,4 @@ def plot_flow(flows: dict, path, title: str = "") -> Path:
     ax.set_title(title or "How far back the gradient reaches", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)

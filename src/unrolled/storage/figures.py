@@ -36,3 +36,23 @@ def check_matplotlib(option: str = "plotting") -> None:
             f"{option} needs matplotlib, which is not installed: "
             "pip install 'unrolled[plot]'"
         )
+
+
+def new_figure(size: tuple[float, float]):
+    """A matplotlib Figure on an Agg canvas (no GUI, no pyplot state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, path: Path, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` atomically (temp file beside it, then rename),
+    in the format its suffix names."""
+    from .atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi)
+    return path
