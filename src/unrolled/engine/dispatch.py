@@ -44,15 +44,20 @@ COMPILE_ENV = "UNROLLED_COMPILE"
 COMPILE_SECONDS = 15.0
 
 
+def choice_from_env(name: str, choices: tuple[str, ...], default: str) -> str:
+    """Environment variable ``name`` as one of ``choices`` (``default`` when unset
+    or empty); ValueError naming the variable if it is anything else."""
+    value = os.environ.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ValueError(
+            f"{name}: expected one of {', '.join(choices)}, got {os.environ[name]!r}"
+        )
+    return value
+
+
 def mode_from_env() -> str:
     """``UNROLLED_KERNELS`` (default "auto"); ValueError naming it if invalid."""
-    mode = os.environ.get(KERNELS_ENV, "auto").strip().lower() or "auto"
-    if mode not in MODES:
-        raise ValueError(
-            f"{KERNELS_ENV}: expected one of {', '.join(MODES)}, "
-            f"got {os.environ[KERNELS_ENV]!r}"
-        )
-    return mode
+    return choice_from_env(KERNELS_ENV, MODES, "auto")
 
 
 def threads() -> int:
@@ -164,13 +169,7 @@ backend = Backend()
 
 def first_run_from_env() -> str:
     """``UNROLLED_COMPILE`` (default "wait"); ValueError naming it if invalid."""
-    policy = os.environ.get(COMPILE_ENV, "wait").strip().lower() or "wait"
-    if policy not in FIRST_RUN:
-        raise ValueError(
-            f"{COMPILE_ENV}: expected one of {', '.join(FIRST_RUN)}, "
-            f"got {os.environ[COMPILE_ENV]!r}"
-        )
-    return policy
+    return choice_from_env(COMPILE_ENV, FIRST_RUN, "wait")
 
 
 def set_backend(mode: str) -> None:
