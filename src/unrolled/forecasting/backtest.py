@@ -148,20 +148,6 @@ def _step_bands(forecaster, method, path, unit, levels, own, rows) -> dict:
     return out
 
 
-def _intervals(forecaster, method, point, unit, levels, own, rows) -> dict:
-    """Level -> (lo, hi) around the one-step forecasts of the test part."""
-    out = {}
-    for lv in levels:
-        if own is not None:
-            lo, hi = own[lv]
-            out[level_name(lv)] = (lo[rows, 0], hi[rows, 0])
-            continue
-        w = forecaster.calibration_.width(method, 1, lv)
-        w = np.nan if w is None else w
-        out[level_name(lv)] = (point - w * unit, point + w * unit)
-    return out
-
-
 def _coverage(truth, intervals: dict) -> dict:
     """Method -> level -> coverage, mean width, width relative to naive's, n."""
     out = {}
@@ -222,16 +208,18 @@ def evaluate_fitted(
             name, int(cut[i]), int(len(pos)), float(ahead[name][0]),
             [float(x) for x in ahead[name]], metrics, ds.series[i].dates, v, preds,
         )  # fmt: skip
+        bands = {
+            m: _step_bands(forecaster, m, runs[m][0][rows], unit, levels, runs[m][1],
+                           rows)
+            for m in methods
+        }  # fmt: skip
         if horizon > 1:
             res.steps = {
-                m: _steps(v, pos, runs[m][0][rows], train, _step_bands(
-                    forecaster, m, runs[m][0][rows], unit, levels, runs[m][1], rows))
-                for m in methods
-            }  # fmt: skip
-        if levels:
+                m: _steps(v, pos, runs[m][0][rows], train, bands[m]) for m in methods
+            }
+        if levels:  # the one-step intervals: step 0 of each band
             res.intervals = {
-                m: _intervals(forecaster, m, preds[m], unit, levels, runs[m][1], rows)
-                for m in methods
+                m: {lv: band(0) for lv, band in bands[m].items()} for m in methods
             }
             res.coverage = _coverage(v[pos], res.intervals)
         res.random_walk = random_walk_like(train, season)
