@@ -22,7 +22,7 @@ from .dataset import FILLS, NA_STRINGS, Dataset
 from .dates import parse_dates
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
-from .series import finish_dataset, make_series, show_date
+from .series import duplicate_date, finish_dataset, make_series
 from .source import decode, read_bytes
 
 NA_VALUES = sorted({v for s in NA_STRINGS for v in (s, s.upper(), s.title())})
@@ -224,12 +224,8 @@ def _long(table, rows, dates, layout: Layout, name, decimal) -> list:
     dup = np.flatnonzero((codes[1:] == codes[:-1]) & (stamp[1:] == stamp[:-1]))
     if dup.size:  # one check for every series: the rows are sorted by (series, date)
         i = int(dup[0])
-        raise DataError(
-            f"duplicate date {show_date(pd.Index(dates[i : i + 1])[0])} in series "
-            f"{str(keys[codes[i]])!r} (rows {rows[i]} and {rows[i + 1]})",
-            name,
-            int(max(rows[i], rows[i + 1])),
-        )
+        date = pd.Index(dates[i : i + 1])[0]
+        raise duplicate_date(date, keys[codes[i]], rows[i], rows[i + 1], name)
     shared: dict[tuple, list] = {}  # series on the same dates share one Index
     for k, key in enumerate(keys):
         sel = slice(bounds[k], bounds[k + 1])

@@ -49,12 +49,7 @@ def make_series(label, dates, vals, rows, name, col, trim, checked=False) -> Raw
     dup = np.flatnonzero(d8[1:] == d8[:-1])
     if dup.size:
         i = int(dup[0])
-        raise DataError(
-            f"duplicate date {show_date(dates[i])} in series {label!r} "
-            f"(rows {rows[i]} and {rows[i + 1]})",
-            name,
-            int(max(rows[i], rows[i + 1])),
-        )
+        raise duplicate_date(dates[i], label, rows[i], rows[i + 1], name)
     missing = np.isnan(vals)
     if missing.all():
         raise DataError(f"series {label!r} has no values", name, None, col)
@@ -67,6 +62,16 @@ def make_series(label, dates, vals, rows, name, col, trim, checked=False) -> Raw
 
 
 d8_none = np.zeros(1, np.int64)  # a checked series: nothing to compare
+
+
+def duplicate_date(date, label, row, other, name) -> DataError:
+    """The error for a date that appears twice in one series, naming both rows."""
+    return DataError(
+        f"duplicate date {show_date(date)} in series {str(label)!r} "
+        f"(rows {row} and {other})",
+        name,
+        int(max(row, other)),
+    )
 
 
 def _stamps(dates) -> np.ndarray:
