@@ -158,9 +158,10 @@ class Trainer:
             model, seqs, targets, settings["per_step"], val
         )
         _check_memory(model, seqs, min(bs, n))
-        self.stopper = EarlyStopping(model, settings["patience"] if val else None)
+        patience = settings["patience"] if val is not None else None
+        self.stopper = EarlyStopping(model, patience)
         self.stateful = [cb for cb in self.callbacks if is_stateful(cb)]
-        self.steps = Steps(model, self.opt, seqs, targets, bs,
+        self.steps = Steps(model, seqs, targets, bs,
                            **{k: settings[k] for k in STEP_OPTIONS})  # fmt: skip
         self.writer = self.resumed = None
 
@@ -173,7 +174,6 @@ class Trainer:
                 resume, self.model, self.settings, seed, self.data_sha,
                 self.stopper, self.stateful,
             )  # fmt: skip
-            self.steps.opt = self.opt
         else:
             seed = (
                 int(np.random.default_rng().integers(2**31)) if seed is None else seed
@@ -194,7 +194,7 @@ class Trainer:
         epoch = first = epochs if hist.stopped_early else self.first
         try:
             for epoch in range(first, epochs):
-                logs = self.steps.epoch(epoch, self.seed)
+                logs = self.steps.epoch(epoch, self.seed, self.opt)
                 hist.loss.append(logs["loss"])
                 hist.grad_norm.append(logs["grad_norm"])
                 if self.val is not None:
@@ -275,28 +275,28 @@ class Steps:
     shuffles exactly as an uninterrupted one.
     """
 
-    def __init__(self, model, opt, seqs, targets, batch_size, **options):
-        self.model, self.opt, self.targets = model, opt, targets
+    def __init__(self, model, seqs, targets, batch_size, **options):
+        self.model, self.targets = model, targets
         self.bs, self.options = batch_size, options
         self.arrays = check_sequences(seqs, model.input_size, model.dtype)
         self.whole = pack(self.arrays, model.dtype) if batch_size >= len(seqs) else None
 
-    def epoch(self, epoch: int, seed: int) -> dict:
+    def epoch(self, epoch: int, seed: int, opt) -> dict:
         """Train one epoch; logs ``loss`` (SSR), ``grad_norm`` (mean), ``grads``."""
         n, bs = len(self.arrays), self.bs
         perm = np.random.default_rng([seed, epoch]).permutation(n) if bs < n else None
         total, norms, grads = 0.0, [], {}
         for begin in range(0, n, bs):
             idx = perm[begin : begin + bs] if perm is not None else np.arange(n)
-            loss, grads = self.step(epoch, idx)
+            loss, grads = self.step(epoch, idx, opt)
             norms.append(
                 float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
             )
             total += loss
         return {"loss": total, "grad_norm": float(np.mean(norms)), "grads": grads}
 
-    def step(self, epoch: int, idx) -> tuple[float, dict]:
-        """One gradient step on the sequences ``idx``: (SSR, unclipped gradients)."""
+    def step(self, epoch: int, idx, opt) -> tuple[float, dict]:
+        """One step of ``opt`` on the sequences ``idx``: (SSR, unclipped gradients)."""
         model, o = self.model, self.options
         batch = self.whole
         if batch is None:
@@ -309,7 +309,7 @@ class Steps:
         _check_finite(epoch, loss, grads)
         clipped = clip_grads(grads, o["clip_norm"], o["clip_value"])
         good = model.state_dict()
-        self.opt.step(model.params, clipped)
+        opt.step(model.params, clipped)
         if not all(np.all(np.isfinite(p)) for p in model.params.values()):
             model.params = good
             raise TrainingError(
