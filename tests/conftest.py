@@ -66,3 +66,13 @@ def max_rel_error(a, b):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+#: the lesson's five weights under the engine's (PyTorch's) parameter names
+ENGINE_NAMES = {
+    "w1": "weight_ih_l0",
+    "w2": "weight_hh_l0",
+    "w3": "head.weight",
+    "b1": "bias_ih_l0",
+    "b2": "head.bias",
+}

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import ENGINE_NAMES
 
 import unrolled
 from unrolled.cli import run
@@ -19,14 +20,6 @@ from unrolled.lessons.explain import explain
 from unrolled.lessons.page import MAX_BYTES, lesson_page, page_data
 from unrolled.lessons.trained import hidden_states, trained_view
 from unrolled.training.gradflow import gradient_flow
-
-ENGINE_NAMES = {
-    "w1": "weight_ih_l0",
-    "w2": "weight_hh_l0",
-    "w3": "head.weight",
-    "b1": "bias_ih_l0",
-    "b2": "head.bias",
-}
 
 
 def test_the_page_is_one_self_contained_file_under_1_mb(tmp_path, capsys):

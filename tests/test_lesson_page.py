@@ -13,6 +13,7 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import ENGINE_NAMES
 
 import unrolled
 from unrolled.cli import run
@@ -30,14 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 NAMES = ("w1", "w2", "w3", "b1", "b2")
-ENGINE_NAMES = {
-    "w1": "weight_ih_l0",
-    "w2": "weight_hh_l0",
-    "w3": "head.weight",
-    "b1": "bias_ih_l0",
-    "b2": "head.bias",
-}
-
 # Set the fragment, wait for the page to render it, read every number back.
 DRIVE = """async (frags) => {
   const read = (id) => document.getElementById(id).dataset.value;
