@@ -2,20 +2,41 @@
 
 It lives outside the package so that its ``try`` is in place before
 ``import unrolled`` starts (about 0.2 s of imports); an interrupt then gives
-one line on stderr, never a traceback, and is never swallowed.
+one line on stderr, never a traceback, and is never swallowed. An interrupt
+that lands inside a C extension's import (NumPy's) surfaces as an
+ImportError; the SIGINT handler records it, so that too is exit 130.
 """
 
+import signal
 import sys
 
 
 def main() -> int:
     """Import the command line and run it; exit code 130 if interrupted meanwhile."""
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         from unrolled.cli import run
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
-        return 130
+        return _interrupted()
+    except ImportError:
+        if not interrupted:
+            raise  # a broken install, not Ctrl-C
+        return _interrupted()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return run()
+
+
+def _interrupted() -> int:
+    """Say so in one line; the exit code of an interrupt."""
+    sys.stderr.write("error: interrupted\n")
+    return 130
 
 
 if __name__ == "__main__":

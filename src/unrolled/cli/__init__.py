@@ -138,10 +138,12 @@ def check_environment() -> None:
         )
 
 
-def _one_line_warnings() -> None:
-    """Show library warnings as one ``warning: ...`` line each, once per text."""
+def _one_line_warnings():
+    """Show library warnings as one ``warning: ...`` line each, once per text;
+    returns a function that puts Python's own display back."""
     import warnings
 
+    saved = warnings.showwarning
     shown: set[str] = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
@@ -152,6 +154,11 @@ def _one_line_warnings() -> None:
 
     warnings.showwarning = show
 
+    def restore() -> None:
+        warnings.showwarning = saved
+
+    return restore
+
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``unrolled`` console script; returns the exit code.
@@ -160,8 +167,7 @@ def run(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
-    restore = _first_run()
-    _one_line_warnings()
+    restores = [_first_run(), _one_line_warnings()]
     try:
         if not {"--help", "-h", "--version"} & set(argv):
             check_environment()
@@ -194,5 +200,6 @@ def run(argv: list[str] | None = None) -> int:
             f"internal error ({name}: {exc}); rerun with --debug for the traceback", 1
         )
     finally:
-        restore()
+        for restore in restores:
+            restore()
     return code
