@@ -28,7 +28,7 @@ class EarlyStopping:
 
     Used by :func:`unrolled.fit` on the validation loss (``val=``,
     ``patience=``) and by the forecaster's search on each member's validation
-    forecasts; as a fit callback, subclass it and define :meth:`score`.
+    forecasts (a subclass that is a stateful fit callback).
 
     Parameters
     ----------
@@ -68,14 +68,6 @@ class EarlyStopping:
     def should_stop(self) -> bool:
         """Whether ``patience`` epochs have passed without a better score."""
         return self.patience is not None and self.wait >= self.patience
-
-    def score(self, epoch: int, logs: dict) -> float:
-        """The epoch's score, for use as a callback; subclasses define it."""
-        raise NotImplementedError("EarlyStopping.score: define it in a subclass")
-
-    def __call__(self, epoch: int, logs: dict) -> bool:
-        self.update(self.score(epoch, logs), epoch)
-        return self.should_stop
 
     def state_dict(self) -> dict:
         """Best score (None for none yet), its epoch, the wait, ``weights.*`` arrays."""
