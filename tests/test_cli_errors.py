@@ -193,8 +193,10 @@ CASES = [
     (["lesson", "--out", "l.html", "--model", "nope"], "nope: no such model dir"),
     (["lesson", "--out", "l.html", "--series", "a"], "--series: needs --model DIR"),
     (["lesson", "--out", "l.html", "--model", "model", "--series", "zz"], "'zz'"),
-    (["lesson", "--out", "l.html", "--model", "model", "--data", "badnum.csv"],
-     "badnum.csv, row 3"),  # fmt: skip
+    (
+        ["lesson", "--out", "l.html", "--model", "model", "--data", "badnum.csv"],
+        "badnum.csv, row 3",
+    ),  # fmt: skip
 ]
 
 

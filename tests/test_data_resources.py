@@ -194,8 +194,10 @@ def test_a_damaged_model_file_is_exit_2_naming_file_and_field(
 def test_an_edited_model_file_is_refused_by_its_checksum(model_dir, tmp_path, capsys):
     bad = forged(model_dir, tmp_path, lambda d: first_transform(d)["level"].update(
         shift=5.0), forge=False)  # fmt: skip
-    one_error_line(*cli(capsys, "predict", "--model", str(bad)),
-                   "forged/model.json: field 'content_sha256' does not match")
+    one_error_line(
+        *cli(capsys, "predict", "--model", str(bad)),
+        "forged/model.json: field 'content_sha256' does not match",
+    )
 
 
 def test_predict_without_data_forecasts_the_saved_history(model_dir, capsys):
@@ -212,9 +214,10 @@ def test_an_unknown_series_is_refused_naming_the_known_ones(model_dir, tmp_path,
     other = tmp_path / "other.csv"
     other.write_text("date,price\n" + "".join(
         f"2020-{m:02d}-01,{m}\n" for m in range(1, 13)))  # fmt: skip
-    one_error_line(*cli(capsys, "predict", "--model", str(model_dir), "--data",
-                        str(other)),
-                   "series 'price' is unknown to this model, which knows 'value'")
+    one_error_line(
+        *cli(capsys, "predict", "--model", str(model_dir), "--data", str(other)),
+        "series 'price' is unknown to this model, which knows 'value'",
+    )
 
 
 def test_a_model_applied_to_another_frequency_warns(model_dir, tmp_path, capsys):
@@ -297,6 +300,7 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch, capsys, tmp_pa
     import importlib.util
 
     real = importlib.util.find_spec
+
     def find(name, *a):
         return None if name == "matplotlib" else real(name, *a)
 
@@ -310,5 +314,7 @@ def test_bad_utf8_past_the_first_megabyte_names_its_row(tmp_path, capsys):
     rows = "".join(f"2020-01-01,{k}\n" for k in range(100_000))  # 1.4 MB, row 1..
     path = tmp_path / "late.csv"
     path.write_bytes(b"date,v\n" + rows.encode() + b"2020-01-02,\xe9\n")
-    one_error_line(*cli(capsys, "forecast", "--data", str(path)),
-                   "late.csv, row 100002: not UTF-8 text (byte 0xe9 at offset")
+    one_error_line(
+        *cli(capsys, "forecast", "--data", str(path)),
+        "late.csv, row 100002: not UTF-8 text (byte 0xe9 at offset",
+    )

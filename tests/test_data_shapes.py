@@ -153,8 +153,25 @@ def test_shapes_that_would_lose_or_invent_data_are_refused(make, message):
 def test_a_single_value_csv_runs_through_the_cli_with_a_note(tmp_path, capsys):
     path = tmp_path / "one.csv"
     path.write_text("".join(f"{10 + (k % 5)}\n" for k in range(40)))
-    code = run(["forecast", "--data", str(path), "--epochs", "2", "--hidden", "2",
-                "--window", "4", "--lr", "0.01", "--test", "5", "-q", "--json"])
+    code = run(
+        [
+            "forecast",
+            "--data",
+            str(path),
+            "--epochs",
+            "2",
+            "--hidden",
+            "2",
+            "--window",
+            "4",
+            "--lr",
+            "0.01",
+            "--test",
+            "5",
+            "-q",
+            "--json",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     import json

@@ -235,9 +235,11 @@ def test_absent_dates_are_filled_and_noted_with_fill(tmp_path):
 
 
 def test_a_series_on_another_frequency_is_named(tmp_path):
-    text = "date,symbol,v\n" + "".join(
-        f"2020-{m:02d}-01,A,{m}\n" for m in range(1, 13)
-    ) + "".join(f"2020-{q:02d}-01,B,{q}\n" for q in (1, 4, 7, 10))
+    text = (
+        "date,symbol,v\n"
+        + "".join(f"2020-{m:02d}-01,A,{m}\n" for m in range(1, 13))
+        + "".join(f"2020-{q:02d}-01,B,{q}\n" for q in (1, 4, 7, 10))
+    )
     ds = read(tmp_path, text)
     assert "series B is quarterly, the rest monthly" in ds.notes
 

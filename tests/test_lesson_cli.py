@@ -29,7 +29,7 @@ def test_the_page_is_one_self_contained_file_under_1_mb(tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     assert len(html.encode()) < MAX_BYTES
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "<link rel=\"stylesheet\"" not in html and "<script src" not in html
+    assert '<link rel="stylesheet"' not in html and "<script src" not in html
     assert "default-src 'none'" in html  # the page may not load anything
     block = re.search(
         r'<script type="application/json" id="lesson-data">(.*?)</script>', html, re.S

@@ -169,9 +169,7 @@ def test_page_numbers_equal_the_engine_forward_and_bptt_on_200_random_cases(
     assert log["errors"] == []
 
 
-def test_statland_rows_and_the_seed_walk_through_on_the_default_page(
-    browser, page_url
-):
+def test_statland_rows_and_the_seed_walk_through_on_the_default_page(browser, page_url):
     page, log = _open(browser, page_url)
     cells = page.locator("[data-scenario]")
     predicted = [float(cells.nth(i).get_attribute("data-value")) for i in range(4)]
@@ -211,8 +209,9 @@ def test_a_bad_fragment_is_refused_visibly_and_statland_is_shown(
     message = page.locator("#message")
     assert message.is_visible() and "StatLand" in message.inner_text()
     assert page.locator("[data-copy]").count() == 2
-    assert float(page.locator("#prediction").get_attribute("data-value")) == (
-        unrolled.lessons.statland_table()[1]["predicted"]
+    assert (
+        float(page.locator("#prediction").get_attribute("data-value"))
+        == (unrolled.lessons.statland_table()[1]["predicted"])
     )
     assert "NaN" not in page.locator("main").inner_text()
     page.close()

@@ -479,9 +479,7 @@ def test_two_processes_saving_to_one_folder_leave_one_loadable_model(tmp_path):
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
 
 
-def test_a_full_disk_names_the_file_and_leaves_no_member_folders(
-    tmp_path, monkeypatch
-):
+def test_a_full_disk_names_the_file_and_leaves_no_member_folders(tmp_path, monkeypatch):
     import errno
 
     import unrolled.storage.atomic as atomic

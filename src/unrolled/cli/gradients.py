@@ -89,7 +89,6 @@ def format_w2_demo(demo: dict) -> str:
     return head + out + "\n" + WHY_DW1
 
 
-
 def _format_memory(result: dict) -> str:
     """The memory experiment's table, the reach of the gradient, the settings."""
     from ..lessons.memory import SOLVED, flow_reach, memory_table

@@ -29,8 +29,10 @@ def _dataset(fc, data, date_col, series_col, value_col, fill):
         elif source and os.path.isfile(source):
             data = source
         else:
-            said = f"it was trained on {source!r}, not found" if source else (
-                "it does not record what it was trained on"
+            said = (
+                f"it was trained on {source!r}, not found"
+                if source
+                else ("it does not record what it was trained on")
             )
             raise click.UsageError(f"--data: needed with this model ({said})")
     return load_data(data, date_col, series_col, value_col, fill)
@@ -93,9 +95,7 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
     metavar="DIR",
     help="Add a trained model's section (a folder from `unrolled train`).",
 )
-@click.option(
-    "--series", metavar="NAME", help="With --model: the series to unroll."
-)
+@click.option("--series", metavar="NAME", help="With --model: the series to unroll.")
 @data_options
 @click.option("--json", "as_json", is_flag=True, help="Say what was written, as JSON.")
 def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_col,

@@ -157,5 +157,3 @@ def _dense(dH, d_last, batch_sizes, shape, dtype):
     last = (np.asarray(batch_sizes)[:, None] > np.arange(B)[None, :]).sum(0) - 1
     dH[last, np.arange(B)] += d_last
     return dH
-
-

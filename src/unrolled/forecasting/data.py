@@ -314,4 +314,3 @@ def list_bundled() -> list[dict]:
             }
         )
     return rows
-

@@ -132,9 +132,7 @@ def parse_dates(col, rows, name, column, dayfirst=None, date_format=None):
     codes2, uniq = pd.factorize(uniq)  # " 2020-01-01" and "2020-01-01" are one
     codes = codes2[codes]
     uniq = np.asarray(uniq, dtype=object)
-    parsed, note = _choose(
-        uniq, col, codes, rows, name, column, dayfirst, date_format
-    )
+    parsed, note = _choose(uniq, col, codes, rows, name, column, dayfirst, date_format)
     out = pd.DatetimeIndex(parsed[codes])
     return out, [note] if note else []
 

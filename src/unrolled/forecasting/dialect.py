@@ -66,7 +66,7 @@ def sniff(text: str, name: str, sep=None, decimal=None, header=None,
     text, needed only for the decimal mark of files not separated by commas
     or with quoted fields, and ``quoted`` says whether the file has a ``"``.
     """
-    lines = text[:1 << 16].split("\n", 60)
+    lines = text[: 1 << 16].split("\n", 60)
     lead = 0
     while lead < len(lines) and not lines[lead].strip():
         lead += 1

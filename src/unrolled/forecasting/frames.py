@@ -26,9 +26,11 @@ def _yfinance(df, source):
         )
     levels = [[str(v).strip().lower() for v in df.columns.get_level_values(k)]
               for k in (0, 1)]  # fmt: skip
-    k = 0 if sum(v in _FIELDS for v in levels[0]) >= sum(
-        v in _FIELDS for v in levels[1]
-    ) else 1
+    k = (
+        0
+        if sum(v in _FIELDS for v in levels[0]) >= sum(v in _FIELDS for v in levels[1])
+        else 1
+    )
     fields = sorted(set(levels[k]), key=levels[k].index)
     pick = next((p for p in PRICE_FIELDS if p in fields), None)
     if pick is None:

@@ -183,9 +183,9 @@ def series_names(col, rows, name, label) -> tuple[np.ndarray, np.ndarray]:
     else:
         shown = [str(x) for x in uniq]
     keys = pd.Series(shown, dtype=object).str.strip()
-    empty = (codes < 0) | (
-        (keys == "") | keys.str.lower().isin(NA_STRINGS)
-    ).to_numpy()[codes]
+    empty = (codes < 0) | ((keys == "") | keys.str.lower().isin(NA_STRINGS)).to_numpy()[
+        codes
+    ]
     if empty.any():
         r = int(rows[int(np.argmax(empty))])
         raise DataError("missing series name", name, r, label)
@@ -234,4 +234,3 @@ def _long(table, rows, dates, layout: Layout, name, decimal) -> list:
                         name, value_col, trim=False, checked=True)
         )  # fmt: skip
     return out
-

@@ -151,8 +151,7 @@ def _check_config(path: Path, cfg) -> dict:
         hi = MAX_SIZES[key]
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
             raise ModelFileError(
-                f"{path}: field 'config.{key}' must be an integer in 1..{hi}, "
-                f"got {v!r}"
+                f"{path}: field 'config.{key}' must be an integer in 1..{hi}, got {v!r}"
             )
     if cfg.get("dtype", "float64") not in ("float64", "float32"):
         raise ModelFileError(
