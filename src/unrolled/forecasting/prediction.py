@@ -48,7 +48,8 @@ class Predicting:
         """
         self._check_fitted()
         if method == NETWORK:
-            return paths(self.one_step, values, origins, names, h, fit_upto)
+            args = network_context(self.members_, values, origins, names, fit_upto)
+            return paths(self.one_step, *args[:3], h, args[3])
         season = self.season_for(self.frequency_)
         return baseline_paths(method, values, origins, h, self.frequency_, season)
 
@@ -133,6 +134,32 @@ class Predicting:
         w = np.array([self.calibration_.width(method, k + 1, level)
                       for k in range(len(point))], dtype=float)  # fmt: skip
         return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+
+
+def network_context(members, values, origins, names, fit_upto=None):
+    """Per origin, only the history the members read: ``(values, origins, names,
+    fit_upto)``.
+
+    :func:`~.intervals.paths` gives every origin its own copy of the history
+    (the forecasts are appended to it); with thousands of origins of long
+    series those copies take hundreds of MB. When every series has saved
+    transforms in every member, a one-step forecast reads only the last
+    ``window + lookback`` points before its origin, so each origin gets that
+    tail (a view) as its own series: the forecasts are the same, bit for
+    bit, and ``fit_upto`` (read only for series without saved transforms) is
+    None. Otherwise (a series fitted on the fly needs its whole history) the
+    arguments come back unchanged.
+    """
+    if not all(n in m.transforms for m in members for n in names):
+        return values, origins, names, fit_upto
+    keep = max(
+        m.candidate.window + max((t.lookback for t in m.transforms.values()),
+                                 default=0)
+        for m in members
+    )  # fmt: skip
+    tails = [values[i][max(0, o - keep) : o] for i, o in origins]
+    at = [(k, len(t)) for k, t in enumerate(tails)]
+    return tails, at, [names[i] for i, _ in origins], None
 
 
 def _future(dates, n: int, h: int, freq):
