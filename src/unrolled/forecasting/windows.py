@@ -9,6 +9,14 @@ tape (a GRU's gates: ``T x B x 4H`` floats) alone takes hundreds of MB.
 a batch never interact: the forecasts equal those of one call to rounding
 (a BLAS product may round a row differently in a batch of another size: a
 few ulp), and exactly when there are at most ``chunk`` sequences.
+
+A network keeps its tape buffers between calls (see
+:mod:`unrolled.engine.workspace`): a chunk's tape stays committed after the
+pass, one per network. :func:`predict_in_chunks` gives it back when it is
+done, so that the members of an ensemble do not each hold one after their
+forecasts (at 1,000 series: 67 MB for four members). The next pass maps the
+buffers afresh (page faults: +0.8 s of system time in a 51 s fit and
+backtest of 1,000 series).
 """
 
 from __future__ import annotations
@@ -20,7 +28,13 @@ CHUNK = 1024  # windows per forward pass at most
 
 def predict_in_chunks(model, seqs: list, chunk: int = CHUNK) -> np.ndarray:
     """``model.predict(seqs)``, ``chunk`` sequences at a time (see the module)."""
-    if len(seqs) <= chunk:
-        return model.predict(seqs)
-    parts = [model.predict(seqs[k : k + chunk]) for k in range(0, len(seqs), chunk)]
-    return np.concatenate(parts, axis=0)
+    try:
+        if len(seqs) <= chunk:
+            return model.predict(seqs)
+        parts = [model.predict(seqs[k : k + chunk])
+                 for k in range(0, len(seqs), chunk)]  # fmt: skip
+        return np.concatenate(parts, axis=0)
+    finally:
+        release = getattr(model, "release_memory", None)
+        if release is not None:
+            release()
