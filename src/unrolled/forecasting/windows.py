@@ -3,12 +3,15 @@
 Scoring a forecaster on its validation slice (every epoch of every
 configuration) and backtesting it forecast one window per origin: with 1,000
 series and 12 origins each that is a batch of 12,000 windows, whose forward
-tape (a GRU's gates: ``T x B x 4H`` floats) alone takes hundreds of MB.
-:func:`predict_in_chunks` runs such a batch in chunks of at most
-:data:`CHUNK` windows, so memory stays flat in the number of series. Rows of
-a batch never interact: the forecasts equal those of one call to rounding
-(a BLAS product may round a row differently in a batch of another size: a
-few ulp), and exactly when there are at most ``chunk`` sequences.
+tape (a GRU's: about ``10 H`` floats per window and step) alone takes
+hundreds of MB. :func:`predict_in_chunks` runs such a batch in chunks of at
+most :data:`CHUNK` windows, so memory stays flat in the number of series: a
+GRU of 32 units on windows of 48 steps then tapes 15 MB per chunk (60 MB
+with chunks of 1,024). Rows of a batch never interact: the forecasts equal
+those of one call to rounding (a BLAS product may round a row differently in
+a batch of another size: a few ulp), and exactly when there are at most
+``chunk`` sequences. (Chunks of 256 and of 1,024 gave the same JSON report,
+byte for byte, for 300 series x 1,000 days.)
 
 A network keeps its tape buffers between calls (see
 :mod:`unrolled.engine.workspace`): a chunk's tape stays committed after the
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CHUNK = 1024  # windows per forward pass at most
+CHUNK = 256  # windows per forward pass at most
 
 
 def predict_in_chunks(model, seqs: list, chunk: int = CHUNK) -> np.ndarray:
