@@ -3,7 +3,7 @@
 One command::
 
     python benchmarks/scale.py [--series 100,300,1000] [--days 1000] [--epochs N]
-                               [--backends local,ray] [--json]
+                               [--backends local,ray] [--no-cli] [--json]
 
 For each count, a child process (so that each peak RSS is its own) writes
 synthetic random walks (``seed``-ed geometric random walks, one per series,
@@ -18,6 +18,14 @@ usually ends sooner). ``--backends local,ray`` runs each count on both, one
 after the other: the search's speed-up on Ray (a local Ray of 2 CPUs, started
 before the clock of ``search+fit`` starts and timed as ``backend_start_s``;
 peak RSS is the driver's only).
+
+Then (unless ``--no-cli``) the real command line on the same file, in a
+child of its own: ``unrolled forecast --data FILE --epochs N --quiet``
+through the console script's entry point, timed from start to exit (imports,
+load, search, fit, backtest, report) with its ``VmHWM`` at exit: the
+``cli_s`` and ``cli_peak_mb`` columns. The children compile nothing in the
+background (``UNROLLED_COMPILE=wait``): a cold Numba cache is compiled in the
+first child, so run the benchmark twice after a fresh install.
 """
 
 from __future__ import annotations
@@ -102,8 +110,37 @@ def child(path: str, epochs: int, test: int, backend: str) -> dict:
     return out
 
 
-def measure(n: int, days: int, epochs: int, test: int, backend: str) -> dict:
-    """Write the data, run :func:`child` in a new process, return its figures."""
+# the console script's entry point, then this process's peak on stderr
+CLI = (
+    "import sys, unrolled_entry\n"
+    "sys.argv[0] = 'unrolled'\n"
+    "try:\n    rc = unrolled_entry.main()\n"
+    "finally:\n"
+    "    from pathlib import Path\n"
+    "    s = Path('/proc/self/status').read_text().split('VmHWM:')[1].split()[0]\n"
+    "    sys.stderr.write(f'peak_kb={s}\\n')\n"
+    "sys.exit(rc)\n"
+)
+
+
+def cli(path: Path, epochs: int, test: int, env: dict) -> dict:
+    """``unrolled forecast --data path`` in a child: wall time and peak RSS."""
+    args = ["forecast", "--data", str(path), "--epochs", str(epochs),
+            "--test", str(test), "--quiet"]  # fmt: skip
+    t = time.perf_counter()
+    res = subprocess.run([sys.executable, "-c", CLI, *args], env=env, check=False,
+                         capture_output=True, text=True)  # fmt: skip
+    wall = time.perf_counter() - t
+    if res.returncode:
+        raise SystemExit(f"unrolled {' '.join(args)} failed:\n{res.stderr[-2000:]}")
+    peak = res.stderr.rsplit("peak_kb=", 1)[1].split()[0]
+    return {"cli_s": wall, "cli_peak_mb": int(peak) / 1024}
+
+
+def measure(n: int, days: int, epochs: int, test: int, backend: str,
+            with_cli: bool = True) -> dict:  # fmt: skip
+    """Write the data, run :func:`child` (then the CLI) in new processes."""
+    env = dict(os.environ, PYTHONPATH=SRC, UNROLLED_COMPILE="wait")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"walks-{n}.csv"
         write_csv(path, n, days)
@@ -112,12 +149,13 @@ def measure(n: int, days: int, epochs: int, test: int, backend: str) -> dict:
             f"import scale; print(json.dumps(scale.child({str(path)!r}, {epochs}, "
             f"{test}, {backend!r})))"
         )
-        env = dict(os.environ, PYTHONPATH=SRC)
         res = subprocess.run([sys.executable, "-c", code], env=env, check=False,
                              capture_output=True, text=True)  # fmt: skip
-    if res.returncode:
-        raise SystemExit(f"{n} series: the run failed:\n{res.stderr[-2000:]}")
-    row = json.loads(res.stdout.strip().splitlines()[-1])
+        if res.returncode:
+            raise SystemExit(f"{n} series: the run failed:\n{res.stderr[-2000:]}")
+        row = json.loads(res.stdout.strip().splitlines()[-1])
+        if with_cli and backend == "local":
+            row.update(cli(path, epochs, test, env))
     return dict(row, series=n, days=days)
 
 
@@ -132,10 +170,18 @@ def main(argv: list[str] | None = None) -> dict:
         default="local",
         help="comma list of local, ray: each count on each, in turn",
     )
+    ap.add_argument(
+        "--no-cli",
+        action="store_true",
+        help="skip timing the real `unrolled forecast` on each file",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     rows = [
-        dict(measure(int(n), args.days, args.epochs, args.test, b), backend=b)
+        dict(
+            measure(int(n), args.days, args.epochs, args.test, b, not args.no_cli),
+            backend=b,
+        )
         for n in args.series.split(",")
         for b in args.backends.split(",")
     ]
@@ -150,12 +196,16 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         print(json.dumps(report, indent=2))
         return report
-    print("series backend load_s search+fit_s backtest_s total_s s/series peak_MB")
+    print("series backend load_s search+fit_s backtest_s total_s s/series peak_MB"
+          "   cli_s cli_peak_MB")  # fmt: skip
     for r in rows:
+        cli_cols = (f"{r['cli_s']:7.1f} {r['cli_peak_mb']:11.0f}" if "cli_s" in r
+                    else f"{'-':>7} {'-':>11}")  # fmt: skip
         print(f"{r['series']:6d} {r['backend']:>7} {r['load_s']:7.1f} "
               f"{r['search_fit_s']:13.1f} "
               f"{r['backtest_s']:11.1f} {r['total_s']:8.1f} "
-              f"{r['total_s'] / r['series']:9.3f} {r['peak_rss_mb']:8.0f}")  # fmt: skip
+              f"{r['total_s'] / r['series']:9.3f} {r['peak_rss_mb']:8.0f} "
+              f"{cli_cols}")  # fmt: skip
     print(f"{report['meta']['date']}; {report['meta']['machine']}")
     return report
 
