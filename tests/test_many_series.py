@@ -69,3 +69,46 @@ def test_chunked_prediction_equals_one_pass_and_keeps_no_tapes(rng, chunk):
     if chunk >= len(seqs):
         assert np.array_equal(got, once)
     assert "_workspace" not in net.__dict__  # the tape buffers were given back
+
+
+def long_frame(n_series=4, days=30, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2021-01-01", periods=days).strftime("%Y-%m-%d")
+    return pd.DataFrame({
+        "date": np.tile(dates, n_series),
+        "series": np.repeat([f"S{i}" for i in range(n_series)], days),
+        "value": rng.normal(100, 5, n_series * days).round(3),
+        "volume": rng.normal(1e6, 1e3, n_series * days),
+    })  # fmt: skip
+
+
+def test_long_rows_in_any_order_load_the_same_series(tmp_path):
+    from unrolled.forecasting.data import load_csv
+
+    df = long_frame()
+    df.to_csv(tmp_path / "sorted.csv", index=False)
+    df.sample(frac=1.0, random_state=1).to_csv(tmp_path / "shuffled.csv", index=False)
+    a = load_csv(tmp_path / "sorted.csv", value_col="value")
+    b = load_csv(tmp_path / "shuffled.csv", value_col="value")
+    by_name = {s.name: s for s in b.series}  # series in order of first appearance
+    assert sorted(by_name) == [s.name for s in a.series]
+    for s in a.series:
+        t = by_name[s.name]
+        assert np.array_equal(s.values, t.values) and s.dates.equals(t.dates)
+
+
+def test_series_of_a_frame_do_not_view_its_other_columns():
+    from unrolled.forecasting.data import from_frame
+
+    df = long_frame().copy()  # one float block holding value and volume
+    ds = from_frame(df, date_col="date", series_col="series", value_col="value")
+    got = ds.series[0].values
+    assert np.array_equal(got, df["value"].to_numpy()[:30])
+    block = df[["value", "volume"]].to_numpy()
+    base = got
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    assert base.nbytes <= df["value"].to_numpy().nbytes  # not the frame's block
+    assert not np.shares_memory(got, block)

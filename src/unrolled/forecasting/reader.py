@@ -206,6 +206,24 @@ def series_names(col, rows, name, label) -> tuple[np.ndarray, np.ndarray]:
     return again[codes], np.asarray(keys, dtype=object)
 
 
+def grouped_and_sorted(codes: np.ndarray, stamp: np.ndarray) -> bool:
+    """True if rows come series by series, each in increasing date order."""
+    step_c, step_d = np.diff(codes), np.diff(stamp)
+    return bool(((step_c > 0) | ((step_c == 0) & (step_d > 0))).all())
+
+
+def detached(arr: np.ndarray) -> np.ndarray:
+    """``arr``, or a copy if it views a larger buffer (a DataFrame's 2-D block).
+
+    The series' values are slices of it: they must not keep a caller's
+    whole frame alive.
+    """
+    base = arr
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return arr.copy() if base.nbytes > arr.nbytes else arr
+
+
 def _index(arr: np.ndarray, shared: dict) -> pd.Index:
     """An immutable Index of ``arr``, reusing an equal one made before."""
     key = (arr[0], arr[-1], len(arr))
@@ -223,17 +241,16 @@ def _long(table, rows, dates, layout: Layout, name, decimal) -> list:
     codes, keys = series_names(table[series_col], rows, name, series_col)
     vals = parse_numbers(table[value_col], rows, name, value_col, decimal)
     stamp = np.asarray(dates.asi8 if hasattr(dates, "asi8") else dates, np.int64)
-    step_c, step_d = np.diff(codes), np.diff(stamp)
-    if ((step_c > 0) | ((step_c == 0) & (step_d > 0))).all():
-        order = np.arange(len(codes))  # already grouped and sorted: no sort
-    else:
-        order = np.lexsort((stamp, codes))
-    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
-    out = []
     if isinstance(dates, pd.DatetimeIndex):
         dates = dates.values  # numpy slices are cheap; an Index per series later
-    dates, vals, rows = dates[order], vals[order], rows[order]
-    codes, stamp = codes[order], stamp[order]
+    if grouped_and_sorted(codes, stamp):  # as they are: no copies
+        vals = detached(vals)
+    else:
+        order = np.lexsort((stamp, codes))
+        dates, vals, rows = dates[order], vals[order], rows[order]
+        codes, stamp = codes[order], stamp[order]
+    bounds = np.searchsorted(codes, np.arange(len(keys) + 1))
+    out = []
     dup = np.flatnonzero((codes[1:] == codes[:-1]) & (stamp[1:] == stamp[:-1]))
     if dup.size:  # one check for every series: the rows are sorted by (series, date)
         i = int(dup[0])
