@@ -14,12 +14,14 @@ from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
+LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff")
 SCALINGS += SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
+RIDGE = 1.0  # the linear part's ridge penalty (inputs are standardized)
 
 
 class Transform:
@@ -38,9 +40,20 @@ class Transform:
     predict the one-step change and get, as a second input, the change one
     season before the target, so the network sees ``y[t+1-m]`` even when its
     window is shorter than a season. They need ``MIN_SEASONS`` seasons.
+
+    ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
+    on its training part by ridge least squares: the next scaled change from
+    the last p scaled changes, the latest step's other inputs (seasonal
+    profile or level) and a constant. The network then learns what the
+    linear part leaves (its targets are the residuals) and the forecast is
+    their sum: the linear part carries what is linear (an AR(p) on the
+    changes, the seasonal profile's weight, the pull of the level), the
+    network the rest, as in LSTNet's autoregressive highway. Too little
+    history for 4 fitting rows per weight leaves the linear part at zero.
     """
 
-    def __init__(self, scaling: str, name: str = "series", season: int | None = None):
+    def __init__(self, scaling: str, name: str = "series", season: int | None = None,
+                 ar: int = 0):  # fmt: skip
         if scaling not in SCALINGS:
             raise ValueError(
                 f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
@@ -51,9 +64,16 @@ class Transform:
                 f"scaling {scaling!r} of series {name!r}: needs a season length "
                 f">= 2 (from the data's frequency or season=), got {season!r}"
             )
+        if ar and scaling in LEVEL_SCALINGS:
+            raise ValueError(
+                f"ar of series {name!r}: a linear part needs a change scaling, "
+                f"not {scaling!r}"
+            )
         self.scaling, self.name = scaling, name
         self.season = season if scaling in SEASONAL else None
         self.level = self.change = None
+        self.ar = int(ar)
+        self.coef = None  # the linear part: ar * n_features weights, then a constant
 
     @property
     def n_features(self) -> int:
@@ -68,9 +88,10 @@ class Transform:
     @property
     def lookback(self) -> int:
         """Points before a window's first step that its inputs need."""
+        back = self.lag
         if self.scaling in ("diff+lag", "logdiff+lag"):
-            return LAG_SEASONS * self.season + 1
-        return self.lag
+            back = LAG_SEASONS * self.season + 1
+        return back + max(self.ar - 1, 0)
 
     def _base(self, y: np.ndarray) -> np.ndarray:
         """The values on which changes are taken (logs for the log scalings)."""
@@ -101,10 +122,42 @@ class Transform:
             self.level = MinMaxScaler().fit(y, self.name)
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
-        if self.scaling not in ("minmax", "standard", "log"):
+        if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(self._base(y))
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
+        if self.ar:
+            self.coef = self._fit_linear(y)
         return self
+
+    @property
+    def n_weights(self) -> int:
+        """Weights of the linear part: p changes, the other inputs, a constant."""
+        return self.ar + self.n_features
+
+    def _lagged(self, F: np.ndarray) -> np.ndarray:
+        """Rows t = p-1..n-1: changes t, t-1, .., t-p+1, step t's other inputs, 1."""
+        p, n = self.ar, len(F)
+        cols = [F[p - 1 - k : n - k, :1] for k in range(p)]
+        return np.hstack([*cols, F[p - 1 :, 1:], np.ones((n - p + 1, 1))])
+
+    def _fit_linear(self, y: np.ndarray) -> np.ndarray:
+        """Ridge weights of the linear part, fitted on the training part ``y``."""
+        start = self.lookback  # every input of the first row is defined
+        k = self.n_weights
+        if len(y) - 1 - start < 4 * k:
+            return np.zeros(k)
+        F, T = self.features(y), self._scaled_changes(y)[1:]
+        X = self._lagged(F[:-1])[start - self.ar + 1 :]
+        Y = T[start:]
+        penalty = RIDGE * np.eye(k)
+        return np.linalg.solve(X.T @ X + penalty, X.T @ Y)
+
+    def linear(self, F: np.ndarray) -> np.ndarray:
+        """The linear part's output after every step of inputs ``F`` (0 before p)."""
+        out = np.zeros(len(F))
+        if self.coef is not None and len(F) >= self.ar:
+            out[self.ar - 1 :] = self._lagged(F) @ self.coef
+        return out
 
     def _scaled_changes(self, y: np.ndarray) -> np.ndarray:
         """Scaled change at every step of ``y`` (0 where it is undefined)."""
@@ -128,17 +181,35 @@ class Transform:
         return np.stack(cols, axis=1)
 
     def targets(self, y: np.ndarray) -> np.ndarray:
-        """What the network should output after each step but the last."""
-        if self.change is not None:
-            return self._scaled_changes(np.asarray(y, dtype=np.float64))[1:]
-        return self.level.transform(y[1:])
+        """What the network should output after each step but the last.
 
-    def invert(self, out, history: np.ndarray) -> float:
-        """One network output -> the next value, given the history before it."""
+        The next scaled change (less the linear part's output, with ``ar``),
+        or the next scaled level.
+        """
+        y = np.asarray(y, dtype=np.float64)
+        if self.change is None:
+            return self.level.transform(y[1:])
+        t = self._scaled_changes(y)[1:]
+        if self.coef is not None:
+            t = t - self.linear(self.features(y))[:-1]
+        return t
+
+    def invert(self, out, history: np.ndarray, features=None) -> float:
+        """One network output -> the next value, given the history before it.
+
+        ``features``: ``self.features(history)`` if the caller has it (the
+        linear part reads the inputs of the last ``ar`` steps).
+        """
         if self.change is None:
             return float(self.level.inverse_transform(np.atleast_1d(out))[0])
-        step = float(self.change.inverse_transform(np.atleast_1d(out))[0])
         h = np.asarray(history, dtype=np.float64)
+        out = np.atleast_1d(out).astype(np.float64)
+        if self.coef is not None:
+            F = features
+            if F is None:
+                F = self.features(h[-(self.lookback + 1) :])
+            out = out + self.linear(F[-self.ar :])[-1]
+        step = float(self.change.inverse_transform(out)[0])
         m = self.season
         if len(h) < self.lag:  # too short to look a season back: naive
             return float(h[-1])
@@ -161,16 +232,23 @@ class Transform:
         }
         if self.season is not None:
             d["season"] = self.season
+        if self.ar:
+            d["ar"] = self.ar
+            d["coef"] = None if self.coef is None else [float(c) for c in self.coef]
         return d
 
     @classmethod
     def from_dict(cls, d: dict, name: str) -> Transform:
         if not isinstance(d, dict) or "scaling" not in d:
             raise ValueError(f"transform of series {name!r}: expected an object")
-        t = cls(d["scaling"], name, d.get("season"))
+        t = cls(d["scaling"], name, d.get("season"), d.get("ar", 0))
+        if d.get("coef") is not None:
+            t.coef = np.asarray(d["coef"], dtype=np.float64)
+            if t.coef.shape != (t.n_weights,):
+                raise ValueError(f"transform of series {name!r}: bad linear part")
         t.level = None if d.get("level") is None else scaler_from_dict(d["level"])
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
-        if (t.change is None) != (t.scaling in ("minmax", "standard", "log")):
+        if (t.change is None) != (t.scaling in LEVEL_SCALINGS):
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
         return t
 
