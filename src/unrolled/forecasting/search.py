@@ -23,6 +23,15 @@ Rules written down, not tuned on any test set:
   (the one-standard-error rule of model selection): on a short or noisy
   validation slice, where a difference of a few percent is luck, the
   default stays;
+- short series (every training part under :data:`LONG` points, the 100-150
+  point series of yearly or quarterly data) are not starved of training
+  windows: every window is trained on (stride 1 instead of a quarter
+  window), and the search is smaller: the hidden stage tries only 8 units
+  and the window stage only 12 steps (a network of 32 units has more
+  weights than such a series has points; a window of 48 leaves it few
+  windows); the ensemble of the best members stays. Their validation slice
+  stays at 12 points per series (it grows only on long series, see
+  :func:`validation_sizes`);
 - when the scaling is searched, a second stage tries a linear part of each
   order in :data:`AR_ORDERS` under the network (see
   :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
@@ -54,6 +63,7 @@ from .transforms import LEVEL_SCALINGS, MIN_SEASONS, SEASONAL, Transform, window
 AUTO_SCALINGS = ("diff", "diff+level")
 DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
 ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
+SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
 AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
@@ -170,15 +180,18 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     return ("diff+lag", "sdiff")
 
 
-def plan_stages(fixed: dict, start: dict, seasonal, origins) -> list:
-    """The search stages: lists of changes to the best configuration so far."""
+def plan_stages(fixed: dict, start: dict, seasonal, origins, short=False) -> list:
+    """The search stages: lists of changes to the best configuration so far.
+
+    ``short``: the training parts are short (see the module's rules).
+    """
     if fixed["scaling"] is not None or not origins:
         plan = [[start]]
     else:
         plan = [[dict(start, scaling=s) for s in (*AUTO_SCALINGS, *seasonal)]]
         plan.append([{"ar": p} for p in AR_ORDERS])
     if origins:
-        for k, alts in ALTERNATIVES.items():
+        for k, alts in (SHORT_ALTERNATIVES if short else ALTERNATIVES).items():
             if fixed[k] is None:
                 plan.append([{k: a} for a in alts])
     return plan
@@ -203,7 +216,7 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     longest = max(len(p) for p in parts) - 1
     start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
     seasonal = seasonal_scalings(parts, season) if fixed["scaling"] is None else ()
-    plan = plan_stages(fixed, start, seasonal, origins)
+    plan = plan_stages(fixed, start, seasonal, origins, longest + 1 < LONG)
     total = sum(len(stage) for stage in plan)
     tried, trained, best, done = [], [], None, 0
     remote = backend is not None and getattr(backend, "name", "local") != "local"
@@ -304,7 +317,8 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
     parts = setup.parts
     skip = {n: transforms[n].lag - 1 for n in setup.names}  # undefined changes
     count = sum(max(1, len(p) - cand.window) for p in parts)
-    stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
+    short = max(len(p) for p in parts) < LONG  # every window (see the rules)
+    stride = max(1 if short else cand.window // 4, -(-count // MAX_WINDOWS))
     for n, p in zip(setup.names, parts, strict=True):
         X, Y = transforms[n].features(p), transforms[n].targets(p)
         X, Y = X[skip[n] :], Y[skip[n] :]
