@@ -75,9 +75,9 @@ class Member:
         for i, o in origins:
             back = tfs[i].lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
-            feats = tfs[i].features(ctx)
-            seqs.append(feats[-window:])
-            ctxs.append((ctx, feats))
+            tail = tfs[i].features(ctx)[-max(window, tfs[i].ar) :].copy()
+            seqs.append(tail[-window:])  # a copy: not the whole history's inputs
+            ctxs.append((ctx, tail))
         out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
         return np.array(
             [tfs[i].invert(out[k], *ctxs[k]) for k, (i, _) in enumerate(origins)],

@@ -176,8 +176,8 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     if not any(seasonal_test(p, season) for p in parts):
         return ()
     if all((np.asarray(p) > 0).all() for p in parts):
-        return ("logdiff+lag", "logsdiff")
-    return ("diff+lag", "sdiff")
+        return ("logdiff+lag", "logsdiff", "logdiff+sa")
+    return ("diff+lag", "sdiff", "diff+sa")
 
 
 def plan_stages(fixed: dict, start: dict, seasonal, origins, short=False) -> list:

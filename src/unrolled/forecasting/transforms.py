@@ -16,11 +16,14 @@ from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
 LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
-SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff")
+SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
+            "logdiff+sa")  # fmt: skip
+LOGS = ("logdiff", "logsdiff", "logdiff+lag", "logdiff+sa")  # changes of the log
 SCALINGS += SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
+ALL_HISTORY = 10**9  # lookback of a scaling that reads the whole history
 RIDGE = 1.0  # the linear part's ridge penalty (inputs are standardized)
 
 
@@ -39,7 +42,12 @@ class Transform:
     differences of the seasonal differences; ``diff+lag`` and ``logdiff+lag``
     predict the one-step change and get, as a second input, the change one
     season before the target, so the network sees ``y[t+1-m]`` even when its
-    window is shorter than a season. They need ``MIN_SEASONS`` seasons.
+    window is shorter than a season. ``diff+sa`` and ``logdiff+sa`` predict
+    the one-step change less its seasonal part (the classical
+    decomposition's seasonal index as known at each step, from the whole
+    history before it, see :func:`seasonal_steps`), which the forecast puts
+    back: a season estimated from every year of history, less noisy than a
+    few lags. They need ``MIN_SEASONS`` seasons.
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
@@ -86,16 +94,25 @@ class Transform:
         return {"sdiff": m, "logsdiff": m, "sdiff+diff": m + 1}.get(self.scaling, 1)
 
     @property
-    def lookback(self) -> int:
-        """Points before a window's first step that its inputs need."""
+    def warmup(self) -> int:
+        """The first step whose inputs (and linear part) are all defined."""
         back = self.lag
         if self.scaling in ("diff+lag", "logdiff+lag"):
             back = LAG_SEASONS * self.season + 1
         return back + max(self.ar - 1, 0)
 
+    @property
+    def lookback(self) -> int:
+        """Points before a window's first step that its inputs need.
+
+        The seasonally adjusted scalings estimate their season from the
+        whole history: :data:`ALL_HISTORY`.
+        """
+        return ALL_HISTORY if self.scaling.endswith("+sa") else self.warmup
+
     def _base(self, y: np.ndarray) -> np.ndarray:
         """The values on which changes are taken (logs for the log scalings)."""
-        if self.scaling not in ("logdiff", "logsdiff", "logdiff+lag"):
+        if self.scaling not in LOGS:
             return y
         return checked_log(y, f"series {self.name!r}: scaling {self.scaling!r}")
 
@@ -107,6 +124,8 @@ class Transform:
         if self.scaling == "sdiff+diff":
             s = b[m:] - b[:-m]
             return np.diff(s)
+        if self.scaling.endswith("+sa"):
+            return np.diff(b) - seasonal_steps(b, m)[:-1]
         return np.diff(b)
 
     def fit(self, y: np.ndarray) -> Transform:
@@ -142,7 +161,7 @@ class Transform:
 
     def _fit_linear(self, y: np.ndarray) -> np.ndarray:
         """Ridge weights of the linear part, fitted on the training part ``y``."""
-        start = self.lookback  # every input of the first row is defined
+        start = self.warmup  # every input of the first row is defined
         k = self.n_weights
         if len(y) - 1 - start < 4 * k:
             return np.zeros(k)
@@ -214,7 +233,10 @@ class Transform:
         if len(h) < self.lag:  # too short to look a season back: naive
             return float(h[-1])
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
-        if self.scaling in ("sdiff", "logsdiff"):
+        if self.scaling.endswith("+sa"):
+            b = self._base(h)
+            nxt = b[-1] + step + seasonal_steps(b, m)[-1]
+        elif self.scaling in ("sdiff", "logsdiff"):
             nxt = b[-m] + step
         elif self.scaling == "sdiff+diff":
             nxt = b[-1] + b[-m] - b[-m - 1] + step
@@ -269,6 +291,36 @@ def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.nd
         total[lag:] += d[: n - lag]
         count[lag:] += 1
     return np.divide(total, count, out=np.zeros(n), where=count > 0)
+
+
+def seasonal_steps(b: np.ndarray, m: int) -> np.ndarray:
+    """At every step t, the seasonal change into t + 1 known from ``b[: t + 1]``.
+
+    The classical decomposition, causal: ``b`` less its centred moving
+    average of one season (2 x m for even m) gives the detrended values;
+    their mean per season slot, over the steps whose average is known by
+    step t, is the seasonal index then; entry t is the index of t + 1's slot
+    less that of t's. Zero until every slot it needs has a value.
+    """
+    n = len(b)
+    out = np.zeros(n)
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    if n < len(w):
+        return out
+    trend = np.convolve(b, w, mode="valid")
+    off = (len(w) - 1) // 2  # step off + i has the average trend[i], known at 2 off + i
+    pos = np.arange(off, off + len(trend))
+    detrended = b[pos] - trend
+    t = np.arange(n)
+    means = np.full((m, n), np.nan)
+    for k in range(m):
+        mine = pos % m == k
+        known = np.searchsorted(pos[mine], t - off, side="right")
+        sums = np.cumsum(detrended[mine])
+        ok = known > 0
+        means[k, ok] = sums[known[ok] - 1] / known[ok]
+    step = means[(t + 1) % m, t] - means[t % m, t]
+    return np.where(np.isfinite(step), step, 0.0)
 
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
