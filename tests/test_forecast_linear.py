@@ -147,17 +147,9 @@ def test_a_change_is_kept_only_beyond_one_standard_error():
     assert improves(base, None)
 
 
-@pytest.mark.parametrize("n, stride", [(120, 1), (400, 6)])
-def test_short_series_train_on_every_window_and_search_fewer_sizes(n, stride):
-    from unrolled.forecasting.search import SHORT_ALTERNATIVES, Setup, training_windows
-
-    y = ar_changes(n=n)
-    setup = Setup("gru", 1, 32, 1, 1, 0, None, None, None, ["s"], [y], [y], [])
-    cand = Candidate("diff", 8, 24, 0.01)
-    seqs, _ = training_windows(cand, {"s": Transform("diff").fit(y)}, setup)
-    # windows of 24 inputs ending every `stride` steps, and one from the start
-    assert len(seqs) == len(range(0, n - 1 - 24, stride)) + 1
-    assert all(len(s) == 24 for s in seqs)
+@pytest.mark.parametrize("n", [120, 400])
+def test_short_series_search_fewer_sizes(n):
+    from unrolled.forecasting.search import SHORT_ALTERNATIVES
 
     start = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
     plan = plan_stages(dict.fromkeys(start), start, (), [(0, 10)], short=n < 150)

@@ -74,7 +74,7 @@ def test_the_reference_search_has_several_configurations_and_early_stops(referen
     """The interruption points below assume this search (epochs per configuration)."""
     ref = reference[0]
     assert len(ref.search_) == 6 and len(ref.members_) == 3
-    assert [c.epochs for c in ref.search_[:2]] == [3, 6]  # the first stops early
+    assert [c.epochs for c in ref.search_[:2]] == [6, 6]
     assert ref.search_[2].epochs == 1  # best at epoch 0, stopped after epoch 2
 
 
@@ -89,9 +89,9 @@ def test_checkpointing_alone_changes_nothing(tmp_path, reference):
 
 
 # calls of the user callback (it runs before the early stopping): 0 = the first
-# epoch of all, 4 = the epoch at which the first configuration stops early,
-# 8 = in the middle of the second one, 13 = the epoch at which the third stops
-@pytest.mark.parametrize("call", [0, 4, 8, 13])
+# epoch of all, 5 = the last of the first configuration, 9 = in the middle of
+# the second one, 14 = the epoch at which the third one stops early
+@pytest.mark.parametrize("call", [0, 5, 9, 14])
 @pytest.mark.parametrize("every", [1, 4])
 def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, reference, call, every):
     ck = tmp_path / "ck"
@@ -305,7 +305,7 @@ def test_cli_train_ctrl_c_then_resume_saves_the_uninterrupted_model(
     out, err = capsys.readouterr()
     assert err.strip().count("\n") == 0  # one line (after the ^C newline)
     assert err.strip() == (
-        f"error: interrupted while training configuration 2 of 6 (its epoch 0 is "
+        f"error: interrupted while training configuration 2 of 6 (its epoch 3 is "
         f"saved); the checkpoint is in {ck} (continue with --resume {ck})"
     )
     assert not (tmp_path / "m").exists()

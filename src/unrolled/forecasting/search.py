@@ -24,14 +24,13 @@ Rules written down, not tuned on any test set:
   validation slice, where a difference of a few percent is luck, the
   default stays;
 - short series (every training part under :data:`LONG` points, the 100-150
-  point series of yearly or quarterly data) are not starved of training
-  windows: every window is trained on (stride 1 instead of a quarter
-  window), and the search is smaller: the hidden stage tries only 8 units
-  and the window stage only 12 steps (a network of 32 units has more
-  weights than such a series has points; a window of 48 leaves it few
-  windows); the ensemble of the best members stays. Their validation slice
-  stays at 12 points per series (it grows only on long series, see
-  :func:`validation_sizes`);
+  point series of yearly or quarterly data) get a smaller search, so that
+  fewer lucky scores compete: the hidden stage tries only 8 units and the
+  window stage only 12 steps (a network of 32 units has more weights than
+  such a series has points; a window of 48 leaves it few windows); the
+  linear part and the ensemble of the best members stay. Their validation
+  slice stays at 12 points per series (it grows only on long series, see
+  :func:`validation_sizes`), so as not to take their training windows;
 - when the scaling is searched, a second stage tries a linear part of each
   order in :data:`AR_ORDERS` under the network (see
   :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
@@ -317,8 +316,7 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
     parts = setup.parts
     skip = {n: transforms[n].lag - 1 for n in setup.names}  # undefined changes
     count = sum(max(1, len(p) - cand.window) for p in parts)
-    short = max(len(p) for p in parts) < LONG  # every window (see the rules)
-    stride = max(1 if short else cand.window // 4, -(-count // MAX_WINDOWS))
+    stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
     for n, p in zip(setup.names, parts, strict=True):
         X, Y = transforms[n].features(p), transforms[n].targets(p)
         X, Y = X[skip[n] :], Y[skip[n] :]
