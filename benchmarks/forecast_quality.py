@@ -51,6 +51,22 @@ def multiplicative(seed=0, n_series=3, n=144, period=12, freq="MS"):
     return from_dict(out, freq=freq)
 
 
+def daily(seed=0, n_series=2, n=730):
+    """Daily demand: weekly profile x yearly wave x growth, AR(1) noise."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k in range(n_series):
+        t = np.arange(n)
+        week = 1 + rng.uniform(0.1, 0.3) * np.array([0.2, 0.5, 0.4, 0.3, 0.6, -1, -1])
+        year = 1 + 0.1 * np.sin(2 * np.pi * t / 365.25 + k)
+        e = np.zeros(n)
+        for j in range(1, n):
+            e[j] = 0.6 * e[j - 1] + 0.03 * rng.standard_normal()
+        level = 200 * np.exp(rng.uniform(0.0002, 0.0008) * t)
+        out[f"store{k}"] = level * week[t % 7] * year * np.exp(e)
+    return from_dict(out, freq="D")
+
+
 def ar2(seed=0, lengths=(120, 96, 150), phi=(1.5, -0.75)):
     """AR(2) pseudo-cycles (period about 12 years) driven by unit noise."""
     rng = np.random.default_rng(seed)
@@ -97,6 +113,7 @@ SETS = {
     "sunspots": lambda: load_bundled("sunspots"),
     "mult-monthly": multiplicative,
     "mult-quarterly": lambda: multiplicative(1, 3, 100, 4, "QS"),
+    "daily": daily,
     "ar2": ar2,
     **statsmodels_sets(),
 }

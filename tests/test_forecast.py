@@ -200,7 +200,7 @@ def test_explicit_arguments_are_never_searched():
     assert len(fc.search_) == 1
     assert fc.config_ | {"epochs": 0} == {
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
-        "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None,
+        "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
     }  # fmt: skip
 
 

@@ -56,8 +56,9 @@ def test_a_random_walk_gets_no_seasonal_scaling():
 def test_the_seasonal_candidates_follow_the_written_rules():
     ds = multiplicative()
     parts = [s.values[:-12] for s in ds.series]
-    assert seasonal_scalings(parts, 12) == ("logdiff+lag", "logsdiff")
-    assert seasonal_scalings([p - 200 for p in parts], 12) == ("diff+lag", "sdiff")
+    assert seasonal_scalings(parts, 12) == ("logdiff+lag", "logsdiff", "logdiff+sa")
+    minus = [p - 200 for p in parts]
+    assert seasonal_scalings(minus, 12) == ("diff+lag", "sdiff", "diff+sa")
     assert seasonal_scalings(parts, None) == ()  # yearly: no season
     assert seasonal_scalings([p[:30] for p in parts], 12) == ()  # < 3 seasons
     assert not any(seasonal_test(s.values, 12) for s in walks().series)

@@ -63,12 +63,14 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
     member = fc.members_[0]  # the best network of the search
     tf = member.transforms_for([name], [y])[0]
     window = member.candidate.window
-    inputs = tf.features(y[-window - 1 :])[-window:]  # as the forecaster reads it
+    back = tf.lookback  # points before a window that its inputs need
+    inputs = tf.features(y[-window - back :])[-window:]  # as the forecaster reads it
     T = len(inputs)
     seqs, targets = [], []
     for o in range(len(y) - 1, max(1, len(y) - 1 - FLOW_WINDOWS), -1):
-        seqs.append(tf.features(y[max(0, o - window - 1) : o])[-window:])
-        targets.append(float(tf.targets(y[o - 1 : o + 1])[0]))  # the value at o
+        ctx = y[max(0, o - window - back) : o + 1]  # ... and the value at o
+        seqs.append(tf.features(ctx[:-1])[-window:])
+        targets.append(float(tf.targets(ctx)[-1]))
     if not seqs:
         raise ValueError(f"series {name!r}: too short ({len(y)} points) to unroll")
     view = trained_view(member.model, inputs, seqs, targets)

@@ -25,7 +25,7 @@ class Diagnose:
     def chosen(self, fc):
         """The monitor of the configuration the forecaster kept."""
         c = fc.config_
-        key = (c["scaling"], c["hidden"], c["window"], c["lr"])
+        key = (c["scaling"], c["hidden"], c["window"], c["lr"], c.get("ar", 0))
         keys = [cand.key() for cand in fc.search_]
         return self.monitors[keys.index(key)] if key in keys else self.monitors[-1]
 

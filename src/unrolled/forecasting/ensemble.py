@@ -40,9 +40,10 @@ class Candidate:
     score: float = np.inf  # mean validation MAE / naive in-sample MAE
     epochs: int = 0  # epoch of the best validation score, plus one
     season: int | None = None  # season length of a seasonal scaling
+    ar: int = 0  # order of the linear part (see Transform)
 
     def key(self) -> tuple:
-        return (self.scaling, self.hidden, self.window, self.lr)
+        return (self.scaling, self.hidden, self.window, self.lr, self.ar)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Member:
     candidate: Candidate
     model: object  # RNN, LSTM or GRU
     transforms: dict[str, Transform]
+    val_errors: np.ndarray | None = None  # per validation origin (the search's)
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -62,7 +64,7 @@ class Member:
             else:
                 stop = len(v) if fit_upto is None else fit_upto[i]
                 c = self.candidate
-                out.append(Transform(c.scaling, n, c.season).fit(v[:stop]))
+                out.append(Transform(c.scaling, n, c.season, c.ar).fit(v[:stop]))
         return out
 
     def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
@@ -73,11 +75,12 @@ class Member:
         for i, o in origins:
             back = tfs[i].lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
-            seqs.append(tfs[i].features(ctx)[-window:])
-            ctxs.append(ctx)
+            tail = tfs[i].features(ctx)[-max(window, tfs[i].ar) :].copy()
+            seqs.append(tail[-window:])  # a copy: not the whole history's inputs
+            ctxs.append((ctx, tail))
         out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
         return np.array(
-            [tfs[i].invert(out[k], ctxs[k]) for k, (i, _) in enumerate(origins)],
+            [tfs[i].invert(out[k], *ctxs[k]) for k, (i, _) in enumerate(origins)],
             dtype=np.float64,
         )
 
@@ -111,12 +114,16 @@ class ValidationStop(EarlyStopping):
         self.truth = np.array([values[i][o] for i, o in origins])
         self.unit = np.array([naive_unit(parts[i]) for i, o in origins])
 
+    def errors(self) -> np.ndarray:
+        """Scaled absolute error of the member's forecast at every origin."""
+        pred = self.member.one_step(self.values, self.origins, self.names)
+        return np.abs(pred - self.truth) / self.unit
+
     def score(self, epoch: int, logs: dict) -> float:
         """Mean scaled absolute error of the member's validation forecasts."""
         if not self.origins:
             return np.nan
-        pred = self.member.one_step(self.values, self.origins, self.names)
-        return float(np.mean(np.abs(pred - self.truth) / self.unit))
+        return float(np.mean(self.errors()))
 
     def __call__(self, epoch: int, logs: dict) -> bool:
         score = self.score(epoch, logs)

@@ -279,7 +279,7 @@ class Forecaster(Predicting):
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
-            ensemble=len(self.members_), season=top.season,
+            ensemble=len(self.members_), season=top.season, ar=top.ar,
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self

@@ -4,7 +4,9 @@ The plan is greedy and short: a first stage compares the scalings (with a
 season, seasonal ones too, see :func:`seasonal_scalings`), then each of
 hidden size, window and learning rate tries two alternatives around the best
 configuration so far; a change is kept only if it beats the best validation
-score by :data:`MIN_GAIN`. Explicit arguments remove their stage.
+score by :data:`MIN_GAIN` (and, after the first stage, by one standard
+error of the paired differences of the validation errors: :func:`improves`).
+Explicit arguments remove their stage.
 
 Rules written down, not tuned on any test set:
 
@@ -16,6 +18,27 @@ Rules written down, not tuned on any test set:
   log variants only if every value is positive;
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
+- after the first stage (whose scalings are peers), a change must beat the
+  best so far by more than one standard error of the per-origin differences
+  (the one-standard-error rule of model selection): on a short or noisy
+  validation slice, where a difference of a few percent is luck, the
+  default stays;
+- short series (every training part under :data:`LONG` points, the 100-150
+  point series of yearly or quarterly data) get a smaller search, so that
+  fewer lucky scores compete: the hidden stage tries only 8 units and the
+  window stage only 12 steps (a network of 32 units has more weights than
+  such a series has points; a window of 48 leaves it few windows); the
+  linear part and the ensemble of the best members stay. Their validation
+  slice stays at 12 points per series (it grows only on long series, see
+  :func:`validation_sizes`), so as not to take their training windows;
+- when the scaling is searched, a second stage tries a linear part of each
+  order in :data:`AR_ORDERS` under the network (see
+  :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
+  year of monthly steps (12); it is fitted per series on the training part.
+  The network beneath starts silent (a zero output layer) and validation
+  scores the linear part alone before the first epoch, so early stopping
+  may keep it; the change is kept, like every other, only if validation
+  says so;
 
 :func:`train_candidate` trains one configuration and is the unit a parallel
 backend may map over tasks.
@@ -31,7 +54,7 @@ import numpy as np
 from ..engine.network import build_model
 from ..training.fit import fit as fit_network
 from .ensemble import Candidate, Member, ValidationStop
-from .transforms import MIN_SEASONS, SEASONAL, Transform, windows
+from .transforms import LEVEL_SCALINGS, MIN_SEASONS, SEASONAL, Transform, windows
 
 # searched in this order; level-only scalings are left out of the search: a
 # network on scaled levels cannot extrapolate past the training range (trends,
@@ -39,6 +62,8 @@ from .transforms import MIN_SEASONS, SEASONAL, Transform, windows
 AUTO_SCALINGS = ("diff", "diff+level")
 DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
 ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
+SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
+AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
@@ -150,18 +175,22 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     if not any(seasonal_test(p, season) for p in parts):
         return ()
     if all((np.asarray(p) > 0).all() for p in parts):
-        return ("logdiff+lag", "logsdiff")
-    return ("diff+lag", "sdiff")
+        return ("logdiff+lag", "logsdiff", "logdiff+sa")
+    return ("diff+lag", "sdiff", "diff+sa")
 
 
-def plan_stages(fixed: dict, start: dict, seasonal, origins) -> list:
-    """The search stages: lists of changes to the best configuration so far."""
+def plan_stages(fixed: dict, start: dict, seasonal, origins, short=False) -> list:
+    """The search stages: lists of changes to the best configuration so far.
+
+    ``short``: the training parts are short (see the module's rules).
+    """
     if fixed["scaling"] is not None or not origins:
         plan = [[start]]
     else:
         plan = [[dict(start, scaling=s) for s in (*AUTO_SCALINGS, *seasonal)]]
+        plan.append([{"ar": p} for p in AR_ORDERS])
     if origins:
-        for k, alts in ALTERNATIVES.items():
+        for k, alts in (SHORT_ALTERNATIVES if short else ALTERNATIVES).items():
             if fixed[k] is None:
                 plan.append([{k: a} for a in alts])
     return plan
@@ -186,15 +215,15 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     longest = max(len(p) for p in parts) - 1
     start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
     seasonal = seasonal_scalings(parts, season) if fixed["scaling"] is None else ()
-    plan = plan_stages(fixed, start, seasonal, origins)
+    plan = plan_stages(fixed, start, seasonal, origins, longest + 1 < LONG)
     total = sum(len(stage) for stage in plan)
     tried, trained, best, done = [], [], None, 0
     remote = backend is not None and getattr(backend, "name", "local") != "local"
-    for stage in plan:
+    for k, stage in enumerate(plan):
         if remote:  # the same candidates and members as the loop below
             best, done, total = run_stage(
-                backend, stage, best, (start, fixed, season, longest), setup,
-                tried, trained, done, total,
+                backend, stage, best, (start, fixed, season, longest, k > 0),
+                setup, tried, trained, done, total,
             )  # fmt: skip
             continue
         for change in stage:
@@ -207,21 +236,39 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
             trained.append(train_candidate(cand, setup, done, total, run))
             done += 1
             tried.append(cand)
-            if best is None or cand.score < best.score * (1 - MIN_GAIN):
-                best = cand  # the next stage varies the best so far
+            if improves(trained[-1], best, paired=k > 0):
+                best = trained[-1]  # the next stage varies the best so far
     return tried, trained
+
+
+def improves(new: Member, best: Member | None, paired: bool = True) -> bool:
+    """Whether ``new`` beats ``best`` on validation by more than luck would.
+
+    The mean per-origin gain must exceed :data:`MIN_GAIN` of the best's
+    score and (``paired``) one standard error of the paired differences.
+    """
+    if best is None:
+        return True
+    a, b = new.val_errors, best.val_errors
+    if not paired or a is None or b is None or len(a) < 2:
+        return new.candidate.score < best.candidate.score * (1 - MIN_GAIN)
+    d = b - a
+    se = float(np.std(d, ddof=1)) / np.sqrt(len(d))
+    return float(np.mean(d)) > max(MIN_GAIN * float(np.mean(b)), se)
 
 
 def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
     """One stage of the search as ``backend`` tasks; returns (best, done, total).
 
     A stage's candidates each vary one key of the best so far, so they are
-    independent; ``where`` is ``(start, fixed, season, longest)``. The tasks
+    independent; ``where`` is ``(start, fixed, season, longest, paired)``
+    (``paired``: see :func:`improves`). The tasks
     get ``setup`` without its callables (no per-epoch progress from them).
     """
     from .backends import decide_kernels
 
     cands = []
+    *where, paired = where
     for change in stage:
         cand = make_candidate(change, best, *where)
         if any(c.key() == cand.key() for c in tried + cands):
@@ -234,10 +281,9 @@ def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
     for member in members:
         trained.append(member)
         done += 1
-        cand = member.candidate
-        tried.append(cand)
-        if best is None or cand.score < best.score * (1 - MIN_GAIN):
-            best = cand  # the next stage varies the best so far
+        tried.append(member.candidate)
+        if improves(member, best, paired):
+            best = member  # the next stage varies the best so far
     return best, done, total
 
 
@@ -252,13 +298,14 @@ class TrainTask:
 
 
 def make_candidate(change, best, start, fixed, season, longest) -> Candidate:
-    """The candidate ``change`` makes of the best so far (or of ``start``)."""
-    cfg = dict(best.__dict__ if best else start, **change)
+    """The candidate ``change`` makes of the best member so far (or of ``start``)."""
+    cfg = dict(best.candidate.__dict__ if best else start, **change)
     seas = season if cfg["scaling"] in SEASONAL else None
     window = cfg["window"]
     if seas and fixed["window"] is None:
         window = season_window(window, seas, longest)
-    cand = Candidate(cfg["scaling"], cfg["hidden"], window, cfg["lr"], season=seas)
+    cand = Candidate(cfg["scaling"], cfg["hidden"], window, cfg["lr"], season=seas,
+                     ar=cfg.get("ar", 0))  # fmt: skip
     cand.window = min(cand.window, max(longest, 1))
     return cand
 
@@ -290,7 +337,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     from ..engine.sizing import check_training_memory
 
     transforms = {
-        n: Transform(cand.scaling, n, cand.season).fit(p)
+        n: Transform(cand.scaling, n, cand.season, cand.ar).fit(p)
         for n, p in zip(setup.names, setup.parts, strict=True)
     }
     seqs, tgs = training_windows(cand, transforms, setup)
@@ -304,6 +351,12 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     if setup.cell == "rnn":
         cfg["nonlinearity"] = "tanh"
     model = build_model(cfg)
+    silent = cand.scaling not in LEVEL_SCALINGS
+    if silent:  # a zero head: the member starts as the forecast its scaling implies
+        state = model.state_dict()
+        state["head.weight"][:] = 0.0
+        state["head.bias"][:] = 0.0
+        model.load_state_dict(state)
     n_targets = sum(len(t) for t in tgs)
     member = Member(cand, model, transforms)
 
@@ -318,6 +371,8 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     origins = setup.origins
     stopper = ValidationStop(member, setup.values, origins, setup.names,
                              setup.parts, setup.patience, report)  # fmt: skip
+    if silent and origins:  # validation may keep that starting forecast
+        stopper.update(stopper.score(-1, {}), -1)
     epochs = setup.epochs if origins else min(setup.epochs, 100)
     ck = {}
     if run is not None:
@@ -337,6 +392,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     if origins:
         model.load_state_dict(stopper.weights)
         cand.score, cand.epochs = stopper.best, stopper.epoch + 1
+        member.val_errors = stopper.errors()
     else:
         cand.score, cand.epochs = np.nan, epochs
     return member

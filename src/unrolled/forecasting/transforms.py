@@ -14,12 +14,17 @@ from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
+LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
-SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff")
+SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
+            "logdiff+sa")  # fmt: skip
+LOGS = ("logdiff", "logsdiff", "logdiff+lag", "logdiff+sa")  # changes of the log
 SCALINGS += SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
+ALL_HISTORY = 10**9  # lookback of a scaling that reads the whole history
+RIDGE = 1.0  # the linear part's ridge penalty (inputs are standardized)
 
 
 class Transform:
@@ -37,10 +42,26 @@ class Transform:
     differences of the seasonal differences; ``diff+lag`` and ``logdiff+lag``
     predict the one-step change and get, as a second input, the change one
     season before the target, so the network sees ``y[t+1-m]`` even when its
-    window is shorter than a season. They need ``MIN_SEASONS`` seasons.
+    window is shorter than a season. ``diff+sa`` and ``logdiff+sa`` predict
+    the one-step change less its seasonal part (the classical
+    decomposition's seasonal index as known at each step, from the whole
+    history before it, see :func:`seasonal_steps`), which the forecast puts
+    back: a season estimated from every year of history, less noisy than a
+    few lags. They need ``MIN_SEASONS`` seasons.
+
+    ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
+    on its training part by ridge least squares: the next scaled change from
+    the last p scaled changes, the latest step's other inputs (seasonal
+    profile or level) and a constant. The network then learns what the
+    linear part leaves (its targets are the residuals) and the forecast is
+    their sum: the linear part carries what is linear (an AR(p) on the
+    changes, the seasonal profile's weight, the pull of the level), the
+    network the rest, as in LSTNet's autoregressive highway. Too little
+    history for 4 fitting rows per weight leaves the linear part at zero.
     """
 
-    def __init__(self, scaling: str, name: str = "series", season: int | None = None):
+    def __init__(self, scaling: str, name: str = "series", season: int | None = None,
+                 ar: int = 0):  # fmt: skip
         if scaling not in SCALINGS:
             raise ValueError(
                 f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
@@ -51,9 +72,16 @@ class Transform:
                 f"scaling {scaling!r} of series {name!r}: needs a season length "
                 f">= 2 (from the data's frequency or season=), got {season!r}"
             )
+        if ar and scaling in LEVEL_SCALINGS:
+            raise ValueError(
+                f"ar of series {name!r}: a linear part needs a change scaling, "
+                f"not {scaling!r}"
+            )
         self.scaling, self.name = scaling, name
         self.season = season if scaling in SEASONAL else None
         self.level = self.change = None
+        self.ar = int(ar)
+        self.coef = None  # the linear part: ar * n_features weights, then a constant
 
     @property
     def n_features(self) -> int:
@@ -66,15 +94,25 @@ class Transform:
         return {"sdiff": m, "logsdiff": m, "sdiff+diff": m + 1}.get(self.scaling, 1)
 
     @property
-    def lookback(self) -> int:
-        """Points before a window's first step that its inputs need."""
+    def warmup(self) -> int:
+        """The first step whose inputs (and linear part) are all defined."""
+        back = self.lag
         if self.scaling in ("diff+lag", "logdiff+lag"):
-            return LAG_SEASONS * self.season + 1
-        return self.lag
+            back = LAG_SEASONS * self.season + 1
+        return back + max(self.ar - 1, 0)
+
+    @property
+    def lookback(self) -> int:
+        """Points before a window's first step that its inputs need.
+
+        The seasonally adjusted scalings estimate their season from the
+        whole history: :data:`ALL_HISTORY`.
+        """
+        return ALL_HISTORY if self.scaling.endswith("+sa") else self.warmup
 
     def _base(self, y: np.ndarray) -> np.ndarray:
         """The values on which changes are taken (logs for the log scalings)."""
-        if self.scaling not in ("logdiff", "logsdiff", "logdiff+lag"):
+        if self.scaling not in LOGS:
             return y
         return checked_log(y, f"series {self.name!r}: scaling {self.scaling!r}")
 
@@ -86,6 +124,8 @@ class Transform:
         if self.scaling == "sdiff+diff":
             s = b[m:] - b[:-m]
             return np.diff(s)
+        if self.scaling.endswith("+sa"):
+            return np.diff(b) - seasonal_steps(b, m)[:-1]
         return np.diff(b)
 
     def fit(self, y: np.ndarray) -> Transform:
@@ -101,10 +141,42 @@ class Transform:
             self.level = MinMaxScaler().fit(y, self.name)
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
-        if self.scaling not in ("minmax", "standard", "log"):
+        if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(self._base(y))
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
+        if self.ar:
+            self.coef = self._fit_linear(y)
         return self
+
+    @property
+    def n_weights(self) -> int:
+        """Weights of the linear part: p changes, the other inputs, a constant."""
+        return self.ar + self.n_features
+
+    def _lagged(self, F: np.ndarray) -> np.ndarray:
+        """Rows t = p-1..n-1: changes t, t-1, .., t-p+1, step t's other inputs, 1."""
+        p, n = self.ar, len(F)
+        cols = [F[p - 1 - k : n - k, :1] for k in range(p)]
+        return np.hstack([*cols, F[p - 1 :, 1:], np.ones((n - p + 1, 1))])
+
+    def _fit_linear(self, y: np.ndarray) -> np.ndarray:
+        """Ridge weights of the linear part, fitted on the training part ``y``."""
+        start = self.warmup  # every input of the first row is defined
+        k = self.n_weights
+        if len(y) - 1 - start < 4 * k:
+            return np.zeros(k)
+        F, T = self.features(y), self._scaled_changes(y)[1:]
+        X = self._lagged(F[:-1])[start - self.ar + 1 :]
+        Y = T[start:]
+        penalty = RIDGE * np.eye(k)
+        return np.linalg.solve(X.T @ X + penalty, X.T @ Y)
+
+    def linear(self, F: np.ndarray) -> np.ndarray:
+        """The linear part's output after every step of inputs ``F`` (0 before p)."""
+        out = np.zeros(len(F))
+        if self.coef is not None and len(F) >= self.ar:
+            out[self.ar - 1 :] = self._lagged(F) @ self.coef
+        return out
 
     def _scaled_changes(self, y: np.ndarray) -> np.ndarray:
         """Scaled change at every step of ``y`` (0 where it is undefined)."""
@@ -128,22 +200,43 @@ class Transform:
         return np.stack(cols, axis=1)
 
     def targets(self, y: np.ndarray) -> np.ndarray:
-        """What the network should output after each step but the last."""
-        if self.change is not None:
-            return self._scaled_changes(np.asarray(y, dtype=np.float64))[1:]
-        return self.level.transform(y[1:])
+        """What the network should output after each step but the last.
 
-    def invert(self, out, history: np.ndarray) -> float:
-        """One network output -> the next value, given the history before it."""
+        The next scaled change (less the linear part's output, with ``ar``),
+        or the next scaled level.
+        """
+        y = np.asarray(y, dtype=np.float64)
+        if self.change is None:
+            return self.level.transform(y[1:])
+        t = self._scaled_changes(y)[1:]
+        if self.coef is not None:
+            t = t - self.linear(self.features(y))[:-1]
+        return t
+
+    def invert(self, out, history: np.ndarray, features=None) -> float:
+        """One network output -> the next value, given the history before it.
+
+        ``features``: ``self.features(history)`` if the caller has it (the
+        linear part reads the inputs of the last ``ar`` steps).
+        """
         if self.change is None:
             return float(self.level.inverse_transform(np.atleast_1d(out))[0])
-        step = float(self.change.inverse_transform(np.atleast_1d(out))[0])
         h = np.asarray(history, dtype=np.float64)
+        out = np.atleast_1d(out).astype(np.float64)
+        if self.coef is not None:
+            F = features
+            if F is None:
+                F = self.features(h[-(self.lookback + 1) :])
+            out = out + self.linear(F[-self.ar :])[-1]
+        step = float(self.change.inverse_transform(out)[0])
         m = self.season
         if len(h) < self.lag:  # too short to look a season back: naive
             return float(h[-1])
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
-        if self.scaling in ("sdiff", "logsdiff"):
+        if self.scaling.endswith("+sa"):
+            b = self._base(h)
+            nxt = b[-1] + step + seasonal_steps(b, m)[-1]
+        elif self.scaling in ("sdiff", "logsdiff"):
             nxt = b[-m] + step
         elif self.scaling == "sdiff+diff":
             nxt = b[-1] + b[-m] - b[-m - 1] + step
@@ -161,16 +254,23 @@ class Transform:
         }
         if self.season is not None:
             d["season"] = self.season
+        if self.ar:
+            d["ar"] = self.ar
+            d["coef"] = None if self.coef is None else [float(c) for c in self.coef]
         return d
 
     @classmethod
     def from_dict(cls, d: dict, name: str) -> Transform:
         if not isinstance(d, dict) or "scaling" not in d:
             raise ValueError(f"transform of series {name!r}: expected an object")
-        t = cls(d["scaling"], name, d.get("season"))
+        t = cls(d["scaling"], name, d.get("season"), d.get("ar", 0))
+        if d.get("coef") is not None:
+            t.coef = np.asarray(d["coef"], dtype=np.float64)
+            if t.coef.shape != (t.n_weights,):
+                raise ValueError(f"transform of series {name!r}: bad linear part")
         t.level = None if d.get("level") is None else scaler_from_dict(d["level"])
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
-        if (t.change is None) != (t.scaling in ("minmax", "standard", "log")):
+        if (t.change is None) != (t.scaling in LEVEL_SCALINGS):
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
         return t
 
@@ -191,6 +291,36 @@ def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.nd
         total[lag:] += d[: n - lag]
         count[lag:] += 1
     return np.divide(total, count, out=np.zeros(n), where=count > 0)
+
+
+def seasonal_steps(b: np.ndarray, m: int) -> np.ndarray:
+    """At every step t, the seasonal change into t + 1 known from ``b[: t + 1]``.
+
+    The classical decomposition, causal: ``b`` less its centred moving
+    average of one season (2 x m for even m) gives the detrended values;
+    their mean per season slot, over the steps whose average is known by
+    step t, is the seasonal index then; entry t is the index of t + 1's slot
+    less that of t's. Zero until every slot it needs has a value.
+    """
+    n = len(b)
+    out = np.zeros(n)
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    if n < len(w):
+        return out
+    trend = np.convolve(b, w, mode="valid")
+    off = (len(w) - 1) // 2  # step off + i has the average trend[i], known at 2 off + i
+    pos = np.arange(off, off + len(trend))
+    detrended = b[pos] - trend
+    t = np.arange(n)
+    means = np.full((m, n), np.nan)
+    for k in range(m):
+        mine = pos % m == k
+        known = np.searchsorted(pos[mine], t - off, side="right")
+        sums = np.cumsum(detrended[mine])
+        ok = known > 0
+        means[k, ok] = sums[known[ok] - 1] / known[ok]
+    step = means[(t + 1) % m, t] - means[t % m, t]
+    return np.where(np.isfinite(step), step, 0.0)
 
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
