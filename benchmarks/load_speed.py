@@ -82,8 +82,10 @@ def main() -> None:
     print(f"pandas.read_csv(parse_dates=['date'])  {out['pandas_s']:.3f} s")
     print(f"unrolled load_csv                       {out['unrolled_s']:.3f} s")
     print(f"ratio                                   {out['ratio']:.2f}x")
-    print(f"from_frame on pandas' frame             {out['from_frame_s']:.3f} s "
-          f"({out['from_frame_ratio']:.2f}x the pandas read)")
+    print(
+        f"from_frame on pandas' frame             {out['from_frame_s']:.3f} s "
+        f"({out['from_frame_ratio']:.2f}x the pandas read)"
+    )
 
 
 if __name__ == "__main__":
