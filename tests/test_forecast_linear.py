@@ -69,14 +69,18 @@ def test_the_linear_part_is_saved_and_a_bad_one_refused():
     back = Transform.from_dict(d, "s")
     np.testing.assert_array_equal(back.coef, t.coef)
     assert back.to_dict() == d
-    with pytest.raises(ValueError, match="series 's': bad linear part"):
-        Transform.from_dict(dict(d, coef=d["coef"][:-1]), "s")
+    for coef in (d["coef"][:-1], [*d["coef"][:-1], float("nan")]):
+        with pytest.raises(ValueError, match="series 's': bad linear part"):
+            Transform.from_dict(dict(d, coef=coef), "s")
     assert "ar" not in Transform("diff").fit(ar_changes(n=50)).to_dict()
 
 
-def test_a_level_scaling_refuses_a_linear_part_naming_the_series():
+def test_a_level_scaling_or_a_bad_order_is_refused_naming_the_series():
     with pytest.raises(ValueError, match="ar of series 'x'.*'minmax'"):
         Transform("minmax", "x", ar=2)
+    for bad in (-1, 2.5, True, "2"):
+        with pytest.raises(ValueError, match="ar of series 'x': expected an integer"):
+            Transform("diff", "x", ar=bad)
 
 
 def test_a_member_forecasts_with_the_linear_part_added():
