@@ -178,3 +178,18 @@ def test_the_seasonal_steps_are_causal_and_find_the_season():
     truth = np.diff(season)
     assert np.max(np.abs(g[60:-1] - truth[60:])) < 0.03  # amplitude 0.3
     assert not np.any(seasonal_steps(b[:12], 12))  # no full season yet: zeros
+
+
+def test_a_forecaster_with_a_linear_part_saves_and_reloads_to_the_same_forecast(
+    tmp_path,
+):
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    data = from_dict({"a": ar_changes(n=300), "b": ar_changes(n=260, seed=1)})
+    fc = Forecaster(epochs=4, patience=2, hidden=4, window=8, lr=0.01, seed=0)
+    fc.fit(data)
+    assert any(m.candidate.ar for m in fc.members_)  # an AR process: it is kept
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.predict(3)["rnn"], fc.predict(3)["rnn"])
