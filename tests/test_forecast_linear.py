@@ -69,14 +69,18 @@ def test_the_linear_part_is_saved_and_a_bad_one_refused():
     back = Transform.from_dict(d, "s")
     np.testing.assert_array_equal(back.coef, t.coef)
     assert back.to_dict() == d
-    with pytest.raises(ValueError, match="series 's': bad linear part"):
-        Transform.from_dict(dict(d, coef=d["coef"][:-1]), "s")
+    for coef in (d["coef"][:-1], [*d["coef"][:-1], float("nan")]):
+        with pytest.raises(ValueError, match="series 's': bad linear part"):
+            Transform.from_dict(dict(d, coef=coef), "s")
     assert "ar" not in Transform("diff").fit(ar_changes(n=50)).to_dict()
 
 
-def test_a_level_scaling_refuses_a_linear_part_naming_the_series():
+def test_a_level_scaling_or_a_bad_order_is_refused_naming_the_series():
     with pytest.raises(ValueError, match="ar of series 'x'.*'minmax'"):
         Transform("minmax", "x", ar=2)
+    for bad in (-1, 2.5, True, "2"):
+        with pytest.raises(ValueError, match="ar of series 'x': expected an integer"):
+            Transform("diff", "x", ar=bad)
 
 
 def test_a_member_forecasts_with_the_linear_part_added():
@@ -174,3 +178,18 @@ def test_the_seasonal_steps_are_causal_and_find_the_season():
     truth = np.diff(season)
     assert np.max(np.abs(g[60:-1] - truth[60:])) < 0.03  # amplitude 0.3
     assert not np.any(seasonal_steps(b[:12], 12))  # no full season yet: zeros
+
+
+def test_a_forecaster_with_a_linear_part_saves_and_reloads_to_the_same_forecast(
+    tmp_path,
+):
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    data = from_dict({"a": ar_changes(n=300), "b": ar_changes(n=260, seed=1)})
+    fc = Forecaster(epochs=4, patience=2, hidden=4, window=8, lr=0.01, seed=0)
+    fc.fit(data)
+    assert any(m.candidate.ar for m in fc.members_)  # an AR process: it is kept
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.predict(3)["rnn"], fc.predict(3)["rnn"])

@@ -1,10 +1,11 @@
 """The forecaster's configuration search, every choice on the validation slice.
 
 The plan is greedy and short: a first stage compares the scalings (with a
-season, seasonal ones too, see :func:`seasonal_scalings`), then each of
-hidden size, window and learning rate tries two alternatives around the best
-configuration so far; a change is kept only if it beats the best validation
-score by :data:`MIN_GAIN` (and, after the first stage, by one standard
+season, seasonal ones too, see :func:`seasonal_scalings`), a second the
+linear part beneath the network, then each of hidden size, window and
+learning rate tries two alternatives around the best configuration so far;
+a change is kept only if it beats the best validation score by
+:data:`MIN_GAIN` (and, after the first stage, by one standard
 error of the paired differences of the validation errors: :func:`improves`).
 Explicit arguments remove their stage.
 
@@ -34,11 +35,12 @@ Rules written down, not tuned on any test set:
 - when the scaling is searched, a second stage tries a linear part of each
   order in :data:`AR_ORDERS` under the network (see
   :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
-  year of monthly steps (12); it is fitted per series on the training part.
-  The network beneath starts silent (a zero output layer) and validation
-  scores the linear part alone before the first epoch, so early stopping
-  may keep it; the change is kept, like every other, only if validation
-  says so;
+  year of monthly steps (12); it is fitted per series on the training part;
+- every network on changes starts silent (a zero output layer: the
+  forecast its scaling implies, last value plus the mean change, or the
+  seasonal naive plus the mean seasonal change, plus the linear part if any)
+  and validation scores that start before the first epoch: early stopping
+  keeps it when training does not improve on it.
 
 :func:`train_candidate` trains one configuration and is the unit a parallel
 backend may map over tasks.

@@ -72,6 +72,10 @@ class Transform:
                 f"scaling {scaling!r} of series {name!r}: needs a season length "
                 f">= 2 (from the data's frequency or season=), got {season!r}"
             )
+        if isinstance(ar, bool) or not isinstance(ar, int | np.integer) or ar < 0:
+            raise ValueError(
+                f"ar of series {name!r}: expected an integer >= 0, got {ar!r}"
+            )
         if ar and scaling in LEVEL_SCALINGS:
             raise ValueError(
                 f"ar of series {name!r}: a linear part needs a change scaling, "
@@ -81,7 +85,7 @@ class Transform:
         self.season = season if scaling in SEASONAL else None
         self.level = self.change = None
         self.ar = int(ar)
-        self.coef = None  # the linear part: ar * n_features weights, then a constant
+        self.coef = None  # the linear part's n_weights weights (see _lagged)
 
     @property
     def n_features(self) -> int:
@@ -232,19 +236,23 @@ class Transform:
         m = self.season
         if len(h) < self.lag:  # too short to look a season back: naive
             return float(h[-1])
-        b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
-        if self.scaling.endswith("+sa"):
+        if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
-            nxt = b[-1] + step + seasonal_steps(b, m)[-1]
-        elif self.scaling in ("sdiff", "logsdiff"):
+            return self._level(b[-1] + step + seasonal_steps(b, m)[-1])
+        b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
+        if self.scaling in ("sdiff", "logsdiff"):
             nxt = b[-m] + step
         elif self.scaling == "sdiff+diff":
             nxt = b[-1] + b[-m] - b[-m - 1] + step
         else:
             nxt = b[-1] + step
+        return self._level(nxt)
+
+    def _level(self, b: float) -> float:
+        """A value from its base (the log for the log scalings)."""
         if self.scaling.startswith("log"):
-            return float(np.exp(min(nxt, 709.0)))
-        return float(nxt)
+            return float(np.exp(min(b, 709.0)))
+        return float(b)
 
     def to_dict(self) -> dict:
         d = {
@@ -266,7 +274,7 @@ class Transform:
         t = cls(d["scaling"], name, d.get("season"), d.get("ar", 0))
         if d.get("coef") is not None:
             t.coef = np.asarray(d["coef"], dtype=np.float64)
-            if t.coef.shape != (t.n_weights,):
+            if t.coef.shape != (t.n_weights,) or not np.all(np.isfinite(t.coef)):
                 raise ValueError(f"transform of series {name!r}: bad linear part")
         t.level = None if d.get("level") is None else scaler_from_dict(d["level"])
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
