@@ -112,3 +112,16 @@ def test_series_of_a_frame_do_not_view_its_other_columns():
         base = base.base
     assert base.nbytes <= df["value"].to_numpy().nbytes  # not the frame's block
     assert not np.shares_memory(got, block)
+
+
+def test_network_paths_in_groups_of_origins_equal_those_all_at_once(
+    fitted, monkeypatch
+):
+    from unrolled.forecasting import prediction
+
+    fc, names, values = fitted
+    origins = [(i, o) for i, v in enumerate(values) for o in range(40, len(v), 7)]
+    whole = paths(fc.one_step, values, origins, names, 3)
+    monkeypatch.setattr(prediction, "ORIGINS", 4)  # 4 origins' histories at a time
+    got = fc.forecast_paths(values, origins, names, 3)
+    np.testing.assert_allclose(got, whole, rtol=1e-12, atol=1e-12)

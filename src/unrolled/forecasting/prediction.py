@@ -14,8 +14,13 @@ from .ensemble import one_step
 from .history import check_forecasts, check_known, frequency_warning
 from .intervals import check_levels, level_name, paths
 from .transforms import as_series, naive_unit
+from .windows import CHUNK
 
 NETWORK = "rnn"  # the network's column and key (whatever its cell)
+# origins whose h-step paths are computed together: each holds a copy of its
+# history while they run; a multiple of CHUNK, so the forward passes are the
+# same batches as with every origin at once (the same numbers, bit for bit)
+ORIGINS = 4 * CHUNK
 
 
 class Predicting:
@@ -48,8 +53,14 @@ class Predicting:
         """
         self._check_fitted()
         if method == NETWORK:
-            args = network_context(self.members_, values, origins, names, fit_upto)
-            return paths(self.one_step, *args[:3], h, args[3])
+            values, at, own, upto = network_context(self.members_, values, origins,
+                                                    names, fit_upto)  # fmt: skip
+            if len(at) <= ORIGINS:
+                return paths(self.one_step, values, at, own, h, upto)
+            return np.concatenate([
+                paths(self.one_step, values, at[k : k + ORIGINS], own, h, upto)
+                for k in range(0, len(at), ORIGINS)
+            ])  # fmt: skip
         season = self.season_for(self.frequency_)
         return baseline_paths(method, values, origins, h, self.frequency_, season)
 
