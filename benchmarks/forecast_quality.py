@@ -79,6 +79,18 @@ def ar2(seed=0, lengths=(120, 96, 150), phi=(1.5, -0.75)):
     return from_dict(out, freq="YS")
 
 
+def cycles(seed=0, lengths=(114, 100, 130), phi=(1.3, -0.75)):
+    """Population cycles: a log-AR(2) (period about 9 years), yearly, positive."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k, n in enumerate(lengths):
+        z, e = np.zeros(n + 50), 0.25 * rng.standard_normal(n + 50)
+        for t in range(2, n + 50):
+            z[t] = phi[0] * z[t - 1] + phi[1] * z[t - 2] + e[t]
+        out[f"pop{k}"] = 1000 * np.exp(z[50:])
+    return from_dict(out, freq="YS")
+
+
 def statsmodels_sets() -> dict:
     """Public series that statsmodels ships (offline)."""
     try:
@@ -115,6 +127,7 @@ SETS = {
     "mult-quarterly": lambda: multiplicative(1, 3, 100, 4, "QS"),
     "daily": daily,
     "ar2": ar2,
+    "cycles": cycles,
     **statsmodels_sets(),
 }
 
