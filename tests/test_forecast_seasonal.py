@@ -119,3 +119,15 @@ def test_the_default_validation_slice_grows_on_a_single_long_series_only():
     assert validation_sizes([88], None) == [12]  # short: keeps its windows
     assert validation_sizes([297], 12) == [12]  # explicit: as given
     assert validation_sizes([160, 40], None) == [14, 10]  # a quarter at most
+
+
+def test_many_random_walks_do_not_pass_the_seasonality_rule_by_chance():
+    from unrolled.forecasting.search import beyond_chance
+
+    rng = np.random.default_rng(7)
+    walks_ = [np.cumsum(rng.standard_normal(300)) for _ in range(400)]
+    passed = sum(seasonal_test(w, 5) for w in walks_)
+    assert 0 < passed < 40  # about 5% of them pass one by one ...
+    assert seasonal_scalings(walks_, 5) == ()  # ... which is chance, not a season
+    assert [beyond_chance(1, n) for n in (1, 4, 5)] == [True, True, False]
+    assert not beyond_chance(61, 1000) and beyond_chance(62, 1000)
