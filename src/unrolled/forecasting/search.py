@@ -13,11 +13,12 @@ Rules written down, not tuned on any test set:
 
 - seasonal scalings enter the first stage only if the season length ``m`` is
   known, every training part holds :data:`~.transforms.MIN_SEASONS` seasons,
-  and more series pass the classical seasonality test on their first
+  and the series pass the classical seasonality test on their first
   differences (autocorrelation at lag ``m`` above the 90% bound,
-  ``1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)``, as in Theta methods) than
-  chance alone would make pass (:func:`beyond_chance`: one of up to four
-  series, but 62 of 1,000 random walks, of which 5% pass by luck);
+  ``1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)``, as in Theta methods) pooled:
+  their mean autocorrelation above the bound of a mean
+  (:func:`pooled_seasonal_test`; one series: the classical test), so that
+  the 5% or so of many random walks that pass one by one make no season;
   log variants only if every value is positive;
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
@@ -155,28 +156,41 @@ def validation_sizes(lengths: list[int], val_size: int | None) -> list[int]:
     return base
 
 
-def seasonal_test(y: np.ndarray, m: int) -> bool:
-    """True if the first differences of ``y`` autocorrelate at lag ``m`` (90%)."""
+def lag_autocorrelation(y: np.ndarray, m: int) -> tuple[float, float] | None:
+    """(r_m, its variance under no season) of the first differences of ``y``.
+
+    Bartlett's variance ``(1 + 2 sum_{k<m} r_k^2) / n``; None when ``y`` is
+    too short (two seasons of changes) or constant.
+    """
     d = np.diff(np.asarray(y, dtype=np.float64))
     n = len(d)
     if m < 2 or n <= 2 * m:
-        return False
+        return None
     d = d - d.mean()
     var = float(d @ d)
     if var == 0:
-        return False
+        return None
     r = np.array([float(d[k:] @ d[:-k]) / var for k in range(1, m + 1)])
-    bound = 1.645 * np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / n)
-    return bool(r[-1] > bound)
+    return float(r[-1]), float((1 + 2 * np.sum(r[:-1] ** 2)) / n)
 
 
-def beyond_chance(passed: int, n: int, rate: float = 0.05) -> bool:
-    """Whether ``passed`` of ``n`` one-sided tests at ``rate`` beat chance (95%).
+def seasonal_test(y: np.ndarray, m: int) -> bool:
+    """True if the first differences of ``y`` autocorrelate at lag ``m`` (90%)."""
+    return pooled_seasonal_test([y], m)
 
-    More than ``n rate + 1.645 sqrt(n rate (1 - rate))`` passes: the upper
-    95% bound of the count that ``n`` series without a season would give.
+
+def pooled_seasonal_test(series, m: int) -> bool:
+    """The test on the mean lag-``m`` autocorrelation of all ``series`` (90%).
+
+    One series: the classical test. Many: their mean ``r_m`` against
+    ``1.645 sqrt(sum var_i) / N``, so that 1,000 random walks, of which 5% or
+    so pass one by one, do not make a season by their number.
     """
-    return passed > n * rate + 1.645 * np.sqrt(n * rate * (1 - rate))
+    stats = [s for s in (lag_autocorrelation(y, m) for y in series) if s]
+    if not stats:
+        return False
+    r, var = np.array(stats).T
+    return bool(r.mean() > 1.645 * np.sqrt(var.sum()) / len(r))
 
 
 def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
@@ -185,7 +199,7 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
         return ()
     if min(len(p) for p in parts) < MIN_SEASONS * season:
         return ()
-    if not beyond_chance(sum(seasonal_test(p, season) for p in parts), len(parts)):
+    if not pooled_seasonal_test(parts, season):
         return ()
     if all((np.asarray(p) > 0).all() for p in parts):
         return ("logdiff+lag", "logsdiff", "logdiff+sa")
