@@ -113,22 +113,35 @@ class ValidationStop(EarlyStopping):
         self.names, self.report = names, report
         self.truth = np.array([values[i][o] for i, o in origins])
         self.unit = np.array([naive_unit(parts[i]) for i, o in origins])
+        self.best_errors = None
 
     def errors(self) -> np.ndarray:
         """Scaled absolute error of the member's forecast at every origin."""
         pred = self.member.one_step(self.values, self.origins, self.names)
         return np.abs(pred - self.truth) / self.unit
 
-    def score(self, epoch: int, logs: dict) -> float:
-        """Mean scaled absolute error of the member's validation forecasts."""
+    def observe(self, epoch: int) -> float:
+        """Score the member as it is now, as ``epoch``; NaN with no origins.
+
+        The mean of :meth:`errors`; when it is the best so far, those errors
+        are kept as ``best_errors`` (None until then, and after a resume
+        until a new best: they are not part of the checkpointed state).
+        """
         if not self.origins:
             return np.nan
-        return float(np.mean(self.errors()))
+        errors = self.errors()
+        score = float(np.mean(errors))
+        if self.update(score, epoch):
+            self.best_errors = errors
+        return score
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a checkpointed state; the best's errors are then unknown."""
+        super().load_state_dict(state)
+        self.best_errors = None
 
     def __call__(self, epoch: int, logs: dict) -> bool:
-        score = self.score(epoch, logs)
-        if self.origins:
-            self.update(score, epoch)
+        score = self.observe(epoch)
         self.report(epoch, logs, score)
         return self.should_stop
 

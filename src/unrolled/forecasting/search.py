@@ -398,8 +398,8 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     origins = setup.origins
     stopper = ValidationStop(member, setup.values, origins, setup.names,
                              setup.parts, setup.patience, report)  # fmt: skip
-    if silent and origins:  # validation may keep that starting forecast
-        stopper.update(stopper.score(-1, {}), -1)
+    if silent:  # validation may keep that starting forecast
+        stopper.observe(-1)
     epochs = setup.epochs if origins else min(setup.epochs, 100)
     ck = {}
     if run is not None:
@@ -419,7 +419,8 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     if origins:
         model.load_state_dict(stopper.weights)
         cand.score, cand.epochs = stopper.best, stopper.epoch + 1
-        member.val_errors = stopper.errors()
+        best = stopper.best_errors  # None after a resume that found no better
+        member.val_errors = stopper.errors() if best is None else best
     else:
         cand.score, cand.epochs = np.nan, epochs
     return member
