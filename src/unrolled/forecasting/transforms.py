@@ -169,9 +169,9 @@ class Transform:
         k = self.n_weights
         if len(y) - 1 - start < 4 * k:
             return np.zeros(k)
-        F, T = self.features(y), self._scaled_changes(y)[1:]
+        F = self.features(y)  # column 0: the scaled changes
         X = self._lagged(F[:-1])[start - self.ar + 1 :]
-        Y = T[start:]
+        Y = np.ascontiguousarray(F[start + 1 :, 0])  # BLAS rounds as before
         penalty = RIDGE * np.eye(k)
         return np.linalg.solve(X.T @ X + penalty, X.T @ Y)
 
@@ -212,10 +212,10 @@ class Transform:
         y = np.asarray(y, dtype=np.float64)
         if self.change is None:
             return self.level.transform(y[1:])
-        t = self._scaled_changes(y)[1:]
-        if self.coef is not None:
-            t = t - self.linear(self.features(y))[:-1]
-        return t
+        if self.coef is None:
+            return self._scaled_changes(y)[1:]
+        F = self.features(y)  # column 0: the scaled changes
+        return F[1:, 0] - self.linear(F)[:-1]
 
     def invert(self, out, history: np.ndarray, features=None) -> float:
         """One network output -> the next value, given the history before it.
