@@ -67,8 +67,9 @@ class Forecaster(Predicting):
     scaling : str
         Per-series scaling: "auto" (chosen on the validation slice), "minmax",
         "standard", "log", "diff", "diff+level", "logdiff", or a seasonal one
-        ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff"; see
-        :class:`~.transforms.Transform`).
+        ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
+        "diff+sa", "logdiff+sa"; see :class:`~.transforms.Transform`). With
+        "auto" a linear part beneath the network (``ar``) is searched too.
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.
     epochs : int

@@ -63,7 +63,8 @@ def paths(step, values, origins, names, h: int, fit_upto=None) -> np.ndarray:
     for k in range(h):
         at = [(j, len(p)) for j, p in enumerate(hist)]
         out[:, k] = step(hist, at, own, upto)
-        hist = [np.append(p, x) for p, x in zip(hist, out[:, k], strict=True)]
+        if k + 1 < h:  # the last forecast is fed to nothing
+            hist = [np.append(p, x) for p, x in zip(hist, out[:, k], strict=True)]
     return out
 
 
