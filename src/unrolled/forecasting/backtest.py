@@ -196,9 +196,10 @@ def evaluate_fitted(
         for m in methods
     }
     ahead = forecaster.predict_values(horizon, names, values)
+    first = np.cumsum([0] + [len(v) - c for v, c in zip(values, cut, strict=True)])
     results = []
     for i, (name, v) in enumerate(zip(names, values, strict=True)):
-        rows = np.array([k for k, (j, _) in enumerate(origins) if j == i])
+        rows = np.arange(first[i], first[i + 1])  # series i's origins, in order
         pos = np.arange(cut[i], len(v))
         train = v[: cut[i]]
         unit = naive_unit(train)
