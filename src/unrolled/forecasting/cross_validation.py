@@ -114,20 +114,18 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
             )
     cut = {s.name: [len(s) - span + w * step_size for w in range(n_windows)]
            for s in ds.series}  # fmt: skip
-    frames, fitted = [], None
+    stops = [{n: c[w] for n, c in cut.items()} for w in range(n_windows)]
     runner = fit_options.get("backend", "local")
-    if refit and getattr(runner, "name", "local") != "local":  # windows as tasks
-        heads = [_cut(ds, {n: c[w] for n, c in cut.items()}) for w in range(n_windows)]
-        fits = runner.map(FitTask(clone(forecaster)), heads)
-    for w in range(n_windows):
-        if refit and getattr(runner, "name", "local") != "local":
+    remote = refit and getattr(runner, "name", "local") != "local"
+    if remote:  # the windows' fits as the backend's tasks
+        fits = runner.map(FitTask(clone(forecaster)), [_cut(ds, st) for st in stops])
+    frames, fitted = [], None
+    for w, stop in enumerate(stops):
+        if remote:
             fitted = fits[w]
         elif fitted is None or refit:
-            fitted = clone(forecaster).fit(
-                _cut(ds, {n: c[w] for n, c in cut.items()}), **fit_options
-            )
-        frames.append(_window(fitted, ds, {n: c[w] for n, c in cut.items()}, h,
-                              levels, rivals))  # fmt: skip
+            fitted = clone(forecaster).fit(_cut(ds, stop), **fit_options)
+        frames.append(_window(fitted, ds, stop, h, levels, rivals))
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(
         drop=True
