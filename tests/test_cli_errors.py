@@ -141,6 +141,11 @@ CASES = [
         "negative.csv, series 'value', date 2020-01-01: --scaling logdiff needs "
         "positive values",
     ),
+    (
+        ["forecast", "--data", "negative.csv", "--scaling", "logdiff+level", "-q"],
+        "negative.csv, series 'value', date 2020-01-01: --scaling logdiff[+]level "
+        "needs positive values",
+    ),
     # forecast: options
     (["forecast", "--fill", "nonsense"], "Invalid value for '--fill'"),
     (["forecast", "--epochs", "0"], "Invalid value for '--epochs'"),

@@ -186,7 +186,9 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
     fc.fit(seasonal(lengths=(60, 40)))
     keys = [c.key() for c in fc.search_]
     assert len(keys) == len(set(keys)) >= 7
-    assert {k[0] for k in keys} == {"diff", "diff+level"}  # < 3 seasons: none
+    # < 3 seasons: no seasonal scaling; positive and level-stationary: the
+    # log changes and the levels
+    assert {k[0] for k in keys} == {"diff", "diff+level", "logdiff", "logdiff+level"}
     # the members: the four best on validation, best first
     scores = [m.candidate.score for m in fc.members_]
     assert scores == sorted(c.score for c in fc.search_)[:4]

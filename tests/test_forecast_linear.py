@@ -40,7 +40,7 @@ def test_the_linear_part_recovers_an_ar_process_of_the_changes():
     "scaling, season, ar",
     [("diff", None, 2), ("diff+level", None, 12), ("logdiff+lag", 12, 2),
      ("sdiff", 12, 12), ("logsdiff", 12, 2), ("logdiff+sa", 12, 0),
-     ("diff+sa", 12, 2)],
+     ("diff+sa", 12, 2), ("logdiff+level", None, 2)],
 )  # fmt: skip
 def test_inverting_a_target_gives_back_the_next_value(scaling, season, ar):
     y = seasonal()

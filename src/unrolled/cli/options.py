@@ -13,6 +13,7 @@ import click
 
 from ..engine.cells import CELLS as CELL_TYPES
 from ..forecasting.dataset import FILLS
+from ..forecasting.transforms import LOGS
 from ..forecasting.transforms import SCALINGS as SCALING_NAMES
 
 CELLS = sorted(CELL_TYPES)
@@ -237,7 +238,7 @@ def date_text(d) -> str:
 
 def check_positive(ds, scaling: str) -> None:
     """Refuse non-positive values up front when a log scaling is asked for."""
-    if scaling not in ("log", "logdiff"):
+    if scaling != "log" and scaling not in LOGS:
         return
     for s in ds.series:
         bad = s.values <= 0

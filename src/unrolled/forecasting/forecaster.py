@@ -66,7 +66,8 @@ class Forecaster(Predicting):
         Stacked recurrent layers.
     scaling : str
         Per-series scaling: "auto" (chosen on the validation slice), "minmax",
-        "standard", "log", "diff", "diff+level", "logdiff", or a seasonal one
+        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or
+        a seasonal one
         ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
         "diff+sa", "logdiff+sa"; see :class:`~.transforms.Transform`). With
         "auto" a linear part beneath the network (``ar``) is searched too.

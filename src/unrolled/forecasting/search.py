@@ -11,6 +11,14 @@ Explicit arguments remove their stage.
 
 Rules written down, not tuned on any test set:
 
+- the first stage's plain scalings are ``diff`` and ``diff+level``, and for
+  positive series without a season also ``logdiff`` and ``logdiff+level``
+  (growth that compounds, population cycles on a log scale); the ``+level``
+  ones only if at least half the series are level-stationary by the KPSS
+  test at 5% (:func:`first_scalings`, the test auto.arima uses to choose
+  between levels and changes: a random walk's level tells nothing of its
+  next change, but a network given it learns a pull back that a short
+  validation slice can reward by luck);
 - seasonal scalings enter the first stage only if the season length ``m`` is
   known, every training part holds :data:`~.transforms.MIN_SEASONS` seasons,
   and the series pass the classical seasonality test on their first
@@ -65,11 +73,13 @@ from .transforms import LEVEL_SCALINGS, MIN_SEASONS, SEASONAL, Transform, window
 # network on scaled levels cannot extrapolate past the training range (trends,
 # prices at new highs), which the validation slice does not always reveal
 AUTO_SCALINGS = ("diff", "diff+level")
+LOG_SCALINGS = ("logdiff", "logdiff+level")  # added for positive series, no season
 DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
 ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
 SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
 AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
+KPSS_5 = 0.463  # 5% critical value of the KPSS level-stationarity statistic
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
 VAL_SIZE = 12  # validation points per series by default
@@ -206,15 +216,52 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     return ("diff+lag", "sdiff", "diff+sa")
 
 
-def plan_stages(fixed: dict, start: dict, seasonal, origins, short=False) -> list:
+def kpss(y: np.ndarray) -> float:
+    """KPSS statistic of level stationarity (Kwiatkowski et al. 1992).
+
+    The partial sums of the demeaned series over ``n^2`` times their
+    long-run variance (Bartlett window of ``4 (n / 100)^(1/4)`` lags, as in
+    auto.arima); above :data:`KPSS_5` the series is not level-stationary at 5%.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    e = y - y.mean()
+    s = np.cumsum(e)
+    lags = min(int(4 * (n / 100) ** 0.25), n - 1)
+    lr = float(e @ e) / n
+    for k in range(1, lags + 1):
+        lr += 2 * (1 - k / (lags + 1)) * float(e[k:] @ e[:-k]) / n
+    return float(s @ s) / (n * n * lr) if lr > 0 else np.inf
+
+
+def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
+    """The first stage's scalings: the plain ones and the seasonal ``seasonal``.
+
+    Positive series without a season also get the log changes
+    (:data:`LOG_SCALINGS`): growth that compounds, cycles on a log scale.
+    The scalings that give the network the level (``+level``) stay only if
+    at least half the parts are level-stationary by the KPSS test at 5% (the
+    test auto.arima uses to choose between levels and changes): a random
+    walk's level says nothing of its next change, and a network given it
+    learns a pull back that the validation slice may reward by luck.
+    """
+    logs = not seasonal and all((np.asarray(p) > 0).all() for p in parts)
+    out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
+    if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
+        out = tuple(s for s in out if not s.endswith("+level"))
+    return out
+
+
+def plan_stages(fixed: dict, start: dict, scalings, origins, short=False) -> list:
     """The search stages: lists of changes to the best configuration so far.
 
-    ``short``: the training parts are short (see the module's rules).
+    ``scalings``: the first stage's (see :func:`first_scalings`); ``short``:
+    the training parts are short (see the module's rules).
     """
     if fixed["scaling"] is not None or not origins:
         plan = [[start]]
     else:
-        plan = [[dict(start, scaling=s) for s in (*AUTO_SCALINGS, *seasonal)]]
+        plan = [[dict(start, scaling=s) for s in scalings]]
         plan.append([{"ar": p} for p in AR_ORDERS])
     if origins:
         for k, alts in (SHORT_ALTERNATIVES if short else ALTERNATIVES).items():
@@ -242,7 +289,8 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     longest = max(len(p) for p in parts) - 1
     start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
     seasonal = seasonal_scalings(parts, season) if fixed["scaling"] is None else ()
-    plan = plan_stages(fixed, start, seasonal, origins, longest + 1 < LONG)
+    scalings = first_scalings(parts, seasonal)
+    plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG)
     total = sum(len(stage) for stage in plan)
     tried, trained, best, done = [], [], None, 0
     remote = backend is not None and getattr(backend, "name", "local") != "local"

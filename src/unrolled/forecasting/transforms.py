@@ -13,12 +13,14 @@ import numpy as np
 from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
 
-SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff")
+SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff",
+            "logdiff+level")  # fmt: skip
 LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
             "logdiff+sa")  # fmt: skip
-LOGS = ("logdiff", "logsdiff", "logdiff+lag", "logdiff+sa")  # changes of the log
+# changes of the log
+LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa")
 SCALINGS += SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
@@ -34,7 +36,9 @@ class Transform:
     and the network predicts the next scaled level; ``diff`` standardizes the
     one-step changes and the network predicts the next change (a trend is
     then a constant); ``diff+level`` adds the min-max level as a second
-    input; ``logdiff`` uses changes of the log (returns), for positive series.
+    input; ``logdiff`` uses changes of the log (returns), for positive series,
+    and ``logdiff+level`` adds the min-max log level (a cycle or a pull
+    back on the log scale: with ``ar``, an AR on log levels).
 
     Seasonal ones, with season length ``season`` (m): ``sdiff`` predicts the
     change from one season back, ``y[t+1] - y[t+1-m]``; ``logsdiff`` the same
@@ -89,7 +93,8 @@ class Transform:
 
     @property
     def n_features(self) -> int:
-        return 2 if self.scaling in ("diff+level", "diff+lag", "logdiff+lag") else 1
+        two = ("diff+level", "logdiff+level", "diff+lag", "logdiff+lag")
+        return 2 if self.scaling in two else 1
 
     @property
     def lag(self) -> int:
@@ -141,8 +146,9 @@ class Transform:
                 f"{MIN_SEASONS} seasons ({MIN_SEASONS * self.season} points) to "
                 f"train on, got {len(y)}"
             )
-        if self.scaling in ("minmax", "diff+level"):
-            self.level = MinMaxScaler().fit(y, self.name)
+        if self.scaling in ("minmax", "diff+level", "logdiff+level"):
+            log = self.scaling == "logdiff+level"
+            self.level = MinMaxScaler(log=log).fit(y, self.name)
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
         if self.scaling not in LEVEL_SCALINGS:
