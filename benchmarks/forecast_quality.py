@@ -29,7 +29,6 @@ with the seed alone; the other methods do not depend on it).
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
@@ -234,10 +233,25 @@ def main(names: list[str], seeds: int = 1) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    n_seeds = 1
-    if "--seeds" in args:
-        k = args.index("--seeds")
-        n_seeds = int(args[k + 1])
-        del args[k : k + 2]
-    main(args, n_seeds)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "sets",
+        nargs="*",
+        metavar="SET",
+        help=f"data sets (default: all): {', '.join(SETS)}",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="train the network with seeds 0..N-1 (default 1)",
+    )
+    args = parser.parse_args()
+    unknown = [n for n in args.sets if n not in SETS]
+    if unknown:
+        parser.error(f"unknown set {unknown[0]!r}; the sets: {', '.join(SETS)}")
+    if args.seeds < 1:
+        parser.error(f"--seeds: expected an integer >= 1, got {args.seeds}")
+    main(args.sets, args.seeds)
