@@ -203,6 +203,11 @@ def pooled_seasonal_test(series, m: int) -> bool:
     return bool(r.mean() > 1.645 * np.sqrt(var.sum()) / len(r))
 
 
+def all_positive(parts) -> bool:
+    """True if every value of every part is > 0 (the log scalings need it)."""
+    return all((np.asarray(p) > 0).all() for p in parts)
+
+
 def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     """The seasonal scalings the first stage adds (none if the rules say no)."""
     if not season or season < 2:
@@ -211,7 +216,7 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
         return ()
     if not pooled_seasonal_test(parts, season):
         return ()
-    if all((np.asarray(p) > 0).all() for p in parts):
+    if all_positive(parts):
         return ("logdiff+lag", "logsdiff", "logdiff+sa")
     return ("diff+lag", "sdiff", "diff+sa")
 
@@ -245,7 +250,7 @@ def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
     walk's level says nothing of its next change, and a network given it
     learns a pull back that the validation slice may reward by luck.
     """
-    logs = not seasonal and all((np.asarray(p) > 0).all() for p in parts)
+    logs = not seasonal and all_positive(parts)
     out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
     if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
         out = tuple(s for s in out if not s.endswith("+level"))
@@ -288,8 +293,9 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     parts, origins = setup.parts, setup.origins
     longest = max(len(p) for p in parts) - 1
     start = {k: fixed[k] or DEFAULTS[k] for k in DEFAULTS}
-    seasonal = seasonal_scalings(parts, season) if fixed["scaling"] is None else ()
-    scalings = first_scalings(parts, seasonal)
+    scalings = ()  # an explicit scaling: no first stage, no tests for it
+    if fixed["scaling"] is None:
+        scalings = first_scalings(parts, seasonal_scalings(parts, season))
     plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG)
     total = sum(len(stage) for stage in plan)
     tried, trained, best, done = [], [], None, 0
@@ -308,12 +314,19 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
                 continue
             if on_start is not None:
                 on_start(done, total)
-            trained.append(train_candidate(cand, setup, done, total, run))
+            member = train_candidate(cand, setup, done, total, run)
+            best = record(member, best, k > 0, tried, trained)
             done += 1
-            tried.append(cand)
-            if improves(trained[-1], best, paired=k > 0):
-                best = trained[-1]  # the next stage varies the best so far
     return tried, trained
+
+
+def record(member: Member, best, paired: bool, tried: list, trained: list):
+    """Add a trained member to ``tried``/``trained``; return the best so far
+    (the member if it :func:`improves` on ``best``), which the next stage varies.
+    """
+    trained.append(member)
+    tried.append(member.candidate)
+    return member if improves(member, best, paired) else best
 
 
 def improves(new: Member, best: Member | None, paired: bool = True) -> bool:
@@ -354,11 +367,8 @@ def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
     bare = replace(setup, callbacks=[], on_epoch=None)
     members = backend.map(TrainTask(bare, done, total), cands)
     for member in members:
-        trained.append(member)
+        best = record(member, best, paired, tried, trained)
         done += 1
-        tried.append(member.candidate)
-        if improves(member, best, paired):
-            best = member  # the next stage varies the best so far
     return best, done, total
 
 
