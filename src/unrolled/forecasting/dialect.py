@@ -198,7 +198,7 @@ def clean_numbers(col, decimal: str):
     s = s.where(~grouped, s.str.replace(".", "", regex=False))
     point = s.str.contains(".", regex=False)  # a decimal point in a comma file
     s = s.where(point, s.str.replace(",", ".", regex=False))
-    return s.where(~point, "\x00" + s)  # never a number: reported as written
+    return s.where(~point, "?" + s)  # never a number: reported as written
 
 
 def parse_numbers(col, rows, name, label, decimal=".") -> np.ndarray:

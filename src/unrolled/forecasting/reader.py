@@ -109,6 +109,10 @@ def parse_table(raw: bytes | str, name: str, dialect: Dialect):
 
 def _read(raw: bytes, name: str, dialect: Dialect, **kw):
     """pandas' C parser over the bytes; its errors as DataError with the row."""
+    if dialect.decimal == "," and int(pd.__version__.split(".")[0]) < 3:
+        # pandas 2's parser also reads "2.5" with decimal=","; as text, the
+        # numbers go through parse_numbers, which refuses it naming the row
+        kw.setdefault("dtype", str)
     try:
         return pd.read_csv(
             io.BytesIO(raw), sep=dialect.sep, decimal=dialect.decimal,
