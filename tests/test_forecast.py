@@ -184,16 +184,52 @@ def test_network_beats_naive_on_ar2_cycles():
 def test_auto_search_picks_on_validation_and_records_every_candidate():
     fc = Forecaster(epochs=25, patience=5, seed=1)
     fc.fit(seasonal(lengths=(60, 40)))
-    keys = [c.key() for c in fc.search_]
-    assert len(keys) == len(set(keys)) >= 7
-    # < 3 seasons: no seasonal scaling; positive and level-stationary: the
-    # log changes and the levels
-    assert {k[0] for k in keys} == {"diff", "diff+level", "logdiff", "logdiff+level"}
-    # the members: the four best on validation, best first
+    # short series, 24 validation points: three searches, seeds 1, 2 and 3
+    assert fc.config_["searches"] == 3
+    assert [c.seed for c in fc.search_] == sorted(c.seed for c in fc.search_)
+    assert {c.seed for c in fc.search_} == {1, 2, 3}
+    for seed in (1, 2, 3):
+        tried = [c for c in fc.search_ if c.seed == seed]
+        keys = [c.key() for c in tried]
+        assert len(keys) == len(set(keys)) >= 7
+        # < 3 seasons: no seasonal scaling; positive and level-stationary:
+        # the log changes and the levels
+        assert {k[0] for k in keys} == {"diff", "diff+level", "logdiff",
+                                        "logdiff+level"}  # fmt: skip
+        # the members: each search's four best on validation
+        mine = [m.candidate for m in fc.members_ if m.candidate.seed == seed]
+        assert [c.score for c in mine] == sorted(c.score for c in tried)[:4]
+    assert len(fc.members_) == 12
     scores = [m.candidate.score for m in fc.members_]
-    assert scores == sorted(c.score for c in fc.search_)[:4]
+    assert scores == sorted(scores)  # the best first
     assert fc.config_["hidden"] == fc.members_[0].candidate.hidden
     assert fc.val_score_ < 0.5 * fc.naive_val_score_
+
+
+def test_the_report_says_which_searches_the_networks_come_from():
+    fc = Forecaster(hidden=4, window=8, scaling="diff", epochs=3, seed=5)
+    text = backtest(fc, seasonal(lengths=(40,)), test=6).format()
+    assert (  # lr searched on a short series: three searches, seeds 5, 6, 7
+        "Network: the mean of 9 networks, the best ones of 3 searches, each with "
+        "its own seed, on the validation slice (9 configurations in all); the "
+        "best: GRU, 1 layer(s), hidden 4, window 8, scaling diff, lr "
+    ) in text
+    assert {c.seed for c in fc.search_} == {5, 6, 7}
+
+
+def test_long_or_many_series_get_one_search():
+    """Three searches only where the validation slice is small (the rule)."""
+    from unrolled.forecasting.search import searches
+
+    free = dict.fromkeys(("scaling", "hidden", "window", "lr"))
+    short, long = [np.ones(100)], [np.ones(150)]
+    assert searches(short, [(0, k) for k in range(12)], free) == 3
+    assert searches(short * 3, [(0, k) for k in range(36)], free) == 3
+    assert searches(short * 4, [(0, k) for k in range(48)], free) == 1
+    assert searches(long, [(0, k) for k in range(24)], free) == 1
+    assert searches(short, [], free) == 1  # no validation: nothing to search
+    given = dict(scaling="diff", hidden=8, window=12, lr=0.01)
+    assert searches(short, [(0, k) for k in range(12)], given) == 1
 
 
 def test_explicit_arguments_are_never_searched():
@@ -203,6 +239,7 @@ def test_explicit_arguments_are_never_searched():
     assert fc.config_ | {"epochs": 0} == {
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
         "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
+        "searches": 1,
     }  # fmt: skip
 
 
@@ -233,10 +270,10 @@ def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
 
     ds = seasonal(lengths=(40, 30))
     fc = Forecaster(hidden=6, epochs=4, patience=2, ensemble=3, seed=0).fit(ds)
-    assert len(fc.members_) == 3
+    assert len(fc.members_) == 9  # the 3 best of each of 3 searches
     fc.save(tmp_path / "m")
     subs = sorted(p.name for p in (tmp_path / "m").glob("member-*"))
-    assert len(subs) == 2
+    assert len(subs) == 8
     back = Forecaster.load(tmp_path / "m")
     p1, p2 = fc.predict(2, ds), back.predict(2, ds)
     assert p1.equals(p2)
@@ -247,7 +284,7 @@ def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
     # saving another forecaster over it replaces the members, leaves no stale one
     other = Forecaster(hidden=5, epochs=3, patience=2, ensemble=2, seed=1).fit(ds)
     other.save(tmp_path / "m")
-    assert len(list((tmp_path / "m").glob("member-*"))) == 1
+    assert len(list((tmp_path / "m").glob("member-*"))) == 5
     assert Forecaster.load(tmp_path / "m").config_ == other.config_
     # a member folder swapped for another one is refused
     fc.save(tmp_path / "m")

@@ -24,10 +24,9 @@ class Diagnose:
 
     def chosen(self, fc):
         """The monitor of the configuration the forecaster kept."""
-        c = fc.config_
-        key = (c["scaling"], c["hidden"], c["window"], c["lr"], c.get("ar", 0))
-        keys = [cand.key() for cand in fc.search_]
-        return self.monitors[keys.index(key)] if key in keys else self.monitors[-1]
+        top = fc.members_[0].candidate  # the search_ entry the config_ is from
+        tried = [k for k, cand in enumerate(fc.search_) if cand is top]
+        return self.monitors[tried[0]] if tried else self.monitors[-1]
 
     def lines(self, fc) -> list[str]:
         m = self.chosen(fc)

@@ -41,6 +41,7 @@ class Candidate:
     epochs: int = 0  # epoch of the best validation score, plus one
     season: int | None = None  # season length of a seasonal scaling
     ar: int = 0  # order of the linear part (see Transform)
+    seed: int | None = None  # the seed it trained with (one per search)
 
     def key(self) -> tuple:
         return (self.scaling, self.hidden, self.window, self.lr, self.ar)

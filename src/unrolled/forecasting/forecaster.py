@@ -41,7 +41,14 @@ from .ensemble import Candidate, Member, load_members, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
 from .prediction import NETWORK, Predicting
-from .search import DEFAULTS, Setup, check_params, run_search, validation_sizes
+from .search import (
+    DEFAULTS,
+    Setup,
+    check_params,
+    run_search,
+    searches,
+    validation_sizes,
+)
 from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
@@ -80,7 +87,10 @@ class Forecaster(Predicting):
     batch_size : int
         Windows per gradient step.
     ensemble : int
-        Networks averaged: the best ones of the search on validation.
+        Networks averaged: the best ones of the search on validation. On
+        short series with few validation points the search runs three times
+        (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
+        each one's ``ensemble`` best (see :func:`~.search.searches`).
     val_size : int or None
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
@@ -272,16 +282,19 @@ class Forecaster(Predicting):
         def started(index, total):
             self._index, self._total = index, total
 
-        self.search_, trained = run_search(setup, fixed, self.season_for(freq), run,
-                                           started, self._runner)  # fmt: skip
-        # the members: the best on validation (ties: the earlier, simpler one)
-        order = sorted(range(len(trained)), key=lambda k: _rank(trained[k]))
-        self.members_ = [trained[k] for k in order[: self.ensemble]]
+        rounds = run_search(setup, fixed, self.season_for(freq), run, started,
+                            self._runner, searches(parts, origins, fixed))  # fmt: skip
+        # the members: each search's best on validation (ties: the earlier,
+        # simpler one), the best of all first
+        self.search_ = [c for tried, _ in rounds for c in tried]
+        members = [m for _, trained in rounds for m in _best(trained, self.ensemble)]
+        self.members_ = sorted(members, key=_rank)
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(self.members_), season=top.season, ar=top.ar,
+            searches=len(rounds),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
@@ -409,6 +422,11 @@ class Forecaster(Predicting):
         args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
                 if getattr(self, k) != getattr(default, k)]  # fmt: skip
         return f"Forecaster({', '.join(args)})"
+
+
+def _best(trained: list[Member], k: int) -> list[Member]:
+    """The ``k`` best members of one search (ties: the earlier one)."""
+    return sorted(trained, key=_rank)[:k]
 
 
 def _rank(member: Member) -> float:

@@ -352,7 +352,13 @@ def _network_line(c: dict, tried: int) -> str:
         f"{c.get('hidden')}, window {c.get('window')}, scaling {c.get('scaling')}"
         f"{season}{ar}, lr {c.get('lr')}, {c.get('epochs')} epoch(s)"
     )
-    k = c.get("ensemble", 1)
+    k, rounds = c.get("ensemble", 1), c.get("searches", 1)
+    if rounds > 1:
+        return (
+            f"Network: the mean of {k} networks, the best ones of {rounds} "
+            f"searches, each with its own seed, on the validation slice ({tried} "
+            f"configurations in all); the best: {best}."
+        )
     if k > 1:
         return (
             f"Network: the mean of the {k} best of {tried} configurations on the "

@@ -43,6 +43,14 @@ Rules written down, not tuned on any test set:
   linear part and the ensemble of the best members stay. Their validation
   slice stays at 12 points per series (it grows only on long series, see
   :func:`validation_sizes`), so as not to take their training windows;
+- short series with fewer than :data:`FEW_ORIGINS` validation origins in all
+  (fewer than four series of 12) run the whole search, when there is one
+  (not every configuration key given), :data:`SEARCHES`
+  times, with seeds ``seed``, ``seed + 1``, ..., and the forecast averages
+  each search's best members (:func:`searches`): on 12 to 36 validation
+  points the configuration a search picks is partly luck, and averaging
+  searches that were lucky differently (bagging the choice) lowers that
+  variance at three times the cost of a search that takes seconds;
 - when the scaling is searched, a second stage tries a linear part of each
   order in :data:`AR_ORDERS` under the network (see
   :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
@@ -85,6 +93,8 @@ MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
 VAL_SIZE = 12  # validation points per series by default
 MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
 LONG = 150  # ... on series at least this long (short ones keep theirs)
+SEARCHES = 3  # searches averaged on short series with ...
+FEW_ORIGINS = 48  # ... fewer validation origins than this in all
 
 
 @dataclass
@@ -283,12 +293,24 @@ def season_window(window: int, season: int | None, longest: int) -> int:
     return max(window, two) if longest >= 4 * two else window
 
 
-def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start=None,
-               backend=None):  # fmt: skip
-    """Run the greedy search; returns (candidates tried, members trained).
+def searches(parts, origins, fixed: dict) -> int:
+    """How many searches the forecaster averages (see the module's rules).
 
-    ``backend`` (a :mod:`.backends` object other than the local one): each
-    stage's candidates train at once, as its tasks (:func:`run_stage`).
+    One if nothing is searched (every key of ``fixed`` given).
+    """
+    short = max(len(p) for p in parts) < LONG
+    searched = any(v is None for v in fixed.values())
+    return SEARCHES if searched and short and 0 < len(origins) < FEW_ORIGINS else 1
+
+
+def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start=None,
+               backend=None, rounds: int = 1):  # fmt: skip
+    """Run the greedy search ``rounds`` times; returns a (tried, trained) per round.
+
+    Round ``r`` trains with seed ``setup.seed + r`` (round 0 is the search
+    alone); the candidates are numbered on across rounds. ``backend`` (a
+    :mod:`.backends` object other than the local one): each stage's
+    candidates train at once, as its tasks (:func:`run_stage`).
     """
     parts, origins = setup.parts, setup.origins
     longest = max(len(p) for p in parts) - 1
@@ -297,27 +319,31 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     if fixed["scaling"] is None:
         scalings = first_scalings(parts, seasonal_scalings(parts, season))
     plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG)
-    total = sum(len(stage) for stage in plan)
-    tried, trained, best, done = [], [], None, 0
+    size = sum(len(stage) for stage in plan)
+    total, done, out = rounds * size, 0, []
     remote = backend is not None and getattr(backend, "name", "local") != "local"
-    for k, stage in enumerate(plan):
-        if remote:  # the same candidates and members as the loop below
-            best, done, total = run_stage(
-                backend, stage, best, (start, fixed, season, longest, k > 0),
-                setup, tried, trained, done, total,
-            )  # fmt: skip
-            continue
-        for change in stage:
-            cand = make_candidate(change, best, start, fixed, season, longest)
-            if any(c.key() == cand.key() for c in tried):
-                total -= 1
+    for r in range(rounds):
+        tried, trained, best = [], [], None
+        seeded = replace(setup, seed=setup.seed + r)
+        for k, stage in enumerate(plan):
+            if remote:  # the same candidates and members as the loop below
+                best, done, total = run_stage(
+                    backend, stage, best, (start, fixed, season, longest, k > 0),
+                    seeded, tried, trained, done, total,
+                )  # fmt: skip
                 continue
-            if on_start is not None:
-                on_start(done, total)
-            member = train_candidate(cand, setup, done, total, run)
-            best = record(member, best, k > 0, tried, trained)
-            done += 1
-    return tried, trained
+            for change in stage:
+                cand = make_candidate(change, best, start, fixed, season, longest)
+                if any(c.key() == cand.key() for c in tried):
+                    total -= 1
+                    continue
+                if on_start is not None:
+                    on_start(done, total)
+                member = train_candidate(cand, seeded, done, total, run)
+                best = record(member, best, k > 0, tried, trained)
+                done += 1
+        out.append((tried, trained))
+    return out
 
 
 def record(member: Member, best, paired: bool, tried: list, trained: list):
@@ -421,6 +447,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     """
     from ..engine.sizing import check_training_memory
 
+    cand.seed = int(setup.seed)
     transforms = {
         n: Transform(cand.scaling, n, cand.season, cand.ar).fit(p)
         for n, p in zip(setup.names, setup.parts, strict=True)
