@@ -110,6 +110,27 @@ def cycles(seed=0, lengths=(114, 100, 130), phi=(1.3, -0.75)):
     return from_dict(out, freq="YS")
 
 
+def airline(seed=0, n_series=3, n=144, theta=0.4, big_theta=0.6, sigma=0.037):
+    """The airline model: log y has ARIMA(0,1,1)(0,1,1)12 (Box and Jenkins's fit).
+
+    ``(1 - B)(1 - B^12) log y = (1 - theta B)(1 - big_theta B^12) e``, the
+    textbook model of monthly series with trend and multiplicative season,
+    started from a yearly profile and a growth of 1 % a month.
+    """
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k in range(n_series):
+        e = sigma * rng.standard_normal(n + 13)
+        w = e[13:] - theta * e[12:-1] - big_theta * (e[1:-12] - theta * e[:-13])
+        z = np.zeros(n + 13)
+        t = np.arange(13)
+        z[:13] = 5 + 0.01 * t + 0.1 * np.sin(2 * np.pi * t / 12 + k)
+        for t in range(13, n + 13):
+            z[t] = z[t - 1] + z[t - 12] - z[t - 13] + w[t - 13]
+        out[f"air{k}"] = np.exp(z[13:])
+    return from_dict(out, freq="MS")
+
+
 def statsmodels_sets() -> dict:
     """Public series that statsmodels ships (offline)."""
     try:
@@ -144,6 +165,7 @@ SETS = {
     "sunspots": lambda: load_bundled("sunspots"),
     "mult-monthly": multiplicative,
     "mult-quarterly": lambda: multiplicative(1, 3, 100, 4, "QS"),
+    "airline": airline,
     "daily": daily,
     "halfhourly": halfhourly,
     "ar2": ar2,
