@@ -180,6 +180,32 @@ def test_the_seasonal_steps_are_causal_and_find_the_season():
     assert not np.any(seasonal_steps(b[:12], 12))  # no full season yet: zeros
 
 
+@pytest.mark.parametrize("m", [4, 7, 12])
+def test_adjusted_changes_start_where_the_seasonal_step_is_known(m):
+    """Before it, a change is a raw seasonal swing: not learnt from, not scaled."""
+    from unrolled.forecasting.search import Setup, training_windows
+    from unrolled.forecasting.transforms import seasonal_steps
+
+    rng = np.random.default_rng(4)
+    t = np.arange(12 * m)
+    y = 100 + 20 * np.sin(2 * np.pi * t / m + 0.5) + 0.5 * rng.standard_normal(len(t))
+    tf = Transform("diff+sa", "s", m, ar=2).fit(y)
+    steps = seasonal_steps(y, m)
+    first = np.flatnonzero(steps)[0] + 1  # the first change with its seasonal step
+    assert tf.defined == first == m + m // 2 + 1
+    adjusted = np.diff(y)[first - 1 :] - steps[first - 1 : -1]
+    # the change scaler: the adjusted changes' scale, not the swings' (sd ~ 10)
+    assert tf.change.to_dict()["scale"] == pytest.approx(np.std(adjusted), rel=1e-9)
+    # white noise of the level: its adjusted changes are an MA(1) with -1, whose
+    # AR weights are negative (the raw swings before would give +0.9, -0.6)
+    assert tf.coef[0] < -0.4 and tf.coef[1] < -0.1
+    # the first training target is the change into that step
+    cand = Candidate("diff+sa", 4, len(y) - first, 0.01, season=m)
+    setup = Setup("gru", 1, 8, 1, 1, 0, None, None, None, ["s"], [y], [y], [])
+    _, targets = training_windows(cand, {"s": tf}, setup)
+    assert targets[0][0] == tf.targets(y)[first - 1]
+
+
 def test_a_forecaster_with_a_linear_part_saves_and_reloads_to_the_same_forecast(
     tmp_path,
 ):

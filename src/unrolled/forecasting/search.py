@@ -425,7 +425,7 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
     """The (inputs, targets) windows of every series' training part."""
     seqs, tgs = [], []
     parts = setup.parts
-    skip = {n: transforms[n].lag - 1 for n in setup.names}  # undefined changes
+    skip = {n: transforms[n].defined - 1 for n in setup.names}  # undefined changes
     count = sum(max(1, len(p) - cand.window) for p in parts)
     stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
     for n, p in zip(setup.names, parts, strict=True):

@@ -103,9 +103,24 @@ class Transform:
         return {"sdiff": m, "logsdiff": m, "sdiff+diff": m + 1}.get(self.scaling, 1)
 
     @property
+    def defined(self) -> int:
+        """The first step whose change is defined: what the network learns from.
+
+        ``lag``, but ``m + m // 2 + 1`` for the seasonally adjusted scalings:
+        before it the seasonal step is not known yet (:func:`seasonal_steps`
+        is 0 until a season and a half has a centred average) and the change
+        is not adjusted, a raw seasonal swing, far larger than the adjusted
+        changes, that would set their scale and teach the network and the
+        linear part a season their inputs do not have.
+        """
+        if self.scaling.endswith("+sa"):
+            return self.season + self.season // 2 + 1
+        return self.lag
+
+    @property
     def warmup(self) -> int:
         """The first step whose inputs (and linear part) are all defined."""
-        back = self.lag
+        back = self.defined
         if self.scaling in ("diff+lag", "logdiff+lag"):
             back = LAG_SEASONS * self.season + 1
         return back + max(self.ar - 1, 0)
@@ -152,7 +167,7 @@ class Transform:
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
         if self.scaling not in LEVEL_SCALINGS:
-            d = self._changes(self._base(y))
+            d = self._changes(self._base(y))[self.defined - self.lag :]
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
         if self.ar:
             self.coef = self._fit_linear(y)
