@@ -89,6 +89,7 @@ def test_the_stage_at_once_search_gives_the_local_numbers():
     here = Forecaster(epochs=4, seed=0).fit(data)
     staged = Forecaster(epochs=4, seed=0).fit(data, backend=Staged())
     assert len(here.search_) > 2
+    assert here.config_["searches"] == staged.config_["searches"] == 3  # short
     assert [c.__dict__ for c in staged.search_] == [c.__dict__ for c in here.search_]
     names, values = list(data), list(data.values())
     want = here.predict_values(2, names, values)
