@@ -255,25 +255,9 @@ def main(names: list[str], seeds: int = 1) -> None:
 
 
 if __name__ == "__main__":
-    import argparse
+    from arguments import names_and_seeds
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "sets",
-        nargs="*",
-        metavar="SET",
-        help=f"data sets (default: all): {', '.join(SETS)}",
+    names, seeds = names_and_seeds(
+        __doc__, list(SETS), "set", "train the network with seeds 0..N-1 (default 1)"
     )
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        default=1,
-        help="train the network with seeds 0..N-1 (default 1)",
-    )
-    args = parser.parse_args()
-    unknown = [n for n in args.sets if n not in SETS]
-    if unknown:
-        parser.error(f"unknown set {unknown[0]!r}; the sets: {', '.join(SETS)}")
-    if args.seeds < 1:
-        parser.error(f"--seeds: expected an integer >= 1, got {args.seeds}")
-    main(args.sets, args.seeds)
+    main(names, seeds)
