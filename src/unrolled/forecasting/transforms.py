@@ -51,7 +51,8 @@ class Transform:
     decomposition's seasonal index as known at each step, from the whole
     history before it, see :func:`seasonal_steps`), which the forecast puts
     back: a season estimated from every year of history, less noisy than a
-    few lags. They need ``MIN_SEASONS`` seasons.
+    few lags. They need ``MIN_SEASONS`` seasons, and learn from the step
+    where the seasonal index is first known on (:attr:`defined`).
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
