@@ -129,7 +129,24 @@ def test_monitor_flags_a_relu_network_whose_units_all_die():
     mon = GradientMonitor(emit=False)
     unrolled.fit(net, seqs, targets, epochs=7, lr=0.05, callbacks=[mon], seed=0)
     assert mon.norms["weight_hh_l0"][-1] == 0.0 and mon.norms["head.bias"][-1] > 1
-    assert "epoch 4: the gradient of 'weight_hh_l0' is exactly 0" in mon.messages[1]
+    assert (
+        "epochs 4 and 5: the gradient of 'weight_hh_l0' is exactly 0"
+        in (mon.messages[1])
+    )
+
+
+def test_a_zero_output_layer_is_not_taken_for_dead_units():
+    """A silent start passes no gradient back for one step, then does."""
+    seqs, targets = unrolled.lessons.statland_data()
+    net = unrolled.GRU(hidden_size=3, seed=0)
+    state = net.state_dict()
+    state["head.weight"][:] = 0.0  # as every forecaster network on changes starts
+    net.load_state_dict(state)
+    mon = GradientMonitor(emit=False)
+    unrolled.fit(net, seqs, targets, epochs=3, lr=0.05, callbacks=[mon], seed=0)
+    assert mon.norms["weight_hh_l0"][0] == 0.0  # one batch, still a zero head
+    assert mon.norms["weight_hh_l0"][1] > 0
+    assert mon.messages == []
 
 
 def test_monitor_warns_once_on_explosion_and_on_vanishing():

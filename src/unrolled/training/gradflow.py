@@ -92,7 +92,9 @@ class GradientMonitor:
 
     - explode: the global norm exceeds ``limit``, grows beyond ``explode``
       times its first-epoch value, or is not finite;
-    - vanish: a parameter's gradient is exactly 0 (dead relu units), or its
+    - vanish: a parameter's gradient is exactly 0 two epochs in a row (dead
+      relu units stay dead; a zero output layer, where every network on
+      changes starts, passes nothing back for one step only), or its
       norm is below ``vanish`` times the largest parameter gradient norm of
       the same batch (a ratio, so clipping by norm does not change it); or, with
       ``model`` and ``probe=(seqs, targets)``, the relative ``||dL/dh_t||``
@@ -158,11 +160,13 @@ class GradientMonitor:
                     "(exploding gradients)",
                 )
             elif nrm == 0.0:
-                self._warn(
-                    f"vanish:{name}",
-                    f"epoch {epoch}: the gradient of {name!r} is exactly 0 (no "
-                    "signal reaches it: dead relu units or vanished gradients)",
-                )
+                if len(self.norms[name]) > 1 and self.norms[name][-2] == 0.0:
+                    self._warn(
+                        f"vanish:{name}",
+                        f"epochs {self.epochs[-2]} and {epoch}: the gradient of "
+                        f"{name!r} is exactly 0 (no signal reaches it: dead relu "
+                        "units or vanished gradients)",
+                    )
             elif nrm < self.vanish * norms[top]:
                 self._warn(
                     f"vanish:{name}",
