@@ -26,6 +26,9 @@ from .layout import Layout, check_columns, choose, find_date_col
 from .series import duplicate_date, finish_dataset, make_series
 from .source import decode, read_bytes
 
+# pandas 2's C parser reads both decimal marks with decimal="," (see _read)
+PANDAS_2 = int(pd.__version__.split(".")[0]) < 3
+
 NA_VALUES = sorted({v for s in NA_STRINGS for v in (s, s.upper(), s.title())})
 
 
@@ -109,7 +112,7 @@ def parse_table(raw: bytes | str, name: str, dialect: Dialect):
 
 def _read(raw: bytes, name: str, dialect: Dialect, **kw):
     """pandas' C parser over the bytes; its errors as DataError with the row."""
-    if dialect.decimal == "," and int(pd.__version__.split(".")[0]) < 3:
+    if dialect.decimal == "," and PANDAS_2:
         # pandas 2's parser also reads "2.5" with decimal=","; as text, the
         # numbers go through parse_numbers, which refuses it naming the row
         kw.setdefault("dtype", str)
