@@ -123,8 +123,8 @@ def airline(seed=0, n_series=3, n=144, theta=0.4, big_theta=0.6, sigma=0.037):
         e = sigma * rng.standard_normal(n + 13)
         w = e[13:] - theta * e[12:-1] - big_theta * (e[1:-12] - theta * e[:-13])
         z = np.zeros(n + 13)
-        t = np.arange(13)
-        z[:13] = 5 + 0.01 * t + 0.1 * np.sin(2 * np.pi * t / 12 + k)
+        first = np.arange(13)
+        z[:13] = 5 + 0.01 * first + 0.1 * np.sin(2 * np.pi * first / 12 + k)
         for t in range(13, n + 13):
             z[t] = z[t - 1] + z[t - 12] - z[t - 13] + w[t - 13]
         out[f"air{k}"] = np.exp(z[13:])

@@ -20,6 +20,7 @@ on which the network loses to seasonal naive:
 from __future__ import annotations
 
 import numpy as np
+from forecast_quality import ratios
 
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.data import from_dict
@@ -49,12 +50,10 @@ def family(kind: str, seed: int, n: int = 144, m: int = 12):
     return from_dict({f"{kind}{seed}": y}, freq="MS")
 
 
-def ratios(kind: str, seed: int) -> tuple[float, float]:
+def network_and_seasonal_naive(kind: str, seed: int) -> tuple[float, float]:
     """(network, seasonal naive) one-step MAE over naive's on one series."""
-    report = backtest(Forecaster(seed=0), family(kind, seed), test=12)
-    metrics = report.series[0].metrics
-    naive = metrics["naive"]["mae"]
-    return metrics["rnn"]["mae"] / naive, metrics["seasonal_naive"]["mae"] / naive
+    r = ratios(backtest(Forecaster(seed=0), family(kind, seed), test=12))
+    return r["rnn"], r["seasonal_naive"]
 
 
 def main(kinds, seeds: int) -> None:
@@ -62,7 +61,7 @@ def main(kinds, seeds: int) -> None:
     losses, total = 0, 0
     for kind in kinds:
         for seed in range(seeds):
-            net, sn = ratios(kind, seed)
+            net, sn = network_and_seasonal_naive(kind, seed)
             lost = net > sn
             losses, total = losses + lost, total + 1
             flag = "  LOSS" if lost else ""
