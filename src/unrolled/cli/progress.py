@@ -25,8 +25,8 @@ class Diagnose:
     def chosen(self, fc):
         """The monitor of the configuration the forecaster kept."""
         top = fc.members_[0].candidate  # the search_ entry the config_ is from
-        tried = [k for k, cand in enumerate(fc.search_) if cand is top]
-        return self.monitors[tried[0]] if tried else self.monitors[-1]
+        k = next((k for k, cand in enumerate(fc.search_) if cand is top), -1)
+        return self.monitors[k]
 
     def lines(self, fc) -> list[str]:
         m = self.chosen(fc)
