@@ -227,8 +227,8 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     if not pooled_seasonal_test(parts, season):
         return ()
     if all_positive(parts):
-        return ("logdiff+lag", "logsdiff", "logdiff+sa")
-    return ("diff+lag", "sdiff", "diff+sa")
+        return ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw")
+    return ("diff+lag", "sdiff", "diff+sa", "hw")
 
 
 def kpss(y: np.ndarray) -> float:
@@ -262,6 +262,8 @@ def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
     """
     logs = not seasonal and all_positive(parts)
     out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
+    if not seasonal and max(len(p) for p in parts) < LONG:
+        out += ("loges" if logs else "es",)
     if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
         out = tuple(s for s in out if not s.endswith("+level"))
     return out

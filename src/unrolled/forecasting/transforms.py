@@ -12,16 +12,20 @@ import numpy as np
 
 from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
+from .smoothing import Smoothing, start
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff",
             "logdiff+level")  # fmt: skip
 LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
-            "logdiff+sa")  # fmt: skip
+            "logdiff+sa", "hw", "loghw")  # fmt: skip
+# the errors of exponential smoothing (with a season: Holt-Winters)
+SMOOTHED = ("es", "loges", "hw", "loghw")
 # changes of the log
-LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa")
-SCALINGS += SEASONAL
+LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "loges",
+        "loghw")  # fmt: skip
+SCALINGS += ("es", "loges") + SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
@@ -53,6 +57,13 @@ class Transform:
     back: a season estimated from every year of history, less noisy than a
     few lags. They need ``MIN_SEASONS`` seasons, and learn from the step
     where the seasonal index is first known on (:attr:`defined`).
+
+    ``es`` and ``loges`` (logs) predict the one-step error of exponential
+    smoothing with a damped trend, ``hw`` and ``loghw`` that of Holt-Winters
+    (a season of length m too), fitted on the training part
+    (:class:`~.smoothing.Smoothing`): the network starts from the classical
+    forecast and learns what its errors still hold, as in Smyl's ES-RNN. The
+    smoothing reads the whole history.
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
@@ -91,6 +102,7 @@ class Transform:
         self.level = self.change = None
         self.ar = int(ar)
         self.coef = None  # the linear part's n_weights weights (see _lagged)
+        self.smooth = None  # the exponential smoothing (SMOOTHED scalings)
 
     @property
     def n_features(self) -> int:
@@ -116,6 +128,8 @@ class Transform:
         """
         if self.scaling.endswith("+sa"):
             return self.season + self.season // 2 + 1
+        if self.scaling in SMOOTHED:
+            return start(self.season)
         return self.lag
 
     @property
@@ -131,9 +145,10 @@ class Transform:
         """Points before a window's first step that its inputs need.
 
         The seasonally adjusted scalings estimate their season from the
-        whole history: :data:`ALL_HISTORY`.
+        whole history, the smoothed ones run over it: :data:`ALL_HISTORY`.
         """
-        return ALL_HISTORY if self.scaling.endswith("+sa") else self.warmup
+        whole = self.scaling.endswith("+sa") or self.scaling in SMOOTHED
+        return ALL_HISTORY if whole else self.warmup
 
     def _base(self, y: np.ndarray) -> np.ndarray:
         """The values on which changes are taken (logs for the log scalings)."""
@@ -151,6 +166,8 @@ class Transform:
             return np.diff(s)
         if self.scaling.endswith("+sa"):
             return np.diff(b) - seasonal_steps(b, m)[:-1]
+        if self.scaling in SMOOTHED:
+            return b[1:] - self.smooth.forecasts(b)[1:-1]
         return np.diff(b)
 
     def fit(self, y: np.ndarray) -> Transform:
@@ -167,6 +184,8 @@ class Transform:
             self.level = MinMaxScaler(log=log).fit(y, self.name)
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
+        if self.scaling in SMOOTHED:
+            self.smooth = Smoothing.fit(self._base(y), self.season)
         if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(self._base(y))[self.defined - self.lag :]
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
@@ -261,6 +280,8 @@ class Transform:
         if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
             return self._level(b[-1] + step + seasonal_steps(b, m)[-1])
+        if self.scaling in SMOOTHED:  # the smoothing's forecast, corrected
+            return self._level(self.smooth.forecasts(self._base(h))[-1] + step)
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
         if self.scaling in ("sdiff", "logsdiff"):
             nxt = b[-m] + step
@@ -287,6 +308,8 @@ class Transform:
         if self.ar:
             d["ar"] = self.ar
             d["coef"] = None if self.coef is None else [float(c) for c in self.coef]
+        if self.smooth is not None:
+            d["smoothing"] = self.smooth.to_dict()
         return d
 
     @classmethod
@@ -302,6 +325,8 @@ class Transform:
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
         if (t.change is None) != (t.scaling in LEVEL_SCALINGS):
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
+        if t.scaling in SMOOTHED:
+            t.smooth = Smoothing.from_dict(d.get("smoothing"), t.season, name)
         return t
 
 

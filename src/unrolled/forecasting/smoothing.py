@@ -1,0 +1,140 @@
+"""Exponential smoothing: the classical forecast a network on its errors starts from.
+
+Additive exponential smoothing with a damped trend and, given a season
+length m, a season (Holt-Winters; on logs, for the log scalings, the
+multiplicative one): at each step t the forecast of ``b[t]`` is
+
+    f[t] = level + phi trend + season[t mod m],   e = b[t] - f[t],
+    level <- level + phi trend + alpha e,  trend <- phi trend + beta e,
+    season[t mod m] <- season[t mod m] + gamma e
+
+(the error-correction form of ETS(A,Ad,A), Hyndman et al. 2008). The
+states start from the first values (level: the first season's mean, or the
+first value; trend: the change from the first season to the second per
+step, or 0; season: the first season less its mean), so the forecasts of a
+series depend on its whole history from its first value. The parameters
+are the point of a fixed grid (:data:`ALPHAS`, :data:`BETAS`,
+:data:`GAMMAS`, :data:`PHIS`) with the least squared one-step error on the
+training part, from step :func:`start` on: a grid, not an optimizer,
+because a forecast that the network corrects needs to be good, not
+optimal, and a grid is deterministic and fast (every point at once).
+
+:func:`forecasts` is the readable loop; :func:`compiled` is the same
+function compiled by Numba (on first use, cached on disk), which the
+transforms call at every validation origin. A test pins the two together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)  # level
+BETAS = (0.0, 0.02, 0.1)  # trend (at most alpha)
+GAMMAS = (0.0, 0.05, 0.1, 0.2, 0.4)  # season (with a season only)
+PHIS = (0.9, 0.98)  # trend damping
+
+
+def start(season: int | None) -> int:
+    """The first step whose forecast uses no value at or after it: 2m, or 2."""
+    return 2 * season if season else 2
+
+
+def forecasts(b, m, alpha, beta, gamma, phi):
+    """One-step forecasts ``f[t]`` of ``b[t]`` from ``b[:t]``, t = 0..n.
+
+    ``alpha``..``phi``: arrays of K parameter sets; ``m``: season length (0:
+    none). Returns ``(n + 1, K)``: row n is the forecast of the next value.
+    Before :func:`start` the forecasts use the values that set the states.
+    """
+    n, k = b.shape[0], alpha.shape[0]
+    slots = max(m, 1)
+    level = np.empty(k)
+    trend = np.zeros(k)
+    season = np.zeros((slots, k))
+    if m > 0:
+        first = b[:m].mean()
+        level[:] = first
+        if n >= 2 * m:
+            trend[:] = (b[m : 2 * m].mean() - first) / m
+        for j in range(m):
+            season[j, :] = b[j] - first
+    else:
+        level[:] = b[0]
+    out = np.empty((n + 1, k))
+    for t in range(n + 1):
+        j = t % slots
+        for i in range(k):
+            f = level[i] + phi[i] * trend[i] + season[j, i]
+            out[t, i] = f
+            if t < n:
+                e = b[t] - f
+                level[i] = level[i] + phi[i] * trend[i] + alpha[i] * e
+                trend[i] = phi[i] * trend[i] + beta[i] * e
+                season[j, i] = season[j, i] + gamma[i] * e
+    return out
+
+
+@cache
+def compiled():
+    """:func:`forecasts` compiled by Numba (cached on disk after the first run)."""
+    import numba
+
+    return numba.njit(cache=True)(forecasts)
+
+
+def grid(season: int | None) -> np.ndarray:
+    """The parameter sets tried, ``(4, K)``: alpha, beta, gamma, phi."""
+    gammas = GAMMAS if season else (0.0,)
+    rows = [
+        (a, b, g, p)
+        for a in ALPHAS
+        for b in BETAS
+        if b <= a
+        for g in gammas
+        for p in PHIS
+    ]
+    return np.array(rows, dtype=np.float64).T
+
+
+@dataclass(frozen=True)
+class Smoothing:
+    """One series' smoothing parameters; :meth:`fit` finds them."""
+
+    alpha: float
+    beta: float
+    gamma: float
+    phi: float
+    season: int | None = None
+
+    @classmethod
+    def fit(cls, b: np.ndarray, season: int | None) -> Smoothing:
+        """The grid point with the least squared one-step error on ``b``."""
+        b = np.ascontiguousarray(b, dtype=np.float64)
+        params = grid(season)
+        f = compiled()(b, season or 0, *params)
+        first = min(start(season), len(b) - 1)
+        sse = ((b[first:, None] - f[first:-1]) ** 2).sum(axis=0)
+        best = params[:, int(np.argmin(sse))]
+        return cls(*(float(x) for x in best), season=season)
+
+    def forecasts(self, b: np.ndarray) -> np.ndarray:
+        """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
+        b = np.ascontiguousarray(b, dtype=np.float64)
+        params = [np.array([v]) for v in (self.alpha, self.beta, self.gamma, self.phi)]
+        return compiled()(b, self.season or 0, *params)[:, 0]
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("alpha", "beta", "gamma", "phi")}
+
+    @classmethod
+    def from_dict(cls, d, season: int | None, name: str) -> Smoothing:
+        """From :meth:`to_dict`'s output; ValueError names the series."""
+        keys = ("alpha", "beta", "gamma", "phi")
+        if not isinstance(d, dict) or any(
+            not isinstance(d.get(k), int | float) or not 0 <= d[k] <= 1 for k in keys
+        ):
+            raise ValueError(f"transform of series {name!r}: bad smoothing parameters")
+        return cls(*(float(d[k]) for k in keys), season=season)
