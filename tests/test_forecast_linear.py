@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from unrolled.forecasting.ensemble import Candidate, Member
-from unrolled.forecasting.search import AR_ORDERS, plan_stages
+from unrolled.forecasting.plan import AR_ORDERS, plan_stages
 from unrolled.forecasting.transforms import Transform
 
 
@@ -153,7 +153,7 @@ def test_a_change_is_kept_only_beyond_one_standard_error():
 
 @pytest.mark.parametrize("n", [120, 400])
 def test_short_series_search_fewer_sizes(n):
-    from unrolled.forecasting.search import SHORT_ALTERNATIVES
+    from unrolled.forecasting.plan import SHORT_ALTERNATIVES
 
     start = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
     plan = plan_stages(dict.fromkeys(start), start, (), [(0, 10)], short=n < 150)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.search import KPSS_5, first_scalings, kpss
+from unrolled.forecasting.plan import KPSS_5, first_scalings, kpss
 
 
 def cycles(n_series=3, n=110, seed=0):

@@ -8,7 +8,7 @@ import pytest
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.search import seasonal_scalings, seasonal_test
+from unrolled.forecasting.plan import seasonal_scalings, seasonal_test
 from unrolled.forecasting.transforms import SEASONAL
 
 QUICK = dict(epochs=15, patience=5, seed=0)
@@ -56,9 +56,10 @@ def test_a_random_walk_gets_no_seasonal_scaling():
 def test_the_seasonal_candidates_follow_the_written_rules():
     ds = multiplicative()
     parts = [s.values[:-12] for s in ds.series]
-    assert seasonal_scalings(parts, 12) == ("logdiff+lag", "logsdiff", "logdiff+sa")
+    logs = ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw")
+    assert seasonal_scalings(parts, 12) == logs
     minus = [p - 200 for p in parts]
-    assert seasonal_scalings(minus, 12) == ("diff+lag", "sdiff", "diff+sa")
+    assert seasonal_scalings(minus, 12) == ("diff+lag", "sdiff", "diff+sa", "hw")
     assert seasonal_scalings(parts, None) == ()  # yearly: no season
     assert seasonal_scalings([p[:30] for p in parts], 12) == ()  # < 3 seasons
     assert not any(seasonal_test(s.values, 12) for s in walks().series)
@@ -112,7 +113,7 @@ def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
 
 
 def test_the_default_validation_slice_grows_on_a_single_long_series_only():
-    from unrolled.forecasting.search import validation_sizes
+    from unrolled.forecasting.plan import validation_sizes
 
     assert validation_sizes([297], None) == [24]  # one long series: 24 points
     assert validation_sizes([111] * 5, None) == [12] * 5  # 60 origins already
@@ -130,4 +131,5 @@ def test_many_random_walks_do_not_pass_the_seasonality_rule_by_chance():
     assert seasonal_scalings(walks_, 5) == ()  # ... which is chance, not a season
     ds = multiplicative()  # three seasonal series among many walks: a season
     mixed = [s.values[:-12] for s in ds.series] + walks_[:3]
-    assert seasonal_scalings(mixed, 12) == ("logdiff+lag", "logsdiff", "logdiff+sa")
+    assert seasonal_scalings(mixed, 12) == ("logdiff+lag", "logsdiff", "logdiff+sa",
+                                            "loghw")  # fmt: skip

@@ -27,8 +27,8 @@ from .dataset import Dataset, Series
 from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
 from .metrics import mae, mase
+from .plan import seasonal_test
 from .report import NETWORK, Report, SeriesResult
-from .search import seasonal_test
 from .transforms import naive_unit
 
 __all__ = ["Report", "SeriesResult", "backtest", "evaluate_fitted", "split_sizes"]

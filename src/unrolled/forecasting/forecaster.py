@@ -40,16 +40,10 @@ from .baselines import BASELINES
 from .ensemble import Candidate, Member, load_members, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
+from .plan import DEFAULTS, searches, validation_sizes
 from .prediction import NETWORK, Predicting
-from .search import (
-    DEFAULTS,
-    Setup,
-    check_params,
-    run_search,
-    searches,
-    validation_sizes,
-)
-from .transforms import Transform, as_series, naive_unit, windows
+from .search import Setup, check_params, run_search
+from .transforms import LEVEL_SCALINGS, Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -90,15 +84,15 @@ class Forecaster(Predicting):
         Networks averaged: the best ones of the search on validation. On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
-        each one's ``ensemble`` best (see :func:`~.search.searches`).
+        each one's ``ensemble`` best (see :func:`~.plan.searches`).
     val_size : int or None
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
         None (default): 12 per series, raised on series of at least
-        :data:`~.search.LONG` points until the slice holds
+        :data:`~.plan.LONG` points until the slice holds
         :data:`~.search.MIN_VAL_ORIGINS` origins in all (so that a single
         long series gets a steadier choice and a 95% interval); see
-        :func:`~.search.validation_sizes`.
+        :func:`~.plan.validation_sizes`.
     seed : int
         Seeds the initial weights and the shuffling: same seed, same numbers.
     clip_norm : float or None
@@ -425,8 +419,23 @@ class Forecaster(Predicting):
 
 
 def _best(trained: list[Member], k: int) -> list[Member]:
-    """The ``k`` best members of one search (ties: the earlier one)."""
-    return sorted(trained, key=_rank)[:k]
+    """The ``k`` best members of one search (ties: the earlier one), each
+    silent forecast once.
+
+    A member on changes that kept its starting weights (no epoch beat its
+    silent start: ``epochs`` 0) forecasts what its scaling and linear part
+    imply, whatever its size, window or rate; a second such member would
+    only weigh that one forecast twice.
+    """
+    out, silent = [], set()
+    for member in sorted(trained, key=_rank):
+        c = member.candidate
+        if c.epochs == 0 and c.scaling not in LEVEL_SCALINGS:
+            if (c.scaling, c.season, c.ar) in silent:
+                continue
+            silent.add((c.scaling, c.season, c.ar))
+        out.append(member)
+    return out[:k]
 
 
 def _rank(member: Member) -> float:

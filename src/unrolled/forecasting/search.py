@@ -1,65 +1,24 @@
 """The forecaster's configuration search, every choice on the validation slice.
 
 The plan is greedy and short: a first stage compares the scalings (with a
-season, seasonal ones too, see :func:`seasonal_scalings`), a second the
-linear part beneath the network, then each of hidden size, window and
-learning rate tries two alternatives around the best configuration so far;
-a change is kept only if it beats the best validation score by
-:data:`MIN_GAIN` (and, after the first stage, by one standard
-error of the paired differences of the validation errors: :func:`improves`).
-Explicit arguments remove their stage.
+season, seasonal ones too), a second the linear part beneath the network,
+then each of hidden size, window and learning rate tries two alternatives
+around the best configuration so far. Which candidates each stage holds is
+decided by the rules written down in :mod:`.plan`. Explicit arguments
+remove their stage. Two rules belong to the search itself:
 
-Rules written down, not tuned on any test set:
-
-- the first stage's plain scalings are ``diff`` and ``diff+level``, and for
-  positive series without a season also ``logdiff`` and ``logdiff+level``
-  (growth that compounds, population cycles on a log scale); the ``+level``
-  ones only if at least half the series are level-stationary by the KPSS
-  test at 5% (:func:`first_scalings`, the test auto.arima uses to choose
-  between levels and changes: a random walk's level tells nothing of its
-  next change, but a network given it learns a pull back that a short
-  validation slice can reward by luck);
-- seasonal scalings enter the first stage only if the season length ``m`` is
-  known, every training part holds :data:`~.transforms.MIN_SEASONS` seasons,
-  and the series pass the classical seasonality test on their first
-  differences (autocorrelation at lag ``m`` above the 90% bound,
-  ``1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)``, as in Theta methods) pooled:
-  their mean autocorrelation above the bound of a mean
-  (:func:`pooled_seasonal_test`; one series: the classical test), so that
-  the 5% or so of many random walks that pass one by one make no season;
-  log variants only if every value is positive;
-- a seasonal stage's window spans at least two seasons when the parts are
-  long enough (at most :data:`MAX_SEASON_WINDOW` steps);
-- after the first stage (whose scalings are peers), a change must beat the
-  best so far by more than one standard error of the per-origin differences
-  (the one-standard-error rule of model selection): on a short or noisy
-  validation slice, where a difference of a few percent is luck, the
-  default stays;
-- short series (every training part under :data:`LONG` points, the 100-150
-  point series of yearly or quarterly data) get a smaller search, so that
-  fewer lucky scores compete: the hidden stage tries only 8 units and the
-  window stage only 12 steps (a network of 32 units has more weights than
-  such a series has points; a window of 48 leaves it few windows); the
-  linear part and the ensemble of the best members stay. Their validation
-  slice stays at 12 points per series (it grows only on long series, see
-  :func:`validation_sizes`), so as not to take their training windows;
-- short series with fewer than :data:`FEW_ORIGINS` validation origins in all
-  (fewer than four series of 12) run the whole search, when there is one
-  (not every configuration key given), :data:`SEARCHES`
-  times, with seeds ``seed``, ``seed + 1``, ..., and the forecast averages
-  each search's best members (:func:`searches`): on 12 to 36 validation
-  points the configuration a search picks is partly luck, and averaging
-  searches that were lucky differently (bagging the choice) lowers that
-  variance at three times the cost of a search that takes seconds;
-- when the scaling is searched, a second stage tries a linear part of each
-  order in :data:`AR_ORDERS` under the network (see
-  :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
-  year of monthly steps (12); it is fitted per series on the training part;
+- after the first stage (whose scalings are peers), a change is kept only
+  if it beats the best so far by :data:`MIN_GAIN` and by more than one
+  standard error of the per-origin differences of the validation errors
+  (:func:`improves`, the one-standard-error rule of model selection): on a
+  short or noisy validation slice, where a difference of a few percent is
+  luck, the default stays;
 - every network on changes starts silent (a zero output layer: the
-  forecast its scaling implies, last value plus the mean change, or the
-  seasonal naive plus the mean seasonal change, plus the linear part if any)
-  and validation scores that start before the first epoch: early stopping
-  keeps it when training does not improve on it.
+  forecast its scaling implies, last value plus the mean change, the
+  seasonal naive plus the mean seasonal change, or the smoothing's
+  forecast, plus the linear part if any) and validation scores that start
+  before the first epoch: early stopping keeps it when training does not
+  improve on it.
 
 :func:`train_candidate` trains one configuration and is the unit a parallel
 backend may map over tasks.
@@ -75,26 +34,18 @@ import numpy as np
 from ..engine.network import build_model
 from ..training.fit import fit as fit_network
 from .ensemble import Candidate, Member, ValidationStop
-from .transforms import LEVEL_SCALINGS, MIN_SEASONS, SEASONAL, Transform, windows
+from .plan import (
+    DEFAULTS,
+    LONG,
+    first_scalings,
+    plan_stages,
+    season_window,
+    seasonal_scalings,
+)
+from .transforms import LEVEL_SCALINGS, SEASONAL, Transform, windows
 
-# searched in this order; level-only scalings are left out of the search: a
-# network on scaled levels cannot extrapolate past the training range (trends,
-# prices at new highs), which the validation slice does not always reveal
-AUTO_SCALINGS = ("diff", "diff+level")
-LOG_SCALINGS = ("logdiff", "logdiff+level")  # added for positive series, no season
-DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
-ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
-SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
-AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
-KPSS_5 = 0.463  # 5% critical value of the KPSS level-stationarity statistic
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
-MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
-VAL_SIZE = 12  # validation points per series by default
-MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
-LONG = 150  # ... on series at least this long (short ones keep theirs)
-SEARCHES = 3  # searches averaged on short series with ...
-FEW_ORIGINS = 48  # ... fewer validation origins than this in all
 
 
 @dataclass
@@ -151,158 +102,6 @@ def check_params(p: dict) -> None:
         raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
     if isinstance(p["seed"], bool) or not isinstance(p["seed"], int | np.integer):
         raise ValueError(f"seed: expected an integer, got {p['seed']!r}")
-
-
-def validation_sizes(lengths: list[int], val_size: int | None) -> list[int]:
-    """Validation points per series: at most a quarter of each.
-
-    An explicit ``val_size`` is used as given. The default (None) holds out
-    :data:`VAL_SIZE` points per series and, when that gives fewer than
-    :data:`MIN_VAL_ORIGINS` origins in all, raises the share of the series
-    of at least :data:`LONG` points (equally) until it does: one long
-    series then validates on 24 points instead of 12 (a steadier choice,
-    and enough residuals for a 95% interval). Short series keep 12: their
-    training windows are too few to give up.
-    """
-    size = VAL_SIZE if val_size is None else int(val_size)
-    base = [min(size, n // 4) for n in lengths]
-    long = [k for k, n in enumerate(lengths) if n >= LONG]
-    missing = MIN_VAL_ORIGINS - sum(base)
-    if val_size is not None or missing <= 0 or not long:
-        return base
-    extra = -(-missing // len(long))
-    for k in long:
-        base[k] = min(base[k] + extra, lengths[k] // 4)
-    return base
-
-
-def lag_autocorrelation(y: np.ndarray, m: int) -> tuple[float, float] | None:
-    """(r_m, its variance under no season) of the first differences of ``y``.
-
-    Bartlett's variance ``(1 + 2 sum_{k<m} r_k^2) / n``; None when ``y`` is
-    too short (two seasons of changes) or constant.
-    """
-    d = np.diff(np.asarray(y, dtype=np.float64))
-    n = len(d)
-    if m < 2 or n <= 2 * m:
-        return None
-    d = d - d.mean()
-    var = float(d @ d)
-    if var == 0:
-        return None
-    r = np.array([float(d[k:] @ d[:-k]) / var for k in range(1, m + 1)])
-    return float(r[-1]), float((1 + 2 * np.sum(r[:-1] ** 2)) / n)
-
-
-def seasonal_test(y: np.ndarray, m: int) -> bool:
-    """True if the first differences of ``y`` autocorrelate at lag ``m`` (90%)."""
-    return pooled_seasonal_test([y], m)
-
-
-def pooled_seasonal_test(series, m: int) -> bool:
-    """The test on the mean lag-``m`` autocorrelation of all ``series`` (90%).
-
-    One series: the classical test. Many: their mean ``r_m`` against
-    ``1.645 sqrt(sum var_i) / N``, so that 1,000 random walks, of which 5% or
-    so pass one by one, do not make a season by their number.
-    """
-    stats = [s for s in (lag_autocorrelation(y, m) for y in series) if s]
-    if not stats:
-        return False
-    r, var = np.array(stats).T
-    return bool(r.mean() > 1.645 * np.sqrt(var.sum()) / len(r))
-
-
-def all_positive(parts) -> bool:
-    """True if every value of every part is > 0 (the log scalings need it)."""
-    return all((np.asarray(p) > 0).all() for p in parts)
-
-
-def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
-    """The seasonal scalings the first stage adds (none if the rules say no)."""
-    if not season or season < 2:
-        return ()
-    if min(len(p) for p in parts) < MIN_SEASONS * season:
-        return ()
-    if not pooled_seasonal_test(parts, season):
-        return ()
-    if all_positive(parts):
-        return ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw")
-    return ("diff+lag", "sdiff", "diff+sa", "hw")
-
-
-def kpss(y: np.ndarray) -> float:
-    """KPSS statistic of level stationarity (Kwiatkowski et al. 1992).
-
-    The partial sums of the demeaned series over ``n^2`` times their
-    long-run variance (Bartlett window of ``4 (n / 100)^(1/4)`` lags, as in
-    auto.arima); above :data:`KPSS_5` the series is not level-stationary at 5%.
-    """
-    y = np.asarray(y, dtype=np.float64)
-    n = len(y)
-    e = y - y.mean()
-    s = np.cumsum(e)
-    lags = min(int(4 * (n / 100) ** 0.25), n - 1)
-    lr = float(e @ e) / n
-    for k in range(1, lags + 1):
-        lr += 2 * (1 - k / (lags + 1)) * float(e[k:] @ e[:-k]) / n
-    return float(s @ s) / (n * n * lr) if lr > 0 else np.inf
-
-
-def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
-    """The first stage's scalings: the plain ones and the seasonal ``seasonal``.
-
-    Positive series without a season also get the log changes
-    (:data:`LOG_SCALINGS`): growth that compounds, cycles on a log scale.
-    The scalings that give the network the level (``+level``) stay only if
-    at least half the parts are level-stationary by the KPSS test at 5% (the
-    test auto.arima uses to choose between levels and changes): a random
-    walk's level says nothing of its next change, and a network given it
-    learns a pull back that the validation slice may reward by luck.
-    """
-    logs = not seasonal and all_positive(parts)
-    out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
-    if not seasonal and max(len(p) for p in parts) < LONG:
-        out += ("loges" if logs else "es",)
-    if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
-        out = tuple(s for s in out if not s.endswith("+level"))
-    return out
-
-
-def plan_stages(fixed: dict, start: dict, scalings, origins, short=False) -> list:
-    """The search stages: lists of changes to the best configuration so far.
-
-    ``scalings``: the first stage's (see :func:`first_scalings`); ``short``:
-    the training parts are short (see the module's rules).
-    """
-    if fixed["scaling"] is not None or not origins:
-        plan = [[start]]
-    else:
-        plan = [[dict(start, scaling=s) for s in scalings]]
-        plan.append([{"ar": p} for p in AR_ORDERS])
-    if origins:
-        for k, alts in (SHORT_ALTERNATIVES if short else ALTERNATIVES).items():
-            if fixed[k] is None:
-                plan.append([{k: a} for a in alts])
-    return plan
-
-
-def season_window(window: int, season: int | None, longest: int) -> int:
-    """A seasonal candidate's window: two seasons when the parts allow it."""
-    if not season:
-        return window
-    two = min(2 * season, MAX_SEASON_WINDOW)
-    return max(window, two) if longest >= 4 * two else window
-
-
-def searches(parts, origins, fixed: dict) -> int:
-    """How many searches the forecaster averages (see the module's rules).
-
-    One if nothing is searched (every key of ``fixed`` given).
-    """
-    short = max(len(p) for p in parts) < LONG
-    searched = any(v is None for v in fixed.values())
-    return SEARCHES if searched and short and 0 < len(origins) < FEW_ORIGINS else 1
 
 
 def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start=None,
