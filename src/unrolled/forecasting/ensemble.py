@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..training.callbacks import EarlyStopping
-from .transforms import Transform
+from .transforms import LEVEL_SCALINGS, Transform
 from .windows import predict_in_chunks
 
 
@@ -92,6 +92,32 @@ class Member:
             "transforms": {n: t.to_dict() for n, t in self.transforms.items()},
             "digest": digest(self.model),
         }
+
+
+def rank(member: Member) -> float:
+    """Sort key of a member: its validation score (NaN last)."""
+    score = member.candidate.score
+    return np.inf if score != score else score
+
+
+def best_members(trained: list[Member], k: int) -> list[Member]:
+    """The ``k`` best members of one search (ties: the earlier one), each
+    silent forecast once.
+
+    A member on changes that kept its starting weights (no epoch beat its
+    silent start: ``epochs`` 0) forecasts what its scaling and linear part
+    imply, whatever its size, window or rate; a second such member would
+    only weigh that one forecast twice.
+    """
+    out, silent = [], set()
+    for member in sorted(trained, key=rank):
+        c = member.candidate
+        if c.epochs == 0 and c.scaling not in LEVEL_SCALINGS:
+            if (c.scaling, c.season, c.ar) in silent:
+                continue
+            silent.add((c.scaling, c.season, c.ar))
+        out.append(member)
+    return out[:k]
 
 
 class ValidationStop(EarlyStopping):

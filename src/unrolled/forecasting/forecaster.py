@@ -37,13 +37,13 @@ import numpy as np
 
 from ..errors import NotFittedError
 from .baselines import BASELINES
-from .ensemble import Candidate, Member, load_members, save_members
+from .ensemble import Candidate, best_members, load_members, rank, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
 from .plan import DEFAULTS, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, run_search
-from .transforms import LEVEL_SCALINGS, Transform, as_series, naive_unit, windows
+from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -281,8 +281,9 @@ class Forecaster(Predicting):
         # the members: each search's best on validation (ties: the earlier,
         # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
-        members = [m for _, trained in rounds for m in _best(trained, self.ensemble)]
-        self.members_ = sorted(members, key=_rank)
+        k = self.ensemble
+        members = [m for _, trained in rounds for m in best_members(trained, k)]
+        self.members_ = sorted(members, key=rank)
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
@@ -416,29 +417,3 @@ class Forecaster(Predicting):
         args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
                 if getattr(self, k) != getattr(default, k)]  # fmt: skip
         return f"Forecaster({', '.join(args)})"
-
-
-def _best(trained: list[Member], k: int) -> list[Member]:
-    """The ``k`` best members of one search (ties: the earlier one), each
-    silent forecast once.
-
-    A member on changes that kept its starting weights (no epoch beat its
-    silent start: ``epochs`` 0) forecasts what its scaling and linear part
-    imply, whatever its size, window or rate; a second such member would
-    only weigh that one forecast twice.
-    """
-    out, silent = [], set()
-    for member in sorted(trained, key=_rank):
-        c = member.candidate
-        if c.epochs == 0 and c.scaling not in LEVEL_SCALINGS:
-            if (c.scaling, c.season, c.ar) in silent:
-                continue
-            silent.add((c.scaling, c.season, c.ar))
-        out.append(member)
-    return out[:k]
-
-
-def _rank(member: Member) -> float:
-    """Sort key of a member: its validation score (NaN last)."""
-    score = member.candidate.score
-    return np.inf if score != score else score
