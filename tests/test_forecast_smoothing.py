@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.ensemble import Candidate, Member, best_members
 from unrolled.forecasting.smoothing import Smoothing, compiled, forecasts, grid
 from unrolled.forecasting.transforms import Transform
 
@@ -73,24 +72,3 @@ def test_the_smoothing_is_saved_and_a_bad_one_refused():
         with pytest.raises(ValueError, match="series 's': bad smoothing parameters"):
             Transform.from_dict(dict(d, smoothing=bad), "s")
     assert "smoothing" not in Transform("diff").fit(seasonal()).to_dict()
-
-
-def test_an_ensemble_takes_each_silent_forecast_once():
-    def member(scaling, hidden, score, epochs, ar=0):
-        cand = Candidate(scaling, hidden, 24, 0.01, score=score, epochs=epochs,
-                         season=12, ar=ar)  # fmt: skip
-        return Member(cand, None, {})
-
-    trained = [
-        member("loghw", 16, 0.50, 0),  # silent: kept its starting forecast
-        member("loghw", 8, 0.50, 0),  # the same forecast: left out
-        member("loghw", 16, 0.52, 0, ar=2),  # another linear part: kept
-        member("loghw", 32, 0.53, 7),  # trained: kept
-        member("logdiff+sa", 16, 0.55, 0),
-        member("minmax", 16, 0.56, 0),  # a level scaling starts from no forecast
-    ]
-    best = best_members(trained, 4)
-    assert [m.candidate.score for m in best] == [0.50, 0.52, 0.53, 0.55]
-    assert [m.candidate.hidden for m in best_members(trained, 6)] == [
-        16, 16, 32, 16, 16
-    ]  # fmt: skip

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..training.callbacks import EarlyStopping
-from .transforms import LEVEL_SCALINGS, Transform
+from .transforms import Transform
 from .windows import predict_in_chunks
 
 
@@ -101,23 +101,8 @@ def rank(member: Member) -> float:
 
 
 def best_members(trained: list[Member], k: int) -> list[Member]:
-    """The ``k`` best members of one search (ties: the earlier one), each
-    silent forecast once.
-
-    A member on changes that kept its starting weights (no epoch beat its
-    silent start: ``epochs`` 0) forecasts what its scaling and linear part
-    imply, whatever its size, window or rate; a second such member would
-    only weigh that one forecast twice.
-    """
-    out, silent = [], set()
-    for member in sorted(trained, key=rank):
-        c = member.candidate
-        if c.epochs == 0 and c.scaling not in LEVEL_SCALINGS:
-            if (c.scaling, c.season, c.ar) in silent:
-                continue
-            silent.add((c.scaling, c.season, c.ar))
-        out.append(member)
-    return out[:k]
+    """The ``k`` best members of one search (ties: the earlier one)."""
+    return sorted(trained, key=rank)[:k]
 
 
 class ValidationStop(EarlyStopping):
