@@ -61,6 +61,10 @@ def test_the_seasonal_candidates_follow_the_written_rules():
     minus = [p - 200 for p in parts]
     assert seasonal_scalings(minus, 12) == ("diff+lag", "sdiff", "diff+sa", "hw")
     assert seasonal_scalings(parts, None) == ()  # yearly: no season
+    t = np.arange(48 * 8)  # half-hours: no Holt-Winters for a season of 48
+    noise = np.random.default_rng(0).standard_normal(len(t))
+    day = [100 + 20 * np.sin(2 * np.pi * t / 48) + noise]
+    assert seasonal_scalings(day, 48) == logs[:-1]
     assert seasonal_scalings([p[:30] for p in parts], 12) == ()  # < 3 seasons
     assert not any(seasonal_test(s.values, 12) for s in walks().series)
 

@@ -21,8 +21,11 @@
   (:func:`pooled_seasonal_test`; one series: the classical test), so that
   the 5% or so of many random walks that pass one by one make no season;
   they are the lag channel, seasonal differences, the seasonally adjusted
-  changes and the errors of Holt-Winters (``hw``); log variants only if
-  every value is positive;
+  changes and the errors of Holt-Winters (``hw``, only for seasons of at
+  most :data:`MAX_SMOOTHED_SEASON` steps: with 48 half-hours, each seasonal
+  state is updated once in 48 steps from a start set by one season, which
+  is why R's ets() and statsforecast's AutoETS refuse seasons over 24); log
+  variants only if every value is positive;
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
 - short series (every training part under :data:`LONG` points, the 100-150
@@ -64,6 +67,7 @@ SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
 AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
 KPSS_5 = 0.463  # 5% critical value of the KPSS level-stationarity statistic
 MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
+MAX_SMOOTHED_SEASON = 24  # longest season Holt-Winters is tried with (as ets())
 VAL_SIZE = 12  # validation points per series by default
 MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
 LONG = 150  # ... on series at least this long (short ones keep theirs)
@@ -144,9 +148,10 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
         return ()
     if not pooled_seasonal_test(parts, season):
         return ()
+    smoothed = season <= MAX_SMOOTHED_SEASON
     if all_positive(parts):
-        return ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw")
-    return ("diff+lag", "sdiff", "diff+sa", "hw")
+        return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed)
+    return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
 
 
 def kpss(y: np.ndarray) -> float:
