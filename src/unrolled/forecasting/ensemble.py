@@ -94,17 +94,6 @@ class Member:
         }
 
 
-def rank(member: Member) -> float:
-    """Sort key of a member: its validation score (NaN last)."""
-    score = member.candidate.score
-    return np.inf if score != score else score
-
-
-def best_members(trained: list[Member], k: int) -> list[Member]:
-    """The ``k`` best members of one search (ties: the earlier one)."""
-    return sorted(trained, key=rank)[:k]
-
-
 class ValidationStop(EarlyStopping):
     """Early stopping of one member on the validation slice: a stateful fit callback.
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import NotFittedError
 from .baselines import BASELINES
-from .ensemble import Candidate, best_members, load_members, rank, save_members
+from .ensemble import Candidate, Member, load_members, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
 from .plan import DEFAULTS, searches, validation_sizes
@@ -90,7 +90,7 @@ class Forecaster(Predicting):
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
         None (default): 12 per series, raised on series of at least
         :data:`~.plan.LONG` points until the slice holds
-        :data:`~.search.MIN_VAL_ORIGINS` origins in all (so that a single
+        :data:`~.plan.MIN_VAL_ORIGINS` origins in all (so that a single
         long series gets a steadier choice and a 95% interval); see
         :func:`~.plan.validation_sizes`.
     seed : int
@@ -281,9 +281,8 @@ class Forecaster(Predicting):
         # the members: each search's best on validation (ties: the earlier,
         # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
-        k = self.ensemble
-        members = [m for _, trained in rounds for m in best_members(trained, k)]
-        self.members_ = sorted(members, key=rank)
+        members = [m for _, trained in rounds for m in _best(trained, self.ensemble)]
+        self.members_ = sorted(members, key=_rank)
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
@@ -417,3 +416,14 @@ class Forecaster(Predicting):
         args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
                 if getattr(self, k) != getattr(default, k)]  # fmt: skip
         return f"Forecaster({', '.join(args)})"
+
+
+def _best(trained: list[Member], k: int) -> list[Member]:
+    """The ``k`` best members of one search (ties: the earlier one)."""
+    return sorted(trained, key=_rank)[:k]
+
+
+def _rank(member: Member) -> float:
+    """Sort key of a member: its validation score (NaN last)."""
+    score = member.candidate.score
+    return np.inf if score != score else score
