@@ -188,7 +188,8 @@ def smooths(parts, logs: bool) -> bool:
     """
     from .smoothing import Smoothing
 
-    alphas = [Smoothing.fit(np.log(p) if logs else p, None).alpha for p in parts]
+    bases = (np.log(p) if logs else np.asarray(p, dtype=np.float64) for p in parts)
+    alphas = [Smoothing.fit(b, None, readable=True).alpha for b in bases]
     return bool(np.mean(np.array(alphas) <= MAX_ES_ALPHA) >= 0.5)
 
 

@@ -20,8 +20,10 @@ because a forecast that the network corrects needs to be good, not
 optimal, and a grid is deterministic and fast (every point at once).
 
 :func:`forecasts` is the readable loop; :func:`compiled` is the same
-function compiled by Numba (on first use, cached on disk), which the
-transforms call at every validation origin. A test pins the two together.
+function compiled by Numba (on first use, about a second, then cached on
+disk), which the transforms call at every validation origin unless the
+engine runs its readable path (:func:`kernel`). A test pins the two
+together.
 """
 
 from __future__ import annotations
@@ -64,16 +66,15 @@ def forecasts(b, m, alpha, beta, gamma, phi):
     else:
         level[:] = b[0]
     out = np.empty((n + 1, k))
-    for t in range(n + 1):
+    for t in range(n + 1):  # every parameter set at once
         j = t % slots
-        for i in range(k):
-            f = level[i] + phi[i] * trend[i] + season[j, i]
-            out[t, i] = f
-            if t < n:
-                e = b[t] - f
-                level[i] = level[i] + phi[i] * trend[i] + alpha[i] * e
-                trend[i] = phi[i] * trend[i] + beta[i] * e
-                season[j, i] = season[j, i] + gamma[i] * e
+        f = level + phi * trend + season[j]
+        out[t] = f
+        if t < n:
+            e = b[t] - f
+            level = level + phi * trend + alpha * e
+            trend = phi * trend + beta * e
+            season[j] = season[j] + gamma * e
     return out
 
 
@@ -83,6 +84,16 @@ def compiled():
     import numba
 
     return numba.njit(cache=True)(forecasts)
+
+
+def kernel():
+    """:func:`compiled`, unless the engine takes its readable path
+    (``UNROLLED_KERNELS=numpy``, or Numba failed): then :func:`forecasts`."""
+    from ..engine.dispatch import backend
+
+    if backend.resolved() == "numpy" or backend.broken:
+        return forecasts
+    return compiled()
 
 
 def grid(season: int | None) -> np.ndarray:
@@ -110,11 +121,15 @@ class Smoothing:
     season: int | None = None
 
     @classmethod
-    def fit(cls, b: np.ndarray, season: int | None) -> Smoothing:
-        """The grid point with the least squared one-step error on ``b``."""
+    def fit(cls, b: np.ndarray, season: int | None, readable=False) -> Smoothing:
+        """The grid point with the least squared one-step error on ``b``.
+
+        ``readable``: run the readable loop (no compilation; about a
+        millisecond for a hundred points without a season).
+        """
         b = np.ascontiguousarray(b, dtype=np.float64)
         params = grid(season)
-        f = compiled()(b, season or 0, *params)
+        f = (forecasts if readable else kernel())(b, season or 0, *params)
         first = min(start(season), len(b) - 1)
         sse = ((b[first:, None] - f[first:-1]) ** 2).sum(axis=0)
         best = params[:, int(np.argmin(sse))]
@@ -124,7 +139,7 @@ class Smoothing:
         """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
         b = np.ascontiguousarray(b, dtype=np.float64)
         params = [np.array([v]) for v in (self.alpha, self.beta, self.gamma, self.phi)]
-        return compiled()(b, self.season or 0, *params)[:, 0]
+        return kernel()(b, self.season or 0, *params)[:, 0]
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("alpha", "beta", "gamma", "phi")}
