@@ -72,3 +72,19 @@ def test_the_smoothing_is_saved_and_a_bad_one_refused():
         with pytest.raises(ValueError, match="series 's': bad smoothing parameters"):
             Transform.from_dict(dict(d, smoothing=bad), "s")
     assert "smoothing" not in Transform("diff").fit(seasonal()).to_dict()
+
+
+def test_a_holt_winters_forecaster_reloads_to_identical_predictions(tmp_path):
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    ds = from_dict({"a": seasonal(), "b": seasonal(seed=1)}, freq="MS")
+    fc = Forecaster(scaling="loghw", hidden=4, window=24, epochs=4, seed=0)
+    fc.fit(ds)
+    assert fc.config_["scaling"] == "loghw" and fc.config_["season"] == 12
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    p1, p2 = fc.predict(3, ds, level=[80]), back.predict(3, ds, level=[80])
+    assert p1.equals(p2)
+    smooth = fc.members_[0].transforms["a"].smooth
+    assert back.members_[0].transforms["a"].smooth == smooth
