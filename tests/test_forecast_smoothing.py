@@ -68,7 +68,10 @@ def test_the_smoothing_is_saved_and_a_bad_one_refused():
     d = t.to_dict()
     back = Transform.from_dict(d, "s")
     assert back.smooth == t.smooth and back.to_dict() == d
-    for bad in (None, dict(d["smoothing"], alpha=1.5), dict(d["smoothing"], phi="x")):
+    smoothing = d["smoothing"]
+    bads = (None, dict(smoothing, alpha=1.5), dict(smoothing, phi="x"),
+            dict(smoothing, beta=True))  # fmt: skip
+    for bad in bads:
         with pytest.raises(ValueError, match="series 's': bad smoothing parameters"):
             Transform.from_dict(dict(d, smoothing=bad), "s")
     assert "smoothing" not in Transform("diff").fit(seasonal()).to_dict()

@@ -37,6 +37,7 @@ ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)  # level
 BETAS = (0.0, 0.02, 0.1)  # trend (at most alpha)
 GAMMAS = (0.0, 0.05, 0.1, 0.2, 0.4)  # season (with a season only)
 PHIS = (0.9, 0.98)  # trend damping
+PARAMS = ("alpha", "beta", "gamma", "phi")  # a Smoothing's fields, grid rows
 
 
 def start(season: int | None) -> int:
@@ -138,18 +139,21 @@ class Smoothing:
     def forecasts(self, b: np.ndarray) -> np.ndarray:
         """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
         b = np.ascontiguousarray(b, dtype=np.float64)
-        params = [np.array([v]) for v in (self.alpha, self.beta, self.gamma, self.phi)]
+        params = [np.array([getattr(self, k)]) for k in PARAMS]
         return kernel()(b, self.season or 0, *params)[:, 0]
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("alpha", "beta", "gamma", "phi")}
+        return {k: getattr(self, k) for k in PARAMS}
 
     @classmethod
     def from_dict(cls, d, season: int | None, name: str) -> Smoothing:
         """From :meth:`to_dict`'s output; ValueError names the series."""
-        keys = ("alpha", "beta", "gamma", "phi")
-        if not isinstance(d, dict) or any(
-            not isinstance(d.get(k), int | float) or not 0 <= d[k] <= 1 for k in keys
-        ):
+
+        def ok(v) -> bool:
+            return (
+                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+            )
+
+        if not isinstance(d, dict) or not all(ok(d.get(k)) for k in PARAMS):
             raise ValueError(f"transform of series {name!r}: bad smoothing parameters")
-        return cls(*(float(d[k]) for k in keys), season=season)
+        return cls(*(float(d[k]) for k in PARAMS), season=season)

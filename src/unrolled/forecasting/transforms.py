@@ -12,7 +12,8 @@ import numpy as np
 
 from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
-from .smoothing import Smoothing, start
+from .smoothing import Smoothing
+from .smoothing import start as smoothing_start
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff",
             "logdiff+level")  # fmt: skip
@@ -129,7 +130,7 @@ class Transform:
         if self.scaling.endswith("+sa"):
             return self.season + self.season // 2 + 1
         if self.scaling in SMOOTHED:
-            return start(self.season)
+            return smoothing_start(self.season)
         return self.lag
 
     @property
