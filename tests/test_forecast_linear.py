@@ -166,7 +166,7 @@ def test_short_series_search_fewer_sizes(n):
 
 
 def test_the_seasonal_steps_are_causal_and_find_the_season():
-    from unrolled.forecasting.transforms import seasonal_steps
+    from unrolled.forecasting.seasons import seasonal_steps
 
     rng = np.random.default_rng(3)
     t = np.arange(150)
@@ -184,13 +184,13 @@ def test_the_seasonal_steps_are_causal_and_find_the_season():
 def test_adjusted_changes_start_where_the_seasonal_step_is_known(m):
     """Before it, a change is a raw seasonal swing: not learnt from, not scaled."""
     from unrolled.forecasting.search import Setup, training_windows
-    from unrolled.forecasting.transforms import seasonal_steps
+    from unrolled.forecasting.seasons import seasonal_steps
 
     rng = np.random.default_rng(4)
     t = np.arange(12 * m)
     y = 100 + 20 * np.sin(2 * np.pi * t / m + 0.5) + 0.5 * rng.standard_normal(len(t))
     tf = Transform("diff+sa", "s", m, ar=2).fit(y)
-    steps = seasonal_steps(y, m)
+    steps = seasonal_steps(y, m, tf.span)
     first = np.flatnonzero(steps)[0] + 1  # the first change with its seasonal step
     assert tf.defined == first == m + m // 2 + 1
     adjusted = np.diff(y)[first - 1 :] - steps[first - 1 : -1]

@@ -12,6 +12,13 @@ import numpy as np
 
 from .data import as_dataset
 from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
+from .seasons import (
+    LAG_SEASONS,
+    adjusted_changes,
+    best_span,
+    seasonal_profile,
+    seasonal_steps,
+)
 from .smoothing import Smoothing
 from .smoothing import start as smoothing_start
 
@@ -29,7 +36,6 @@ LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "lo
 SCALINGS += ("es", "loges") + SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
-LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
 ALL_HISTORY = 10**9  # lookback of a scaling that reads the whole history
 RIDGE = 1.0  # the linear part's ridge penalty (inputs are standardized)
 
@@ -54,10 +60,11 @@ class Transform:
     window is shorter than a season. ``diff+sa`` and ``logdiff+sa`` predict
     the one-step change less its seasonal part (the classical
     decomposition's seasonal index as known at each step, from the whole
-    history before it, see :func:`seasonal_steps`), which the forecast puts
-    back: a season estimated from every year of history, less noisy than a
-    few lags. They need ``MIN_SEASONS`` seasons, and learn from the step
-    where the seasonal index is first known on (:attr:`defined`).
+    history before it or its latest five seasons when the season moves, see
+    :mod:`.seasons`), which the forecast puts back: a season estimated from
+    years of history, less noisy than a few lags. They need ``MIN_SEASONS``
+    seasons, and learn from the step where the seasonal index is first known
+    on (:attr:`defined`).
 
     ``es`` and ``loges`` (logs) predict the one-step error of exponential
     smoothing with a damped trend, ``hw`` and ``loghw`` that of Holt-Winters
@@ -104,6 +111,7 @@ class Transform:
         self.ar = int(ar)
         self.coef = None  # the linear part's n_weights weights (see _lagged)
         self.smooth = None  # the exponential smoothing (SMOOTHED scalings)
+        self.span = None  # seasons a seasonal index averages (+sa; None: all)
 
     @property
     def n_features(self) -> int:
@@ -121,7 +129,7 @@ class Transform:
         """The first step whose change is defined: what the network learns from.
 
         ``lag``, but ``m + m // 2 + 1`` for the seasonally adjusted scalings:
-        before it the seasonal step is not known yet (:func:`seasonal_steps`
+        before it the seasonal step is not known yet (:func:`.seasons.seasonal_steps`
         is 0 until a season and a half has a centred average) and the change
         is not adjusted, a raw seasonal swing, far larger than the adjusted
         changes, that would set their scale and teach the network and the
@@ -166,7 +174,7 @@ class Transform:
             s = b[m:] - b[:-m]
             return np.diff(s)
         if self.scaling.endswith("+sa"):
-            return np.diff(b) - seasonal_steps(b, m)[:-1]
+            return adjusted_changes(b, m, self.span)
         if self.scaling in SMOOTHED:
             return b[1:] - self.smooth.forecasts(b)[1:-1]
         return np.diff(b)
@@ -187,6 +195,8 @@ class Transform:
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
         if self.scaling in SMOOTHED:
             self.smooth = Smoothing.fit(self._base(y), self.season)
+        if self.scaling.endswith("+sa"):
+            self.span = best_span(self._base(y), self.season, self.defined - 1)
         if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(self._base(y))[self.defined - self.lag :]
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
@@ -280,7 +290,7 @@ class Transform:
             return float(h[-1])
         if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
-            return self._level(b[-1] + step + seasonal_steps(b, m)[-1])
+            return self._level(b[-1] + step + seasonal_steps(b, m, self.span)[-1])
         if self.scaling in SMOOTHED:  # the smoothing's forecast, corrected
             return self._level(self.smooth.forecasts(self._base(h))[-1] + step)
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
@@ -311,6 +321,8 @@ class Transform:
             d["coef"] = None if self.coef is None else [float(c) for c in self.coef]
         if self.smooth is not None:
             d["smoothing"] = self.smooth.to_dict()
+        if self.span is not None:
+            d["span"] = self.span
         return d
 
     @classmethod
@@ -328,55 +340,11 @@ class Transform:
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
         if t.scaling in SMOOTHED:
             t.smooth = Smoothing.from_dict(d.get("smoothing"), t.season, name)
+        t.span = d.get("span")
+        good = isinstance(t.span, int) and not isinstance(t.span, bool) and t.span > 0
+        if t.span is not None and not (good and t.scaling.endswith("+sa")):
+            raise ValueError(f"transform of series {name!r}: bad span {t.span!r}")
         return t
-
-
-def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
-    """At each step, the mean change 1..``seasons`` seasons before the next value.
-
-    ``d[t]`` is the change into step t; entry t averages ``d[t + 1 - k m]``
-    over the k whose step exists (0 where none does): the season's profile
-    of the last few years, less noisy than one year's change alone.
-    """
-    n = len(d)
-    total, count = np.zeros(n), np.zeros(n)
-    for k in range(1, seasons + 1):
-        lag = k * m - 1
-        if lag >= n:
-            break
-        total[lag:] += d[: n - lag]
-        count[lag:] += 1
-    return np.divide(total, count, out=np.zeros(n), where=count > 0)
-
-
-def seasonal_steps(b: np.ndarray, m: int) -> np.ndarray:
-    """At every step t, the seasonal change into t + 1 known from ``b[: t + 1]``.
-
-    The classical decomposition, causal: ``b`` less its centred moving
-    average of one season (2 x m for even m) gives the detrended values;
-    their mean per season slot, over the steps whose average is known by
-    step t, is the seasonal index then; entry t is the index of t + 1's slot
-    less that of t's. Zero until every slot it needs has a value.
-    """
-    n = len(b)
-    out = np.zeros(n)
-    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
-    if n < len(w):
-        return out
-    trend = np.convolve(b, w, mode="valid")
-    off = (len(w) - 1) // 2  # step off + i has the average trend[i], known at 2 off + i
-    pos = np.arange(off, off + len(trend))
-    detrended = b[pos] - trend
-    t = np.arange(n)
-    means = np.full((m, n), np.nan)
-    for k in range(m):
-        mine = pos % m == k
-        known = np.searchsorted(pos[mine], t - off, side="right")
-        sums = np.cumsum(detrended[mine])
-        ok = known > 0
-        means[k, ok] = sums[known[ok] - 1] / known[ok]
-    step = means[(t + 1) % m, t] - means[t % m, t]
-    return np.where(np.isfinite(step), step, 0.0)
 
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:

@@ -1,0 +1,100 @@
+"""A series' season as known at each step: what the seasonal scalings read.
+
+Everything here is causal: entry t uses the values up to step t only, so the
+same numbers serve training, validation and forecasting.
+
+- :func:`seasonal_profile`: the mean change one to a few seasons back (the
+  ``+lag`` scalings' second input);
+- :func:`seasonal_steps`: the classical decomposition's seasonal index, as
+  the change it makes into the next step (the ``+sa`` scalings);
+- :func:`best_span`: how many seasons that index averages, all or the
+  latest few, chosen per series on its training part.
+
+A seasonal index averaged over every year of history is the least noisy
+when the season is fixed, and wrong when it moves: a pattern that has
+changed over twenty years is still half the old one. The X-11 family of
+seasonal adjustment (Census X-11, X-13ARIMA-SEATS) meets this with a choice
+of seasonal filters, from the stable one (all years) to moving ones over a
+few years; :data:`SPANS` holds the stable index and one moving one (the
+latest five seasons, about X-11's 3x5 filter), and :func:`best_span` takes
+the one whose adjusted changes vary least in-sample, which are the one-step
+errors of the forecast the scaling starts from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
+SPANS = (None, 5)  # seasons a seasonal index averages: all, or the latest five
+
+
+def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
+    """At each step, the mean change 1..``seasons`` seasons before the next value.
+
+    ``d[t]`` is the change into step t; entry t averages ``d[t + 1 - k m]``
+    over the k whose step exists (0 where none does): the season's profile
+    of the last few years, less noisy than one year's change alone.
+    """
+    n = len(d)
+    total, count = np.zeros(n), np.zeros(n)
+    for k in range(1, seasons + 1):
+        lag = k * m - 1
+        if lag >= n:
+            break
+        total[lag:] += d[: n - lag]
+        count[lag:] += 1
+    return np.divide(total, count, out=np.zeros(n), where=count > 0)
+
+
+def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray:
+    """At every step t, the seasonal change into t + 1 known from ``b[: t + 1]``.
+
+    The classical decomposition, causal: ``b`` less its centred moving
+    average of one season (2 x m for even m) gives the detrended values;
+    their mean per season slot, over the steps whose average is known by
+    step t (with ``span``, the latest ``span`` of them), is the seasonal
+    index then; entry t is the index of t + 1's slot less that of t's. Zero
+    until every slot it needs has a value.
+    """
+    n = len(b)
+    out = np.zeros(n)
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    if n < len(w):
+        return out
+    trend = np.convolve(b, w, mode="valid")
+    off = (len(w) - 1) // 2  # step off + i has the average trend[i], known at 2 off + i
+    pos = np.arange(off, off + len(trend))
+    detrended = b[pos] - trend
+    t = np.arange(n)
+    means = np.full((m, n), np.nan)
+    for k in range(m):
+        mine = pos % m == k
+        known = np.searchsorted(pos[mine], t - off, side="right")
+        sums = np.r_[0.0, np.cumsum(detrended[mine])]
+        first = np.zeros_like(known) if span is None else np.maximum(known - span, 0)
+        ok = known > 0
+        means[k, ok] = (sums[known[ok]] - sums[first[ok]]) / (known[ok] - first[ok])
+    step = means[(t + 1) % m, t] - means[t % m, t]
+    return np.where(np.isfinite(step), step, 0.0)
+
+
+def adjusted_changes(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray:
+    """The changes of ``b`` less their seasonal part (:func:`seasonal_steps`)."""
+    return np.diff(b) - seasonal_steps(b, m, span)[:-1]
+
+
+def best_span(b: np.ndarray, m: int, skip: int) -> int | None:
+    """The span of :data:`SPANS` whose adjusted changes from ``skip`` on vary least.
+
+    Their variance is the mean squared one-step error of the forecast last
+    value plus mean adjusted change plus seasonal step, each step's index
+    known from the steps before it: an in-sample but honest score. Ties go
+    to the earlier span (the stable index).
+    """
+    if len(b) - 1 <= skip:
+        return SPANS[0]
+    scores = [float(np.var(adjusted_changes(b, m, s)[skip:])) for s in SPANS]
+    if not np.isfinite(scores).all():
+        return SPANS[0]
+    return SPANS[int(np.argmin(scores))]
