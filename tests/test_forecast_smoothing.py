@@ -39,6 +39,19 @@ def test_a_fixed_season_on_a_flat_level_is_forecast_exactly():
     np.testing.assert_allclose(s.forecasts(b)[4:], np.r_[b[4:], b[0]], atol=1e-12)
 
 
+@pytest.mark.parametrize("m", [4, 7, 12])
+def test_the_start_takes_a_line_and_a_season_from_the_first_two_seasons(m):
+    """Detrended: the start alone (no smoothing, no damping) forecasts them exactly."""
+    t = np.arange(6 * m)
+    shape = np.random.default_rng(m).standard_normal(m)
+    b = 5.0 - 0.3 * t + shape[t % m]
+    one, zero = np.ones(1), np.zeros(1)
+    f = forecasts(b, m, zero, zero, zero, one)[:, 0]
+    np.testing.assert_allclose(f[:-1], b, atol=1e-12)
+    # damped, the start's trend fades, but the first step is still the line's
+    assert forecasts(b, m, zero, zero, zero, 0.9 * one)[0, 0] == pytest.approx(b[0])
+
+
 def test_the_fit_finds_the_local_level_models_smoothing_weight():
     # y = level + noise, level a random walk with the noise's variance (q = 1):
     # the optimal weight is (sqrt(q^2 + 4q) - q) / 2 = 0.618

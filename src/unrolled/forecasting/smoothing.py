@@ -9,10 +9,14 @@ multiplicative one): at each step t the forecast of ``b[t]`` is
     season[t mod m] <- season[t mod m] + gamma e
 
 (the error-correction form of ETS(A,Ad,A), Hyndman et al. 2008). The
-states start from the first values (level: the first season's mean, or the
-first value; trend: the change from the first season to the second per
-step, or 0; season: the first season less its mean), so the forecasts of a
-series depend on its whole history from its first value. The parameters
+states start from the first values, as that book's heuristic does: with a
+season and two of them, a line and a season through the first two (trend:
+the change from the first season's mean to the second's, per step; season:
+each slot's mean less the line, less their mean; level: where the line
+stands then), so that a straight trend does not leak into the season;
+with less, the first season less its mean; without a season, the first
+value and no trend. The forecasts of a series depend on its whole history
+from its first value. The parameters
 are the point of a fixed grid (:data:`ALPHAS`, :data:`BETAS`,
 :data:`GAMMAS`, :data:`PHIS`) with the least squared one-step error on the
 training part, from step :func:`start` on: a grid, not an optimizer,
@@ -57,11 +61,19 @@ def forecasts(b, m, alpha, beta, gamma, phi):
     level = np.empty(k)
     trend = np.zeros(k)
     season = np.zeros((slots, k))
-    if m > 0:
+    if m > 0 and n >= 2 * m:  # a line plus a season through the first two
+        slope = (b[m : 2 * m].mean() - b[:m].mean()) / m
+        slot = np.empty(m)  # each slot's mean, the line taken out
+        for j in range(m):
+            slot[j] = 0.5 * (b[j] + b[m + j]) - slope * (j + 0.5 * m)
+        mid = slot.mean()
+        level[:] = mid - phi * slope  # so that f[0] = mid + season[0]
+        trend[:] = slope
+        for j in range(m):
+            season[j, :] = slot[j] - mid
+    elif m > 0:
         first = b[:m].mean()
         level[:] = first
-        if n >= 2 * m:
-            trend[:] = (b[m : 2 * m].mean() - first) / m
         for j in range(m):
             season[j, :] = b[j] - first
     else:
