@@ -193,12 +193,13 @@ class Transform:
             self.level = MinMaxScaler(log=log).fit(y, self.name)
         if self.scaling in ("standard", "log"):
             self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
+        b = self._base(y)  # the logs (checked) once, for every step below
         if self.scaling in SMOOTHED:
-            self.smooth = Smoothing.fit(self._base(y), self.season)
+            self.smooth = Smoothing.fit(b, self.season)
         if self.scaling.endswith("+sa"):
-            self.span = best_span(self._base(y), self.season, self.defined - 1)
+            self.span = best_span(b, self.season, self.defined - 1)
         if self.scaling not in LEVEL_SCALINGS:
-            d = self._changes(self._base(y))[self.defined - self.lag :]
+            d = self._changes(b)[self.defined - self.lag :]
             self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
         if self.ar:
             self.coef = self._fit_linear(y)
