@@ -95,6 +95,4 @@ def best_span(b: np.ndarray, m: int, skip: int) -> int | None:
     if len(b) - 1 <= skip:
         return SPANS[0]
     scores = [float(np.var(adjusted_changes(b, m, s)[skip:])) for s in SPANS]
-    if not np.isfinite(scores).all():
-        return SPANS[0]
     return SPANS[int(np.argmin(scores))]
