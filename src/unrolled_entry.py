@@ -4,7 +4,8 @@ It lives outside the package so that its ``try`` is in place before
 ``import unrolled`` starts (about 0.2 s of imports); an interrupt then gives
 one line on stderr, never a traceback, and is never swallowed. An interrupt
 that lands inside a C extension's import (NumPy's) surfaces as an
-ImportError; the SIGINT handler records it, so that too is exit 130.
+ImportError, and one that an imported library catches and goes on from
+vanishes; the SIGINT handler records it, so those too are exit 130.
 """
 
 import signal
@@ -30,6 +31,8 @@ def main() -> int:
         return _interrupted()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if interrupted:  # a library's import caught the KeyboardInterrupt and went on
+        return _interrupted()
     return run()
 
 

@@ -279,6 +279,29 @@ def test_ctrl_c_during_the_package_import_itself(monkeypatch, capsys):
     assert out == "" and err == "error: interrupted\n"
 
 
+def test_ctrl_c_that_an_import_swallows_is_still_exit_130(monkeypatch, capsys):
+    # a library that catches everything around an import of its own: the
+    # interrupt is handled (the handler runs) but no KeyboardInterrupt gets out
+    import builtins
+
+    import unrolled_entry
+
+    real = builtins.__import__
+
+    def swallowing(name, *a, **kw):
+        if name == "unrolled.cli":
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+        return real(name, *a, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", swallowing)
+    assert unrolled_entry.main() == 130
+    out, err = capsys.readouterr()
+    assert out == "" and err == "error: interrupted\n"
+
+
 def test_sigint_reaches_a_running_command_as_exit_130():
     env = dict(os.environ, PYTHONPATH=os.path.abspath(SRC))
     proc = subprocess.Popen(
