@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .interrupts import sticky_interrupt
 from .tape import LayerTape
 
 MODES = ("auto", "numba", "numpy")
@@ -213,7 +214,19 @@ def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
 
 
 def _run(fn, bounds, make_args):
-    """``fn(*make_args(c, lo, hi))`` for every chunk; on threads when several."""
+    """``fn(*make_args(c, lo, hi))`` for every chunk; on threads when several.
+
+    While this process compiles kernels, a Ctrl-C is not lost in Numba's
+    compile (:mod:`.interrupts`).
+    """
+    if not backend.compiling:
+        return _chunks(fn, bounds, make_args)
+    with sticky_interrupt():
+        return _chunks(fn, bounds, make_args)
+
+
+def _chunks(fn, bounds, make_args):
+    """:func:`_run`'s work."""
     global _pool
     jobs = [(c, bounds[c], bounds[c + 1]) for c in range(len(bounds) - 1)]
     if len(jobs) == 1:
