@@ -349,3 +349,30 @@ def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
     assert "leak of the future" in " ".join(far.verdict())
     assert "naive was the best on A, B." in " ".join(lose.verdict())
     assert "A" in far.format() and "*: the best MAE of the series" in far.format()
+
+
+def _members(*pairs):
+    from unrolled.forecasting.ensemble import Candidate, Member
+
+    return [Member(Candidate(s, 8, 12, 0.01, score), None, {}) for s, score in pairs]
+
+
+def test_the_last_member_of_an_ensemble_is_the_best_of_another_scaling():
+    from unrolled.forecasting.forecaster import _best
+
+    trained = _members(("loghw", 0.30), ("logsdiff", 0.36), ("loghw", 0.31),
+                       ("diff", 0.50), ("loghw", 0.32), ("loghw", 0.33))  # fmt: skip
+    picked = [(m.candidate.scaling, m.candidate.score) for m in _best(trained, 4)]
+    assert picked == [("loghw", 0.30), ("loghw", 0.31), ("loghw", 0.32),
+                      ("logsdiff", 0.36)]  # fmt: skip
+    # the best ones span two scalings already: the last is still a third one
+    trained = _members(("a", 0.1), ("b", 0.2), ("a", 0.3), ("c", 0.9), ("a", 0.4))
+    picked = [m.candidate.scaling for m in _best(trained, 3)]
+    assert picked == ["a", "b", "c"]
+    # one scaling only, or the other one diverged (NaN): the k best
+    one = _members(("diff", 0.4), ("diff", 0.2), ("diff", 0.3), ("diff", 0.1))
+    assert [m.candidate.score for m in _best(one, 3)] == [0.1, 0.2, 0.3]
+    nan = _members(("diff", 0.4), ("es", float("nan")), ("diff", 0.3), ("diff", 0.1))
+    assert [m.candidate.score for m in _best(nan, 3)] == [0.1, 0.3, 0.4]
+    # an ensemble of one is the best member
+    assert [m.candidate.score for m in _best(trained, 1)] == [0.1]
