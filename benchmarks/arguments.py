@@ -11,18 +11,19 @@ def names_and_seeds(doc: str, choices, what: str, seeds_help: str, default: int 
     Returns (the names given, or every choice; N).
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    many = what if what.endswith("s") else what + "s"
     parser.add_argument(
         "names",
         nargs="*",
         metavar=what.upper(),
-        help=f"{what}s (default: all): {', '.join(choices)}",
+        help=f"{many} (default: all): {', '.join(choices)}",
     )
     parser.add_argument("--seeds", type=int, default=default, help=seeds_help)
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in choices]
     if unknown:
         parser.error(
-            f"unknown {what} {unknown[0]!r}; the {what}s: {', '.join(choices)}"
+            f"unknown {what} {unknown[0]!r}; the {many}: {', '.join(choices)}"
         )
     if args.seeds < 1:
         parser.error(f"--seeds: expected an integer >= 1, got {args.seeds}")

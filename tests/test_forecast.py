@@ -198,7 +198,8 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
         # the log changes and the levels
         assert {k[0] for k in keys} == {"diff", "diff+level", "logdiff",
                                         "logdiff+level"}  # fmt: skip
-        # the members: each search's four best on validation
+        # the members: each search's three best on validation and the best
+        # of a scaling they lack, here the fourth best
         mine = [m.candidate for m in fc.members_ if m.candidate.seed == seed]
         assert [c.score for c in mine] == sorted(c.score for c in tried)[:4]
     assert len(fc.members_) == 12
@@ -241,7 +242,7 @@ def test_explicit_arguments_are_never_searched():
     assert fc.config_ | {"epochs": 0} == {
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
         "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
-        "searches": 1,
+        "searches": 1, "hedged": 0,
     }  # fmt: skip
 
 
@@ -358,7 +359,7 @@ def _members(*pairs):
 
 
 def test_the_last_member_of_an_ensemble_is_the_best_of_another_scaling():
-    from unrolled.forecasting.forecaster import _best
+    from unrolled.forecasting.forecaster import _best, _hedged
 
     trained = _members(("loghw", 0.30), ("logsdiff", 0.36), ("loghw", 0.31),
                        ("diff", 0.50), ("loghw", 0.32), ("loghw", 0.33))  # fmt: skip
@@ -376,3 +377,21 @@ def test_the_last_member_of_an_ensemble_is_the_best_of_another_scaling():
     assert [m.candidate.score for m in _best(nan, 3)] == [0.1, 0.3, 0.4]
     # an ensemble of one is the best member
     assert [m.candidate.score for m in _best(trained, 1)] == [0.1]
+    two = _members(("a", 1), ("b", 2))
+    assert _hedged(_best(trained, 3)) and _hedged(_best(two, 2))
+    assert not _hedged(_best(one, 3)) and not _hedged(_best(trained, 1))
+
+
+def test_the_report_names_the_member_of_another_scaling():
+    from unrolled.forecasting.report import _network_line
+
+    c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff",
+         "lr": 0.01, "epochs": 37, "ensemble": 4}  # fmt: skip
+    assert _network_line({**c, "hedged": 1}, 8).startswith(
+        "Network: the mean of 4 of 8 configurations on the validation slice, the 3 "
+        "best and the best of another scaling; the best: GRU, 1 layer(s), hidden 16"
+    )
+    # a model file from before the hedge, or one scaling only: the k best
+    assert _network_line(c, 8).startswith("Network: the mean of the 4 best of 8 ")
+    three = _network_line({**c, "ensemble": 12, "searches": 3, "hedged": 2}, 24)
+    assert "all; in 2 of the searches the last member is the best of another" in three

@@ -283,14 +283,15 @@ class Forecaster(Predicting):
         # the members: each search's best on validation (ties: the earlier,
         # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
-        members = [m for _, trained in rounds for m in _best(trained, self.ensemble)]
+        picked = [_best(trained, self.ensemble) for _, trained in rounds]
+        members = [m for p in picked for m in p]
         self.members_ = sorted(members, key=_rank)
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(self.members_), season=top.season, ar=top.ar,
-            searches=len(rounds),
+            searches=len(rounds), hedged=sum(map(_hedged, picked)),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
@@ -437,6 +438,13 @@ def _best(trained: list[Member], k: int) -> list[Member]:
     other = [m for m in ranked[k - 1 :]
              if m.candidate.scaling not in taken and np.isfinite(_rank(m))]  # fmt: skip
     return top + (other or ranked[k - 1 :])[:1]
+
+
+def _hedged(members: list[Member]) -> bool:
+    """Whether the last member is of a scaling none of the others has."""
+    return len(members) > 1 and members[-1].candidate.scaling not in {
+        m.candidate.scaling for m in members[:-1]
+    }
 
 
 def _rank(member: Member) -> float:

@@ -353,11 +353,20 @@ def _network_line(c: dict, tried: int) -> str:
         f"{season}{ar}, lr {c.get('lr')}, {c.get('epochs')} epoch(s)"
     )
     k, rounds = c.get("ensemble", 1), c.get("searches", 1)
+    hedged = c.get("hedged", 0)
     if rounds > 1:
+        other = (f"; in {hedged} of the searches the last member is the best of "
+                 "another scaling" if hedged else "")  # fmt: skip
         return (
             f"Network: the mean of {k} networks, the best ones of {rounds} "
             f"searches, each with its own seed, on the validation slice ({tried} "
-            f"configurations in all); the best: {best}."
+            f"configurations in all{other}); the best: {best}."
+        )
+    if k > 1 and hedged:
+        return (
+            f"Network: the mean of {k} of {tried} configurations on the validation "
+            f"slice, the {k - 1} best and the best of another scaling; the best: "
+            f"{best}."
         )
     if k > 1:
         return (
