@@ -162,8 +162,9 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
         return ()
     smoothed = season <= MAX_SMOOTHED_SEASON
     if all_positive(parts):
-        return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed)
-    return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
+        return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed,
+                "logtheta")  # fmt: skip
+    return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed, "theta")
 
 
 def kpss(y: np.ndarray) -> float:

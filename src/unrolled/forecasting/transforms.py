@@ -21,18 +21,21 @@ from .seasons import (
 )
 from .smoothing import Smoothing
 from .smoothing import start as smoothing_start
+from .theta import Theta
 
 SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff",
             "logdiff+level")  # fmt: skip
 LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
-            "logdiff+sa", "hw", "loghw")  # fmt: skip
+            "logdiff+sa", "hw", "loghw", "theta", "logtheta")  # fmt: skip
 # the errors of exponential smoothing (with a season: Holt-Winters)
 SMOOTHED = ("es", "loges", "hw", "loghw")
+# the errors of the Theta method (smoothing with drift, the season taken out)
+THETA = ("theta", "logtheta")
 # changes of the log
 LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "loges",
-        "loghw")  # fmt: skip
+        "loghw", "logtheta")  # fmt: skip
 SCALINGS += ("es", "loges") + SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
@@ -71,7 +74,10 @@ class Transform:
     (a season of length m too), fitted on the training part
     (:class:`~.smoothing.Smoothing`): the network starts from the classical
     forecast and learns what its errors still hold, as in Smyl's ES-RNN. The
-    smoothing reads the whole history.
+    smoothing reads the whole history. ``theta`` and ``logtheta`` predict
+    the one-step error of the Theta method (:class:`~.theta.Theta`: the
+    seasonally adjusted values of ``+sa`` smoothed with a drift), from the
+    step ``+sa`` learns from on.
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
@@ -110,7 +116,7 @@ class Transform:
         self.level = self.change = None
         self.ar = int(ar)
         self.coef = None  # the linear part's n_weights weights (see _lagged)
-        self.smooth = None  # the exponential smoothing (SMOOTHED scalings)
+        self.smooth = None  # the smoothing (SMOOTHED scalings) or Theta (THETA)
         self.span = None  # seasons a seasonal index averages (+sa; None: all)
 
     @property
@@ -135,7 +141,7 @@ class Transform:
         changes, that would set their scale and teach the network and the
         linear part a season their inputs do not have.
         """
-        if self.scaling.endswith("+sa"):
+        if self.scaling.endswith("+sa") or self.scaling in THETA:
             return self.season + self.season // 2 + 1
         if self.scaling in SMOOTHED:
             return smoothing_start(self.season)
@@ -156,7 +162,7 @@ class Transform:
         The seasonally adjusted scalings estimate their season from the
         whole history, the smoothed ones run over it: :data:`ALL_HISTORY`.
         """
-        whole = self.scaling.endswith("+sa") or self.scaling in SMOOTHED
+        whole = self.scaling.endswith("+sa") or self.scaling in SMOOTHED + THETA
         return ALL_HISTORY if whole else self.warmup
 
     def _base(self, y: np.ndarray) -> np.ndarray:
@@ -175,7 +181,7 @@ class Transform:
             return np.diff(s)
         if self.scaling.endswith("+sa"):
             return adjusted_changes(b, m, self.span)
-        if self.scaling in SMOOTHED:
+        if self.scaling in SMOOTHED + THETA:
             return b[1:] - self.smooth.forecasts(b)[1:-1]
         return np.diff(b)
 
@@ -196,6 +202,8 @@ class Transform:
         b = self._base(y)  # the logs (checked) once, for every step below
         if self.scaling in SMOOTHED:
             self.smooth = Smoothing.fit(b, self.season)
+        if self.scaling in THETA:
+            self.smooth = Theta.fit(b, self.season, self.defined - 1)
         if self.scaling.endswith("+sa"):
             self.span = best_span(b, self.season, self.defined - 1)
         if self.scaling not in LEVEL_SCALINGS:
@@ -292,7 +300,7 @@ class Transform:
         if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
             return self._level(b[-1] + step + seasonal_steps(b, m, self.span)[-1])
-        if self.scaling in SMOOTHED:  # the smoothing's forecast, corrected
+        if self.scaling in SMOOTHED + THETA:  # the smoothing's forecast, corrected
             return self._level(self.smooth.forecasts(self._base(h))[-1] + step)
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
         if self.scaling in ("sdiff", "logsdiff"):
@@ -341,6 +349,8 @@ class Transform:
             raise ValueError(f"transform of series {name!r}: inconsistent scalers")
         if t.scaling in SMOOTHED:
             t.smooth = Smoothing.from_dict(d.get("smoothing"), t.season, name)
+        if t.scaling in THETA:
+            t.smooth = Theta.from_dict(d.get("smoothing"), t.season, name)
         t.span = d.get("span")
         good = isinstance(t.span, int) and not isinstance(t.span, bool) and t.span > 0
         if t.span is not None and not (good and t.scaling.endswith("+sa")):

@@ -1,0 +1,95 @@
+"""The Theta method beneath the network: the theta/logtheta scalings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unrolled.forecasting.seasons import seasonal_steps
+from unrolled.forecasting.theta import Theta, adjusted
+from unrolled.forecasting.transforms import Transform
+
+
+def seasonal(n=96, m=12, seed=0, noise=0.03, walk=0.0):
+    """A level (a random walk if ``walk``) plus a fixed season plus noise, logs."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    level = 4.0 + 0.005 * t + np.cumsum(walk * rng.standard_normal(n))
+    return level + 0.3 * np.sin(2 * np.pi * t / m) + noise * rng.standard_normal(n)
+
+
+def test_alpha_one_is_the_last_value_plus_drift_plus_the_seasonal_step():
+    b = seasonal()
+    for span in (None, 5):
+        f = Theta(1.0, 0.01, 12, span).forecasts(b)
+        want = b + seasonal_steps(b, 12, span) + 0.01
+        np.testing.assert_allclose(f[1:], want, rtol=0, atol=1e-12)
+        assert f[0] == b[0]
+
+
+def test_the_forecasts_are_causal():
+    b = seasonal()
+    theta = Theta.fit(b[:-12], 12, 18)
+    full = theta.forecasts(b)
+    for k in (40, 60, 95):
+        np.testing.assert_allclose(theta.forecasts(b[:k]), full[: k + 1], atol=1e-12)
+
+
+def test_smoothing_with_a_drift_follows_its_recursion():
+    b = seasonal(n=60)
+    theta = Theta(0.3, 0.02, 12, None)
+    a, s = adjusted(b, 12, None)
+    f = [a[0]]
+    for t in range(len(a)):  # f[t + 1] = f[t] + alpha (a[t] - f[t]) + drift
+        f.append(f[t] + 0.3 * (a[t] - f[t]) + 0.02)
+    want = np.array(f[1:]) + (b - a) + s
+    np.testing.assert_allclose(theta.forecasts(b)[1:], want, atol=1e-12)
+
+
+def test_the_fit_smooths_noise_and_follows_a_walk():
+    noisy = Theta.fit(seasonal(noise=0.1), 12, 18)
+    walk = Theta.fit(seasonal(noise=0.0, walk=0.05), 12, 18)
+    assert noisy.alpha <= 0.2 and walk.alpha >= 0.9
+    # half the slope of the seasonally adjusted values (theta 2): 0.005 / 2
+    assert noisy.drift == pytest.approx(0.0025, abs=0.001)
+
+
+def test_a_silent_network_on_theta_errors_forecasts_theta():
+    y = np.exp(seasonal())
+    t = Transform("logtheta", "s", 12).fit(y[:-12])
+    theta = Theta.fit(np.log(y[:-12]), 12, t.defined - 1)
+    assert t.smooth == theta and t.defined == 19
+    mean = float(t.change.inverse_transform(np.zeros(1))[0])  # the mean error
+    for k in range(len(y) - 12, len(y)):
+        want = np.exp(theta.forecasts(np.log(y[:k]))[-1] + mean)
+        assert t.invert(0.0, y[:k]) == pytest.approx(want, rel=1e-12)
+    err = np.log(y[19:-12]) - theta.forecasts(np.log(y[:-12]))[19:-1]
+    np.testing.assert_allclose(t.targets(y[:-12])[18:], t.change.transform(err))
+
+
+def test_theta_is_saved_and_a_bad_one_refused():
+    t = Transform("theta", "s", 12).fit(seasonal())
+    d = t.to_dict()
+    back = Transform.from_dict(d, "s")
+    assert back.smooth == t.smooth and back.to_dict() == d
+    theta = d["smoothing"]
+    bads = (None, dict(theta, alpha=0), dict(theta, drift="x"),
+            dict(theta, drift=float("nan")), dict(theta, span=0),
+            dict(theta, span=True))  # fmt: skip
+    for bad in bads:
+        with pytest.raises(ValueError, match="series 's': bad Theta parameters"):
+            Transform.from_dict(dict(d, smoothing=bad), "s")
+
+
+def test_a_theta_forecaster_reloads_to_identical_predictions(tmp_path):
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    ds = from_dict({"a": np.exp(seasonal()), "b": np.exp(seasonal(seed=1))}, freq="MS")
+    fc = Forecaster(scaling="logtheta", hidden=4, window=24, epochs=4, seed=0)
+    fc.fit(ds)
+    assert fc.config_["scaling"] == "logtheta" and fc.config_["season"] == 12
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))
+    assert back.members_[0].transforms["a"].smooth == fc.members_[0].transforms["a"].smooth
