@@ -56,16 +56,15 @@ def test_a_random_walk_gets_no_seasonal_scaling():
 def test_the_seasonal_candidates_follow_the_written_rules():
     ds = multiplicative()
     parts = [s.values[:-12] for s in ds.series]
-    logs = ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw", "logtheta")
+    logs = ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw")
     assert seasonal_scalings(parts, 12) == logs
     minus = [p - 200 for p in parts]
-    assert seasonal_scalings(minus, 12) == ("diff+lag", "sdiff", "diff+sa", "hw",
-                                            "theta")  # fmt: skip
+    assert seasonal_scalings(minus, 12) == ("diff+lag", "sdiff", "diff+sa", "hw")
     assert seasonal_scalings(parts, None) == ()  # yearly: no season
     t = np.arange(48 * 8)  # half-hours: no Holt-Winters for a season of 48
     noise = np.random.default_rng(0).standard_normal(len(t))
     day = [100 + 20 * np.sin(2 * np.pi * t / 48) + noise]
-    assert seasonal_scalings(day, 48) == (*logs[:3], "logtheta")
+    assert seasonal_scalings(day, 48) == logs[:-1]
     assert seasonal_scalings([p[:30] for p in parts], 12) == ()  # < 3 seasons
     assert not any(seasonal_test(s.values, 12) for s in walks().series)
 
@@ -137,4 +136,4 @@ def test_many_random_walks_do_not_pass_the_seasonality_rule_by_chance():
     ds = multiplicative()  # three seasonal series among many walks: a season
     mixed = [s.values[:-12] for s in ds.series] + walks_[:3]
     assert seasonal_scalings(mixed, 12) == ("logdiff+lag", "logsdiff", "logdiff+sa",
-                                            "loghw", "logtheta")  # fmt: skip
+                                            "loghw")  # fmt: skip

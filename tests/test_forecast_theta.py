@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unrolled.forecasting.report import _network_line
 from unrolled.forecasting.seasons import seasonal_steps
 from unrolled.forecasting.theta import Theta, adjusted
 from unrolled.forecasting.transforms import Transform
@@ -59,9 +60,9 @@ def test_a_silent_network_on_theta_errors_forecasts_theta():
     t = Transform("logtheta", "s", 12).fit(y[:-12])
     theta = Theta.fit(np.log(y[:-12]), 12, t.defined - 1)
     assert t.smooth == theta and t.defined == 19
-    mean = float(t.change.inverse_transform(np.zeros(1))[0])  # the mean error
+    assert t.change.inverse_transform(np.zeros(1))[0] == 0  # unbiased: no mean added
     for k in range(len(y) - 12, len(y)):
-        want = np.exp(theta.forecasts(np.log(y[:k]))[-1] + mean)
+        want = np.exp(theta.forecasts(np.log(y[:k]))[-1])
         assert t.invert(0.0, y[:k]) == pytest.approx(want, rel=1e-12)
     err = np.log(y[19:-12]) - theta.forecasts(np.log(y[:-12]))[19:-1]
     np.testing.assert_allclose(t.targets(y[:-12])[18:], t.change.transform(err))
@@ -92,4 +93,92 @@ def test_a_theta_forecaster_reloads_to_identical_predictions(tmp_path):
     fc.save(tmp_path / "m")
     back = Forecaster.load(tmp_path / "m")
     assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))
-    assert back.members_[0].transforms["a"].smooth == fc.members_[0].transforms["a"].smooth
+    theta = fc.members_[0].transforms["a"].smooth
+    assert back.members_[0].transforms["a"].smooth == theta
+
+
+def test_the_rms_scaler_keeps_zero_at_zero():
+    from unrolled.forecasting.scaling import RootMeanSquareScaler, scaler_from_dict
+
+    s = RootMeanSquareScaler().fit(np.array([1.0, -1.0, 3.0, -3.0]))
+    assert s.transform(np.array([0.0, np.sqrt(5.0)])) == pytest.approx([0.0, 1.0])
+    back = scaler_from_dict(s.to_dict())
+    assert back.inverse_transform(np.array([1.0]))[0] == pytest.approx(np.sqrt(5.0))
+    zeros = RootMeanSquareScaler().fit(np.zeros(3))  # no division by zero
+    assert zeros.inverse_transform(np.array([0.0, 1.0])).tolist() == [0.0, 1.0]
+
+
+def trended(n_series=2, n=120):
+    """Growth times a yearly season: the series of the seasonal tests."""
+    from unrolled.forecasting.data import from_dict
+
+    return from_dict(
+        {f"m{k}": np.exp(seasonal(n=n, seed=k)) for k in range(n_series)}, freq="MS"
+    )
+
+
+QUICK = dict(epochs=3, patience=2, seed=0)
+
+
+def test_a_seasonal_search_averages_the_theta_method_in_one_member_per_search():
+    from unrolled.forecasting.forecaster import Forecaster
+
+    ds = trended()
+    fc = Forecaster(**QUICK).fit(ds)
+    rounds = fc.config_["searches"]
+    thetas = fc.members_[-rounds:]
+    assert fc.config_["theta"] == rounds and fc.config_["ensemble"] == 4 * rounds
+    assert len(fc.members_) == 5 * rounds
+    assert all(m.candidate.scaling == "logtheta" and m.candidate.epochs == 0
+               for m in thetas)  # fmt: skip
+    assert all(m.candidate.scaling != "logtheta" for m in fc.members_[:-rounds])
+    # each is the Theta method itself, fitted on the training part
+    values = [np.asarray(s.values) for s in ds.series]
+    cut = len(values[0]) - 12
+    origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
+    got = thetas[0].one_step(values, origins, fc.names_)
+    for k, (i, o) in enumerate(origins):
+        theta = Theta.fit(np.log(values[i][:cut]), 12, 18)
+        assert got[k] == pytest.approx(
+            np.exp(theta.forecasts(np.log(values[i][:o]))[-1])
+        )
+    line = _network_line(fc.config_, len(fc.search_))
+    assert "), and the Theta method as one more member of each search's mean;" in line
+
+
+def test_no_theta_member_for_a_given_scaling_one_network_or_no_season():
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    ds = trended()
+    assert Forecaster(scaling="logdiff", **QUICK).fit(ds).config_["theta"] == 0
+    assert Forecaster(ensemble=1, **QUICK).fit(ds).config_["theta"] == 0
+    rng = np.random.default_rng(4)
+    walks = {f"r{k}": 100 + np.cumsum(rng.standard_normal(120)) for k in range(2)}
+    fc = Forecaster(**QUICK).fit(from_dict(walks, freq="MS"))
+    assert fc.config_["theta"] == 0 and fc.config_["season"] is None
+
+
+def test_the_report_names_the_theta_member():
+    c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff+sa",
+         "lr": 0.01, "epochs": 37, "ensemble": 4, "hedged": 1, "theta": 1}  # fmt: skip
+    assert _network_line(c, 9).startswith(
+        "Network: the mean of 4 of 9 configurations on the validation slice, the 3 "
+        "best and the best of another scaling, and the Theta method as one more "
+        "member; the best: GRU"
+    )
+    assert "slice, and the Theta method as one more member; the best" in _network_line(
+        {**c, "hedged": 0}, 9
+    )
+    assert "Theta" not in _network_line({**c, "theta": 0}, 9)
+
+
+def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_path):
+    from unrolled.forecasting.forecaster import Forecaster
+
+    ds = trended()
+    fc = Forecaster(**QUICK).fit(ds)
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    assert back.config_["theta"] == fc.config_["theta"] > 0
+    assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))

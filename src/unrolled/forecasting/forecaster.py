@@ -18,6 +18,8 @@ arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
+Where the search tries seasonal scalings, the Theta method is one more
+member (:func:`~.plan.classical_scaling`), a forecast combination.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
 checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
@@ -34,6 +36,8 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import NotFittedError
@@ -41,9 +45,9 @@ from .baselines import BASELINES
 from .ensemble import Candidate, Member, load_members, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
-from .plan import DEFAULTS, searches, validation_sizes
+from .plan import DEFAULTS, classical_scaling, searches, validation_sizes
 from .prediction import NETWORK, Predicting
-from .search import Setup, check_params, run_search
+from .search import Setup, check_params, classical_member, run_search
 from .transforms import Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
@@ -83,7 +87,9 @@ class Forecaster(Predicting):
         Windows per gradient step.
     ensemble : int
         Networks averaged: the best ones of the search on validation, the
-        last the best of a scaling the others do not have (:func:`_best`). On
+        last the best of a scaling the others do not have (:func:`_best`);
+        with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
+        scalings searched, the Theta method is averaged in as one more. On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
         each one's ``ensemble`` best (see :func:`~.plan.searches`).
@@ -284,17 +290,31 @@ class Forecaster(Predicting):
         # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
         picked = [_best(trained, self.ensemble) for _, trained in rounds]
-        members = [m for p in picked for m in p]
-        self.members_ = sorted(members, key=_rank)
+        networks = sorted((m for p in picked for m in p), key=_rank)
+        self.members_ = networks + self._classical(parts, freq, setup, len(rounds))
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
-            ensemble=len(self.members_), season=top.season, ar=top.ar,
+            ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)),
+            theta=len(self.members_) - len(networks),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
+
+    def _classical(self, parts, freq, setup, rounds: int) -> list[Member]:
+        """The Theta members, one per search (see :func:`.plan.classical_scaling`).
+
+        None when the scaling is given, when the ensemble is one network, or
+        when the series get no seasonal scalings.
+        """
+        season = self.season_for(freq)
+        theta = classical_scaling(parts, season)
+        if theta is None or self.scaling != "auto" or self.ensemble < 2:
+            return []
+        return [classical_member(theta, season, replace(setup, seed=setup.seed + r))
+                for r in range(rounds)]  # fmt: skip
 
     def _validate(self, values, parts, origins, names, h) -> None:
         """Validation scores of the ensemble and the baselines; the calibration."""

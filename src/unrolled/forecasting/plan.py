@@ -34,6 +34,14 @@
   variants only if every value is positive;
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
+- where seasonal scalings are searched, each search's ensemble also holds
+  the Theta method (:func:`classical_scaling`, :class:`~.theta.Theta`: its
+  season the classical decomposition's, the values without it smoothed with
+  half their linear drift), one member among the networks, chosen by no
+  validation score: on a dozen validation points the search picks a
+  scaling partly by luck, and a classical forecast averaged in (a forecast
+  combination, as the M3 and M4 competitions found them best) takes less
+  from that luck than another choice would;
 - short series (every training part under :data:`LONG` points, the 100-150
   point series of yearly or quarterly data) get a smaller search, so that
   fewer lucky scores compete: the hidden stage tries only 8 units and the
@@ -162,9 +170,15 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
         return ()
     smoothed = season <= MAX_SMOOTHED_SEASON
     if all_positive(parts):
-        return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed,
-                "logtheta")  # fmt: skip
-    return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed, "theta")
+        return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed)
+    return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
+
+
+def classical_scaling(parts, season: int | None) -> str | None:
+    """The Theta member's scaling, where seasonal scalings are searched; else None."""
+    if not seasonal_scalings(parts, season):
+        return None
+    return "logtheta" if all_positive(parts) else "theta"
 
 
 def kpss(y: np.ndarray) -> float:

@@ -206,13 +206,29 @@ class StandardScaler(_AffineScaler):
         return mean, std
 
 
+class RootMeanSquareScaler(_AffineScaler):
+    """Divide by the root mean square, subtract nothing: for the errors of a
+    forecast that is meant to be unbiased (zero stays zero, "as forecast").
+
+    All zeros get 1 as the unit.
+    """
+
+    kind = "rms"
+
+    def _shift_scale(self, v):
+        m = _spread_of_constant(v)
+        rms = float(np.sqrt(np.mean((v / m) ** 2))) * m
+        return 0.0, rms if rms > 1e-12 * m else m
+
+
 SCALERS = {
     "minmax": lambda: MinMaxScaler(),
     "standard": lambda: StandardScaler(),
     "log-minmax": lambda: MinMaxScaler(log=True),
     "log-standard": lambda: StandardScaler(log=True),
 }
-_KINDS = {"minmax": MinMaxScaler, "standard": StandardScaler}
+_KINDS = {"minmax": MinMaxScaler, "standard": StandardScaler,
+          "rms": RootMeanSquareScaler}  # fmt: skip
 
 
 def make_scaler(name: str) -> _AffineScaler:

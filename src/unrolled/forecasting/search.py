@@ -238,6 +238,52 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
     return seqs, tgs
 
 
+def fitted_transforms(cand: Candidate, setup: Setup) -> dict[str, Transform]:
+    """``cand``'s transform of every series, fitted on its training part."""
+    return {
+        n: Transform(cand.scaling, n, cand.season, cand.ar).fit(p)
+        for n, p in zip(setup.names, setup.parts, strict=True)
+    }
+
+
+def starting_model(cand: Candidate, setup: Setup, features: int):
+    """``cand``'s network before training; silent (a zero head) on changes."""
+    cfg = {"cell": setup.cell, "input_size": features, "hidden_size": cand.hidden}
+    cfg.update(num_layers=setup.layers, seed=setup.seed)
+    if setup.cell == "rnn":
+        cfg["nonlinearity"] = "tanh"
+    model = build_model(cfg)
+    if cand.scaling not in LEVEL_SCALINGS:  # the forecast its scaling implies
+        state = model.state_dict()
+        state["head.weight"][:] = 0.0
+        state["head.bias"][:] = 0.0
+        model.load_state_dict(state)
+    return model
+
+
+def classical_member(scaling: str, season: int, setup: Setup) -> Member:
+    """The classical forecast ``scaling`` implies, as an untrained member.
+
+    A network of one unit with a zero head (its output is 0 whatever it
+    reads), so the member forecasts what the scaling starts from (for
+    ``theta``/``logtheta``, the Theta method plus the mean training error),
+    saved and loaded like any other; scored on the validation slice.
+    """
+    cand = Candidate(scaling, hidden=1, window=1, lr=DEFAULTS["lr"], season=season)
+    cand.seed = int(setup.seed)
+    transforms = fitted_transforms(cand, setup)
+    model = starting_model(cand, setup, transforms[setup.names[0]].n_features)
+    member = Member(cand, model, transforms)
+    if setup.origins:
+        stop = ValidationStop(member, setup.values, setup.origins, setup.names,
+                              setup.parts, setup.patience, None)  # fmt: skip
+        member.val_errors = stop.errors()
+        cand.score = float(np.mean(member.val_errors))
+    else:
+        cand.score = np.nan
+    return member
+
+
 def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
                     run=None) -> Member:  # fmt: skip
     """Train one candidate with early stopping on validation; return it as a Member.
@@ -249,27 +295,15 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     from ..engine.sizing import check_training_memory
 
     cand.seed = int(setup.seed)
-    transforms = {
-        n: Transform(cand.scaling, n, cand.season, cand.ar).fit(p)
-        for n, p in zip(setup.names, setup.parts, strict=True)
-    }
+    transforms = fitted_transforms(cand, setup)
     seqs, tgs = training_windows(cand, transforms, setup)
     feats = transforms[setup.names[0]].n_features
     check_training_memory(
         setup.cell, cand.hidden, setup.layers, cand.window,
         min(setup.batch_size, len(seqs)), feats,
     )  # fmt: skip
-    cfg = {"cell": setup.cell, "input_size": feats, "hidden_size": cand.hidden}
-    cfg.update(num_layers=setup.layers, seed=setup.seed)
-    if setup.cell == "rnn":
-        cfg["nonlinearity"] = "tanh"
-    model = build_model(cfg)
+    model = starting_model(cand, setup, feats)
     silent = cand.scaling not in LEVEL_SCALINGS
-    if silent:  # a zero head: the member starts as the forecast its scaling implies
-        state = model.state_dict()
-        state["head.weight"][:] = 0.0
-        state["head.bias"][:] = 0.0
-        model.load_state_dict(state)
     n_targets = sum(len(t) for t in tgs)
     member = Member(cand, model, transforms)
 

@@ -62,7 +62,10 @@ class Theta:
 
     @classmethod
     def fit(cls, b: np.ndarray, season: int, skip: int) -> Theta:
-        """Drift, span and ``alpha`` from the training part ``b``, scored from ``skip``."""
+        """Drift, span and ``alpha`` from the training part ``b``.
+
+        ``alpha`` is scored on the one-step errors from step ``skip`` on.
+        """
         b = np.asarray(b, dtype=np.float64)
         span = best_span(b, season, skip)
         a, s = adjusted(b, season, span)
@@ -70,7 +73,8 @@ class Theta:
         drift = 0.0
         if len(tail) >= 2:
             drift = 0.5 * float(np.polyfit(np.arange(len(tail)), tail, 1)[0])
-        f = smoothed(a, np.array(ALPHAS), drift)[1:-1] + (b - a)[:-1, None] + s[:-1, None]
+        back = (b - a + s)[:-1, None]  # the season put back into each forecast
+        f = smoothed(a, np.array(ALPHAS), drift)[1:-1] + back
         err = b[skip + 1 :, None] - f[skip:]
         alpha = ALPHAS[int(np.argmin((err**2).sum(axis=0)))] if err.size else 1.0
         return cls(float(alpha), drift, season, span)

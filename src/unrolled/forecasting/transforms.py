@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .data import as_dataset
-from .scaling import MinMaxScaler, StandardScaler, checked_log, scaler_from_dict
+from .scaling import (
+    MinMaxScaler,
+    RootMeanSquareScaler,
+    StandardScaler,
+    checked_log,
+    scaler_from_dict,
+)
 from .seasons import (
     LAG_SEASONS,
     adjusted_changes,
@@ -208,7 +214,9 @@ class Transform:
             self.span = best_span(b, self.season, self.defined - 1)
         if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(b)[self.defined - self.lag :]
-            self.change = StandardScaler().fit(d if d.size else [0.0], self.name)
+            unbiased = self.scaling in THETA  # its drift is halved on purpose
+            scaler = RootMeanSquareScaler() if unbiased else StandardScaler()
+            self.change = scaler.fit(d if d.size else [0.0], self.name)
         if self.ar:
             self.coef = self._fit_linear(y)
         return self
