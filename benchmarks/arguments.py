@@ -11,7 +11,8 @@ def names_and_seeds(doc: str, choices, what: str, seeds_help: str, default: int 
     Returns (the names given, or every choice; N).
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    many = what if what.endswith("s") else what + "s"
+    many = (what if what.endswith("s")
+            else what[:-1] + "ies" if what.endswith("y") else what + "s")  # fmt: skip
     parser.add_argument(
         "names",
         nargs="*",
@@ -22,9 +23,7 @@ def names_and_seeds(doc: str, choices, what: str, seeds_help: str, default: int 
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in choices]
     if unknown:
-        parser.error(
-            f"unknown {what} {unknown[0]!r}; the {many}: {', '.join(choices)}"
-        )
+        parser.error(f"unknown {what} {unknown[0]!r}; the {many}: {', '.join(choices)}")
     if args.seeds < 1:
         parser.error(f"--seeds: expected an integer >= 1, got {args.seeds}")
     return list(args.names or choices), args.seeds
