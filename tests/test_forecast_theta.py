@@ -75,8 +75,8 @@ def test_theta_is_saved_and_a_bad_one_refused():
     assert back.smooth == t.smooth and back.to_dict() == d
     theta = d["smoothing"]
     bads = (None, dict(theta, alpha=0), dict(theta, drift="x"),
-            dict(theta, drift=float("nan")), dict(theta, span=0),
-            dict(theta, span=True))  # fmt: skip
+            dict(theta, drift=float("nan")), dict(theta, drift=1e300),
+            dict(theta, span=0), dict(theta, span=True))  # fmt: skip
     for bad in bads:
         with pytest.raises(ValueError, match="series 's': bad Theta parameters"):
             Transform.from_dict(dict(d, smoothing=bad), "s")

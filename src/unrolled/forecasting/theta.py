@@ -105,7 +105,7 @@ class Theta:
 
         if not (number(alpha) and 0 < alpha <= 1 and number(drift)):
             raise bad
-        if not np.isfinite(drift):
+        if not (np.isfinite(drift) and abs(drift) <= 1e16):  # as the scalers
             raise bad
         if span is not None and not (
             isinstance(span, int) and not isinstance(span, bool) and span > 0
