@@ -182,3 +182,50 @@ def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_p
     back = Forecaster.load(tmp_path / "m")
     assert back.config_["theta"] == fc.config_["theta"] > 0
     assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))
+
+
+def smooth_season(n=60, seed=0):
+    """Four or five years of a smooth yearly swing through noise (like mdeaths)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + 30 * np.sin(2 * np.pi * t / 12) + 8 * rng.standard_normal(n)
+
+
+def test_a_strong_season_that_fails_the_test_gets_the_theta_member_alone():
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.plan import classical_scaling, seasonal_scalings
+    from unrolled.forecasting.seasons import seasonal_strength
+
+    y = smooth_season()
+    part = y[:48]  # the training part of the forecaster below
+    assert seasonal_scalings([part], 12) == ()  # the autocorrelation test fails
+    assert seasonal_strength(np.log(part), 12) > 0.9
+    assert classical_scaling([part], 12) == "logtheta"
+    assert classical_scaling([part - 200], 12) == "theta"
+    assert classical_scaling([part[:30]], 12) is None  # under three seasons
+    fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
+    assert fc.config_["season"] is None  # no seasonal scaling searched ...
+    assert fc.config_["theta"] == fc.config_["searches"]  # ... a Theta member each
+
+
+def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
+    from unrolled.forecasting.plan import (
+        MIN_STRENGTH,
+        classical_scaling,
+        seasonal_scalings,
+    )
+    from unrolled.forecasting.seasons import seasonal_strength
+
+    rng = np.random.default_rng(0)
+    walks = np.cumsum(rng.standard_normal((200, 100)), axis=1)
+    strengths = [seasonal_strength(w, 12) for w in walks]
+    assert max(strengths) < MIN_STRENGTH and np.median(strengths) < 0.3
+    for m in (4, 12):  # the strength adds no Theta member to a walk the test refused
+        refused = [w for w in walks[:50] if not seasonal_scalings([w], m)]
+        assert len(refused) >= 40
+        assert all(classical_scaling([w], m) is None for w in refused)
+    t = np.arange(100)
+    assert seasonal_strength(np.sin(2 * np.pi * t / 12), 12) == pytest.approx(1.0)
+    assert seasonal_strength(np.ones(100), 12) == 0.0  # no variance: no season
+    assert seasonal_strength(np.ones(20), 12) == 0.0  # too short to decompose

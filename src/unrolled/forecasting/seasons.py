@@ -96,3 +96,23 @@ def best_span(b: np.ndarray, m: int, skip: int) -> int | None:
         return SPANS[0]
     scores = [float(np.var(adjusted_changes(b, m, s)[skip:])) for s in SPANS]
     return SPANS[int(np.argmin(scores))]
+
+
+def seasonal_strength(b: np.ndarray, m: int) -> float:
+    """The strength of the season in ``b`` (Wang, Smith and Hyndman 2006).
+
+    The classical decomposition (less the centred moving average of one
+    season, the mean per slot as the season, the rest the remainder R of
+    the detrended values D): ``max(0, 1 - var(R) / var(D))``, 0 when ``b``
+    is too short for a centred average or has no variance left.
+    """
+    b = np.asarray(b, dtype=np.float64)
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    if len(b) < len(w) + m:
+        return 0.0
+    off = (len(w) - 1) // 2
+    d = b[off : off + len(b) - len(w) + 1] - np.convolve(b, w, mode="valid")
+    slot = (np.arange(len(d)) + off) % m
+    means = np.bincount(slot, d, m) / np.maximum(np.bincount(slot, minlength=m), 1)
+    total = float(np.var(d))
+    return max(0.0, 1.0 - float(np.var(d - means[slot])) / total) if total > 0 else 0.0
