@@ -172,13 +172,15 @@ def all_positive(parts) -> bool:
     return all((np.asarray(p) > 0).all() for p in parts)
 
 
+def enough_seasons(parts, season: int | None) -> bool:
+    """True if ``season`` is a season (>= 2) and every part holds
+    :data:`~.transforms.MIN_SEASONS` of them."""
+    return bool(season) and season >= 2 and min(map(len, parts)) >= MIN_SEASONS * season
+
+
 def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     """The seasonal scalings the first stage adds (none if the rules say no)."""
-    if not season or season < 2:
-        return ()
-    if min(len(p) for p in parts) < MIN_SEASONS * season:
-        return ()
-    if not pooled_seasonal_test(parts, season):
+    if not enough_seasons(parts, season) or not pooled_seasonal_test(parts, season):
         return ()
     smoothed = season <= MAX_SMOOTHED_SEASON
     if all_positive(parts):
@@ -194,10 +196,10 @@ def classical_scaling(parts, season: int | None) -> str | None:
     (:func:`.seasons.seasonal_strength`, of the logs on positive series)
     exceeds :data:`MIN_STRENGTH`.
     """
+    if not enough_seasons(parts, season):
+        return None
     logs = all_positive(parts)
-    if not seasonal_scalings(parts, season):
-        if not season or season < 2 or min(map(len, parts)) < MIN_SEASONS * season:
-            return None
+    if not pooled_seasonal_test(parts, season):
         bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in parts]
         if np.mean([seasonal_strength(b, season) for b in bases]) <= MIN_STRENGTH:
             return None

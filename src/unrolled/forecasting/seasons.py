@@ -47,6 +47,22 @@ def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.nd
     return np.divide(total, count, out=np.zeros(n), where=count > 0)
 
 
+def detrended_values(b: np.ndarray, m: int):
+    """(steps, ``b`` there less its centred moving average of one season).
+
+    The classical decomposition's first step: the average is 2 x m for even
+    ``m``, so it is centred; it exists from step ``m // 2`` to ``m // 2``
+    before the end. None when ``b`` is shorter than the average.
+    """
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    if len(b) < len(w):
+        return None
+    trend = np.convolve(b, w, mode="valid")
+    off = (len(w) - 1) // 2
+    pos = np.arange(off, off + len(trend))
+    return pos, b[pos] - trend
+
+
 def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray:
     """At every step t, the seasonal change into t + 1 known from ``b[: t + 1]``.
 
@@ -59,13 +75,11 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
     """
     n = len(b)
     out = np.zeros(n)
-    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
-    if n < len(w):
+    split = detrended_values(b, m)
+    if split is None:
         return out
-    trend = np.convolve(b, w, mode="valid")
-    off = (len(w) - 1) // 2  # step off + i has the average trend[i], known at 2 off + i
-    pos = np.arange(off, off + len(trend))
-    detrended = b[pos] - trend
+    pos, detrended = split
+    off = pos[0]  # step off + i has its average known at 2 off + i
     t = np.arange(n)
     means = np.full((m, n), np.nan)
     for k in range(m):
@@ -106,13 +120,11 @@ def seasonal_strength(b: np.ndarray, m: int) -> float:
     the detrended values D): ``max(0, 1 - var(R) / var(D))``, 0 when ``b``
     is too short for a centred average or has no variance left.
     """
-    b = np.asarray(b, dtype=np.float64)
-    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
-    if len(b) < len(w) + m:
+    split = detrended_values(np.asarray(b, dtype=np.float64), m)
+    if split is None or len(split[1]) <= m:  # not one full season detrended
         return 0.0
-    off = (len(w) - 1) // 2
-    d = b[off : off + len(b) - len(w) + 1] - np.convolve(b, w, mode="valid")
-    slot = (np.arange(len(d)) + off) % m
+    pos, d = split
+    slot = pos % m
     means = np.bincount(slot, d, m) / np.maximum(np.bincount(slot, minlength=m), 1)
     total = float(np.var(d))
     return max(0.0, 1.0 - float(np.var(d - means[slot])) / total) if total > 0 else 0.0
