@@ -7,6 +7,7 @@ import pytest
 
 from unrolled.forecasting.report import _network_line
 from unrolled.forecasting.seasons import seasonal_steps
+from unrolled.forecasting.smoothing import Smoothing
 from unrolled.forecasting.theta import Theta, adjusted
 from unrolled.forecasting.transforms import Transform
 
@@ -120,43 +121,66 @@ def trended(n_series=2, n=120):
 QUICK = dict(epochs=3, patience=2, seed=0)
 
 
-def test_a_seasonal_search_averages_the_theta_method_in_one_member_per_search():
+def test_a_seasonal_search_averages_theta_and_holt_winters_in_per_search():
     from unrolled.forecasting.forecaster import Forecaster
 
     ds = trended()
     fc = Forecaster(**QUICK).fit(ds)
     rounds = fc.config_["searches"]
-    thetas = fc.members_[-rounds:]
-    assert fc.config_["theta"] == rounds and fc.config_["ensemble"] == 4 * rounds
-    assert len(fc.members_) == 5 * rounds
-    assert all(m.candidate.scaling == "logtheta" and m.candidate.epochs == 0
-               for m in thetas)  # fmt: skip
-    assert all(m.candidate.scaling != "logtheta" for m in fc.members_[:-rounds])
-    # each is the Theta method itself, fitted on the training part
+    classical = fc.members_[-2 * rounds :]
+    assert fc.config_["theta"] == fc.config_["hw"] == rounds
+    assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 6 * rounds
+    assert [m.candidate.scaling for m in classical] == ["logtheta", "loghw"] * rounds
+    assert all(m.candidate.epochs == 0 for m in classical)
+    assert all(m.candidate.scaling != "logtheta" and m.candidate.hidden > 1
+               for m in fc.members_[: -2 * rounds])  # fmt: skip
     values = [np.asarray(s.values) for s in ds.series]
     cut = len(values[0]) - 12
     origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
-    got = thetas[0].one_step(values, origins, fc.names_)
+    # the first is the Theta method itself, fitted on the training part ...
+    got = classical[0].one_step(values, origins, fc.names_)
     for k, (i, o) in enumerate(origins):
         theta = Theta.fit(np.log(values[i][:cut]), 12, 18)
         assert got[k] == pytest.approx(
             np.exp(theta.forecasts(np.log(values[i][:o]))[-1])
         )
+    # ... the second Holt-Winters, plus its mean one-step error there (centred)
+    got = classical[1].one_step(values, origins, fc.names_)
+    for k, (i, o) in enumerate(origins):
+        train = np.log(values[i][:cut])
+        hw = Smoothing.fit(train, 12)
+        bias = np.mean(train[24:] - hw.forecasts(train)[24:-1])  # from step 2m
+        assert got[k] == pytest.approx(
+            np.exp(hw.forecasts(np.log(values[i][:o]))[-1] + bias)
+        )
     line = _network_line(fc.config_, len(fc.search_))
-    assert "), and the Theta method as one more member of each search's mean;" in line
+    assert ("), and the Theta method and Holt-Winters as two more members of each "
+            "search's mean;") in line  # fmt: skip
 
 
-def test_no_theta_member_for_a_given_scaling_one_network_or_no_season():
+def test_no_classical_member_for_a_given_scaling_one_network_or_no_season():
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
 
     ds = trended()
-    assert Forecaster(scaling="logdiff", **QUICK).fit(ds).config_["theta"] == 0
-    assert Forecaster(ensemble=1, **QUICK).fit(ds).config_["theta"] == 0
+    for fc in (Forecaster(scaling="logdiff", **QUICK), Forecaster(ensemble=1, **QUICK)):
+        config = fc.fit(ds).config_
+        assert config["theta"] == config["hw"] == 0
     rng = np.random.default_rng(4)
     walks = {f"r{k}": 100 + np.cumsum(rng.standard_normal(120)) for k in range(2)}
     fc = Forecaster(**QUICK).fit(from_dict(walks, freq="MS"))
-    assert fc.config_["theta"] == 0 and fc.config_["season"] is None
+    assert fc.config_["theta"] == fc.config_["hw"] == 0 and fc.config_["season"] is None
+
+
+def test_a_season_over_24_steps_gets_theta_without_holt_winters():
+    from unrolled.forecasting.plan import classical_scalings, seasonal_scalings
+
+    rng = np.random.default_rng(0)
+    t = np.arange(200)
+    y = 100 + 20 * np.sin(2 * np.pi * t / 48) + rng.standard_normal(200)
+    assert "loghw" not in seasonal_scalings([y], 48)  # as the search's (ets())
+    assert classical_scalings([y], 48) == ("logtheta",)
+    assert classical_scalings([y], 24) == ()  # no season of 24 there
 
 
 def test_the_report_names_the_theta_member():
@@ -171,6 +195,8 @@ def test_the_report_names_the_theta_member():
         {**c, "hedged": 0}, 9
     )
     assert "Theta" not in _network_line({**c, "theta": 0}, 9)
+    both = _network_line({**c, "hw": 1}, 9)
+    assert "scaling, and the Theta method and Holt-Winters as two more members;" in both
 
 
 def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_path):
@@ -181,6 +207,7 @@ def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_p
     fc.save(tmp_path / "m")
     back = Forecaster.load(tmp_path / "m")
     assert back.config_["theta"] == fc.config_["theta"] > 0
+    assert back.config_["hw"] == fc.config_["hw"] > 0
     assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))
 
 
@@ -191,28 +218,29 @@ def smooth_season(n=60, seed=0):
     return 100 + 30 * np.sin(2 * np.pi * t / 12) + 8 * rng.standard_normal(n)
 
 
-def test_a_strong_season_that_fails_the_test_gets_the_theta_member_alone():
+def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
-    from unrolled.forecasting.plan import classical_scaling, seasonal_scalings
+    from unrolled.forecasting.plan import classical_scalings, seasonal_scalings
     from unrolled.forecasting.seasons import seasonal_strength
 
     y = smooth_season()
     part = y[:48]  # the training part of the forecaster below
     assert seasonal_scalings([part], 12) == ()  # the autocorrelation test fails
     assert seasonal_strength(np.log(part), 12) > 0.9
-    assert classical_scaling([part], 12) == "logtheta"
-    assert classical_scaling([part - 200], 12) == "theta"
-    assert classical_scaling([part[:30]], 12) is None  # under three seasons
+    assert classical_scalings([part], 12) == ("logtheta", "loghw")
+    assert classical_scalings([part - 200], 12) == ("theta", "hw")
+    assert classical_scalings([part[:30]], 12) == ()  # under three seasons
     fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
     assert fc.config_["season"] is None  # no seasonal scaling searched ...
-    assert fc.config_["theta"] == fc.config_["searches"]  # ... a Theta member each
+    searches = fc.config_["searches"]  # ... but the classical members, each search
+    assert fc.config_["theta"] == fc.config_["hw"] == searches
 
 
 def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     from unrolled.forecasting.plan import (
         MIN_STRENGTH,
-        classical_scaling,
+        classical_scalings,
         seasonal_scalings,
     )
     from unrolled.forecasting.seasons import seasonal_strength
@@ -221,10 +249,10 @@ def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     walks = np.cumsum(rng.standard_normal((200, 100)), axis=1)
     strengths = [seasonal_strength(w, 12) for w in walks]
     assert max(strengths) < MIN_STRENGTH and np.median(strengths) < 0.3
-    for m in (4, 12):  # the strength adds no Theta member to a walk the test refused
+    for m in (4, 12):  # the strength adds no classical member to a refused walk
         refused = [w for w in walks[:50] if not seasonal_scalings([w], m)]
         assert len(refused) >= 40
-        assert all(classical_scaling([w], m) is None for w in refused)
+        assert all(classical_scalings([w], m) == () for w in refused)
     t = np.arange(100)
     assert seasonal_strength(np.sin(2 * np.pi * t / 12), 12) == pytest.approx(1.0)
     assert seasonal_strength(np.ones(100), 12) == 0.0  # no variance: no season

@@ -18,8 +18,9 @@ arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
-Where the search tries seasonal scalings, the Theta method is one more
-member (:func:`~.plan.classical_scaling`), a forecast combination.
+Where the search tries seasonal scalings, the Theta method and
+Holt-Winters are two more members (:func:`~.plan.classical_scalings`), a
+forecast combination.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
 checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
@@ -45,10 +46,10 @@ from .baselines import BASELINES
 from .ensemble import Candidate, Member, load_members, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
-from .plan import DEFAULTS, classical_scaling, searches, validation_sizes
+from .plan import DEFAULTS, classical_scalings, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
-from .transforms import Transform, as_series, naive_unit, windows
+from .transforms import SMOOTHED, THETA, Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -89,7 +90,8 @@ class Forecaster(Predicting):
         Networks averaged: the best ones of the search on validation, the
         last the best of a scaling the others do not have (:func:`_best`);
         with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
-        scalings searched, the Theta method is averaged in as one more. On
+        scalings searched, the Theta method and Holt-Winters are averaged
+        in as two more (Theta alone for seasons over 24 steps). On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
         each one's ``ensemble`` best (see :func:`~.plan.searches`).
@@ -291,30 +293,33 @@ class Forecaster(Predicting):
         self.search_ = [c for tried, _ in rounds for c in tried]
         picked = [_best(trained, self.ensemble) for _, trained in rounds]
         networks = sorted((m for p in picked for m in p), key=_rank)
-        self.members_ = networks + self._classical(parts, freq, setup, len(rounds))
+        classical = self._classical(parts, freq, setup, len(rounds))
+        self.members_ = networks + classical
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)),
-            theta=len(self.members_) - len(networks),
+            theta=sum(m.candidate.scaling in THETA for m in classical),
+            hw=sum(m.candidate.scaling in SMOOTHED for m in classical),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
 
     def _classical(self, parts, freq, setup, rounds: int) -> list[Member]:
-        """The Theta members, one per search (see :func:`.plan.classical_scaling`).
+        """The classical members, Theta's and Holt-Winters' for each search
+        (see :func:`.plan.classical_scalings`).
 
         None when the scaling is given, when the ensemble is one network, or
         when the series get no seasonal scalings.
         """
         season = self.season_for(freq)
-        theta = classical_scaling(parts, season)
-        if theta is None or self.scaling != "auto" or self.ensemble < 2:
+        kinds = classical_scalings(parts, season)
+        if self.scaling != "auto" or self.ensemble < 2:
             return []
-        return [classical_member(theta, season, replace(setup, seed=setup.seed + r))
-                for r in range(rounds)]  # fmt: skip
+        return [classical_member(k, season, replace(setup, seed=setup.seed + r))
+                for r in range(rounds) for k in kinds]  # fmt: skip
 
     def _validate(self, values, parts, origins, names, h) -> None:
         """Validation scores of the ensemble and the baselines; the calibration."""

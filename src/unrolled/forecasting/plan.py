@@ -35,10 +35,14 @@
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
 - where seasonal scalings are searched, each search's ensemble also holds
-  the Theta method (:func:`classical_scaling`, :class:`~.theta.Theta`: its
+  the Theta method (:func:`classical_scalings`, :class:`~.theta.Theta`: its
   season the classical decomposition's, the values without it smoothed with
-  half their linear drift), one member among the networks, chosen by no
-  validation score: on a dozen validation points the search picks a
+  half their linear drift) and Holt-Winters (the ``hw`` scaling's
+  :class:`~.smoothing.Smoothing`, for seasons of at most
+  :data:`MAX_SMOOTHED_SEASON` steps), two members among the networks,
+  chosen by no validation score (SCUM, the M4 benchmark that combines ETS,
+  CES, ARIMA and a dynamic Theta, fits no weights either): on a dozen
+  validation points the search picks a
   scaling partly by luck, and a classical forecast averaged in (a forecast
   combination, as the M3 and M4 competitions found them best) takes less
   from that luck than another choice would. Short series with a smooth
@@ -47,8 +51,8 @@
   the bound); where the parts' mean seasonal strength (Wang, Smith and
   Hyndman's ``1 - var(R) / var(S + R)`` of the classical decomposition)
   exceeds :data:`MIN_STRENGTH`, the bound ``forecast::nsdiffs`` uses, they
-  get the Theta member but still no seasonal scalings (offered all of them,
-  validation on 12 points picked badly: fdeaths 0.39 to 0.64 of naive's
+  get the classical members but still no seasonal scalings (offered all
+  of them, validation on 12 points picked badly: fdeaths 0.39 to 0.64 of naive's
   error). On random walks of 48, 100 and 300 steps (300 of each) the
   strength passed 8 of 900 for a season of 12, all at 48 steps, and none
   of 2,700 for 4, 5 or 7;
@@ -188,22 +192,25 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
 
 
-def classical_scaling(parts, season: int | None) -> str | None:
-    """The Theta member's scaling (``logtheta`` on positive series), or None.
+def classical_scalings(parts, season: int | None) -> tuple[str, ...]:
+    """The classical members' scalings, or ``()``.
 
-    Where seasonal scalings are searched, and where the seasonality test
-    alone keeps them out but the parts' mean seasonal strength
-    (:func:`.seasons.seasonal_strength`, of the logs on positive series)
-    exceeds :data:`MIN_STRENGTH`.
+    The Theta method's (``logtheta`` on positive series, else ``theta``)
+    and, for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps, that of
+    Holt-Winters (``loghw``/``hw``). Where seasonal scalings are searched,
+    and where the seasonality test alone keeps them out but the parts' mean
+    seasonal strength (:func:`.seasons.seasonal_strength`, of the logs on
+    positive series) exceeds :data:`MIN_STRENGTH`.
     """
     if not enough_seasons(parts, season):
-        return None
+        return ()
     logs = all_positive(parts)
     if not pooled_seasonal_test(parts, season):
         bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in parts]
         if np.mean([seasonal_strength(b, season) for b in bases]) <= MIN_STRENGTH:
-            return None
-    return "logtheta" if logs else "theta"
+            return ()
+    out = ("theta", "hw") if season <= MAX_SMOOTHED_SEASON else ("theta",)
+    return tuple("log" + s for s in out) if logs else out
 
 
 def kpss(y: np.ndarray) -> float:

@@ -343,6 +343,16 @@ def _verdict(r: Report) -> list[str]:
     return lines
 
 
+def _classical_phrase(c: dict, where: str) -> str:
+    """The clause on the classical members (Theta's, Holt-Winters'), or ""."""
+    names = [n for n, k in (("the Theta method", "theta"), ("Holt-Winters", "hw"))
+             if c.get(k)]  # fmt: skip
+    if not names:
+        return ""
+    more = "one more member" if len(names) == 1 else "two more members"
+    return f", and {' and '.join(names)} as {more}{where}"
+
+
 def _network_line(c: dict, tried: int) -> str:
     """One sentence on the network(s) behind the forecasts."""
     season = f" (season {c['season']})" if c.get("season") else ""
@@ -354,8 +364,7 @@ def _network_line(c: dict, tried: int) -> str:
     )
     k, rounds = c.get("ensemble", 1), c.get("searches", 1)
     hedged = c.get("hedged", 0)
-    theta = (", and the Theta method as one more member of each search's mean"
-             if c.get("theta") else "")  # fmt: skip
+    theta = _classical_phrase(c, " of each search's mean")
     if rounds > 1:
         other = (f"; in {hedged} of the searches the last member is the best of "
                  "another scaling" if hedged else "")  # fmt: skip
@@ -364,7 +373,7 @@ def _network_line(c: dict, tried: int) -> str:
             f"searches, each with its own seed, on the validation slice ({tried} "
             f"configurations in all{other}){theta}; the best: {best}."
         )
-    theta = ", and the Theta method as one more member" if c.get("theta") else ""
+    theta = _classical_phrase(c, "")
     if k > 1 and hedged:
         return (
             f"Network: the mean of {k} of {tried} configurations on the validation "
