@@ -108,7 +108,7 @@ MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
 LONG = 150  # ... on series at least this long (short ones keep theirs)
 SEARCHES = 3  # searches averaged on short series with ...
 FEW_ORIGINS = 48  # ... fewer validation origins than this in all
-MIN_STRENGTH = 0.64  # seasonal strength that makes a Theta member (as nsdiffs)
+MIN_STRENGTH = 0.64  # seasonal strength that makes classical members (as nsdiffs)
 
 
 def validation_sizes(lengths: list[int], val_size: int | None) -> list[int]:
