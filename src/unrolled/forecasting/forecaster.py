@@ -314,10 +314,10 @@ class Forecaster(Predicting):
         None when the scaling is given, when the ensemble is one network, or
         when the series get no seasonal scalings.
         """
-        season = self.season_for(freq)
-        kinds = classical_scalings(parts, season)
         if self.scaling != "auto" or self.ensemble < 2:
             return []
+        season = self.season_for(freq)
+        kinds = classical_scalings(parts, season)
         return [classical_member(k, season, replace(setup, seed=setup.seed + r))
                 for r in range(rounds) for k in kinds]  # fmt: skip
 

@@ -52,8 +52,8 @@
   Hyndman's ``1 - var(R) / var(S + R)`` of the classical decomposition)
   exceeds :data:`MIN_STRENGTH`, the bound ``forecast::nsdiffs`` uses, they
   get the classical members but still no seasonal scalings (offered all
-  of them, validation on 12 points picked badly: fdeaths 0.39 to 0.64 of naive's
-  error). On random walks of 48, 100 and 300 steps (300 of each) the
+  of them, validation on 12 points picked badly: fdeaths 0.39 to 0.64 of
+  naive's error). On random walks of 48, 100 and 300 steps (300 of each) the
   strength passed 8 of 900 for a season of 12, all at 48 steps, and none
   of 2,700 for 4, 5 or 7;
 - short series (every training part under :data:`LONG` points, the 100-150

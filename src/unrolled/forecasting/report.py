@@ -364,26 +364,26 @@ def _network_line(c: dict, tried: int) -> str:
     )
     k, rounds = c.get("ensemble", 1), c.get("searches", 1)
     hedged = c.get("hedged", 0)
-    theta = _classical_phrase(c, " of each search's mean")
+    classical = _classical_phrase(c, " of each search's mean")
     if rounds > 1:
         other = (f"; in {hedged} of the searches the last member is the best of "
                  "another scaling" if hedged else "")  # fmt: skip
         return (
             f"Network: the mean of {k} networks, the best ones of {rounds} "
             f"searches, each with its own seed, on the validation slice ({tried} "
-            f"configurations in all{other}){theta}; the best: {best}."
+            f"configurations in all{other}){classical}; the best: {best}."
         )
-    theta = _classical_phrase(c, "")
+    classical = _classical_phrase(c, "")
     if k > 1 and hedged:
         return (
             f"Network: the mean of {k} of {tried} configurations on the validation "
-            f"slice, the {k - 1} best and the best of another scaling{theta}; the "
+            f"slice, the {k - 1} best and the best of another scaling{classical}; the "
             f"best: {best}."
         )
     if k > 1:
         return (
             f"Network: the mean of the {k} best of {tried} configurations on the "
-            f"validation slice{theta}; the best: {best}."
+            f"validation slice{classical}; the best: {best}."
         )
     if tried > 1:
         return f"Network: {best} (the best of {tried} configurations on validation)."
