@@ -257,3 +257,17 @@ def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     assert seasonal_strength(np.sin(2 * np.pi * t / 12), 12) == pytest.approx(1.0)
     assert seasonal_strength(np.ones(100), 12) == 0.0  # no variance: no season
     assert seasonal_strength(np.ones(20), 12) == 0.0  # too short to decompose
+
+
+def test_a_series_with_negative_values_gets_the_additive_classical_members():
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    y = 20 * (seasonal(n=120) - 4.3)  # a season around zero: no logs
+    assert (y < 0).any() and (y > 0).any()
+    fc = Forecaster(**QUICK).fit(from_dict({"s": y}, freq="MS"))
+    rounds = fc.config_["searches"]
+    classical = [m.candidate.scaling for m in fc.members_[-2 * rounds :]]
+    assert classical == ["theta", "hw"] * rounds
+    assert fc.config_["theta"] == fc.config_["hw"] == rounds
+    assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()
