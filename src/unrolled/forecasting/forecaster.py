@@ -311,8 +311,8 @@ class Forecaster(Predicting):
         """The classical members, Theta's and Holt-Winters' for each search
         (see :func:`.plan.classical_scalings`).
 
-        None when the scaling is given, when the ensemble is one network, or
-        when the series get no seasonal scalings.
+        Empty when the scaling is given, when the ensemble is one network, or
+        when :func:`.plan.classical_scalings` finds no season to model.
         """
         if self.scaling != "auto" or self.ensemble < 2:
             return []
