@@ -82,3 +82,40 @@ def test_the_search_tries_the_logs_on_population_cycles_and_beats_naive():
     assert {"logdiff", "logdiff+level", "diff+level"} <= tried
     ratio = [s.metrics["rnn"]["mae"] / s.metrics["naive"]["mae"] for s in report.series]
     assert np.mean(ratio) < 0.8  # naive is poor on a cycle (0.61 measured)
+
+
+def test_where_the_search_tries_es_the_smoothing_itself_is_one_more_member():
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.plan import classical_scalings
+    from unrolled.forecasting.report import _network_line
+    from unrolled.forecasting.smoothing import Smoothing
+
+    # the same rule as the search's es candidate (the test above)
+    assert classical_scalings(levels(), None) == ("loges",)
+    assert classical_scalings([p - 600 for p in levels()], None) == ("es",)
+    assert classical_scalings(walks(n=100), None) == ()
+    assert classical_scalings(levels(n=200), None) == ()
+    values = levels()
+    fc = Forecaster(epochs=3, patience=2, seed=0)
+    fc.fit(from_dict({"a": values[0], "b": values[1]}, freq="YS"))
+    rounds = fc.config_["searches"]
+    assert fc.config_["es"] == rounds and fc.config_["theta"] == fc.config_["hw"] == 0
+    classical = fc.members_[-rounds:]
+    assert [m.candidate.scaling for m in classical] == ["loges"] * rounds
+    assert all(m.candidate.epochs == 0 and m.candidate.season is None
+               for m in classical)  # fmt: skip
+    assert len(fc.members_) == fc.config_["ensemble"] + rounds
+    # the member is the smoothing fitted on the training part plus its mean
+    # one-step error there (from step 2, the first whose forecast is defined)
+    cut = len(values[0]) - 12
+    origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
+    got = classical[0].one_step(values, origins, fc.names_)
+    for k, (i, o) in enumerate(origins):
+        train = np.log(values[i][:cut])
+        es = Smoothing.fit(train, None)
+        bias = np.mean(train[2:] - es.forecasts(train)[2:-1])
+        want = np.exp(es.forecasts(np.log(values[i][:o]))[-1] + bias)
+        assert got[k] == pytest.approx(want, rel=1e-12)
+    line = _network_line(fc.config_, len(fc.search_))
+    assert "), and exponential smoothing as one more member of each search's" in line

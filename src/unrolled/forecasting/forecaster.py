@@ -19,8 +19,9 @@ forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
 Where the search tries seasonal scalings, the Theta method and
-Holt-Winters are two more members (:func:`~.plan.classical_scalings`), a
-forecast combination.
+Holt-Winters are two more members, and where it tries exponential
+smoothing on a short series without a season, the smoothing is one more
+(:func:`~.plan.classical_scalings`): a forecast combination.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
 checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
@@ -49,7 +50,7 @@ from .intervals import Calibration, scaled_residuals
 from .plan import DEFAULTS, classical_scalings, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
-from .transforms import SMOOTHED, THETA, Transform, as_series, naive_unit, windows
+from .transforms import SEASONAL, THETA, Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -91,7 +92,8 @@ class Forecaster(Predicting):
         last the best of a scaling the others do not have (:func:`_best`);
         with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
         scalings searched, the Theta method and Holt-Winters are averaged
-        in as two more (Theta alone for seasons over 24 steps). On
+        in as two more (Theta alone for seasons over 24 steps); with ``es``
+        searched (short series, no season), exponential smoothing as one. On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
         each one's ``ensemble`` best (see :func:`~.plan.searches`).
@@ -301,24 +303,26 @@ class Forecaster(Predicting):
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)),
-            theta=sum(m.candidate.scaling in THETA for m in classical),
-            hw=sum(m.candidate.scaling in SMOOTHED for m in classical),
+            theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
+            es=_count(classical, ("es", "loges")),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
 
     def _classical(self, parts, freq, setup, rounds: int) -> list[Member]:
-        """The classical members, Theta's and Holt-Winters' for each search
-        (see :func:`.plan.classical_scalings`).
+        """The classical members, Theta's and Holt-Winters' (or exponential
+        smoothing's) for each search (see :func:`.plan.classical_scalings`).
 
         Empty when the scaling is given, when the ensemble is one network, or
-        when :func:`.plan.classical_scalings` finds no season to model.
+        when :func:`.plan.classical_scalings` finds neither a season to model
+        nor a level for exponential smoothing.
         """
         if self.scaling != "auto" or self.ensemble < 2:
             return []
         season = self.season_for(freq)
         kinds = classical_scalings(parts, season)
-        return [classical_member(k, season, replace(setup, seed=setup.seed + r))
+        return [classical_member(k, season if k in SEASONAL else None,
+                                 replace(setup, seed=setup.seed + r))
                 for r in range(rounds) for k in kinds]  # fmt: skip
 
     def _validate(self, values, parts, origins, names, h) -> None:
@@ -470,6 +474,11 @@ def _hedged(members: list[Member]) -> bool:
     return len(members) > 1 and members[-1].candidate.scaling not in {
         m.candidate.scaling for m in members[:-1]
     }
+
+
+def _count(members: list[Member], scalings) -> int:
+    """How many of ``members`` have one of ``scalings``."""
+    return sum(m.candidate.scaling in scalings for m in members)
 
 
 def _rank(member: Member) -> float:

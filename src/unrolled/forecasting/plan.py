@@ -56,6 +56,13 @@
   naive's error). On random walks of 48, 100 and 300 steps (300 of each) the
   strength passed 8 of 900 for a season of 12, all at 48 steps, and none
   of 2,700 for 4, 5 or 7;
+- where the search tries ``es`` (the short series without a season of the
+  rule above), each search's ensemble also holds the smoothing itself, the
+  ``es`` scaling's :class:`~.smoothing.Smoothing` fitted on the training
+  part (:func:`smoothing_scaling`), for the same reason; on the yearly Nile
+  flow (88 training points) the network's test error went from 0.820 to
+  0.804 of naive's, seeds 0-2 (AutoETS 0.797, AutoTheta 0.792). Theta
+  needs a season here, so it is not a member without one;
 - short series (every training part under :data:`LONG` points, the 100-150
   point series of yearly or quarterly data) get a smaller search, so that
   fewer lucky scores compete: the hidden stage tries only 8 units and the
@@ -197,20 +204,40 @@ def classical_scalings(parts, season: int | None) -> tuple[str, ...]:
 
     The Theta method's (``logtheta`` on positive series, else ``theta``)
     and, for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps, that of
-    Holt-Winters (``loghw``/``hw``). Where seasonal scalings are searched,
+    Holt-Winters (``loghw``/``hw``): where seasonal scalings are searched,
     and where the seasonality test alone keeps them out but the parts' mean
     seasonal strength (:func:`.seasons.seasonal_strength`, of the logs on
-    positive series) exceeds :data:`MIN_STRENGTH`.
+    positive series) exceeds :data:`MIN_STRENGTH`. Without a season, that
+    of exponential smoothing (``loges``/``es``) where the search tries it
+    (:func:`smoothing_scaling`).
     """
-    if not enough_seasons(parts, season):
-        return ()
+    if enough_seasons(parts, season):
+        logs = all_positive(parts)
+        seasonal = pooled_seasonal_test(parts, season)
+        if not seasonal:
+            bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in parts]
+            strength = np.mean([seasonal_strength(b, season) for b in bases])
+            seasonal = strength > MIN_STRENGTH
+        if seasonal:
+            out = ("theta", "hw") if season <= MAX_SMOOTHED_SEASON else ("theta",)
+            return tuple("log" + s for s in out) if logs else out
+    es = smoothing_scaling(parts)
+    return () if es is None else (es,)
+
+
+def smoothing_scaling(parts) -> str | None:
+    """``loges`` (positive parts) or ``es`` where short series get it, else None.
+
+    Short: every part under :data:`LONG` points; and the smoothing must weigh
+    the newest value little (:func:`smooths`). Only for series without a
+    season: the caller checks that.
+    """
+    if max(len(p) for p in parts) >= LONG:
+        return None
     logs = all_positive(parts)
-    if not pooled_seasonal_test(parts, season):
-        bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in parts]
-        if np.mean([seasonal_strength(b, season) for b in bases]) <= MIN_STRENGTH:
-            return ()
-    out = ("theta", "hw") if season <= MAX_SMOOTHED_SEASON else ("theta",)
-    return tuple("log" + s for s in out) if logs else out
+    if not smooths(parts, logs):
+        return None
+    return "loges" if logs else "es"
 
 
 def kpss(y: np.ndarray) -> float:
@@ -255,8 +282,8 @@ def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
     """
     logs = not seasonal and all_positive(parts)
     out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
-    if not seasonal and max(len(p) for p in parts) < LONG and smooths(parts, logs):
-        out += ("loges" if logs else "es",)
+    if not seasonal and (es := smoothing_scaling(parts)) is not None:
+        out += (es,)
     if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
         out = tuple(s for s in out if not s.endswith("+level"))
     return out

@@ -344,9 +344,11 @@ def _verdict(r: Report) -> list[str]:
 
 
 def _classical_phrase(c: dict, where: str) -> str:
-    """The clause on the classical members (Theta's, Holt-Winters'), or ""."""
-    names = [n for n, k in (("the Theta method", "theta"), ("Holt-Winters", "hw"))
-             if c.get(k)]  # fmt: skip
+    """The clause on the classical members (Theta's, Holt-Winters', exponential
+    smoothing's), or ""."""
+    kinds = (("the Theta method", "theta"), ("Holt-Winters", "hw"),
+             ("exponential smoothing", "es"))  # fmt: skip
+    names = [n for n, k in kinds if c.get(k)]
     if not names:
         return ""
     more = "one more member" if len(names) == 1 else "two more members"

@@ -267,8 +267,9 @@ def classical_member(scaling: str, season: int, setup: Setup) -> Member:
     A network of one unit with a zero head (its output is 0 whatever it
     reads), so the member forecasts what the scaling starts from (for
     ``theta``/``logtheta``, the Theta method itself: their errors are
-    scaled, not centred; for ``hw``/``loghw``, Holt-Winters plus its mean
-    one-step error on the training part, as those errors are centred),
+    scaled, not centred; for the smoothed ones, ``hw``/``loghw`` and
+    ``es``/``loges``, the smoothing plus its mean one-step error on the
+    training part, as those errors are centred),
     saved and loaded like any other member; scored on the validation slice.
     """
     cand = Candidate(scaling, hidden=1, window=1, lr=DEFAULTS["lr"], season=season)
