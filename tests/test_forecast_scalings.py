@@ -84,38 +84,45 @@ def test_the_search_tries_the_logs_on_population_cycles_and_beats_naive():
     assert np.mean(ratio) < 0.8  # naive is poor on a cycle (0.61 measured)
 
 
-def test_where_the_search_tries_es_the_smoothing_itself_is_one_more_member():
+def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members():
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
-    from unrolled.forecasting.plan import classical_scalings
+    from unrolled.forecasting.plan import classical_members
     from unrolled.forecasting.report import _network_line
     from unrolled.forecasting.smoothing import Smoothing
+    from unrolled.forecasting.theta import Theta
 
-    # the same rule as the search's es candidate (the test above)
-    assert classical_scalings(levels(), None) == ("loges",)
-    assert classical_scalings([p - 600 for p in levels()], None) == ("es",)
-    assert classical_scalings(walks(n=100), None) == ()
-    assert classical_scalings(levels(n=200), None) == ()
+    # the same rule as the search's es candidate (the test above), no season
+    assert classical_members(levels(), None) == (("logtheta", None), ("loges", None))
+    assert classical_members(levels(), 12) == classical_members(levels(), None)
+    negative = [p - 600 for p in levels()]
+    assert classical_members(negative, None) == (("theta", None), ("es", None))
+    assert classical_members(walks(n=100), None) == ()
+    assert classical_members(levels(n=200), None) == ()
     values = levels()
     fc = Forecaster(epochs=3, patience=2, seed=0)
     fc.fit(from_dict({"a": values[0], "b": values[1]}, freq="YS"))
     rounds = fc.config_["searches"]
-    assert fc.config_["es"] == rounds and fc.config_["theta"] == fc.config_["hw"] == 0
-    classical = fc.members_[-rounds:]
-    assert [m.candidate.scaling for m in classical] == ["loges"] * rounds
+    assert fc.config_["theta"] == fc.config_["es"] == rounds and fc.config_["hw"] == 0
+    classical = fc.members_[-2 * rounds :]
+    assert [m.candidate.scaling for m in classical] == ["logtheta", "loges"] * rounds
     assert all(m.candidate.epochs == 0 and m.candidate.season is None
                for m in classical)  # fmt: skip
-    assert len(fc.members_) == fc.config_["ensemble"] + rounds
-    # the member is the smoothing fitted on the training part plus its mean
+    assert len(fc.members_) == fc.config_["ensemble"] + 2 * rounds
+    # fitted on the training part: Theta itself; the smoothing plus its mean
     # one-step error there (from step 2, the first whose forecast is defined)
     cut = len(values[0]) - 12
     origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
-    got = classical[0].one_step(values, origins, fc.names_)
+    theta = classical[0].one_step(values, origins, fc.names_)
+    es = classical[1].one_step(values, origins, fc.names_)
     for k, (i, o) in enumerate(origins):
-        train = np.log(values[i][:cut])
-        es = Smoothing.fit(train, None)
-        bias = np.mean(train[2:] - es.forecasts(train)[2:-1])
-        want = np.exp(es.forecasts(np.log(values[i][:o]))[-1] + bias)
-        assert got[k] == pytest.approx(want, rel=1e-12)
+        train, past = np.log(values[i][:cut]), np.log(values[i][:o])
+        want = np.exp(Theta.fit(train, None, 1).forecasts(past)[-1])
+        assert theta[k] == pytest.approx(want, rel=1e-12)
+        smooth = Smoothing.fit(train, None)
+        bias = np.mean(train[2:] - smooth.forecasts(train)[2:-1])
+        want = np.exp(smooth.forecasts(past)[-1] + bias)
+        assert es[k] == pytest.approx(want, rel=1e-12)
     line = _network_line(fc.config_, len(fc.search_))
-    assert "), and exponential smoothing as one more member of each search's" in line
+    assert ("), and the Theta method and exponential smoothing as two more members "
+            "of each search's mean;") in line  # fmt: skip

@@ -29,6 +29,24 @@ def test_alpha_one_is_the_last_value_plus_drift_plus_the_seasonal_step():
         assert f[0] == b[0]
 
 
+def test_without_a_season_theta_smooths_the_values_themselves_with_a_drift():
+    b = seasonal(noise=0.1)
+    theta = Theta(0.3, 0.02, None)
+    f = [b[0]]
+    for t in range(len(b)):  # f[t + 1] = f[t] + alpha (b[t] - f[t]) + drift
+        f.append(f[t] + 0.3 * (b[t] - f[t]) + 0.02)
+    np.testing.assert_allclose(theta.forecasts(b)[1:], f[1:], atol=1e-12)
+    # the transform: from step 2 on (as es), saved, and still only for Theta
+    t = Transform("logtheta", "s", None).fit(np.exp(b[:-12]))
+    assert t.defined == 2 and t.smooth == Theta.fit(b[:-12], None, 1)
+    assert t.smooth.season is None and t.to_dict().get("season") is None
+    back = Transform.from_dict(t.to_dict(), "s")
+    want = np.exp(t.smooth.forecasts(b)[-1])  # the scaler keeps zero at zero
+    assert back.invert(0.0, np.exp(b)) == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="'sdiff' of series 's': needs a season"):
+        Transform("sdiff", "s", None)
+
+
 def test_the_forecasts_are_causal():
     b = seasonal()
     theta = Theta.fit(b[:-12], 12, 18)
@@ -240,7 +258,7 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
 def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     from unrolled.forecasting.plan import (
         MIN_STRENGTH,
-        classical_scalings,
+        classical_members,
         seasonal_scalings,
     )
     from unrolled.forecasting.seasons import seasonal_strength
@@ -252,8 +270,8 @@ def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     for m in (4, 12):  # the strength adds no classical member to a refused walk
         refused = [w for w in walks[:50] if not seasonal_scalings([w], m)]
         assert len(refused) >= 40
-        kinds = {k for w in refused for k in classical_scalings([w], m)}
-        assert kinds <= {"es", "loges"}  # no Theta, no Holt-Winters (es: plan rule)
+        seasons = {s for w in refused for _, s in classical_members([w], m)}
+        assert seasons <= {None}  # no seasonal member (es's pair: plan rule)
     t = np.arange(100)
     assert seasonal_strength(np.sin(2 * np.pi * t / 12), 12) == pytest.approx(1.0)
     assert seasonal_strength(np.ones(100), 12) == 0.0  # no variance: no season

@@ -20,8 +20,8 @@ last of them the best of a scaling the others do not have
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
 Where the search tries seasonal scalings, the Theta method and
 Holt-Winters are two more members, and where it tries exponential
-smoothing on a short series without a season, the smoothing is one more
-(:func:`~.plan.classical_scalings`): a forecast combination.
+smoothing on a short series without a season, the Theta method and that
+smoothing (:func:`~.plan.classical_members`): a forecast combination.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
 checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
@@ -47,10 +47,10 @@ from .baselines import BASELINES
 from .ensemble import Candidate, Member, load_members, save_members
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
-from .plan import DEFAULTS, classical_scalings, searches, validation_sizes
+from .plan import DEFAULTS, classical_members, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
-from .transforms import SEASONAL, THETA, Transform, as_series, naive_unit, windows
+from .transforms import THETA, Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -93,7 +93,8 @@ class Forecaster(Predicting):
         with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
         scalings searched, the Theta method and Holt-Winters are averaged
         in as two more (Theta alone for seasons over 24 steps); with ``es``
-        searched (short series, no season), exponential smoothing as one. On
+        searched (short series, no season), Theta and exponential smoothing
+        without a season. On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
         each one's ``ensemble`` best (see :func:`~.plan.searches`).
@@ -311,19 +312,17 @@ class Forecaster(Predicting):
 
     def _classical(self, parts, freq, setup, rounds: int) -> list[Member]:
         """The classical members, Theta's and Holt-Winters' (or exponential
-        smoothing's) for each search (see :func:`.plan.classical_scalings`).
+        smoothing's) for each search (see :func:`.plan.classical_members`).
 
         Empty when the scaling is given, when the ensemble is one network, or
-        when :func:`.plan.classical_scalings` finds neither a season to model
+        when :func:`.plan.classical_members` finds neither a season to model
         nor a level for exponential smoothing.
         """
         if self.scaling != "auto" or self.ensemble < 2:
             return []
-        season = self.season_for(freq)
-        kinds = classical_scalings(parts, season)
-        return [classical_member(k, season if k in SEASONAL else None,
-                                 replace(setup, seed=setup.seed + r))
-                for r in range(rounds) for k in kinds]  # fmt: skip
+        kinds = classical_members(parts, self.season_for(freq))
+        return [classical_member(k, m, replace(setup, seed=setup.seed + r))
+                for r in range(rounds) for k, m in kinds]  # fmt: skip
 
     def _validate(self, values, parts, origins, names, h) -> None:
         """Validation scores of the ensemble and the baselines; the calibration."""

@@ -57,12 +57,15 @@
   strength passed 8 of 900 for a season of 12, all at 48 steps, and none
   of 2,700 for 4, 5 or 7;
 - where the search tries ``es`` (the short series without a season of the
-  rule above), each search's ensemble also holds the smoothing itself, the
-  ``es`` scaling's :class:`~.smoothing.Smoothing` fitted on the training
-  part (:func:`smoothing_scaling`), for the same reason; on the yearly Nile
-  flow (88 training points) the network's test error went from 0.820 to
-  0.804 of naive's, seeds 0-2 (AutoETS 0.797, AutoTheta 0.792). Theta
-  needs a season here, so it is not a member without one;
+  rule above), each search's ensemble also holds, for the same reason, the
+  Theta method without a season (the values smoothed with half their
+  linear drift) and the smoothing itself (the ``es`` scaling's
+  :class:`~.smoothing.Smoothing`), both fitted on the training part
+  (:func:`classical_members`): the pair of the seasonal case, a level
+  seen through noise. On the yearly Nile flow (88 training points) the
+  network's test error went from 0.820 of naive's to 0.804 with the
+  smoothing and to 0.796 with both, seeds 0-2 (AutoETS 0.797, AutoTheta
+  0.792);
 - short series (every training part under :data:`LONG` points, the 100-150
   point series of yearly or quarterly data) get a smaller search, so that
   fewer lucky scores compete: the hidden stage tries only 8 units and the
@@ -200,16 +203,22 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
 
 
 def classical_scalings(parts, season: int | None) -> tuple[str, ...]:
-    """The classical members' scalings, or ``()``.
+    """The classical members' scalings (see :func:`classical_members`), or ``()``."""
+    return tuple(k for k, _ in classical_members(parts, season))
+
+
+def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None], ...]:
+    """``(scaling, season)`` of each classical member, or ``()``.
 
     The Theta method's (``logtheta`` on positive series, else ``theta``)
     and, for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps, that of
-    Holt-Winters (``loghw``/``hw``): where seasonal scalings are searched,
-    and where the seasonality test alone keeps them out but the parts' mean
-    seasonal strength (:func:`.seasons.seasonal_strength`, of the logs on
-    positive series) exceeds :data:`MIN_STRENGTH`. Without a season, that
-    of exponential smoothing (``loges``/``es``) where the search tries it
-    (:func:`smoothing_scaling`).
+    Holt-Winters (``loghw``/``hw``), both with ``season``: where seasonal
+    scalings are searched, and where the seasonality test alone keeps them
+    out but the parts' mean seasonal strength
+    (:func:`.seasons.seasonal_strength`, of the logs on positive series)
+    exceeds :data:`MIN_STRENGTH`. Otherwise, where the search tries
+    exponential smoothing (:func:`smoothing_scaling`), the Theta method's
+    and that smoothing's (``loges``/``es``), without a season.
     """
     if enough_seasons(parts, season):
         logs = all_positive(parts)
@@ -220,9 +229,11 @@ def classical_scalings(parts, season: int | None) -> tuple[str, ...]:
             seasonal = strength > MIN_STRENGTH
         if seasonal:
             out = ("theta", "hw") if season <= MAX_SMOOTHED_SEASON else ("theta",)
-            return tuple("log" + s for s in out) if logs else out
+            return tuple(("log" + k if logs else k, season) for k in out)
     es = smoothing_scaling(parts)
-    return () if es is None else (es,)
+    if es is None:
+        return ()
+    return (("logtheta" if es == "loges" else "theta", None), (es, None))
 
 
 def smoothing_scaling(parts) -> str | None:

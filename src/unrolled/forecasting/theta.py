@@ -35,9 +35,11 @@ from .seasons import best_span, seasonal_steps
 from .smoothing import ALPHAS, kernel
 
 
-def adjusted(b: np.ndarray, m: int, span: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """(``b`` less its season, the seasonal steps): both causal."""
-    s = seasonal_steps(b, m, span)
+def adjusted(b: np.ndarray, m: int | None,
+             span: int | None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(``b`` less its season, the seasonal steps): both causal; ``m`` None: no
+    season (``b`` itself and zeros)."""
+    s = seasonal_steps(b, m, span) if m else np.zeros(len(b))
     return b - np.r_[0.0, np.cumsum(s[:-1])], s
 
 
@@ -53,21 +55,22 @@ def smoothed(a: np.ndarray, alphas: np.ndarray, drift: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Theta:
-    """One series' Theta forecast: its smoothing weight, drift and season."""
+    """One series' Theta forecast: its smoothing weight, drift and season
+    (None: no season, the values themselves smoothed with a drift)."""
 
     alpha: float
     drift: float
-    season: int
+    season: int | None
     span: int | None = None
 
     @classmethod
-    def fit(cls, b: np.ndarray, season: int, skip: int) -> Theta:
+    def fit(cls, b: np.ndarray, season: int | None, skip: int) -> Theta:
         """Drift, span and ``alpha`` from the training part ``b``.
 
         ``alpha`` is scored on the one-step errors from step ``skip`` on.
         """
         b = np.asarray(b, dtype=np.float64)
-        span = best_span(b, season, skip)
+        span = best_span(b, season, skip) if season else None
         a, s = adjusted(b, season, span)
         tail = a[skip:]
         drift = 0.0
@@ -93,7 +96,7 @@ class Theta:
         return {"alpha": self.alpha, "drift": self.drift, "span": self.span}
 
     @classmethod
-    def from_dict(cls, d, season: int, name: str) -> Theta:
+    def from_dict(cls, d, season: int | None, name: str) -> Theta:
         """From :meth:`to_dict`'s output; ValueError names the series."""
         bad = ValueError(f"transform of series {name!r}: bad Theta parameters")
         if not isinstance(d, dict):

@@ -83,7 +83,9 @@ class Transform:
     smoothing reads the whole history. ``theta`` and ``logtheta`` predict
     the one-step error of the Theta method (:class:`~.theta.Theta`: the
     seasonally adjusted values of ``+sa`` smoothed with a drift), from the
-    step ``+sa`` learns from on.
+    step ``+sa`` learns from on; without a season (``season`` None, the
+    only seasonal scalings that allow it) the values themselves smoothed
+    with a drift, from step 2 on, as ``es``.
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
@@ -103,7 +105,9 @@ class Transform:
                 f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
                 f"got {scaling!r}"
             )
-        if scaling in SEASONAL and not (isinstance(season, int) and season >= 2):
+        seasonless = scaling in THETA and season is None  # Theta without a season
+        bad = not (isinstance(season, int) and season >= 2)
+        if scaling in SEASONAL and bad and not seasonless:
             raise ValueError(
                 f"scaling {scaling!r} of series {name!r}: needs a season length "
                 f">= 2 (from the data's frequency or season=), got {season!r}"
@@ -148,7 +152,8 @@ class Transform:
         linear part a season their inputs do not have.
         """
         if self.scaling.endswith("+sa") or self.scaling in THETA:
-            return self.season + self.season // 2 + 1
+            m = self.season or 1  # Theta without a season: from step 2, as es
+            return m + m // 2 + 1
         if self.scaling in SMOOTHED:
             return smoothing_start(self.season)
         return self.lag
