@@ -84,7 +84,9 @@ def test_the_search_tries_the_logs_on_population_cycles_and_beats_naive():
     assert np.mean(ratio) < 0.8  # naive is poor on a cycle (0.61 measured)
 
 
-def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members():
+def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
+    tmp_path,
+):
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
     from unrolled.forecasting.plan import classical_members
@@ -100,8 +102,10 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     assert classical_members(walks(n=100), None) == ()
     assert classical_members(levels(n=200), None) == ()
     values = levels()
-    fc = Forecaster(epochs=3, patience=2, seed=0)
-    fc.fit(from_dict({"a": values[0], "b": values[1]}, freq="YS"))
+    ds = from_dict({"a": values[0], "b": values[1]}, freq="YS")
+    fc = Forecaster(epochs=3, patience=2, seed=0).fit(ds)
+    fc.save(tmp_path / "m")  # the seasonless Theta saves and reloads
+    assert Forecaster.load(tmp_path / "m").predict(3).equals(fc.predict(3))
     rounds = fc.config_["searches"]
     assert fc.config_["theta"] == fc.config_["es"] == rounds and fc.config_["hw"] == 0
     classical = fc.members_[-2 * rounds :]
