@@ -191,6 +191,27 @@ def test_train_predict_evaluate_round_trip(tmp_path, capsys, long_csv):
     assert "+1" in capsys.readouterr().out
 
 
+def test_train_counts_networks_and_classical_members_apart(tmp_path, capsys):
+    from unrolled.forecasting.forecaster import Forecaster
+
+    t = np.arange(120)
+    rng = np.random.default_rng(0)
+    y = 100 * np.exp(0.01 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    dates = pd.date_range("2010-01-01", periods=120, freq="MS")
+    frame = pd.DataFrame({"date": dates, "y": y * np.exp(0.02 * rng.normal(size=120))})
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    argv = ["train", "--data", str(tmp_path / "s.csv"), "--out", str(tmp_path / "m"),
+            "--epochs", "3", "--patience", "2"]  # fmt: skip
+    assert run(argv) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    c = Forecaster.load(tmp_path / "m").config_
+    assert c["theta"] == c["hw"] == 1 and c["ensemble"] > 4  # three searches
+    assert line.startswith(
+        f"trained {c['ensemble']} GRU network(s) (and 2 classical member(s)) on 1 "
+        "series (monthly); the best:"
+    )
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "make,argv,needle",

@@ -107,12 +107,12 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     fc.save(tmp_path / "m")  # the seasonless Theta saves and reloads
     assert Forecaster.load(tmp_path / "m").predict(3).equals(fc.predict(3))
     rounds = fc.config_["searches"]
-    assert fc.config_["theta"] == fc.config_["es"] == rounds and fc.config_["hw"] == 0
-    classical = fc.members_[-2 * rounds :]
-    assert [m.candidate.scaling for m in classical] == ["logtheta", "loges"] * rounds
+    assert fc.config_["theta"] == fc.config_["es"] == 1 and fc.config_["hw"] == 0
+    classical = fc.members_[-2:]  # one of each, weighing one per search
+    assert [m.candidate.scaling for m in classical] == ["logtheta", "loges"]
     assert all(m.candidate.epochs == 0 and m.candidate.season is None
-               for m in classical)  # fmt: skip
-    assert len(fc.members_) == fc.config_["ensemble"] + 2 * rounds
+               and m.weight == rounds for m in classical)  # fmt: skip
+    assert len(fc.members_) == fc.config_["ensemble"] + 2
     # fitted on the training part: Theta itself; the smoothing plus its mean
     # one-step error there (from step 2, the first whose forecast is defined)
     cut = len(values[0]) - 12

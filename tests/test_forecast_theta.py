@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,8 @@ from unrolled.forecasting.seasons import seasonal_steps
 from unrolled.forecasting.smoothing import Smoothing
 from unrolled.forecasting.theta import Theta, adjusted
 from unrolled.forecasting.transforms import Transform
+from unrolled.storage.files import content_digest
+from unrolled.storage.models import ModelFileError
 
 
 def seasonal(n=96, m=12, seed=0, noise=0.03, walk=0.0):
@@ -139,20 +143,33 @@ def trended(n_series=2, n=120):
 QUICK = dict(epochs=3, patience=2, seed=0)
 
 
+def values_of(ds):
+    """The values of every series of ``ds``, as arrays."""
+    return [np.asarray(s.values) for s in ds.series]
+
+
 def test_a_seasonal_search_averages_theta_and_holt_winters_in_per_search():
     from unrolled.forecasting.forecaster import Forecaster
 
     ds = trended()
     fc = Forecaster(**QUICK).fit(ds)
     rounds = fc.config_["searches"]
-    classical = fc.members_[-2 * rounds :]
-    assert fc.config_["theta"] == fc.config_["hw"] == rounds
-    assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 6 * rounds
-    assert [m.candidate.scaling for m in classical] == ["logtheta", "loghw"] * rounds
+    classical = fc.members_[-2:]  # one of each, weighing one per search
+    assert fc.config_["theta"] == fc.config_["hw"] == 1
+    assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 4 * rounds + 2
+    assert [m.candidate.scaling for m in classical] == ["logtheta", "loghw"]
+    assert [m.weight for m in fc.members_] == [1.0] * 4 * rounds + [rounds] * 2
     assert all(m.candidate.epochs == 0 for m in classical)
     assert all(m.candidate.scaling != "logtheta" and m.candidate.hidden > 1
-               for m in fc.members_[: -2 * rounds])  # fmt: skip
-    values = [np.asarray(s.values) for s in ds.series]
+               for m in fc.members_[:-2])  # fmt: skip
+    # the forecast: the mean of rounds copies of each classical member and
+    # the networks
+    at = [(0, len(ds.series[0].values))]
+    copies = fc.members_[:-2] + [m for m in classical for _ in range(rounds)]
+    want = np.mean([m.one_step(values_of(ds), at, fc.names_) for m in copies], axis=0)
+    np.testing.assert_allclose(fc.one_step(values_of(ds), at, fc.names_), want,
+                               rtol=1e-12)  # fmt: skip
+    values = values_of(ds)
     cut = len(values[0]) - 12
     origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
     # the first is the Theta method itself, fitted on the training part ...
@@ -226,7 +243,19 @@ def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_p
     back = Forecaster.load(tmp_path / "m")
     assert back.config_["theta"] == fc.config_["theta"] > 0
     assert back.config_["hw"] == fc.config_["hw"] > 0
+    assert [m.weight for m in back.members_] == [m.weight for m in fc.members_]
+    assert back.members_[-1].weight == fc.config_["searches"] > 1
     assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))
+    # a weight that is not a positive number is refused
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    members = doc["metadata"]["members"]
+    assert "weight" not in members[0]  # 1: not written
+    for bad in (0, -1.0, "3", True, None):
+        members[-1]["weight"] = bad
+        doc["content_sha256"] = content_digest(doc)  # a careful forger's edit
+        (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+        with pytest.raises(ModelFileError, match="bad member weight"):
+            Forecaster.load(tmp_path / "m")
 
 
 def smooth_season(n=60, seed=0):
@@ -251,8 +280,9 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
     assert classical_scalings([part[:30]], 12) == ()  # under three seasons
     fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
     assert fc.config_["season"] is None  # no seasonal scaling searched ...
-    searches = fc.config_["searches"]  # ... but the classical members, each search
-    assert fc.config_["theta"] == fc.config_["hw"] == searches
+    searches = fc.config_["searches"]  # ... but the classical members, as in
+    assert fc.config_["theta"] == fc.config_["hw"] == 1  # each search's mean
+    assert [m.weight for m in fc.members_[-2:]] == [searches] * 2
 
 
 def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
@@ -285,8 +315,7 @@ def test_a_series_with_negative_values_gets_the_additive_classical_members():
     y = 20 * (seasonal(n=120) - 4.3)  # a season around zero: no logs
     assert (y < 0).any() and (y > 0).any()
     fc = Forecaster(**QUICK).fit(from_dict({"s": y}, freq="MS"))
-    rounds = fc.config_["searches"]
-    classical = [m.candidate.scaling for m in fc.members_[-2 * rounds :]]
-    assert classical == ["theta", "hw"] * rounds
-    assert fc.config_["theta"] == fc.config_["hw"] == rounds
+    classical = [m.candidate.scaling for m in fc.members_[-2:]]
+    assert classical == ["theta", "hw"]
+    assert fc.config_["theta"] == fc.config_["hw"] == 1
     assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()

@@ -295,8 +295,10 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         echo_json(summary)
         return
     c = fc.config_
+    classical = sum(c.get(k, 0) for k in ("theta", "hw", "es"))
+    also = f" (and {classical} classical member(s))" if classical else ""
     click.echo(
-        f"trained {len(fc.members_)} {c['cell'].upper()} network(s) on "
+        f"trained {c['ensemble']} {c['cell'].upper()} network(s){also} on "
         f"{len(fc.names_)} series ({fc.frequency_}); the best: hidden {c['hidden']}, "
         f"window {c['window']}, scaling {c['scaling']}, lr {c['lr']}, "
         f"{c['epochs']} epoch(s); saved to {out}"

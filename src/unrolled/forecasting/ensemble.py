@@ -55,6 +55,7 @@ class Member:
     model: object  # RNN, LSTM or GRU
     transforms: dict[str, Transform]
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
+    weight: float = 1.0  # its weight in the mean, as so many members
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -86,12 +87,16 @@ class Member:
         )
 
     def to_meta(self) -> dict:
-        """Plain JSON data: configuration, scalers, weights digest."""
-        return {
+        """Plain JSON data: configuration, scalers, weights digest (and the
+        member's weight in the mean when it is not 1)."""
+        meta = {
             "candidate": dict(self.candidate.__dict__),
             "transforms": {n: t.to_dict() for n, t in self.transforms.items()},
             "digest": digest(self.model),
         }
+        if self.weight != 1:
+            meta["weight"] = self.weight
+        return meta
 
 
 class ValidationStop(EarlyStopping):
@@ -148,9 +153,12 @@ class ValidationStop(EarlyStopping):
 
 
 def one_step(members, values, origins, names, fit_upto=None) -> np.ndarray:
-    """The members' mean one-step forecast (see :meth:`Member.one_step`)."""
+    """The members' weighted mean one-step forecast (see :meth:`Member.one_step`)."""
     preds = [m.one_step(values, origins, names, fit_upto) for m in members]
-    return np.mean(preds, axis=0)
+    weights = [m.weight for m in members]
+    if all(w == 1 for w in weights):
+        return np.mean(preds, axis=0)
+    return np.average(preds, axis=0, weights=weights)
 
 
 def digest(model) -> str:
@@ -219,5 +227,9 @@ def load_members(directory, meta: dict, best) -> list[Member]:
             )
         cand = Candidate(**d["candidate"])
         tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
-        out.append(Member(cand, model, tfs))
+        weight = d.get("weight", 1.0)
+        number = isinstance(weight, int | float) and not isinstance(weight, bool)
+        if not (number and 0 < weight < np.inf):
+            raise ModelFileError(f"{directory}: bad member weight {weight!r}")
+        out.append(Member(cand, model, tfs, weight=float(weight)))
     return out

@@ -38,8 +38,6 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from ..errors import NotFittedError
@@ -312,7 +310,9 @@ class Forecaster(Predicting):
 
     def _classical(self, parts, freq, setup, rounds: int) -> list[Member]:
         """The classical members, Theta's and Holt-Winters' (or exponential
-        smoothing's) for each search (see :func:`.plan.classical_members`).
+        smoothing's; see :func:`.plan.classical_members`), one of each,
+        weighing ``rounds`` members: as if each search's mean held its own
+        (they do not depend on the seed).
 
         Empty when the scaling is given, when the ensemble is one network, or
         when :func:`.plan.classical_members` finds neither a season to model
@@ -321,8 +321,10 @@ class Forecaster(Predicting):
         if self.scaling != "auto" or self.ensemble < 2:
             return []
         kinds = classical_members(parts, self.season_for(freq))
-        return [classical_member(k, m, replace(setup, seed=setup.seed + r))
-                for r in range(rounds) for k, m in kinds]  # fmt: skip
+        members = [classical_member(k, m, setup) for k, m in kinds]
+        for member in members:  # as much as one in each search's mean
+            member.weight = float(rounds)
+        return members
 
     def _validate(self, values, parts, origins, names, h) -> None:
         """Validation scores of the ensemble and the baselines; the calibration."""
