@@ -2,9 +2,11 @@
 
 The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
 trains one network per candidate configuration; the few best on the
-validation slice are kept as *members*, and the forecast is the mean of their forecasts.
-Averaging costs no extra training (they were trained anyway) and removes much
-of what any single run owes to its seed and to the luck of the selection.
+validation slice are kept as *members*, and the forecast is the mean of their forecasts
+(a member with a ``weight`` counts as that many: the classical members, fitted
+once, weigh one per search). Averaging costs no extra training (they were
+trained anyway) and removes much of what any single run owes to its seed and
+to the luck of the selection.
 
 A saved forecaster is a model directory (the best member, with everything
 else in its JSON metadata) plus one model directory per further member,
