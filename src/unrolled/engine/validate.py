@@ -18,6 +18,16 @@ def check_dtype(dtype) -> np.dtype:
     return np.dtype(DTYPES[name])
 
 
+def is_real(value) -> bool:
+    """True for an int or float (NumPy's too) that is not a bool."""
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+
+
+def is_integer(value) -> bool:
+    """True for an int (NumPy's too) that is not a bool."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
 def check_finite_number(name: str, value) -> float:
     """Return ``value`` as a float, or raise ValueError naming ``name`` if it is
     not a finite number."""
@@ -50,7 +60,7 @@ def check_finite_1d(name: str, values, *, nonempty: bool = False) -> np.ndarray:
 
 def check_positive_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise ValueError if it is not an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
     return int(value)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.validate import is_real
 from ..training.callbacks import EarlyStopping
 from .transforms import Transform
 from .windows import predict_in_chunks
@@ -230,8 +231,7 @@ def load_members(directory, meta: dict, best) -> list[Member]:
         cand = Candidate(**d["candidate"])
         tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
         weight = d.get("weight", 1.0)
-        number = isinstance(weight, int | float) and not isinstance(weight, bool)
-        if not (number and 0 < weight < np.inf):
+        if not (is_real(weight) and 0 < weight < np.inf):
             raise ModelFileError(f"{directory}: bad member weight {weight!r}")
         out.append(Member(cand, model, tfs, weight=float(weight)))
     return out

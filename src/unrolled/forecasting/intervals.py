@@ -24,6 +24,8 @@ import math
 
 import numpy as np
 
+from ..engine.validate import is_real
+
 MIN_RESIDUALS = 10  # fewer residuals for a step: no interval for it
 DEFAULT_LEVELS = (80, 95)
 
@@ -35,8 +37,7 @@ def check_levels(level) -> list[float]:
     items = [level] if isinstance(level, int | float | np.number) else list(level)
     out = []
     for v in items:
-        ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
-        if not ok or not 0 < float(v) < 100:
+        if not is_real(v) or not 0 < float(v) < 100:
             raise ValueError(f"level: expected numbers in (0, 100), got {v!r}")
         if float(v) in out:
             raise ValueError(f"level: {level_name(float(v))} is given twice")

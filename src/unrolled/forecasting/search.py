@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..engine.network import build_model
+from ..engine.validate import check_positive_int, is_integer, is_real
 from ..training.fit import fit as fit_network
 from .ensemble import Candidate, Member, ValidationStop
 from .plan import (
@@ -72,7 +73,6 @@ class Setup:
 def check_params(p: dict) -> None:
     """Validate a forecaster's constructor arguments; ValueError names the bad one."""
     from ..engine.network import MODELS
-    from ..engine.validate import check_positive_int
     from .transforms import SCALINGS
 
     if p["cell"] not in MODELS:
@@ -93,14 +93,12 @@ def check_params(p: dict) -> None:
             check_positive_int(name, p[name])
     for name in ("lr", "clip_norm", "clip_value"):
         v = p[name]
-        ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
-        if v is not None and not (ok and 0 < float(v) < np.inf):
+        if v is not None and not (is_real(v) and 0 < float(v) < np.inf):
             raise ValueError(f"{name}: expected a positive number, got {v!r}")
     v = p["val_size"]
-    ok = isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 0
-    if v is not None and not ok:
+    if v is not None and not (is_integer(v) and v >= 0):
         raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
-    if isinstance(p["seed"], bool) or not isinstance(p["seed"], int | np.integer):
+    if not is_integer(p["seed"]):
         raise ValueError(f"seed: expected an integer, got {p['seed']!r}")
 
 

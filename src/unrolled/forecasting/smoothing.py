@@ -37,6 +37,8 @@ from functools import cache
 
 import numpy as np
 
+from ..engine.validate import is_real
+
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)  # level
 BETAS = (0.0, 0.02, 0.1)  # trend (at most alpha)
 GAMMAS = (0.0, 0.05, 0.1, 0.2, 0.4)  # season (with a season only)
@@ -162,9 +164,7 @@ class Smoothing:
         """From :meth:`to_dict`'s output; ValueError names the series."""
 
         def ok(v) -> bool:
-            return (
-                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
-            )
+            return is_real(v) and 0 <= v <= 1
 
         if not isinstance(d, dict) or not all(ok(d.get(k)) for k in PARAMS):
             raise ValueError(f"transform of series {name!r}: bad smoothing parameters")

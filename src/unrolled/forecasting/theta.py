@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.validate import is_integer, is_real
 from .seasons import best_span, seasonal_steps
 from .smoothing import ALPHAS, kernel
 
@@ -102,16 +103,10 @@ class Theta:
         if not isinstance(d, dict):
             raise bad
         alpha, drift, span = d.get("alpha"), d.get("drift"), d.get("span")
-
-        def number(v) -> bool:
-            return isinstance(v, int | float) and not isinstance(v, bool)
-
-        if not (number(alpha) and 0 < alpha <= 1 and number(drift)):
+        if not (is_real(alpha) and 0 < alpha <= 1 and is_real(drift)):
             raise bad
         if not (np.isfinite(drift) and abs(drift) <= 1e16):  # as the scalers
             raise bad
-        if span is not None and not (
-            isinstance(span, int) and not isinstance(span, bool) and span > 0
-        ):
+        if span is not None and not (is_integer(span) and span > 0):
             raise bad
         return cls(float(alpha), float(drift), season, span)

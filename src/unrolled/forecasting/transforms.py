@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.validate import is_integer
 from .data import as_dataset
 from .scaling import (
     MinMaxScaler,
@@ -365,7 +366,7 @@ class Transform:
         if t.scaling in THETA:
             t.smooth = Theta.from_dict(d.get("smoothing"), t.season, name)
         t.span = d.get("span")
-        good = isinstance(t.span, int) and not isinstance(t.span, bool) and t.span > 0
+        good = is_integer(t.span) and t.span > 0
         if t.span is not None and not (good and t.scaling.endswith("+sa")):
             raise ValueError(f"transform of series {name!r}: bad span {t.span!r}")
         return t
