@@ -295,7 +295,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         echo_json(summary)
         return
     c = fc.config_
-    classical = sum(c.get(k, 0) for k in ("theta", "hw", "es"))
+    classical = len(fc.members_) - c["ensemble"]  # the members after the networks
     also = f" (and {classical} classical member(s))" if classical else ""
     click.echo(
         f"trained {c['ensemble']} {c['cell'].upper()} network(s){also} on "

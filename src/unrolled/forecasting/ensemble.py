@@ -158,10 +158,7 @@ class ValidationStop(EarlyStopping):
 def one_step(members, values, origins, names, fit_upto=None) -> np.ndarray:
     """The members' weighted mean one-step forecast (see :meth:`Member.one_step`)."""
     preds = [m.one_step(values, origins, names, fit_upto) for m in members]
-    weights = [m.weight for m in members]
-    if all(w == 1 for w in weights):
-        return np.mean(preds, axis=0)
-    return np.average(preds, axis=0, weights=weights)
+    return np.average(preds, axis=0, weights=[m.weight for m in members])
 
 
 def digest(model) -> str:

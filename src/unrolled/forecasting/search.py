@@ -259,7 +259,7 @@ def starting_model(cand: Candidate, setup: Setup, features: int):
     return model
 
 
-def classical_member(scaling: str, season: int, setup: Setup) -> Member:
+def classical_member(scaling: str, season: int | None, setup: Setup) -> Member:
     """The classical forecast ``scaling`` implies, as an untrained member.
 
     A network of one unit with a zero head (its output is 0 whatever it
