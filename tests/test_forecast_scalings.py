@@ -113,18 +113,22 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     assert all(m.candidate.epochs == 0 and m.candidate.season is None
                and m.weight == rounds for m in classical)  # fmt: skip
     assert len(fc.members_) == fc.config_["ensemble"] + 2
-    # fitted on the training part: Theta itself; the smoothing plus its mean
-    # one-step error there (from step 2, the first whose forecast is defined)
+    # refitted at every origin on the values before it: Theta itself; the
+    # smoothing plus its mean one-step error there (from step 2, the first
+    # whose forecast is defined)
+    assert all(m.refits for m in classical) and not any(
+        m.refits for m in fc.members_[:-2]
+    )
     cut = len(values[0]) - 12
     origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
     theta = classical[0].one_step(values, origins, fc.names_)
     es = classical[1].one_step(values, origins, fc.names_)
     for k, (i, o) in enumerate(origins):
-        train, past = np.log(values[i][:cut]), np.log(values[i][:o])
-        want = np.exp(Theta.fit(train, None, 1).forecasts(past)[-1])
+        past = np.log(values[i][:o])
+        want = np.exp(Theta.fit(past, None, 1).forecasts(past)[-1])
         assert theta[k] == pytest.approx(want, rel=1e-12)
-        smooth = Smoothing.fit(train, None)
-        bias = np.mean(train[2:] - smooth.forecasts(train)[2:-1])
+        smooth = Smoothing.fit(past, None)
+        bias = np.mean(past[2:] - smooth.forecasts(past)[2:-1])
         want = np.exp(smooth.forecasts(past)[-1] + bias)
         assert es[k] == pytest.approx(want, rel=1e-12)
     line = _network_line(fc.config_, len(fc.search_))

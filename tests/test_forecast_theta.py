@@ -172,22 +172,32 @@ def test_a_seasonal_search_averages_theta_and_holt_winters_in_per_search():
     values = values_of(ds)
     cut = len(values[0]) - 12
     origins = [(i, o) for i in range(2) for o in range(cut, len(values[i]))]
-    # the first is the Theta method itself, fitted on the training part ...
+    # the first is the Theta method itself, refitted at every origin on the
+    # values before it (as the autos are) ...
     got = classical[0].one_step(values, origins, fc.names_)
     for k, (i, o) in enumerate(origins):
-        theta = Theta.fit(np.log(values[i][:cut]), 12, 18)
-        assert got[k] == pytest.approx(
-            np.exp(theta.forecasts(np.log(values[i][:o]))[-1])
-        )
+        past = np.log(values[i][:o])
+        theta = Theta.fit(past, 12, 18)
+        assert got[k] == pytest.approx(np.exp(theta.forecasts(past)[-1]))
     # ... the second Holt-Winters, plus its mean one-step error there (centred)
     got = classical[1].one_step(values, origins, fc.names_)
     for k, (i, o) in enumerate(origins):
-        train = np.log(values[i][:cut])
-        hw = Smoothing.fit(train, 12)
-        bias = np.mean(train[24:] - hw.forecasts(train)[24:-1])  # from step 2m
-        assert got[k] == pytest.approx(
-            np.exp(hw.forecasts(np.log(values[i][:o]))[-1] + bias)
-        )
+        past = np.log(values[i][:o])
+        hw = Smoothing.fit(past, 12)
+        bias = np.mean(past[24:] - hw.forecasts(past)[24:-1])  # from step 2m
+        assert got[k] == pytest.approx(np.exp(hw.forecasts(past)[-1] + bias))
+    # a path of h steps refits once, at its origin: the later steps read the
+    # forecasts fed back, with the parameters of the values before them
+    from unrolled.forecasting.intervals import paths
+
+    two = paths(classical[1].one_step, values, [(0, cut)], fc.names_, 2)[0]
+    past = np.log(values[0][:cut])
+    hw = Smoothing.fit(past, 12)
+    bias = np.mean(past[24:] - hw.forecasts(past)[24:-1])
+    first = hw.forecasts(past)[-1] + bias
+    assert two[0] == pytest.approx(np.exp(first))
+    assert two[1] == pytest.approx(np.exp(hw.forecasts(np.append(past, first))[-1]
+                                          + bias))  # fmt: skip
     line = _network_line(fc.config_, len(fc.search_))
     assert ("), and the Theta method and Holt-Winters as two more members of each "
             "search's mean;") in line  # fmt: skip
@@ -250,12 +260,18 @@ def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_p
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
     members = doc["metadata"]["members"]
     assert "weight" not in members[0]  # 1: not written
-    for bad in (0, -1.0, "3", True, None):
-        members[-1]["weight"] = bad
+    assert [m.refits for m in back.members_] == [m.refits for m in fc.members_]
+    assert members[-1]["refits"] is True and "refits" not in members[0]
+    for key, bad in [("weight", b) for b in (0, -1.0, "3", True, None)] + [
+        ("refits", b) for b in (1, "yes", None)
+    ]:
+        saved = members[-1][key]
+        members[-1][key] = bad
         doc["content_sha256"] = content_digest(doc)  # a careful forger's edit
         (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
-        with pytest.raises(ModelFileError, match="bad member weight"):
+        with pytest.raises(ModelFileError, match=f"bad member {key}"):
             Forecaster.load(tmp_path / "m")
+        members[-1][key] = saved
 
 
 def smooth_season(n=60, seed=0):

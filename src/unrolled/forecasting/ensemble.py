@@ -4,9 +4,10 @@ The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
 trains one network per candidate configuration; the few best on the
 validation slice are kept as *members*, and the forecast is the mean of their forecasts
 (a member with a ``weight`` counts as that many: the classical members, fitted
-once, weigh one per search). Averaging costs no extra training (they were
-trained anyway) and removes much of what any single run owes to its seed and
-to the luck of the selection.
+once, weigh one per search; having no trained weights, they ``refit`` their
+parameters on the history before every origin). Averaging costs no extra
+training (they were trained anyway) and removes much of what any single run
+owes to its seed and to the luck of the selection.
 
 A saved forecaster is a model directory (the best member, with everything
 else in its JSON metadata) plus one model directory per further member,
@@ -59,6 +60,11 @@ class Member:
     transforms: dict[str, Transform]
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
     weight: float = 1.0  # its weight in the mean, as so many members
+    refits: bool = False  # its transform refitted on the history at each origin
+
+    def _fitted(self, name, v) -> Transform:
+        c = self.candidate
+        return Transform(c.scaling, name, c.season, c.ar).fit(v)
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -68,24 +74,36 @@ class Member:
                 out.append(self.transforms[n])
             else:
                 stop = len(v) if fit_upto is None else fit_upto[i]
-                c = self.candidate
-                out.append(Transform(c.scaling, n, c.season, c.ar).fit(v[:stop]))
+                out.append(self._fitted(n, v[:stop]))
         return out
 
-    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
-        """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o)."""
-        tfs = self.transforms_for(names, values, fit_upto)
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None
+                 ) -> np.ndarray:  # fmt: skip
+        """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o).
+
+        A member that ``refits`` (a classical one) fits its transform on
+        ``values[i][:o]`` at every origin, or on ``values[i][:refit_upto[i]]``
+        when given (a recursive path: the history before its forecasts).
+        """
+        if self.refits:
+            stops = [o if refit_upto is None else min(o, refit_upto[i])
+                     for i, o in origins]  # fmt: skip
+            tfs = [self._fitted(names[i], values[i][:s])
+                   for (i, _), s in zip(origins, stops, strict=True)]  # fmt: skip
+        else:
+            by_series = self.transforms_for(names, values, fit_upto)
+            tfs = [by_series[i] for i, _ in origins]
         window = self.candidate.window
         seqs, ctxs = [], []
-        for i, o in origins:
-            back = tfs[i].lookback  # points the first input's change needs
+        for tf, (i, o) in zip(tfs, origins, strict=True):
+            back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
-            tail = tfs[i].features(ctx)[-max(window, tfs[i].ar) :].copy()
+            tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
             seqs.append(tail[-window:])  # a copy: not the whole history's inputs
             ctxs.append((ctx, tail))
         out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
         return np.array(
-            [tfs[i].invert(out[k], *ctxs[k]) for k, (i, _) in enumerate(origins)],
+            [tf.invert(out[k], *ctxs[k]) for k, tf in enumerate(tfs)],
             dtype=np.float64,
         )
 
@@ -99,6 +117,8 @@ class Member:
         }
         if self.weight != 1:
             meta["weight"] = self.weight
+        if self.refits:
+            meta["refits"] = True
         return meta
 
 
@@ -155,9 +175,10 @@ class ValidationStop(EarlyStopping):
         return self.should_stop
 
 
-def one_step(members, values, origins, names, fit_upto=None) -> np.ndarray:
+def one_step(members, values, origins, names, fit_upto=None, refit_upto=None
+             ) -> np.ndarray:  # fmt: skip
     """The members' weighted mean one-step forecast (see :meth:`Member.one_step`)."""
-    preds = [m.one_step(values, origins, names, fit_upto) for m in members]
+    preds = [m.one_step(values, origins, names, fit_upto, refit_upto) for m in members]
     return np.average(preds, axis=0, weights=[m.weight for m in members])
 
 
@@ -230,5 +251,8 @@ def load_members(directory, meta: dict, best) -> list[Member]:
         weight = d.get("weight", 1.0)
         if not (is_real(weight) and 0 < weight < np.inf):
             raise ModelFileError(f"{directory}: bad member weight {weight!r}")
-        out.append(Member(cand, model, tfs, weight=float(weight)))
+        refits = d.get("refits", False)
+        if not isinstance(refits, bool):
+            raise ModelFileError(f"{directory}: bad member refits {refits!r}")
+        out.append(Member(cand, model, tfs, weight=float(weight), refits=refits))
     return out

@@ -53,17 +53,19 @@ def level_name(level: float) -> str:
 def paths(step, values, origins, names, h: int, fit_upto=None) -> np.ndarray:
     """Recursive ``h``-step forecasts from every origin: ``(len(origins), h)``.
 
-    ``step(values, origins, names, fit_upto)`` is a one-step forecaster (the
-    members' mean); each forecast is appended to its own copy of the history
-    and fed back in.
+    ``step(values, origins, names, fit_upto, refit_upto)`` is a one-step
+    forecaster (the members' mean); each forecast is appended to its own copy
+    of the history and fed back in. ``refit_upto`` is each path's origin: a
+    member that refits does so once per path, on the values before it.
     """
     hist = [np.asarray(values[i][:o], dtype=np.float64) for i, o in origins]
     own = [names[i] for i, _ in origins]
     upto = None if fit_upto is None else [fit_upto[i] for i, _ in origins]
+    start = [o for _, o in origins]
     out = np.empty((len(origins), h))
     for k in range(h):
         at = [(j, len(p)) for j, p in enumerate(hist)]
-        out[:, k] = step(hist, at, own, upto)
+        out[:, k] = step(hist, at, own, upto, start)
         if k + 1 < h:  # the last forecast is fed to nothing
             hist = [np.append(p, x) for p, x in zip(hist, out[:, k], strict=True)]
     return out

@@ -60,12 +60,19 @@
   rule above), each search's ensemble also holds, for the same reason, the
   Theta method without a season (the values smoothed with half their
   linear drift) and the smoothing itself (the ``es`` scaling's
-  :class:`~.smoothing.Smoothing`), both fitted on the training part
-  (:func:`classical_members`): the pair of the seasonal case, a level
-  seen through noise. On the yearly Nile flow (88 training points) the
-  network's test error went from 0.820 of naive's to 0.804 with the
-  smoothing and to 0.796 with both, seeds 0-2 (AutoETS 0.797, AutoTheta
-  0.792);
+  :class:`~.smoothing.Smoothing`) (:func:`classical_members`): the pair of
+  the seasonal case, a level seen through noise. On the yearly Nile flow
+  (88 training points) the network's test error went from 0.820 of
+  naive's to 0.804 with the smoothing and to 0.796 with both, seeds 0-2
+  (AutoETS 0.797, AutoTheta 0.792);
+- the classical members have no trained weights, so they refit
+  (:attr:`~.ensemble.Member.refits`): at every forecast origin their
+  parameters are fitted on the history before it, as the autos they are
+  measured against are refitted at every origin and as statsforecast fits
+  a model on all the data it is given (a recursive path of h steps refits
+  once, at its origin); the networks keep what they learned on the
+  training part. Their validation scores, and so the intervals'
+  residuals, come from the same refits;
 - short series (every training part under :data:`LONG` points, the 100-150
   point series of yearly or quarterly data) get a smaller search, so that
   fewer lucky scores compete: the hidden stage tries only 8 units and the

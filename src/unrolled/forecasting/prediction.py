@@ -26,7 +26,8 @@ ORIGINS = 4 * CHUNK
 class Predicting:
     """Forecasting methods shared by every fitted forecaster."""
 
-    def one_step(self, values, origins, names, fit_upto=None) -> np.ndarray:
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None
+                 ) -> np.ndarray:  # fmt: skip
         """The network's one-step forecasts from the true history up to each origin.
 
         Parameters
@@ -40,9 +41,12 @@ class Predicting:
         fit_upto : list of int, optional
             For series unseen in training, fit their scaling on
             ``values[i][:fit_upto[i]]`` (default: everything given).
+        refit_upto : list of int, optional
+            The classical members, which refit at every origin, fit on
+            ``values[i][:refit_upto[i]]`` at most (a recursive path's origin).
         """
         self._check_fitted()
-        return one_step(self.members_, values, origins, names, fit_upto)
+        return one_step(self.members_, values, origins, names, fit_upto, refit_upto)
 
     def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
                        method: str = NETWORK) -> np.ndarray:  # fmt: skip
@@ -154,14 +158,17 @@ def network_context(members, values, origins, names, fit_upto=None):
     :func:`~.intervals.paths` gives every origin its own copy of the history
     (the forecasts are appended to it); with thousands of origins of long
     series those copies take hundreds of MB. When every series has saved
-    transforms in every member, a one-step forecast reads only the last
-    ``window + lookback`` points before its origin, so each origin gets that
-    tail (a view) as its own series: the forecasts are the same, bit for
-    bit, and ``fit_upto`` (read only for series without saved transforms) is
-    None. Otherwise (a series fitted on the fly needs its whole history) the
-    arguments come back unchanged.
+    transforms in every member and no member refits, a one-step forecast
+    reads only the last ``window + lookback`` points before its origin, so
+    each origin gets that tail (a view) as its own series: the forecasts are
+    the same, bit for bit, and ``fit_upto`` (read only for series without
+    saved transforms) is None. Otherwise (a series fitted on the fly, or a
+    member refitted at each origin, needs its whole history) the arguments
+    come back unchanged.
     """
-    if not all(n in m.transforms for m in members for n in names):
+    if any(m.refits for m in members) or not all(
+        n in m.transforms for m in members for n in names
+    ):
         return values, origins, names, fit_upto
     keep = max(
         m.candidate.window + max((t.lookback for t in m.transforms.values()),
