@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,8 @@ from ..engine.validate import is_real
 from ..training.callbacks import EarlyStopping
 from .transforms import Transform
 from .windows import predict_in_chunks
+
+REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
 
 
 @dataclass
@@ -61,10 +63,26 @@ class Member:
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
     weight: float = 1.0  # its weight in the mean, as so many members
     refits: bool = False  # its transform refitted on the history at each origin
+    # refitted transforms by (name, length, digest of the history): a path's
+    # h steps, and the validation origins scored twice, fit once
+    _refitted: dict = field(default_factory=dict, repr=False, compare=False)
 
     def _fitted(self, name, v) -> Transform:
         c = self.candidate
         return Transform(c.scaling, name, c.season, c.ar).fit(v)
+
+    def _refit(self, name, v) -> Transform:
+        """:meth:`_fitted` on ``v``, reused for the same history (the last
+        :data:`REFITS` kept)."""
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        key = (name, len(v), hashlib.sha256(v.tobytes()).digest())
+        tf = self._refitted.pop(key, None)
+        if tf is None:
+            tf = self._fitted(name, v)
+        self._refitted[key] = tf  # the newest last
+        if len(self._refitted) > REFITS:
+            del self._refitted[next(iter(self._refitted))]
+        return tf
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -88,7 +106,7 @@ class Member:
         if self.refits:
             stops = [o if refit_upto is None else min(o, refit_upto[i])
                      for i, o in origins]  # fmt: skip
-            tfs = [self._fitted(names[i], values[i][:s])
+            tfs = [self._refit(names[i], values[i][:s])
                    for (i, _), s in zip(origins, stops, strict=True)]  # fmt: skip
         else:
             by_series = self.transforms_for(names, values, fit_upto)
