@@ -70,19 +70,25 @@ def load(name: str):
     return from_dict({name: y}, freq=freq, end=f"{year}-{month:02d}-01")
 
 
-def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, float]:
-    """(each method's ratio, the seasonal test's verdict, seconds)."""
-    ds = load(name)
-    s = ds.series[0]
-    m = season_length(ds.frequency)
-    t = time.perf_counter()
+def scores(ds, rivals: list[str], seeds: int) -> dict:
+    """Each method's ratio on ``ds``; the network's the mean over ``seeds``."""
     ratio = ratios(backtest(Forecaster(seed=0), ds, test=TEST, rivals=rivals))
     nets = [ratio["rnn"]]
-    for seed in range(1, seeds):
+    for seed in range(1, seeds):  # the network again; the others are the same
         nets.append(ratios(backtest(Forecaster(seed=seed), ds, test=TEST))["rnn"])
     ratio["rnn"] = float(np.mean(nets))
-    seasonal = seasonal_test(np.asarray(s.values)[: -2 * TEST], m)
-    return ratio, seasonal, time.perf_counter() - t
+    return ratio
+
+
+def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, str]:
+    """(each method's ratio, the seasonal test's verdict, the line's tail)."""
+    ds = load(name)
+    t = time.perf_counter()
+    ratio = scores(ds, rivals, seeds)
+    values = np.asarray(ds.series[0].values)
+    seasonal = seasonal_test(values[: -2 * TEST], season_length(ds.frequency))
+    dt = time.perf_counter() - t
+    return ratio, seasonal, f"  {'yes' if seasonal else 'no':>8s} {dt:5.0f}s"
 
 
 def summary(rows: dict) -> None:
@@ -125,16 +131,25 @@ def row(name: str, ratio: dict, methods: list[str], tail: str) -> None:
     print(f"{name:15s} " + " ".join(cells) + tail, flush=True)
 
 
+def table(names: list[str], seeds: int, methods: list[str], measure, tail: str):
+    """Print the header, a line per series and the summary.
+
+    ``measure(name)`` gives (each method's ratio, the seasonal verdict, the
+    line's tail); ``tail``: the titles of the tail's columns.
+    """
+    header(methods, seeds, tail)
+    rows = {}
+    for name in names:
+        ratio, seasonal, end = measure(name)
+        rows[name] = {m: ratio[m] for m in methods}, seasonal
+        row(name, ratio, methods, end)
+    summary(rows)
+
+
 def main(names: list[str], seeds: int) -> None:
     rivals = autos()
     methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
-    header(methods, seeds, "  seasonal  time")
-    rows = {}
-    for name in names:
-        ratio, seasonal, dt = run(name, rivals, seeds)
-        rows[name] = ratio, seasonal
-        row(name, ratio, methods, f"  {'yes' if seasonal else 'no':>8s} {dt:5.0f}s")
-    summary(rows)
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds), "  seasonal  time")
 
 
 if __name__ == "__main__":

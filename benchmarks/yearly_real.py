@@ -28,12 +28,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from forecast_quality import autos, ratios
-from seasonal_real import TEST, header, row, summary
+from forecast_quality import autos
+from seasonal_real import scores, table
 
-from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.data import from_dict
-from unrolled.forecasting.forecaster import Forecaster
 
 SERIES = {  # name: (R package, yearly: a calendar of years, else plain steps)
     "nhtemp": ("datasets", True), "WWWusage": ("datasets", False),
@@ -61,28 +59,17 @@ def load(name: str):
     return from_dict({name: y}, freq="YS", end=f"{int(df['time'].iloc[-1])}-01-01")
 
 
-def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, float]:
-    """(each method's ratio, seconds)."""
-    ds = load(name)
+def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, str]:
+    """(each method's ratio, False: no season, the line's tail)."""
     t = time.perf_counter()
-    ratio = ratios(backtest(Forecaster(seed=0), ds, test=TEST, rivals=rivals))
-    nets = [ratio["rnn"]]
-    for seed in range(1, seeds):  # the network again; the autos are the same
-        nets.append(ratios(backtest(Forecaster(seed=seed), ds, test=TEST))["rnn"])
-    ratio["rnn"] = float(np.mean(nets))
-    return ratio, time.perf_counter() - t
+    ratio = scores(load(name), rivals, seeds)
+    return ratio, False, f" {time.perf_counter() - t:5.0f}s"
 
 
 def main(names: list[str], seeds: int) -> None:
     rivals = autos()
     methods = [m for m in METHODS if m == "rnn" or m in rivals]
-    header(methods, seeds, "  time")
-    rows = {}
-    for name in names:
-        ratio, dt = run(name, rivals, seeds)
-        rows[name] = {m: ratio[m] for m in methods}, False  # no seasonal naive
-        row(name, ratio, methods, f" {dt:5.0f}s")
-    summary(rows)
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds), "  time")
 
 
 if __name__ == "__main__":
