@@ -218,14 +218,14 @@ def test_no_classical_member_for_a_given_scaling_one_network_or_no_season():
 
 
 def test_a_season_over_24_steps_gets_theta_without_holt_winters():
-    from unrolled.forecasting.plan import classical_scalings, seasonal_scalings
+    from unrolled.forecasting.plan import classical_members, seasonal_scalings
 
     rng = np.random.default_rng(0)
     t = np.arange(200)
     y = 100 + 20 * np.sin(2 * np.pi * t / 48) + rng.standard_normal(200)
     assert "loghw" not in seasonal_scalings([y], 48)  # as the search's (ets())
-    assert classical_scalings([y], 48) == ("logtheta",)
-    assert classical_scalings([y], 24) == ()  # no season of 24 there
+    assert classical_members([y], 48) == (("logtheta", 48),)
+    assert classical_members([y], 24) == ()  # no season of 24 there
 
 
 def test_the_report_names_the_theta_member():
@@ -284,16 +284,16 @@ def smooth_season(n=60, seed=0):
 def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
-    from unrolled.forecasting.plan import classical_scalings, seasonal_scalings
+    from unrolled.forecasting.plan import classical_members, seasonal_scalings
     from unrolled.forecasting.seasons import seasonal_strength
 
     y = smooth_season()
     part = y[:48]  # the training part of the forecaster below
     assert seasonal_scalings([part], 12) == ()  # the autocorrelation test fails
     assert seasonal_strength(np.log(part), 12) > 0.9
-    assert classical_scalings([part], 12) == ("logtheta", "loghw")
-    assert classical_scalings([part - 200], 12) == ("theta", "hw")
-    assert classical_scalings([part[:30]], 12) == ()  # under three seasons
+    assert classical_members([part], 12) == (("logtheta", 12), ("loghw", 12))
+    assert classical_members([part - 200], 12) == (("theta", 12), ("hw", 12))
+    assert classical_members([part[:30]], 12) == ()  # under three seasons
     fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
     assert fc.config_["season"] is None  # no seasonal scaling searched ...
     searches = fc.config_["searches"]  # ... but the classical members, as in

@@ -35,7 +35,7 @@
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
 - where seasonal scalings are searched, each search's ensemble also holds
-  the Theta method (:func:`classical_scalings`, :class:`~.theta.Theta`: its
+  the Theta method (:func:`classical_members`, :class:`~.theta.Theta`: its
   season the classical decomposition's, the values without it smoothed with
   half their linear drift) and Holt-Winters (the ``hw`` scaling's
   :class:`~.smoothing.Smoothing`, for seasons of at most
@@ -207,11 +207,6 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     if all_positive(parts):
         return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed)
     return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
-
-
-def classical_scalings(parts, season: int | None) -> tuple[str, ...]:
-    """The classical members' scalings (see :func:`classical_members`), or ``()``."""
-    return tuple(k for k, _ in classical_members(parts, season))
 
 
 def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None], ...]:
