@@ -76,3 +76,25 @@ ENGINE_NAMES = {
     "b1": "bias_ih_l0",
     "b2": "head.bias",
 }
+
+
+def validation_weights(fc, values) -> list[float]:
+    """The classical members' weights as validation should set them, worked
+    out here: each weighs ``len(networks)`` times the networks' mean's
+    validation error over its own (mean absolute one-step error over the
+    training part's naive unit, at every validation origin)."""
+    from unrolled.forecasting.plan import validation_sizes
+    from unrolled.forecasting.transforms import naive_unit
+
+    sizes = validation_sizes([len(v) for v in values], fc.val_size)
+    origins = [(i, o) for i, v in enumerate(values)
+               for o in range(len(v) - sizes[i], len(v))]  # fmt: skip
+    truth = np.array([values[i][o] for i, o in origins])
+    units = np.array([naive_unit(values[i][: len(values[i]) - sizes[i]])
+                      for i, _ in origins])  # fmt: skip
+    nets = [m for m in fc.members_ if not m.refits]
+    mean = np.mean([m.one_step(values, origins, fc.names_) for m in nets], axis=0)
+    e_net = np.mean(np.abs(truth - mean) / units)
+    return [len(nets) * e_net
+            / np.mean(np.abs(truth - m.one_step(values, origins, fc.names_)) / units)
+            for m in fc.members_ if m.refits]  # fmt: skip

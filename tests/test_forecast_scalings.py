@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import validation_weights
 
 from unrolled.forecasting.plan import KPSS_5, first_scalings, kpss, smooths
 
@@ -106,12 +107,13 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     fc = Forecaster(epochs=3, patience=2, seed=0).fit(ds)
     fc.save(tmp_path / "m")  # the seasonless Theta saves and reloads
     assert Forecaster.load(tmp_path / "m").predict(3).equals(fc.predict(3))
-    rounds = fc.config_["searches"]
     assert fc.config_["theta"] == fc.config_["es"] == 1 and fc.config_["hw"] == 0
-    classical = fc.members_[-2:]  # one of each, weighing one per search
+    classical = fc.members_[-2:]  # one of each, weighed by validation error
     assert [m.candidate.scaling for m in classical] == ["logtheta", "loges"]
     assert all(m.candidate.epochs == 0 and m.candidate.season is None
-               and m.weight == rounds for m in classical)  # fmt: skip
+               for m in classical)  # fmt: skip
+    np.testing.assert_allclose([m.weight for m in classical],
+                               validation_weights(fc, values), rtol=1e-12)  # fmt: skip
     assert len(fc.members_) == fc.config_["ensemble"] + 2
     # refitted at every origin on the values before it: Theta itself; the
     # smoothing plus its mean one-step error there (from step 2, the first
@@ -132,5 +134,7 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
         want = np.exp(smooth.forecasts(past)[-1] + bias)
         assert es[k] == pytest.approx(want, rel=1e-12)
     line = _network_line(fc.config_, len(fc.search_))
-    assert ("), and the Theta method and exponential smoothing as two more members "
-            "of each search's mean;") in line  # fmt: skip
+    share = fc.config_["classical_share"]
+    assert ("), and the Theta method and exponential smoothing as two more members, "
+            f"weighed against the networks by validation error ({share:.0%} of the "
+            "forecast);") in line  # fmt: skip

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import validation_weights
 
 from unrolled.forecasting.report import _network_line
 from unrolled.forecasting.seasons import seasonal_steps
@@ -148,25 +149,33 @@ def values_of(ds):
     return [np.asarray(s.values) for s in ds.series]
 
 
-def test_a_seasonal_search_averages_theta_and_holt_winters_in_per_search():
+def test_a_seasonal_search_averages_theta_and_holt_winters_weighed_by_validation():
     from unrolled.forecasting.forecaster import Forecaster
 
     ds = trended()
     fc = Forecaster(**QUICK).fit(ds)
     rounds = fc.config_["searches"]
-    classical = fc.members_[-2:]  # one of each, weighing one per search
+    classical = fc.members_[-2:]  # one of each, weighed by validation error
     assert fc.config_["theta"] == fc.config_["hw"] == 1
     assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 4 * rounds + 2
     assert [m.candidate.scaling for m in classical] == ["logtheta", "loghw"]
-    assert [m.weight for m in fc.members_] == [1.0] * 4 * rounds + [rounds] * 2
+    assert [m.weight for m in fc.members_[:-2]] == [1.0] * 4 * rounds
+    want = validation_weights(fc, values_of(ds))
+    np.testing.assert_allclose([m.weight for m in classical], want, rtol=1e-12)
+    assert want[0] != want[1] and all(0 < w < np.inf for w in want)
+    share = sum(want) / (4 * rounds + sum(want))
+    assert fc.config_["classical_share"] == pytest.approx(share, abs=5e-5)
     assert all(m.candidate.epochs == 0 for m in classical)
     assert all(m.candidate.scaling != "logtheta" and m.candidate.hidden > 1
                for m in fc.members_[:-2])  # fmt: skip
-    # the forecast: the mean of rounds copies of each classical member and
-    # the networks
+    # the forecast: the networks' mean and each classical member in
+    # proportion to their weights
     at = [(0, len(ds.series[0].values))]
-    copies = fc.members_[:-2] + [m for m in classical for _ in range(rounds)]
-    want = np.mean([m.one_step(values_of(ds), at, fc.names_) for m in copies], axis=0)
+    nets = np.mean([m.one_step(values_of(ds), at, fc.names_) for m in fc.members_[:-2]],
+                   axis=0)  # fmt: skip
+    each = [m.one_step(values_of(ds), at, fc.names_) for m in classical]
+    total = 4 * rounds + sum(want)
+    want = (4 * rounds * nets + want[0] * each[0] + want[1] * each[1]) / total
     np.testing.assert_allclose(fc.one_step(values_of(ds), at, fc.names_), want,
                                rtol=1e-12)  # fmt: skip
     values = values_of(ds)
@@ -199,8 +208,9 @@ def test_a_seasonal_search_averages_theta_and_holt_winters_in_per_search():
     assert two[1] == pytest.approx(np.exp(hw.forecasts(np.append(past, first))[-1]
                                           + bias))  # fmt: skip
     line = _network_line(fc.config_, len(fc.search_))
-    assert ("), and the Theta method and Holt-Winters as two more members of each "
-            "search's mean;") in line  # fmt: skip
+    assert ("), and the Theta method and Holt-Winters as two more members, weighed "
+            f"against the networks by validation error ({share:.0%} of the "
+            "forecast);") in line  # fmt: skip
 
 
 def test_no_classical_member_for_a_given_scaling_one_network_or_no_season():
@@ -215,6 +225,16 @@ def test_no_classical_member_for_a_given_scaling_one_network_or_no_season():
     walks = {f"r{k}": 100 + np.cumsum(rng.standard_normal(120)) for k in range(2)}
     fc = Forecaster(**QUICK).fit(from_dict(walks, freq="MS"))
     assert fc.config_["theta"] == fc.config_["hw"] == 0 and fc.config_["season"] is None
+
+
+def test_without_validation_each_method_weighs_the_same():
+    from unrolled.forecasting.forecaster import Forecaster
+
+    fc = Forecaster(val_size=0, **QUICK).fit(trended())
+    nets = [m for m in fc.members_ if not m.refits]
+    assert len(fc.members_) - len(nets) == 2  # Theta and Holt-Winters still
+    assert [m.weight for m in fc.members_ if m.refits] == [float(len(nets))] * 2
+    assert fc.config_["classical_share"] == pytest.approx(2 / 3, abs=1e-4)
 
 
 def test_a_season_over_24_steps_gets_theta_without_holt_winters():
@@ -242,6 +262,9 @@ def test_the_report_names_the_theta_member():
     assert "Theta" not in _network_line({**c, "theta": 0}, 9)
     both = _network_line({**c, "hw": 1}, 9)
     assert "scaling, and the Theta method and Holt-Winters as two more members;" in both
+    weighed = _network_line({**c, "hw": 1, "classical_share": 0.4321}, 9)
+    assert ("Holt-Winters as two more members, weighed against the networks by "
+            "validation error (43% of the forecast); the best") in weighed  # fmt: skip
 
 
 def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_path):
@@ -254,7 +277,7 @@ def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_p
     assert back.config_["theta"] == fc.config_["theta"] > 0
     assert back.config_["hw"] == fc.config_["hw"] > 0
     assert [m.weight for m in back.members_] == [m.weight for m in fc.members_]
-    assert back.members_[-1].weight == fc.config_["searches"] > 1
+    assert back.members_[-1].weight != 1 and back.members_[-1].refits
     assert fc.predict(3, ds, level=[80]).equals(back.predict(3, ds, level=[80]))
     # a weight that is not a positive number is refused
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
@@ -296,9 +319,9 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
     assert classical_members([part[:30]], 12) == ()  # under three seasons
     fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
     assert fc.config_["season"] is None  # no seasonal scaling searched ...
-    searches = fc.config_["searches"]  # ... but the classical members, as in
-    assert fc.config_["theta"] == fc.config_["hw"] == 1  # each search's mean
-    assert [m.weight for m in fc.members_[-2:]] == [searches] * 2
+    assert fc.config_["theta"] == fc.config_["hw"] == 1  # ... but the classical
+    np.testing.assert_allclose([m.weight for m in fc.members_[-2:]],  # members
+                               validation_weights(fc, [y]), rtol=1e-12)  # fmt: skip
 
 
 def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():

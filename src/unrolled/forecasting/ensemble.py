@@ -3,8 +3,9 @@
 The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
 trains one network per candidate configuration; the few best on the
 validation slice are kept as *members*, and the forecast is the mean of their forecasts
-(a member with a ``weight`` counts as that many: the classical members, fitted
-once, weigh one per search; having no trained weights, they ``refit`` their
+(a member with a ``weight`` counts as that many: the classical members weigh
+against the networks' mean by their validation errors, see
+:func:`weigh_by_validation`; having no trained weights, they ``refit`` their
 parameters on the history before every origin). Averaging costs no extra
 training (they were trained anyway) and removes much of what any single run
 owes to its seed and to the luck of the selection.
@@ -198,6 +199,35 @@ def one_step(members, values, origins, names, fit_upto=None, refit_upto=None
     """The members' weighted mean one-step forecast (see :meth:`Member.one_step`)."""
     preds = [m.one_step(values, origins, names, fit_upto, refit_upto) for m in members]
     return np.average(preds, axis=0, weights=[m.weight for m in members])
+
+
+def weigh_by_validation(networks, classical, values, origins, names, units
+                        ) -> None:  # fmt: skip
+    """Weigh each classical member against the networks' mean by validation.
+
+    The inverse-error combination of Bates and Granger (1969): with ``e`` the
+    mean one-step absolute error over ``units`` on the validation ``origins``,
+    the networks' (equally weighted) mean and each classical member share the
+    forecast in proportion to ``1 / e``. As a member counts as ``weight``
+    networks, a classical member weighs ``len(networks) * e_networks /
+    e_member``. The networks were chosen on these origins, so their error
+    there is if anything too low: the rule leans towards the networks.
+    Without validation origins every method weighs the same (each classical
+    member as much as all the networks). Errors are floored at 1e-12.
+    """
+    k = float(len(networks))
+    if not origins:
+        for m in classical:
+            m.weight = k
+        return
+
+    def error(pred) -> float:
+        truth = np.array([values[i][o] for i, o in origins])
+        return max(float(np.mean(np.abs(truth - pred) / units)), 1e-12)
+
+    base = error(one_step(networks, values, origins, names))
+    for m in classical:
+        m.weight = k * base / error(m.one_step(values, origins, names))
 
 
 def digest(model) -> str:

@@ -42,7 +42,13 @@ import numpy as np
 
 from ..errors import NotFittedError
 from .baselines import BASELINES
-from .ensemble import Candidate, Member, load_members, save_members
+from .ensemble import (
+    Candidate,
+    Member,
+    load_members,
+    save_members,
+    weigh_by_validation,
+)
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
 from .plan import DEFAULTS, classical_members, searches, validation_sizes
@@ -294,7 +300,7 @@ class Forecaster(Predicting):
         self.search_ = [c for tried, _ in rounds for c in tried]
         picked = [_best(trained, self.ensemble) for _, trained in rounds]
         networks = sorted((m for p in picked for m in p), key=_rank)
-        classical = self._classical(parts, freq, setup, len(rounds))
+        classical = self._classical(parts, freq, setup, networks)
         self.members_ = networks + classical
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
@@ -304,15 +310,16 @@ class Forecaster(Predicting):
             searches=len(rounds), hedged=sum(map(_hedged, picked)),
             theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
             es=_count(classical, ("es", "loges")),
+            classical_share=_share(classical, self.members_),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
 
-    def _classical(self, parts, freq, setup, rounds: int) -> list[Member]:
+    def _classical(self, parts, freq, setup, networks) -> list[Member]:
         """The classical members, Theta's and Holt-Winters' (or exponential
         smoothing's; see :func:`.plan.classical_members`), one of each,
-        weighing ``rounds`` members: as if each search's mean held its own
-        (they do not depend on the seed).
+        weighed against the ``networks``' mean by their validation errors
+        (:func:`.ensemble.weigh_by_validation`).
 
         Empty when the scaling is given, when the ensemble is one network, or
         when :func:`.plan.classical_members` finds neither a season to model
@@ -322,8 +329,9 @@ class Forecaster(Predicting):
             return []
         kinds = classical_members(parts, self.season_for(freq))
         members = [classical_member(k, m, setup) for k, m in kinds]
-        for member in members:  # as much as one in each search's mean
-            member.weight = float(rounds)
+        units = np.array([naive_unit(parts[i]) for i, _ in setup.origins])
+        weigh_by_validation(networks, members, setup.values, setup.origins,
+                            setup.names, units)  # fmt: skip
         return members
 
     def _validate(self, values, parts, origins, names, h) -> None:
@@ -480,6 +488,12 @@ def _hedged(members: list[Member]) -> bool:
 def _count(members: list[Member], scalings) -> int:
     """How many of ``members`` have one of ``scalings``."""
     return sum(m.candidate.scaling in scalings for m in members)
+
+
+def _share(classical: list[Member], members: list[Member]) -> float:
+    """The classical members' share of the mean, in [0, 1]."""
+    total = sum(m.weight for m in members)
+    return round(sum(m.weight for m in classical) / total, 4) if total else 0.0
 
 
 def _rank(member: Member) -> float:

@@ -343,16 +343,19 @@ def _verdict(r: Report) -> list[str]:
     return lines
 
 
-def _classical_phrase(c: dict, where: str) -> str:
+def _classical_phrase(c: dict) -> str:
     """The clause on the classical members (Theta's, Holt-Winters', exponential
-    smoothing's), or ""."""
+    smoothing's) and their share of the forecast, or ""."""
     kinds = (("the Theta method", "theta"), ("Holt-Winters", "hw"),
              ("exponential smoothing", "es"))  # fmt: skip
     names = [n for n, k in kinds if c.get(k)]
     if not names:
         return ""
     more = "one more member" if len(names) == 1 else "two more members"
-    return f", and {' and '.join(names)} as {more}{where}"
+    share = c.get("classical_share")  # absent from model files before it
+    weighed = (f", weighed against the networks by validation error ({share:.0%} "
+               "of the forecast)" if share is not None else "")  # fmt: skip
+    return f", and {' and '.join(names)} as {more}{weighed}"
 
 
 def _network_line(c: dict, tried: int) -> str:
@@ -366,7 +369,7 @@ def _network_line(c: dict, tried: int) -> str:
     )
     k, rounds = c.get("ensemble", 1), c.get("searches", 1)
     hedged = c.get("hedged", 0)
-    classical = _classical_phrase(c, " of each search's mean")
+    classical = _classical_phrase(c)
     if rounds > 1:
         other = (f"; in {hedged} of the searches the last member is the best of "
                  "another scaling" if hedged else "")  # fmt: skip
@@ -375,7 +378,6 @@ def _network_line(c: dict, tried: int) -> str:
             f"searches, each with its own seed, on the validation slice ({tried} "
             f"configurations in all{other}){classical}; the best: {best}."
         )
-    classical = _classical_phrase(c, "")
     if k > 1 and hedged:
         return (
             f"Network: the mean of {k} of {tried} configurations on the validation "
