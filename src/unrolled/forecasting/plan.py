@@ -39,13 +39,18 @@
   season the classical decomposition's, the values without it smoothed with
   half their linear drift) and Holt-Winters (the ``hw`` scaling's
   :class:`~.smoothing.Smoothing`, for seasons of at most
-  :data:`MAX_SMOOTHED_SEASON` steps), two members among the networks,
-  chosen by no validation score (SCUM, the M4 benchmark that combines ETS,
-  CES, ARIMA and a dynamic Theta, fits no weights either): on a dozen
-  validation points the search picks a
-  scaling partly by luck, and a classical forecast averaged in (a forecast
-  combination, as the M3 and M4 competitions found them best) takes less
-  from that luck than another choice would. Short series with a smooth
+  :data:`MAX_SMOOTHED_SEASON` steps), two members among the networks that
+  no validation score admits (SCUM, the M4 benchmark that combines ETS,
+  CES, ARIMA and a dynamic Theta, admits its members by rule too): on a
+  dozen validation points the search picks a scaling partly by luck, and a
+  classical forecast averaged in (a forecast combination, as the M3 and M4
+  competitions found them best) takes less from that luck than another
+  choice would. Validation sets their weight: the networks' mean and each
+  classical member share the forecast in inverse proportion to their mean
+  absolute validation errors (Bates and Granger's combination;
+  :func:`~.ensemble.weigh_by_validation`), where they used to weigh one
+  member per search whatever validation said. The networks were chosen on
+  those points, so the rule leans towards them. Short series with a smooth
   season can fail the seasonality test (four years of monthly deaths: the
   season makes the changes' low-lag autocorrelations large, which widens
   the bound); where the parts' mean seasonal strength (Wang, Smith and
