@@ -216,6 +216,8 @@ def weigh_by_validation(networks, classical, values, origins, names, units
     member as much as all the networks). Errors are floored at 1e-12.
     """
     k = float(len(networks))
+    if not classical:
+        return
     if not origins:
         for m in classical:
             m.weight = k
