@@ -242,7 +242,7 @@ def test_explicit_arguments_are_never_searched():
     assert fc.config_ | {"epochs": 0} == {
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
         "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
-        "searches": 1, "hedged": 0, "theta": 0, "hw": 0, "es": 0,
+        "searches": 1, "hedged": 0, "theta": 0, "hw": 0, "es": 0, "airline": 0,
         "classical_share": 0.0,
     }  # fmt: skip
 

@@ -54,7 +54,7 @@ from .intervals import Calibration, scaled_residuals
 from .plan import DEFAULTS, classical_members, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
-from .transforms import THETA, Transform, as_series, naive_unit, windows
+from .transforms import AIRLINE, THETA, Transform, as_series, naive_unit, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -309,15 +309,16 @@ class Forecaster(Predicting):
             ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)),
             theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
-            es=_count(classical, ("es", "loges")),
+            es=_count(classical, ("es", "loges")), airline=_count(classical, AIRLINE),
             classical_share=_share(classical, self.members_),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
 
     def _classical(self, parts, freq, setup, networks) -> list[Member]:
-        """The classical members, Theta's and Holt-Winters' (or exponential
-        smoothing's; see :func:`.plan.classical_members`), one of each,
+        """The classical members, Theta's, Holt-Winters' and the airline
+        model's (or Theta's and exponential smoothing's; see
+        :func:`.plan.classical_members`), one of each,
         weighed against the ``networks``' mean by their validation errors
         (:func:`.ensemble.weigh_by_validation`).
 

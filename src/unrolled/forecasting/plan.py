@@ -235,7 +235,8 @@ def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None]
             strength = np.mean([seasonal_strength(b, season) for b in bases])
             seasonal = strength > MIN_STRENGTH
         if seasonal:
-            out = ("theta", "hw") if season <= MAX_SMOOTHED_SEASON else ("theta",)
+            hw = ("hw",) if season <= MAX_SMOOTHED_SEASON else ()
+            out = ("theta", *hw, "airline")
             return tuple(("log" + k if logs else k, season) for k in out)
     es = smoothing_scaling(parts)
     if es is None:

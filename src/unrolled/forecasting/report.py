@@ -345,17 +345,20 @@ def _verdict(r: Report) -> list[str]:
 
 def _classical_phrase(c: dict) -> str:
     """The clause on the classical members (Theta's, Holt-Winters', exponential
-    smoothing's) and their share of the forecast, or ""."""
+    smoothing's, the airline model's) and their share of the forecast, or ""."""
     kinds = (("the Theta method", "theta"), ("Holt-Winters", "hw"),
-             ("exponential smoothing", "es"))  # fmt: skip
+             ("exponential smoothing", "es"),
+             ("the airline model", "airline"))  # fmt: skip
     names = [n for n, k in kinds if c.get(k)]
     if not names:
         return ""
-    more = "one more member" if len(names) == 1 else "two more members"
+    count = ("one", "two", "three", "four")[len(names) - 1]
+    more = f"{count} more member{'s' * (len(names) > 1)}"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     share = c.get("classical_share")  # absent from model files before it
     weighed = (f", weighed against the networks by validation error ({share:.0%} "
                "of the forecast)" if share is not None else "")  # fmt: skip
-    return f", and {' and '.join(names)} as {more}{weighed}"
+    return f", and {listed} as {more}{weighed}"
 
 
 def _network_line(c: dict, tried: int) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.validate import is_integer
+from .airline import Airline
 from .data import as_dataset
 from .scaling import (
     MinMaxScaler,
@@ -35,14 +36,19 @@ SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff",
 LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
-            "logdiff+sa", "hw", "loghw", "theta", "logtheta")  # fmt: skip
+            "logdiff+sa", "hw", "loghw", "theta", "logtheta", "airline",
+            "logairline")  # fmt: skip
 # the errors of exponential smoothing (with a season: Holt-Winters)
 SMOOTHED = ("es", "loges", "hw", "loghw")
 # the errors of the Theta method (smoothing with drift, the season taken out)
 THETA = ("theta", "logtheta")
+# the errors of Box and Jenkins' airline model, ARIMA(0,1,1)(0,1,1)
+AIRLINE = ("airline", "logairline")
+# a classical forecast over the whole history beneath the network
+MODELLED = SMOOTHED + THETA + AIRLINE
 # changes of the log
 LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "loges",
-        "loghw", "logtheta")  # fmt: skip
+        "loghw", "logtheta", "logairline")  # fmt: skip
 SCALINGS += ("es", "loges") + SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
 MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
@@ -86,7 +92,10 @@ class Transform:
     seasonally adjusted values of ``+sa`` smoothed with a drift), from the
     step ``+sa`` learns from on; without a season (``season`` None, the
     only seasonal scalings that allow it) the values themselves smoothed
-    with a drift, from step 2 on, as ``es``.
+    with a drift, from step 2 on, as ``es``. ``airline`` and ``logairline``
+    predict the one-step error of Box and Jenkins' airline model,
+    ARIMA(0,1,1)(0,1,1) with season m (:class:`~.airline.Airline`), from
+    step m + 1 on.
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
@@ -127,7 +136,7 @@ class Transform:
         self.level = self.change = None
         self.ar = int(ar)
         self.coef = None  # the linear part's n_weights weights (see _lagged)
-        self.smooth = None  # the smoothing (SMOOTHED scalings) or Theta (THETA)
+        self.smooth = None  # the smoothing (SMOOTHED), Theta (THETA) or AIRLINE
         self.span = None  # seasons a seasonal index averages (+sa; None: all)
 
     @property
@@ -157,6 +166,8 @@ class Transform:
             return m + m // 2 + 1
         if self.scaling in SMOOTHED:
             return smoothing_start(self.season)
+        if self.scaling in AIRLINE:
+            return self.season + 1
         return self.lag
 
     @property
@@ -174,7 +185,7 @@ class Transform:
         The seasonally adjusted scalings estimate their season from the
         whole history, the smoothed ones run over it: :data:`ALL_HISTORY`.
         """
-        whole = self.scaling.endswith("+sa") or self.scaling in SMOOTHED + THETA
+        whole = self.scaling.endswith("+sa") or self.scaling in MODELLED
         return ALL_HISTORY if whole else self.warmup
 
     def _base(self, y: np.ndarray) -> np.ndarray:
@@ -193,7 +204,7 @@ class Transform:
             return np.diff(s)
         if self.scaling.endswith("+sa"):
             return adjusted_changes(b, m, self.span)
-        if self.scaling in SMOOTHED + THETA:
+        if self.scaling in MODELLED:
             return b[1:] - self.smooth.forecasts(b)[1:-1]
         return np.diff(b)
 
@@ -216,11 +227,15 @@ class Transform:
             self.smooth = Smoothing.fit(b, self.season)
         if self.scaling in THETA:
             self.smooth = Theta.fit(b, self.season, self.defined - 1)
+        if self.scaling in AIRLINE:
+            self.smooth = Airline.fit(b, self.season)
         if self.scaling.endswith("+sa"):
             self.span = best_span(b, self.season, self.defined - 1)
         if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(b)[self.defined - self.lag :]
-            unbiased = self.scaling in THETA  # its drift is halved on purpose
+            # Theta's drift is halved on purpose; the airline model's errors
+            # are its own fit's
+            unbiased = self.scaling in THETA + AIRLINE
             scaler = RootMeanSquareScaler() if unbiased else StandardScaler()
             self.change = scaler.fit(d if d.size else [0.0], self.name)
         if self.ar:
@@ -314,7 +329,7 @@ class Transform:
         if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
             return self._level(b[-1] + step + seasonal_steps(b, m, self.span)[-1])
-        if self.scaling in SMOOTHED + THETA:  # the smoothing's forecast, corrected
+        if self.scaling in MODELLED:  # the classical forecast, corrected
             return self._level(self.smooth.forecasts(self._base(h))[-1] + step)
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
         if self.scaling in ("sdiff", "logsdiff"):
@@ -365,6 +380,8 @@ class Transform:
             t.smooth = Smoothing.from_dict(d.get("smoothing"), t.season, name)
         if t.scaling in THETA:
             t.smooth = Theta.from_dict(d.get("smoothing"), t.season, name)
+        if t.scaling in AIRLINE:
+            t.smooth = Airline.from_dict(d.get("smoothing"), t.season, name)
         t.span = d.get("span")
         good = is_integer(t.span) and t.span > 0
         if t.span is not None and not (good and t.scaling.endswith("+sa")):
