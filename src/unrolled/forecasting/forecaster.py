@@ -18,10 +18,11 @@ arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
-Where the search tries seasonal scalings, the Theta method and
-Holt-Winters are two more members, and where it tries exponential
-smoothing on a short series without a season, the Theta method and that
-smoothing (:func:`~.plan.classical_members`): a forecast combination.
+Where the search tries seasonal scalings, the Theta method, Holt-Winters
+and the airline model are three more members, and where it tries
+exponential smoothing on a short series without a season, the Theta
+method and that smoothing (:func:`~.plan.classical_members`): a forecast
+combination, weighed against the networks by validation error.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
 checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
@@ -95,10 +96,11 @@ class Forecaster(Predicting):
         Networks averaged: the best ones of the search on validation, the
         last the best of a scaling the others do not have (:func:`_best`);
         with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
-        scalings searched, the Theta method and Holt-Winters are averaged
-        in as two more (Theta alone for seasons over 24 steps); with ``es``
-        searched (short series, no season), Theta and exponential smoothing
-        without a season. On
+        scalings searched, the Theta method, Holt-Winters and the airline
+        model are averaged in as three more (no Holt-Winters for seasons
+        over 24 steps); with ``es`` searched (short series, no season),
+        Theta and exponential smoothing without a season; validation errors
+        weigh them against the networks. On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
         each one's ``ensemble`` best (see :func:`~.plan.searches`).

@@ -34,22 +34,25 @@
   variants only if every value is positive;
 - a seasonal stage's window spans at least two seasons when the parts are
   long enough (at most :data:`MAX_SEASON_WINDOW` steps);
-- where seasonal scalings are searched, each search's ensemble also holds
-  the Theta method (:func:`classical_members`, :class:`~.theta.Theta`: its
-  season the classical decomposition's, the values without it smoothed with
-  half their linear drift) and Holt-Winters (the ``hw`` scaling's
+- where seasonal scalings are searched, the ensemble also holds the Theta
+  method (:func:`classical_members`, :class:`~.theta.Theta`: its season
+  the classical decomposition's, the values without it smoothed with half
+  their linear drift), Holt-Winters (the ``hw`` scaling's
   :class:`~.smoothing.Smoothing`, for seasons of at most
-  :data:`MAX_SMOOTHED_SEASON` steps), two members among the networks that
-  no validation score admits (SCUM, the M4 benchmark that combines ETS,
-  CES, ARIMA and a dynamic Theta, admits its members by rule too): on a
-  dozen validation points the search picks a scaling partly by luck, and a
-  classical forecast averaged in (a forecast combination, as the M3 and M4
-  competitions found them best) takes less from that luck than another
-  choice would. Validation sets their weight: the networks' mean and each
-  classical member share the forecast in inverse proportion to their mean
-  absolute validation errors (Bates and Granger's combination;
-  :func:`~.ensemble.weigh_by_validation`), where they used to weigh one
-  member per search whatever validation said. The networks were chosen on
+  :data:`MAX_SMOOTHED_SEASON` steps) and Box and Jenkins' airline model
+  (the ``airline`` scaling's :class:`~.airline.Airline`,
+  ARIMA(0,1,1)(0,1,1), the classical model of a trend with a season):
+  three members among the networks that no validation score admits (SCUM,
+  the M4 benchmark that combines ETS, CES, ARIMA and a dynamic Theta,
+  admits its members by rule too): on a dozen validation points the search
+  picks a scaling partly by luck, and a classical forecast averaged in (a
+  forecast combination, as the M3 and M4 competitions found them best)
+  takes less from that luck than another choice would. Validation sets
+  their weight: the networks' mean and each classical member share the
+  forecast in inverse proportion to their mean absolute validation errors
+  (Bates and Granger's combination; :func:`~.ensemble.weigh_by_validation`),
+  where they used to weigh one member per search whatever validation
+  said. The networks were chosen on
   those points, so the rule leans towards them. Short series with a smooth
   season can fail the seasonality test (four years of monthly deaths: the
   season makes the changes' low-lag autocorrelations large, which widens
@@ -62,7 +65,7 @@
   strength passed 8 of 900 for a season of 12, all at 48 steps, and none
   of 2,700 for 4, 5 or 7;
 - where the search tries ``es`` (the short series without a season of the
-  rule above), each search's ensemble also holds, for the same reason, the
+  rule above), the ensemble also holds, for the same reason, the
   Theta method without a season (the values smoothed with half their
   linear drift) and the smoothing itself (the ``es`` scaling's
   :class:`~.smoothing.Smoothing`) (:func:`classical_members`): the pair of
@@ -217,9 +220,10 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
 def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None], ...]:
     """``(scaling, season)`` of each classical member, or ``()``.
 
-    The Theta method's (``logtheta`` on positive series, else ``theta``)
-    and, for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps, that of
-    Holt-Winters (``loghw``/``hw``), both with ``season``: where seasonal
+    The Theta method's (``logtheta`` on positive series, else ``theta``),
+    for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps Holt-Winters'
+    (``loghw``/``hw``), and the airline model's (``logairline``/``airline``),
+    all with ``season``: where seasonal
     scalings are searched, and where the seasonality test alone keeps them
     out but the parts' mean seasonal strength
     (:func:`.seasons.seasonal_strength`, of the logs on positive series)
