@@ -26,6 +26,7 @@ from functools import cache
 import numpy as np
 
 from ..engine.validate import is_real
+from .smoothing import compiled_unless_readable
 
 THETAS = (-0.6, -0.4, -0.2, 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SEASONAL_THETAS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -63,12 +64,8 @@ def compiled():
 
 
 def kernel():
-    """:func:`compiled`, unless the engine takes its readable path."""
-    from ..engine.dispatch import backend
-
-    if backend.resolved() == "numpy" or backend.broken:
-        return forecasts
-    return compiled()
+    """:func:`compiled`, or :func:`forecasts` on the readable path."""
+    return compiled_unless_readable(compiled, forecasts)
 
 
 def grid() -> np.ndarray:

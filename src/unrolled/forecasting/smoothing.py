@@ -101,14 +101,19 @@ def compiled():
     return numba.njit(cache=True)(forecasts)
 
 
-def kernel():
-    """:func:`compiled`, unless the engine takes its readable path
-    (``UNROLLED_KERNELS=numpy``, or Numba failed): then :func:`forecasts`."""
+def compiled_unless_readable(compile, readable):
+    """``compile()``, unless the engine takes its readable path
+    (``UNROLLED_KERNELS=numpy``, or Numba failed): then ``readable``."""
     from ..engine.dispatch import backend
 
     if backend.resolved() == "numpy" or backend.broken:
-        return forecasts
-    return compiled()
+        return readable
+    return compile()
+
+
+def kernel():
+    """:func:`compiled`, or :func:`forecasts` on the readable path."""
+    return compiled_unless_readable(compiled, forecasts)
 
 
 def grid(season: int | None) -> np.ndarray:
