@@ -302,6 +302,38 @@ def test_ctrl_c_that_an_import_swallows_is_still_exit_130(monkeypatch, capsys):
     assert out == "" and err == "error: interrupted\n"
 
 
+def test_ctrl_c_inside_a_callback_during_the_import_is_exit_130_silently(
+    monkeypatch, capsys
+):
+    # the interrupt lands in a weakref callback (importlib's module locks have
+    # them): Python reports it as unraisable ("Exception ignored in ...", a
+    # traceback, on stderr through sys.unraisablehook) and goes on importing
+    import builtins
+    import weakref
+
+    import unrolled_entry
+
+    real = builtins.__import__
+
+    class Referent:
+        pass
+
+    def in_a_callback(name, *a, **kw):
+        if name == "unrolled.cli":
+            thing = Referent()
+            ref = weakref.ref(thing, lambda r: signal.raise_signal(signal.SIGINT))
+            del thing  # the callback runs here, and the interrupt in it
+            assert ref() is None
+        return real(name, *a, **kw)
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)  # not pytest's
+    monkeypatch.setattr(builtins, "__import__", in_a_callback)
+    assert unrolled_entry.main() == 130
+    out, err = capsys.readouterr()
+    assert out == "" and err == "error: interrupted\n"
+    assert sys.unraisablehook is sys.__unraisablehook__  # put back
+
+
 def test_sigint_reaches_a_running_command_as_exit_130():
     env = dict(os.environ, PYTHONPATH=os.path.abspath(SRC))
     proc = subprocess.Popen(
