@@ -141,6 +141,15 @@ class Member:
         return meta
 
 
+def validation_targets(values, origins, parts) -> tuple[np.ndarray, np.ndarray]:
+    """(the value at every origin, the naive unit of its series' training
+    part): what a validation error is measured against, and scaled by."""
+    from .transforms import naive_unit
+
+    truth = np.array([values[i][o] for i, o in origins])
+    return truth, np.array([naive_unit(parts[i]) for i, _ in origins])
+
+
 class ValidationStop(EarlyStopping):
     """Early stopping of one member on the validation slice: a stateful fit callback.
 
@@ -154,13 +163,10 @@ class ValidationStop(EarlyStopping):
     """
 
     def __init__(self, member, values, origins, names, parts, patience, report):
-        from .transforms import naive_unit
-
         super().__init__(member.model, patience if origins else None)
         self.member, self.values, self.origins = member, values, origins
         self.names, self.report = names, report
-        self.truth = np.array([values[i][o] for i, o in origins])
-        self.unit = np.array([naive_unit(parts[i]) for i, o in origins])
+        self.truth, self.unit = validation_targets(values, origins, parts)
         self.best_errors = None
 
     def errors(self) -> np.ndarray:
@@ -201,35 +207,35 @@ def one_step(members, values, origins, names, fit_upto=None, refit_upto=None
     return np.average(preds, axis=0, weights=[m.weight for m in members])
 
 
-def weigh_by_validation(networks, classical, values, origins, names, units
+def weigh_by_validation(networks, classical, values, origins, names, parts
                         ) -> None:  # fmt: skip
     """Weigh each classical member against the networks' mean by validation.
 
     The inverse-error combination of Bates and Granger (1969): with ``e`` the
-    mean one-step absolute error over ``units`` on the validation ``origins``,
-    the networks' (equally weighted) mean and each classical member share the
-    forecast in proportion to ``1 / e``. As a member counts as ``weight``
-    networks, a classical member weighs ``len(networks) * e_networks /
-    e_member``. The networks were chosen on these origins, so their error
-    there is if anything too low: the rule leans towards the networks.
-    Without validation origins every method weighs the same (each classical
-    member as much as all the networks). Errors are floored at 1e-12.
+    validation score (:class:`ValidationStop`'s: the mean one-step absolute
+    error over the naive unit, at the validation ``origins``), the networks'
+    (equally weighted) mean and each classical member share the forecast in
+    proportion to ``1 / e``. A classical member's ``e`` is its
+    ``candidate.score``, measured when it was made on these origins. As a
+    member counts as ``weight`` networks, a classical member weighs
+    ``len(networks) * e_networks / e_member``. The networks were chosen on
+    these origins, so their error there is if anything too low: the rule
+    leans towards the networks. Without validation origins every method
+    weighs the same (each classical member as much as all the networks).
+    Errors are floored at 1e-12.
     """
-    k = float(len(networks))
     if not classical:
         return
+    k = float(len(networks))
     if not origins:
         for m in classical:
             m.weight = k
         return
-
-    def error(pred) -> float:
-        truth = np.array([values[i][o] for i, o in origins])
-        return max(float(np.mean(np.abs(truth - pred) / units)), 1e-12)
-
-    base = error(one_step(networks, values, origins, names))
+    truth, unit = validation_targets(values, origins, parts)
+    pred = one_step(networks, values, origins, names)
+    base = max(float(np.mean(np.abs(pred - truth) / unit)), 1e-12)
     for m in classical:
-        m.weight = k * base / error(m.one_step(values, origins, names))
+        m.weight = k * base / max(m.candidate.score, 1e-12)
 
 
 def digest(model) -> str:

@@ -332,9 +332,8 @@ class Forecaster(Predicting):
             return []
         kinds = classical_members(parts, self.season_for(freq))
         members = [classical_member(k, m, setup) for k, m in kinds]
-        units = np.array([naive_unit(parts[i]) for i, _ in setup.origins])
         weigh_by_validation(networks, members, setup.values, setup.origins,
-                            setup.names, units)  # fmt: skip
+                            setup.names, setup.parts)  # fmt: skip
         return members
 
     def _validate(self, values, parts, origins, names, h) -> None:

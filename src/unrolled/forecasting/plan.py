@@ -52,8 +52,8 @@
   forecast in inverse proportion to their mean absolute validation errors
   (Bates and Granger's combination; :func:`~.ensemble.weigh_by_validation`),
   where they used to weigh one member per search whatever validation
-  said. The networks were chosen on
-  those points, so the rule leans towards them. Short series with a smooth
+  said. The networks were chosen on those points, so the rule leans
+  towards them. Short series with a smooth
   season can fail the seasonality test (four years of monthly deaths: the
   season makes the changes' low-lag autocorrelations large, which widens
   the bound); where the parts' mean seasonal strength (Wang, Smith and
