@@ -104,6 +104,17 @@ class Member:
         ``values[i][:o]`` at every origin, or on ``values[i][:refit_upto[i]]``
         when given (a recursive path: the history before its forecasts).
         """
+        return self.forecast(self.prepare(values, origins, names, fit_upto, refit_upto))
+
+    def prepare(self, values, origins, names, fit_upto=None, refit_upto=None
+                ) -> tuple[list, list]:  # fmt: skip
+        """What :meth:`one_step` needs besides the network: the input window
+        and the :meth:`~.transforms.Transform.inverter` at every origin.
+
+        They depend on the transforms and the values only, not on the
+        weights: :class:`ValidationStop` prepares them once and scores the
+        network after every epoch with :meth:`forecast`.
+        """
         if self.refits:
             stops = [o if refit_upto is None else min(o, refit_upto[i])
                      for i, o in origins]  # fmt: skip
@@ -113,18 +124,20 @@ class Member:
             by_series = self.transforms_for(names, values, fit_upto)
             tfs = [by_series[i] for i, _ in origins]
         window = self.candidate.window
-        seqs, ctxs = [], []
+        seqs, inverters = [], []
         for tf, (i, o) in zip(tfs, origins, strict=True):
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
             tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
             seqs.append(tail[-window:])  # a copy: not the whole history's inputs
-            ctxs.append((ctx, tail))
+            inverters.append(tf.inverter(ctx, tail))
+        return seqs, inverters
+
+    def forecast(self, prepared: tuple[list, list]) -> np.ndarray:
+        """The one-step forecasts of :meth:`prepare`'s windows and inverters."""
+        seqs, inverters = prepared
         out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
-        return np.array(
-            [tf.invert(out[k], *ctxs[k]) for k, tf in enumerate(tfs)],
-            dtype=np.float64,
-        )
+        return np.array([f(out[k]) for k, f in enumerate(inverters)], dtype=np.float64)
 
     def to_meta(self) -> dict:
         """Plain JSON data: configuration, scalers, weights digest (and the
@@ -168,10 +181,17 @@ class ValidationStop(EarlyStopping):
         self.names, self.report = names, report
         self.truth, self.unit = validation_targets(values, origins, parts)
         self.best_errors = None
+        self.prepared = None  # the member's windows and inverters (errors())
 
     def errors(self) -> np.ndarray:
-        """Scaled absolute error of the member's forecast at every origin."""
-        pred = self.member.one_step(self.values, self.origins, self.names)
+        """Scaled absolute error of the member's forecast at every origin.
+
+        The windows and inverters are prepared on the first call and kept:
+        the member's transforms do not change while its weights train.
+        """
+        if self.prepared is None:
+            self.prepared = self.member.prepare(self.values, self.origins, self.names)
+        pred = self.member.forecast(self.prepared)
         return np.abs(pred - self.truth) / self.unit
 
     def observe(self, epoch: int) -> float:

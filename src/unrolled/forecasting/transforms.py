@@ -313,32 +313,54 @@ class Transform:
         ``features``: ``self.features(history)`` if the caller has it (the
         linear part reads the inputs of the last ``ar`` steps).
         """
+        return self.inverter(history, features)(out)
+
+    def inverter(self, history: np.ndarray, features=None):
+        """:meth:`invert` for this history, as a function of the output alone.
+
+        Everything that does not depend on the output (the seasonal index,
+        the classical forecast, the linear part) is worked out here once, so
+        that scoring a network at the same origins after every epoch does not
+        redo it; the function then does the same arithmetic, in the same
+        order, as :meth:`invert` does (it is what :meth:`invert` calls).
+        """
         if self.change is None:
-            return float(self.level.inverse_transform(np.atleast_1d(out))[0])
+            return lambda out: float(
+                self.level.inverse_transform(np.atleast_1d(out))[0]
+            )
         h = np.asarray(history, dtype=np.float64)
-        out = np.atleast_1d(out).astype(np.float64)
+        linear = None
         if self.coef is not None:
             F = features
             if F is None:
                 F = self.features(h[-(self.lookback + 1) :])
-            out = out + self.linear(F[-self.ar :])[-1]
-        step = float(self.change.inverse_transform(out)[0])
+            linear = self.linear(F[-self.ar :])[-1]
         m = self.season
         if len(h) < self.lag:  # too short to look a season back: naive
-            return float(h[-1])
+            last = float(h[-1])
+            return lambda out: last
         if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
-            return self._level(b[-1] + step + seasonal_steps(b, m, self.span)[-1])
+            last, season = b[-1], seasonal_steps(b, m, self.span)[-1]
+            return lambda out: self._level(last + self._step(out, linear) + season)
         if self.scaling in MODELLED:  # the classical forecast, corrected
-            return self._level(self.smooth.forecasts(self._base(h))[-1] + step)
+            f = self.smooth.forecasts(self._base(h))[-1]
+            return lambda out: self._level(f + self._step(out, linear))
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
         if self.scaling in ("sdiff", "logsdiff"):
-            nxt = b[-m] + step
+            start = b[-m]
         elif self.scaling == "sdiff+diff":
-            nxt = b[-1] + b[-m] - b[-m - 1] + step
+            start = b[-1] + b[-m] - b[-m - 1]
         else:
-            nxt = b[-1] + step
-        return self._level(nxt)
+            start = b[-1]
+        return lambda out: self._level(start + self._step(out, linear))
+
+    def _step(self, out, linear) -> float:
+        """The change a network output means (plus the linear part's)."""
+        out = np.atleast_1d(out).astype(np.float64)
+        if linear is not None:
+            out = out + linear
+        return float(self.change.inverse_transform(out)[0])
 
     def _level(self, b: float) -> float:
         """A value from its base (the log for the log scalings)."""
