@@ -137,3 +137,29 @@ def test_many_random_walks_do_not_pass_the_seasonality_rule_by_chance():
     mixed = [s.values[:-12] for s in ds.series] + walks_[:3]
     assert seasonal_scalings(mixed, 12) == ("logdiff+lag", "logsdiff", "logdiff+sa",
                                             "loghw")  # fmt: skip
+
+
+def test_validation_prepares_the_windows_once_and_scores_the_weights_of_now():
+    from unrolled.forecasting.ensemble import ValidationStop
+
+    ds = multiplicative(n_series=2)
+    fc = Forecaster(**QUICK).fit(ds)
+    values = [np.asarray(s.values) for s in ds.series]
+    parts = [v[:-12] for v in values]
+    origins = [(i, o) for i in range(2) for o in range(len(parts[i]), len(values[i]))]
+    for member in fc.members_:
+        stop = ValidationStop(member, values, origins, fc.names_, parts, 5, None)
+        first = stop.errors()
+        truth = np.array([values[i][o] for i, o in origins])
+        unit = np.array([np.mean(np.abs(np.diff(parts[i]))) for i, _ in origins])
+        direct = member.one_step(values, origins, fc.names_)
+        np.testing.assert_array_equal(first, np.abs(direct - truth) / unit)
+        if member.refits:
+            continue
+        state = member.model.state_dict()  # new weights: the same windows,
+        state["head.bias"] = state["head.bias"] + 0.5  # another forecast
+        member.model.load_state_dict(state)
+        again = stop.errors()
+        assert stop.prepared is not None and not np.array_equal(again, first)
+        direct = member.one_step(values, origins, fc.names_)
+        np.testing.assert_array_equal(again, np.abs(direct - truth) / unit)
