@@ -14,8 +14,10 @@ the protocol of `unrolled forecast` (the last 12 points held out, one-step
 forecasts from the true history; the network with its defaults trained
 once, seasonal naive and statsforecast's AutoETS, AutoTheta and AutoARIMA
 refitted at every origin). Printed per series: every method's one-step MAE
-as a multiple of naive's, ``*`` on the best, and whether the series passes
-the seasonality test the search uses on its training part (``seasonal``).
+as a multiple of naive's, ``*`` on the best, whether the series passes
+the seasonality test the search uses on its training part (``seasonal``),
+the seconds of the whole line (``time``) and of one fit and backtest of
+the network alone (``rnn s``, the mean over seeds 1..N-1; ``-`` with one).
 At the end: the geometric mean of each method's ratio, and the network's
 wins and losses against seasonal naive (on the series that pass the test)
 and against each auto.
@@ -70,25 +72,29 @@ def load(name: str):
     return from_dict({name: y}, freq=freq, end=f"{year}-{month:02d}-01")
 
 
-def scores(ds, rivals: list[str], seeds: int) -> dict:
-    """Each method's ratio on ``ds``; the network's the mean over ``seeds``."""
+def scores(ds, rivals: list[str], seeds: int) -> tuple[dict, str]:
+    """Each method's ratio on ``ds``, the network's the mean over ``seeds``;
+    and the network's seconds (fit and backtest, alone: the mean over seeds
+    1..N-1, as seed 0's run also fits the rivals; "-" with one seed)."""
     ratio = ratios(backtest(Forecaster(seed=0), ds, test=TEST, rivals=rivals))
-    nets = [ratio["rnn"]]
+    nets, secs = [ratio["rnn"]], []
     for seed in range(1, seeds):  # the network again; the others are the same
+        t = time.perf_counter()
         nets.append(ratios(backtest(Forecaster(seed=seed), ds, test=TEST))["rnn"])
+        secs.append(time.perf_counter() - t)
     ratio["rnn"] = float(np.mean(nets))
-    return ratio
+    return ratio, f"{np.mean(secs):6.1f}s" if secs else "      -"
 
 
 def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, str]:
     """(each method's ratio, the seasonal test's verdict, the line's tail)."""
     ds = load(name)
     t = time.perf_counter()
-    ratio = scores(ds, rivals, seeds)
+    ratio, network = scores(ds, rivals, seeds)
     values = np.asarray(ds.series[0].values)
     seasonal = seasonal_test(values[: -2 * TEST], season_length(ds.frequency))
     dt = time.perf_counter() - t
-    return ratio, seasonal, f"  {'yes' if seasonal else 'no':>8s} {dt:5.0f}s"
+    return ratio, seasonal, f"  {'yes' if seasonal else 'no':>8s} {dt:5.0f}s {network}"
 
 
 def summary(rows: dict) -> None:
@@ -149,7 +155,8 @@ def table(names: list[str], seeds: int, methods: list[str], measure, tail: str):
 def main(names: list[str], seeds: int) -> None:
     rivals = autos()
     methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
-    table(names, seeds, methods, lambda n: run(n, rivals, seeds), "  seasonal  time")
+    tail = "  seasonal  time   rnn s"
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds), tail)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ The protocol is :mod:`seasonal_real`'s (the last 12 points held out,
 one-step forecasts from the true history, the network trained once with
 its defaults, naive's rivals refitted at every origin); seasonal naive is
 left out, as these series have no season. Printed per series: every
-method's one-step MAE as a multiple of naive's, ``*`` on the best; at the
-end the geometric means and the network's wins against each auto.
+method's one-step MAE as a multiple of naive's, ``*`` on the best, the
+seconds of the line and of the network's fit and backtest alone (as in
+:mod:`seasonal_real`); at the end the geometric means and the network's
+wins against each auto.
 
     python benchmarks/yearly_real.py                 # every series, seed 0
     python benchmarks/yearly_real.py LakeHuron       # some
@@ -62,14 +64,14 @@ def load(name: str):
 def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, str]:
     """(each method's ratio, False: no season, the line's tail)."""
     t = time.perf_counter()
-    ratio = scores(load(name), rivals, seeds)
-    return ratio, False, f" {time.perf_counter() - t:5.0f}s"
+    ratio, network = scores(load(name), rivals, seeds)
+    return ratio, False, f" {time.perf_counter() - t:5.0f}s {network}"
 
 
 def main(names: list[str], seeds: int) -> None:
     rivals = autos()
     methods = [m for m in METHODS if m == "rnn" or m in rivals]
-    table(names, seeds, methods, lambda n: run(n, rivals, seeds), "  time")
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds), "  time   rnn s")
 
 
 if __name__ == "__main__":
