@@ -48,6 +48,7 @@ from .ensemble import (
     Member,
     load_members,
     save_members,
+    validation_targets,
     weigh_by_validation,
 )
 from .history import history_from_json, history_to_json
@@ -55,7 +56,7 @@ from .intervals import Calibration, scaled_residuals
 from .plan import DEFAULTS, classical_members, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
-from .transforms import AIRLINE, THETA, Transform, as_series, naive_unit, windows
+from .transforms import AIRLINE, THETA, Transform, as_series, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -343,7 +344,7 @@ class Forecaster(Predicting):
         self.selected_ = NETWORK
         if not origins:
             return
-        units = np.array([naive_unit(parts[i]) for i, _ in origins])
+        _, units = validation_targets(values, origins, parts)
         res = {}
         for m in (NETWORK, *BASELINES):
             pred = self.forecast_paths(values, origins, names, h, method=m)
