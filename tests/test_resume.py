@@ -142,6 +142,7 @@ def test_seed_may_be_left_out_when_resuming(tmp_path):
         (dict(batch_size=4), "batch_size=3, got batch_size=4"),
         (dict(seed=8), "seed=7, got seed=8"),
         (dict(optimizer="sgd"), "optimizer='adam', got optimizer='sgd'"),
+        (dict(huber=1.0), "huber=None, got huber=1.0"),
         (dict(targets=TARGETS + 1), "different data"),
         (dict(cell="lstm"), "holds a GRU"),
     ],

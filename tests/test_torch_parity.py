@@ -52,16 +52,24 @@ def torch_last_step(rnn, head, seqs):
     return head(last)
 
 
-def check_parity(net, rng, input_size):
+def check_parity(net, rng, input_size, huber=None):
     seqs = ragged_batch(rng, [9, 5, 1, 12, 5], input_size)
     targets = rng.normal(size=(5, net.output_size))
     rnn, head = torch_model(net)
     pred = torch_last_step(rnn, head, seqs)
-    loss = ((pred - torch.from_numpy(targets)) ** 2).sum()
+    if huber is None:
+        loss = ((pred - torch.from_numpy(targets)) ** 2).sum()
+    else:  # ours is the SSR where |r| <= delta: twice torch's
+        loss = 2 * torch.nn.HuberLoss(reduction="sum", delta=huber)(
+            pred, torch.from_numpy(targets)
+        )
     loss.backward()
     ours = net.predict(seqs).reshape(5, -1)
     assert max_rel_error(ours, pred.detach().numpy()) < 1e-9
-    our_loss, grads = net.loss_and_grads(seqs, targets)
+    if huber is not None:  # residuals inside delta and beyond it
+        r = np.abs(ours - targets)
+        assert (r < huber).any() and (r > huber).any()
+    our_loss, grads = net.loss_and_grads(seqs, targets, huber=huber)
     assert our_loss == pytest.approx(loss.item(), rel=1e-9)
     theirs = {k: p.grad.numpy() for k, p in rnn.named_parameters()}
     theirs.update({f"head.{k}": p.grad.numpy() for k, p in head.named_parameters()})
@@ -82,6 +90,14 @@ def test_rnn_matches_torch_outputs_and_grads(rng, nonlinearity, num_layers, inpu
         seed=11,
     )
     check_parity(net, rng, input_size)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_huber_loss_and_grads_match_torchs_huber_loss(rng, cell):
+    net = unrolled.build_model(
+        {"cell": cell, "input_size": 2, "hidden_size": 5, "output_size": 2, "seed": 3}
+    )
+    check_parity(net, rng, 2, huber=0.5)
 
 
 def test_weights_move_from_torch_to_unrolled(rng):

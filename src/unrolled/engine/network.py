@@ -14,6 +14,7 @@ import numpy as np
 
 from .cells import DEFAULT_NONLINEARITY, make_cell
 from .layers import layer_backward, layer_forward
+from .losses import check_huber, residual_loss
 from .packing import Packed, pack, pack_targets
 from .validate import check_dtype, check_positive_int, check_sequences, check_targets
 from .workspace import Workspace
@@ -259,6 +260,7 @@ class Recurrent:
         per_step: bool = False,
         tbptt: int | None = None,
         record_hidden: bool = False,
+        huber: float | None = None,
     ):
         """Sum of squared residuals and its gradient for every parameter (BPTT).
 
@@ -278,11 +280,14 @@ class Recurrent:
             per-step targets). ``tbptt >= T`` is full BPTT.
         record_hidden : bool
             If True, also return ``dL/dh_t`` of the top layer per sequence.
+        huber : float, optional
+            Huber's loss with this ``delta`` instead of the SSR: the squares
+            beyond ``delta`` made linear (see :mod:`.losses`).
 
         Returns
         -------
         loss : float
-            The SSR.
+            The SSR (or Huber's loss).
         grads : dict
             Gradients keyed like :meth:`state_dict`.
         dh : list of ndarray
@@ -296,21 +301,24 @@ class Recurrent:
             keep = (back % tbptt != 0).astype(self.dtype)
         with self._tape_memory(not per_step) as ws:
             Y, tapes = self._forward(packed, not per_step, ws)
-            loss, dY = self._ssr(packed, Y, targets, per_step)
+            loss, dY = self._loss(packed, Y, targets, per_step, huber)
             grads, record = self._backward(packed, tapes, dY, keep, record_hidden)
         if record_hidden:
             return loss, grads, packed.unpack(record)
         return loss, grads
 
-    def loss(self, seqs, targets, per_step: bool = False) -> float:
-        """The SSR, forward only; arguments as :meth:`loss_and_grads`."""
+    def loss(self, seqs, targets, per_step: bool = False,
+             huber: float | None = None) -> float:  # fmt: skip
+        """The SSR (or Huber's loss), forward only; arguments as
+        :meth:`loss_and_grads`."""
         packed = self._pack(seqs)
         with self._tape_memory(not per_step) as ws:
             Y, _ = self._forward(packed, not per_step, ws)
-        return self._ssr(packed, Y, targets, per_step)[0]
+        return self._loss(packed, Y, targets, per_step, huber)[0]
 
-    def _ssr(self, packed: Packed, Y, targets, per_step: bool):
-        """Validate targets; return the SSR and its gradient ``dY``, shaped like Y.
+    def _loss(self, packed: Packed, Y, targets, per_step: bool, huber):
+        """Validate targets; return the loss (the SSR, or Huber's with
+        ``huber``) and its gradient ``dY``, shaped like Y.
 
         ``Y`` is (T, B, O) with per-step targets, else (B, O) last-step outputs.
         """
@@ -320,7 +328,7 @@ class Recurrent:
             R = (Y - pack_targets(tg, packed)) * packed.mask()[:, :, None]
         else:
             R = Y - np.asarray(tg)[packed.order]  # (B, O)
-        return float(np.sum(R * R, dtype=np.float64)), 2.0 * R
+        return residual_loss(R, check_huber(huber))
 
     def _backward(self, packed, tapes, dY, keep=None, record_hidden=False):
         """BPTT from ``dY`` through the head and every layer, top first.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.losses import check_huber
 from ..engine.optim import clip_grads, make_optimizer
 from ..engine.packing import pack
 from ..engine.sizing import check_training_memory
@@ -48,6 +49,7 @@ def fit(
     clip_norm: float | None = None,
     clip_value: float | None = None,
     tbptt: int | None = None,
+    huber: float | None = None,
     val: tuple | None = None,
     patience: int | None = None,
     seed: int | None = None,
@@ -57,7 +59,7 @@ def fit(
     resume=None,
     metadata: dict | None = None,
 ) -> History:
-    """Train ``model`` in place by BPTT and gradient descent on the SSR.
+    """Train ``model`` in place by BPTT and gradient descent on the SSR or Huber's.
 
     Parameters
     ----------
@@ -77,6 +79,10 @@ def fit(
         Gradient clipping by global norm / by value.
     tbptt : int, optional
         Truncated BPTT window.
+    huber : float, optional
+        Minimise Huber's loss with this ``delta`` instead of the SSR: the
+        squares of residuals beyond ``delta`` made linear, so that outliers
+        pull less (:mod:`unrolled.engine.losses`). The validation loss too.
     val : (seqs, targets), optional
         Validation data: the model ends with its best validation epoch's
         weights, and ``patience`` epochs without improvement stop training.
@@ -126,6 +132,7 @@ def fit(
         "clip_norm": clip_norm,
         "clip_value": clip_value,
         "tbptt": tbptt,
+        "huber": check_huber(huber),
         "patience": None
         if patience is None
         else check_positive_int("patience", patience),
@@ -199,8 +206,9 @@ class Trainer:
                 hist.grad_norm.append(logs["grad_norm"])
                 if self.val is not None:
                     logs["val_loss"] = model.loss(
-                        *self.val, per_step=self.settings["per_step"]
-                    )
+                        *self.val, per_step=self.settings["per_step"],
+                        huber=self.settings["huber"],
+                    )  # fmt: skip
                     hist.val_loss.append(logs["val_loss"])
                     if self.stopper.update(logs["val_loss"], epoch):
                         hist.best_epoch = epoch
@@ -264,7 +272,7 @@ def _resume(resume, model, settings, seed, data_sha, stopper, stateful) -> tuple
     return opt, seed, hist, done + 1
 
 
-STEP_OPTIONS = ("per_step", "tbptt", "clip_norm", "clip_value")
+STEP_OPTIONS = ("per_step", "tbptt", "clip_norm", "clip_value", "huber")
 
 
 class Steps:
@@ -304,7 +312,7 @@ class Steps:
         with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
             loss, grads = model.loss_and_grads(
                 batch, [self.targets[i] for i in idx],
-                per_step=o["per_step"], tbptt=o["tbptt"],
+                per_step=o["per_step"], tbptt=o["tbptt"], huber=o["huber"],
             )  # fmt: skip
         _check_finite(epoch, loss, grads)
         clipped = clip_grads(grads, o["clip_norm"], o["clip_value"])
