@@ -23,6 +23,7 @@ def test_a_checkpoint_of_0_1_0_resumes_to_the_uninterrupted_weights():
     net = unrolled.build_model({"cell": "gru", "hidden_size": 3, "seed": 0})
     options = dict(epochs=6, lr=0.05, val=val, patience=5, seed=1, batch_size=2)
     unrolled.fit(net, seqs, targets, resume=DATA / "fit-checkpoint-0.1.0", **options)
+    # it was trained on the SSR, as fit's default huber=None
     want = json.loads((DATA / "fit-6-epochs-0.1.0.json").read_text())
     got = net.state_dict()
     assert set(got) == set(want)
@@ -38,3 +39,4 @@ def test_a_forecaster_saved_by_0_1_0_loads_and_forecasts_the_same():
     for name, values in want.items():
         mine = got[got["unique_id"] == name]["rnn"]
         np.testing.assert_array_equal(mine.to_numpy(), np.array(values))
+    assert fc.get_params()["huber"] is None  # it was trained on the SSR

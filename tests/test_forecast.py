@@ -243,7 +243,7 @@ def test_explicit_arguments_are_never_searched():
         "scaling": "minmax", "hidden": 6, "window": 10, "lr": 0.02,
         "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
         "searches": 1, "hedged": 0, "theta": 0, "hw": 0, "es": 0, "airline": 0,
-        "classical_share": 0.0,
+        "classical_share": 0.0, "huber": None,
     }  # fmt: skip
 
 

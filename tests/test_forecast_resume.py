@@ -199,27 +199,31 @@ def test_damaged_early_stopping_state_is_a_model_file_error(tmp_path):
 
 
 # --------------------------------------------------------------- remedies
-def test_clip_tbptt_and_clip_value_reach_fit(monkeypatch):
+def test_clip_tbptt_clip_value_and_huber_reach_fit(monkeypatch):
     seen = []
     real = smod.fit_network
+    keys = ("clip_norm", "clip_value", "tbptt", "huber")
 
     def spy(*args, **kwargs):
-        seen.append({k: kwargs[k] for k in ("clip_norm", "clip_value", "tbptt")})
+        seen.append({k: kwargs[k] for k in keys})
         return real(*args, **kwargs)
 
     monkeypatch.setattr(smod, "fit_network", spy)
     fixed = dict(hidden=4, window=8, lr=0.03, scaling="diff", epochs=2)
-    Forecaster(**fixed, clip_norm=0.5, clip_value=0.1, tbptt=3).fit(data())
+    Forecaster(**fixed, clip_norm=0.5, clip_value=0.1, tbptt=3, huber=0.5).fit(data())
     Forecaster(**fixed).fit(data())
     assert seen == [
-        {"clip_norm": 0.5, "clip_value": 0.1, "tbptt": 3},
-        {"clip_norm": 1.0, "clip_value": None, "tbptt": None},  # the defaults
+        {"clip_norm": 0.5, "clip_value": 0.1, "tbptt": 3, "huber": 0.5},
+        # the defaults (huber "auto": no season here, so the SSR)
+        {"clip_norm": 1.0, "clip_value": None, "tbptt": None, "huber": None},
     ]
 
 
 @pytest.mark.parametrize(
-    "name,value", [("clip_norm", 0), ("clip_value", -1.0), ("tbptt", 0), ("tbptt", 2.5)]
-)
+    "name,value",
+    [("clip_norm", 0), ("clip_value", -1.0), ("tbptt", 0), ("tbptt", 2.5),
+     ("huber", 0), ("huber", float("nan")), ("huber", "1")],
+)  # fmt: skip
 def test_non_positive_remedies_are_refused(name, value):
     with pytest.raises(ValueError, match=name):
         Forecaster(**{name: value}).fit(data())
@@ -251,13 +255,17 @@ def test_cli_tbptt_and_clip_change_the_weights(tmp_path, csv, capsys):
         "tbptt": ["--tbptt", "1"],
         "clip": ["--clip", "off"],
         "value": ["--clip-value", "1e-4"],
+        "huber": ["--huber", "1.0"],
     }.items():
         argv = ["train", "--data", str(csv), "--out", str(tmp_path / key), *FAST]
         assert run(argv + extra) == 0, capsys.readouterr().err
         out[key] = _weights(tmp_path / key)
-    assert len(set(out.values())) == 4
+    assert len(set(out.values())) == 5
     params = json.loads((tmp_path / "tbptt" / "model.json").read_text())
     assert params["metadata"]["params"]["tbptt"] == 1
+    assert params["metadata"]["params"]["huber"] == "auto"
+    params = json.loads((tmp_path / "huber" / "model.json").read_text())
+    assert params["metadata"]["params"]["huber"] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -267,6 +275,8 @@ def test_cli_tbptt_and_clip_change_the_weights(tmp_path, csv, capsys):
         (["--clip", "-2"], "'--clip': expected a number > 0"),
         (["--clip-value", "0"], "'--clip-value': expected a number > 0, got '0'"),
         (["--tbptt", "0"], "'--tbptt': expected a whole number of steps > 0"),
+        (["--huber", "0"], "'--huber': expected a number > 0 or 'off' or 'auto', got"),
+        (["--huber", "nan"], "'--huber': expected a number > 0 or 'off' or 'auto'"),
         (["--tbptt", "-3"], "'--tbptt': expected a whole number of steps > 0"),
         (["--checkpoint-every", "0"], "'--checkpoint-every': expected a whole"),
         (["--checkpoint-every", "2"], "--checkpoint-every needs --checkpoint"),

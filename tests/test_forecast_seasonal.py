@@ -8,7 +8,12 @@ import pytest
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.plan import seasonal_scalings, seasonal_test
+from unrolled.forecasting.plan import (
+    HUBER,
+    huber_delta,
+    seasonal_scalings,
+    seasonal_test,
+)
 from unrolled.forecasting.transforms import SEASONAL
 
 QUICK = dict(epochs=15, patience=5, seed=0)
@@ -44,6 +49,7 @@ def test_multiplicative_seasonality_gets_a_seasonal_scaling_that_beats_seasonal_
     assert report.config["scaling"].startswith("log")  # positive, growing
     assert mean_mase(report, "rnn") < 0.7 * mean_mase(report, "seasonal_naive")
     assert "(season 12)" in report.format()
+    assert report.config["huber"] == HUBER  # a season modelled: Huber's loss
 
 
 def test_a_random_walk_gets_no_seasonal_scaling():
@@ -51,6 +57,16 @@ def test_a_random_walk_gets_no_seasonal_scaling():
     assert report.config["season"] is None
     assert report.config["scaling"] not in SEASONAL
     assert "season" not in report.format().split("\n")[1]
+    assert report.config["huber"] is None  # no season: the SSR
+
+
+def test_huber_auto_follows_the_season_and_a_given_delta_is_kept():
+    seasonal = [s.values[:-12] for s in multiplicative().series]
+    walk = [s.values[:-12] for s in walks().series]
+    assert huber_delta(seasonal, 12, "auto") == HUBER == 1.0
+    assert huber_delta(walk, 12, "auto") is None
+    assert huber_delta(seasonal, None, "auto") is None  # no season length
+    assert huber_delta(walk, 12, 0.5) == 0.5 and huber_delta(seasonal, 12, None) is None
 
 
 def test_the_seasonal_candidates_follow_the_written_rules():

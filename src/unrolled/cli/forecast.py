@@ -37,13 +37,13 @@ from .render import (
 
 
 def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, seed,
-                clip, clip_value, tbptt, select="network"):  # fmt: skip
+                clip, clip_value, tbptt, huber, select="network"):  # fmt: skip
     from ..forecasting.forecaster import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
         lr=lr, epochs=epochs, patience=patience, seed=seed, clip_norm=clip,
-        clip_value=clip_value, tbptt=tbptt, select=select,
+        clip_value=clip_value, tbptt=tbptt, huber=huber, select=select,
     )  # fmt: skip
 
 
@@ -136,8 +136,8 @@ def _val_line(fc) -> str:
 @backend_options
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
-             quiet, diagnose, checkpoint, checkpoint_every, resume, test, horizon,
-             baselines, select, level, out_file, more_levels, as_json,
+             huber, quiet, diagnose, checkpoint, checkpoint_every, resume, test,
+             horizon, baselines, select, level, out_file, more_levels, as_json,
              plot, backend, address) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
@@ -175,7 +175,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     runner = open_backend(backend, address)
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, clip, clip_value, tbptt, select)  # fmt: skip
+                         seed, clip, clip_value, tbptt, huber, select)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         if backend != "local":
             fit_opts["backend"] = runner
@@ -241,7 +241,7 @@ def _horizon_table(rows) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
           window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
-          quiet, diagnose, checkpoint, checkpoint_every, resume, out,
+          huber, quiet, diagnose, checkpoint, checkpoint_every, resume, out,
           as_json) -> None:  # fmt: skip
     """Train on all of the data and save the model to --out.
 
@@ -271,7 +271,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
-                         seed, clip, clip_value, tbptt)  # fmt: skip
+                         seed, clip, clip_value, tbptt, huber)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
         _fit_or_fail(lambda: fc.fit(ds, **fit_opts))
     last = {s.name: date_text(s.dates[-1]) for s in ds.series}

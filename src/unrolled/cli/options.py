@@ -72,18 +72,22 @@ def data_options(f):
 
 
 class Positive(click.ParamType):
-    """A number > 0 (float or int), or ``off`` (None) where that is allowed."""
+    """A number > 0 (float or int), or ``off`` (None) and ``auto`` where allowed."""
 
-    def __init__(self, kind: type, what: str, off: bool = False):
-        self.kind, self.what, self.off = kind, what, off
+    def __init__(self, kind: type, what: str, off: bool = False, auto: bool = False):
+        self.kind, self.what, self.off, self.auto = kind, what, off, auto
         self.name = "number" if kind is float else "integer"
 
     def convert(self, value, param, ctx):
         if value is None:
             return None
-        if self.off and str(value).strip().lower() == "off":
+        word = str(value).strip().lower()
+        if self.off and word == "off":
             return None
-        allowed = f"{self.what} > 0" + (" or 'off'" if self.off else "")
+        if self.auto and word == "auto":
+            return "auto"
+        words = [f"'{w}'" for w, ok in (("off", self.off), ("auto", self.auto)) if ok]
+        allowed = " or ".join([f"{self.what} > 0", *words])
         try:
             v = self.kind(value) if not isinstance(value, bool) else None
         except (TypeError, ValueError):
@@ -130,6 +134,12 @@ def model_options(f):
                      metavar="K", help="Truncated BPTT: gradients flow back at "
                      "most K steps [default: the whole window]; cheaper, but "
                      "blind to dependencies longer than K."),
+        click.option("--huber", type=Positive(float, "a number", off=True, auto=True),
+                     default="auto", show_default=True, metavar="auto|DELTA|off",
+                     help="Train the networks on Huber's loss: the SSR with the "
+                     "squares of residuals beyond DELTA (standardized) made "
+                     "linear; off: the plain SSR; auto: 1.0 where the series have "
+                     "a season, else off."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
         click.option("--diagnose", is_flag=True, help="Record gradient norms and "
                      "report exploding or vanishing gradients."),

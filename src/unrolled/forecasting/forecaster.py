@@ -53,7 +53,7 @@ from .ensemble import (
 )
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
-from .plan import DEFAULTS, classical_members, searches, validation_sizes
+from .plan import DEFAULTS, classical_members, huber_delta, searches, validation_sizes
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
 from .transforms import AIRLINE, THETA, Transform, as_series, windows
@@ -62,7 +62,7 @@ __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
 PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "patience", "batch_size", "ensemble", "val_size", "seed", "season",
-          "select", "clip_norm", "clip_value", "tbptt")  # fmt: skip
+          "select", "clip_norm", "clip_value", "tbptt", "huber")  # fmt: skip
 
 
 # ---------------------------------------------------------------- estimator
@@ -125,6 +125,16 @@ class Forecaster(Predicting):
         Truncated BPTT: gradients flow back at most ``tbptt`` steps from each
         target (None, the default: through the whole window). Cheaper, and
         blind to dependencies longer than ``tbptt`` steps.
+    huber : "auto", float or None
+        The networks minimise Huber's loss with this ``delta``: the SSR with
+        the squares of residuals beyond ``delta`` made linear
+        (:mod:`unrolled.engine.losses`), so that a few outlying steps do not
+        pull the fit towards them. Targets are standardized one-step changes
+        (or errors), so 1.0 is one standard deviation. None: the plain SSR.
+        ``"auto"`` (default): 1.0 where the series have a season, else the SSR
+        (:func:`~.plan.huber_delta`); ``config_["huber"]`` says which. A
+        forecaster saved before this parameter existed loads with None, the
+        loss it was trained with.
     season : int, optional
         Season length for the seasonal scalings and the seasonal naive
         baseline. Default: from the data's frequency (monthly 12, daily 7,
@@ -154,6 +164,7 @@ class Forecaster(Predicting):
         clip_norm: float | None = 1.0,
         clip_value: float | None = None,
         tbptt: int | None = None,
+        huber: float | str | None = "auto",
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
         self.scaling, self.lr, self.epochs = scaling, lr, epochs
@@ -162,6 +173,7 @@ class Forecaster(Predicting):
             val_size, seed, season, select,
         )  # fmt: skip
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
+        self.huber = huber
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -291,6 +303,7 @@ class Forecaster(Predicting):
             self.cell, self.layers, self.batch_size, self.epochs, self.patience,
             self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
             parts, origins, callbacks, on_epoch,
+            huber_delta(parts, self.season_for(freq), self.huber),
         )  # fmt: skip
 
         def started(index, total):
@@ -310,7 +323,7 @@ class Forecaster(Predicting):
         self.config_.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
-            searches=len(rounds), hedged=sum(map(_hedged, picked)),
+            searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
             theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
             es=_count(classical, ("es", "loges")), airline=_count(classical, AIRLINE),
             classical_share=_share(classical, self.members_),
@@ -414,7 +427,7 @@ class Forecaster(Predicting):
                 f"{meta.get('format')!r}, expected {FORMAT!r})"
             )
         try:
-            fc = cls(**meta["params"])
+            fc = cls(**{"huber": None, **meta["params"]})
             fc._check_params()
             fc.members_ = load_members(directory, meta, model)
             fc.config_ = dict(meta["config"])

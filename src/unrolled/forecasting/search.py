@@ -68,6 +68,7 @@ class Setup:
     origins: list  # validation origins (series index, position)
     callbacks: list = field(default_factory=list)
     on_epoch: Callable[[dict], None] | None = None
+    huber: float | None = None  # Huber's delta of the training loss (None: SSR)
 
 
 def check_params(p: dict) -> None:
@@ -91,10 +92,13 @@ def check_params(p: dict) -> None:
     for name in ("hidden", "window", "tbptt", "season"):
         if p[name] is not None:
             check_positive_int(name, p[name])
-    for name in ("lr", "clip_norm", "clip_value"):
+    for name in ("lr", "clip_norm", "clip_value", "huber"):
         v = p[name]
         if v is not None and not (is_real(v) and 0 < float(v) < np.inf):
-            raise ValueError(f"{name}: expected a positive number, got {v!r}")
+            if name == "huber" and isinstance(v, str) and v == "auto":
+                continue
+            also = "'auto', None or " if name == "huber" else ""
+            raise ValueError(f"{name}: expected {also}a positive number, got {v!r}")
     v = p["val_size"]
     if v is not None and not (is_integer(v) and v >= 0):
         raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
@@ -337,7 +341,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     fit_network(
         model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=setup.batch_size,
         per_step=True, clip_norm=setup.clip_norm, clip_value=setup.clip_value,
-        tbptt=setup.tbptt, seed=setup.seed,
+        tbptt=setup.tbptt, huber=setup.huber, seed=setup.seed,
         callbacks=[*setup.callbacks, stopper], **ck,
     )  # fmt: skip
     if origins:
