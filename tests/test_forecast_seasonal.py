@@ -49,7 +49,8 @@ def test_multiplicative_seasonality_gets_a_seasonal_scaling_that_beats_seasonal_
     assert report.config["scaling"].startswith("log")  # positive, growing
     assert mean_mase(report, "rnn") < 0.7 * mean_mase(report, "seasonal_naive")
     assert "(season 12)" in report.format()
-    assert report.config["huber"] == HUBER  # a season modelled: Huber's loss
+    assert report.config["huber"] == HUBER  # a season: Huber's loss, said so
+    assert "epoch(s), Huber's loss (delta 1.0)." in report.format()
 
 
 def test_a_random_walk_gets_no_seasonal_scaling():
@@ -58,6 +59,7 @@ def test_a_random_walk_gets_no_seasonal_scaling():
     assert report.config["scaling"] not in SEASONAL
     assert "season" not in report.format().split("\n")[1]
     assert report.config["huber"] is None  # no season: the SSR
+    assert "Huber" not in report.format()
 
 
 def test_huber_auto_follows_the_season_and_a_given_delta_is_kept():

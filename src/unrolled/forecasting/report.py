@@ -365,10 +365,11 @@ def _network_line(c: dict, tried: int) -> str:
     """One sentence on the network(s) behind the forecasts."""
     season = f" (season {c['season']})" if c.get("season") else ""
     ar = f", linear AR({c['ar']}) beneath" if c.get("ar") else ""
+    huber = f", Huber's loss (delta {c['huber']})" if c.get("huber") else ""
     best = (
         f"{c.get('cell', '?').upper()}, {c.get('layers', 1)} layer(s), hidden "
         f"{c.get('hidden')}, window {c.get('window')}, scaling {c.get('scaling')}"
-        f"{season}{ar}, lr {c.get('lr')}, {c.get('epochs')} epoch(s)"
+        f"{season}{ar}, lr {c.get('lr')}, {c.get('epochs')} epoch(s){huber}"
     )
     k, rounds = c.get("ensemble", 1), c.get("searches", 1)
     hedged = c.get("hedged", 0)
