@@ -31,13 +31,20 @@ def test_shards_cover_every_item_once_in_order(n, shards):
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-def test_sharded_gradients_sum_to_the_whole_batch(cell):
+@pytest.mark.parametrize("huber", [None, 0.5])
+def test_sharded_gradients_sum_to_the_whole_batch(cell, huber):
     """The loss is a sum: three shards train the weights one batch does."""
     seqs, tgs = _data(np.random.default_rng(0))
     cfg = {"cell": cell, "input_size": 1, "hidden_size": 4, "seed": 1}
     one, three = build_model(cfg), build_model(cfg)
-    a = backends.data_parallel_fit(one, seqs, tgs, epochs=20, lr=0.01, shards=1)
-    b = backends.data_parallel_fit(three, seqs, tgs, epochs=20, lr=0.01, shards=3)
+    kw = dict(epochs=20, lr=0.01, huber=huber)
+    a = backends.data_parallel_fit(one, seqs, tgs, shards=1, **kw)
+    b = backends.data_parallel_fit(three, seqs, tgs, shards=3, **kw)
+    start = build_model(cfg)  # the loss it reports is the one it minimises
+    want = start.loss(seqs, tgs, per_step=True, huber=huber)
+    assert a[0] == pytest.approx(want, rel=1e-12)
+    if huber is not None:
+        assert want < start.loss(seqs, tgs, per_step=True)  # Huber's, not the SSR
     np.testing.assert_allclose(a, b, rtol=1e-12)
     for k, w in one.state_dict().items():
         np.testing.assert_allclose(three.state_dict()[k], w, rtol=1e-9, atol=1e-12)

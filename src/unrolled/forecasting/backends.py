@@ -11,10 +11,10 @@ each task carries the seed and the kernel decisions of this process
 (:func:`kernel_state`), so its numbers are those of the local run.
 
 :func:`data_parallel_fit` trains one global model over Ray actors: each
-holds a shard of the sequences and returns the SSR and BPTT gradients of its
-shard (``loss_and_grads``); the driver adds them in shard order and steps the
-optimizer. The loss is a sum, so the weights equal those of one process
-computing the whole batch, to rounding.
+holds a shard of the sequences and returns the SSR (or Huber's loss) and
+BPTT gradients of its shard (``loss_and_grads``); the driver adds them in
+shard order and steps the optimizer. The loss is a sum, so the weights
+equal those of one process computing the whole batch, to rounding.
 
 Failures are the user's to fix, in one line: Ray missing (``ValueError``,
 how to install), an unreachable ``address`` or a worker that dies twice on
@@ -188,10 +188,12 @@ class ShardWorker:
         self.model = build_model(config)
         self.seqs, self.targets = seqs, targets
 
-    def loss_and_grads(self, weights: dict, per_step: bool):
-        """SSR and gradients of this shard at ``weights``."""
+    def loss_and_grads(self, weights: dict, per_step: bool, huber=None):
+        """SSR (or Huber's loss) and gradients of this shard at ``weights``."""
         self.model.load_state_dict(weights)
-        return self.model.loss_and_grads(self.seqs, self.targets, per_step=per_step)
+        return self.model.loss_and_grads(
+            self.seqs, self.targets, per_step=per_step, huber=huber
+        )
 
 
 def shard_bounds(n: int, shards: int) -> list[tuple[int, int]]:
@@ -203,6 +205,7 @@ def shard_bounds(n: int, shards: int) -> list[tuple[int, int]]:
 def data_parallel_fit(
     model, seqs, targets, *, epochs: int, lr: float, shards: int = 2,
     backend: LocalBackend | RayBackend | None = None, per_step: bool = True,
+    huber: float | None = None,
 ) -> list[float]:  # fmt: skip
     """Full-batch Adam on ``model``, the gradient summed over shards.
 
@@ -222,14 +225,18 @@ def data_parallel_fit(
         Ray: one actor per shard; local (default): the shards in this process.
     per_step : bool
         Per-step targets (as the forecaster trains) or one per sequence.
+    huber : float, optional
+        Huber's loss with this ``delta`` instead of the SSR (as :func:`fit`).
 
     Returns
     -------
     list of float
-        The SSR at the start of every epoch.
+        The SSR (or Huber's loss) at the start of every epoch.
     """
+    from ..engine.losses import check_huber
     from ..engine.optim import Adam
 
+    huber = check_huber(huber)
     parts = [(seqs[a:b], targets[a:b]) for a, b in shard_bounds(len(seqs), shards)]
     state = kernel_state()
     if isinstance(backend, RayBackend):
@@ -240,13 +247,13 @@ def data_parallel_fit(
 
         def gather(weights):
             ref = backend.ray.put(weights)
-            calls = [w.loss_and_grads.remote(ref, per_step) for w in workers]
+            calls = [w.loss_and_grads.remote(ref, per_step, huber) for w in workers]
             return backend.get(calls)
     else:
         workers = [ShardWorker(model.config(), s, t, state) for s, t in parts]
 
         def gather(weights):
-            return [w.loss_and_grads(weights, per_step) for w in workers]
+            return [w.loss_and_grads(weights, per_step, huber) for w in workers]
 
     opt, losses = Adam(lr), []
     for _ in range(epochs):
