@@ -186,6 +186,20 @@ def test_checkpoint_refuses_a_folder_that_is_not_empty(tmp_path):
         Forecaster(**PARAMS).fit(data(), resume=tmp_path)
 
 
+def test_a_run_checkpointed_before_huber_resumes_with_the_ssr_only(tmp_path):
+    ck, first = tmp_path / "ck", Forecaster(**dict(PARAMS, huber=None))
+    with pytest.raises(TrainingInterrupted):
+        first.fit(data(), checkpoint=ck, callbacks=[ctrl_c_at(2)])
+    doc = json.loads((ck / "run.json").read_text())
+    del doc["params"]["huber"]  # as written before the parameter existed
+    (ck / "run.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="started with huber=None, got huber='auto'"):
+        Forecaster(**PARAMS).fit(data(), resume=ck)
+    fc = Forecaster(**dict(PARAMS, huber=None)).fit(data(), resume=ck)
+    ref = Forecaster(**dict(PARAMS, huber=None)).fit(data())
+    assert fc.predict(3).equals(ref.predict(3))
+
+
 def test_damaged_early_stopping_state_is_a_model_file_error(tmp_path):
     ck = tmp_path / "ck"
     with pytest.raises(TrainingInterrupted):

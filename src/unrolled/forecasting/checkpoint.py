@@ -139,6 +139,7 @@ def open_run(
         saved = doc.get("params")
         if not isinstance(saved, dict):
             raise ValueError(f"{directory / MANIFEST}: 'params' must be an object")
+        saved = {"huber": None, **saved}  # runs before it trained on the SSR
         for key, value in params.items():
             if saved.get(key, "(missing)") != value:
                 raise ValueError(
