@@ -93,11 +93,21 @@ class Backend:
             self.mode = mode_from_env()
         return self.mode
 
+    def readable(self) -> bool:
+        """Whether the readable loops run (``UNROLLED_KERNELS=numpy``, or
+        Numba failed)."""
+        return self.resolved() == "numpy" or self.broken
+
     def compiled(self, X) -> bool:
         """Whether the compiled time loop should run on ``X``."""
-        if self.resolved() == "numpy" or self.broken:
+        if self.readable():
             return False
         return X.dtype in (np.float32, np.float64)
+
+    def kernel(self, compile, readable):
+        """``compile()`` (a compiled kernel), or ``readable``, the loop it
+        compiles, where :meth:`readable`."""
+        return readable if self.readable() else compile()
 
     def ready(self, key: tuple) -> bool:
         """Whether the kernels of ``key`` (cell, dtype, layout) run in this process.

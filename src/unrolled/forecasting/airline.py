@@ -26,7 +26,6 @@ from functools import cache
 import numpy as np
 
 from ..engine.validate import is_real
-from .smoothing import compiled_unless_readable
 
 THETAS = (-0.6, -0.4, -0.2, 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SEASONAL_THETAS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -64,8 +63,10 @@ def compiled():
 
 
 def kernel():
-    """:func:`compiled`, or :func:`forecasts` on the readable path."""
-    return compiled_unless_readable(compiled, forecasts)
+    """:func:`compiled`, or :func:`forecasts` on the engine's readable path."""
+    from ..engine.dispatch import backend
+
+    return backend.kernel(compiled, forecasts)
 
 
 def grid() -> np.ndarray:

@@ -101,19 +101,12 @@ def compiled():
     return numba.njit(cache=True)(forecasts)
 
 
-def compiled_unless_readable(compile, readable):
-    """``compile()``, unless the engine takes its readable path
-    (``UNROLLED_KERNELS=numpy``, or Numba failed): then ``readable``."""
+def kernel():
+    """:func:`compiled`, unless the engine takes its readable path
+    (``UNROLLED_KERNELS=numpy``, or Numba failed): then :func:`forecasts`."""
     from ..engine.dispatch import backend
 
-    if backend.resolved() == "numpy" or backend.broken:
-        return readable
-    return compile()
-
-
-def kernel():
-    """:func:`compiled`, or :func:`forecasts` on the readable path."""
-    return compiled_unless_readable(compiled, forecasts)
+    return backend.kernel(compiled, forecasts)
 
 
 def grid(season: int | None) -> np.ndarray:
