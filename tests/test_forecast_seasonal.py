@@ -10,6 +10,7 @@ from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.plan import (
     HUBER,
+    classical_members,
     huber_delta,
     seasonal_scalings,
     seasonal_test,
@@ -63,12 +64,13 @@ def test_a_random_walk_gets_no_seasonal_scaling():
 
 
 def test_huber_auto_follows_the_season_and_a_given_delta_is_kept():
-    seasonal = [s.values[:-12] for s in multiplicative().series]
-    walk = [s.values[:-12] for s in walks().series]
-    assert huber_delta(seasonal, 12, "auto") == HUBER == 1.0
-    assert huber_delta(walk, 12, "auto") is None
-    assert huber_delta(seasonal, None, "auto") is None  # no season length
-    assert huber_delta(walk, 12, 0.5) == 0.5 and huber_delta(seasonal, 12, None) is None
+    parts = [s.values[:-12] for s in multiplicative().series]
+    seasonal, unknown = classical_members(parts, 12), classical_members(parts, None)
+    walk = classical_members([s.values[:-12] for s in walks().series], 12)
+    assert huber_delta(seasonal, "auto") == HUBER == 1.0
+    assert huber_delta(walk, "auto") is None
+    assert huber_delta(unknown, "auto") is None  # no season length
+    assert huber_delta(walk, 0.5) == 0.5 and huber_delta(seasonal, None) is None
 
 
 def test_the_seasonal_candidates_follow_the_written_rules():

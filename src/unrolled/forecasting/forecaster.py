@@ -299,24 +299,26 @@ class Forecaster(Predicting):
         ]
         fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
         fixed["scaling"] = None if self.scaling == "auto" else self.scaling
+        season = self.season_for(freq)
+        kinds = classical_members(parts, season)  # the rule's verdict, once
         setup = Setup(
             self.cell, self.layers, self.batch_size, self.epochs, self.patience,
             self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
             parts, origins, callbacks, on_epoch,
-            huber_delta(parts, self.season_for(freq), self.huber),
+            huber_delta(kinds, self.huber),
         )  # fmt: skip
 
         def started(index, total):
             self._index, self._total = index, total
 
-        rounds = run_search(setup, fixed, self.season_for(freq), run, started,
+        rounds = run_search(setup, fixed, season, run, started,
                             self._runner, searches(parts, origins, fixed))  # fmt: skip
         # the members: each search's best on validation (ties: the earlier,
         # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
         picked = [_best(trained, self.ensemble) for _, trained in rounds]
         networks = sorted((m for p in picked for m in p), key=_rank)
-        classical = self._classical(parts, freq, setup, networks)
+        classical = self._classical(kinds, setup, networks)
         self.members_ = networks + classical
         top = self.members_[0].candidate
         self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
@@ -331,20 +333,19 @@ class Forecaster(Predicting):
         self._validate(values, parts, origins, names, max(n_val))
         return self
 
-    def _classical(self, parts, freq, setup, networks) -> list[Member]:
-        """The classical members, Theta's, Holt-Winters' and the airline
-        model's (or Theta's and exponential smoothing's; see
-        :func:`.plan.classical_members`), one of each,
-        weighed against the ``networks``' mean by their validation errors
+    def _classical(self, kinds, setup, networks) -> list[Member]:
+        """The classical members ``kinds`` (what :func:`.plan.classical_members`
+        gives: Theta's, Holt-Winters' and the airline model's, or Theta's and
+        exponential smoothing's), one of each, weighed against the
+        ``networks``' mean by their validation errors
         (:func:`.ensemble.weigh_by_validation`).
 
         Empty when the scaling is given, when the ensemble is one network, or
-        when :func:`.plan.classical_members` finds neither a season to model
-        nor a level for exponential smoothing.
+        when ``kinds`` is empty (neither a season to model nor a level for
+        exponential smoothing).
         """
         if self.scaling != "auto" or self.ensemble < 2:
             return []
-        kinds = classical_members(parts, self.season_for(freq))
         members = [classical_member(k, m, setup) for k, m in kinds]
         weigh_by_validation(networks, members, setup.values, setup.origins,
                             setup.names, setup.parts)  # fmt: skip

@@ -260,17 +260,16 @@ def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None]
     return (("logtheta" if es == "loges" else "theta", None), (es, None))
 
 
-def huber_delta(parts, season: int | None, huber) -> float | None:
+def huber_delta(kinds, huber) -> float | None:
     """The networks' Huber delta (None: the SSR) for the forecaster's ``huber``.
 
-    ``"auto"``: :data:`HUBER` where :func:`classical_members` finds a
-    season (whether or not the scaling is searched), else None; any other
-    value is used as it is.
+    ``kinds``: :func:`classical_members` of the series. ``"auto"``:
+    :data:`HUBER` where they model a season (whether or not the scaling is
+    searched), else None; any other value is used as it is.
     """
     if huber != "auto":
         return huber
-    seasonal = any(m is not None for _, m in classical_members(parts, season))
-    return HUBER if seasonal else None
+    return HUBER if any(m is not None for _, m in kinds) else None
 
 
 def smoothing_scaling(parts) -> str | None:

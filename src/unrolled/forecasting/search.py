@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..engine.losses import check_huber
 from ..engine.network import build_model
 from ..engine.validate import check_positive_int, is_integer, is_real
 from ..training.fit import fit as fit_network
@@ -92,13 +93,17 @@ def check_params(p: dict) -> None:
     for name in ("hidden", "window", "tbptt", "season"):
         if p[name] is not None:
             check_positive_int(name, p[name])
-    for name in ("lr", "clip_norm", "clip_value", "huber"):
+    for name in ("lr", "clip_norm", "clip_value"):
         v = p[name]
         if v is not None and not (is_real(v) and 0 < float(v) < np.inf):
-            if name == "huber" and isinstance(v, str) and v == "auto":
-                continue
-            also = "'auto', None or " if name == "huber" else ""
-            raise ValueError(f"{name}: expected {also}a positive number, got {v!r}")
+            raise ValueError(f"{name}: expected a positive number, got {v!r}")
+    if not (isinstance(p["huber"], str) and p["huber"] == "auto"):
+        try:
+            check_huber(p["huber"])
+        except ValueError:
+            raise ValueError(
+                f"huber: expected 'auto', None or a positive number, got {p['huber']!r}"
+            ) from None
     v = p["val_size"]
     if v is not None and not (is_integer(v) and v >= 0):
         raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
