@@ -1,4 +1,5 @@
-"""The command line the quality benchmarks share: names to run and ``--seeds``."""
+"""The command line the quality benchmarks share: names to run, ``--seeds``
+and (the real-series ones) ``--fold``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ def names_and_seeds(doc: str, choices, what: str, seeds_help: str, default: int 
 
     Returns (the names given, or every choice; N).
     """
+    names, seeds, _ = _parse(doc, choices, what, seeds_help, default, fold=False)
+    return names, seeds
+
+
+def names_seeds_and_fold(doc: str, choices, what: str, seeds_help: str):
+    """:func:`names_and_seeds` and ``[--fold K]`` (K >= 0, default 0): the
+    test window that ends K windows before the last point. Returns
+    (names, N, K).
+    """
+    return _parse(doc, choices, what, seeds_help, 1, fold=True)
+
+
+def _parse(doc, choices, what, seeds_help, default, fold):
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     many = (what if what.endswith("s")
             else what[:-1] + "ies" if what.endswith("y") else what + "s")  # fmt: skip
@@ -20,10 +34,18 @@ def names_and_seeds(doc: str, choices, what: str, seeds_help: str, default: int 
         help=f"{many} (default: all): {', '.join(choices)}",
     )
     parser.add_argument("--seeds", type=int, default=default, help=seeds_help)
+    if fold:
+        parser.add_argument(
+            "--fold", type=int, default=0,
+            help="test on the window that ends K test windows before the last "
+                 "point (0: the last window); the points after it are not used",
+        )  # fmt: skip
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in choices]
     if unknown:
         parser.error(f"unknown {what} {unknown[0]!r}; the {many}: {', '.join(choices)}")
     if args.seeds < 1:
         parser.error(f"--seeds: expected an integer >= 1, got {args.seeds}")
-    return list(args.names or choices), args.seeds
+    if fold and args.fold < 0:
+        parser.error(f"--fold: expected an integer >= 0, got {args.fold}")
+    return list(args.names or choices), args.seeds, args.fold if fold else 0

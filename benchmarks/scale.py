@@ -80,7 +80,7 @@ def peak_mb() -> float:
 def child(path: str, epochs: int, test: int, backend: str) -> dict:
     """The measured run, in this (child) process."""
     sys.path.insert(0, SRC)
-    from unrolled.forecasting.backtest import _head, evaluate_fitted, split_sizes
+    from unrolled.forecasting.backtest import evaluate_fitted, head, split_sizes
     from unrolled.forecasting.data import load_csv
     from unrolled.forecasting.forecaster import Forecaster
 
@@ -96,7 +96,7 @@ def child(path: str, epochs: int, test: int, backend: str) -> dict:
     out["backend_start_s"] = time.perf_counter() - t
     fc = Forecaster(epochs=epochs, seed=0)
     t = time.perf_counter()
-    fc.fit(_head(ds, sizes), backend=runner)
+    fc.fit(head(ds, sizes), backend=runner)
     out["search_fit_s"], out["rss_fit_mb"] = time.perf_counter() - t, peak_mb()
     out["candidates"] = len(fc.search_)
     out["epochs_run"] = [c.epochs for c in fc.search_]

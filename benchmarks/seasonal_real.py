@@ -25,6 +25,11 @@ and against each auto.
     python benchmarks/seasonal_real.py                 # every series, seed 0
     python benchmarks/seasonal_real.py a10 qgas        # some
     python benchmarks/seasonal_real.py --seeds 3       # the network's mean of 3
+    python benchmarks/seasonal_real.py --fold 1        # the 12 points before
+
+``--fold K`` tests on the 12 points that end 12K points before the last,
+as if the series ended there (the points after it are not used): a verdict
+on 12 points is partly luck, and an earlier window shows how much.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import time
 import numpy as np
 from forecast_quality import autos, ratios
 
-from unrolled.forecasting.backtest import backtest
+from unrolled.forecasting.backtest import backtest, head
 from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.dataset import season_length
 from unrolled.forecasting.forecaster import Forecaster
@@ -72,6 +77,11 @@ def load(name: str):
     return from_dict({name: y}, freq=freq, end=f"{year}-{month:02d}-01")
 
 
+def earlier(ds, fold: int):
+    """``ds`` without its last ``fold`` test windows (``fold * TEST`` points)."""
+    return head(ds, [fold * TEST] * len(ds.series)) if fold else ds
+
+
 def scores(ds, rivals: list[str], seeds: int) -> tuple[dict, str]:
     """Each method's ratio on ``ds``, the network's the mean over ``seeds``;
     and the network's seconds (fit and backtest, alone: the mean over seeds
@@ -86,9 +96,10 @@ def scores(ds, rivals: list[str], seeds: int) -> tuple[dict, str]:
     return ratio, f"{np.mean(secs):6.1f}s" if secs else "      -"
 
 
-def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, str]:
+def run(name: str, rivals: list[str], seeds: int, fold: int = 0
+        ) -> tuple[dict, bool, str]:  # fmt: skip
     """(each method's ratio, the seasonal test's verdict, the line's tail)."""
-    ds = load(name)
+    ds = earlier(load(name), fold)
     t = time.perf_counter()
     ratio, network = scores(ds, rivals, seeds)
     values = np.asarray(ds.series[0].values)
@@ -120,10 +131,13 @@ def summary(rows: dict) -> None:
     print(f"network best of all on {best} of {len(rows)}")
 
 
-def header(methods: list[str], seeds: int, tail: str) -> None:
+def header(methods: list[str], seeds: int, tail: str, fold: int = 0) -> None:
     """The table's first two lines; ``tail``: the extra columns' titles."""
+    where = f"the last {TEST} points"
+    if fold:
+        where = f"the {TEST} points that end {fold * TEST} before the last"
     print(
-        f"one-step MAE / naive's over the last {TEST} points, * best"
+        f"one-step MAE / naive's over {where}, * best"
         + (f"; rnn: the mean over seeds 0..{seeds - 1}" if seeds > 1 else "")
     )
     print(f"{'series':15s} " + " ".join(f"{SHORT.get(m, m):>7s}" for m in methods)
@@ -137,13 +151,15 @@ def row(name: str, ratio: dict, methods: list[str], tail: str) -> None:
     print(f"{name:15s} " + " ".join(cells) + tail, flush=True)
 
 
-def table(names: list[str], seeds: int, methods: list[str], measure, tail: str):
+def table(names: list[str], seeds: int, methods: list[str], measure, tail: str,
+          fold: int = 0):  # fmt: skip
     """Print the header, a line per series and the summary.
 
     ``measure(name)`` gives (each method's ratio, the seasonal verdict, the
-    line's tail); ``tail``: the titles of the tail's columns.
+    line's tail); ``tail``: the titles of the tail's columns; ``fold``: see
+    the module's docstring.
     """
-    header(methods, seeds, tail)
+    header(methods, seeds, tail, fold)
     rows = {}
     for name in names:
         ratio, seasonal, end = measure(name)
@@ -152,17 +168,17 @@ def table(names: list[str], seeds: int, methods: list[str], measure, tail: str):
     summary(rows)
 
 
-def main(names: list[str], seeds: int) -> None:
+def main(names: list[str], seeds: int, fold: int = 0) -> None:
     rivals = autos()
     methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
     tail = "  seasonal  time   rnn s"
-    table(names, seeds, methods, lambda n: run(n, rivals, seeds), tail)
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold), tail, fold)
 
 
 if __name__ == "__main__":
-    from arguments import names_and_seeds
+    from arguments import names_seeds_and_fold
 
-    names, seeds = names_and_seeds(
+    names, seeds, fold = names_seeds_and_fold(
         __doc__, list(SERIES), "series", "train the network with seeds 0..N-1"
     )
-    main(names, seeds)
+    main(names, seeds, fold)

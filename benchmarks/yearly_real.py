@@ -23,6 +23,7 @@ wins against each auto.
     python benchmarks/yearly_real.py                 # every series, seed 0
     python benchmarks/yearly_real.py LakeHuron       # some
     python benchmarks/yearly_real.py --seeds 3       # the network's mean of 3
+    python benchmarks/yearly_real.py --fold 1        # the 12 points before
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import time
 
 import numpy as np
 from forecast_quality import autos
-from seasonal_real import scores, table
+from seasonal_real import earlier, scores, table
 
 from unrolled.forecasting.data import from_dict
 
@@ -61,23 +62,25 @@ def load(name: str):
     return from_dict({name: y}, freq="YS", end=f"{int(df['time'].iloc[-1])}-01-01")
 
 
-def run(name: str, rivals: list[str], seeds: int) -> tuple[dict, bool, str]:
+def run(name: str, rivals: list[str], seeds: int, fold: int = 0
+        ) -> tuple[dict, bool, str]:  # fmt: skip
     """(each method's ratio, False: no season, the line's tail)."""
     t = time.perf_counter()
-    ratio, network = scores(load(name), rivals, seeds)
+    ratio, network = scores(earlier(load(name), fold), rivals, seeds)
     return ratio, False, f" {time.perf_counter() - t:5.0f}s {network}"
 
 
-def main(names: list[str], seeds: int) -> None:
+def main(names: list[str], seeds: int, fold: int = 0) -> None:
     rivals = autos()
     methods = [m for m in METHODS if m == "rnn" or m in rivals]
-    table(names, seeds, methods, lambda n: run(n, rivals, seeds), "  time   rnn s")
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold),
+          "  time   rnn s", fold)  # fmt: skip
 
 
 if __name__ == "__main__":
-    from arguments import names_and_seeds
+    from arguments import names_seeds_and_fold
 
-    names, seeds = names_and_seeds(
+    names, seeds, fold = names_seeds_and_fold(
         __doc__, list(SERIES), "series", "train the network with seeds 0..N-1"
     )
-    main(names, seeds)
+    main(names, seeds, fold)

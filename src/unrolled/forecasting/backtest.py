@@ -31,7 +31,9 @@ from .plan import seasonal_test
 from .report import NETWORK, Report, SeriesResult
 from .transforms import naive_unit
 
-__all__ = ["Report", "SeriesResult", "backtest", "evaluate_fitted", "split_sizes"]
+__all__ = [
+    "Report", "SeriesResult", "backtest", "evaluate_fitted", "head", "split_sizes",
+]  # fmt: skip
 MIN_TRAIN = 2  # training points a series keeps, whatever --test asks
 
 
@@ -42,7 +44,7 @@ def split_sizes(lengths: list[int], test: int) -> list[int]:
     return [max(1, min(int(test), n - MIN_TRAIN)) for n in lengths]
 
 
-def _head(ds, sizes):
+def head(ds, sizes):
     """The dataset with the last ``sizes[i]`` points of series i removed."""
 
     parts = [
@@ -87,7 +89,7 @@ def backtest(
     """
     ds = as_dataset(data)
     sizes = split_sizes([len(s) for s in ds.series], test)
-    forecaster.fit(_head(ds, sizes), **fit_options)
+    forecaster.fit(head(ds, sizes), **fit_options)
     return evaluate_fitted(forecaster, ds, test, horizon, sizes, level=level,
                            rivals=rivals)  # fmt: skip
 
