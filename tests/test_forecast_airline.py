@@ -83,6 +83,9 @@ def test_bad_airline_parameters_are_refused_on_load(bad):
         Transform.from_dict(d, "s")
 
 
-def test_under_three_seasons_the_airline_scaling_is_refused():
-    with pytest.raises(ValueError, match="'airline' needs 3 seasons"):
-        Transform("airline", "s", season=12).fit(np.arange(30.0))
+def test_under_two_seasons_the_airline_scaling_is_refused():
+    with pytest.raises(ValueError, match=r"'airline' needs 2 seasons \(24 points\)"):
+        Transform("airline", "s", season=12).fit(np.arange(23.0))
+    Transform("airline", "s", season=12).fit(np.arange(1.0, 25.0))  # two: accepted
+    with pytest.raises(ValueError, match="'sdiff' needs 3 seasons"):  # a network's
+        Transform("sdiff", "s", season=12).fit(np.arange(30.0))

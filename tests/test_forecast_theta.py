@@ -327,7 +327,9 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
         ("logtheta", 12), ("loghw", 12), ("logairline", 12))  # fmt: skip
     assert classical_members([part - 200], 12) == (
         ("theta", 12), ("hw", 12), ("airline", 12))  # fmt: skip
-    assert classical_members([part[:30]], 12) == ()  # under three seasons
+    # 2-3 seasons: the test alone (it fails here), not the strength
+    assert seasonal_strength(np.log(part[:30]), 12) > 0.9
+    assert classical_members([part[:30]], 12) == ()
     fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
     assert fc.config_["season"] is None  # no seasonal scaling searched ...
     assert fc.config_["theta"] == fc.config_["hw"] == 1  # ... but the classical
@@ -369,3 +371,33 @@ def test_a_series_with_negative_values_gets_the_additive_classical_members():
     assert classical == ["theta", "hw", "airline"]
     assert fc.config_["theta"] == fc.config_["hw"] == 1
     assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()
+
+
+def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():
+    """Parts of 24-35 monthly points: the classical members where the
+    seasonality test passes; the seasonal strength, which random walks of
+    that length often push above 0.9, is not asked."""
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.plan import classical_members, seasonal_test
+    from unrolled.forecasting.seasons import seasonal_strength
+
+    rng = np.random.default_rng(0)
+    profile = 20 * rng.standard_normal(12)  # a jagged season, as USAccDeaths'
+    y = 100 + np.tile(profile, 4)[:45] + 3 * rng.standard_normal(45)
+    part = y[:30]
+    assert seasonal_test(part, 12)
+    assert classical_members([part], 12) == (
+        ("logtheta", 12), ("loghw", 12), ("logairline", 12))  # fmt: skip
+
+    def seasonal(p):
+        return any(m is not None for _, m in classical_members([p], 12))
+
+    assert not seasonal(part[:23])  # under two seasons
+    walks = [np.cumsum(rng.standard_normal(30)) for _ in range(200)]
+    strong = sum(seasonal_strength(w, 12) > 0.64 for w in walks)
+    members = sum(map(seasonal, walks))
+    assert strong > 40 and members <= 4  # the strength would pass a fifth or more
+    fc = Forecaster(**QUICK).fit(from_dict({"d": y[:-6]}, freq="MS"))
+    assert fc.config_["season"] is None  # no seasonal network under three seasons
+    assert (fc.config_["theta"], fc.config_["hw"], fc.config_["airline"]) == (1, 1, 1)

@@ -51,7 +51,8 @@ LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "lo
         "loghw", "logtheta", "logairline")  # fmt: skip
 SCALINGS += ("es", "loges") + SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
-MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
+MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history ...
+MIN_MODELLED_SEASONS = 2  # ... a classical model's (MODELLED) this many
 ALL_HISTORY = 10**9  # lookback of a scaling that reads the whole history
 RIDGE = 1.0  # the linear part's ridge penalty (inputs are standardized)
 
@@ -211,10 +212,11 @@ class Transform:
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""
         y = np.asarray(y, dtype=np.float64)
-        if self.season is not None and len(y) < MIN_SEASONS * self.season:
+        need = MIN_MODELLED_SEASONS if self.scaling in MODELLED else MIN_SEASONS
+        if self.season is not None and len(y) < need * self.season:
             raise ValueError(
                 f"series {self.name!r}: scaling {self.scaling!r} needs "
-                f"{MIN_SEASONS} seasons ({MIN_SEASONS * self.season} points) to "
+                f"{need} seasons ({need * self.season} points) to "
                 f"train on, got {len(y)}"
             )
         if self.scaling in ("minmax", "diff+level", "logdiff+level"):
