@@ -190,6 +190,7 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
     assert fc.config_["searches"] == 3
     assert [c.seed for c in fc.search_] == sorted(c.seed for c in fc.search_)
     assert {c.seed for c in fc.search_} == {1, 2, 3}
+    networks = [m for m in fc.members_ if not m.refits]
     for seed in (1, 2, 3):
         tried = [c for c in fc.search_ if c.seed == seed]
         keys = [c.key() for c in tried]
@@ -200,11 +201,15 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
                                         "logdiff+level"}  # fmt: skip
         # the members: each search's three best on validation and the best
         # of a scaling they lack, here the fourth best
-        mine = [m.candidate for m in fc.members_ if m.candidate.seed == seed]
+        mine = [m.candidate for m in networks if m.candidate.seed == seed]
         assert [c.score for c in mine] == sorted(c.score for c in tried)[:4]
-    assert len(fc.members_) == 12
-    scores = [m.candidate.score for m in fc.members_]
+    assert len(networks) == 12
+    scores = [m.candidate.score for m in networks]
     assert scores == sorted(scores)  # the best first
+    # parts of two to three seasons that pass the seasonality test: the
+    # classical members too, after the networks
+    assert [m.candidate.scaling for m in fc.members_[12:]] == [
+        "logtheta", "loghw", "logairline"]  # fmt: skip
     assert fc.config_["hidden"] == fc.members_[0].candidate.hidden
     assert fc.val_score_ < 0.5 * fc.naive_val_score_
 
