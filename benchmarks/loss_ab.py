@@ -12,6 +12,10 @@ higher (by more than 0.0005).
 
     python benchmarks/loss_ab.py --seeds 3,4,5             # the 23 seasonal
     python benchmarks/loss_ab.py --seeds 0 mdeaths nhtemp  # some, one seed
+    python benchmarks/loss_ab.py --fold 1                  # an earlier window
+
+``--fold K``: the 12 test points that end 12K before the last, as in
+:mod:`seasonal_real`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import argparse
 
 import numpy as np
 from forecast_quality import ratios
-from seasonal_real import SERIES, TEST
+from seasonal_real import SERIES, TEST, earlier
 from seasonal_real import load as seasonal
 from yearly_real import SERIES as YEARLY
 from yearly_real import load as yearly
@@ -31,19 +35,22 @@ from unrolled.forecasting.forecaster import Forecaster
 LOSSES = {"SSR": None, "auto": "auto"}  # column: Forecaster(huber=...)
 
 
-def ratio(name: str, huber, seeds: list[int]) -> float:
+def ratio(name: str, huber, seeds: list[int], fold: int = 0) -> float:
     """The network's ratio on one series, the mean over ``seeds``."""
-    ds = seasonal(name) if name in SERIES else yearly(name)
+    ds = earlier(seasonal(name) if name in SERIES else yearly(name), fold)
     runs = [backtest(Forecaster(seed=s, huber=huber), ds, test=TEST) for s in seeds]
     return float(np.mean([ratios(r)["rnn"] for r in runs]))
 
 
-def main(names: list[str], seeds: list[int]) -> None:
-    print(f"network's one-step MAE / naive's, the mean over seeds {seeds}")
+def main(names: list[str], seeds: list[int], fold: int = 0) -> None:
+    where = ""
+    if fold:
+        where = f", the {TEST} points that end {TEST * fold} before the last"
+    print(f"network's one-step MAE / naive's, the mean over seeds {seeds}{where}")
     print(f"{'series':16s}" + "".join(f"{k:>8s}" for k in LOSSES))
     rows = []
     for name in names:
-        rows.append([ratio(name, h, seeds) for h in LOSSES.values()])
+        rows.append([ratio(name, h, seeds, fold) for h in LOSSES.values()])
         print(f"{name:16s}" + "".join(f"{v:8.3f}" for v in rows[-1]), flush=True)
     a = np.array(rows)
     geo = np.exp(np.log(a).mean(axis=0))
@@ -63,7 +70,10 @@ if __name__ == "__main__":
         help=f"series (default: the 23 seasonal): {', '.join(every)}",
     )
     parser.add_argument("--seeds", default="0,1,2", help="seeds, e.g. 3,4,5")
+    parser.add_argument("--fold", type=int, default=0, help="an earlier test window")
     args = parser.parse_args()
+    if args.fold < 0:
+        parser.error(f"--fold: expected an integer >= 0, got {args.fold}")
     unknown = [n for n in args.names if n not in every]
     if unknown:
         parser.error(f"unknown series {unknown[0]!r}; the series: {', '.join(every)}")
@@ -71,4 +81,4 @@ if __name__ == "__main__":
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:
         parser.error(f"--seeds: expected integers joined by commas, got {args.seeds!r}")
-    main(args.names or list(SERIES), seeds)
+    main(args.names or list(SERIES), seeds, args.fold)
