@@ -71,7 +71,8 @@
   at that length a random walk's strength is above 0.64 about half the
   time (30 steps, season 12) and its 99th percentile is 0.96, while the
   test passed 1 of 500. On the 36 monthly points that
-  ``seasonal_real.py --fold 2`` leaves of USAccDeaths (parts of 27) the
+  ``seasonal_real.py --fold 2`` leaves USAccDeaths to learn from (parts of
+  27) the
   network went from 0.876 of naive's error (no season modelled) to 0.590,
   seasonal naive 0.568;
 - where the search tries ``es`` (the short series without a season of the
