@@ -35,17 +35,31 @@ def _parse(doc, choices, what, seeds_help, default, fold):
     )
     parser.add_argument("--seeds", type=int, default=default, help=seeds_help)
     if fold:
-        parser.add_argument(
-            "--fold", type=int, default=0,
-            help="test on the window that ends K test windows before the last "
-                 "point (0: the last window); the points after it are not used",
-        )  # fmt: skip
+        add_fold(parser)
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in choices]
     if unknown:
         parser.error(f"unknown {what} {unknown[0]!r}; the {many}: {', '.join(choices)}")
     if args.seeds < 1:
         parser.error(f"--seeds: expected an integer >= 1, got {args.seeds}")
-    if fold and args.fold < 0:
-        parser.error(f"--fold: expected an integer >= 0, got {args.fold}")
     return list(args.names or choices), args.seeds, args.fold if fold else 0
+
+
+def add_fold(parser: argparse.ArgumentParser) -> None:
+    """Add ``--fold K`` (an integer >= 0, default 0) to ``parser``; a bad K is
+    argparse's one line, exit 2."""
+    parser.add_argument(
+        "--fold", type=_fold, default=0, metavar="K",
+        help="test on the window that ends K test windows before the last "
+             "point (0: the last window); the points after it are not used",
+    )  # fmt: skip
+
+
+def _fold(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        k = -1
+    if k < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return k

@@ -24,7 +24,7 @@ import argparse
 
 import numpy as np
 from forecast_quality import ratios
-from seasonal_real import SERIES, TEST, earlier
+from seasonal_real import SERIES, TEST, earlier, window
 from seasonal_real import load as seasonal
 from yearly_real import SERIES as YEARLY
 from yearly_real import load as yearly
@@ -43,9 +43,7 @@ def ratio(name: str, huber, seeds: list[int], fold: int = 0) -> float:
 
 
 def main(names: list[str], seeds: list[int], fold: int = 0) -> None:
-    where = ""
-    if fold:
-        where = f", the {TEST} points that end {TEST * fold} before the last"
+    where = f", {window(fold)}" if fold else ""
     print(f"network's one-step MAE / naive's, the mean over seeds {seeds}{where}")
     print(f"{'series':16s}" + "".join(f"{k:>8s}" for k in LOSSES))
     rows = []
@@ -61,6 +59,8 @@ def main(names: list[str], seeds: list[int], fold: int = 0) -> None:
 
 
 if __name__ == "__main__":
+    from arguments import add_fold
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     every = [*SERIES, *YEARLY]
     parser.add_argument(
@@ -70,10 +70,8 @@ if __name__ == "__main__":
         help=f"series (default: the 23 seasonal): {', '.join(every)}",
     )
     parser.add_argument("--seeds", default="0,1,2", help="seeds, e.g. 3,4,5")
-    parser.add_argument("--fold", type=int, default=0, help="an earlier test window")
+    add_fold(parser)
     args = parser.parse_args()
-    if args.fold < 0:
-        parser.error(f"--fold: expected an integer >= 0, got {args.fold}")
     unknown = [n for n in args.names if n not in every]
     if unknown:
         parser.error(f"unknown series {unknown[0]!r}; the series: {', '.join(every)}")

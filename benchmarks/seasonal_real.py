@@ -131,13 +131,17 @@ def summary(rows: dict) -> None:
     print(f"network best of all on {best} of {len(rows)}")
 
 
+def window(fold: int) -> str:
+    """The test window ``--fold`` names, in words."""
+    if fold:
+        return f"the {TEST} points that end {fold * TEST} before the last"
+    return f"the last {TEST} points"
+
+
 def header(methods: list[str], seeds: int, tail: str, fold: int = 0) -> None:
     """The table's first two lines; ``tail``: the extra columns' titles."""
-    where = f"the last {TEST} points"
-    if fold:
-        where = f"the {TEST} points that end {fold * TEST} before the last"
     print(
-        f"one-step MAE / naive's over {where}, * best"
+        f"one-step MAE / naive's over {window(fold)}, * best"
         + (f"; rnn: the mean over seeds 0..{seeds - 1}" if seeds > 1 else "")
     )
     print(f"{'series':15s} " + " ".join(f"{SHORT.get(m, m):>7s}" for m in methods)

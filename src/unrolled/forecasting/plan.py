@@ -72,9 +72,8 @@
   time (30 steps, season 12) and its 99th percentile is 0.96, while the
   test passed 1 of 500. On the 36 monthly points that
   ``seasonal_real.py --fold 2`` leaves USAccDeaths to learn from (parts of
-  27) the
-  network went from 0.876 of naive's error (no season modelled) to 0.590,
-  seasonal naive 0.568;
+  27) the network went from 0.876 of naive's error (no season modelled) to
+  0.590, seasonal naive 0.568;
 - where the search tries ``es`` (the short series without a season of the
   rule above), the ensemble also holds, for the same reason, the
   Theta method without a season (the values smoothed with half their
