@@ -1,0 +1,119 @@
+"""What each member of the forecast does on the real series: which one carries it.
+
+The default forecaster's forecast is a weighted mean of its members (the
+networks, and where the plan admits them the Theta method, Holt-Winters or
+exponential smoothing, and the airline model; see
+:mod:`unrolled.forecasting.plan`). This prints, for each series of
+:mod:`seasonal_real` and :mod:`yearly_real` under their protocol (the last
+12 points held out, or with ``--fold K`` the 12 that end 12K before the
+last; one-step forecasts from the true history), the one-step MAE over
+naive's of the forecast (``ensemble``), of the networks' mean
+(``networks``), of each classical member alone, and of seasonal naive
+(``snaive``, where the series has a season), each the mean over the seeds;
+then the classical members' share of the weight (``share``) and, under
+``val``, the same members' validation scores (MAE over the naive unit of
+the training part, as the search scores them), which set the weights. At
+the end: the geometric mean of each column over the series that have it.
+
+No autos are fitted, so a run takes the networks' time only (a few seconds
+a series and seed). A member's test ratio beside its validation score
+shows when validation misled the weights; the ensemble column equals the
+network's ``rnn`` ratio of :mod:`seasonal_real` and :mod:`yearly_real`.
+
+    python benchmarks/members.py                        # every series, seed 0
+    python benchmarks/members.py --seeds 3 --fold 2 gas nhtemp
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from seasonal_real import SERIES as SEASONAL
+from seasonal_real import TEST, earlier, window
+from seasonal_real import load as load_seasonal
+from yearly_real import SERIES as YEARLY
+from yearly_real import load as load_yearly
+
+from unrolled.forecasting.backtest import head, split_sizes
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.transforms import AIRLINE, THETA
+
+GROUPS = ("networks", "theta", "hw", "es", "airline")
+COLUMNS = ("ensemble", *GROUPS, "snaive")
+
+
+def group(member) -> str:
+    """The column a member falls in: ``networks``, or its classical method."""
+    scaling = member.candidate.scaling
+    if not member.refits:
+        return "networks"
+    if scaling in THETA:
+        return "theta"
+    if scaling in AIRLINE:
+        return "airline"
+    return "hw" if scaling.endswith("hw") else "es"
+
+
+def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
+    """(test ratio of each column, validation score of each group, classical
+    share) of the forecaster with ``seed`` on ``ds``, as ``unrolled forecast``
+    scores it."""
+    sizes = split_sizes([len(s) for s in ds.series], TEST)
+    y = np.asarray(ds.series[0].values, np.float64)
+    n = len(y) - sizes[0]
+    fc = Forecaster(seed=seed).fit(head(ds, sizes))
+    names, tests = fc.names_, [(0, o) for o in range(n, len(y))]
+    truth, unit = y[n:], np.mean(np.abs(np.diff(y[n - 1 :])))
+    forecasts = {"ensemble": fc.one_step([y], tests, names)}
+    val, weight = {}, dict.fromkeys(GROUPS, 0.0)
+    for g in GROUPS:
+        members = [m for m in fc.members_ if group(m) == g]
+        if members:
+            forecasts[g] = np.mean([m.one_step([y], tests, names) for m in members], 0)
+            val[g] = float(np.mean([m.candidate.score for m in members]))
+            weight[g] = sum(m.weight for m in members)
+    season = fc.season_for(fc.frequency_)
+    if season and any(g != "networks" and weight[g] for g in GROUPS):
+        forecasts["snaive"] = y[n - season : len(y) - season]
+    ratio = {k: float(np.mean(np.abs(f - truth)) / unit) for k, f in forecasts.items()}
+    share = 1 - weight["networks"] / sum(weight.values())
+    return ratio, val, share
+
+
+def run(name: str, seeds: int, fold: int) -> tuple[dict, dict, float]:
+    """:func:`one_seed`'s three, each the mean over seeds 0..N-1."""
+    ds = load_seasonal(name) if name in SEASONAL else load_yearly(name)
+    runs = [one_seed(earlier(ds, fold), s) for s in range(seeds)]
+    ratio = {k: float(np.mean([r[0][k] for r in runs])) for k in runs[0][0]}
+    val = {k: float(np.mean([r[1][k] for r in runs])) for k in runs[0][1]}
+    return ratio, val, float(np.mean([r[2] for r in runs]))
+
+
+def cells(values: dict, columns) -> str:
+    """Each column's value, or ``-`` where the series has none."""
+    return " ".join(f"{values[c]:8.3f}" if c in values else "       -" for c in columns)
+
+
+def main(names: list[str], seeds: int, fold: int) -> None:
+    print(f"one-step MAE / naive's over {window(fold)}, the mean over seeds "
+          f"0..{seeds - 1}; val: validation MAE / naive unit")  # fmt: skip
+    print(f"{'series':15s} " + " ".join(f"{c:>8s}" for c in COLUMNS) + "   share")
+    rows = {}
+    for name in names:
+        ratio, val, share = rows[name] = run(name, seeds, fold)
+        print(f"{name:15s} {cells(ratio, COLUMNS)}  {share:6.0%}")
+        print(f"{'  val':15s} {' ' * 9}{cells(val, GROUPS)}", flush=True)
+    means = []
+    for c in COLUMNS:
+        have = [np.log(r[c]) for r, _, _ in rows.values() if c in r]
+        if have:
+            means.append(f"{c} {np.exp(np.mean(have)):.3f} ({len(have)})")
+    print("geometric mean (over the series that have it): " + ", ".join(means))
+
+
+if __name__ == "__main__":
+    from arguments import names_seeds_and_fold
+
+    names, seeds, fold = names_seeds_and_fold(
+        __doc__, [*SEASONAL, *YEARLY], "series", "train with seeds 0..N-1"
+    )
+    main(names, seeds, fold)
