@@ -13,7 +13,8 @@ naive's of the forecast (``ensemble``), of the networks' mean
 then the classical members' share of the weight (``share``) and, under
 ``val``, the same members' validation scores (MAE over the naive unit of
 the training part, as the search scores them), which set the weights. At
-the end: the geometric mean of each column over the series that have it.
+the end: each column's geometric mean over the series that have it,
+beside the ensemble's over the same series.
 
 No autos are fitted, so a run takes the networks' time only (a few seconds
 a series and seed). A member's test ratio beside its validation score
@@ -102,12 +103,15 @@ def main(names: list[str], seeds: int, fold: int) -> None:
         ratio, val, share = rows[name] = run(name, seeds, fold)
         print(f"{name:15s} {cells(ratio, COLUMNS)}  {share:6.0%}")
         print(f"{'  val':15s} {' ' * 9}{cells(val, GROUPS)}", flush=True)
-    means = []
-    for c in COLUMNS:
-        have = [np.log(r[c]) for r, _, _ in rows.values() if c in r]
+    print("geometric means over the series that have the column, beside the "
+          "ensemble's over the same series:")  # fmt: skip
+    for c in COLUMNS[1:]:
+        have = [r for r, _, _ in rows.values() if c in r]
         if have:
-            means.append(f"{c} {np.exp(np.mean(have)):.3f} ({len(have)})")
-    print("geometric mean (over the series that have it): " + ", ".join(means))
+            own, ens = (
+                np.exp(np.mean([np.log(r[k]) for r in have])) for k in (c, "ensemble")
+            )
+            print(f"  {c:9s} {own:.3f}  ensemble {ens:.3f}  ({len(have)} series)")
 
 
 if __name__ == "__main__":
