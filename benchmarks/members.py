@@ -13,8 +13,9 @@ naive's of the forecast (``ensemble``), of the networks' mean
 then the classical members' share of the weight (``share``) and, under
 ``val``, the same members' validation scores (MAE over the naive unit of
 the training part, as the search scores them), which set the weights. At
-the end: each column's geometric mean over the series that have it,
-beside the ensemble's over the same series.
+the end, for the seasonal series and for those without a season apart:
+each column's geometric mean over the series that have it, beside the
+ensemble's over the same series.
 
 No autos are fitted, so a run takes the networks' time only (a few seconds
 a series and seed). A member's test ratio beside its validation score
@@ -103,10 +104,22 @@ def main(names: list[str], seeds: int, fold: int) -> None:
         ratio, val, share = rows[name] = run(name, seeds, fold)
         print(f"{name:15s} {cells(ratio, COLUMNS)}  {share:6.0%}")
         print(f"{'  val':15s} {' ' * 9}{cells(val, GROUPS)}", flush=True)
-    print("geometric means over the series that have the column, beside the "
-          "ensemble's over the same series:")  # fmt: skip
+    for label, kind in (
+        ("seasonal series", SEASONAL),
+        ("series without a season", YEARLY),
+    ):
+        footer({k: r for k, (r, _, _) in rows.items() if k in kind}, label)
+
+
+def footer(rows: dict, label: str) -> None:
+    """Each column's geometric mean over the ``rows`` (name: ratios) that
+    have it, beside the ensemble's over the same series."""
+    if not rows:
+        return
+    print(f"geometric means on the {len(rows)} {label} series, each over the series "
+          "that have the column, beside the ensemble's there:")  # fmt: skip
     for c in COLUMNS[1:]:
-        have = [r for r, _, _ in rows.values() if c in r]
+        have = [r for r in rows.values() if c in r]
         if have:
             own, ens = (
                 np.exp(np.mean([np.log(r[k]) for r in have])) for k in (c, "ensemble")
