@@ -116,7 +116,7 @@ def footer(rows: dict, label: str) -> None:
     have it, beside the ensemble's over the same series."""
     if not rows:
         return
-    print(f"geometric means on the {len(rows)} {label} series, each over the series "
+    print(f"geometric means on the {len(rows)} {label}, each over the series "
           "that have the column, beside the ensemble's there:")  # fmt: skip
     for c in COLUMNS[1:]:
         have = [r for r in rows.values() if c in r]
