@@ -35,8 +35,9 @@ from seasonal_real import load as load_seasonal
 from yearly_real import SERIES as YEARLY
 from yearly_real import load as load_yearly
 
-from unrolled.forecasting.backtest import head, split_sizes
+from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.report import NETWORK
 from unrolled.forecasting.transforms import AIRLINE, THETA
 
 GROUPS = ("networks", "theta", "hw", "es", "airline")
@@ -57,26 +58,25 @@ def group(member) -> str:
 
 def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
     """(test ratio of each column, validation score of each group, classical
-    share) of the forecaster with ``seed`` on ``ds``, as ``unrolled forecast``
-    scores it."""
-    sizes = split_sizes([len(s) for s in ds.series], TEST)
-    y = np.asarray(ds.series[0].values, np.float64)
-    n = len(y) - sizes[0]
-    fc = Forecaster(seed=seed).fit(head(ds, sizes))
+    share) of the forecaster with ``seed`` on ``ds``: the ensemble and
+    seasonal naive as :func:`~unrolled.forecasting.backtest.backtest` scores
+    them, each member alone at the same origins."""
+    fc = Forecaster(seed=seed)
+    result = backtest(fc, ds, test=TEST).series[0]
+    y, n, metrics = result.values, result.n_train, result.metrics
+    naive = metrics["naive"]["mae"]
+    ratio = {"ensemble": metrics[NETWORK]["mae"] / naive}
     names, tests = fc.names_, [(0, o) for o in range(n, len(y))]
-    truth, unit = y[n:], np.mean(np.abs(np.diff(y[n - 1 :])))
-    forecasts = {"ensemble": fc.one_step([y], tests, names)}
     val, weight = {}, dict.fromkeys(GROUPS, 0.0)
     for g in GROUPS:
         members = [m for m in fc.members_ if group(m) == g]
         if members:
-            forecasts[g] = np.mean([m.one_step([y], tests, names) for m in members], 0)
+            f = np.mean([m.one_step([y], tests, names) for m in members], axis=0)
+            ratio[g] = float(np.mean(np.abs(f - y[n:]))) / naive
             val[g] = float(np.mean([m.candidate.score for m in members]))
             weight[g] = sum(m.weight for m in members)
-    season = fc.season_for(fc.frequency_)
-    if season and any(g != "networks" and weight[g] for g in GROUPS):
-        forecasts["snaive"] = y[n - season : len(y) - season]
-    ratio = {k: float(np.mean(np.abs(f - truth)) / unit) for k, f in forecasts.items()}
+    if any(weight[g] for g in GROUPS[1:]) and fc.season_for(fc.frequency_):
+        ratio["snaive"] = metrics["seasonal_naive"]["mae"] / naive
     share = 1 - weight["networks"] / sum(weight.values())
     return ratio, val, share
 
