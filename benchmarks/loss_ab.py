@@ -25,9 +25,7 @@ import argparse
 import numpy as np
 from forecast_quality import ratios
 from seasonal_real import SERIES, TEST, earlier, window
-from seasonal_real import load as seasonal
-from yearly_real import SERIES as YEARLY
-from yearly_real import load as yearly
+from yearly_real import REAL, real
 
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
@@ -37,7 +35,7 @@ LOSSES = {"SSR": None, "auto": "auto"}  # column: Forecaster(huber=...)
 
 def ratio(name: str, huber, seeds: list[int], fold: int = 0) -> float:
     """The network's ratio on one series, the mean over ``seeds``."""
-    ds = earlier(seasonal(name) if name in SERIES else yearly(name), fold)
+    ds = earlier(real(name), fold)
     runs = [backtest(Forecaster(seed=s, huber=huber), ds, test=TEST) for s in seeds]
     return float(np.mean([ratios(r)["rnn"] for r in runs]))
 
@@ -62,19 +60,18 @@ if __name__ == "__main__":
     from arguments import add_fold
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    every = [*SERIES, *YEARLY]
     parser.add_argument(
         "names",
         nargs="*",
         metavar="SERIES",
-        help=f"series (default: the 23 seasonal): {', '.join(every)}",
+        help=f"series (default: the 23 seasonal): {', '.join(REAL)}",
     )
     parser.add_argument("--seeds", default="0,1,2", help="seeds, e.g. 3,4,5")
     add_fold(parser)
     args = parser.parse_args()
-    unknown = [n for n in args.names if n not in every]
+    unknown = [n for n in args.names if n not in REAL]
     if unknown:
-        parser.error(f"unknown series {unknown[0]!r}; the series: {', '.join(every)}")
+        parser.error(f"unknown series {unknown[0]!r}; the series: {', '.join(REAL)}")
     try:
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:

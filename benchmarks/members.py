@@ -31,9 +31,8 @@ from __future__ import annotations
 import numpy as np
 from seasonal_real import SERIES as SEASONAL
 from seasonal_real import TEST, earlier, window
-from seasonal_real import load as load_seasonal
+from yearly_real import REAL, real
 from yearly_real import SERIES as YEARLY
-from yearly_real import load as load_yearly
 
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
@@ -83,8 +82,8 @@ def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
 
 def run(name: str, seeds: int, fold: int) -> tuple[dict, dict, float]:
     """:func:`one_seed`'s three, each the mean over seeds 0..N-1."""
-    ds = load_seasonal(name) if name in SEASONAL else load_yearly(name)
-    runs = [one_seed(earlier(ds, fold), s) for s in range(seeds)]
+    ds = earlier(real(name), fold)
+    runs = [one_seed(ds, s) for s in range(seeds)]
     ratio = {k: float(np.mean([r[0][k] for r in runs])) for k in runs[0][0]}
     val = {k: float(np.mean([r[1][k] for r in runs])) for k in runs[0][1]}
     return ratio, val, float(np.mean([r[2] for r in runs]))
@@ -131,6 +130,6 @@ if __name__ == "__main__":
     from arguments import names_seeds_and_fold
 
     names, seeds, fold = names_seeds_and_fold(
-        __doc__, [*SEASONAL, *YEARLY], "series", "train with seeds 0..N-1"
+        __doc__, REAL, "series", "train with seeds 0..N-1"
     )
     main(names, seeds, fold)

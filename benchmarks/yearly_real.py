@@ -32,7 +32,9 @@ import time
 
 import numpy as np
 from forecast_quality import autos
+from seasonal_real import SERIES as SEASONAL
 from seasonal_real import earlier, scores, table
+from seasonal_real import load as load_seasonal
 
 from unrolled.forecasting.data import from_dict
 
@@ -44,6 +46,7 @@ SERIES = {  # name: (R package, yearly: a calendar of years, else plain steps)
     "sunspotarea": ("fpp2", True),
 }  # fmt: skip
 METHODS = ["rnn", "AutoETS", "AutoTheta", "AutoARIMA"]
+REAL = [*SEASONAL, *SERIES]  # every real series: the seasonal 23, then these 9
 
 
 def load(name: str):
@@ -60,6 +63,11 @@ def load(name: str):
     if not yearly:
         return from_dict({name: y})
     return from_dict({name: y}, freq="YS", end=f"{int(df['time'].iloc[-1])}-01-01")
+
+
+def real(name: str):
+    """Any of the real series by name, this module's or :mod:`seasonal_real`'s."""
+    return load_seasonal(name) if name in SEASONAL else load(name)
 
 
 def run(name: str, rivals: list[str], seeds: int, fold: int = 0
