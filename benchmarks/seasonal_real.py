@@ -96,10 +96,11 @@ def scores(ds, rivals: list[str], seeds: int) -> tuple[dict, str]:
     return ratio, f"{np.mean(secs):6.1f}s" if secs else "      -"
 
 
-def run(name: str, rivals: list[str], seeds: int, fold: int = 0
+def run(name: str, rivals: list[str], seeds: int, fold: int = 0, loader=None
         ) -> tuple[dict, bool, str]:  # fmt: skip
-    """(each method's ratio, the seasonal test's verdict, the line's tail)."""
-    ds = earlier(load(name), fold)
+    """(each method's ratio, the seasonal test's verdict, the line's tail);
+    ``loader``: name -> Dataset (default: :func:`load`)."""
+    ds = earlier((loader or load)(name), fold)
     t = time.perf_counter()
     ratio, network = scores(ds, rivals, seeds)
     values = np.asarray(ds.series[0].values)

