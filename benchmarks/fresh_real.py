@@ -30,8 +30,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from forecast_quality import autos
-from seasonal_real import METHODS, run, table
+from seasonal_real import main
 
 from unrolled.forecasting.data import from_dict
 
@@ -88,18 +87,10 @@ def load(name: str):
     return from_dict({name: values}, freq=freq, end=end)
 
 
-def main(names: list[str], seeds: int, fold: int = 0) -> None:
-    rivals = autos()
-    methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
-    tail = "  seasonal  time   rnn s"
-    table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold, load), tail,
-          fold)  # fmt: skip
-
-
 if __name__ == "__main__":
     from arguments import names_seeds_and_fold
 
     names, seeds, fold = names_seeds_and_fold(
         __doc__, list(series()), "series", "train the network with seeds 0..N-1"
     )
-    main(names, seeds, fold)
+    main(names, seeds, fold, load)

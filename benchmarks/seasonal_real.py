@@ -173,11 +173,13 @@ def table(names: list[str], seeds: int, methods: list[str], measure, tail: str,
     summary(rows)
 
 
-def main(names: list[str], seeds: int, fold: int = 0) -> None:
+def main(names: list[str], seeds: int, fold: int = 0, loader=None) -> None:
+    """The table of ``names``; ``loader``: see :func:`run`."""
     rivals = autos()
     methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
     tail = "  seasonal  time   rnn s"
-    table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold), tail, fold)
+    table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold, loader), tail,
+          fold)  # fmt: skip
 
 
 if __name__ == "__main__":
