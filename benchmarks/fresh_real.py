@@ -27,6 +27,7 @@ and AutoARIMA refitted at every origin.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
 import numpy as np
@@ -52,13 +53,7 @@ def step(label: str) -> tuple[str, str]:
     year, part = label.split()
     if part.startswith("Q"):
         return "QS", f"{year}-{3 * int(part[1:]) - 2:02d}-01"
-    return "MS", f"{year}-{month_number(part):02d}-01"
-
-
-def month_number(abbr: str) -> int:
-    """1 for ``Jan`` ... 12 for ``Dec``."""
-    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    return names.index(abbr) + 1
+    return "MS", datetime.strptime(label, "%Y %b").strftime("%Y-%m-01")
 
 
 @cache

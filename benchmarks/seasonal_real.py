@@ -102,11 +102,11 @@ def scores(ds, rivals: list[str], seeds: int) -> tuple[dict, str]:
     return ratio, f"{np.mean(secs):6.1f}s" if secs else "      -"
 
 
-def run(name: str, rivals: list[str], seeds: int, fold: int = 0, loader=None
+def run(name: str, rivals: list[str], seeds: int, fold: int = 0, loader=load
         ) -> tuple[dict, bool, str]:  # fmt: skip
     """(each method's ratio, the seasonal test's verdict, the line's tail);
-    ``loader``: name -> Dataset (default: :func:`load`)."""
-    ds = earlier((loader or load)(name), fold)
+    ``loader``: name -> Dataset."""
+    ds = earlier(loader(name), fold)
     t = time.perf_counter()
     ratio, network = scores(ds, rivals, seeds)
     values = np.asarray(ds.series[0].values)
@@ -179,7 +179,7 @@ def table(names: list[str], seeds: int, methods: list[str], measure, tail: str,
     summary(rows)
 
 
-def main(names: list[str], seeds: int, fold: int = 0, loader=None) -> None:
+def main(names: list[str], seeds: int, fold: int = 0, loader=load) -> None:
     """The table of ``names``; ``loader``: see :func:`run`."""
     rivals = autos()
     methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
