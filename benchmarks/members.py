@@ -2,14 +2,15 @@
 
 The default forecaster's forecast is a weighted mean of its members (the
 networks, and where the plan admits them the Theta method, Holt-Winters or
-exponential smoothing, and the airline model; see
+exponential smoothing, the airline model and seasonal naive; see
 :mod:`unrolled.forecasting.plan`). This prints, for each series of
 :mod:`seasonal_real` and :mod:`yearly_real` under their protocol (the last
 12 points held out, or with ``--fold K`` the 12 that end 12K before the
 last; one-step forecasts from the true history), the one-step MAE over
 naive's of the forecast (``ensemble``), of the networks' mean
 (``networks``), of each classical member alone, and of seasonal naive
-(``snaive``, where the series has a season), each the mean over the seeds;
+(``snaive``: the member, or the baseline where the series has a season
+but no such member), each the mean over the seeds;
 then the classical members' share of the weight (``share``) and, under
 ``val``, the same members' validation scores (MAE over the naive unit of
 the training part, as the search scores them), which set the weights. At
@@ -37,10 +38,10 @@ from yearly_real import SERIES as YEARLY
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.report import NETWORK
-from unrolled.forecasting.transforms import AIRLINE, THETA
+from unrolled.forecasting.transforms import AIRLINE, SNAIVE, THETA
 
-GROUPS = ("networks", "theta", "hw", "es", "airline")
-COLUMNS = ("ensemble", *GROUPS, "snaive")
+GROUPS = ("networks", "theta", "hw", "es", "airline", "snaive")
+COLUMNS = ("ensemble", *GROUPS)
 
 
 def group(member) -> str:
@@ -52,6 +53,8 @@ def group(member) -> str:
         return "theta"
     if scaling in AIRLINE:
         return "airline"
+    if scaling == SNAIVE:
+        return "snaive"
     return "hw" if scaling.endswith("hw") else "es"
 
 
@@ -74,7 +77,8 @@ def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
             ratio[g] = float(np.mean(np.abs(f - y[n:]))) / naive
             val[g] = float(np.mean([m.candidate.score for m in members]))
             weight[g] = sum(m.weight for m in members)
-    if any(weight[g] for g in GROUPS[1:]) and fc.season_for(fc.frequency_):
+    seasonal = fc.season_for(fc.frequency_)
+    if "snaive" not in ratio and any(weight[g] for g in GROUPS[1:]) and seasonal:
         ratio["snaive"] = metrics["seasonal_naive"]["mae"] / naive
     share = 1 - weight["networks"] / sum(weight.values())
     return ratio, val, share

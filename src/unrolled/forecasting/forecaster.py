@@ -18,8 +18,9 @@ arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
 (:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
-Where the search tries seasonal scalings, the Theta method, Holt-Winters
-and the airline model are three more members, and where it tries
+Where the search tries seasonal scalings, the Theta method, Holt-Winters,
+the airline model and seasonal naive (at half weight) are four more
+members, and where it tries
 exponential smoothing on a short series without a season, the Theta
 method and that smoothing (:func:`~.plan.classical_members`): a forecast
 combination, weighed against the networks by validation error.
@@ -53,10 +54,17 @@ from .ensemble import (
 )
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
-from .plan import DEFAULTS, classical_members, huber_delta, searches, validation_sizes
+from .plan import (
+    DEFAULTS,
+    SNAIVE_WEIGHT,
+    classical_members,
+    huber_delta,
+    searches,
+    validation_sizes,
+)
 from .prediction import NETWORK, Predicting
 from .search import Setup, check_params, classical_member, run_search
-from .transforms import AIRLINE, THETA, Transform, as_series, windows
+from .transforms import AIRLINE, SNAIVE, THETA, Transform, as_series, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -328,6 +336,7 @@ class Forecaster(Predicting):
             searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
             theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
             es=_count(classical, ("es", "loges")), airline=_count(classical, AIRLINE),
+            snaive=_count(classical, (SNAIVE,)),
             classical_share=_share(classical, self.members_),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
@@ -335,10 +344,11 @@ class Forecaster(Predicting):
 
     def _classical(self, kinds, setup, networks) -> list[Member]:
         """The classical members ``kinds`` (what :func:`.plan.classical_members`
-        gives: Theta's, Holt-Winters' and the airline model's, or Theta's and
-        exponential smoothing's), one of each, weighed against the
-        ``networks``' mean by their validation errors
-        (:func:`.ensemble.weigh_by_validation`).
+        gives: Theta's, Holt-Winters', the airline model's and seasonal
+        naive's, or Theta's and exponential smoothing's), one of each,
+        weighed against the ``networks``' mean by their validation errors
+        (:func:`.ensemble.weigh_by_validation`), seasonal naive at
+        :data:`.plan.SNAIVE_WEIGHT` of that weight.
 
         Empty when the scaling is given, when the ensemble is one network, or
         when ``kinds`` is empty (neither a season to model nor a level for
@@ -349,6 +359,9 @@ class Forecaster(Predicting):
         members = [classical_member(k, m, setup) for k, m in kinds]
         weigh_by_validation(networks, members, setup.values, setup.origins,
                             setup.names, setup.parts)  # fmt: skip
+        for m in members:
+            if m.candidate.scaling == SNAIVE:
+                m.weight *= SNAIVE_WEIGHT
         return members
 
     def _validate(self, values, parts, origins, names, h) -> None:

@@ -345,10 +345,12 @@ def _verdict(r: Report) -> list[str]:
 
 def _classical_phrase(c: dict) -> str:
     """The clause on the classical members (Theta's, Holt-Winters', exponential
-    smoothing's, the airline model's) and their share of the forecast, or ""."""
+    smoothing's, the airline model's, seasonal naive's) and their share of the
+    forecast, or ""."""
     kinds = (("the Theta method", "theta"), ("Holt-Winters", "hw"),
              ("exponential smoothing", "es"),
-             ("the airline model", "airline"))  # fmt: skip
+             ("the airline model", "airline"),
+             ("seasonal naive", "snaive"))  # fmt: skip
     names = [n for n, k in kinds if c.get(k)]
     if not names:
         return ""

@@ -37,7 +37,7 @@ LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
             "logdiff+sa", "hw", "loghw", "theta", "logtheta", "airline",
-            "logairline")  # fmt: skip
+            "logairline", "snaive")  # fmt: skip
 # the errors of exponential smoothing (with a season: Holt-Winters)
 SMOOTHED = ("es", "loges", "hw", "loghw")
 # the errors of the Theta method (smoothing with drift, the season taken out)
@@ -46,6 +46,8 @@ THETA = ("theta", "logtheta")
 AIRLINE = ("airline", "logairline")
 # a classical forecast over the whole history beneath the network
 MODELLED = SMOOTHED + THETA + AIRLINE
+# seasonal differences scaled but not centred: silent, seasonal naive itself
+SNAIVE = "snaive"
 # changes of the log
 LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "loges",
         "loghw", "logtheta", "logairline")  # fmt: skip
@@ -96,7 +98,10 @@ class Transform:
     with a drift, from step 2 on, as ``es``. ``airline`` and ``logairline``
     predict the one-step error of Box and Jenkins' airline model,
     ARIMA(0,1,1)(0,1,1) with season m (:class:`~.airline.Airline`), from
-    step m + 1 on.
+    step m + 1 on. ``snaive`` is ``sdiff`` with its changes scaled but not
+    centred, so that a silent network (a zero output) forecasts ``y[t+1-m]``:
+    seasonal naive itself, as a classical member (it needs the
+    ``MIN_MODELLED_SEASONS`` of the classical models).
 
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
@@ -149,7 +154,8 @@ class Transform:
     def lag(self) -> int:
         """Steps back that one change needs: 1, m or m + 1."""
         m = self.season or 0
-        return {"sdiff": m, "logsdiff": m, "sdiff+diff": m + 1}.get(self.scaling, 1)
+        lags = {"sdiff": m, "logsdiff": m, SNAIVE: m, "sdiff+diff": m + 1}
+        return lags.get(self.scaling, 1)
 
     @property
     def defined(self) -> int:
@@ -198,7 +204,7 @@ class Transform:
     def _changes(self, b: np.ndarray) -> np.ndarray:
         """The changes the network predicts, for steps lag..n-1."""
         m = self.season
-        if self.scaling in ("sdiff", "logsdiff"):
+        if self.scaling in ("sdiff", "logsdiff", SNAIVE):
             return b[m:] - b[:-m]
         if self.scaling == "sdiff+diff":
             s = b[m:] - b[:-m]
@@ -212,7 +218,8 @@ class Transform:
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""
         y = np.asarray(y, dtype=np.float64)
-        need = MIN_MODELLED_SEASONS if self.scaling in MODELLED else MIN_SEASONS
+        modelled = self.scaling in MODELLED or self.scaling == SNAIVE
+        need = MIN_MODELLED_SEASONS if modelled else MIN_SEASONS
         if self.season is not None and len(y) < need * self.season:
             raise ValueError(
                 f"series {self.name!r}: scaling {self.scaling!r} needs "
@@ -236,8 +243,8 @@ class Transform:
         if self.scaling not in LEVEL_SCALINGS:
             d = self._changes(b)[self.defined - self.lag :]
             # Theta's drift is halved on purpose; the airline model's errors
-            # are its own fit's
-            unbiased = self.scaling in THETA + AIRLINE
+            # are its own fit's; seasonal naive's forecast is y[t+1-m] itself
+            unbiased = self.scaling in (*THETA, *AIRLINE, SNAIVE)
             scaler = RootMeanSquareScaler() if unbiased else StandardScaler()
             self.change = scaler.fit(d if d.size else [0.0], self.name)
         if self.ar:
@@ -349,7 +356,7 @@ class Transform:
             f = self.smooth.forecasts(self._base(h))[-1]
             return lambda out: self._level(f + self._step(out, linear))
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
-        if self.scaling in ("sdiff", "logsdiff"):
+        if self.scaling in ("sdiff", "logsdiff", SNAIVE):
             start = b[-m]
         elif self.scaling == "sdiff+diff":
             start = b[-1] + b[-m] - b[-m - 1]
