@@ -82,7 +82,8 @@ def validation_weights(fc, values) -> list[float]:
     """The classical members' weights as validation should set them, worked
     out here: each weighs ``len(networks)`` times the networks' mean's
     validation error over its own (mean absolute one-step error over the
-    training part's naive unit, at every validation origin)."""
+    training part's naive unit, at every validation origin), seasonal
+    naive's half that."""
     from unrolled.forecasting.plan import validation_sizes
     from unrolled.forecasting.transforms import naive_unit
 
@@ -95,6 +96,7 @@ def validation_weights(fc, values) -> list[float]:
     nets = [m for m in fc.members_ if not m.refits]
     mean = np.mean([m.one_step(values, origins, fc.names_) for m in nets], axis=0)
     e_net = np.mean(np.abs(truth - mean) / units)
-    return [len(nets) * e_net
+    half = {"snaive": 0.5}  # seasonal naive's member: half that weight
+    return [len(nets) * e_net * half.get(m.candidate.scaling, 1.0)
             / np.mean(np.abs(truth - m.one_step(values, origins, fc.names_)) / units)
             for m in fc.members_ if m.refits]  # fmt: skip

@@ -205,9 +205,10 @@ def test_train_counts_networks_and_classical_members_apart(tmp_path, capsys):
     assert run(argv) == 0
     line = capsys.readouterr().out.splitlines()[0]
     c = Forecaster.load(tmp_path / "m").config_
-    assert c["theta"] == c["hw"] == c["airline"] == 1 and c["ensemble"] > 4
+    assert c["theta"] == c["hw"] == c["airline"] == c["snaive"] == 1
+    assert c["ensemble"] > 4
     assert line.startswith(
-        f"trained {c['ensemble']} GRU network(s) (and 3 classical member(s)) on 1 "
+        f"trained {c['ensemble']} GRU network(s) (and 4 classical member(s)) on 1 "
         "series (monthly); the best:"
     )
 

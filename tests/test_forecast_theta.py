@@ -150,30 +150,31 @@ def values_of(ds):
     return [np.asarray(s.values) for s in ds.series]
 
 
-def test_a_seasonal_search_averages_theta_hw_and_airline_weighed_by_validation():
+def test_a_seasonal_search_averages_theta_hw_airline_and_snaive_by_validation():
     from unrolled.forecasting.forecaster import Forecaster
 
     ds = trended()
     fc = Forecaster(**QUICK).fit(ds)
     rounds = fc.config_["searches"]
-    classical = fc.members_[-3:]  # one of each, weighed by validation error
-    assert fc.config_["theta"] == fc.config_["hw"] == fc.config_["airline"] == 1
-    assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 4 * rounds + 3
+    classical = fc.members_[-4:]  # one of each, weighed by validation error
+    c = fc.config_
+    assert c["theta"] == c["hw"] == c["airline"] == c["snaive"] == 1
+    assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 4 * rounds + 4
     assert [m.candidate.scaling for m in classical] == [
-        "logtheta", "loghw", "logairline"]  # fmt: skip
-    assert [m.weight for m in fc.members_[:-3]] == [1.0] * 4 * rounds
+        "logtheta", "loghw", "logairline", "snaive"]  # fmt: skip
+    assert [m.weight for m in fc.members_[:-4]] == [1.0] * 4 * rounds
     want = validation_weights(fc, values_of(ds))
     np.testing.assert_allclose([m.weight for m in classical], want, rtol=1e-12)
-    assert len(set(want)) == 3 and all(0 < w < np.inf for w in want)
+    assert len(set(want)) == 4 and all(0 < w < np.inf for w in want)
     share = sum(want) / (4 * rounds + sum(want))
     assert fc.config_["classical_share"] == pytest.approx(share, abs=5e-5)
     assert all(m.candidate.epochs == 0 for m in classical)
     assert all(m.candidate.scaling != "logtheta" and m.candidate.hidden > 1
-               for m in fc.members_[:-3])  # fmt: skip
+               for m in fc.members_[:-4])  # fmt: skip
     # the forecast: the networks' mean and each classical member in
     # proportion to their weights
     at = [(0, len(ds.series[0].values))]
-    nets = np.mean([m.one_step(values_of(ds), at, fc.names_) for m in fc.members_[:-3]],
+    nets = np.mean([m.one_step(values_of(ds), at, fc.names_) for m in fc.members_[:-4]],
                    axis=0)  # fmt: skip
     each = [m.one_step(values_of(ds), at, fc.names_) for m in classical]
     total = 4 * rounds + sum(want)
@@ -204,6 +205,9 @@ def test_a_seasonal_search_averages_theta_hw_and_airline_weighed_by_validation()
         past = np.log(values[i][:o])
         want = np.exp(Airline.fit(past, 12).forecasts(past)[-1])
         assert got[k] == pytest.approx(want, rel=1e-12)
+    # ... the fourth seasonal naive: the value one season back, exactly
+    got = classical[3].one_step(values, origins, fc.names_)
+    np.testing.assert_array_equal(got, [values[i][o - 12] for i, o in origins])
     # a path of h steps refits once, at its origin: the later steps read the
     # forecasts fed back, with the parameters of the values before them
     from unrolled.forecasting.intervals import paths
@@ -217,9 +221,9 @@ def test_a_seasonal_search_averages_theta_hw_and_airline_weighed_by_validation()
     assert two[1] == pytest.approx(np.exp(hw.forecasts(np.append(past, first))[-1]
                                           + bias))  # fmt: skip
     line = _network_line(fc.config_, len(fc.search_))
-    assert ("), and the Theta method, Holt-Winters and the airline model as three "
-            "more members, weighed against the networks by validation error "
-            f"({share:.0%} of the forecast);") in line  # fmt: skip
+    assert ("), and the Theta method, Holt-Winters, the airline model and seasonal "
+            "naive as four more members, weighed against the networks by validation "
+            f"error ({share:.0%} of the forecast);") in line  # fmt: skip
 
 
 def test_no_classical_member_for_a_given_scaling_one_network_or_no_season():
@@ -241,9 +245,10 @@ def test_without_validation_each_method_weighs_the_same():
 
     fc = Forecaster(val_size=0, **QUICK).fit(trended())
     nets = [m for m in fc.members_ if not m.refits]
-    assert len(fc.members_) - len(nets) == 3  # Theta, Holt-Winters, airline still
-    assert [m.weight for m in fc.members_ if m.refits] == [float(len(nets))] * 3
-    assert fc.config_["classical_share"] == pytest.approx(3 / 4, abs=1e-4)
+    assert len(fc.members_) - len(nets) == 4  # Theta, Holt-Winters, airline, snaive
+    k = float(len(nets))
+    assert [m.weight for m in fc.members_ if m.refits] == [k, k, k, k / 2]
+    assert fc.config_["classical_share"] == pytest.approx(7 / 9, abs=1e-4)
 
 
 def test_a_season_over_24_steps_gets_theta_and_airline_without_holt_winters():
@@ -253,7 +258,8 @@ def test_a_season_over_24_steps_gets_theta_and_airline_without_holt_winters():
     t = np.arange(200)
     y = 100 + 20 * np.sin(2 * np.pi * t / 48) + rng.standard_normal(200)
     assert "loghw" not in seasonal_scalings([y], 48)  # as the search's (ets())
-    assert classical_members([y], 48) == (("logtheta", 48), ("logairline", 48))
+    assert classical_members([y], 48) == (
+        ("logtheta", 48), ("logairline", 48), ("snaive", 48))  # fmt: skip
     assert classical_members([y], 24) == ()  # no season of 24 there
 
 
@@ -324,16 +330,17 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
     assert seasonal_scalings([part], 12) == ()  # the autocorrelation test fails
     assert seasonal_strength(np.log(part), 12) > 0.9
     assert classical_members([part], 12) == (
-        ("logtheta", 12), ("loghw", 12), ("logairline", 12))  # fmt: skip
+        ("logtheta", 12), ("loghw", 12), ("logairline", 12),
+        ("snaive", 12))  # fmt: skip
     assert classical_members([part - 200], 12) == (
-        ("theta", 12), ("hw", 12), ("airline", 12))  # fmt: skip
+        ("theta", 12), ("hw", 12), ("airline", 12), ("snaive", 12))  # fmt: skip
     # 2-3 seasons: the test alone (it fails here), not the strength
     assert seasonal_strength(np.log(part[:30]), 12) > 0.9
     assert classical_members([part[:30]], 12) == ()
     fc = Forecaster(**QUICK).fit(from_dict({"d": y}, freq="MS"))
     assert fc.config_["season"] is None  # no seasonal scaling searched ...
     assert fc.config_["theta"] == fc.config_["hw"] == 1  # ... but the classical
-    np.testing.assert_allclose([m.weight for m in fc.members_[-3:]],  # members
+    np.testing.assert_allclose([m.weight for m in fc.members_[-4:]],  # members
                                validation_weights(fc, [y]), rtol=1e-12)  # fmt: skip
 
 
@@ -367,8 +374,8 @@ def test_a_series_with_negative_values_gets_the_additive_classical_members():
     y = 20 * (seasonal(n=120) - 4.3)  # a season around zero: no logs
     assert (y < 0).any() and (y > 0).any()
     fc = Forecaster(**QUICK).fit(from_dict({"s": y}, freq="MS"))
-    classical = [m.candidate.scaling for m in fc.members_[-3:]]
-    assert classical == ["theta", "hw", "airline"]
+    classical = [m.candidate.scaling for m in fc.members_[-4:]]
+    assert classical == ["theta", "hw", "airline", "snaive"]
     assert fc.config_["theta"] == fc.config_["hw"] == 1
     assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()
 
@@ -388,7 +395,8 @@ def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():
     part = y[:30]
     assert seasonal_test(part, 12)
     assert classical_members([part], 12) == (
-        ("logtheta", 12), ("loghw", 12), ("logairline", 12))  # fmt: skip
+        ("logtheta", 12), ("loghw", 12), ("logairline", 12),
+        ("snaive", 12))  # fmt: skip
 
     def seasonal(p):
         return any(m is not None for _, m in classical_members([p], 12))

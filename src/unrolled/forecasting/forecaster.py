@@ -105,9 +105,9 @@ class Forecaster(Predicting):
         Networks averaged: the best ones of the search on validation, the
         last the best of a scaling the others do not have (:func:`_best`);
         with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
-        scalings searched, the Theta method, Holt-Winters and the airline
-        model are averaged in as three more (no Holt-Winters for seasons
-        over 24 steps); with ``es`` searched (short series, no season),
+        scalings searched, the Theta method, Holt-Winters, the airline
+        model and seasonal naive (at half weight) are averaged in as four
+        more (no Holt-Winters for seasons over 24 steps); with ``es`` searched (short series, no season),
         Theta and exponential smoothing without a season; validation errors
         weigh them against the networks. On
         short series with few validation points the search runs three times
