@@ -107,9 +107,10 @@ class Forecaster(Predicting):
         with ``scaling="auto"``, an ``ensemble`` over 1 and seasonal
         scalings searched, the Theta method, Holt-Winters, the airline
         model and seasonal naive (at half weight) are averaged in as four
-        more (no Holt-Winters for seasons over 24 steps); with ``es`` searched (short series, no season),
-        Theta and exponential smoothing without a season; validation errors
-        weigh them against the networks. On
+        more (no Holt-Winters for seasons over 24 steps); with ``es``
+        searched (short series, no season), Theta and exponential smoothing
+        without a season; validation errors weigh them against the
+        networks. On
         short series with few validation points the search runs three times
         (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
         each one's ``ensemble`` best (see :func:`~.plan.searches`).

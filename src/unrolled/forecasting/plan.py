@@ -58,9 +58,10 @@
   its validation error gives: a forecast no fit can get wrong, where a
   season's changes are noisier than its level (on the 23 real seasonal
   series, seeds 0-2 and three test windows, geometric mean 0.3474 to
-  0.3439 of naive's error; at full weight 0.3435, but more than half again
-  the cost on the synthetic series of ``seasonal_guard.py``). Short series with a smooth
-  season can fail the seasonality test (four years of monthly deaths: the
+  0.3439 of naive's error; at full weight 0.3435, but at two and a half
+  times the cost on the synthetic series of ``seasonal_guard.py``). Short
+  series with a smooth season can fail the seasonality test (four years
+  of monthly deaths: the
   season makes the changes' low-lag autocorrelations large, which widens
   the bound); where the parts' mean seasonal strength (Wang, Smith and
   Hyndman's ``1 - var(R) / var(S + R)`` of the classical decomposition)
