@@ -28,9 +28,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from seasonal_real import main, rdata
-
-from unrolled.forecasting.data import from_dict
+from seasonal_real import cli, rdata, table_loader
 
 TABLES = {"visnights": ("QS", "1998-01-01"), "departures": ("MS", "1976-01-01")}
 PER_TABLE = 8  # series a table gives at most
@@ -50,16 +48,7 @@ def series() -> dict:
     return out
 
 
-def load(name: str):
-    """One series as a Dataset with its calendar (month or quarter starts)."""
-    values, freq, end = series()[name]
-    return from_dict({name: values}, freq=freq, end=end)
-
+load = table_loader(series)
 
 if __name__ == "__main__":
-    from arguments import names_seeds_and_fold
-
-    names, seeds, fold = names_seeds_and_fold(
-        __doc__, list(series()), "series", "train the network with seeds 0..N-1"
-    )
-    main(names, seeds, fold, load)
+    cli(__doc__, list(series()), load)

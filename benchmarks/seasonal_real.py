@@ -188,10 +188,27 @@ def main(names: list[str], seeds: int, fold: int = 0, loader=load) -> None:
           fold)  # fmt: skip
 
 
-if __name__ == "__main__":
+def table_loader(series):
+    """A loader for :func:`run` from ``series()``, a mapping of names to
+    (values, pandas frequency, the last period's first day)."""
+
+    def load_one(name: str):
+        """One series as a Dataset with its calendar (month or quarter starts)."""
+        values, freq, end = series()[name]
+        return from_dict({name: values}, freq=freq, end=end)
+
+    return load_one
+
+
+def cli(doc: str, names: list[str], loader=load) -> None:
+    """The command line of a table: ``[--seeds N] [--fold K] [SERIES...]``."""
     from arguments import names_seeds_and_fold
 
     names, seeds, fold = names_seeds_and_fold(
-        __doc__, list(SERIES), "series", "train the network with seeds 0..N-1"
+        doc, names, "series", "train the network with seeds 0..N-1"
     )
-    main(names, seeds, fold)
+    main(names, seeds, fold, loader)
+
+
+if __name__ == "__main__":
+    cli(__doc__, list(SERIES))
