@@ -12,11 +12,8 @@ kinds (``departures``, 498 months from 1976); ``prison`` (48 quarters) is
 too short. The tables carry no dates: the calendar is laid from their
 first period, which sets the season and nothing else.
 
-The protocol, the columns and the summary are :mod:`seasonal_real`'s: the
-last 12 points held out (``--fold K``: the 12 that end 12K before the
-last), one-step forecasts from the true history, the network trained once
-with its defaults, seasonal naive and statsforecast's AutoETS, AutoTheta
-and AutoARIMA refitted at every origin.
+The protocol, the columns, the summary and ``--fold K`` are
+:mod:`seasonal_real`'s, as for :mod:`fresh_real`.
 
     python benchmarks/panels_real.py                  # every series, seed 0
     python benchmarks/panels_real.py --seeds 3 --fold 1
