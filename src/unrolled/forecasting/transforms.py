@@ -48,6 +48,8 @@ AIRLINE = ("airline", "logairline")
 MODELLED = SMOOTHED + THETA + AIRLINE
 # seasonal differences scaled but not centred: silent, seasonal naive itself
 SNAIVE = "snaive"
+# the change from one season back, y[t+1] - y[t+1-m] (of the logs: logsdiff)
+SDIFFS = ("sdiff", "logsdiff", SNAIVE)
 # changes of the log
 LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "loges",
         "loghw", "logtheta", "logairline")  # fmt: skip
@@ -154,7 +156,7 @@ class Transform:
     def lag(self) -> int:
         """Steps back that one change needs: 1, m or m + 1."""
         m = self.season or 0
-        lags = {"sdiff": m, "logsdiff": m, SNAIVE: m, "sdiff+diff": m + 1}
+        lags = dict.fromkeys(SDIFFS, m) | {"sdiff+diff": m + 1}
         return lags.get(self.scaling, 1)
 
     @property
@@ -204,7 +206,7 @@ class Transform:
     def _changes(self, b: np.ndarray) -> np.ndarray:
         """The changes the network predicts, for steps lag..n-1."""
         m = self.season
-        if self.scaling in ("sdiff", "logsdiff", SNAIVE):
+        if self.scaling in SDIFFS:
             return b[m:] - b[:-m]
         if self.scaling == "sdiff+diff":
             s = b[m:] - b[:-m]
@@ -218,8 +220,8 @@ class Transform:
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""
         y = np.asarray(y, dtype=np.float64)
-        modelled = self.scaling in MODELLED or self.scaling == SNAIVE
-        need = MIN_MODELLED_SEASONS if modelled else MIN_SEASONS
+        classical = (*MODELLED, SNAIVE)  # the classical members' scalings
+        need = MIN_MODELLED_SEASONS if self.scaling in classical else MIN_SEASONS
         if self.season is not None and len(y) < need * self.season:
             raise ValueError(
                 f"series {self.name!r}: scaling {self.scaling!r} needs "
@@ -356,7 +358,7 @@ class Transform:
             f = self.smooth.forecasts(self._base(h))[-1]
             return lambda out: self._level(f + self._step(out, linear))
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
-        if self.scaling in ("sdiff", "logsdiff", SNAIVE):
+        if self.scaling in SDIFFS:
             start = b[-m]
         elif self.scaling == "sdiff+diff":
             start = b[-1] + b[-m] - b[-m - 1]
