@@ -18,9 +18,11 @@ as a multiple of naive's, ``*`` on the best, whether the series passes
 the seasonality test the search uses on its training part (``seasonal``),
 the seconds of the whole line (``time``) and of one fit and backtest of
 the network alone (``rnn s``, the mean over seeds 1..N-1; ``-`` with one).
-At the end: the geometric mean of each method's ratio, and the network's
+At the end: the geometric mean of each method's ratio, the network's
 wins and losses against seasonal naive (on the series that pass the test)
-and against each auto.
+and against each auto, and for every method the number of series on which
+it is the best of all (``*``) and, of those that pass the test, behind
+seasonal naive.
 
     python benchmarks/seasonal_real.py                 # every series, seed 0
     python benchmarks/seasonal_real.py a10 qgas        # some
@@ -116,7 +118,8 @@ def run(name: str, rivals: list[str], seeds: int, fold: int = 0, loader=load
 
 
 def summary(rows: dict) -> None:
-    """Geometric means, and the network's wins and losses.
+    """Geometric means, the network's wins and losses, and how often each
+    method is the best of all and behind seasonal naive.
 
     ``rows``: name -> (each method's ratio, the seasonal test's verdict).
     """
@@ -134,8 +137,20 @@ def summary(rows: dict) -> None:
         if m not in ("rnn", "seasonal_naive"):
             won = sum(r["rnn"] < r[m] for r, _ in rows.values())
             print(f"network vs {m}: {won} wins, {len(rows) - won} losses")
-    best = sum(min(methods, key=lambda k: r[k]) == "rnn" for r, _ in rows.values())
-    print(f"network best of all on {best} of {len(rows)}")
+    best = [min(methods, key=lambda k: r[k]) for r, _ in rows.values()]
+    print(f"network best of all on {best.count('rnn')} of {len(rows)}")
+    each = {SHORT.get(m, m): best.count(m) for m in methods}
+    print(f"best of all, each method (of {len(rows)}): {counts(each)}")
+    if seasonal and "seasonal_naive" in methods:
+        behind = {SHORT.get(m, m): sum(r[m] > r["seasonal_naive"] for r in seasonal)
+                  for m in methods if m != "seasonal_naive"}  # fmt: skip
+        print(f"behind seasonal naive on the {len(seasonal)} seasonal series, "
+              f"each method: {counts(behind)}")  # fmt: skip
+
+
+def counts(each: dict) -> str:
+    """``{"rnn": 3, "ETS": 1}`` as ``rnn 3, ETS 1``."""
+    return ", ".join(f"{k} {v}" for k, v in each.items())
 
 
 def window(fold: int) -> str:
