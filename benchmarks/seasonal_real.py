@@ -128,9 +128,12 @@ def summary(rows: dict) -> None:
           for m in methods}  # fmt: skip
     print("geometric mean: " + ", ".join(f"{SHORT.get(m, m)} {v:.3f}"
                                          for m, v in gm.items()))  # fmt: skip
-    seasonal = [r for r, s in rows.values() if s]
+    # the seasonal series, where seasonal naive is measured
+    seasonal = [r for r, s in rows.values() if s and "seasonal_naive" in methods]
+    behind = {m: sum(r[m] > r["seasonal_naive"] for r in seasonal)
+              for m in methods if m != "seasonal_naive"}  # fmt: skip
     if seasonal:
-        lost = sum(r["rnn"] > r["seasonal_naive"] for r in seasonal)
+        lost = behind["rnn"]
         print(f"network vs seasonal naive on the {len(seasonal)} seasonal series: "
               f"{len(seasonal) - lost} wins, {lost} losses")  # fmt: skip
     for m in methods:
@@ -139,18 +142,16 @@ def summary(rows: dict) -> None:
             print(f"network vs {m}: {won} wins, {len(rows) - won} losses")
     best = [min(methods, key=lambda k: r[k]) for r, _ in rows.values()]
     print(f"network best of all on {best.count('rnn')} of {len(rows)}")
-    each = {SHORT.get(m, m): best.count(m) for m in methods}
-    print(f"best of all, each method (of {len(rows)}): {counts(each)}")
-    if seasonal and "seasonal_naive" in methods:
-        behind = {SHORT.get(m, m): sum(r[m] > r["seasonal_naive"] for r in seasonal)
-                  for m in methods if m != "seasonal_naive"}  # fmt: skip
+    print(f"best of all, each method (of {len(rows)}): "
+          + counts({m: best.count(m) for m in methods}))  # fmt: skip
+    if seasonal:
         print(f"behind seasonal naive on the {len(seasonal)} seasonal series, "
               f"each method: {counts(behind)}")  # fmt: skip
 
 
 def counts(each: dict) -> str:
-    """``{"rnn": 3, "ETS": 1}`` as ``rnn 3, ETS 1``."""
-    return ", ".join(f"{k} {v}" for k, v in each.items())
+    """``{"rnn": 3, "AutoETS": 1}`` as ``rnn 3, ETS 1`` (:data:`SHORT` names)."""
+    return ", ".join(f"{SHORT.get(m, m)} {n}" for m, n in each.items())
 
 
 def window(fold: int) -> str:
