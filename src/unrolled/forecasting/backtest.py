@@ -229,7 +229,9 @@ def evaluate_fitted(
         results.append(res)
     notes = list(ds.notes)
     if levels:
-        notes += forecaster.calibration_.missing(NETWORK, 1, levels)
+        cal = forecaster.calibration_
+        notes += cal.missing(NETWORK, horizon, levels)
+        notes += cal.pooled(NETWORK, horizon, levels)
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
     if val and forecaster.val_score_ is not None:
         val[NETWORK] = forecaster.val_score_
