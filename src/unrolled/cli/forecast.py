@@ -32,6 +32,7 @@ from .render import (
     frame_records,
     parse_levels,
     table,
+    wrap,
     write_frame,
 )
 
@@ -89,16 +90,18 @@ def _fit_or_fail(call):
 def _val_line(fc) -> str:
     if fc.val_score_ is None:
         return "no validation slice (series too short): default configuration"
+    net, naive = f"{fc.val_score_:.3f}", f"{fc.naive_val_score_:.3f}"
     verdict = "beats" if fc.val_score_ < fc.naive_val_score_ else "does not beat"
+    verdict = "is level with" if net == naive else verdict
     line = (
-        f"validation (MAE / naive in-sample MAE): network {fc.val_score_:.3f}, "
-        f"naive {fc.naive_val_score_:.3f}: the network {verdict} naive there"
+        f"validation (MAE / naive in-sample MAE): network {net}, "
+        f"naive {naive}: the network {verdict} naive there"
     )
     scores = getattr(fc, "baseline_val_scores_", {}) or {}
     best = min(scores, key=scores.get) if scores else None
-    if best is not None and scores[best] < fc.val_score_:
+    if best is not None and round(scores[best], 3) < round(fc.val_score_, 3):
         line += f"; {best} ({scores[best]:.3f}) beat every network configuration there"
-    return line
+    return wrap(line)
 
 
 @click.command()
@@ -222,7 +225,8 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
 def _horizon_table(rows) -> str:
     h = max(len(s.horizon) for s in rows)
-    return table(
+    head = wrap("The forecasts after the last value (+k: k steps after it):")
+    return head + "\n" + table(
         ["series"] + [f"+{k + 1}" for k in range(h)],
         [[s.name, *s.horizon] for s in rows],
     )
