@@ -226,10 +226,8 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 def _horizon_table(rows) -> str:
     h = max(len(s.horizon) for s in rows)
     head = wrap("The forecasts after the last value (+k: k steps after it):")
-    return head + "\n" + table(
-        ["series"] + [f"+{k + 1}" for k in range(h)],
-        [[s.name, *s.horizon] for s in rows],
-    )
+    heads = ["series"] + [f"+{k + 1}" for k in range(h)]
+    return head + "\n" + table(heads, [[s.name, *s.horizon] for s in rows])
 
 
 @click.command()
