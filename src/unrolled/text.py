@@ -79,17 +79,22 @@ def _column(values: list, floatfmt: str | None) -> list[str]:
 
 def table(
     headers: list[str], rows: list[list], floatfmt: str | None = None,
-    width: int | None = None,
+    width: int | None = None, together: bool = False,
 ) -> str:  # fmt: skip
     """An aligned text table no wider than ``width`` (default :func:`line_width`).
 
-    Floats get one precision per column (:func:`decimals`, or ``floatfmt``
-    for all); text is escaped. A table too wide wraps its last column when it
-    is text (a description), else folds: the first column is repeated and the
-    others continue below in blocks that fit.
+    Floats get one precision per column (:func:`decimals`), or one for the
+    whole table with ``together`` (columns of one quantity: the steps of a
+    forecast), or ``floatfmt`` for all; text is escaped. A table too wide
+    narrows its text columns (wrapped, no narrower than 20) and, still too
+    wide, folds: the first column is repeated and the others continue below
+    in blocks that fit.
     """
     width = width or line_width()
     headers = [escape_name(h) for h in headers]
+    if together and floatfmt is None:
+        floats = [v for r in rows for v in r if isinstance(v, float)]
+        floatfmt = f".{decimals(floats)}f" if floats else None
     cols = [_column([r[i] for r in rows], floatfmt) for i in range(len(headers))]
     cells = [list(r) for r in zip(*cols, strict=True)] if rows else []
     widths = [max(len(h), *(len(c) for c in col)) if col else len(h)

@@ -227,7 +227,9 @@ def _horizon_table(rows) -> str:
     h = max(len(s.horizon) for s in rows)
     head = wrap("The forecasts after the last value (+k: k steps after it):")
     heads = ["series"] + [f"+{k + 1}" for k in range(h)]
-    return head + "\n" + table(heads, [[s.name, *s.horizon] for s in rows])
+    return (
+        head + "\n" + table(heads, [[s.name, *s.horizon] for s in rows], together=True)
+    )
 
 
 @click.command()
@@ -307,7 +309,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     )
     click.echo(_val_line(fc))
     for note in ds.notes:
-        click.echo(f"note: {note}")
+        click.echo(wrap(f"note: {note}", indent="  "))
 
 
 @click.command()
@@ -365,15 +367,16 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
         table(
             heads,
             [[r["name"], r["last_date"][:10], r["last"], *r["horizon"]] for r in rows],
+            together=True,
         )
     )
     if levels:
         shown = frame.astype(object)
         shown["ds"] = [str(d)[:10] if str(d).endswith("00:00:00") else str(d)
                        for d in frame["ds"]]  # fmt: skip
-        click.echo(table(list(shown.columns), shown.values.tolist()))
+        click.echo(table(list(shown.columns), shown.values.tolist(), together=True))
     for note in [*ds.notes, *fc.interval_notes_]:
-        click.echo(f"note: {note}")
+        click.echo(wrap(f"note: {note}", indent="  "))
     if out_file:
         click.echo(f"forecasts written to {out_file}")
 

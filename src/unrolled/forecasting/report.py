@@ -295,7 +295,7 @@ def _steps_table(r: Report) -> str:
             else "."
         )
     )
-    return wrap(head) + "\n" + table(heads, rows)
+    return wrap(head) + "\n" + table(heads, rows, together=True)
 
 
 def _verdict(r: Report) -> list[str]:
