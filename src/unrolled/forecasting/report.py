@@ -45,6 +45,7 @@ class SeriesResult:
     intervals: dict = field(default_factory=dict)  # method -> level -> (lo, hi)
     coverage: dict = field(default_factory=dict)  # method -> level -> dict
     random_walk: bool = False  # naive is hard to beat (see backtest)
+    future: dict = field(default_factory=dict)  # level -> (lo, hi) of ``horizon``
 
     @property
     def best(self) -> str:
@@ -69,6 +70,7 @@ class Report:
     levels: list = field(default_factory=list)
     validation: dict = field(default_factory=dict)  # method -> validation score
     selected: str = NETWORK
+    unit: str | None = None  # the values' unit, where the data say it
 
     # ------------------------------------------------------------ data out
     def to_json(self) -> dict:
