@@ -206,8 +206,9 @@ def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_pat
     fig = plot_report(report, tmp_path / "p.png")
     assert isinstance(fig, Figure) and (tmp_path / "p.png").stat().st_size > 0
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "date" and "series units" in ax.get_ylabel()
-    labels = ax.get_legend_handles_labels()[1]
+    assert ax.get_xlabel().startswith("date") and ax.get_ylabel() == "rw0"
+    labels = fig.legends[0].get_texts()
+    labels = [t.get_text() for t in labels]
     assert "history cut" in labels and "network 80% interval" in labels
     mine = Figure()
     axes = mine.subplots(1, 2)
