@@ -80,10 +80,11 @@ function lineChart(box, series, opts) {
       "text-anchor": all.length > 1 && i === all.length - 1 ? "end" : i === 0 ? "start" : "middle" },
       opts.xlabel ? opts.xlabel(v) : fmt(v)));
   const title = svg(box, "text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, opts.xtitle);
-  const room = W - 8;  // a long title is squeezed to the chart's width, not cut
-  if (title.getComputedTextLength && title.getComputedTextLength() > room) {
-    title.setAttribute("x", W / 2);
-    title.setAttribute("textLength", room);
+  // a long title is centred on the chart, and squeezed to its width, not cut
+  const long = title.getComputedTextLength ? title.getComputedTextLength() : 0;
+  if (long > W - L - R - 8) title.setAttribute("x", W / 2);
+  if (long > W - 8) {
+    title.setAttribute("textLength", W - 8);
     title.setAttribute("lengthAdjust", "spacingAndGlyphs");
   }
   series.forEach((s) => {
