@@ -226,3 +226,22 @@ def test_the_report_says_in_words_when_an_interval_covers_too_little():
     s.coverage = {"rnn": {"80": c}, "naive": {"80": dict(c, coverage=0.79)}}
     text = Report([s], "monthly", 0, {}, levels=["80"]).format()
     assert "The network's 80% interval held 61% of the test points." in text
+
+
+def test_the_cli_gives_bounds_at_every_requested_step_on_monthly_data(tmp_path, capsys):
+    import pandas as pd
+
+    from unrolled.cli import run
+
+    out = tmp_path / "f.csv"
+    argv = ["forecast", "--data", "co2", "--horizon", "12", "--level", "80", "95",
+            "--out", str(out), "-q"]  # fmt: skip
+    assert run(argv) == 0
+    frame = pd.read_csv(out)
+    assert len(frame) == 12 and frame.filter(like="-lo-").shape[1] == 2
+    assert frame.notna().all().all()  # the long steps pool: bounds at every step
+    assert (
+        (frame.filter(like="-lo-95") < frame.filter(like="-lo-80").values).all().all()
+    )
+    text = " ".join(capsys.readouterr().out.split())
+    assert "95% interval at step(s)" in text and "pools every step's residuals" in text
