@@ -132,3 +132,12 @@ def test_equal_printed_errors_are_called_level_not_a_win():
     tie = Report([_result("a", 1.349999, 1.35)], "monthly", 0, {})
     assert tie.verdict()[0].startswith("The network does not beat the naive")
     assert "level with it on a" in tie.verdict()[0]
+
+
+def test_the_jupyter_table_has_one_precision_per_column():
+    r = Report([_result("a", 0.7143, 0.819), _result("b", 1.0, 2.0)], "monthly", 0,
+               {})  # fmt: skip
+    html = r._repr_html_()
+    # the column's largest, 2.0, gets 4 significant digits: 3 decimals for all
+    assert "<td>0.714</td>" in html and "<td>0.819</td>" in html
+    assert "<td>1.000</td>" in html and "<td>2.000</td>" in html

@@ -115,7 +115,13 @@ class Report:
         )
 
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        from ..text import decimals
+
+        frame = self.to_frame()
+        places = {c: decimals(frame[c].dropna().tolist())
+                  for c in frame.select_dtypes("float").columns}  # fmt: skip
+        return frame.to_html(index=False, formatters={
+            c: (lambda v, d=d: f"{v:.{d}f}") for c, d in places.items()})  # fmt: skip
 
     # ------------------------------------------------------------ words
     def validation_winner(self) -> str | None:
