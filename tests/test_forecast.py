@@ -216,7 +216,7 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
 
 def test_the_report_says_which_searches_the_networks_come_from():
     fc = Forecaster(hidden=4, window=8, scaling="diff", epochs=3, seed=5)
-    text = backtest(fc, seasonal(lengths=(40,)), test=6).format()
+    text = " ".join(backtest(fc, seasonal(lengths=(40,)), test=6).format().split())
     assert (  # lr searched on a short series: three searches, seeds 5, 6, 7
         "Network: the mean of 9 networks, the best ones of 3 searches, each with "
         "its own seed, on the validation slice (9 configurations in all); the "

@@ -10,7 +10,13 @@ from unrolled.forecasting.baselines import make_baseline
 from unrolled.forecasting.cross_validation import cross_validation
 from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.intervals import MIN_RESIDUALS, check_levels, quantile
+from unrolled.forecasting.intervals import (
+    MIN_RESIDUALS,
+    Calibration,
+    check_levels,
+    growth,
+    quantile,
+)
 from unrolled.forecasting.report import pooled_coverage
 
 QUICK = dict(hidden=8, window=12, lr=0.01, scaling="diff", epochs=8, patience=3,
@@ -51,15 +57,48 @@ def test_80_and_95_percent_intervals_cover_close_to_nominal(make):
     assert 0.8 < rel < 1.25
 
 
-def test_too_few_residuals_give_no_interval_and_the_report_says_why():
+def test_a_step_with_too_few_residuals_pools_the_others_and_says_so():
     rng = np.random.default_rng(3)
     ds = from_dict({"one": 50 + np.cumsum(rng.standard_normal(60))}, freq="YS")
     fc = Forecaster(**QUICK, seed=0).fit(ds)  # 12 validation points, one series
-    out = fc.predict(3, level=[80, 95])
-    assert out["rnn-lo-80"].notna().all()  # 12, 11, 10 residuals: enough for 80%
-    assert out["rnn-lo-95"].isna().all()  # 95% needs 19 residuals
-    assert any("no 95% interval at step 1" in n for n in fc.interval_notes_)
+    res = fc.calibration_.residuals["rnn"]
+    assert [len(r) for r in res] == list(range(12, 0, -1))
+    out = fc.predict(14, level=[80, 95])  # 14: beyond the validation slice too
+    assert out.filter(like="-lo-").notna().all().all()
+    assert out.filter(like="-hi-").notna().all().all()
+    # steps 1-3 (12, 11, 10 residuals) keep their own 80% quantile
+    unit = np.mean(np.abs(np.diff(ds.series[0].values[: fc.n_train_["one"]])))
+    for k in (1, 2, 3):
+        own = quantile(res[k - 1], 80) * unit
+        assert out["rnn-hi-80"][k - 1] - out["rnn"][k - 1] == pytest.approx(own)
+    # the pooled steps: wider with the step, the 95% band around the 80% one
+    w80 = (out["rnn-hi-80"] - out["rnn"]).to_numpy()
+    w95 = (out["rnn-hi-95"] - out["rnn"]).to_numpy()
+    assert (np.diff(w80[3:]) > 0).all() and (w95 >= w80).all()
+    assert any("80% interval at step(s) 4-14 pools" in n for n in fc.interval_notes_)
+    assert any("95% interval at step(s) 1-14 pools" in n for n in fc.interval_notes_)
+    assert not any(n.startswith("no ") for n in fc.interval_notes_)
     assert quantile(np.ones(MIN_RESIDUALS - 1), 50) is None
+
+
+def test_only_a_pool_too_small_for_the_level_leaves_no_interval():
+    steps = [np.ones(5), np.ones(4), np.ones(3)]  # 12 residuals in all
+    cal = Calibration({"rnn": steps})
+    assert cal.width("rnn", 2, 80) == pytest.approx(2**0.5)  # sqrt law, pooled
+    assert cal.width("rnn", 2, 95) is None  # 95% needs 19
+    assert cal.missing("rnn", 3, [80, 95]) == [
+        "no 95% interval from step 1: the validation slice gave 12 residual(s) "
+        "over all steps, 19 are needed"
+    ]
+
+
+def test_the_growth_law_is_fitted_on_the_steps_with_enough_residuals():
+    steps = [np.full(20, 2.0 * k**0.8) for k in range(1, 6)] + [np.ones(3)]
+    assert growth(steps) == pytest.approx(0.8)
+    cal = Calibration({"rnn": steps})
+    assert cal.width("rnn", 3, 80) == pytest.approx(2.0 * 3**0.8)  # its own
+    # step 6: its 3 residuals are too few; the pool (scaled to k=1: 2.0) * 6**0.8
+    assert cal.width("rnn", 6, 80) == pytest.approx(2.0 * 6**0.8)
 
 
 @pytest.mark.parametrize("bad", [[0], [100], [80, 80], ["x"], [-5], [True]])
@@ -80,7 +119,8 @@ def test_every_step_ahead_is_scored_for_every_method():
     expected = np.mean(np.abs(v[pos + 1] - v[pos - 1]))
     assert s.steps["naive"][1]["mae"] == pytest.approx(expected)
     assert s.steps["rnn"][0]["mae"] == pytest.approx(s.metrics["rnn"]["mae"])
-    assert "per step ahead" in report.format() and "rnn 80% held" in report.format()
+    text = " ".join(report.format().split())  # the prose is wrapped to 80 columns
+    assert "per step ahead" in text and "rnn 80% held" in text
 
 
 @pytest.mark.parametrize("refit", [False, True])
@@ -167,8 +207,9 @@ def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_pat
     fig = plot_report(report, tmp_path / "p.png")
     assert isinstance(fig, Figure) and (tmp_path / "p.png").stat().st_size > 0
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "date" and "series units" in ax.get_ylabel()
-    labels = ax.get_legend_handles_labels()[1]
+    assert ax.get_xlabel().startswith("date") and ax.get_ylabel() == "rw0"
+    labels = fig.legends[0].get_texts()
+    labels = [t.get_text() for t in labels]
     assert "history cut" in labels and "network 80% interval" in labels
     mine = Figure()
     axes = mine.subplots(1, 2)
@@ -185,3 +226,22 @@ def test_the_report_says_in_words_when_an_interval_covers_too_little():
     s.coverage = {"rnn": {"80": c}, "naive": {"80": dict(c, coverage=0.79)}}
     text = Report([s], "monthly", 0, {}, levels=["80"]).format()
     assert "The network's 80% interval held 61% of the test points." in text
+
+
+def test_the_cli_gives_bounds_at_every_requested_step_on_monthly_data(tmp_path, capsys):
+    import pandas as pd
+
+    from unrolled.cli import run
+
+    out = tmp_path / "f.csv"
+    argv = ["forecast", "--data", "co2", "--horizon", "12", "--level", "80", "95",
+            "--out", str(out), "-q"]  # fmt: skip
+    assert run(argv) == 0
+    frame = pd.read_csv(out)
+    assert len(frame) == 12 and frame.filter(like="-lo-").shape[1] == 2
+    assert frame.notna().all().all()  # the long steps pool: bounds at every step
+    assert (
+        (frame.filter(like="-lo-95") < frame.filter(like="-lo-80").values).all().all()
+    )
+    text = " ".join(capsys.readouterr().out.split())
+    assert "95% interval at step(s)" in text and "pools every step's residuals" in text

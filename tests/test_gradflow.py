@@ -352,7 +352,7 @@ def test_cli_memory_table_gives_medians_and_runs_solved(capsys):
     assert run(argv) == 0
     out = capsys.readouterr().out
     assert "median over 2 seed(s)" in out and "k/2 = runs below 0.05" in out
-    assert re.search(r"gru  \d\.\d{3} \(fail\) 0/2", out)
+    assert re.search(r"gru +\d\.\d{3} \(fail\) 0/2", out)
 
 
 @pytest.mark.parametrize(

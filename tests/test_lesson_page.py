@@ -287,3 +287,89 @@ def test_trained_section_draws_every_copy_and_unit(browser, trained_page):
     assert page.locator("[data-copy-hidden]").count() == T * H
     assert "step(s) back" in page.locator("#trained-reach").inner_text()
     page.close()
+
+
+# In the page: every inner area wider than its box says so (a visible hint
+# just above it); every copy inside the viewport; the charts drawn on load.
+LAYOUT = """() => {
+  const hidden = [];
+  for (const e of document.querySelectorAll("body *")) {
+    const ox = getComputedStyle(e).overflowX;
+    if (!["auto", "scroll", "hidden"].includes(ox)) continue;
+    if (e.scrollWidth <= e.clientWidth + 1 || e.closest("svg")) continue;
+    const hint = e.previousElementSibling;
+    const shown = hint && hint.classList.contains("scroll-hint") && !hint.hidden
+      && hint.getBoundingClientRect().height > 0;
+    if (!shown) hidden.push(e.id || e.className || e.tagName);
+  }
+  const copies = [...document.querySelectorAll("[data-copy]")].map((c) => {
+    const r = c.getBoundingClientRect();
+    return [r.left, r.right];
+  });
+  const points = (id) => [...document.querySelectorAll(`#${id} polyline`)]
+    .map((p) => p.getAttribute("points").split(" ").length);
+  const texts = (sel) => [...document.querySelectorAll(sel)].map((t) => t.textContent);
+  const ticks = (id) => texts(`#${id} text`);
+  return { hidden, copies, width: innerWidth, gd: points("gd-chart"),
+           weights: points("gd-weights"), trained: ticks("trained-series"),
+           verdict: document.getElementById("statland-verdict").textContent,
+           scale: texts("[data-colour-scale] text"),
+           hints: [...document.querySelectorAll(".scroll-hint")]
+             .filter((h) => !h.hidden).length };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (390, 844)])
+def test_the_page_fits_the_screen_and_draws_its_charts_on_load(
+    browser, trained_page, tmp_path, size
+):
+    url, _ = trained_page
+    page, log = _open(browser, url + "#values=0.5,1,0.2,0.8,0.4,1", *size)
+    shot = tmp_path / f"lesson-six-{size[0]}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    got = page.evaluate(LAYOUT)
+    assert got["hidden"] == []  # nothing scrolls sideways without a visible hint
+    assert len(got["copies"]) == 6
+    assert all(0 <= a and b <= got["width"] for a, b in got["copies"]), got["copies"]
+    assert max(got["gd"]) > 100 and max(got["weights"]) > 100  # the descent, drawn
+    numbers = [t for t in got["trained"] if t.replace(".", "", 1).isdigit()]
+    assert _round_ticks([float(t) for t in numbers]), numbers
+    assert "2001-" in " ".join(got["trained"]) or "2005-" in " ".join(got["trained"])
+    assert len(got["scale"]) == 3 and got["scale"][1] == "0"
+    assert -float(got["scale"][0]) == float(got["scale"][2]) > 0
+    if size[0] == 390:
+        assert got["hints"] >= 1  # the tables are wider than a phone: said so
+    page.close()
+    assert log["errors"] == []
+
+
+def _round_ticks(ticks: list[float]) -> bool:
+    """Two or more ticks, evenly spaced by 1, 2 or 5 times a power of ten, each
+    a multiple of that step (79.65 / 104.985 / 130.32 is not)."""
+    if len(ticks) < 2:
+        return False
+    step = ticks[1] - ticks[0]
+    mantissa = step / 10 ** np.floor(np.log10(step))
+    even = np.allclose(np.diff(ticks), step)
+    multiples = np.allclose(np.round(np.array(ticks) / step) * step, ticks)
+    return even and multiples and any(np.isclose(mantissa, m) for m in (1, 2, 5))
+
+
+def test_round_ticks_tells_round_from_raw():
+    assert _round_ticks([9.5, 10, 10.5]) and _round_ticks([100, 120])
+    assert not _round_ticks([79.65, 104.985, 130.32])
+
+
+def test_the_statland_sentence_follows_the_weights(browser, page_url):
+    page, log = _open(browser, page_url)
+    text = page.locator("#statland-verdict").inner_text()
+    assert text.startswith("with the lesson's weights the network predicts every one")
+    page.goto(page_url + "#w2=2")
+    page.wait_for_function("document.documentElement.dataset.renders")
+    text = page.locator("#statland-verdict").inner_text()
+    assert "misses 2 of 4" in text and "4.95 where 0 was observed" in text
+    assert "5.94 where 1 was observed" in text
+    assert "lesson's weights" not in text
+    page.close()
+    assert log["errors"] == []

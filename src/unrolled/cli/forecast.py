@@ -32,6 +32,7 @@ from .render import (
     frame_records,
     parse_levels,
     table,
+    wrap,
     write_frame,
 )
 
@@ -89,16 +90,18 @@ def _fit_or_fail(call):
 def _val_line(fc) -> str:
     if fc.val_score_ is None:
         return "no validation slice (series too short): default configuration"
+    net, naive = f"{fc.val_score_:.3f}", f"{fc.naive_val_score_:.3f}"
     verdict = "beats" if fc.val_score_ < fc.naive_val_score_ else "does not beat"
+    verdict = "is level with" if net == naive else verdict
     line = (
-        f"validation (MAE / naive in-sample MAE): network {fc.val_score_:.3f}, "
-        f"naive {fc.naive_val_score_:.3f}: the network {verdict} naive there"
+        f"validation (MAE / naive in-sample MAE): network {net}, "
+        f"naive {naive}: the network {verdict} naive there"
     )
     scores = getattr(fc, "baseline_val_scores_", {}) or {}
     best = min(scores, key=scores.get) if scores else None
-    if best is not None and scores[best] < fc.val_score_:
+    if best is not None and round(scores[best], 3) < round(fc.val_score_, 3):
         line += f"; {best} ({scores[best]:.3f}) beat every network configuration there"
-    return line
+    return wrap(line)
 
 
 @click.command()
@@ -222,9 +225,10 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
 def _horizon_table(rows) -> str:
     h = max(len(s.horizon) for s in rows)
-    return table(
-        ["series"] + [f"+{k + 1}" for k in range(h)],
-        [[s.name, *s.horizon] for s in rows],
+    head = wrap("The forecasts after the last value (+k: k steps after it):")
+    heads = ["series"] + [f"+{k + 1}" for k in range(h)]
+    return (
+        head + "\n" + table(heads, [[s.name, *s.horizon] for s in rows], together=True)
     )
 
 
@@ -305,7 +309,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     )
     click.echo(_val_line(fc))
     for note in ds.notes:
-        click.echo(f"note: {note}")
+        click.echo(wrap(f"note: {note}", indent="  "))
 
 
 @click.command()
@@ -363,15 +367,16 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
         table(
             heads,
             [[r["name"], r["last_date"][:10], r["last"], *r["horizon"]] for r in rows],
+            together=True,
         )
     )
     if levels:
         shown = frame.astype(object)
         shown["ds"] = [str(d)[:10] if str(d).endswith("00:00:00") else str(d)
                        for d in frame["ds"]]  # fmt: skip
-        click.echo(table(list(shown.columns), shown.values.tolist()))
+        click.echo(table(list(shown.columns), shown.values.tolist(), together=True))
     for note in [*ds.notes, *fc.interval_notes_]:
-        click.echo(f"note: {note}")
+        click.echo(wrap(f"note: {note}", indent="  "))
     if out_file:
         click.echo(f"forecasts written to {out_file}")
 

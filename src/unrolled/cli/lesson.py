@@ -81,6 +81,7 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
         scaling=member.candidate.scaling,
         first_date=_date(s.dates[-T]),
         last_date=_date(s.dates[-1]),
+        dates=[_date(d) for d in s.dates[-T:]],
         values=y[-T:].tolist(),
         prediction=pred,
     )

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..text import table  # noqa: F401  (the commands render with it)
+from ..text import table, wrap  # noqa: F401  (the commands render with them)
 
 
 def echo_json(data) -> None:

@@ -51,7 +51,8 @@ def head(ds, sizes):
         Series(s.name, s.dates[: len(s) - k], s.values[: len(s) - k])
         for s, k in zip(ds.series, sizes, strict=True)
     ]
-    return Dataset(parts, ds.frequency, ds.source, list(ds.notes), ds.pandas_freq)
+    return Dataset(parts, ds.frequency, ds.source, list(ds.notes), ds.pandas_freq,
+                   ds.unit)  # fmt: skip
 
 
 def backtest(
@@ -226,10 +227,14 @@ def evaluate_fitted(
             }
             res.coverage = _coverage(v[pos], res.intervals)
         res.random_walk = random_walk_like(train, season)
+        res.future = {level_name(lv): forecaster.bounds(ahead[name], unit, lv)
+                      for lv in levels}  # fmt: skip
         results.append(res)
     notes = list(ds.notes)
     if levels:
-        notes += forecaster.calibration_.missing(NETWORK, 1, levels)
+        cal = forecaster.calibration_
+        notes += cal.missing(NETWORK, horizon, levels)
+        notes += cal.pooled(NETWORK, horizon, levels)
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
     if val and forecaster.val_score_ is not None:
         val[NETWORK] = forecaster.val_score_
@@ -237,5 +242,5 @@ def evaluate_fitted(
         results, ds.frequency, int(forecaster.seed), dict(forecaster.config_),
         notes, list(getattr(forecaster, "search_", [])),
         [level_name(x) for x in levels],
-        val, getattr(forecaster, "selected_", NETWORK),
+        val, getattr(forecaster, "selected_", NETWORK), ds.unit,
     )  # fmt: skip

@@ -46,16 +46,19 @@ BUNDLED = {
         "file": "stocks.csv",
         "description": "Monthly closing prices of AAPL, AMZN, GOOG, IBM, MSFT, "
         "2000-01 to 2010-03 (GOOG from 2004-08); vega-datasets",
+        "unit": "USD",
     },
     "co2": {
         "file": "co2.csv",
         "description": "Monthly mean atmospheric CO2 (ppm) at Mauna Loa, 1965-01 to "
         "2001-12: trend and yearly season; NOAA/Scripps, public domain",
+        "unit": "ppm",
     },
     "sunspots": {
         "file": "sunspots.csv",
         "description": "Yearly sunspot activity 1700-2008: the ~11-year solar cycle; "
         "NOAA NGDC, public domain",
+        "unit": "sunspot number",
     },
 }
 
@@ -296,6 +299,7 @@ def load_bundled(name: str = "stocks") -> Dataset:
     with resources.as_file(ref) as path:
         ds = load_csv(path)
     ds.source = f"bundled:{name}"
+    ds.unit = BUNDLED[name]["unit"]
     return ds
 
 

@@ -70,7 +70,8 @@ class Dataset:
     ``frequency`` is a word ("monthly", "daily", "business-daily", "weekly",
     "quarterly", "yearly", "hourly", "half-hourly", "every 15 minutes", ... or
     "irregular"; "steps" for an integer time index);
-    ``pandas_freq`` the pandas offset alias when one was inferred.
+    ``pandas_freq`` the pandas offset alias when one was inferred; ``unit``
+    the values' unit where the data say it (the bundled sets), else None.
     """
 
     series: list[Series]
@@ -78,6 +79,7 @@ class Dataset:
     source: str
     notes: list[str] = field(default_factory=list)
     pandas_freq: str | None = None
+    unit: str | None = None
 
     @property
     def names(self) -> list[str]:

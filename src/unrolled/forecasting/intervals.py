@@ -13,9 +13,20 @@ forecast plus or minus the ``ceil((n + 1) L / 100)``-th smallest of the
 (symmetric split-conformal; exchangeability is the assumption, and the
 backtest measures whether it held). The ensemble's spread is not added.
 
-With fewer than :data:`MIN_RESIDUALS` residuals for a step, or too few for
-the level (95% needs 19), no interval is given for it: ``None``, never a
-made-up width; :func:`why_missing` says why in words.
+A step with fewer than :data:`MIN_RESIDUALS` residuals, or too few for the
+level (95% needs 19), or beyond the validation slice, borrows from the other
+steps (the pooling statsforecast-style conformal methods use): the mean
+scaled residual of the steps that have :data:`MIN_RESIDUALS` or more is
+fitted by a power law ``c k**p`` (least squares on the logs; ``p = 0.5``, the
+random walk's square root, when fewer than two steps qualify; ``p`` kept in
+``[0, 2]``), every step's residuals are divided by ``k**p`` and pooled into
+one sample, and the step's half-width is that sample's conformal quantile
+times ``k**p``, never less than the step's own largest residual (so a pooled
+95% band is never narrower than the step's own 80% band). Steps with enough
+residuals of their own keep exactly their own quantile. Only when the pooled
+sample is too small as well is there no interval: ``None``, never a made-up
+width; :func:`why_missing` says why and :meth:`Calibration.pooled` names the
+borrowed steps.
 """
 
 from __future__ import annotations
@@ -26,8 +37,9 @@ import numpy as np
 
 from ..engine.validate import is_real
 
-MIN_RESIDUALS = 10  # fewer residuals for a step: no interval for it
+MIN_RESIDUALS = 10  # fewer residuals for a step: it borrows from the other steps
 DEFAULT_LEVELS = (80, 95)
+DEFAULT_GROWTH = 0.5  # sqrt(k): the random walk's law, when it cannot be fitted
 
 
 def check_levels(level) -> list[float]:
@@ -95,11 +107,39 @@ def quantile(residuals: np.ndarray, level: float) -> float | None:
 
 def why_missing(n: int, level: float, step: int) -> str:
     """The sentence the report gives when an interval cannot be calibrated."""
-    need = max(MIN_RESIDUALS, math.ceil(level / (100.0 - level)))
+    need = needed(level)
     return (
-        f"no {level_name(level)}% interval at step {step}: the validation slice gave "
-        f"{n} residual(s) for it, {need} are needed"
+        f"no {level_name(level)}% interval from step {step}: the validation slice gave "
+        f"{n} residual(s) over all steps, {need} are needed"
     )
+
+
+def needed(level: float) -> int:
+    """The fewest residuals that give a ``level`` quantile (95% needs 19)."""
+    return max(MIN_RESIDUALS, math.ceil(level / (100.0 - level)))
+
+
+def growth(steps: list[np.ndarray]) -> float:
+    """The power ``p`` of ``mean scaled residual ~ c k**p`` over the steps with
+    :data:`MIN_RESIDUALS` or more; :data:`DEFAULT_GROWTH` below two such steps."""
+    ks = [k + 1 for k, r in enumerate(steps) if len(r) >= MIN_RESIDUALS]
+    means = [float(np.mean(steps[k - 1])) for k in ks]
+    if len(ks) < 2 or min(means) <= 0:
+        return DEFAULT_GROWTH
+    p = np.polyfit(np.log(ks), np.log(means), 1)[0]
+    return float(np.clip(p, 0.0, 2.0))
+
+
+def pooled_width(steps: list[np.ndarray], step: int, level: float) -> float | None:
+    """Half-width at ``step`` (1-based) from every step's residuals over ``k**p``."""
+    p = growth(steps)
+    pool = [r / (k + 1) ** p for k, r in enumerate(steps) if len(r)]
+    q = quantile(np.concatenate(pool), level) if pool else None
+    if q is None:
+        return None
+    own = steps[step - 1] if step <= len(steps) else np.empty(0)
+    floor = float(np.max(own)) if len(own) >= MIN_RESIDUALS else 0.0
+    return max(q * step**p, floor)
 
 
 class Calibration:
@@ -114,23 +154,43 @@ class Calibration:
     def __init__(self, residuals: dict[str, list[np.ndarray]] | None = None):
         self.residuals = residuals or {}
 
-    def width(self, method: str, step: int, level: float) -> float | None:
-        """Half-width in naive units at ``step`` (1-based); None if uncalibrated."""
+    def own(self, method: str, step: int, level: float) -> float | None:
+        """The step's own quantile (``step`` 1-based); None with too few residuals."""
         steps = self.residuals.get(method, [])
-        if step > len(steps):
-            return None
-        return quantile(steps[step - 1], level)
+        return quantile(steps[step - 1], level) if step <= len(steps) else None
+
+    def width(self, method: str, step: int, level: float) -> float | None:
+        """Half-width in naive units at ``step`` (1-based): the step's own
+        quantile, else the pooled one (module docstring); None if neither."""
+        w = self.own(method, step, level)
+        if w is not None:
+            return w
+        return pooled_width(self.residuals.get(method, []), step, level)
 
     def missing(self, method: str, h: int, levels) -> list[str]:
-        """Sentences for every (step, level) that gets no interval."""
+        """Sentences for every level that gets no interval from some step on."""
         out = []
-        steps = self.residuals.get(method, [])
+        n = sum(len(r) for r in self.residuals.get(method, []))
         for lv in levels:
             for k in range(1, h + 1):
                 if self.width(method, k, lv) is None:
-                    n = len(steps[k - 1]) if k <= len(steps) else 0
                     out.append(why_missing(n, lv, k))
-                    break  # later steps have fewer residuals still
+                    break
+        return out
+
+    def pooled(self, method: str, h: int, levels) -> list[str]:
+        """Sentences naming the steps whose interval borrows from the others."""
+        steps = self.residuals.get(method, [])
+        out = []
+        for lv in levels:
+            ks = [k for k in range(1, h + 1) if self.own(method, k, lv) is None
+                  and self.width(method, k, lv) is not None]  # fmt: skip
+            if ks:
+                out.append(
+                    f"the {level_name(lv)}% interval at step(s) {_ranges(ks)} pools "
+                    f"every step's residuals scaled by k**{growth(steps):.2f} (each "
+                    f"has fewer than {needed(lv)} residuals of its own)"
+                )
         return out
 
     def to_dict(self) -> dict:
@@ -140,6 +200,17 @@ class Calibration:
     def from_dict(cls, d: dict) -> Calibration:
         return cls({m: [np.asarray(r, dtype=np.float64) for r in s]
                     for m, s in (d or {}).items()})  # fmt: skip
+
+
+def _ranges(ks: list[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1-3, 5"``."""
+    runs: list[list[int]] = []
+    for k in ks:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
 
 
 def coverage(truth, lo, hi) -> float:

@@ -102,8 +102,10 @@ class Predicting:
         level : sequence of float, optional
             Interval levels in (0, 100), e.g. ``[80, 95]``: split-conformal
             intervals from the validation slice's residuals of the same step
-            ahead (see :mod:`.intervals`); a step with too few residuals gets
-            NaN bounds (``interval_notes_`` says why).
+            ahead (see :mod:`.intervals`); a step with too few residuals of its
+            own pools every step's, scaled by a fitted growth law, and only
+            where even the pool is too small are its bounds NaN
+            (``interval_notes_`` says which steps pooled and which have none).
 
         Returns
         -------
@@ -134,7 +136,8 @@ class Predicting:
                 cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
                 cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
             frames.append(pd.DataFrame(cols))
-        self.interval_notes_ = self.calibration_.missing(self.selected_, h, levels)
+        cal, sel = self.calibration_, self.selected_
+        self.interval_notes_ = cal.missing(sel, h, levels) + cal.pooled(sel, h, levels)
         return pd.concat(frames, ignore_index=True)
 
     def predict_values(self, h: int, names, values) -> dict:

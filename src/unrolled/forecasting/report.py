@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from textwrap import fill
 
 import numpy as np
 
@@ -18,8 +17,14 @@ LEGEND = (
     "MAE, RMSE: mean absolute / root mean squared error in the series' units; "
     "MAPE%: mean absolute percentage error; MASE: MAE over the mean absolute "
     "one-step change of the training part (below 1: better than naive was on "
-    "the history); dir: share of steps whose direction (up/down) was right; "
-    "*: the best MAE of the series."
+    "the history); dir: share of steps whose direction (up/down) was right "
+    "(none for naive, which never moves); *: the best MAE of the series."
+)
+SERIES_LEGEND = (
+    "train: points the network learned from (its validation slice included); "
+    "test: points held out and forecast one step ahead from each origin; "
+    "last: the series' last value; next: the forecast of the value after it; "
+    "best: the method with the lowest MAE on the test points."
 )
 
 
@@ -40,6 +45,7 @@ class SeriesResult:
     intervals: dict = field(default_factory=dict)  # method -> level -> (lo, hi)
     coverage: dict = field(default_factory=dict)  # method -> level -> dict
     random_walk: bool = False  # naive is hard to beat (see backtest)
+    future: dict = field(default_factory=dict)  # level -> (lo, hi) of ``horizon``
 
     @property
     def best(self) -> str:
@@ -64,6 +70,7 @@ class Report:
     levels: list = field(default_factory=list)
     validation: dict = field(default_factory=dict)  # method -> validation score
     selected: str = NETWORK
+    unit: str | None = None  # the values' unit, where the data say it
 
     # ------------------------------------------------------------ data out
     def to_json(self) -> dict:
@@ -108,7 +115,13 @@ class Report:
         )
 
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        from ..text import decimals
+
+        frame = self.to_frame()
+        places = {c: decimals(frame[c].dropna().tolist())
+                  for c in frame.select_dtypes("float").columns}  # fmt: skip
+        return frame.to_html(index=False, formatters={
+            c: (lambda v, d=d: f"{v:.{d}f}") for c, d in places.items()})  # fmt: skip
 
     # ------------------------------------------------------------ words
     def validation_winner(self) -> str | None:
@@ -124,7 +137,7 @@ class Report:
 
     def format(self) -> str:
         """The terminal report: forecasts, the metrics table, the verdict."""
-        from ..text import table
+        from ..text import table, wrap
 
         c = self.config
         head = [
@@ -148,15 +161,19 @@ class Report:
             for s in self.series
         ]
         t1 = table(["series", "train", "test", "last", "next", "best"], rows1)
-        parts = ["\n".join(head), t1, _metrics_table(self) + "\n" + fill(LEGEND, 88)]
+        parts = [
+            "\n".join(wrap(x) for x in head),
+            t1 + "\n" + wrap(SERIES_LEGEND),
+            _metrics_table(self) + "\n" + wrap(LEGEND),
+        ]
         if self.levels:
             parts.append(_coverage_table(self))
         h = max(len(s.horizon) for s in self.series)
         if h > 1 and any(s.steps for s in self.series):
             parts.append(_steps_table(self))
-        parts.append("\n".join(self.verdict()))
+        parts.append("\n".join(wrap(x) for x in self.verdict()))
         if self.notes:
-            parts.append("\n".join(f"note: {n}" for n in self.notes))
+            parts.append("\n".join(wrap(f"note: {n}", indent="  ") for n in self.notes))
         return "\n\n".join(parts)
 
 
@@ -204,8 +221,9 @@ def _metrics_table(r: Report) -> str:
     for s in r.series:
         for m, d in s.metrics.items():
             mark = " *" if m == s.best else ""
+            direction = None if m == "naive" else d["direction"]  # 0 by construction
             rows.append([s.name, m + mark, d["mae"], d["rmse"], d["mape"], d["mase"],
-                         d["direction"]])  # fmt: skip
+                         direction])  # fmt: skip
     return table(["series", "method", "MAE", "RMSE", "MAPE%", "MASE", "dir"], rows)
 
 
@@ -226,7 +244,7 @@ def pooled_coverage(r: Report, method: str, level: str) -> tuple[float, float, i
 
 
 def _coverage_table(r: Report) -> str:
-    from ..text import table
+    from ..text import table, wrap
 
     methods = list(r.series[0].coverage) if r.series else []
     rows, short = [], []
@@ -243,11 +261,10 @@ def _coverage_table(r: Report) -> str:
                 )
     t = table(["method", "level", "held", "width/naive", "points"], rows)
     lines = [
-        fill(
+        wrap(
             "Intervals (split conformal, from the validation slice's residuals): "
-            "the share of test points inside, and the mean width relative to "
-            "naive's.",
-            88,
+            "held: the share of the test points inside; width/naive: the mean "
+            "width relative to naive's; points: test points scored."
         ),
         t,
     ]
@@ -255,7 +272,7 @@ def _coverage_table(r: Report) -> str:
 
 
 def _steps_table(r: Report) -> str:
-    from ..text import table
+    from ..text import table, wrap
 
     h = max(len(st) for s in r.series for st in s.steps.values())
     rows = []
@@ -279,14 +296,14 @@ def _steps_table(r: Report) -> str:
     heads = ["method"] + [f"+{k + 1}" for k in range(h)] + ["mean"]
     head = (
         "Multi-step forecasts from every test origin: mean MASE over the series, "
-        "per step ahead (no retraining)"
+        "per step ahead (+k: k steps ahead; no retraining)"
         + (
             "; the share of the test points inside the network's interval."
             if r.levels
             else "."
         )
     )
-    return fill(head, 88) + "\n" + table(heads, rows)
+    return wrap(head) + "\n" + table(heads, rows, together=True)
 
 
 def _verdict(r: Report) -> list[str]:
@@ -296,10 +313,14 @@ def _verdict(r: Report) -> list[str]:
         for s in r.series
         if s.metrics["naive"]["mae"] > 0
     }
-    wins = [s.name for s in r.series if s.beats_naive]
+    shown = _shown_mae(r)
+    level = [s.name for s in r.series if shown(s, NETWORK) == shown(s, "naive")]
+    wins = [s.name for s in r.series if s.beats_naive and s.name not in level]
     if not wins:
         lines = ["The network does not beat the naive forecast (last value) on any "
                  "series."]  # fmt: skip
+        if level:
+            lines[0] = lines[0][:-1] + f" (level with it on {', '.join(level)})."
         if all(s.random_walk for s in r.series):
             lines[0] += (
                 " These series move close to a random walk (as prices do), and "
@@ -307,9 +328,11 @@ def _verdict(r: Report) -> list[str]:
             )
     else:
         lines = [f"The network beats naive on {len(wins)} of {n} series."]
-        losers = [s.name for s in r.series if not s.beats_naive]
+        losers = [s.name for s in r.series if s.name not in wins + level]
         if losers:
             lines.append(f"It does not beat naive on: {', '.join(losers)}.")
+        if level:
+            lines.append(f"It is level with naive on: {', '.join(level)}.")
         gain = max(1 - ratio.get(w, 1.0) for w in wins)
         if gain < 0.1:
             lines.append(
@@ -341,6 +364,15 @@ def _verdict(r: Report) -> list[str]:
             "average change, the network found nothing in the history that helps."
         )
     return lines
+
+
+def _shown_mae(r: Report):
+    """``shown(series, method)``: its MAE as the metrics table prints it, so that
+    the words never call a method better where the figures read the same."""
+    from ..text import decimals
+
+    d = decimals([v["mae"] for s in r.series for v in s.metrics.values()])
+    return lambda s, m: round(s.metrics[m]["mae"], d)
 
 
 def _classical_phrase(c: dict) -> str:

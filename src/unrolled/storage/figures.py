@@ -39,13 +39,27 @@ def check_matplotlib(option: str = "plotting") -> None:
 
 
 def new_figure(size: tuple[float, float]):
-    """A matplotlib Figure on an Agg canvas (no GUI, no pyplot state)."""
+    """A matplotlib Figure on an Agg canvas (no GUI, no pyplot state).
+
+    It has ``_repr_png_``, so Jupyter shows it inline when a cell returns it,
+    with or without pyplot imported (a bare Figure shows as text otherwise).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
+    fig._repr_png_ = lambda: png_bytes(fig)
     return fig
+
+
+def png_bytes(fig, dpi: int = 100) -> bytes:
+    """``fig`` as PNG bytes (what Jupyter displays)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
 
 
 def save_figure(fig, path: Path, dpi: int = 120) -> Path:

@@ -36,6 +36,16 @@ function svg(parent, tag, attrs, text) {
   parent.appendChild(e);
   return e;
 }
+// Round ticks (steps of 1, 2 or 5 times a power of ten) inside [lo, hi].
+function niceTicks(lo, hi, count = 4) {
+  const raw = (hi - lo) / Math.max(1, count);
+  if (!(raw > 0) || !Number.isFinite(raw)) return [lo];
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((v) => v >= raw) || 10 * p;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
 // A line chart of ys (already on the plotted scale) against xs.
 function lineChart(box, series, opts) {
   box.textContent = "";
@@ -58,19 +68,28 @@ function lineChart(box, series, opts) {
       svg(box, "text", { x: W - R - 4, y: py(hi) + 14, "text-anchor": "end" }, b.label);
     }
   });
-  const ticks = opts.yticks || [y0, (y0 + y1) / 2, y1];
+  const ticks = opts.yticks || niceTicks(y0, y1);
   ticks.forEach((v) => {
     svg(box, "line", { x1: L, x2: W - R, y1: py(v), y2: py(v), class: "grid" });
     svg(box, "text", { x: L - 4, y: py(v) + 4, "text-anchor": "end" }, opts.ylabel ? opts.ylabel(v) : fmt(v));
   });
   svg(box, "line", { x1: L, x2: L, y1: Tp, y2: H - B, class: "axis" });
   svg(box, "line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" });
-  [x0, Math.round((x0 + x1) / 2), x1].forEach((v) =>
-    svg(box, "text", { x: px(v), y: H - B + 16, "text-anchor": "middle" }, fmt(v)));
-  svg(box, "text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, opts.xtitle);
+  (opts.xticks || [x0, Math.round((x0 + x1) / 2), x1]).forEach((v, i, all) =>
+    svg(box, "text", { x: px(v), y: H - B + 16,
+      "text-anchor": all.length > 1 && i === all.length - 1 ? "end" : i === 0 ? "start" : "middle" },
+      opts.xlabel ? opts.xlabel(v) : fmt(v)));
+  const title = svg(box, "text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, opts.xtitle);
+  // a long title is centred on the chart, and squeezed to its width, not cut
+  const long = title.getComputedTextLength ? title.getComputedTextLength() : 0;
+  if (long > W - L - R - 8) title.setAttribute("x", W / 2);
+  if (long > W - 8) {
+    title.setAttribute("textLength", W - 8);
+    title.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  }
   series.forEach((s) => {
     const pts = s.x.map((x, i) => Number.isFinite(s.y[i]) ? `${px(x).toFixed(1)},${py(s.y[i]).toFixed(1)}` : null).filter(Boolean);
-    if (pts.length === 1) svg(box, "circle", { cx: pts[0].split(",")[0], cy: pts[0].split(",")[1], r: 3, fill: "#1f6feb" });
+    if (pts.length === 1) svg(box, "circle", { cx: pts[0].split(",")[0], cy: pts[0].split(",")[1], r: 3, fill: "#1f6feb", "data-point": "1" });
     else svg(box, "polyline", { points: pts.join(" "), class: s.cls || "curve" });
   });
 }

@@ -30,11 +30,15 @@ function renderCopies(s, f) {
   setValue("prediction", f.prediction);
 }
 
+// Within this of the observed value, a prediction counts as right.
+const CLOSE = 0.05;
 function renderStatland(s) {
   const body = document.querySelector("#statland-table tbody");
   body.textContent = "";
+  const misses = [];
   DATA.scenarios.forEach((row, i) => {
     const pred = forward([row[0], row[1]], s).prediction;
+    if (!(Math.abs(pred - row[2]) <= CLOSE)) misses.push(`${fmt(pred)} where ${fmt(row[2])} was observed`);
     const tr = el("tr", {}, `<td>${fmt(row[0])}</td><td>${fmt(row[1])}</td><td>${fmt(row[2])}</td>` +
       `<td data-scenario="${i}" data-value="${String(pred)}">${fmt(pred)}</td>`);
     const td = el("td");
@@ -44,6 +48,12 @@ function renderStatland(s) {
     tr.appendChild(td);
     body.appendChild(tr);
   });
+  const lesson = NAMES.every((k) => s[k] === DATA.weights[k]);
+  const these = lesson ? "with the lesson's weights" : "with these weights";
+  const n = DATA.scenarios.length;
+  $("statland-verdict").textContent = misses.length === 0
+    ? `${these} the network predicts every one (each within ${CLOSE} of what was observed).`
+    : `${these} the network misses ${misses.length} of ${n} by more than ${CLOSE}: it predicts ${misses.join(", ")}.`;
 }
 
 function renderInputs(s) {
@@ -150,20 +160,45 @@ function gdStep(k) {
   renderDescent();
   return true;
 }
+// Where PREVIEW steps lead from the restart point at the current rate: drawn
+// dashed, so the charts show the descent before the first click.
+const PREVIEW = 200;
+function gdPreview() {
+  const lr = Number($("lr").value);
+  const key = JSON.stringify([gd.path[0], lr]);
+  if (gd.preview && gd.preview.key === key) return gd.preview;
+  let w = gd.path[0];
+  const ssr = [statlandLoss(w).ssr], path = [w];
+  for (let i = 0; i < PREVIEW && lr > 0 && Number.isFinite(lr); i++) {
+    const { g } = statlandLoss(w);
+    const next = {};
+    NAMES.forEach((n) => { next[n] = w[n] - lr * g[n]; });
+    const v = statlandLoss(next).ssr;
+    if (!Number.isFinite(v) || !allFinite(Object.values(next))) break;
+    w = next; ssr.push(v); path.push(next);
+  }
+  gd.preview = { key, ssr, path };
+  return gd.preview;
+}
 function renderDescent() {
   const w = gd.w, last = gd.ssr[gd.ssr.length - 1];
+  const pre = gdPreview();
   $("gd-status").innerHTML = `step ${gd.steps}: SSR = <strong id="gd-ssr" data-value="${String(last)}">${fmt(last)}</strong>; ` +
     NAMES.map((k) => `${k} = ${fmt(w[k])}`).join(", ");
-  const ys = gd.ssr.map((v) => Math.max(log10(v), -12));
-  const top = Math.max(1, Math.ceil(Math.max(...ys)));
-  lineChart($("gd-chart"), [{ x: gd.ssr.map((_, i) => i), y: ys }], {
-    xmin: 0, xmax: Math.max(10, gd.steps), ymin: -12, ymax: top, yticks: [-12, -9, -6, -3, 0].filter((v) => v <= top),
-    ylabel: pow10, xtitle: "SSR (log scale) against gradient descent steps" });
-  const steps = gd.path.map((_, i) => i);
-  const all = gd.path.flatMap((p) => NAMES.map((k) => p[k]));
+  const logs = (a) => a.map((v) => Math.max(log10(v), -12));
+  const ys = logs(gd.ssr), preYs = logs(pre.ssr);
+  const top = Math.max(1, Math.ceil(Math.max(...ys, ...preYs)));
+  const xmax = Math.max(10, gd.steps, pre.ssr.length - 1);
+  const idx = (a) => a.map((_, i) => i);
+  lineChart($("gd-chart"), [{ x: idx(pre.ssr), y: preYs, cls: "curve preview" }, { x: idx(gd.ssr), y: ys }], {
+    xmin: 0, xmax, ymin: -12, ymax: top, yticks: [-12, -9, -6, -3, 0].filter((v) => v <= top),
+    ylabel: pow10, xtitle: `SSR (log scale) against steps; dashed: where ${pre.ssr.length - 1} steps lead` });
+  const all = [...gd.path, ...pre.path].flatMap((p) => NAMES.map((k) => p[k]));
   const lo = Math.floor(Math.min(...all, 0)), hi = Math.ceil(Math.max(...all, 1));
-  lineChart($("gd-weights"), NAMES.map((k) => ({ x: steps, y: gd.path.map((p) => p[k]), cls: `curve ${k}` })), {
-    xmin: 0, xmax: Math.max(10, gd.steps), ymin: lo, ymax: hi, yticks: [lo, 0, hi].filter((v, i, a) => a.indexOf(v) === i),
+  lineChart($("gd-weights"), [
+    ...NAMES.map((k) => ({ x: idx(pre.path), y: pre.path.map((p) => p[k]), cls: `curve preview ${k}` })),
+    ...NAMES.map((k) => ({ x: idx(gd.path), y: gd.path.map((p) => p[k]), cls: `curve ${k}` }))], {
+    xmin: 0, xmax, ymin: lo, ymax: hi,
     xtitle: "the weights against steps: w1 blue, w2 orange, w3 green, b1 purple, b2 grey" });
 }
 
@@ -219,12 +254,15 @@ function renderTrained() {
     `<div class="scroll"><svg id="trained-heat" class="heat" role="img" aria-label="hidden state per copy"></svg></div>` +
     `<h3>How far back the gradient reaches</h3><p id="trained-reach"></p>` +
     `<svg id="trained-flow" class="chart" viewBox="0 0 600 220" role="img" aria-label="gradient norm against steps back"></svg>`;
+  const dates = m.dates || [];
+  const when = (v) => (v === T ? "next" : dates[v] !== undefined ? String(dates[v]).slice(0, 10) : `copy ${v + 1}`);
   lineChart($("trained-series"), [{ x: m.values.map((_, i) => i), y: m.values },
     { x: [T - 1, T], y: [m.values[T - 1], m.prediction], cls: "curve2" }], {
     ymin: Math.min(...m.values, m.prediction), ymax: Math.max(...m.values, m.prediction),
-    xtitle: "the window's values by copy (oldest first); dashed: the prediction" });
+    xticks: [0, Math.round((T - 1) / 2), T - 1].filter((v, i, a) => a.indexOf(v) === i), xlabel: when,
+    xtitle: "the window's values, one per copy (oldest first); dashed: the prediction" });
   const heat = $("trained-heat"), cw = Math.max(6, Math.min(24, Math.floor(560 / T))), ch = Math.max(8, Math.min(22, Math.floor(220 / Hn)));
-  const hw = cw * T + 52, hh = ch * Hn + 4;
+  const hw = cw * T + 52, hh = ch * Hn + 4 + 34;
   heat.setAttribute("viewBox", `0 0 ${hw} ${hh}`);
   heat.setAttribute("width", hw);
   heat.setAttribute("height", hh);
@@ -236,6 +274,7 @@ function renderTrained() {
     }
   }
   for (let h = 0; h < Hn; h++) svg(heat, "text", { x: 2, y: 2 + h * ch + ch / 2 + 4, class: "small" }, `unit ${h + 1}`);
+  heatLegend(heat, 52, ch * Hn + 12, Math.min(cw * T, 240), scale);
   const fl = m.flow;
   $("trained-reach").textContent = `||dL/dh||, the gradient of the squared error reaching each copy's hidden state, against steps ` +
     `back from the last copy, relative to the last copy's; averaged over the last ${fl.windows} windows of ` +
@@ -250,6 +289,32 @@ function renderTrained() {
     bands: [{ from: lo, to: -3, cls: "vanish", label: "below 1/1000: gone" }] });
 }
 
+// The heat map's colour scale: -scale (blue) to 0 (white) to +scale (red).
+function heatLegend(box, x, y, w, scale) {
+  const g = svg(box, "g", { "data-colour-scale": String(scale) });
+  const n = 24;
+  for (let i = 0; i < n; i++) {
+    const v = -scale + (2 * scale * (i + 0.5)) / n;
+    svg(g, "rect", { x: x + (i * w) / n, y, width: w / n + 0.5, height: 8, fill: heatColor(v, scale) });
+  }
+  [[x, "start", -scale], [x + w / 2, "middle", 0], [x + w, "end", scale]].forEach(([tx, anchor, v]) =>
+    svg(g, "text", { x: tx, y: y + 20, "text-anchor": anchor, class: "small" }, fmt(Number(v.toPrecision(3)))));
+}
+
+// Every inner area that scrolls sideways says so above it ("scroll sideways").
+function markScrollers() {
+  document.querySelectorAll(".scroll").forEach((e) => {
+    const over = e.scrollWidth > e.clientWidth + 1;
+    e.classList.toggle("overflows", over);
+    let hint = e.previousElementSibling;
+    if (!hint || !hint.classList.contains("scroll-hint")) {
+      hint = el("p", { class: "scroll-hint", "aria-hidden": "true" }, "⇆ wider than the screen: scroll sideways");
+      e.before(hint);
+    }
+    hint.hidden = !over;
+  });
+}
+
 // ------------------------------------------------------------ render all
 function render() {
   const s = state;
@@ -260,6 +325,7 @@ function render() {
   syncSliders(s);
   renderBackward(s, f, b);
   renderVanishing(s);
+  markScrollers();
   document.documentElement.dataset.renders = String(Number(document.documentElement.dataset.renders || 0) + 1);
   window.dispatchEvent(new Event("lesson:rendered"));
 }
@@ -285,7 +351,7 @@ function setup() {
   $("gd-reset").addEventListener("click", () => { clearInterval(gd.timer); gdRestart(GD_START); });
   $("gd-from-sliders").addEventListener("click", () => { clearInterval(gd.timer); gdRestart(state); });
   $("gd-use").addEventListener("click", () => setState({ ...state, ...gd.w }, "gradient descent"));
-  $("lr").addEventListener("change", () => renderVanishing(state));
+  $("lr").addEventListener("change", () => { renderVanishing(state); renderDescent(); });
   document.querySelectorAll("nav a[data-goto]").forEach((a) => a.addEventListener("click", (ev) => {
     ev.preventDefault();
     $(a.dataset.goto).scrollIntoView({ behavior: "smooth" });
@@ -302,11 +368,12 @@ function setup() {
   let resizing = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
-    resizing = setTimeout(() => { render(); renderDescent(); renderTrained(); }, 150);
+    resizing = setTimeout(() => { renderTrained(); render(); renderDescent(); }, 150);
   });
   renderTrained();
   gdRestart(GD_START);
   loadFragment();
+  markScrollers();
   writeFragment();
 }
 setup();
