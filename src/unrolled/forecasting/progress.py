@@ -37,11 +37,12 @@ class Progress:
         if self.bar is None:
             return
         n = max(e["candidates"], 1)
-        s, h, w, lr = e["config"]
+        s, h, w, lr, *more = e["config"]  # (scaling, hidden, window, lr, ar)
+        ar = f", ar{more[0]}" if more and more[0] else ""
         val = "" if e["val"] != e["val"] else f"  val {e['val']:.4f}"
         self.bar.update(
             self.task,
             completed=min(1.0, (e["candidate"] + (e["epoch"] + 1) / e["epochs"]) / n),
-            cand=f"{e['candidate'] + 1}/{n} ({s}, h{h}, w{w}, lr {lr:g})",
+            cand=f"{e['candidate'] + 1}/{n} ({s}, h{h}, w{w}, lr {lr:g}{ar})",
             info=f"epoch {e['epoch'] + 1}  loss {e['loss']:.4f}{val}",
         )
