@@ -6,6 +6,7 @@ import os
 
 import click
 
+from ..errors import InputError
 from .options import data_options, load_data
 from .render import echo_json
 
@@ -72,7 +73,7 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
         seqs.append(tf.features(ctx[:-1])[-window:])
         targets.append(float(tf.targets(ctx)[-1]))
     if not seqs:
-        raise ValueError(f"series {name!r}: too short ({len(y)} points) to unroll")
+        raise InputError(f"series {name!r}: too short ({len(y)} points) to unroll")
     view = trained_view(member.model, inputs, seqs, targets)
     pred = float(member.one_step([y], [(0, len(y))], [name])[0])
     view.update(

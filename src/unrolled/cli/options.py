@@ -12,6 +12,7 @@ import warnings
 import click
 
 from ..engine.cells import CELLS as CELL_TYPES
+from ..errors import InputError
 from ..forecasting.dataset import FILLS
 from ..forecasting.transforms import LOGS
 from ..forecasting.transforms import SCALINGS as SCALING_NAMES
@@ -254,7 +255,7 @@ def check_positive(ds, scaling: str) -> None:
         bad = s.values <= 0
         if bad.any():
             i = int(bad.argmax())
-            raise ValueError(
+            raise InputError(
                 f"{ds.source}, series {s.name!r}, date {str(s.dates[i])[:10]}: "
                 f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..errors import InputError
+
 BACKENDS = ("local", "ray")
 INSTALL = "pip install 'unrolled[ray]'"
 RETRIES = 1  # a task whose worker died runs once more, then the run fails
@@ -129,7 +131,7 @@ def import_ray():
     try:
         import ray
     except ImportError:
-        raise ValueError(
+        raise InputError(
             f"backend 'ray': Ray is not installed; install it with: {INSTALL}"
         ) from None
     return ray
@@ -139,7 +141,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     """ConnectionError naming ``address`` unless a TCP connection opens there."""
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
-        raise ValueError(f"address: expected host:port, got {address!r}")
+        raise InputError(f"address: expected host:port, got {address!r}")
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as exc:
@@ -153,12 +155,12 @@ def make_backend(backend="local", address: str | None = None):
     if not isinstance(backend, str):
         return backend
     if backend not in BACKENDS:
-        raise ValueError(
+        raise InputError(
             f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}"
         )
     if backend == "local":
         if address is not None:
-            raise ValueError("address: only with backend='ray'")
+            raise InputError("address: only with backend='ray'")
         return LocalBackend()
     return RayBackend(address)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .baselines import BASELINES
 from .data import as_dataset
 from .dataset import Dataset, Series
@@ -40,7 +41,7 @@ MIN_TRAIN = 2  # training points a series keeps, whatever --test asks
 def split_sizes(lengths: list[int], test: int) -> list[int]:
     """Test points per series: ``test``, leaving at least :data:`MIN_TRAIN`."""
     if isinstance(test, bool) or not isinstance(test, int | np.integer) or test < 1:
-        raise ValueError(f"test: expected an integer >= 1, got {test!r}")
+        raise InputError(f"test: expected an integer >= 1, got {test!r}")
     return [max(1, min(int(test), n - MIN_TRAIN)) for n in lengths]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .baselines import BASELINES
 from .data import as_dataset
 from .dataset import Dataset, Series
@@ -108,7 +109,7 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     span = h + (n_windows - 1) * step_size
     for s in ds.series:
         if len(s) < span + 4:
-            raise ValueError(
+            raise InputError(
                 f"series {s.name!r}: {len(s)} points, too short for h={h}, "
                 f"n_windows={n_windows}, step_size={step_size} (needs {span + 4})"
             )

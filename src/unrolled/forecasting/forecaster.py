@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NotFittedError
+from ..errors import InputError, NotFittedError
 from .baselines import BASELINES
 from .ensemble import (
     Candidate,
@@ -263,7 +263,7 @@ class Forecaster(Predicting):
         ds = as_dataset(data)
         names, values, freq = as_series(ds)
         if backend != "local" and (checkpoint is not None or resume is not None):
-            raise ValueError("checkpoint, resume: only with backend='local'")
+            raise InputError("checkpoint, resume: only with backend='local'")
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -476,7 +476,7 @@ class Forecaster(Predicting):
         """Set constructor arguments by name (scikit-learn convention)."""
         for k, v in params.items():
             if k not in PARAMS:
-                raise ValueError(
+                raise InputError(
                     f"set_params: unknown parameter {k!r}; expected one of "
                     f"{', '.join(PARAMS)}"
                 )

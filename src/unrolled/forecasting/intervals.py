@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from ..engine.validate import is_real
+from ..errors import InputError
 
 MIN_RESIDUALS = 10  # fewer residuals for a step: no interval for it
 DEFAULT_LEVELS = (80, 95)
@@ -38,9 +39,9 @@ def check_levels(level) -> list[float]:
     out = []
     for v in items:
         if not is_real(v) or not 0 < float(v) < 100:
-            raise ValueError(f"level: expected numbers in (0, 100), got {v!r}")
+            raise InputError(f"level: expected numbers in (0, 100), got {v!r}")
         if float(v) in out:
-            raise ValueError(f"level: {level_name(float(v))} is given twice")
+            raise InputError(f"level: {level_name(float(v))} is given twice")
         out.append(float(v))
     return sorted(out)
 

@@ -8,6 +8,7 @@ given: a crash or Ctrl-C never leaves half a picture where a good one was.
 
 from __future__ import annotations
 
+from ..errors import InputError
 from ..storage.figures import check_plot_path, new_figure, save_figure
 
 
@@ -48,7 +49,7 @@ def plot_report(report, path=None, context: int = 48, ax=None):
     else:
         axes = list(ax) if hasattr(ax, "__iter__") else [ax]
         if len(axes) < n:
-            raise ValueError(f"ax: expected {n} axes (one per series), got {len(axes)}")
+            raise InputError(f"ax: expected {n} axes (one per series), got {len(axes)}")
         fig = axes[0].figure
     for k, s in enumerate(report.series):
         _panel(axes[k], s, report.levels, context, legend=k == 0)

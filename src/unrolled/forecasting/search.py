@@ -34,6 +34,7 @@ import numpy as np
 from ..engine.losses import check_huber
 from ..engine.network import build_model
 from ..engine.validate import check_positive_int, is_integer, is_real
+from ..errors import InputError
 from ..training.fit import fit as fit_network
 from .ensemble import Candidate, Member, ValidationStop
 from .plan import (
@@ -78,16 +79,16 @@ def check_params(p: dict) -> None:
     from .transforms import SCALINGS
 
     if p["cell"] not in MODELS:
-        raise ValueError(
+        raise InputError(
             f"cell: expected one of {', '.join(MODELS)}, got {p['cell']!r}"
         )
     if p["scaling"] != "auto" and p["scaling"] not in SCALINGS:
-        raise ValueError(
+        raise InputError(
             f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
             f"got {p['scaling']!r}"
         )
     if p["select"] not in ("network", "best"):
-        raise ValueError(f"select: expected 'network' or 'best', got {p['select']!r}")
+        raise InputError(f"select: expected 'network' or 'best', got {p['select']!r}")
     for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
         check_positive_int(name, p[name])
     for name in ("hidden", "window", "tbptt", "season"):
@@ -96,19 +97,19 @@ def check_params(p: dict) -> None:
     for name in ("lr", "clip_norm", "clip_value"):
         v = p[name]
         if v is not None and not (is_real(v) and 0 < float(v) < np.inf):
-            raise ValueError(f"{name}: expected a positive number, got {v!r}")
+            raise InputError(f"{name}: expected a positive number, got {v!r}")
     if not (isinstance(p["huber"], str) and p["huber"] == "auto"):
         try:
             check_huber(p["huber"])
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"huber: expected 'auto', None or a positive number, got {p['huber']!r}"
             ) from None
     v = p["val_size"]
     if v is not None and not (is_integer(v) and v >= 0):
-        raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
+        raise InputError(f"val_size: expected an integer >= 0 or None, got {v!r}")
     if not is_integer(p["seed"]):
-        raise ValueError(f"seed: expected an integer, got {p['seed']!r}")
+        raise InputError(f"seed: expected an integer, got {p['seed']!r}")
 
 
 def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start=None,
