@@ -26,6 +26,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 #: the bar's filled and empty cells (rich's BarColumn)
 BAR = "━"
 _ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_CLOCK = re.compile(r"\s+-?:?-?-?\d*:?\d+:\d\d$")  # the bar's elapsed time
 
 
 def unrolled_script() -> str:
@@ -101,7 +102,7 @@ def screens(run: TerminalRun) -> list[tuple[float, str]]:
     out = []
     for t, chunk in run.chunks:
         for piece in chunk.split("\r"):
-            line = _ESC.sub("", piece).strip()
+            line = _CLOCK.sub("", _ESC.sub("", piece).strip())
             if BAR in line and (not out or out[-1][1] != line):
                 out.append((t, line))
     return out

@@ -63,6 +63,7 @@ from .plan import (
     validation_sizes,
 )
 from .prediction import NETWORK, Predicting
+from .progress import stage
 from .search import Setup, check_params, classical_member, run_search
 from .transforms import AIRLINE, SNAIVE, THETA, Transform, as_series, windows
 
@@ -374,7 +375,10 @@ class Forecaster(Predicting):
             return
         _, units = validation_targets(values, origins, parts)
         res = {}
-        for m in (NETWORK, *BASELINES):
+        methods = (NETWORK, *BASELINES)
+        for k, m in enumerate(methods):
+            stage(f"validation forecasts: {m} ({k + 1} of {len(methods)})", k,
+                  len(methods))  # fmt: skip
             pred = self.forecast_paths(values, origins, names, h, method=m)
             res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}

@@ -45,6 +45,8 @@ from .plan import (
     season_window,
     seasonal_scalings,
 )
+from .progress import config_text
+from .progress import stage as say
 from .transforms import LEVEL_SCALINGS, SEASONAL, Transform, windows
 
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
@@ -200,6 +202,8 @@ def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
         cands.append(cand)
     decide_kernels(setup.cell, [c.hidden for c in cands])
     bare = replace(setup, callbacks=[], on_epoch=None)
+    say(f"search: configs {done + 1}-{done + len(cands)} of {total} as "
+          f"{backend.name} tasks", done, total)  # fmt: skip
     members = backend.map(TrainTask(bare, done, total), cands)
     for member in members:
         best = record(member, best, paired, tried, trained)
@@ -285,6 +289,7 @@ def classical_member(scaling: str, season: int | None, setup: Setup) -> Member:
     """
     cand = Candidate(scaling, hidden=1, window=1, lr=DEFAULTS["lr"], season=season)
     cand.seed = int(setup.seed)
+    say(f"classical member {scaling}: fitting and scoring it on validation")
     transforms = fitted_transforms(cand, setup)
     model = starting_model(cand, setup, transforms[setup.names[0]].n_features)
     member = Member(cand, model, transforms, refits=True)
@@ -309,6 +314,8 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     from ..engine.sizing import check_training_memory
 
     cand.seed = int(setup.seed)
+    text = f"search: {config_text(index, total, cand.key())}"
+    say(text, index, total, detail=f"fitting its {cand.scaling} scaling")
     transforms = fitted_transforms(cand, setup)
     seqs, tgs = training_windows(cand, transforms, setup)
     feats = transforms[setup.names[0]].n_features
