@@ -95,9 +95,11 @@ class Progress:
         if self.bar is not None:
             self.bar.stop()
 
-    def _show(self, fraction: float, text: str, headline: str) -> None:
+    def _show(self, fraction: float, text: str, headline: str, now=False) -> None:
+        """Update the bar (drawn at once if ``now``: a new step), or log a line."""
         if self.bar is not None:
-            self.bar.update(self.task, completed=min(1.0, fraction), description=text)
+            self.bar.update(self.task, completed=min(1.0, fraction), description=text,
+                            refresh=now)  # fmt: skip
         elif self.mode == "lines" and headline != self._said:
             self._said = headline
             stream = self.stream or sys.stderr
@@ -117,4 +119,4 @@ class Progress:
         if self.mode is None:
             return
         shown = f"{text}: {detail}" if detail else text
-        self._show(done / total if total else 0.0, shown, text)
+        self._show(done / total if total else 0.0, shown, text, now=True)
