@@ -139,3 +139,31 @@ def test_the_memory_experiment_says_each_run_as_it_goes(tmp_path):
     )  # fmt: skip
     assert run.code == 0, run.text[-3000:]
     assert "gru   T=10" in run.text
+
+
+def test_help_texts_say_what_the_commands_do_without_internal_names(tmp_path):
+    run = run_in_terminal(["predict", "--help"], cwd=tmp_path)
+    assert run.code == 0
+    text = " ".join(run.text.split())
+    assert text.startswith("Usage: unrolled predict [OPTIONS] ")
+    assert "Default: the histories saved with the model" in text
+    assert "bundled stock prices" not in text
+    run = run_in_terminal(["lesson", "--help"], cwd=tmp_path)
+    text = " ".join(run.text.split())
+    assert "Default: the data --model was trained on" in text
+    assert "bundled stock prices" not in text
+    for cmd in ("forecast", "predict", "evaluate"):
+        run = run_in_terminal([cmd, "--help"], cwd=tmp_path)
+        assert run.text.splitlines()[0] == f"Usage: unrolled {cmd} [OPTIONS]"
+        assert "MORE_LEVELS" not in run.text
+
+
+def test_lesson_open_without_a_browser_says_so_in_one_line(tmp_path):
+    env = {"BROWSER": "/bin/false", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    run = run_in_terminal(["lesson", "--out", "l.html", "--open"], cwd=tmp_path,
+                          env=env)  # fmt: skip
+    assert run.code == 0 and (tmp_path / "l.html").exists()
+    uri = (tmp_path / "l.html").resolve().as_uri()
+    assert run.text.splitlines()[-1] == (
+        f"warning: no web browser found to open it; open {uri}"
+    )

@@ -21,6 +21,7 @@ from .options import (
     fit_options,
     load_data,
     model_data,
+    model_data_options,
     model_dir_option,
     model_options,
     open_backend,
@@ -49,7 +50,8 @@ def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, see
 
 def level_options(f):
     """``--level 80 95`` (the numbers after --level are collected) and ``--out``."""
-    f = click.argument("more_levels", nargs=-1, required=False)(f)
+    # the numbers after the first --level; metavar "": not in the usage line
+    f = click.argument("more_levels", nargs=-1, required=False, metavar="")(f)
     f = click.option(
         "--out", "out_file", metavar="FILE.csv|FILE.parquet",
         help="Write the forecasts as a long table: unique_id, ds, rnn "
@@ -312,7 +314,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
 @click.command()
 @model_dir_option
-@data_options
+@model_data_options
 @click.option(
     "--horizon",
     type=click.IntRange(1, 10000),
@@ -380,7 +382,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
 
 @click.command()
 @model_dir_option
-@data_options
+@model_data_options
 @click.option(
     "--test",
     type=click.IntRange(1, 100000),
@@ -396,7 +398,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     "--level", multiple=True, metavar="L",
     help="Measure the coverage of these interval levels, e.g. --level 80 95.",
 )  # fmt: skip
-@click.argument("more_levels", nargs=-1, required=False)
+@click.argument("more_levels", nargs=-1, required=False, metavar="")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")

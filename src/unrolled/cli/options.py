@@ -30,7 +30,16 @@ def _remember(ctx, param, value):
 READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal
 
 
-def data_options(f):
+def model_data_options(f):
+    """:func:`data_options` of a command that reads a saved model: its --data
+    defaults to the histories saved with the model (:func:`model_data`)."""
+    return data_options(
+        f, "the histories saved with the model; with --data, only series it "
+        "was trained on",
+    )  # fmt: skip
+
+
+def data_options(f, default: str = "bundled stock prices"):
     """--data and the column/fill options, shared by every command that loads."""
     opts = [
         click.option(
@@ -39,7 +48,7 @@ def data_options(f):
             metavar="FILE.csv",
             help="CSV in long (date, symbol, price), wide (date + one column per "
             "series) or single-series form; or the name of a bundled data set "
-            "(see `unrolled datasets`). Default: bundled stock prices.",
+            f"(see `unrolled datasets`). Default: {default}.",
         ),
         click.option("--date-col", help="Column holding the dates."),
         click.option("--series-col", help="Long form: column naming the series."),
