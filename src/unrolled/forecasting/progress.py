@@ -23,6 +23,19 @@ _ACTIVE: ContextVar[Progress | None] = ContextVar("unrolled_progress", default=N
 MODES = ("bar", "lines", None)
 
 
+#: said once in a notebook without ipywidgets, which then gets plain lines
+NO_WIDGETS = (
+    "progress: a bar in Jupyter needs ipywidgets (pip install ipywidgets); "
+    "one line per step instead"
+)
+
+
+def _has_ipywidgets() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ipywidgets") is not None
+
+
 def stage(text: str, done: int = 0, total: int = 0, detail: str = "") -> None:
     """Tell the active display (if any) that a long step ``text`` runs now.
 
@@ -33,6 +46,14 @@ def stage(text: str, done: int = 0, total: int = 0, detail: str = "") -> None:
     display = _ACTIVE.get()
     if display is not None:
         display.stage(text, done, total, detail)
+
+
+def note(detail: str) -> None:
+    """Add ``detail`` to the active display's current step (e.g. a first-run
+    compile); a no-op without ``progress``."""
+    display = _ACTIVE.get()
+    if display is not None:
+        display.note(detail)
 
 
 def config_text(index: int, total: int, key: tuple) -> str:
@@ -69,6 +90,7 @@ class Progress:
         self.mode, self.stream = mode, stream
         self.bar = self.task = self._token = None
         self._said, self._start = None, time.monotonic()
+        self._last = (0.0, "starting")  # the fraction and step shown last
         if mode == "bar":
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -78,6 +100,9 @@ class Progress:
                 TimeElapsedColumn(),
                 transient=True,
             )
+            if self.bar.console.is_jupyter and not _has_ipywidgets():
+                self.bar, self.mode = None, "lines"  # rich needs it in Jupyter
+                print(NO_WIDGETS, file=self.stream or sys.stderr, flush=True)
 
     def __enter__(self):
         if self.mode is not None:
@@ -97,6 +122,7 @@ class Progress:
 
     def _show(self, fraction: float, text: str, headline: str, now=False) -> None:
         """Update the bar (drawn at once if ``now``: a new step), or log a line."""
+        self._last = (fraction, headline)
         if self.bar is not None:
             self.bar.update(self.task, completed=min(1.0, fraction), description=text,
                             refresh=now)  # fmt: skip
@@ -120,3 +146,11 @@ class Progress:
             return
         shown = f"{text}: {detail}" if detail else text
         self._show(done / total if total else 0.0, shown, text, now=True)
+
+    def note(self, detail: str) -> None:
+        """Show ``detail`` beside the current step (a log line of its own)."""
+        if self.mode is None:
+            return
+        fraction, headline = self._last
+        self._show(fraction, f"{headline}: {detail}", f"{headline}: {detail}", True)
+        self._last = (fraction, headline)

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..engine.validate import is_real
 from ..errors import InputError
+from .progress import note
 
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)  # level
 BETAS = (0.0, 0.02, 0.1)  # trend (at most alpha)
@@ -106,6 +107,9 @@ def kernel():
     """:func:`compiled`, unless the engine takes its readable path
     (``UNROLLED_KERNELS=numpy``, or Numba failed): then :func:`forecasts`."""
     from ..engine.dispatch import backend
+
+    if compiled.cache_info().currsize == 0:  # the first use in this process
+        note("loading the smoothing kernel (the first run compiles it: up to a minute)")
 
     return backend.kernel(compiled, forecasts)
 
