@@ -9,6 +9,7 @@ cells are read back from the pty) and print its report.
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -167,3 +168,26 @@ def test_lesson_open_without_a_browser_says_so_in_one_line(tmp_path):
     assert run.text.splitlines()[-1] == (
         f"warning: no web browser found to open it; open {uri}"
     )
+
+
+def test_off_a_terminal_stdout_is_the_report_and_progress_goes_to_stderr(work):
+    """Piped: no bar and no escape codes on stdout; --progress says each step
+    on stderr, one plain line each."""
+    import subprocess
+
+    from terminal import SRC, unrolled_script
+
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    args = [unrolled_script(), "train", "--data", "mine.csv", "--out", "piped", *FAST]
+    r = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("trained ") and "\x1b" not in r.stdout
+    assert BAR not in r.stdout + r.stderr
+    r = subprocess.run([*args[:-len(FAST)], "--out", "logged", "--progress", *FAST],
+                       cwd=work, env=env, capture_output=True, text=True)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("trained ") and "\x1b" not in r.stdout + r.stderr
+    steps = [line for line in r.stderr.splitlines() if line.startswith("progress [")]
+    assert any("search: config 1/" in line for line in steps)
+    assert any("validation forecasts: rnn (1 of 5)" in line for line in steps)
+    assert len(steps) == len(set(steps)) and BAR not in r.stderr

@@ -154,3 +154,5 @@ class Progress:
         fraction, headline = self._last
         self._show(fraction, f"{headline}: {detail}", f"{headline}: {detail}", True)
         self._last = (fraction, headline)
+        if self.mode == "lines":  # the step goes on: no second line for it
+            self._said = headline
