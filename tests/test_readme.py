@@ -88,6 +88,9 @@ def commands(block: Block) -> list[tuple[str, list[str]]]:
             out.append((line[2:], []))
         elif out:
             out[-1][1].append(line)
+    for _, expected in out:  # a blank line between two commands is not output
+        while expected and not expected[-1].strip():
+            expected.pop()
     return out
 
 
