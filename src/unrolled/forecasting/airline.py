@@ -68,7 +68,7 @@ def kernel():
     from ..engine.dispatch import backend
 
     if compiled.cache_info().currsize == 0:  # the first use in this process
-        note("loading the airline kernel (the first run compiles it: up to a minute)")
+        note("airline kernel (a first run compiles it, up to a minute)")
 
     return backend.kernel(compiled, forecasts)
 

@@ -123,7 +123,9 @@ class Progress:
     def _show(self, fraction: float, text: str, headline: str, now=False) -> None:
         """Update the bar (drawn at once if ``now``: a new step), or log a line."""
         self._last = (fraction, headline)
-        if self.bar is not None:
+        if self.bar is not None:  # a text that fits beside the bar and the clock
+            room = max(20, self.bar.console.width - 24 - 10)
+            text = text if len(text) <= room else text[: room - 1] + "…"
             self.bar.update(self.task, completed=min(1.0, fraction), description=text,
                             refresh=now)  # fmt: skip
         elif self.mode == "lines" and headline != self._said:

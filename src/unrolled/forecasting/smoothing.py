@@ -109,7 +109,7 @@ def kernel():
     from ..engine.dispatch import backend
 
     if compiled.cache_info().currsize == 0:  # the first use in this process
-        note("loading the smoothing kernel (the first run compiles it: up to a minute)")
+        note("smoothing kernel (a first run compiles it, up to a minute)")
 
     return backend.kernel(compiled, forecasts)
 
