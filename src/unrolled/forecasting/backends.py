@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..errors import InputError
+from .progress import note, stage
 
 BACKENDS = ("local", "ray")
 INSTALL = "pip install 'unrolled[ray]'"
@@ -89,6 +90,9 @@ class RayBackend:
             check_reachable(address)
         self.started = not ray.is_initialized()  # else: use the Ray already up
         if self.started:
+            stage(
+                f"starting Ray ({f'connecting to {address}' if address else 'local'})"
+            )
             kw = {"address": address} if address else {"num_cpus": num_cpus}
             try:
                 ray.init(**kw, include_dashboard=False, log_to_driver=False,
@@ -111,6 +115,10 @@ class RayBackend:
         from ray.exceptions import RayActorError, WorkerCrashedError
 
         try:
+            pending = list(refs)
+            while len(refs) > 1 and pending:  # say each task as it finishes
+                _, pending = self.ray.wait(pending, num_returns=1)
+                note(f"{len(refs) - len(pending)} of {len(refs)} Ray tasks done")
             return self.ray.get(refs)
         except (WorkerCrashedError, RayActorError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

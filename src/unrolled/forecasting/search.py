@@ -202,8 +202,8 @@ def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
         cands.append(cand)
     decide_kernels(setup.cell, [c.hidden for c in cands])
     bare = replace(setup, callbacks=[], on_epoch=None)
-    say(f"search: configs {done + 1}-{done + len(cands)} of {total} as "
-          f"{backend.name} tasks", done, total)  # fmt: skip
+    which = f"{done + 1}-{done + len(cands)}" if len(cands) > 1 else f"{done + 1}"
+    say(f"search: configs {which} of {total} as {backend.name} tasks", done, total)
     members = backend.map(TrainTask(bare, done, total), cands)
     for member in members:
         best = record(member, best, paired, tried, trained)
