@@ -248,10 +248,40 @@ def test_internal_error_exits_1_with_the_debug_hint(broken_datasets, capsys):
     assert run(["datasets"]) == 1
     out, err = capsys.readouterr()
     assert err.strip() == (
-        "error: internal error (ZeroDivisionError: division by zero); "
-        "rerun with --debug for the traceback"
+        "error: internal error (ZeroDivisionError: division by zero): a bug in "
+        "unrolled, not in your input; rerun with --debug for the traceback"
     )
     assert out == ""
+
+
+@pytest.mark.parametrize("error", [ValueError, OSError, KeyError])
+def test_a_plain_error_inside_the_library_is_a_bug_not_the_users(
+    error, monkeypatch, capsys
+):
+    """Only errors that name the user's input exit 2: a bare ValueError (or
+    OSError, KeyError) raised inside the library is exit 1 and says it is a bug."""
+    import unrolled.forecasting.backtest
+
+    def bug(*args, **kwargs):
+        raise error("lengths: expected a list")
+
+    monkeypatch.setattr(unrolled.forecasting.backtest, "split_sizes", bug)
+    assert run(["forecast", "--data", "co2", "-q"]) == 1
+    out, err = capsys.readouterr()
+    name = error.__name__
+    assert err.splitlines() == [
+        f"error: internal error ({name}: {error('lengths: expected a list')}): a bug "
+        "in unrolled, not in your input; rerun with --debug for the traceback"
+    ]
+    assert out == "" and "Traceback" not in err
+
+
+def test_input_errors_raised_by_the_library_stay_exit_2(capsys):
+    from unrolled.errors import DataError, InputError
+
+    assert issubclass(DataError, InputError) and issubclass(InputError, ValueError)
+    assert run(["explain", "nan"]) == 2
+    assert capsys.readouterr().err.startswith("error: values: expected finite")
 
 
 def test_debug_lets_the_traceback_through(broken_datasets):

@@ -8,6 +8,7 @@ bit for bit, the forecaster (and saved files) of an uninterrupted run.
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -313,20 +314,21 @@ def test_cli_bad_remedy_and_checkpoint_options_exit_2(
 def test_cli_train_ctrl_c_then_resume_saves_the_uninterrupted_model(
     tmp_path, csv, capsys, monkeypatch
 ):
-    from unrolled.cli import progress as cli
+    from unrolled.forecasting.ensemble import ValidationStop
 
     base = ["train", "--data", str(csv), "--epochs", "5", "--patience", "2", "-q"]
     base += ["--hidden", "4", "--window", "8"]  # a search over scaling and lr
     assert run([*base, "--out", str(tmp_path / "ref")]) == 0
-    real, calls = cli.Progress.__call__, []
+    real, calls = ValidationStop.__call__, []
 
-    def progress(self, e):  # the progress hook runs every epoch, bar or not
-        calls.append(e)
+    def ctrl_c(self, epoch, logs):  # Ctrl-C at the end of the 7th epoch trained
+        stop = real(self, epoch, logs)
+        calls.append(epoch)
         if len(calls) == 7:
             raise KeyboardInterrupt
-        return real(self, e)
+        return stop
 
-    monkeypatch.setattr(cli.Progress, "__call__", progress)
+    monkeypatch.setattr(ValidationStop, "__call__", ctrl_c)
     ck = tmp_path / "ck"
     argv = [*base, "--out", str(tmp_path / "m"), "--checkpoint", str(ck)]
     capsys.readouterr()
@@ -338,7 +340,7 @@ def test_cli_train_ctrl_c_then_resume_saves_the_uninterrupted_model(
         f"saved); the checkpoint is in {ck} (continue with --resume {ck})"
     )
     assert not (tmp_path / "m").exists()
-    monkeypatch.setattr(cli.Progress, "__call__", real)
+    monkeypatch.setattr(ValidationStop, "__call__", real)
     assert run([*base, "--out", str(tmp_path / "other"), "--resume", str(ck),
                 "--seed", "1"]) == 2  # fmt: skip
     assert "seed=0, got seed=1" in capsys.readouterr().err
@@ -412,34 +414,24 @@ def test_fit_carries_stateful_callbacks_and_a_callback_stop_through_resume(tmp_p
         unrolled.fit(net(), seqs, tgs, resume=tmp_path / "a", **args)
 
 
-CHILD = """
-import sys
-from unrolled.cli import progress as cli, run
-real = cli.Progress.__call__
-def progress(self, e):
-    print(e["candidate"], e["epoch"], flush=True)
-    return real(self, e)
-cli.Progress.__call__ = progress
-sys.exit(run(sys.argv[1:]))
-"""
-
-
 def test_a_real_sigint_during_train_exits_130_and_resumes_exactly(tmp_path, csv):
     import signal
     import subprocess
-    import sys
+
+    from terminal import SRC, unrolled_script
 
     base = ["train", "--data", str(csv), "--hidden", "4", "--window", "8"]
-    base += ["--scaling", "diff", "--epochs", "40", "--patience", "40", "-q"]
+    base += ["--scaling", "diff", "--epochs", "40", "--patience", "40"]
     ck = tmp_path / "ck"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, *base, "--out", str(tmp_path / "m"),
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    child = subprocess.Popen(  # the console script, saying its steps on stderr
+        [unrolled_script(), *base, "--progress", "--out", str(tmp_path / "m"),
          "--checkpoint", str(ck)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )  # fmt: skip
     try:
-        for line in child.stdout:  # Ctrl-C in the middle of the second configuration
-            if line.strip() == b"1 3":
+        for line in child.stderr:  # Ctrl-C once the second configuration trains
+            if b"search: config 2/" in line:
                 break
         child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=120)
@@ -450,6 +442,7 @@ def test_a_real_sigint_during_train_exits_130_and_resumes_exactly(tmp_path, csv)
     assert child.returncode == 130, err
     assert f"continue with --resume {ck}".encode() in err
     assert b"Traceback" not in err and not (tmp_path / "m").exists()
+    base.append("-q")
     assert run([*base, "--out", str(tmp_path / "m"), "--resume", str(ck)]) == 0
     assert run([*base, "--out", str(tmp_path / "ref")]) == 0
     assert files(tmp_path / "m") == files(tmp_path / "ref")

@@ -92,3 +92,23 @@ def test_refitted_windows_on_ray_give_the_local_numbers(on_ray):
     here = cross_validation(fc, data, **kw)
     there = cross_validation(fc, data, **kw, backend=on_ray)
     assert there.equals(here) and len(here) == 8
+
+
+def test_the_ray_tasks_move_the_progress_display(on_ray):
+    """Each search stage on Ray is said, and each of its tasks as it finishes."""
+    import io
+
+    from unrolled.forecasting.data import load_bundled
+    from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.progress import Progress
+
+    log = io.StringIO()
+    with Progress("lines", log):
+        Forecaster(seed=0, epochs=2).fit(load_bundled("stocks"), backend=on_ray)
+    lines = [line.split("] ", 1)[1] for line in log.getvalue().splitlines()]
+    assert lines[0] == "search: configs 1-2 of 8 as ray tasks"
+    assert lines[1:3] == [
+        "search: configs 1-2 of 8 as ray tasks: 1 of 2 Ray tasks done",
+        "search: configs 1-2 of 8 as ray tasks: 2 of 2 Ray tasks done",
+    ]
+    assert "validation forecasts: rnn (1 of 5)" in lines

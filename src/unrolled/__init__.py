@@ -17,6 +17,7 @@ from .engine.optim import SGD, Adam, clip_grads, global_norm
 from .engine.packing import Packed, pack_batch
 from .errors import (
     DataError,
+    InputError,
     ModelFileError,
     NotFittedError,
     ResourceLimitError,
@@ -85,6 +86,7 @@ __all__ = [
     "GradientMonitor",
     "GradientWarning",
     "DataError",
+    "InputError",
     "ModelFileError",
     "NotFittedError",
     "ResourceLimitError",

@@ -1,7 +1,10 @@
 """The library's exceptions, in one place: every layer raises these.
 
-Each is a ``ValueError`` (the caller gave something wrong) unless it says
-otherwise; the command line turns them into one line and exit code 2.
+:class:`InputError` and its subclasses say the caller gave something wrong
+(an argument, a file, data, a setting); they are ``ValueError``s, and the
+command line turns them into one line and exit code 2. Anything else that
+escapes the library (a bare ``ValueError``, ``KeyError``, ...) is a bug: the
+command line says so and exits 1.
 """
 
 from __future__ import annotations
@@ -11,7 +14,16 @@ from pathlib import Path
 from .text import escape_name
 
 
-class DataError(ValueError):
+class InputError(ValueError):
+    """The caller's input is wrong: an argument, a setting, a file or its data.
+
+    Library code that rejects what a user gave raises this (or a subclass),
+    naming the argument, file, row or column; a plain ``ValueError`` from
+    inside the library is a bug, not the user's mistake.
+    """
+
+
+class DataError(InputError):
     """Bad input data: the message names the file, row and column where it applies.
 
     Attributes ``file``, ``row`` (1-based, header = row 1) and ``column`` hold
@@ -60,15 +72,15 @@ class TrainingInterrupted(KeyboardInterrupt):
         return self.args[0]
 
 
-class ResourceLimitError(ValueError):
+class ResourceLimitError(InputError):
     """The work asked for needs more memory than is available; nothing was started."""
 
 
-class ModelFileError(ValueError):
+class ModelFileError(InputError):
     """A model or checkpoint file is missing, truncated, tampered with or foreign."""
 
 
-class NotFittedError(ValueError, AttributeError):
+class NotFittedError(InputError, AttributeError):
     """A forecaster, scaler or baseline was used before ``fit``.
 
     A ``ValueError`` and an ``AttributeError``, as scikit-learn's is, so code

@@ -1,20 +1,25 @@
 """The command line: thin wrappers over the Python API, one error contract for all.
 
-User errors (bad arguments, files, values, more memory than there is) exit 2
-with one line on stderr; internal errors exit 1 with a hint to rerun with
-``--debug``; Ctrl-C exits 130.
+User errors exit 2 with one line on stderr: what names the user's input
+(:class:`~unrolled.errors.InputError` and its subclasses such as
+``DataError``, click's usage errors, a file system that refuses a path the
+user named, an unreachable ``--address``, more memory than there is).
+Everything else is a bug: exit 1, one line that says so and the ``--debug``
+hint (the traceback only with ``--debug``). Ctrl-C exits 130.
 Command modules register themselves in ``COMMAND_MODULES`` and import the
 heavy parts of the library inside their functions, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 
 import click
 
 from .._version import __version__
+from ..errors import InputError
 from ..text import escape_name
 
 COMMAND_MODULES = ["core", "forecast", "gradients", "lesson"]
@@ -41,8 +46,24 @@ for _name in COMMAND_MODULES:
         main.add_command(_cmd)
 
 
-class UserError(Exception):
+class UserError(InputError):
     """A problem with what the user gave us; reported in one line, exit code 2."""
+
+
+#: OSErrors about a path the user named (or the disk it is on): the user's to fix
+PATH_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError,
+               NotADirectoryError, PermissionError, ConnectionError)  # fmt: skip
+#: errno values of an OSError that are the user's to fix: a full or read-only disk
+DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENAMETOOLONG}
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """Whether ``exc`` names the user's input (exit 2) rather than a bug (exit 1)."""
+    if isinstance(exc, InputError):
+        return True
+    if isinstance(exc, OSError):
+        return isinstance(exc, PATH_ERRORS) or exc.errno in DISK_ERRNOS
+    return False
 
 
 #: the library's argument names in its messages, and the flags that set them
@@ -128,12 +149,12 @@ def check_environment() -> None:
         sizing.available_memory()
     except (OverflowError, ValueError):
         env = os.environ.get(sizing.ENV_LIMIT)
-        raise ValueError(
+        raise InputError(
             f"{sizing.ENV_LIMIT}: expected a size such as 2G or 500M, got {env!r}"
         ) from None
     env = os.environ.get(NUMBA_THREADS_ENV)
     if env is not None and (not env.strip().isdigit() or int(env) < 1):
-        raise ValueError(
+        raise InputError(
             f"{NUMBA_THREADS_ENV}: expected a positive integer, got {env!r}"
         )
 
@@ -160,6 +181,22 @@ def _one_line_warnings():
     return restore
 
 
+def _failure(exc: Exception) -> int:
+    """One line for an error that escaped a command: exit 2 if it names the
+    user's input, else exit 1 saying it is a bug, with the ``--debug`` hint."""
+    if is_user_error(exc):
+        return _fail(str(exc).replace("\n", " "), 2)
+    if isinstance(exc, MemoryError):  # asked for more than the machine has
+        what = str(exc).replace("\n", " ") or "an allocation failed"
+        return _fail(f"not enough memory ({what}); ask for smaller sizes", 2)
+    what = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    return _fail(
+        f"internal error ({what}): a bug in unrolled, not in your input; "
+        "rerun with --debug for the traceback",
+        1,
+    )
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``unrolled`` console script; returns the exit code.
 
@@ -183,22 +220,10 @@ def run(argv: list[str] | None = None) -> int:
         code = _fail(str(cause or "").replace("\n", " ") or "interrupted", 130)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except (UserError, ValueError, OSError) as exc:
+    except Exception as exc:
         if debug:
             raise
-        code = _fail(str(exc).replace("\n", " "), 2)
-    except MemoryError as exc:  # asked for more than the machine has: the user's to fix
-        if debug:
-            raise
-        what = str(exc).replace("\n", " ") or "an allocation failed"
-        code = _fail(f"not enough memory ({what}); ask for smaller sizes", 2)
-    except Exception as exc:  # an internal error: a bug, not the user's fault
-        if debug:
-            raise
-        name = type(exc).__name__
-        code = _fail(
-            f"internal error ({name}: {exc}); rerun with --debug for the traceback", 1
-        )
+        code = _failure(exc)
     finally:
         for restore in restores:
             restore()

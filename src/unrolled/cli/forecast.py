@@ -21,11 +21,12 @@ from .options import (
     fit_options,
     load_data,
     model_data,
+    model_data_options,
     model_dir_option,
     model_options,
     open_backend,
 )
-from .progress import Diagnose, make_progress
+from .progress import Diagnose, make_progress, progress_option
 from .render import (
     check_out_path,
     echo_json,
@@ -50,7 +51,8 @@ def _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience, see
 
 def level_options(f):
     """``--level 80 95`` (the numbers after --level are collected) and ``--out``."""
-    f = click.argument("more_levels", nargs=-1, required=False)(f)
+    # the numbers after the first --level; metavar "": not in the usage line
+    f = click.argument("more_levels", nargs=-1, required=False, metavar="")(f)
     f = click.option(
         "--out", "out_file", metavar="FILE.csv|FILE.parquet",
         help="Write the forecasts as a long table: unique_id, ds, rnn "
@@ -137,11 +139,12 @@ def _val_line(fc) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 @backend_options
+@progress_option
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
              huber, quiet, diagnose, checkpoint, checkpoint_every, resume, test,
              horizon, baselines, select, level, out_file, more_levels, as_json,
-             plot, backend, address) -> None:  # fmt: skip
+             plot, backend, address, log_progress) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the network and the
@@ -176,7 +179,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     check_test(ds, test)
     diag = Diagnose() if diagnose else None
     runner = open_backend(backend, address)
-    with make_progress(quiet, as_json) as bar:
+    with make_progress(quiet, as_json, log_progress) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                          seed, clip, clip_value, tbptt, huber, select)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
@@ -243,10 +246,11 @@ def _horizon_table(rows) -> str:
     help="Folder to write the model to (created if missing).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@progress_option
 def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
           window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
           huber, quiet, diagnose, checkpoint, checkpoint_every, resume, out,
-          as_json) -> None:  # fmt: skip
+          as_json, log_progress) -> None:  # fmt: skip
     """Train on all of the data and save the model to --out.
 
     The folder gets weights.safetensors and model.json (config, per-series
@@ -273,7 +277,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     diag = Diagnose() if diagnose else None
-    with make_progress(quiet, as_json) as bar:
+    with make_progress(quiet, as_json, log_progress) as bar:
         fc = _forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                          seed, clip, clip_value, tbptt, huber)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
@@ -314,7 +318,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
 @click.command()
 @model_dir_option
-@data_options
+@model_data_options
 @click.option(
     "--horizon",
     type=click.IntRange(1, 10000),
@@ -383,7 +387,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
 
 @click.command()
 @model_dir_option
-@data_options
+@model_data_options
 @click.option(
     "--test",
     type=click.IntRange(1, 100000),
@@ -399,11 +403,14 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     "--level", multiple=True, metavar="L",
     help="Measure the coverage of these interval levels, e.g. --level 80 95.",
 )  # fmt: skip
-@click.argument("more_levels", nargs=-1, required=False)
+@click.argument("more_levels", nargs=-1, required=False, metavar="")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@progress_option
 def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horizon,
-             level, more_levels, as_json, plot) -> None:  # fmt: skip
+             level, more_levels, as_json, plot, quiet,
+             log_progress) -> None:  # fmt: skip
     """Score a saved model on the last --test points of each series.
 
     Rolling origin, one step ahead, side by side with the baselines, as in
@@ -427,7 +434,8 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
     ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
     check_test(ds, test)
-    report = evaluate_fitted(fc, ds, test=test, horizon=horizon, level=levels)
+    with make_progress(quiet, as_json, log_progress):
+        report = evaluate_fitted(fc, ds, test=test, horizon=horizon, level=levels)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
         from ..forecasting.plots import plot_report

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from ..errors import InputError
 from .options import data_options, load_data
 from .render import echo_json
 
@@ -72,7 +73,7 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
         seqs.append(tf.features(ctx[:-1])[-window:])
         targets.append(float(tf.targets(ctx)[-1]))
     if not seqs:
-        raise ValueError(f"series {name!r}: too short ({len(y)} points) to unroll")
+        raise InputError(f"series {name!r}: too short ({len(y)} points) to unroll")
     view = trained_view(member.model, inputs, seqs, targets)
     pred = float(member.one_step([y], [(0, len(y))], [name])[0])
     view.update(
@@ -99,7 +100,8 @@ def trained_section(model_dir, series, data, date_col, series_col, value_col, fi
     help="Add a trained model's section (a folder from `unrolled train`).",
 )
 @click.option("--series", metavar="NAME", help="With --model: the series to unroll.")
-@data_options
+@lambda f: data_options(f, "the data --model was trained on (its bundled set, or "
+                        "its file while it is there); only with --model")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Say what was written, as JSON.")
 def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_col,
            fill, as_json) -> None:  # fmt: skip
@@ -146,7 +148,10 @@ def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_
     if open_page:
         import webbrowser
 
-        webbrowser.open(path.resolve().as_uri())
+        uri = path.resolve().as_uri()
+        if not webbrowser.open(uri):
+            click.echo(f"warning: no web browser found to open it; open {uri}",
+                       err=True)  # fmt: skip
 
 
 COMMANDS = [lesson]

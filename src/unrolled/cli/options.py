@@ -12,6 +12,7 @@ import warnings
 import click
 
 from ..engine.cells import CELLS as CELL_TYPES
+from ..errors import InputError
 from ..forecasting.dataset import FILLS
 from ..forecasting.transforms import LOGS
 from ..forecasting.transforms import SCALINGS as SCALING_NAMES
@@ -29,7 +30,16 @@ def _remember(ctx, param, value):
 READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal
 
 
-def data_options(f):
+def model_data_options(f):
+    """:func:`data_options` of a command that reads a saved model: its --data
+    defaults to the histories saved with the model (:func:`model_data`)."""
+    return data_options(
+        f, "the histories saved with the model; with --data, only series it "
+        "was trained on",
+    )  # fmt: skip
+
+
+def data_options(f, default: str = "bundled stock prices"):
     """--data and the column/fill options, shared by every command that loads."""
     opts = [
         click.option(
@@ -38,7 +48,7 @@ def data_options(f):
             metavar="FILE.csv",
             help="CSV in long (date, symbol, price), wide (date + one column per "
             "series) or single-series form; or the name of a bundled data set "
-            "(see `unrolled datasets`). Default: bundled stock prices.",
+            f"(see `unrolled datasets`). Default: {default}.",
         ),
         click.option("--date-col", help="Column holding the dates."),
         click.option("--series-col", help="Long form: column naming the series."),
@@ -254,7 +264,7 @@ def check_positive(ds, scaling: str) -> None:
         bad = s.values <= 0
         if bad.any():
             i = int(bad.argmax())
-            raise ValueError(
+            raise InputError(
                 f"{ds.source}, series {s.name!r}, date {str(s.dates[i])[:10]}: "
                 f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )

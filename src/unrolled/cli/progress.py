@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import sys
 
+import click
+
 from ..forecasting.progress import Progress
 
-__all__ = ["Diagnose", "Progress", "make_progress"]
+__all__ = ["Diagnose", "Progress", "make_progress", "progress_option"]
+
+
+def progress_option(f):
+    """``--progress``: one plain line per step on stderr (for logs)."""
+    return click.option(
+        "--progress", "log_progress", is_flag=True,
+        help="Say each step on stderr, one plain line each (for logs; a "
+        "terminal gets a progress bar without it).",
+    )(f)  # fmt: skip
 
 
 class Diagnose:
@@ -40,6 +51,11 @@ class Diagnose:
         return [head] + (m.messages or ["no exploding or vanishing gradients seen"])
 
 
-def make_progress(quiet: bool, as_json: bool) -> Progress:
-    """A progress bar on a terminal; nothing with --quiet, --json or a pipe."""
-    return Progress(not quiet and not as_json and sys.stdout.isatty())
+def make_progress(quiet: bool, as_json: bool, lines: bool = False) -> Progress:
+    """Plain lines on stderr with ``--progress``; else a progress bar on a
+    terminal; nothing with --quiet, --json or a pipe (stdout stays clean)."""
+    if quiet:
+        return Progress(None)
+    if lines:
+        return Progress("lines", sys.stderr)
+    return Progress(not as_json and sys.stdout.isatty())

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """Logistic function, stable for large |a|."""
@@ -39,7 +41,7 @@ class Elman:
 
     def __init__(self, nonlinearity: str = "relu"):
         if nonlinearity not in ("relu", "tanh"):
-            raise ValueError(
+            raise InputError(
                 f"nonlinearity: expected 'relu' or 'tanh', got {nonlinearity!r}"
             )
         self.nonlinearity = nonlinearity
@@ -134,7 +136,7 @@ GATES = {name: cls.gates for name, cls in CELLS.items()}
 def make_cell(cell: str, nonlinearity: str | None = None):
     """Build a cell from its name: ``"rnn"``, ``"lstm"`` or ``"gru"``."""
     if cell not in CELLS:
-        raise ValueError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
+        raise InputError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
     if cell == "rnn":
         return Elman(nonlinearity or DEFAULT_NONLINEARITY)
     return CELLS[cell]()

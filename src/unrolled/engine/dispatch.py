@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InputError
 from .interrupts import sticky_interrupt
 from .tape import LayerTape
 
@@ -50,7 +51,7 @@ def choice_from_env(name: str, choices: tuple[str, ...], default: str) -> str:
     or empty); ValueError naming the variable if it is anything else."""
     value = os.environ.get(name, default).strip().lower() or default
     if value not in choices:
-        raise ValueError(
+        raise InputError(
             f"{name}: expected one of {', '.join(choices)}, got {os.environ[name]!r}"
         )
     return value
@@ -66,7 +67,7 @@ def threads() -> int:
     env = os.environ.get(THREADS_ENV, "").strip()
     if env:
         if not env.isdigit() or int(env) < 1:
-            raise ValueError(f"{THREADS_ENV}: expected a positive integer, got {env!r}")
+            raise InputError(f"{THREADS_ENV}: expected a positive integer, got {env!r}")
         return int(env)
     try:
         return len(os.sched_getaffinity(0))
@@ -186,7 +187,7 @@ def first_run_from_env() -> str:
 def set_backend(mode: str) -> None:
     """Choose the time loop: ``"auto"``, ``"numba"`` or ``"numpy"``."""
     if mode not in MODES:
-        raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
+        raise InputError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
     backend.mode, backend.broken = mode, False
 
 

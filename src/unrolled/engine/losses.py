@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def check_huber(huber) -> float | None:
     """``huber`` as a float: None (the SSR) or a positive finite delta."""
@@ -25,7 +27,7 @@ def check_huber(huber) -> float | None:
         return None
     bad = isinstance(huber, bool) or not isinstance(huber, (int, float, np.number))
     if bad or not math.isfinite(huber) or huber <= 0:
-        raise ValueError(
+        raise InputError(
             f"huber: expected None or a positive finite number, got {huber!r}"
         )
     return float(huber)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..errors import InputError
 from .cells import DEFAULT_NONLINEARITY, make_cell
 from .layers import layer_backward, layer_forward
 from .losses import check_huber, residual_loss
@@ -92,15 +93,15 @@ class Recurrent:
         """
         shapes = self._shapes()
         if not hasattr(state, "keys"):
-            raise ValueError(
+            raise InputError(
                 f"state: expected a dict of arrays, got {type(state).__name__}"
             )
         missing = [k for k in shapes if k not in state]
         extra = [k for k in state if k not in shapes]
         if missing:
-            raise ValueError(f"state: missing key(s) {missing}")
+            raise InputError(f"state: missing key(s) {missing}")
         if extra:
-            raise ValueError(
+            raise InputError(
                 f"state: unexpected key(s) {extra}; expected {list(shapes)}"
             )
         new = {}
@@ -110,11 +111,11 @@ class Recurrent:
                 v = v.detach().cpu().numpy()
             a = np.array(v, dtype=self.dtype)
             if a.shape != shape:
-                raise ValueError(
+                raise InputError(
                     f"state[{name!r}]: expected shape {shape}, got {a.shape}"
                 )
             if not np.all(np.isfinite(a)):
-                raise ValueError(
+                raise InputError(
                     f"state[{name!r}]: expected finite values, got NaN or inf"
                 )
             new[name] = a
@@ -447,5 +448,5 @@ def build_model(config: dict) -> Recurrent:
     cfg = dict(config)
     cell = cfg.pop("cell", "rnn")
     if cell not in MODELS:
-        raise ValueError(f"cell: expected one of {sorted(MODELS)}, got {cell!r}")
+        raise InputError(f"cell: expected one of {sorted(MODELS)}, got {cell!r}")
     return MODELS[cell](**cfg)

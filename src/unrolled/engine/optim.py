@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def global_norm(grads: dict[str, np.ndarray]) -> float:
     """Euclidean norm of all gradients taken together."""
@@ -29,7 +31,7 @@ def clip_grads(
     """
     for name, v in (("max_norm", max_norm), ("max_value", max_value)):
         if v is not None and not v > 0:
-            raise ValueError(f"{name}: expected a number > 0, got {v!r}")
+            raise InputError(f"{name}: expected a number > 0, got {v!r}")
     if max_value is not None:
         grads = {k: np.clip(g, -max_value, max_value) for k, g in grads.items()}
     if max_norm is not None:
@@ -45,7 +47,7 @@ class SGD:
 
     def __init__(self, lr: float = 0.01):
         if not lr > 0:
-            raise ValueError(f"lr: expected a number > 0, got {lr!r}")
+            raise InputError(f"lr: expected a number > 0, got {lr!r}")
         self.lr = lr
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -71,7 +73,7 @@ class Adam:
         eps: float = 1e-8,
     ):
         if not lr > 0:
-            raise ValueError(f"lr: expected a number > 0, got {lr!r}")
+            raise InputError(f"lr: expected a number > 0, got {lr!r}")
         self.lr, self.betas, self.eps = lr, betas, eps
         self.t = 0
         self.m: dict[str, np.ndarray] = {}
@@ -112,5 +114,5 @@ OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 def make_optimizer(name: str, lr: float):
     """Build an optimizer by name: ``"sgd"`` or ``"adam"``."""
     if name not in OPTIMIZERS:
-        raise ValueError(f"optimizer: expected 'sgd' or 'adam', got {name!r}")
+        raise InputError(f"optimizer: expected 'sgd' or 'adam', got {name!r}")
     return OPTIMIZERS[name](lr=lr)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ResourceLimitError
+from ..errors import InputError, ResourceLimitError
 from .cells import GATES
 
 ENV_LIMIT = "UNROLLED_MEMORY_LIMIT"
@@ -49,7 +49,7 @@ def _parse_size(text: str) -> int:
     number = text[:-1] if mult > 1 else text
     value = float(number)
     if not value >= 0:
-        raise ValueError(text)
+        raise InputError(text)
     return int(value * mult)
 
 
@@ -101,7 +101,7 @@ def available_memory() -> int | None:
         try:
             found.append(_parse_size(env))
         except (ValueError, IndexError):
-            raise ValueError(
+            raise InputError(
                 f"{ENV_LIMIT}: expected a size such as 2G or 500M, got {env!r}"
             ) from None
     return min(found) if found else None
@@ -192,7 +192,7 @@ def estimate_training_bytes(
         peak that ``tracemalloc`` measures for ``loss_and_grads``.
     """
     if cell not in GATES:
-        raise ValueError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
+        raise InputError(f"cell: expected 'rnn', 'lstm' or 'gru', got {cell!r}")
     T, B, H, L = int(total_steps), int(batch), int(hidden_size), int(num_layers)
     I, O = int(input_size), int(output_size)
     slots = T * B

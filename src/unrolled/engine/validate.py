@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import InputError
+
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
@@ -14,7 +16,7 @@ def check_dtype(dtype) -> np.dtype:
     """Return the NumPy dtype for ``"float64"``/``"float32"`` or raise ValueError."""
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in DTYPES:
-        raise ValueError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
+        raise InputError(f"dtype: expected 'float64' or 'float32', got {dtype!r}")
     return np.dtype(DTYPES[name])
 
 
@@ -34,9 +36,9 @@ def check_finite_number(name: str, value) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+        raise InputError(f"{name}: expected a number, got {value!r}") from None
     if not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+        raise InputError(f"{name}: expected a finite number, got {value!r}")
     return v
 
 
@@ -46,22 +48,22 @@ def check_finite_1d(name: str, values, *, nonempty: bool = False) -> np.ndarray:
     try:
         x = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected numbers ({exc})") from None
+        raise InputError(f"{name}: expected numbers ({exc})") from None
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.ndim != 1 or (nonempty and x.size == 0):
         what = "a non-empty 1-D array" if nonempty else "a 1-D array"
-        raise ValueError(f"{name}: expected {what}, got shape {x.shape}")
+        raise InputError(f"{name}: expected {what}, got shape {x.shape}")
     if not np.isfinite(x).all():
         i = int(np.argmax(~np.isfinite(x)))
-        raise ValueError(f"{name}: expected finite numbers, got {x[i]} at position {i}")
+        raise InputError(f"{name}: expected finite numbers, got {x[i]} at position {i}")
     return x
 
 
 def check_positive_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise ValueError if it is not an integer >= 1."""
     if not is_integer(value) or value < 1:
-        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+        raise InputError(f"{name}: expected an integer >= 1, got {value!r}")
     return int(value)
 
 
@@ -77,32 +79,32 @@ def check_sequences(
     if isinstance(seqs, np.ndarray) and seqs.ndim >= 1 and seqs.dtype != object:
         seqs = list(seqs)  # a rectangular array: one sequence per row
     if not isinstance(seqs, Sequence) or isinstance(seqs, str | bytes):
-        raise ValueError(
+        raise InputError(
             f"{name}: expected a list of sequences, got {type(seqs).__name__}"
         )
     if len(seqs) == 0:
-        raise ValueError(f"{name}: expected at least one sequence, got an empty batch")
+        raise InputError(f"{name}: expected at least one sequence, got an empty batch")
     out = []
     for i, s in enumerate(seqs):
         try:
             a = np.asarray(s, dtype=dtype)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}[{i}]: expected numbers, got {exc}") from None
+            raise InputError(f"{name}[{i}]: expected numbers, got {exc}") from None
         if a.ndim == 1:
             if input_size != 1:
-                raise ValueError(
+                raise InputError(
                     f"{name}[{i}]: expected shape (T, {input_size}), got {a.shape}"
                 )
             a = a[:, None]
         elif a.ndim != 2:
-            raise ValueError(
+            raise InputError(
                 f"{name}[{i}]: expected 1 or 2 dimensions, got {a.ndim} "
                 f"(shape {a.shape})"
             )
         if a.shape[0] == 0:
-            raise ValueError(f"{name}[{i}]: expected at least one step, got length 0")
+            raise InputError(f"{name}[{i}]: expected at least one step, got length 0")
         if a.shape[1] != input_size:
-            raise ValueError(
+            raise InputError(
                 f"{name}[{i}]: expected input_size {input_size}, "
                 f"got {a.shape[1]} features (shape {a.shape})"
             )
@@ -131,7 +133,7 @@ def check_targets(
             got = (
                 len(targets) if hasattr(targets, "__len__") else type(targets).__name__
             )
-            raise ValueError(
+            raise InputError(
                 f"{name}: expected {B} per-step target sequences, got {got}"
             )
         out = []
@@ -140,7 +142,7 @@ def check_targets(
             if a.ndim == 1 and output_size == 1:
                 a = a[:, None]
             if a.shape != (T, output_size):
-                raise ValueError(
+                raise InputError(
                     f"{name}[{i}]: expected shape ({T}, {output_size}) to match "
                     f"sequence {i}, got {a.shape}"
                 )
@@ -150,10 +152,10 @@ def check_targets(
     try:
         a = np.asarray(targets, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected numbers, got {exc}") from None
+        raise InputError(f"{name}: expected numbers, got {exc}") from None
     want = (B,) if output_size == 1 else (B, output_size)
     if a.shape != want and not (output_size == 1 and a.shape == (B, 1)):
-        raise ValueError(
+        raise InputError(
             f"{name}: expected shape {want}, one per sequence, got {a.shape}"
         )
     a = a.reshape(B, output_size)
@@ -170,6 +172,6 @@ def _check_all_finite(name: str, arrays) -> None:
         if not np.isfinite(a).all():
             bad = np.argwhere(~np.isfinite(a))[0]
             where = f" at step {bad[0]}" if a.ndim == 2 else ""  # (T, ...) arrays
-            raise ValueError(
+            raise InputError(
                 f"{name}[{i}]: expected finite values, got {a[tuple(bad)]}{where}"
             )

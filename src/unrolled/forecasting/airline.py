@@ -26,6 +26,7 @@ from functools import cache
 import numpy as np
 
 from ..engine.validate import is_real
+from .progress import note
 
 THETAS = (-0.6, -0.4, -0.2, 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SEASONAL_THETAS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -65,6 +66,9 @@ def compiled():
 def kernel():
     """:func:`compiled`, or :func:`forecasts` on the engine's readable path."""
     from ..engine.dispatch import backend
+
+    if compiled.cache_info().currsize == 0:  # the first use in this process
+        note("airline kernel (a first run compiles it, up to a minute)")
 
     return backend.kernel(compiled, forecasts)
 

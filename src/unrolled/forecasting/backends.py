@@ -28,6 +28,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..errors import InputError
+from .progress import note, stage
+
 BACKENDS = ("local", "ray")
 INSTALL = "pip install 'unrolled[ray]'"
 RETRIES = 1  # a task whose worker died runs once more, then the run fails
@@ -87,6 +90,9 @@ class RayBackend:
             check_reachable(address)
         self.started = not ray.is_initialized()  # else: use the Ray already up
         if self.started:
+            stage(
+                f"starting Ray ({f'connecting to {address}' if address else 'local'})"
+            )
             kw = {"address": address} if address else {"num_cpus": num_cpus}
             try:
                 ray.init(**kw, include_dashboard=False, log_to_driver=False,
@@ -109,6 +115,10 @@ class RayBackend:
         from ray.exceptions import RayActorError, WorkerCrashedError
 
         try:
+            pending = list(refs)
+            while len(refs) > 1 and pending:  # say each task as it finishes
+                _, pending = self.ray.wait(pending, num_returns=1)
+                note(f"{len(refs) - len(pending)} of {len(refs)} Ray tasks done")
             return self.ray.get(refs)
         except (WorkerCrashedError, RayActorError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -129,7 +139,7 @@ def import_ray():
     try:
         import ray
     except ImportError:
-        raise ValueError(
+        raise InputError(
             f"backend 'ray': Ray is not installed; install it with: {INSTALL}"
         ) from None
     return ray
@@ -139,7 +149,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     """ConnectionError naming ``address`` unless a TCP connection opens there."""
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
-        raise ValueError(f"address: expected host:port, got {address!r}")
+        raise InputError(f"address: expected host:port, got {address!r}")
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as exc:
@@ -153,12 +163,12 @@ def make_backend(backend="local", address: str | None = None):
     if not isinstance(backend, str):
         return backend
     if backend not in BACKENDS:
-        raise ValueError(
+        raise InputError(
             f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}"
         )
     if backend == "local":
         if address is not None:
-            raise ValueError("address: only with backend='ray'")
+            raise InputError("address: only with backend='ray'")
         return LocalBackend()
     return RayBackend(address)
 

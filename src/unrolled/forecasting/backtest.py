@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .baselines import BASELINES
 from .data import as_dataset
 from .dataset import Dataset, Series
@@ -28,6 +29,7 @@ from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
 from .metrics import mae, mase
 from .plan import seasonal_test
+from .progress import stage
 from .report import NETWORK, Report, SeriesResult
 from .transforms import naive_unit
 
@@ -40,7 +42,7 @@ MIN_TRAIN = 2  # training points a series keeps, whatever --test asks
 def split_sizes(lengths: list[int], test: int) -> list[int]:
     """Test points per series: ``test``, leaving at least :data:`MIN_TRAIN`."""
     if isinstance(test, bool) or not isinstance(test, int | np.integer) or test < 1:
-        raise ValueError(f"test: expected an integer >= 1, got {test!r}")
+        raise InputError(f"test: expected an integer >= 1, got {test!r}")
     return [max(1, min(int(test), n - MIN_TRAIN)) for n in lengths]
 
 
@@ -192,12 +194,13 @@ def evaluate_fitted(
     origins = [(i, o) for i, v in enumerate(values) for o in range(cut[i], len(v))]
     season = forecaster.season_for(ds.frequency)
     methods = [NETWORK, *BASELINES, *rivals]
-    runs = {
-        m: method_paths(
+    runs = {}
+    for k, m in enumerate(methods):
+        text = f"backtest: {m} ({k + 1} of {len(methods)}) from {len(origins)} origins"
+        stage(text, k, len(methods))
+        runs[m] = method_paths(
             forecaster, m, values, origins, names, horizon, cut, season, levels
         )  # fmt: skip
-        for m in methods
-    }
     ahead = forecaster.predict_values(horizon, names, values)
     first = np.cumsum([0] + [len(v) - c for v, c in zip(values, cut, strict=True)])
     results = []

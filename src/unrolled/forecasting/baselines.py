@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.validate import check_finite_1d, check_positive_int
-from ..errors import NotFittedError
+from ..errors import InputError, NotFittedError
 from .dataset import season_length
 
 
@@ -141,7 +141,7 @@ def make_baseline(
     """A new baseline by name; ``season`` (or else ``frequency``) sets the
     seasonal naive's season."""
     if name not in BASELINES:
-        raise ValueError(
+        raise InputError(
             f"baseline: expected one of {', '.join(BASELINES)}, got {name!r}"
         )
     if name == "seasonal_naive":

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
+
 FORMAT = "unrolled.forecaster-checkpoint"
 MANIFEST = "run.json"
 
@@ -124,7 +126,7 @@ def open_run(
     every = check_positive_int("checkpoint_every", every)
     if checkpoint is not None and resume is not None:
         if Path(checkpoint).resolve() != Path(resume).resolve():
-            raise ValueError(
+            raise InputError(
                 f"checkpoint: {checkpoint} and resume: {resume} differ; a resumed "
                 "run goes on checkpointing into the folder it resumes"
             )
@@ -134,20 +136,20 @@ def open_run(
         directory = Path(resume)
         if not directory.is_dir():
             what = "is a file, not a folder" if directory.exists() else "no such folder"
-            raise ValueError(f"resume: {directory}: {what} (nothing to resume)")
+            raise InputError(f"resume: {directory}: {what} (nothing to resume)")
         doc = read_json(directory / MANIFEST, FORMAT)
         saved = doc.get("params")
         if not isinstance(saved, dict):
-            raise ValueError(f"{directory / MANIFEST}: 'params' must be an object")
+            raise InputError(f"{directory / MANIFEST}: 'params' must be an object")
         saved = {"huber": None, **saved}  # runs before it trained on the SSR
         for key, value in params.items():
             if saved.get(key, "(missing)") != value:
-                raise ValueError(
+                raise InputError(
                     f"resume: {directory} was started with {key}={saved.get(key)!r}, "
                     f"got {key}={value!r}; pass the same options to resume exactly"
                 )
         if doc.get("data_sha256") != sha:
-            raise ValueError(
+            raise InputError(
                 f"resume: {directory} was started on different data (series "
                 f"{doc.get('names')!r}; the names, dates or values differ); pass "
                 "the same data to resume exactly"
@@ -160,7 +162,7 @@ def open_run(
             if (directory / MANIFEST).is_file()
             else ""
         )
-        raise ValueError(
+        raise InputError(
             f"checkpoint: {directory} is not empty ({hint}name a new or empty folder)"
         )
     directory = prepare_dir(directory)

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .baselines import BASELINES
 from .data import as_dataset
 from .dataset import Dataset, Series
 from .intervals import check_levels, level_name
+from .progress import stage
 from .transforms import naive_unit
 
 NETWORK = "rnn"
@@ -108,7 +110,7 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     span = h + (n_windows - 1) * step_size
     for s in ds.series:
         if len(s) < span + 4:
-            raise ValueError(
+            raise InputError(
                 f"series {s.name!r}: {len(s)} points, too short for h={h}, "
                 f"n_windows={n_windows}, step_size={step_size} (needs {span + 4})"
             )
@@ -118,9 +120,11 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     runner = fit_options.get("backend", "local")
     remote = refit and getattr(runner, "name", "local") != "local"
     if remote:  # the windows' fits as the backend's tasks
+        stage(f"cross-validation: {n_windows} fits as {runner.name} tasks")
         fits = runner.map(FitTask(clone(forecaster)), [_cut(ds, st) for st in stops])
     frames, fitted = [], None
     for w, stop in enumerate(stops):
+        stage(f"cross-validation: window {w + 1} of {n_windows}", w, n_windows)
         if remote:
             fitted = fits[w]
         elif fitted is None or refit:

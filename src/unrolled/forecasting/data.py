@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, InputError
 from .dataset import (  # noqa: F401  (re-exported: the loaders' public names)
     DATE_NAMES,
     FILLS,
@@ -274,7 +274,7 @@ def as_dataset(data) -> Dataset:
         return from_frame(data)
     if isinstance(data, np.ndarray):
         if data.ndim != 1:
-            raise ValueError(
+            raise InputError(
                 f"data: expected a 1-D array (one series), got shape {data.shape}; "
                 "pass a DataFrame or a dict of named columns"
             )
@@ -283,7 +283,7 @@ def as_dataset(data) -> Dataset:
         if data and all(np.ndim(v) == 0 for v in data):
             return from_dict({"series_0": data})
         return from_dict({f"series_{i}": v for i, v in enumerate(data)})
-    raise ValueError(
+    raise InputError(
         "data: expected a Dataset, DataFrame, Series, dict, array or list, "
         f"got {type(data).__name__}"
     )

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -302,13 +304,13 @@ def future_dates(data, h: int, frequency: str | None = None):
     import pandas as pd
 
     if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-        raise ValueError(f"h: expected a whole number >= 1, got {h!r}")
+        raise InputError(f"h: expected a whole number >= 1, got {h!r}")
     if isinstance(data, Dataset):
         alias = frequency or data.pandas_freq
         return {s.name: future_dates(s, int(h), alias) for s in data.series}
     dates = data.dates if isinstance(data, Series) else data
     if not isinstance(dates, pd.Index) or len(dates) == 0:
-        raise ValueError(
+        raise InputError(
             f"data: expected a Dataset, Series or non-empty pandas Index, "
             f"got {type(data).__name__}"
         )

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NotFittedError
+from ..errors import InputError, NotFittedError
 from .baselines import BASELINES
 from .ensemble import (
     Candidate,
@@ -63,6 +63,7 @@ from .plan import (
     validation_sizes,
 )
 from .prediction import NETWORK, Predicting
+from .progress import stage
 from .search import Setup, check_params, classical_member, run_search
 from .transforms import AIRLINE, SNAIVE, THETA, Transform, as_series, windows
 
@@ -263,7 +264,7 @@ class Forecaster(Predicting):
         ds = as_dataset(data)
         names, values, freq = as_series(ds)
         if backend != "local" and (checkpoint is not None or resume is not None):
-            raise ValueError("checkpoint, resume: only with backend='local'")
+            raise InputError("checkpoint, resume: only with backend='local'")
         run = None
         if checkpoint is not None or resume is not None:
             from .checkpoint import open_run
@@ -374,7 +375,10 @@ class Forecaster(Predicting):
             return
         _, units = validation_targets(values, origins, parts)
         res = {}
-        for m in (NETWORK, *BASELINES):
+        methods = (NETWORK, *BASELINES)
+        for k, m in enumerate(methods):
+            stage(f"validation forecasts: {m} ({k + 1} of {len(methods)})", k,
+                  len(methods))  # fmt: skip
             pred = self.forecast_paths(values, origins, names, h, method=m)
             res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}
@@ -476,7 +480,7 @@ class Forecaster(Predicting):
         """Set constructor arguments by name (scikit-learn convention)."""
         for k, v in params.items():
             if k not in PARAMS:
-                raise ValueError(
+                raise InputError(
                     f"set_params: unknown parameter {k!r}; expected one of "
                     f"{', '.join(PARAMS)}"
                 )

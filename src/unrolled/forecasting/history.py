@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .dataset import MAX_ABS, MIN_LENGTH, Dataset, Series
 
 SANE_MULTIPLE = 100.0  # forecasts beyond 100 history ranges are refused
@@ -123,7 +124,7 @@ def check_known(known: list[str], names: list[str], source: str = "data") -> Non
     if unknown:
         shown = ", ".join(repr(n) for n in known[:10])
         more = f" and {len(known) - 10} more" if len(known) > 10 else ""
-        raise ValueError(
+        raise InputError(
             f"{source}: series {unknown[0]!r} is unknown to this model, which "
             f"knows {shown}{more}; rename the column or train on it"
         )
@@ -155,7 +156,7 @@ def check_forecasts(names, histories, forecasts) -> None:
         far |= f > hi + SANE_MULTIPLE * span
         if far.any():
             v = float(f[int(np.argmax(far))])
-            raise ValueError(
+            raise InputError(
                 f"forecast {v:g} for series {name!r} is not finite or lies far "
                 f"outside its history [{lo:g}, {hi:g}]; the model file may be "
                 "damaged or the model diverged"

@@ -36,6 +36,7 @@ import math
 import numpy as np
 
 from ..engine.validate import is_real
+from ..errors import InputError
 
 MIN_RESIDUALS = 10  # fewer residuals for a step: it borrows from the other steps
 DEFAULT_LEVELS = (80, 95)
@@ -50,9 +51,9 @@ def check_levels(level) -> list[float]:
     out = []
     for v in items:
         if not is_real(v) or not 0 < float(v) < 100:
-            raise ValueError(f"level: expected numbers in (0, 100), got {v!r}")
+            raise InputError(f"level: expected numbers in (0, 100), got {v!r}")
         if float(v) in out:
-            raise ValueError(f"level: {level_name(float(v))} is given twice")
+            raise InputError(f"level: {level_name(float(v))} is given twice")
         out.append(float(v))
     return sorted(out)
 

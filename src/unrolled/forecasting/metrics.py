@@ -13,17 +13,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.validate import check_finite_1d
+from ..errors import InputError
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     a = check_finite_1d("y_true", np.asarray(y_true, dtype=np.float64).reshape(-1))
     b = check_finite_1d("y_pred", np.asarray(y_pred, dtype=np.float64).reshape(-1))
     if a.shape != b.shape:
-        raise ValueError(
+        raise InputError(
             f"y_true and y_pred: expected the same length, got {a.size} and {b.size}"
         )
     if a.size == 0:
-        raise ValueError("y_true: expected at least one value, got none")
+        raise InputError("y_true: expected at least one value, got none")
     return a, b
 
 
@@ -66,14 +67,14 @@ def mase(y_true, y_pred, y_train, m: int = 1) -> float:
     a, b = _pair(y_true, y_pred)
     y = np.asarray(y_train, dtype=np.float64).reshape(-1)
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise ValueError(f"m: expected an integer >= 1, got {m!r}")
+        raise InputError(f"m: expected an integer >= 1, got {m!r}")
     if y.size <= m:
-        raise ValueError(
+        raise InputError(
             f"y_train: expected more than m={m} values for the naive scale, "
             f"got {y.size}"
         )
     if not np.isfinite(y).all():
-        raise ValueError("y_train: expected finite numbers")
+        raise InputError("y_train: expected finite numbers")
     scale = float(np.mean(np.abs(y[m:] - y[:-m])))
     if scale == 0.0:
         return float("nan")
@@ -90,7 +91,7 @@ def directional_accuracy(y_true, y_pred, y_prev) -> float:
     a, b = _pair(y_true, y_pred)
     p = np.broadcast_to(np.asarray(y_prev, dtype=np.float64).reshape(-1), a.shape)
     if not np.isfinite(p).all():
-        raise ValueError("y_prev: expected finite numbers")
+        raise InputError("y_prev: expected finite numbers")
     return float(np.mean(np.sign(b - p) == np.sign(a - p)))
 
 

@@ -16,6 +16,7 @@ where the history is cut for room, the x label says where the series starts.
 
 from __future__ import annotations
 
+from ..errors import InputError
 from ..storage.figures import check_plot_path, new_figure, save_figure
 
 NET = {"color": "tab:red", "lw": 1.8, "marker": "s", "ms": 3, "zorder": 3}
@@ -101,7 +102,7 @@ def plot(df, forecasts, level=None, path=None, context: int | None = None,
     levels = check_levels(level) if level is not None else _levels(forecasts, point)
     names = [s.name for s in ds.series if (forecasts["unique_id"] == s.name).any()]
     if not names:
-        raise ValueError("forecasts: no unique_id matches a series of df")
+        raise InputError("forecasts: no unique_id matches a series of df")
     title = (
         f"Forecasts of the next {forecasts.groupby('unique_id').size().max()} values"
     )
@@ -115,7 +116,7 @@ def plot(df, forecasts, level=None, path=None, context: int | None = None,
         for lv in levels:
             key = f"{point}-lo-{level_name(lv)}"
             if key not in part:
-                raise ValueError(f"level: forecasts has no column {key!r}")
+                raise InputError(f"level: forecasts has no column {key!r}")
             hi = part[f"{point}-hi-{level_name(lv)}"]
             bands[level_name(lv)] = (part[key].to_numpy(), hi.to_numpy())
         when = part["ds"].to_numpy()
@@ -140,7 +141,7 @@ def _axes(n: int, ax, title: str):
         return fig, axes
     axes = list(ax) if hasattr(ax, "__iter__") else [ax]
     if len(axes) < n:
-        raise ValueError(f"ax: expected {n} axes (one per series), got {len(axes)}")
+        raise InputError(f"ax: expected {n} axes (one per series), got {len(axes)}")
     return axes[0].figure, axes
 
 
@@ -218,12 +219,12 @@ def _point_column(forecasts) -> str:
     if not hasattr(forecasts, "columns") or not {"unique_id", "ds"} <= set(
         forecasts.columns
     ):
-        raise ValueError("forecasts: expected predict's DataFrame (unique_id, ds, ...)")
+        raise InputError("forecasts: expected predict's DataFrame (unique_id, ds, ...)")
     cols = [c for c in forecasts.columns
             if c not in ("unique_id", "ds", "y", "cutoff")
             and "-lo-" not in c and "-hi-" not in c]  # fmt: skip
     if len(cols) != 1:
-        raise ValueError(f"forecasts: expected one point column, got {cols}")
+        raise InputError(f"forecasts: expected one point column, got {cols}")
     return cols[0]
 
 

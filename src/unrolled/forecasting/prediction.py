@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .baselines import baseline_paths
 from .ensemble import one_step
 from .history import check_forecasts, check_known, frequency_warning
@@ -82,7 +83,7 @@ class Predicting:
                 warnings.warn(msg, UserWarning, stacklevel=3)
             return names, values, {s.name: s.dates for s in ds.series}
         if not hasattr(self, "history_"):
-            raise ValueError("data: this forecaster keeps no history; pass data")
+            raise InputError("data: this forecaster keeps no history; pass data")
         return (
             list(self.history_),
             list(self.history_.values()),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 RIVALS = ("AutoETS", "AutoTheta", "AutoARIMA")
 INSTALL = "pip install 'unrolled[stats]'  (or: pip install statsforecast)"
 
@@ -21,13 +23,13 @@ def check_rivals(rivals) -> list[str]:
     out = []
     for r in rivals or ():
         if r not in RIVALS:
-            raise ValueError(f"rivals: expected any of {', '.join(RIVALS)}, got {r!r}")
+            raise InputError(f"rivals: expected any of {', '.join(RIVALS)}, got {r!r}")
         out.append(r)
     if out:
         try:
             import statsforecast  # noqa: F401
         except ImportError:
-            raise ValueError(
+            raise InputError(
                 f"rivals: statsforecast is not installed; {INSTALL}"
             ) from None
     return out

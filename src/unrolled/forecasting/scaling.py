@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.validate import check_finite_1d
-from ..errors import NotFittedError
+from ..errors import InputError, NotFittedError
 
 LOG_MAX = 709.0  # exp(709) is near the float64 limit: clip instead of inf
 
@@ -34,7 +34,7 @@ def checked_log(x: np.ndarray, what: str) -> np.ndarray:
     """``np.log(x)``, refusing non-positive values; ``what`` names the series."""
     if (x <= 0).any():
         i = int(np.argmax(x <= 0))
-        raise ValueError(f"{what} needs positive values, got {x[i]:g} at position {i}")
+        raise InputError(f"{what} needs positive values, got {x[i]:g} at position {i}")
     return np.log(x)
 
 
@@ -64,7 +64,7 @@ class _AffineScaler:
         self.name = str(name)
         x = _as_1d(values, self.name)
         if x.size == 0:
-            raise ValueError(
+            raise InputError(
                 f"values of series {self.name!r}: expected at least 1 value"
             )
         self.shift, self.scale = self._shift_scale(self._forward(x))
@@ -110,15 +110,15 @@ class _AffineScaler:
     def from_dict(cls, d: dict[str, Any]) -> _AffineScaler:
         """Rebuild a fitted scaler from :meth:`to_dict` output (validated)."""
         if not isinstance(d, dict):
-            raise ValueError(f"scaler: expected a JSON object, got {type(d).__name__}")
+            raise InputError(f"scaler: expected a JSON object, got {type(d).__name__}")
         if d.get("kind") != cls.kind:
-            raise ValueError(
+            raise InputError(
                 f"scaler: expected kind {cls.kind!r}, got {d.get('kind')!r}"
             )
         need = ["log", "shift", "scale", *cls._param_names()]
         missing = [k for k in need if k not in d]
         if missing:
-            raise ValueError(f"scaler: missing keys {', '.join(missing)}")
+            raise InputError(f"scaler: missing keys {', '.join(missing)}")
         nums = {}
         for k in ["shift", "scale", *cls._param_names()]:
             v = d[k]
@@ -127,14 +127,14 @@ class _AffineScaler:
                 or not isinstance(v, int | float)
                 or not math.isfinite(v)
             ):
-                raise ValueError(f"scaler: {k!r} must be a finite number, got {v!r}")
+                raise InputError(f"scaler: {k!r} must be a finite number, got {v!r}")
             if abs(v) > 1e16:  # data are |x| <= 1e15: larger is a tampered file
-                raise ValueError(f"scaler: {k!r} must be within +-1e16, got {v!r}")
+                raise InputError(f"scaler: {k!r} must be within +-1e16, got {v!r}")
             nums[k] = float(v)
         if nums["scale"] <= 0:
-            raise ValueError(f"scaler: 'scale' must be > 0, got {nums['scale']!r}")
+            raise InputError(f"scaler: 'scale' must be > 0, got {nums['scale']!r}")
         if not isinstance(d["log"], bool):
-            raise ValueError(f"scaler: 'log' must be true or false, got {d['log']!r}")
+            raise InputError(f"scaler: 'log' must be true or false, got {d['log']!r}")
         obj = cls(log=d["log"], **{k: nums[k] for k in cls._param_names()})
         obj.shift, obj.scale = nums["shift"], nums["scale"]
         obj.name = str(d.get("name", "series"))
@@ -167,7 +167,7 @@ class MinMaxScaler(_AffineScaler):
     def __init__(self, low: float = 0.0, high: float = 1.0, log: bool = False):
         super().__init__(log)
         if not (math.isfinite(low) and math.isfinite(high) and high > low):
-            raise ValueError(
+            raise InputError(
                 f"low, high: expected finite low < high, got {low}, {high}"
             )
         self.low, self.high = float(low), float(high)
@@ -234,7 +234,7 @@ _KINDS = {"minmax": MinMaxScaler, "standard": StandardScaler,
 def make_scaler(name: str) -> _AffineScaler:
     """A new, unfitted scaler: minmax, standard, log-minmax or log-standard."""
     if name not in SCALERS:
-        raise ValueError(f"scaler: expected one of {', '.join(SCALERS)}, got {name!r}")
+        raise InputError(f"scaler: expected one of {', '.join(SCALERS)}, got {name!r}")
     return SCALERS[name]()
 
 
@@ -242,7 +242,7 @@ def scaler_from_dict(d: dict[str, Any]) -> _AffineScaler:
     """Rebuild any fitted scaler from its :meth:`to_dict` data."""
     kind = d.get("kind") if isinstance(d, dict) else None
     if kind not in _KINDS:
-        raise ValueError(
+        raise InputError(
             f"scaler: unknown kind {kind!r}; expected one of {', '.join(_KINDS)}"
         )
     return _KINDS[kind].from_dict(d)

@@ -34,6 +34,7 @@ import numpy as np
 from ..engine.losses import check_huber
 from ..engine.network import build_model
 from ..engine.validate import check_positive_int, is_integer, is_real
+from ..errors import InputError
 from ..training.fit import fit as fit_network
 from .ensemble import Candidate, Member, ValidationStop
 from .plan import (
@@ -44,6 +45,8 @@ from .plan import (
     season_window,
     seasonal_scalings,
 )
+from .progress import config_text
+from .progress import stage as say
 from .transforms import LEVEL_SCALINGS, SEASONAL, Transform, windows
 
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
@@ -78,16 +81,16 @@ def check_params(p: dict) -> None:
     from .transforms import SCALINGS
 
     if p["cell"] not in MODELS:
-        raise ValueError(
+        raise InputError(
             f"cell: expected one of {', '.join(MODELS)}, got {p['cell']!r}"
         )
     if p["scaling"] != "auto" and p["scaling"] not in SCALINGS:
-        raise ValueError(
+        raise InputError(
             f"scaling: expected 'auto' or one of {', '.join(SCALINGS)}, "
             f"got {p['scaling']!r}"
         )
     if p["select"] not in ("network", "best"):
-        raise ValueError(f"select: expected 'network' or 'best', got {p['select']!r}")
+        raise InputError(f"select: expected 'network' or 'best', got {p['select']!r}")
     for name in ("layers", "epochs", "patience", "batch_size", "ensemble"):
         check_positive_int(name, p[name])
     for name in ("hidden", "window", "tbptt", "season"):
@@ -96,19 +99,19 @@ def check_params(p: dict) -> None:
     for name in ("lr", "clip_norm", "clip_value"):
         v = p[name]
         if v is not None and not (is_real(v) and 0 < float(v) < np.inf):
-            raise ValueError(f"{name}: expected a positive number, got {v!r}")
+            raise InputError(f"{name}: expected a positive number, got {v!r}")
     if not (isinstance(p["huber"], str) and p["huber"] == "auto"):
         try:
             check_huber(p["huber"])
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"huber: expected 'auto', None or a positive number, got {p['huber']!r}"
             ) from None
     v = p["val_size"]
     if v is not None and not (is_integer(v) and v >= 0):
-        raise ValueError(f"val_size: expected an integer >= 0 or None, got {v!r}")
+        raise InputError(f"val_size: expected an integer >= 0 or None, got {v!r}")
     if not is_integer(p["seed"]):
-        raise ValueError(f"seed: expected an integer, got {p['seed']!r}")
+        raise InputError(f"seed: expected an integer, got {p['seed']!r}")
 
 
 def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start=None,
@@ -199,6 +202,8 @@ def run_stage(backend, stage, best, where, setup, tried, trained, done, total):
         cands.append(cand)
     decide_kernels(setup.cell, [c.hidden for c in cands])
     bare = replace(setup, callbacks=[], on_epoch=None)
+    which = f"{done + 1}-{done + len(cands)}" if len(cands) > 1 else f"{done + 1}"
+    say(f"search: configs {which} of {total} as {backend.name} tasks", done, total)
     members = backend.map(TrainTask(bare, done, total), cands)
     for member in members:
         best = record(member, best, paired, tried, trained)
@@ -284,6 +289,7 @@ def classical_member(scaling: str, season: int | None, setup: Setup) -> Member:
     """
     cand = Candidate(scaling, hidden=1, window=1, lr=DEFAULTS["lr"], season=season)
     cand.seed = int(setup.seed)
+    say(f"classical member {scaling}: fitting and scoring it on validation")
     transforms = fitted_transforms(cand, setup)
     model = starting_model(cand, setup, transforms[setup.names[0]].n_features)
     member = Member(cand, model, transforms, refits=True)
@@ -308,6 +314,8 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     from ..engine.sizing import check_training_memory
 
     cand.seed = int(setup.seed)
+    text = f"search: {config_text(index, total, cand.key())}"
+    say(text, index, total, detail=f"fitting its {cand.scaling} scaling")
     transforms = fitted_transforms(cand, setup)
     seqs, tgs = training_windows(cand, transforms, setup)
     feats = transforms[setup.names[0]].n_features

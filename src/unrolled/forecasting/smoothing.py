@@ -38,6 +38,8 @@ from functools import cache
 import numpy as np
 
 from ..engine.validate import is_real
+from ..errors import InputError
+from .progress import note
 
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)  # level
 BETAS = (0.0, 0.02, 0.1)  # trend (at most alpha)
@@ -106,6 +108,9 @@ def kernel():
     (``UNROLLED_KERNELS=numpy``, or Numba failed): then :func:`forecasts`."""
     from ..engine.dispatch import backend
 
+    if compiled.cache_info().currsize == 0:  # the first use in this process
+        note("smoothing kernel (a first run compiles it, up to a minute)")
+
     return backend.kernel(compiled, forecasts)
 
 
@@ -165,5 +170,5 @@ class Smoothing:
             return is_real(v) and 0 <= v <= 1
 
         if not isinstance(d, dict) or not all(ok(d.get(k)) for k in PARAMS):
-            raise ValueError(f"transform of series {name!r}: bad smoothing parameters")
+            raise InputError(f"transform of series {name!r}: bad smoothing parameters")
         return cls(*(float(d[k]) for k in PARAMS), season=season)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.validate import is_integer
+from ..errors import InputError
 from .airline import Airline
 from .data import as_dataset
 from .scaling import (
@@ -119,23 +120,23 @@ class Transform:
     def __init__(self, scaling: str, name: str = "series", season: int | None = None,
                  ar: int = 0):  # fmt: skip
         if scaling not in SCALINGS:
-            raise ValueError(
+            raise InputError(
                 f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
                 f"got {scaling!r}"
             )
         seasonless = scaling in THETA and season is None  # Theta without a season
         bad = not (isinstance(season, int) and season >= 2)
         if scaling in SEASONAL and bad and not seasonless:
-            raise ValueError(
+            raise InputError(
                 f"scaling {scaling!r} of series {name!r}: needs a season length "
                 f">= 2 (from the data's frequency or season=), got {season!r}"
             )
         if isinstance(ar, bool) or not isinstance(ar, int | np.integer) or ar < 0:
-            raise ValueError(
+            raise InputError(
                 f"ar of series {name!r}: expected an integer >= 0, got {ar!r}"
             )
         if ar and scaling in LEVEL_SCALINGS:
-            raise ValueError(
+            raise InputError(
                 f"ar of series {name!r}: a linear part needs a change scaling, "
                 f"not {scaling!r}"
             )
@@ -223,7 +224,7 @@ class Transform:
         classical = (*MODELLED, SNAIVE)  # the classical members' scalings
         need = MIN_MODELLED_SEASONS if self.scaling in classical else MIN_SEASONS
         if self.season is not None and len(y) < need * self.season:
-            raise ValueError(
+            raise InputError(
                 f"series {self.name!r}: scaling {self.scaling!r} needs "
                 f"{need} seasons ({need * self.season} points) to "
                 f"train on, got {len(y)}"
@@ -399,16 +400,16 @@ class Transform:
     @classmethod
     def from_dict(cls, d: dict, name: str) -> Transform:
         if not isinstance(d, dict) or "scaling" not in d:
-            raise ValueError(f"transform of series {name!r}: expected an object")
+            raise InputError(f"transform of series {name!r}: expected an object")
         t = cls(d["scaling"], name, d.get("season"), d.get("ar", 0))
         if d.get("coef") is not None:
             t.coef = np.asarray(d["coef"], dtype=np.float64)
             if t.coef.shape != (t.n_weights,) or not np.all(np.isfinite(t.coef)):
-                raise ValueError(f"transform of series {name!r}: bad linear part")
+                raise InputError(f"transform of series {name!r}: bad linear part")
         t.level = None if d.get("level") is None else scaler_from_dict(d["level"])
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
         if (t.change is None) != (t.scaling in LEVEL_SCALINGS):
-            raise ValueError(f"transform of series {name!r}: inconsistent scalers")
+            raise InputError(f"transform of series {name!r}: inconsistent scalers")
         if t.scaling in SMOOTHED:
             t.smooth = Smoothing.from_dict(d.get("smoothing"), t.season, name)
         if t.scaling in THETA:
@@ -418,7 +419,7 @@ class Transform:
         t.span = d.get("span")
         good = is_integer(t.span) and t.span > 0
         if t.span is not None and not (good and t.scaling.endswith("+sa")):
-            raise ValueError(f"transform of series {name!r}: bad span {t.span!r}")
+            raise InputError(f"transform of series {name!r}: bad span {t.span!r}")
         return t
 
 
@@ -428,7 +429,7 @@ def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
     values = [np.asarray(s.values, dtype=np.float64) for s in ds.series]
     for s, v in zip(ds.series, values, strict=True):
         if len(v) < MIN_POINTS:
-            raise ValueError(
+            raise InputError(
                 f"series {s.name!r}: {len(v)} point(s), need at least {MIN_POINTS} "
                 "to train on (one input and the value after it)"
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..errors import InputError
 from ..text import table
 from .statland import LESSON_WEIGHTS
 
@@ -53,7 +54,7 @@ def explain(
     """
     values = [float(v) for v in values]
     if not values:
-        raise ValueError("values: expected at least one input value, got none")
+        raise InputError("values: expected at least one input value, got none")
     weights = {
         "w1": float(w1),
         "w2": float(w2),
@@ -63,14 +64,14 @@ def explain(
     }
     for name, v in [*(("values", v) for v in values), *weights.items()]:
         if not math.isfinite(v):
-            raise ValueError(f"{name}: expected finite numbers, got {v}")
+            raise InputError(f"{name}: expected finite numbers, got {v}")
     n, y_prev, copies = len(values), 0.0, []
     for k, v in enumerate(values):
         x = (v * w1 + b1) + (y_prev * w2 + 0.0)  # the engine's order: input, loop
         y = max(0.0, x)  # relu
         out = y * w3 + b2  # the output layer
         if not (math.isfinite(x) and math.isfinite(out)):
-            raise ValueError(
+            raise InputError(
                 f"values: copy {k + 1} overflows float64 (x = {x}, output = {out}); "
                 "use inputs and weights of smaller magnitude"
             )
@@ -120,7 +121,7 @@ def backward(trace: dict, target: float) -> dict:
     """
     target = float(target)
     if not math.isfinite(target):
-        raise ValueError(f"target: expected a finite number, got {target}")
+        raise InputError(f"target: expected a finite number, got {target}")
     w, copies = trace["weights"], trace["copies"]
     residual = trace["forecast"] - target
     dpred = 2.0 * residual  # dSSR/dprediction
@@ -139,7 +140,7 @@ def backward(trace: dict, target: float) -> dict:
         dy = dx * w["w2"]  # back through the loop
     numbers = [residual * residual, *grads.values()]
     if not all(math.isfinite(v) for v in numbers):
-        raise ValueError(
+        raise InputError(
             "target: the SSR or its gradients overflow float64; "
             "use inputs and weights of smaller magnitude"
         )

@@ -36,6 +36,7 @@ import numpy as np
 from ..engine.network import MODELS
 from ..engine.optim import Adam, clip_grads
 from ..engine.validate import check_positive_int
+from ..errors import InputError
 from ..training.gradflow import GradientFlow, gradient_flow
 
 TARGET_VAR = 1.0 / 3.0  # variance of U(-1, 1): the MSE of always predicting 0
@@ -123,10 +124,10 @@ def train_memory(
     model, initial : the trained model and a copy of its initial state.
     """
     if cell not in MODELS:
-        raise ValueError(f"cell: expected one of {sorted(MODELS)}, got {cell!r}")
+        raise InputError(f"cell: expected one of {sorted(MODELS)}, got {cell!r}")
     length = check_positive_int("length", length)
     if length < 2:
-        raise ValueError(f"length: expected an integer >= 2, got {length}")
+        raise InputError(f"length: expected an integer >= 2, got {length}")
     steps = check_positive_int("steps", steps)
     batch_size = check_positive_int("batch_size", batch_size)
     eval_every = check_positive_int("eval_every", eval_every)
@@ -204,9 +205,9 @@ def memory_experiment(
     cells = list(cells)
     for c in cells:
         if c not in MODELS:
-            raise ValueError(f"cells: expected rnn, lstm or gru, got {c!r}")
+            raise InputError(f"cells: expected rnn, lstm or gru, got {c!r}")
     if not lengths or not cells:
-        raise ValueError("lengths, cells: expected at least one of each")
+        raise InputError("lengths, cells: expected at least one of each")
     settings = {
         "task": "predict the first value; the rest are U(-1, 1) distractors",
         "loss": "test MSE / target variance (1.0 = learned nothing), "

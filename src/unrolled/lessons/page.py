@@ -23,6 +23,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from ..errors import InputError
 from ..storage.atomic import atomic_write_text
 from .statland import LESSON_WEIGHTS, SCENARIOS
 
@@ -115,7 +116,7 @@ def lesson_page(trained: dict | None = None) -> str:
         html = html.replace(mark, text)
     size = len(html.encode("utf-8"))
     if size > MAX_BYTES:
-        raise ValueError(
+        raise InputError(
             f"trained: the page would be {size} bytes, more than {MAX_BYTES}; "
             "use a model with a shorter window or fewer hidden units"
         )

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..engine.validate import check_finite_number, check_positive_int
+from ..errors import InputError
 from .statland import LESSON_WEIGHTS, seed_network
 
 #: the longest unroll count the demonstration accepts (cost grows as n**2)
@@ -24,7 +25,7 @@ def check_unrolls(unrolls) -> int:
     """Return ``unrolls`` as an int in ``[1, MAX_UNROLLS]`` or raise ValueError."""
     n = check_positive_int("unrolls", unrolls)
     if n > MAX_UNROLLS:
-        raise ValueError(
+        raise InputError(
             f"unrolls: expected an integer from 1 to {MAX_UNROLLS}, got {unrolls!r}"
         )
     return n

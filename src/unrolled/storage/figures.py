@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import InputError
+
 FORMATS = ("png", "pdf", "svg")
 
 
@@ -14,15 +16,15 @@ def check_plot_path(path, option: str = "path") -> Path:
     p = Path(os.fspath(path))
     ext = p.suffix.lower().lstrip(".")
     if ext not in FORMATS:
-        raise ValueError(
+        raise InputError(
             f"{option} {p}: expected a file ending in .png, .pdf or .svg, got "
             f"{p.suffix or 'no extension'!r}"
         )
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
-        raise ValueError(f"{option} {p}: folder {str(folder)!r} does not exist")
+        raise InputError(f"{option} {p}: folder {str(folder)!r} does not exist")
     if p.is_dir():
-        raise ValueError(f"{option} {p}: is a folder, expected a file name")
+        raise InputError(f"{option} {p}: is a folder, expected a file name")
     check_matplotlib(option)
     return p
 
@@ -32,7 +34,7 @@ def check_matplotlib(option: str = "plotting") -> None:
     import importlib.util
 
     if importlib.util.find_spec("matplotlib") is None:
-        raise ValueError(
+        raise InputError(
             f"{option} needs matplotlib, which is not installed: "
             "pip install 'unrolled[plot]'"
         )

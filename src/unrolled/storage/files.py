@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelFileError
+from ..errors import InputError, ModelFileError
 
 FORMAT_VERSION = 2  # the newest format this library reads and the one it writes
 CONTENT_SINCE = 2  # from this format version on, content_sha256 is required
@@ -119,7 +119,7 @@ def prepare_dir(directory) -> Path:
 
 def reject_constant(token: str):
     """json.loads hook: standard JSON has no NaN or Infinity."""
-    raise ValueError(f"{token} is not allowed")
+    raise InputError(f"{token} is not allowed")
 
 
 def read_json(path: Path, kind: str) -> dict:

@@ -29,7 +29,7 @@ import numpy as np
 from ..engine.cells import DEFAULT_NONLINEARITY
 from ..engine.network import MODELS, build_model
 from ..engine.sizing import parameter_count
-from ..errors import ModelFileError
+from ..errors import InputError, ModelFileError
 from .atomic import atomic_write_many, locked_dir
 from .files import (
     FORMAT_VERSION,
@@ -84,7 +84,7 @@ def model_files(directory: Path, model, metadata) -> dict[Path, bytes]:
     doc["content_sha256"] = content_digest(doc)
     text = dumps(doc)
     if len(text) > MAX_JSON_BYTES:  # loading would refuse it: refuse to write it
-        raise ValueError(
+        raise InputError(
             f"metadata: {directory / CONFIG} would be {len(text) / 2**20:.0f} MiB, "
             f"over the {MAX_JSON_BYTES / 2**20:.0f} MiB a model file may hold "
             "(fewer or shorter series)"

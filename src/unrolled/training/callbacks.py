@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def is_stateful(cb) -> bool:
     """Whether a callback keeps state that a checkpoint must carry."""
@@ -83,7 +85,7 @@ class EarlyStopping:
             isinstance(x, int) and not isinstance(x, bool) for x in (epoch, wait)
         )
         if not numbers or epoch < -1 or wait < 0:
-            raise ValueError(
+            raise InputError(
                 f"bad early-stopping counters {best!r}, {epoch!r}, {wait!r}"
             )
         shapes = {k: v.shape for k, v in self.model.state_dict().items()}
@@ -91,7 +93,7 @@ class EarlyStopping:
         if {k: v.shape for k, v in weights.items()} != shapes or not all(
             np.all(np.isfinite(v)) for v in weights.values()
         ):
-            raise ValueError("the best weights are missing, misshapen or not finite")
+            raise InputError("the best weights are missing, misshapen or not finite")
         self.best = np.inf if best is None else float(best)
         self.epoch, self.wait = epoch, wait
         self.weights = {k: np.array(v) for k, v in weights.items()}

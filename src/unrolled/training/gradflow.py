@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.validate import check_positive_int
+from ..errors import InputError
 
 
 # ------------------------------------------------------------------ diagnostics
@@ -124,11 +125,11 @@ class GradientMonitor:
         for name in ("explode", "limit", "vanish", "floor"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and v > 0 and math.isfinite(v)):
-                raise ValueError(f"{name}: expected a number > 0, got {v!r}")
+                raise InputError(f"{name}: expected a number > 0, got {v!r}")
         self.within = check_positive_int("within", self.within)
         self.every = check_positive_int("every", self.every)
         if (self.model is None) != (self.probe is None):
-            raise ValueError("model, probe: expected both or neither")
+            raise InputError("model, probe: expected both or neither")
         self._warned: set[str] = set()
 
     def _warn(self, key: str, message: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.validate import check_sequences, check_targets
-from ..errors import ModelFileError, TrainingInterrupted
+from ..errors import InputError, ModelFileError, TrainingInterrupted
 from ..storage.checkpoints import load_checkpoint, save_checkpoint
 
 
@@ -46,24 +46,24 @@ def resume_state(resume, model, settings: dict, seed, data_sha: str) -> tuple:
     ck = load_checkpoint(resume)
     extra = ck.extra
     if ck.model.config() != model.config():
-        raise ValueError(
+        raise InputError(
             f"resume: {resume} holds a {ck.model!r}, but the model to train is "
             f"{model!r}"
         )
     saved = extra.get("fit", {})
     for key, value in settings.items():
         if saved.get(key) != value:
-            raise ValueError(
+            raise InputError(
                 f"resume: {resume} was trained with {key}={saved.get(key)!r}, got "
                 f"{key}={value!r}; pass the same arguments to resume exactly"
             )
     if seed is not None and seed != extra.get("seed"):
-        raise ValueError(
+        raise InputError(
             f"resume: {resume} was trained with seed={extra.get('seed')!r}, got "
             f"seed={seed!r}"
         )
     if extra.get("data_sha256") != data_sha:
-        raise ValueError(
+        raise InputError(
             f"resume: {resume} was trained on different data (its fingerprint "
             "differs); pass the same sequences, targets and validation data"
         )
@@ -119,7 +119,7 @@ def restore_callbacks(resume, stateful: list, state: dict) -> None:
     if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
         raise ModelFileError(f"{resume}: the callbacks' state is damaged")
     if len(docs) != len(stateful):
-        raise ValueError(
+        raise InputError(
             f"resume: {resume} holds the state of {len(docs)} stateful callback(s), "
             f"this fit has {len(stateful)}; pass the same callbacks to resume exactly"
         )
