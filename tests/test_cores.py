@@ -57,3 +57,22 @@ def test_bad_thread_count_is_named(monkeypatch, bad):
     monkeypatch.setenv("UNROLLED_THREADS", bad)
     with pytest.raises(ValueError, match="UNROLLED_THREADS"):
         dispatch.threads()
+
+
+def test_engine_info_says_what_runs(monkeypatch):
+    from unrolled.engine.runinfo import engine_info
+
+    monkeypatch.setenv("UNROLLED_THREADS", "3")
+    monkeypatch.setattr(dispatch.backend, "mode", "numpy")
+    info = engine_info()
+    assert info["loop"] == "readable (UNROLLED_KERNELS=numpy)"
+    assert (info["threads"], info["threads_rule"]) == (3, "UNROLLED_THREADS")
+    assert "threading layer is not used" in info["parallelism"]
+    assert isinstance(info["blas"], list) and info["cpu"]
+    monkeypatch.setattr(dispatch.backend, "mode", "numba")
+    monkeypatch.setattr(dispatch.backend, "flush_subnormals", False)
+    info = engine_info()
+    assert info["loop"] == "compiled" and info["flush_subnormals"] is False
+    monkeypatch.setenv("UNROLLED_THREADS", "many")
+    with pytest.raises(ValueError, match="UNROLLED_THREADS"):
+        engine_info()

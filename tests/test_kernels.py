@@ -172,7 +172,7 @@ def test_bounds_cover_rows_and_balance_steps(monkeypatch):
 
 
 @pytest.mark.parametrize("cell,nl", CELLS)
-def test_results_do_not_depend_on_which_thread_takes_a_chunk(monkeypatch, rng, cell, nl):
+def test_same_bits_whichever_thread_takes_a_chunk(monkeypatch, rng, cell, nl):
     """The chunks' numbers are the same bits on 1 thread as on 3 (same split)."""
     monkeypatch.setattr(dispatch.backend, "mode", "numba")
     monkeypatch.setattr(dispatch.backend, "min_work", 1)
