@@ -38,6 +38,7 @@ def test_cgroup_cpu_quota(tmp_path, text, quota):
 
 def test_quota_caps_the_thread_count(monkeypatch):
     monkeypatch.delenv("UNROLLED_THREADS", raising=False)
+    monkeypatch.setattr(cores, "_rules", cores._rules.__wrapped__)  # no cache
     monkeypatch.setattr(cores, "affinity", lambda: [0, 1, 2, 3])
     monkeypatch.setattr(cores, "physical_cores", lambda cpus: 4)
     monkeypatch.setattr(cores, "cpu_quota", lambda: 1.5)

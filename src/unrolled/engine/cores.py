@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from functools import lru_cache
 from pathlib import Path
 
 THREADS_ENV = "UNROLLED_THREADS"
@@ -74,11 +75,21 @@ def from_env() -> int | None:
 
 
 def thread_count() -> tuple[int, str]:
-    """(threads, why): ``UNROLLED_THREADS``, else the rules above."""
+    """(threads, why): ``UNROLLED_THREADS``, else the rules above.
+
+    The machine's side is read once per affinity set (every training step
+    asks; reading ``/sys`` each time would cost a millisecond).
+    """
     env = from_env()
     if env is not None:
         return env, THREADS_ENV
-    cpus = affinity()
+    return _rules(tuple(affinity()))
+
+
+@lru_cache(maxsize=8)
+def _rules(cpus: tuple) -> tuple[int, str]:
+    """:func:`thread_count` without ``UNROLLED_THREADS``, for these CPUs."""
+    cpus = list(cpus)
     n, why = physical_cores(cpus), "physical cores"
     if n < len(cpus):
         why = f"physical cores ({len(cpus)} CPUs with hyperthreads)"
