@@ -7,11 +7,15 @@ Numba works, the readable loop of ``layers.py`` otherwise), ``"numba"``
 once in ``"auto"`` mode, ``broken`` is set, a warning says why, and the
 readable path takes over for good.
 
-A large batch is cut into chunks of rows of about equal work, one per
-thread (``UNROLLED_THREADS``, else the usable cores), each running its own
-time loop; the chunks' weight gradients are added in a fixed order, so the
-result does not depend on the thread count's timing. Hidden sizes up to
-``backend.feature_major_max`` run the feature-major kernels, (T, H, B).
+A large batch is cut into chunks of rows of about equal work, a few per
+thread (``UNROLLED_THREADS``, else the physical cores this process may use,
+capped by a container's CPU quota: :mod:`.cores`), each running its own time
+loop; the threads take the chunks in turn, so one slowed by other work on
+the machine takes fewer. Every kernel runs with subnormal numbers flushed to
+zero (``kernels.py`` says why). The chunks' weight gradients are added in a
+fixed order, so the result does not depend on which thread ran which chunk.
+Hidden sizes up to ``backend.feature_major_max`` run the feature-major
+kernels, (T, H, B).
 
 The first run: Numba compiles a kernel the first time it is called and
 caches it on disk. ``backend.first_run`` says what happens when the kernels
