@@ -389,6 +389,15 @@ def blas_info() -> str:
         return "threadpoolctl not installed"
 
 
+def _engine_info() -> dict:
+    """unrolled's own account of its threads, subnormal mode and BLAS."""
+    try:
+        from unrolled.engine.runinfo import engine_info
+    except ImportError:  # an unrolled from before engine_info
+        return {}
+    return engine_info()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 repeats, fewer rows")
@@ -397,6 +406,9 @@ def main(argv=None):
     ap.add_argument("--peers", default="torch,jax", help="comma list, or 'none'")
     ap.add_argument("--cells", default="rnn,lstm,gru")
     ap.add_argument("--sizes", default=None, help="comma list overriding H")
+    ap.add_argument(
+        "--rows", default=None, help="cell:H list, e.g. rnn:1,lstm:256 (issue 45's)"
+    )
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--no-fresh", action="store_true", help="skip subprocesses")
     ap.add_argument("--child", nargs=3, metavar=("LIB", "CELL", "H"))
@@ -429,6 +441,10 @@ def main(argv=None):
         elif args.quick:
             sizes = [s for s in sizes if s in (1, 32, 128)]
         rows_spec += [(cell, H) for H in sizes]
+    if args.rows:
+        pairs = [r.split(":") for r in args.rows.split(",")]
+        rows_spec = [(cell, int(H)) for cell, H in pairs]
+        cells = list(dict.fromkeys(cell for cell, _ in rows_spec))
 
     peak = sgemm_peak(512 if args.tiny else 2048)
     meta = {
@@ -438,6 +454,7 @@ def main(argv=None):
         "cpu": _cpu_name(),
         "threads": threads(),
         "blas": blas_info(),
+        "engine": _engine_info(),
         "sgemm_gflops": peak,
         "steps": int(sum(len(s) for s in seqs)),
         "batch": len(seqs),

@@ -12,6 +12,7 @@ fallback when Numba fails, and a smoke run of the benchmark script.
 
 import importlib.util
 import pathlib
+import platform
 import warnings
 
 import numpy as np
@@ -22,6 +23,7 @@ import unrolled
 from unrolled.engine import dispatch, layers
 
 pytest.importorskip("numba")
+X86 = platform.machine().lower() in ("x86_64", "amd64")  # FTZ/DAZ exists there
 
 CELLS = [("rnn", "relu"), ("rnn", "tanh"), ("lstm", None), ("gru", None)]
 LENGTHS = [7, 3, 9, 1, 4, 9, 2, 5, 6, 11, 8]  # ragged, with ties and a length 1
@@ -140,7 +142,8 @@ def test_batch_split_over_threads(monkeypatch, rng, cell, nl):
     monkeypatch.setattr(dispatch.backend, "min_work", 1)
     lengths = rng.integers(1, 30, size=40)
     B = len(lengths)
-    assert len(dispatch.row_chunks(np.arange(B, 0, -1), B, 4, 4, 1)) - 1 == 3
+    # 3 threads x 4 chunks each, but no chunk under 8 rows: 5 chunks, taken in turn
+    assert len(dispatch.row_chunks(np.arange(B, 0, -1), B, 4, 4, 1)) - 1 == 5
     net = make(cell, nl, hidden_size=4, num_layers=2, seed=9)
     seqs = ragged_batch(rng, lengths)
     targets = rng.normal(size=B)
@@ -155,12 +158,61 @@ def test_bounds_cover_rows_and_balance_steps(monkeypatch):
     monkeypatch.setenv("UNROLLED_THREADS", "4")
     lengths = np.sort(np.random.default_rng(0).integers(1, 100, size=64))[::-1]
     bs = (lengths[None, :] > np.arange(lengths[0])[:, None]).sum(axis=1)
+    monkeypatch.setattr(dispatch.backend, "chunks_per_thread", 1)
     b = dispatch.row_chunks(bs, 64, 100, 100, 1)
     assert len(b) == 5 and b[0] == 0 and b[-1] == 64 and np.all(np.diff(b) > 0)
     per_chunk = [lengths[lo:hi].sum() for lo, hi in zip(b[:-1], b[1:], strict=True)]
     assert max(per_chunk) - min(per_chunk) <= 2 * lengths[0]  # about equal steps
+    monkeypatch.setattr(dispatch.backend, "chunks_per_thread", 4)  # 16, at most B/8
+    b = dispatch.row_chunks(bs, 64, 100, 100, 1)
+    assert len(b) == 9 and b[0] == 0 and b[-1] == 64 and np.all(np.diff(b) > 0)
     monkeypatch.setenv("UNROLLED_THREADS", "1")
     assert list(dispatch.row_chunks(bs, 64, 100, 100, 1)) == [0, 64]
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_same_bits_whichever_thread_takes_a_chunk(monkeypatch, rng, cell, nl):
+    """The chunks' numbers are the same bits on 1 thread as on 3 (same split)."""
+    monkeypatch.setattr(dispatch.backend, "mode", "numba")
+    monkeypatch.setattr(dispatch.backend, "min_work", 1)
+    lengths = rng.integers(1, 30, size=48)
+    net = make(cell, nl, hidden_size=4, seed=3)
+    seqs, targets = ragged_batch(rng, lengths), rng.normal(size=len(lengths))
+    monkeypatch.setenv("UNROLLED_THREADS", "3")
+    splits, row_chunks = [], dispatch.row_chunks
+    monkeypatch.setattr(dispatch, "row_chunks", lambda *a: splits.append(row_chunks(*a))
+                        or splits[-1])  # fmt: skip
+    a = net.loss_and_grads(seqs, targets)
+    assert [len(s) - 1 for s in splits] == [6, 6]  # forward, backward
+    monkeypatch.setattr(dispatch, "threads", lambda: 1)  # one thread, same chunks
+    monkeypatch.setattr(dispatch, "row_chunks", lambda *a: splits.pop(0))
+    b = net.loss_and_grads(seqs, targets)
+    assert not splits and a[0] == b[0]
+    for k in a[1]:
+        np.testing.assert_array_equal(a[1][k], b[1][k], err_msg=k)
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_subnormal_numbers_flush_to_zero_in_the_kernels_only(monkeypatch, flush):
+    """float32 values below 1.2e-38 come out 0 from the kernels (as from XLA),
+    and the caller's arithmetic keeps its subnormals afterwards."""
+    monkeypatch.setattr(dispatch.backend, "mode", "numba")
+    monkeypatch.setattr(dispatch.backend, "flush_subnormals", flush)
+    net = make("rnn", "relu", dtype="float32", hidden_size=2, seed=0)
+    net.params["weight_ih_l0"][:] = 1e-20
+    net.params["weight_hh_l0"][:] = 0.0
+    for b in ("bias_ih_l0", "bias_hh_l0"):
+        net.params[b][:] = 0.0
+    packed = unrolled.pack_batch([np.full(3, 1e-19, np.float32)] * 2, dtype="float32")
+    tape = layers.layer_forward(net.cell, packed.data, packed.batch_sizes,
+                                *net._layer(0))  # fmt: skip
+    h = np.asarray(tape.H)
+    tiny = np.float32(1e-20) * np.float32(1e-19)  # 1e-39: subnormal, here too
+    assert tiny > 0
+    if X86:
+        assert np.all(h == 0) if flush else np.allclose(h, tiny, rtol=1e-2, atol=0)
+    else:
+        assert np.allclose(h, tiny, rtol=1e-2, atol=0)
 
 
 @pytest.mark.parametrize("error", ["typing", "cache write"])

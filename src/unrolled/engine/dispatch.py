@@ -7,11 +7,15 @@ Numba works, the readable loop of ``layers.py`` otherwise), ``"numba"``
 once in ``"auto"`` mode, ``broken`` is set, a warning says why, and the
 readable path takes over for good.
 
-A large batch is cut into chunks of rows of about equal work, one per
-thread (``UNROLLED_THREADS``, else the usable cores), each running its own
-time loop; the chunks' weight gradients are added in a fixed order, so the
-result does not depend on the thread count's timing. Hidden sizes up to
-``backend.feature_major_max`` run the feature-major kernels, (T, H, B).
+A large batch is cut into chunks of rows of about equal work, a few per
+thread (``UNROLLED_THREADS``, else the physical cores this process may use,
+capped by a container's CPU quota: :mod:`.cores`), each running its own time
+loop; the threads take the chunks in turn, so one slowed by other work on
+the machine takes fewer. Every kernel runs with subnormal numbers flushed to
+zero (``kernels.py`` says why). The chunks' weight gradients are added in a
+fixed order, so the result does not depend on which thread ran which chunk.
+Hidden sizes up to ``backend.feature_major_max`` run the feature-major
+kernels, (T, H, B).
 
 The first run: Numba compiles a kernel the first time it is called and
 caches it on disk. ``backend.first_run`` says what happens when the kernels
@@ -34,12 +38,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from . import cores
 from .interrupts import sticky_interrupt
 from .tape import LayerTape
 
 MODES = ("auto", "numba", "numpy")
 FIRST_RUN = ("wait", "background")
-KERNELS_ENV, THREADS_ENV = "UNROLLED_KERNELS", "UNROLLED_THREADS"
+KERNELS_ENV, THREADS_ENV = "UNROLLED_KERNELS", cores.THREADS_ENV
 COMPILE_ENV = "UNROLLED_COMPILE"
 #: seconds to compile one cell's forward and backward kernels for one dtype and
 #: layout, measured on a 2-core machine (BENCHMARKS.md, "First run")
@@ -63,16 +68,10 @@ def mode_from_env() -> str:
 
 
 def threads() -> int:
-    """Threads for the compiled path: ``UNROLLED_THREADS``, else the usable cores."""
-    env = os.environ.get(THREADS_ENV, "").strip()
-    if env:
-        if not env.isdigit() or int(env) < 1:
-            raise InputError(f"{THREADS_ENV}: expected a positive integer, got {env!r}")
-        return int(env)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """Threads for the compiled path: ``UNROLLED_THREADS``, else the physical
+    cores this process may use, capped by a container's CPU quota
+    (:mod:`.cores`)."""
+    return cores.thread_count()[0]
 
 
 @dataclass
@@ -82,6 +81,8 @@ class Backend:
     mode: str | None = None  # "auto" | "numba" | "numpy"; None: read the env
     broken: bool = False  # Numba failed once: the readable path took over
     min_work: int = 4_000_000  # multiply-adds per thread below which one does all
+    chunks_per_thread: int = 4  # chunks a thread takes in turn (work sharing)
+    flush_subnormals: bool = True  # x86: FTZ/DAZ while kernels run (kernels.py)
     feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
     first_run: str | None = None  # "wait" | "background"; None: UNROLLED_COMPILE
     on_compile: object = None  # callable(dict) told when kernels get compiled
@@ -209,15 +210,21 @@ def kernel_key(cell, dtype, hidden: int) -> tuple[str, str, str]:
 def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
     """Split rows ``0..B`` into contiguous chunks of about equal numbers of steps.
 
-    One chunk per thread, each running its own time loop; a small batch is
-    one chunk. The split depends only on the shapes and the thread count.
+    Each chunk runs its own time loop. With one thread (a small batch, or
+    :func:`threads` is 1) the batch is one chunk; with several there are
+    ``chunks_per_thread`` chunks per thread, which the threads take in turn
+    (:func:`_chunks`), so that a thread slowed by other work on the machine
+    takes fewer of them instead of holding the others up. The split depends
+    only on the shapes and the thread count.
     """
     steps = np.asarray(batch_sizes, dtype=np.int64)
-    nchunk = min(threads(), B // 8)
-    if nchunk > 1:
-        nchunk = min(nchunk, int(steps.sum()) * G * (H + I) // backend.min_work)
-    if nchunk <= 1:
+    work = int(steps.sum()) * G * (H + I)
+    nthread = min(threads(), B // 8)
+    if nthread > 1:
+        nthread = min(nthread, work // backend.min_work)
+    if nthread <= 1:
         return np.array([0, B], dtype=np.int64)
+    nchunk = min(nthread * backend.chunks_per_thread, B // 8)
     lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
     cum = np.cumsum(lengths)  # rows are sorted longest first
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
@@ -237,20 +244,42 @@ def _run(fn, bounds, make_args):
 
 
 def _chunks(fn, bounds, make_args):
-    """:func:`_run`'s work."""
+    """:func:`_run`'s work: the calling thread and ``threads() - 1`` pool
+    threads take the chunks in order, each the next one not yet taken, until
+    none is left. Which thread runs a chunk changes nothing in its numbers:
+    every chunk writes its own rows and its own partial gradients.
+    """
     global _pool
     jobs = [(c, bounds[c], bounds[c + 1]) for c in range(len(bounds) - 1)]
     if len(jobs) == 1:
-        fn(*make_args(*jobs[0]))
+        _flushed(fn, [make_args(*jobs[0])])
         return
-    if _pool is None or _pool._max_workers < len(jobs) - 1:
+    helpers = min(threads(), len(jobs)) - 1
+    if helpers < 1:
+        _flushed(fn, [make_args(*job) for job in jobs])
+        return
+    if _pool is None or _pool._max_workers < helpers:
         from concurrent.futures import ThreadPoolExecutor
 
-        _pool = ThreadPoolExecutor(len(jobs) - 1, thread_name_prefix="unrolled")
-    futures = [_pool.submit(fn, *make_args(*job)) for job in jobs[1:]]
-    fn(*make_args(*jobs[0]))  # the calling thread takes the first chunk
+        _pool = ThreadPoolExecutor(helpers, thread_name_prefix="unrolled")
+    queue = iter([make_args(*job) for job in jobs])  # next() is atomic under the GIL
+    futures = [_pool.submit(_flushed, fn, queue) for _ in range(helpers)]
+    _flushed(fn, queue)  # the calling thread takes chunks too
     for f in futures:
         f.result()
+
+
+def _flushed(fn, queue) -> None:
+    """``fn(*args)`` for each ``args`` taken from ``queue``, on this thread, with
+    subnormal numbers flushed to zero (x86; kernels.py says why)."""
+    from . import kernels
+
+    old = kernels.flush_subnormals() if backend.flush_subnormals else -1
+    try:
+        for args in queue:
+            fn(*args)
+    finally:
+        kernels.restore_fp_mode(old)
 
 
 def forward_compiled(

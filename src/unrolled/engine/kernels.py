@@ -36,6 +36,7 @@ after an edit. Here any edit recompiles every kernel.
 from __future__ import annotations
 
 import math
+import platform
 
 import numba
 import numpy as np
@@ -376,6 +377,79 @@ def _copy_grads(dX, dx, w_ih, d, dh, X, Hs, t, lo, nb, dWih, dWhh, dbih, dbhh):
     _outer_acc(dWih, d, X[t, lo:], nb)
     if t > 0:
         _outer_acc(dWhh, dh, Hs[t - 1, lo:], nb)
+
+
+# ------------------------------------------------------- subnormal numbers
+# Gradients carried back through hundreds of copies shrink geometrically, and
+# in float32 many of them end below 1.2e-38, where numbers are subnormal.
+# Intel cores compute with a subnormal input or result through a microcode
+# assist (~100+ cycles instead of ~4); AMD's Zen cores mostly do not. On an
+# Intel Xeon that made rnn H=32's step 2-5x slower (BENCHMARKS.md, "Intel").
+# XLA (JAX) runs with them flushed to zero; so do the kernels: dispatch.py
+# sets MXCSR's flush-to-zero and denormals-are-zero bits around every call on
+# x86 and restores the caller's bits after. A flushed value is below 1.2e-38
+# (float32) or 2.2e-308 (float64): under one ulp of any sum it would join.
+MXCSR_FTZ_DAZ = 0x8040  # FTZ (bit 15) | DAZ (bit 6)
+X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
+
+
+def _mxcsr_fn(module, name):
+    """``void @llvm.x86.sse.{st,ld}mxcsr(i8*)``, declared once per module."""
+    fn = module.globals.get(name)
+    if fn is None:
+        ptr = llvm_ir.IntType(8).as_pointer()
+        fn = llvm_ir.Function(
+            module, llvm_ir.FunctionType(llvm_ir.VoidType(), [ptr]), name
+        )
+    return fn
+
+
+@intrinsic
+def _mxcsr_swap(typingctx, keep, bits):
+    """Set the x86 MXCSR register to ``(MXCSR & keep) | bits``; return its old value."""
+    if not all(isinstance(a, types.Integer) for a in (keep, bits)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i32, ptr = llvm_ir.IntType(32), llvm_ir.IntType(8).as_pointer()
+        slot = builder.alloca(i32)
+        p = builder.bitcast(slot, ptr)
+        builder.call(_mxcsr_fn(builder.module, "llvm.x86.sse.stmxcsr"), [p])
+        old = builder.load(slot)
+        keep, bits = (builder.trunc(a, i32) for a in args)
+        builder.store(builder.or_(builder.and_(old, keep), bits), slot)
+        builder.call(_mxcsr_fn(builder.module, "llvm.x86.sse.ldmxcsr"), [p])
+        return builder.zext(old, llvm_ir.IntType(64))
+
+    return types.int64(keep, bits), codegen
+
+
+if X86:
+
+    @_jit()
+    def _fp_mode(keep, bits):
+        """MXCSR = (MXCSR & keep) | bits on this thread; the old MXCSR."""
+        return _mxcsr_swap(keep, bits)
+
+else:  # other CPUs keep their default (IEEE subnormals)
+
+    def _fp_mode(keep, bits):
+        return -1
+
+
+def flush_subnormals() -> int:
+    """Flush subnormal inputs and results to zero on this thread (x86).
+
+    Returns the previous mode for :func:`restore_fp_mode`; -1 (nothing
+    changed) on other CPUs.
+    """
+    return _fp_mode(0xFFFFFFFF, MXCSR_FTZ_DAZ)
+
+
+def restore_fp_mode(old: int) -> None:
+    """Undo :func:`flush_subnormals` (its return value ``old``)."""
+    if old >= 0:
+        _fp_mode(0, old)
 
 
 # --------------------------------------------------------------------- Elman

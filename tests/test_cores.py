@@ -1,0 +1,79 @@
+"""How many threads the compiled path takes (engine/cores.py) on a given machine."""
+
+import pytest
+
+from unrolled.engine import cores, dispatch
+
+
+def fake_topology(tmp_path, cores_of_cpus):
+    """A /sys/devices/system/cpu tree: cpu i on core ``cores_of_cpus[i]``."""
+    for cpu, core in enumerate(cores_of_cpus):
+        topo = tmp_path / f"cpu{cpu}" / "topology"
+        topo.mkdir(parents=True)
+        (topo / "physical_package_id").write_text("0\n")
+        (topo / "core_id").write_text(f"{core}\n")
+    return tmp_path
+
+
+def test_hyperthread_siblings_count_once(tmp_path):
+    sys_cpu = fake_topology(tmp_path, [0, 1, 0, 1])  # 2 cores, 2 threads each
+    assert cores.physical_cores([0, 1, 2, 3], sys_cpu) == 2
+    assert cores.physical_cores([0, 2], sys_cpu) == 1  # two siblings of core 0
+    assert cores.physical_cores([0, 1], sys_cpu) == 2
+
+
+def test_unreadable_topology_counts_every_cpu(tmp_path):
+    assert cores.physical_cores([0, 1, 2], tmp_path) == 3
+
+
+@pytest.mark.parametrize(
+    "text,quota", [("max 100000\n", None), ("150000 100000\n", 1.5), ("junk", None)]
+)
+def test_cgroup_cpu_quota(tmp_path, text, quota):
+    path = tmp_path / "cpu.max"
+    path.write_text(text)
+    assert cores.cpu_quota(str(path)) == quota
+    assert cores.cpu_quota(str(tmp_path / "absent")) is None
+
+
+def test_quota_caps_the_thread_count(monkeypatch):
+    monkeypatch.delenv("UNROLLED_THREADS", raising=False)
+    monkeypatch.setattr(cores, "_rules", cores._rules.__wrapped__)  # no cache
+    monkeypatch.setattr(cores, "affinity", lambda: [0, 1, 2, 3])
+    monkeypatch.setattr(cores, "physical_cores", lambda cpus: 4)
+    monkeypatch.setattr(cores, "cpu_quota", lambda: 1.5)
+    assert cores.thread_count() == (2, "cgroup CPU quota 1.5")
+    monkeypatch.setattr(cores, "cpu_quota", lambda: None)
+    assert cores.thread_count() == (4, "physical cores")
+    monkeypatch.setattr(cores, "physical_cores", lambda cpus: 2)
+    assert cores.thread_count()[0] == 2
+    assert "4 CPUs with hyperthreads" in cores.thread_count()[1]
+    monkeypatch.setenv("UNROLLED_THREADS", "3")
+    assert cores.thread_count() == (3, "UNROLLED_THREADS")
+    assert dispatch.threads() == 3
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "two", "1.5"])
+def test_bad_thread_count_is_named(monkeypatch, bad):
+    monkeypatch.setenv("UNROLLED_THREADS", bad)
+    with pytest.raises(ValueError, match="UNROLLED_THREADS"):
+        dispatch.threads()
+
+
+def test_engine_info_says_what_runs(monkeypatch):
+    from unrolled.engine.runinfo import engine_info
+
+    monkeypatch.setenv("UNROLLED_THREADS", "3")
+    monkeypatch.setattr(dispatch.backend, "mode", "numpy")
+    info = engine_info()
+    assert info["loop"] == "readable (UNROLLED_KERNELS=numpy)"
+    assert (info["threads"], info["threads_rule"]) == (3, "UNROLLED_THREADS")
+    assert "threading layer is not used" in info["parallelism"]
+    assert isinstance(info["blas"], list) and info["cpu"]
+    monkeypatch.setattr(dispatch.backend, "mode", "numba")
+    monkeypatch.setattr(dispatch.backend, "flush_subnormals", False)
+    info = engine_info()
+    assert info["loop"] == "compiled" and info["flush_subnormals"] is False
+    monkeypatch.setenv("UNROLLED_THREADS", "many")
+    with pytest.raises(ValueError, match="UNROLLED_THREADS"):
+        engine_info()
