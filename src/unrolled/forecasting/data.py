@@ -74,6 +74,7 @@ def load_csv(
     dayfirst: bool | None = None,
     date_format: str | None = None,
     decimal: str | None = None,
+    freq: str | None = None,
 ) -> Dataset:
     """Load a CSV file in long, wide or single-series form (or a Parquet file).
 
@@ -106,6 +107,14 @@ def load_csv(
     decimal : {".", ","}, optional
         The decimal mark of every number in the file. Default: decided by the
         evidence of the whole file; refused when "1,602" could be either.
+    freq : str, optional
+        The calendar, as a pandas offset alias ("D", "B", "C", "W", "MS",
+        "h", "15min"): every date must be on it, and its dates absent from a
+        series are gaps (refused, or handled by ``fill``; business-daily
+        fills never add weekends). Default: the calendar the dates follow;
+        business days with a few weekdays absent are business-daily with
+        holidays (named in a note); dates on no calendar become integer
+        steps (noted).
 
     Returns
     -------
@@ -122,7 +131,7 @@ def load_csv(
 
     name = os.fspath(path)
     opts = Options(
-        date_col, series_col, value_col, fill, dayfirst, date_format, decimal
+        date_col, series_col, value_col, fill, dayfirst, date_format, decimal, freq
     )
     if name.lower().endswith(".parquet"):
         return load_parquet(name, opts)
@@ -167,6 +176,7 @@ def from_frame(
     *,
     dayfirst: bool | None = None,
     date_format: str | None = None,
+    freq: str | None = None,
 ) -> Dataset:
     """Build a Dataset from a pandas DataFrame or Series, in any common shape.
 
@@ -180,7 +190,8 @@ def from_frame(
     """
     from .reader import Options
 
-    opts = Options(date_col, series_col, value_col, fill, dayfirst, date_format)
+    opts = Options(date_col, series_col, value_col, fill, dayfirst, date_format,
+                   freq=freq)  # fmt: skip
     return _frame(df, opts, source)
 
 

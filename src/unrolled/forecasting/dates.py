@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DataError
 from .dataset import NA_STRINGS
+from .zones import aware_index, local_clock, text_offsets
 
 _TIMES = ("", " %H:%M", " %H:%M:%S")
 DAY_FIRST = [d + t for d in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y",
@@ -116,9 +117,11 @@ def parse_dates(col, rows, name, column, dayfirst=None, date_format=None):
 
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         idx = pd.DatetimeIndex(col)
-        idx = idx if idx.tz is None else idx.tz_convert(None)
         _no_missing(idx.isna(), col, rows, name, column)
-        return idx, []
+        if idx.tz is None:
+            return idx, []
+        idx, note = aware_index(idx, rows, name, column)
+        return idx, [note]
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
         col.dtype
     ):
@@ -133,8 +136,14 @@ def parse_dates(col, rows, name, column, dayfirst=None, date_format=None):
     codes = codes2[codes]
     uniq = np.asarray(uniq, dtype=object)
     parsed, note = _choose(uniq, col, codes, rows, name, column, dayfirst, date_format)
+    notes = [note] if note else []
+    first = np.asarray(rows)[pd.Series(codes).drop_duplicates().sort_values().index]
+    offsets = text_offsets(uniq, first, name, column)
+    if offsets is not None:  # aware dates: on their own clock, not UTC
+        parsed, zone_note = local_clock(parsed, offsets, first, name, column)
+        notes.append(zone_note)
     out = pd.DatetimeIndex(parsed[codes])
-    return out, [note] if note else []
+    return out, notes
 
 
 def _no_missing(missing, col, rows, name, column) -> None:

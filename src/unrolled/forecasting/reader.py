@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .calendars import check_freq
 from .dataset import FILLS, NA_STRINGS, Dataset
 from .dates import parse_dates
 from .dialect import Dialect, parse_numbers, sniff
@@ -43,8 +44,10 @@ class Options:
     dayfirst: bool | None = None
     date_format: str | None = None
     decimal: str | None = None
+    freq: str | None = None
 
     def check(self) -> None:
+        check_freq(self.freq)
         if self.fill is not None and self.fill not in FILLS:
             raise DataError(
                 f"fill: expected one of {', '.join(FILLS)} or None, got {self.fill!r}"
@@ -167,7 +170,7 @@ def build(table, rows, name, opts: Options, decimal: str = ".") -> Dataset:
                         rows, name, c, trim=layout.kind == "wide")
             for c in layout.value_cols
         ]  # fmt: skip
-    return finish_dataset(raw, name, opts.fill, notes)
+    return finish_dataset(raw, name, opts.fill, notes, opts.freq)
 
 
 def has_repeats(dates) -> bool:
