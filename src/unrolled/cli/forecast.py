@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from ..forecasting.bounds import INTS
 from .options import (
     backend_options,
     check_positive,
@@ -107,14 +108,14 @@ def _val_line(fc) -> str:
 @checkpoint_options
 @click.option(
     "--test",
-    type=click.IntRange(1, 100000),
+    type=click.IntRange(*INTS["test"]),
     default=12,
     show_default=True,
     help="Points held out at the end of each series.",
 )
 @click.option(
     "--horizon",
-    type=click.IntRange(1, 10000),
+    type=click.IntRange(*INTS["h"]),
     default=1,
     show_default=True,
     help="Values to forecast after the end (recursive).",
@@ -313,7 +314,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 @data_options
 @click.option(
     "--horizon",
-    type=click.IntRange(1, 10000),
+    type=click.IntRange(*INTS["h"]),
     default=1,
     show_default=True,
     help="Values to forecast (recursive).",
@@ -381,13 +382,13 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
 @data_options
 @click.option(
     "--test",
-    type=click.IntRange(1, 100000),
+    type=click.IntRange(*INTS["test"]),
     default=12,
     show_default=True,
     help="Points at the end of each series to score.",
 )
 @click.option(
-    "--horizon", type=click.IntRange(1, 10000), default=1, show_default=True,
+    "--horizon", type=click.IntRange(*INTS["h"]), default=1, show_default=True,
     help="Score every step 1..H ahead from each test origin (no retraining).",
 )  # fmt: skip
 @click.option(

@@ -265,15 +265,20 @@ def from_dict(
     return Dataset(out, freq_word, source, notes, alias)
 
 
-def as_dataset(data) -> Dataset:
+def as_dataset(data, fill: str | None = None, freq: str | None = None) -> Dataset:
     """A :class:`Dataset` from anything the forecasting API takes.
 
-    A Dataset is returned as is; a dict of arrays goes to :func:`from_dict`;
+    ``fill`` and ``freq`` are :func:`load_csv`'s: with either, the data are
+    read again through :func:`from_frame` (a Dataset from its long form).
+    Without them, a Dataset is returned as is; a dict of arrays goes to
+    :func:`from_dict`;
     a 1-D array or list of numbers is one series named ``series_0`` with an
     integer time index; a list or tuple of arrays is named ``series_0``,
     ``series_1``, ...; a pandas DataFrame or Series goes to
     :func:`from_frame`. Anything else is a ValueError naming ``data``.
     """
+    if fill is not None or freq is not None:
+        return _restated(data, fill, freq)
     if isinstance(data, Dataset):
         return data
     if isinstance(data, dict):
@@ -295,6 +300,27 @@ def as_dataset(data) -> Dataset:
         "data: expected a Dataset, DataFrame, Series, dict, array or list, "
         f"got {type(data).__name__}"
     )
+
+
+def _restated(data, fill, freq) -> Dataset:
+    """``data`` read with ``fill``/``freq``, through its long form."""
+    if type(data).__name__ in ("DataFrame", "Series"):
+        return from_frame(data, fill=fill, freq=freq)
+    ds = as_dataset(data)
+    import pandas as pd
+
+    if not all(isinstance(s.dates, pd.DatetimeIndex) for s in ds.series):
+        if freq is not None:
+            raise DataError(f"freq: the data have no dates to put on the {freq!r} "
+                            "calendar", ds.source)  # fmt: skip
+        if fill is not None and fill not in FILLS:
+            raise DataError(f"fill: expected one of {', '.join(FILLS)} or None, "
+                            f"got {fill!r}", ds.source)  # fmt: skip
+        return ds  # values given in Python have no gaps to fill
+    long = ds.to_frame()
+    out = from_frame(long, "date", "series", "value", fill, ds.source, freq=freq)
+    out.notes[:0] = [n for n in ds.notes if n not in out.notes]
+    return out
 
 
 def load_bundled(name: str = "stocks") -> Dataset:
