@@ -27,7 +27,20 @@ def _remember(ctx, param, value):
     return value
 
 
-READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal
+READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal, freq
+
+
+def _freq(ctx, param, value):
+    """--freq: a pandas offset alias the reader knows, kept for :func:`load_data`."""
+    from ..errors import DataError
+    from ..forecasting.calendars import check_freq
+
+    if value is not None:
+        try:
+            check_freq(value)
+        except DataError as exc:
+            raise click.BadParameter(str(exc).split(": ", 1)[1], ctx, param) from None
+    return _remember(ctx, param, value)
 
 
 def data_options(f):
@@ -60,6 +73,14 @@ def data_options(f):
             "--date-format", metavar="FORMAT", expose_value=False,
             callback=_remember, help="strftime format of every date, e.g. "
             "'%d.%m.%Y' [default: detected, one format per column].",
+        ),
+        click.option(
+            "--freq", metavar="ALIAS", expose_value=False, callback=_freq,
+            help="The calendar, as a pandas offset alias (D, B, C, W, MS, ME, "
+            "QS, YS, h, 30min): every date must be on it, and its dates absent "
+            "from a series are gaps (refused, or --fill; business days are "
+            "never filled with weekends) [default: the calendar of the dates; "
+            "business days with a few weekdays absent are read as holidays].",
         ),
         click.option(
             "--decimal", type=click.Choice([".", ","]), expose_value=False,
@@ -199,10 +220,12 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
 
     ctx = click.get_current_context(silent=True)
     reading = dict(ctx.meta.get(READING, {})) if ctx is not None else {}
-    if data is None:
-        return load_bundled("stocks")
-    if data in BUNDLED and not os.path.exists(data):
-        return load_bundled(data)
+    freq = reading.get("freq")
+    if data is None or (data in BUNDLED and not os.path.exists(data)):
+        from ..forecasting.data import as_dataset
+
+        ds = load_bundled(data or "stocks")
+        return ds if freq is None and fill is None else as_dataset(ds, fill, freq)
     return load_csv(data, date_col, series_col, value_col, fill, **reading)
 
 
