@@ -163,12 +163,13 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     levels = parse_levels(level, more_levels)
-    check_out_path(out_file)
+    check_out_path(out_file, inputs=((data, "the --data file"),
+                                     (plot, "the --plot file")))  # fmt: skip
     rivals = _rivals(baselines)
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot, "--plot")
+        check_plot_path(plot, "--plot", inputs=((data, "the --data file"),))
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     check_test(ds, test)
@@ -339,7 +340,8 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     from ..forecasting.forecaster import NETWORK, Forecaster
 
     levels = parse_levels(level, more_levels)
-    check_out_path(out_file)
+    check_out_path(out_file, inputs=((data, "the --data file"),
+                                     (model_dir, "the --model folder")))  # fmt: skip
     fc = Forecaster.load(model_dir)
     ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
@@ -417,7 +419,8 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot, "--plot")
+        check_plot_path(plot, "--plot", inputs=((data, "the --data file"),
+                                                (model_dir, "the --model folder")))
     levels = parse_levels(level, more_levels)
     fc = Forecaster.load(model_dir)
     ds = model_data(fc, data, date_col, series_col, value_col, fill)

@@ -37,27 +37,27 @@ def parse_levels(level, more=()) -> list[float]:
         raise click.UsageError(str(exc).replace("level:", "--level:", 1)) from None
 
 
-def check_out_path(path) -> None:
-    """``--out`` must end in .csv or .parquet (pyarrow needed); exit 2 otherwise."""
+def check_out_path(path, inputs: tuple = ()) -> None:
+    """``--out`` must end in .csv or .parquet (pyarrow needed), be absent or a
+    regular file, and not be one of ``inputs`` (``(path, what)`` pairs of the
+    same run); exit 2 otherwise."""
     from pathlib import Path
+
+    from ..storage.atomic import check_output
 
     if path is None:
         return
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise click.UsageError(
-            f"--out {path}: expected a file ending in .csv or .parquet"
-        )
-    if suffix == ".parquet":
+    try:
+        check_output(path, "--out", (".csv", ".parquet"), inputs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if Path(path).suffix.lower() == ".parquet":
         try:
             import pyarrow  # noqa: F401
         except ImportError:
             raise click.UsageError(
                 f"--out {path}: writing parquet needs pyarrow (pip install pyarrow)"
             ) from None
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise click.UsageError(f"--out {path}: folder {parent} does not exist")
 
 
 def write_frame(frame, path) -> None:
