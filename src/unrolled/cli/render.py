@@ -61,17 +61,32 @@ def check_out_path(path, inputs: tuple = ()) -> None:
 
 
 def write_frame(frame, path) -> None:
-    """Write a DataFrame to ``path`` (csv or parquet), atomically."""
+    """Write a DataFrame to ``path`` (csv or parquet), atomically.
+
+    In a CSV, text cells that a spreadsheet would run as a formula (``=``,
+    ``+``, ``-``, ``@``, tab, CR first) get a leading ``'`` and a note on
+    stderr says how many; Parquet keeps every value as it is.
+    """
     from pathlib import Path
 
     from ..storage.atomic import atomic_path
+    from ..text import formula_safe
 
     path = Path(path)
+    count = 0
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
+            frame, count = formula_safe(frame)
             frame.to_csv(tmp, index=False)
+    if count:
+        click.echo(
+            f"note: {count} cell(s) of {path} begin with =, +, -, @, a tab or a "
+            "carriage return: written with a leading ' so that spreadsheets "
+            "read them as text, not as formulas",
+            err=True,
+        )
 
 
 def frame_records(frame) -> list[dict]:

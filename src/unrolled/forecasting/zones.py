@@ -41,8 +41,10 @@ def text_offsets(uniq, first_rows, name, column) -> np.ndarray | None:
     """
     import pandas as pd
 
-    found = pd.Series(uniq, dtype=object).astype(str).str.extract(
-        _OFFSET, flags=re.I, expand=False
+    found = (
+        pd.Series(uniq, dtype=object)
+        .astype(str)
+        .str.extract(_OFFSET, flags=re.I, expand=False)
     )
     has = found.notna().to_numpy()
     if not has.any():
