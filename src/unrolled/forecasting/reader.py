@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .calendars import check_freq
-from .dataset import FILLS, NA_STRINGS, Dataset
+from .dataset import FILLS, NA_STRINGS, SERIES_NAMES, Dataset
 from .dates import parse_dates
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
@@ -113,12 +113,25 @@ def parse_table(raw: bytes | str, name: str, dialect: Dialect):
     return df.reset_index(drop=True), rows
 
 
+def _id_columns(dialect: Dialect) -> list[int]:
+    """Positions of columns named like series ids: read as text, so that ids
+    ``1`` and ``01`` stay two series (as numbers they would merge)."""
+    return [j for j, c in enumerate(dialect.names) if c.strip().lower() in SERIES_NAMES]
+
+
 def _read(raw: bytes, name: str, dialect: Dialect, **kw):
     """pandas' C parser over the bytes; its errors as DataError with the row."""
     if dialect.decimal == "," and PANDAS_2:
         # pandas 2's parser also reads "2.5" with decimal=","; as text, the
         # numbers go through parse_numbers, which refuses it naming the row
         kw.setdefault("dtype", str)
+    ids = _id_columns(dialect)
+    if ids and "dtype" not in kw:
+        labels = list(range(len(dialect.names)))
+        if kw.get("header") == 0:  # the file's own labels, as pandas reads them
+            labels = list(_read(raw, name, dialect, header=0, nrows=0,
+                                dtype=str).columns)  # fmt: skip
+        kw["dtype"] = {labels[j]: str for j in ids if j < len(labels)}
     try:
         return pd.read_csv(
             io.BytesIO(raw), sep=dialect.sep, decimal=dialect.decimal,

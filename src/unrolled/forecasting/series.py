@@ -262,6 +262,15 @@ def finish_series(label, dates, vals, rows, name, col) -> Series:
 def as_float(vals, name, label) -> np.ndarray:
     """Values given in Python (list, array) -> 1-D float64, with no gaps."""
     try:
+        given = np.asarray(vals)
+    except (TypeError, ValueError):
+        given = np.asarray([], dtype=np.float64)
+    if given.dtype.kind == "c" or (
+        given.dtype == object and any(isinstance(v, complex) for v in given.ravel())
+    ):
+        raise DataError(f"series {label!r}: expected real numbers, got complex "
+                        "ones (their imaginary part would be lost)", name)  # fmt: skip
+    try:
         arr = np.asarray(vals, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DataError(f"series {label!r}: expected numbers ({exc})", name) from None
