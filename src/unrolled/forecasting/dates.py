@@ -267,3 +267,62 @@ def numeric_dates(col, rows, name, column):
         "time index"
     )
     return pd.Index(ints, dtype=np.int64), [note]
+
+
+def second_date_column(table, cols, date_col, dates, rows, name, keep=()):
+    """``(dates, notes, time column or None)``: a time-of-day column joined to
+    the dates, or refused.
+
+    ``date,time,value``: a column of times alone beside dates without a time
+    of day is read with them as one timestamp (noted); beside dates that have
+    one it is refused naming both. ``start,end,value``: a second column of
+    dates is refused naming both (a column of dates never names series).
+    ``keep``: columns the caller chose for another role (left alone).
+    """
+    import pandas as pd
+
+    for c in cols:
+        if c == date_col or c in keep or pd.api.types.is_numeric_dtype(table[c]):
+            continue
+        text = table[c].astype(str).str.strip()
+        if table[c].isna().any() or text.str.lower().isin(NA_STRINGS).any():
+            continue
+        uniq = text.unique()
+        if all(_TIME_ONLY.match(u) for u in uniq[:_SAMPLE]) and all(
+            _TIME_ONLY.match(u) for u in uniq
+        ):
+            return (*_joined(text, dates, rows, name, date_col, c), c)
+        if isinstance(dates, pd.DatetimeIndex) and readings(
+            uniq[:_SAMPLE], NEUTRAL + DAY_FIRST + MONTH_FIRST
+        ):
+            raise DataError(
+                f"columns {date_col!r} and {c!r} both hold dates; the values need "
+                "one date column: remove the other from the data (a column of "
+                "dates cannot name series)",
+                name,
+            )
+    return dates, [], None
+
+
+def _joined(text, dates, rows, name, date_col, time_col):
+    """Dates plus a column of times of day, as one timestamp."""
+    import pandas as pd
+
+    if not isinstance(dates, pd.DatetimeIndex) or (dates != dates.normalize()).any():
+        raise DataError(
+            f"columns {date_col!r} and {time_col!r}: {time_col!r} holds times of "
+            f"day, but {date_col!r} already has times (or is not dates); give one "
+            "timestamp column",
+            name,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = pd.to_datetime("2000-01-01 " + text, errors="coerce")
+    if times.isna().any():
+        i = int(np.argmax(times.isna().to_numpy()))
+        raise DataError(f"unreadable time {text.iloc[i]!r}", name, int(rows[i]),
+                        time_col)  # fmt: skip
+    of_day = pd.DatetimeIndex(times) - pd.DatetimeIndex(times).normalize()
+    out = pd.DatetimeIndex(dates + of_day.to_numpy())
+    note = f"columns {date_col!r} and {time_col!r} read as one timestamp"
+    return out, [note]

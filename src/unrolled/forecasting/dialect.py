@@ -211,8 +211,8 @@ def parse_numbers(col, rows, name, label, decimal=".") -> np.ndarray:
     if col.dtype.kind == "c" or is_complex.any():
         i = 0 if col.dtype.kind == "c" else int(np.argmax(is_complex.to_numpy()))
         raise DataError(
-            f"expected real numbers, got the complex number {complex(col.iloc[i])} (its "
-            "imaginary part would be lost)",
+            f"expected real numbers, got the complex number {complex(col.iloc[i])} "
+            "(its imaginary part would be lost)",
             name,
             int(rows[i]),
             label,

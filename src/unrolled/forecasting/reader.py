@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import DataError
 from .calendars import check_freq
 from .dataset import FILLS, NA_STRINGS, SERIES_NAMES, Dataset
-from .dates import parse_dates
+from .dates import parse_dates, second_date_column
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
 from .series import duplicate_date, finish_dataset, make_series
@@ -68,6 +68,9 @@ def load_text(name: str, opts: Options) -> Dataset:
     raw = read_bytes(name)
     if not re.search(rb"\S", raw):
         raise DataError("file is empty", name)
+    cr_only = b"\r" in raw and b"\n" not in raw
+    if cr_only:  # classic Mac OS line ends: pandas would see one long line
+        raw = raw.replace(b"\r", b"\n")
     head = raw[: 1 << 16].decode("utf-8-sig", errors="ignore")  # checked below
     dialect = sniff(head, name, decimal=opts.decimal, full=partial(decode, raw, name),
                     quoted=b'"' in raw)  # fmt: skip
@@ -75,6 +78,8 @@ def load_text(name: str, opts: Options) -> Dataset:
     del raw  # the file's bytes: not needed while the table is split (25 MB/1M rows)
     ds = build(table, rows, name, opts, dialect.decimal)
     ds.notes[:0] = dialect.notes
+    if cr_only:
+        ds.notes.insert(0, "lines end in a carriage return only (CR): read as lines")
     return ds
 
 
@@ -170,6 +175,14 @@ def build(table, rows, name, opts: Options, decimal: str = ".") -> Dataset:
             table[date_col], rows, name, date_col, opts.dayfirst, opts.date_format
         )
         notes += date_notes
+        keep = (opts.series_col, opts.value_col)
+        dates, joined, time_col = second_date_column(
+            table, cols, date_col, dates, rows, name, keep
+        )
+        if time_col is not None:
+            notes += joined
+            table = table.drop(columns=[time_col])
+            cols = [c for c in cols if c != time_col]
         repeated = has_repeats(dates)
     layout = choose(
         table, name, date_col, opts.series_col, opts.value_col, decimal, repeated
