@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from ..forecasting.bounds import INTS
+from ..forecasting.bounds import INTS, window_note
 from .options import (
     backend_options,
     check_positive,
@@ -306,7 +306,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         f"{c['epochs']} epoch(s); saved to {out}"
     )
     click.echo(_val_line(fc))
-    for note in ds.notes:
+    for note in [*ds.notes, *window_note(fc)]:
         click.echo(f"note: {note}")
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from .baselines import BASELINES
 from .data import as_dataset
 from .dataset import Dataset, Series
+from .bounds import window_note
 from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
 from .metrics import mae, mase
@@ -227,7 +228,7 @@ def evaluate_fitted(
             res.coverage = _coverage(v[pos], res.intervals)
         res.random_walk = random_walk_like(train, season)
         results.append(res)
-    notes = list(ds.notes)
+    notes = list(ds.notes) + window_note(forecaster)
     if levels:
         notes += forecaster.calibration_.missing(NETWORK, 1, levels)
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})

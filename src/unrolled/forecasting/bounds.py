@@ -72,3 +72,19 @@ def check_forecaster(params: dict) -> None:
 def _shown(value) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def window_note(forecaster) -> list[str]:
+    """A note when the fitted window is shorter than the one asked for.
+
+    A window longer than the longest series' training part cannot be filled:
+    the search shortens it to that length, and says so here.
+    """
+    asked = getattr(forecaster, "window", None)
+    used = (getattr(forecaster, "config_", None) or {}).get("window")
+    if asked is None or used is None or used >= asked:
+        return []
+    return [
+        f"window {asked} is longer than the longest training part: shortened to "
+        f"{used} steps"
+    ]
