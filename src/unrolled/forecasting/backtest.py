@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from .baselines import BASELINES
+from .bounds import window_note
 from .data import as_dataset
 from .dataset import Dataset, Series
-from .bounds import window_note
 from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
 from .metrics import mae, mase
