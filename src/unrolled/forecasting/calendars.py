@@ -61,8 +61,22 @@ def calendar_of(dates, freq=None):
         return word, alias, None
     offset = calendar_offset(dates, word, alias)
     if alias is None:
-        alias = _alias(offset)
+        alias = _anchored(offset, word, dates[0]) or _alias(offset)
+        if alias is not None:
+            offset = pd.tseries.frequencies.to_offset(alias)
     return word, alias, offset
+
+
+def _anchored(offset, word, first) -> str | None:
+    """Quarters and years of month starts or ends as pandas names them,
+    anchored on the first date's month ("QS-FEB", "YE-DEC")."""
+    if word not in ("quarterly", "yearly"):
+        return None
+    kind = {pd.offsets.MonthBegin: "S", pd.offsets.MonthEnd: "E"}.get(type(offset))
+    if kind is None:
+        return None
+    month = pd.Timestamp(first).strftime("%b").upper()
+    return f"{'Q' if word == 'quarterly' else 'Y'}{kind}-{month}"
 
 
 def _alias(offset) -> str | None:

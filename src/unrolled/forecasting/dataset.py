@@ -248,7 +248,20 @@ def infer_frequency(dates: pd.Index) -> tuple[str, str | None]:
     ]:
         if lo <= days <= hi:
             return word, alias
-    return "irregular", alias
+    return _multiples(dates), alias
+
+
+def _multiples(dates) -> str:
+    """"every N minutes" (...) for steps that are all whole multiples of the
+    median one (a regular calendar with gaps), else "irregular"."""
+    import pandas as pd
+
+    steps = np.diff(np.asarray(dates.values).astype("datetime64[ns]")).astype(np.int64)
+    step = int(np.median(steps))
+    if step <= 0 or step % 10**9 or (steps % step).any() or step > 7 * 86400 * 10**9:
+        return "irregular"
+    alias = pd.tseries.frequencies.to_offset(pd.Timedelta(step, unit="ns")).freqstr
+    return frequency_word(alias) or "irregular"
 
 
 def business_days_only(dates) -> bool:
@@ -259,7 +272,7 @@ def business_days_only(dates) -> bool:
     """
     if len(dates) < 3 or (dates[-1] - dates[0]).days < 14:
         return False
-    if (dates.dayofweek >= 5).any():
+    if (dates.day_of_week >= 5).any():
         return False
     return bool((dates == dates.normalize()).all() or len(set(dates.time)) == 1)
 

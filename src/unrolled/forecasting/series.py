@@ -106,7 +106,7 @@ def finish_dataset(
     if dated and freq is None and offset is not None:
         if off_calendar(longest.dates, offset) is not None:
             offset = None  # pandas' guess from the median spacing does not hold
-    if dated and offset is None:
+    if dated and offset is None and len(longest.dates) >= MIN_LENGTH:
         notes.append(irregular_note(longest.dates))
         raw = [Raw(r.label, as_steps(r.dates), r.vals, r.rows, r.col) for r in raw]
         word, alias = "steps", None
