@@ -20,25 +20,70 @@ UNITS = ["ns", "us", "ms", "s"]
 
 # name: (pandas range, positions dropped, word, alias, the next 3 dates)
 CALENDARS = {
-    "daily": (("2021-01-01", 30, "D"), [9], "daily", "D",
-              ["2021-01-31", "2021-02-01", "2021-02-02"]),
-    "weekly": (("2021-01-03", 20, "W-SUN"), [5], "weekly", "7D",
-               ["2021-05-23", "2021-05-30", "2021-06-06"]),
-    "hourly": (("2021-03-01 00:00", 48, "h"), [7], "hourly", "h",
-               ["2021-03-03 00:00:00", "2021-03-03 01:00:00", "2021-03-03 02:00:00"]),
-    "minutes": (("2021-03-01 00:00", 40, "15min"), [3], "every 15 minutes", "15min",
-                ["2021-03-01 10:00:00", "2021-03-01 10:15:00", "2021-03-01 10:30:00"]),
-    "monthly": (("2019-01-01", 24, "MS"), [4], "monthly", "MS",
-                ["2021-01-01", "2021-02-01", "2021-03-01"]),
-    "month-ends": (("2019-01-31", 24, "ME"), [4], "monthly", "ME",
-                   ["2021-01-31", "2021-02-28", "2021-03-31"]),
-    "quarterly": (("2015-01-01", 20, "QS"), [6], "quarterly", "QS-JAN",
-                  ["2020-01-01", "2020-04-01", "2020-07-01"]),
-    "yearly": (("2000-01-01", 15, "YS"), [3], "yearly", "YS-JAN",
-               ["2015-01-01", "2016-01-01", "2017-01-01"]),
-    "business-daily": (("2021-01-04", 40, "B"), [], "business-daily", "B",
-                       ["2021-03-01", "2021-03-02", "2021-03-03"]),
-}  # fmt: skip
+    "daily": (
+        ("2021-01-01", 30, "D"),
+        [9],
+        "daily",
+        "D",
+        ["2021-01-31", "2021-02-01", "2021-02-02"],
+    ),
+    "weekly": (
+        ("2021-01-03", 20, "W-SUN"),
+        [5],
+        "weekly",
+        "7D",
+        ["2021-05-23", "2021-05-30", "2021-06-06"],
+    ),
+    "hourly": (
+        ("2021-03-01 00:00", 48, "h"),
+        [7],
+        "hourly",
+        "h",
+        ["2021-03-03 00:00:00", "2021-03-03 01:00:00", "2021-03-03 02:00:00"],
+    ),
+    "minutes": (
+        ("2021-03-01 00:00", 40, "15min"),
+        [3],
+        "every 15 minutes",
+        "15min",
+        ["2021-03-01 10:00:00", "2021-03-01 10:15:00", "2021-03-01 10:30:00"],
+    ),
+    "monthly": (
+        ("2019-01-01", 24, "MS"),
+        [4],
+        "monthly",
+        "MS",
+        ["2021-01-01", "2021-02-01", "2021-03-01"],
+    ),
+    "month-ends": (
+        ("2019-01-31", 24, "ME"),
+        [4],
+        "monthly",
+        "ME",
+        ["2021-01-31", "2021-02-28", "2021-03-31"],
+    ),
+    "quarterly": (
+        ("2015-01-01", 20, "QS"),
+        [6],
+        "quarterly",
+        "QS-JAN",
+        ["2020-01-01", "2020-04-01", "2020-07-01"],
+    ),
+    "yearly": (
+        ("2000-01-01", 15, "YS"),
+        [3],
+        "yearly",
+        "YS-JAN",
+        ["2015-01-01", "2016-01-01", "2017-01-01"],
+    ),
+    "business-daily": (
+        ("2021-01-04", 40, "B"),
+        [],
+        "business-daily",
+        "B",
+        ["2021-03-01", "2021-03-02", "2021-03-03"],
+    ),
+}
 
 
 def frame(spec, drop, unit):
@@ -79,8 +124,17 @@ def test_the_calendar_suite_gives_the_same_answer_on_every_unit(name, unit):
 
 @pytest.mark.parametrize("unit", UNITS)
 def test_irregular_dates_become_steps_with_a_note_on_every_unit(unit):
-    dates = pd.to_datetime(["2021-01-01", "2021-01-03", "2021-01-04", "2021-01-09",
-                            "2021-01-10", "2021-01-20", "2021-01-21"])  # fmt: skip
+    dates = pd.to_datetime(
+        [
+            "2021-01-01",
+            "2021-01-03",
+            "2021-01-04",
+            "2021-01-09",
+            "2021-01-10",
+            "2021-01-20",
+            "2021-01-21",
+        ]
+    )
     df = pd.DataFrame({"ds": dates.astype(f"datetime64[{unit}]"), "y": range(7)})
     ds = from_frame(df)
     assert ds.frequency == "steps" and ds.pandas_freq is None
@@ -111,8 +165,11 @@ def write(tmp_path, name, text):
 
 def test_a_csv_with_a_missing_day_is_refused_naming_the_day(tmp_path):
     days = pd.date_range("2021-01-01", periods=20, freq="D").delete(12)
-    path = write(tmp_path, "d.csv", "date,value\n" + "".join(
-        f"{d.date()},{k}\n" for k, d in enumerate(days)))  # fmt: skip
+    path = write(
+        tmp_path,
+        "d.csv",
+        "date,value\n" + "".join(f"{d.date()},{k}\n" for k, d in enumerate(days)),
+    )
     with pytest.raises(DataError) as e:
         load_csv(path)
     assert str(e.value).startswith(f"{path}, row 14, column 'value': missing value")
@@ -124,20 +181,31 @@ def test_a_csv_with_a_missing_day_is_refused_naming_the_day(tmp_path):
 
 def test_an_hourly_csv_with_a_gap_forecasts_the_next_hours(tmp_path):
     hours = pd.date_range("2021-06-01", periods=30, freq="h").delete(5)
-    path = write(tmp_path, "h.csv", "time,value\n" + "".join(
-        f"{d:%Y-%m-%d %H:%M},{k}\n" for k, d in enumerate(hours)))  # fmt: skip
+    path = write(
+        tmp_path,
+        "h.csv",
+        "time,value\n"
+        + "".join(f"{d:%Y-%m-%d %H:%M},{k}\n" for k, d in enumerate(hours)),
+    )
     ds = load_csv(path, fill="interpolate")
     assert ds.frequency == "hourly" and ds["value"].values[5] == 4.5
     assert shown(future_dates(ds, 2)["value"]) == [
-        "2021-06-02 06:00:00", "2021-06-02 07:00:00"]  # fmt: skip
+        "2021-06-02 06:00:00",
+        "2021-06-02 07:00:00",
+    ]
 
 
 def test_a_weekly_csv_with_a_gap_is_refused_then_dropped(tmp_path):
     weeks = pd.date_range("2020-01-06", periods=12, freq="W-MON").delete(4)
-    path = write(tmp_path, "w.csv", "date,value\n" + "".join(
-        f"{d.date()},{k}\n" for k, d in enumerate(weeks)))  # fmt: skip
+    path = write(
+        tmp_path,
+        "w.csv",
+        "date,value\n" + "".join(f"{d.date()},{k}\n" for k, d in enumerate(weeks)),
+    )
     with pytest.raises(DataError, match=r"first: 2020-02-03"):
         load_csv(path)
     ds = load_csv(path, fill="drop")
-    assert len(ds["value"]) == 11 and ds.notes == ["dropped 1 missing value(s) in value"]
+    assert len(ds["value"]) == 11 and ds.notes == [
+        "dropped 1 missing value(s) in value"
+    ]
     assert shown(future_dates(ds, 1)["value"]) == ["2020-03-30"]
