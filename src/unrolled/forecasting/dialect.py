@@ -209,7 +209,10 @@ def parse_numbers(col, rows, name, label, decimal=".") -> np.ndarray:
         raise DataError("expected numbers, got booleans", name, None, label)
     is_complex = col.map(lambda v: isinstance(v, complex | np.complexfloating))
     if col.dtype.kind == "c" or is_complex.any():
-        i = 0 if col.dtype.kind == "c" else int(np.argmax(is_complex.to_numpy()))
+        flags = is_complex.to_numpy()
+        if col.dtype.kind == "c":
+            flags = np.imag(col.to_numpy()) != 0
+        i = int(np.argmax(flags))  # the first with an imaginary part (or row 1)
         raise DataError(
             f"expected real numbers, got the complex number {complex(col.iloc[i])} "
             "(its imaginary part would be lost)",
