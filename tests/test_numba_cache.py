@@ -8,6 +8,7 @@ with its own ``NUMBA_CACHE_DIR``, as a person's runs would be.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,20 +57,21 @@ def cache(tmp_path_factory):
 @pytest.mark.parametrize(
     "damage,error",
     [
-        (lambda p: p.write_bytes(b"garbage, not a cache\n" * 20), "UnpicklingError"),
-        (lambda p: p.write_bytes(b""), "EOFError"),  # .nbi
+        (lambda p: p.write_bytes(b"garbage, not a cache\n" * 20), r"\w+Error"),
+        (lambda p: p.write_bytes(b""), "EOFError"),
     ],
     ids=["garbage-nbc", "empty-nbi"],
 )
 def test_a_damaged_cache_is_rebuilt_with_one_warning(cache, damage, error):
     where, numbers = cache
-    suffix = ".nbc" if error == "UnpicklingError" else ".nbi"
+    suffix = ".nbi" if error == "EOFError" else ".nbc"
     damage(kernel_files(where, suffix)[0])
     run = python(where, "-c", SCRIPT)
     assert run.returncode == 0, run.stderr
     assert run.stdout == numbers  # same numbers, compiled path (not broken)
     warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
-    assert len(warned) == 1 and f"was unreadable ({error}); removed" in warned[0]
+    assert len(warned) == 1
+    assert re.search(rf"was unreadable \({error}\); removed \d+ file", warned[0])
     again = python(where, "-c", SCRIPT)
     assert again.stdout == numbers and "unreadable" not in again.stderr
     assert kernel_files(where, ".nbc") and kernel_files(where, ".nbi")
