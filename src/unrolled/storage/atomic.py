@@ -120,6 +120,8 @@ def check_output(
         One line naming ``option`` and the path.
     """
     p = Path(os.fspath(path))
+    if p.is_dir():
+        raise ValueError(f"{option} {p}: is a folder, expected a file name")
     if p.suffix.lower() not in suffixes:
         raise ValueError(
             f"{option} {p}: expected a file ending in {' or '.join(suffixes)}, got "
