@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from cli_helpers import refused
 
+from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.bounds import INTS, REALS, check_int
 from unrolled.forecasting.forecaster import Forecaster
 
@@ -89,3 +90,18 @@ def test_the_table_is_the_clis():
     assert opts["tbptt"].type.most == INTS["tbptt"][1]
     assert opts["lr"].type.max == REALS["lr"]
     assert check_int("test", 100_000) == 100_000
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda fc, d: backtest(fc, d, test=10**9), "test: expected an integer from"),
+        (lambda fc, d: backtest(fc, d, horizon=0), "h: expected an integer from 1"),
+        (lambda fc, d: fc.cross_validation(d, h=10**6), "h: expected an integer"),
+        (lambda fc, d: fc.cross_validation(d, n_windows=10**9), "n_windows: expected"),
+        (lambda fc, d: fc.cross_validation(d, step_size=-1), "step_size: expected"),
+    ],
+)
+def test_backtest_and_cross_validation_have_bounds_too(fitted, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(fitted, {"a": 10 + np.sin(np.arange(40.0))})

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .baselines import BASELINES
-from .bounds import window_note
+from .bounds import check_int, window_note
 from .data import as_dataset
 from .dataset import Dataset, Series
 from .intervals import check_levels, coverage, level_name
@@ -88,6 +88,7 @@ def backtest(
     -------
     Report
     """
+    test, horizon = check_int("test", test), check_int("h", horizon)
     ds = as_dataset(data)
     sizes = split_sizes([len(s) for s in ds.series], test)
     forecaster.fit(head(ds, sizes), **fit_options)

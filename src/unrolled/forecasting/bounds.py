@@ -29,6 +29,8 @@ INTS = {
     "h": (1, 10_000),  # the horizon of predict and --horizon
     "test": (1, 100_000),
     "checkpoint_every": (1, 100_000),
+    "n_windows": (1, 100_000),
+    "step_size": (1, 100_000),
 }
 #: name -> highest of positive real arguments (all > 0)
 REALS = {"lr": 10.0, "clip_norm": 1e6, "clip_value": 1e6, "huber": 1e6}
