@@ -193,7 +193,8 @@ CASES = [
     (["evaluate", "--model", "model", "--plot", "no_dir/p.png"], "folder 'no_dir'"),
     # lesson
     (["lesson"], "Missing option '--out'"),
-    (["lesson", "--out", "no_dir/l.html"], "the folder no_dir does not exist"),
+    (["lesson", "--out", "no_dir/l.html"], "--out no_dir/l.html: folder 'no_dir' does"),
+    (["lesson", "--out", "data.csv"], "--out data.csv: expected a file ending in"),
     (["lesson", "--out", "a_dir"], "a_dir: is a folder"),
     (["lesson", "--out", "l.html", "--model", "nope"], "nope: no such model dir"),
     (["lesson", "--out", "l.html", "--series", "a"], "--series: needs --model DIR"),

@@ -366,9 +366,9 @@ def test_cli_memory_table_gives_medians_and_runs_solved(capsys):
         (["--experiment", "bogus"], "Invalid value for '--experiment'"),
         (["--experiment", "memory", "--cells", "rnn,tcn"], "rnn, lstm, gru"),
         (["--experiment", "memory", "--lengths", "0,5"], "integers >= 2"),
-        (["--experiment", "memory", "--tbptt", "0"], "not in the range x>=1"),
-        (["--experiment", "memory", "--clip", "0"], "not in the range x>0"),
-        (["--experiment", "memory", "--clip", "-1"], "not in the range x>0"),
+        (["--experiment", "memory", "--tbptt", "0"], "not in the range 1<=x<=100000"),
+        (["--experiment", "memory", "--clip", "0"], "not in the range 0<x<=1000000"),
+        (["--experiment", "memory", "--clip", "-1"], "not in the range 0<x<="),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(capsys, argv, needle):

@@ -166,3 +166,29 @@ def wrap(text: str, width: int | None = None, indent: str = "") -> str:
 
     return fill(text, width or line_width(), subsequent_indent=indent,
                 break_on_hyphens=False, break_long_words=False)  # fmt: skip
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's CSV-injection list
+
+
+def formula_safe(frame):
+    """``(frame, count)``: text cells a spreadsheet would run as a formula,
+    prefixed with ``'`` so that it reads them as text (the OWASP rule).
+
+    Cells of text (object or string columns) that begin with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return are changed; numbers and dates
+    never are. ``count`` is how many cells changed (0: ``frame`` itself).
+    """
+    out, count = frame, 0
+    for col in frame.columns:
+        if frame[col].dtype.kind not in "OSU" and str(frame[col].dtype) != "string":
+            continue
+        cells = frame[col]
+        risky = cells.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        n = int(risky.sum())
+        if n:
+            if out is frame:
+                out = frame.copy()
+            out[col] = cells.where(~risky, "'" + cells.astype(str))
+            count += n
+    return out, count

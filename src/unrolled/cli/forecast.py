@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from ..forecasting.bounds import INTS, window_note
 from .options import (
     backend_options,
     check_positive,
@@ -112,14 +113,14 @@ def _val_line(fc) -> str:
 @checkpoint_options
 @click.option(
     "--test",
-    type=click.IntRange(1, 100000),
+    type=click.IntRange(*INTS["test"]),
     default=12,
     show_default=True,
     help="Points held out at the end of each series.",
 )
 @click.option(
     "--horizon",
-    type=click.IntRange(1, 10000),
+    type=click.IntRange(*INTS["h"]),
     default=1,
     show_default=True,
     help="Values to forecast after the end (recursive).",
@@ -168,12 +169,13 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     levels = parse_levels(level, more_levels)
-    check_out_path(out_file)
+    check_out_path(out_file, inputs=((data, "the --data file"),
+                                     (plot, "the --plot file")))  # fmt: skip
     rivals = _rivals(baselines)
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot, "--plot")
+        check_plot_path(plot, "--plot", inputs=((data, "the --data file"),))
     ds = load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     check_test(ds, test)
@@ -312,7 +314,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         f"{c['epochs']} epoch(s); saved to {out}"
     )
     click.echo(_val_line(fc))
-    for note in ds.notes:
+    for note in [*ds.notes, *window_note(fc)]:
         click.echo(wrap(f"note: {note}", indent="  "))
 
 
@@ -321,7 +323,7 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
 @model_data_options
 @click.option(
     "--horizon",
-    type=click.IntRange(1, 10000),
+    type=click.IntRange(*INTS["h"]),
     default=1,
     show_default=True,
     help="Values to forecast (recursive).",
@@ -346,7 +348,8 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     from ..forecasting.forecaster import NETWORK, Forecaster
 
     levels = parse_levels(level, more_levels)
-    check_out_path(out_file)
+    check_out_path(out_file, inputs=((data, "the --data file"),
+                                     (model_dir, "the --model folder")))  # fmt: skip
     fc = Forecaster.load(model_dir)
     ds = model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
@@ -390,13 +393,13 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
 @model_data_options
 @click.option(
     "--test",
-    type=click.IntRange(1, 100000),
+    type=click.IntRange(*INTS["test"]),
     default=12,
     show_default=True,
     help="Points at the end of each series to score.",
 )
 @click.option(
-    "--horizon", type=click.IntRange(1, 10000), default=1, show_default=True,
+    "--horizon", type=click.IntRange(*INTS["h"]), default=1, show_default=True,
     help="Score every step 1..H ahead from each test origin (no retraining).",
 )  # fmt: skip
 @click.option(
@@ -428,7 +431,8 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot, "--plot")
+        check_plot_path(plot, "--plot", inputs=((data, "the --data file"),
+                                                (model_dir, "the --model folder")))
     levels = parse_levels(level, more_levels)
     fc = Forecaster.load(model_dir)
     ds = model_data(fc, data, date_col, series_col, value_col, fill)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..engine.cells import CELLS as CELL_TYPES
+from ..forecasting.bounds import INTS, REALS
 from .core import weight_options
 from .render import echo_json, table
 
@@ -158,20 +159,21 @@ def _memory_json(result: dict) -> dict:
               help="memory: most Adam steps per run (stops once solved).")  # fmt: skip
 @click.option(
     "--clip",
-    type=click.FloatRange(0, min_open=True),
+    type=click.FloatRange(0, REALS["clip_norm"], min_open=True),
     default=1.0,
     show_default=True,
     help="memory: clip gradients to this global norm.",
 )
 @click.option(
     "--tbptt",
-    type=click.IntRange(1),
+    type=click.IntRange(*INTS["tbptt"]),
     default=None,
     help="memory: truncated BPTT window (K < length cannot learn it).",
 )
 @click.option("--no-chrono", is_flag=True,
               help="memory: default gate biases instead of chrono init.")  # fmt: skip
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True,
+              type=click.IntRange(*INTS["seed"]),
               help="memory: the first seed.")  # fmt: skip
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 100),
               help="memory: runs per cell and length (seeds seed, seed+1, ...); "

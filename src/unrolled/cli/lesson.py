@@ -121,7 +121,10 @@ def lesson(out, open_page, model_dir, series, data, date_col, series_col, value_
       unrolled lesson --out lesson.html --model model/ --series IBM
     """
     from ..lessons.page import write_lesson_page
+    from ..storage.atomic import check_output
 
+    check_output(out, "--out", (".html", ".htm"), ((data, "the --data file"),
+                 (model_dir, "the --model folder")))  # fmt: skip
     given = {"--series": series, "--data": data, "--date-col": date_col,
              "--series-col": series_col, "--value-col": value_col,
              "--fill": fill}  # fmt: skip

@@ -13,6 +13,7 @@ import click
 
 from ..engine.cells import CELLS as CELL_TYPES
 from ..errors import InputError
+from ..forecasting.bounds import INTS, REALS
 from ..forecasting.dataset import FILLS
 from ..forecasting.transforms import LOGS
 from ..forecasting.transforms import SCALINGS as SCALING_NAMES
@@ -27,7 +28,20 @@ def _remember(ctx, param, value):
     return value
 
 
-READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal
+READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal, freq
+
+
+def _freq(ctx, param, value):
+    """--freq: a pandas offset alias the reader knows, kept for :func:`load_data`."""
+    from ..errors import DataError
+    from ..forecasting.calendars import check_freq
+
+    if value is not None:
+        try:
+            check_freq(value)
+        except DataError as exc:
+            raise click.BadParameter(str(exc).split(": ", 1)[1], ctx, param) from None
+    return _remember(ctx, param, value)
 
 
 def model_data_options(f):
@@ -71,6 +85,14 @@ def data_options(f, default: str = "bundled stock prices"):
             "'%d.%m.%Y' [default: detected, one format per column].",
         ),
         click.option(
+            "--freq", metavar="ALIAS", expose_value=False, callback=_freq,
+            help="The calendar, as a pandas offset alias (D, B, C, W, MS, ME, "
+            "QS, YS, h, 30min): every date must be on it, and its dates absent "
+            "from a series are gaps (refused, or --fill; business days are "
+            "never filled with weekends) [default: the calendar of the dates; "
+            "business days with a few weekdays absent are read as holidays].",
+        ),
+        click.option(
             "--decimal", type=click.Choice([".", ","]), expose_value=False,
             callback=_remember, help="Decimal mark of every number in the file "
             "[default: decided by the evidence of the whole file].",
@@ -84,8 +106,10 @@ def data_options(f, default: str = "bundled stock prices"):
 class Positive(click.ParamType):
     """A number > 0 (float or int), or ``off`` (None) and ``auto`` where allowed."""
 
-    def __init__(self, kind: type, what: str, off: bool = False, auto: bool = False):
+    def __init__(self, kind: type, what: str, off: bool = False, auto: bool = False,
+                 most: float = float("inf")):  # fmt: skip
         self.kind, self.what, self.off, self.auto = kind, what, off, auto
+        self.most = most
         self.name = "number" if kind is float else "integer"
 
     def convert(self, value, param, ctx):
@@ -97,12 +121,13 @@ class Positive(click.ParamType):
         if self.auto and word == "auto":
             return "auto"
         words = [f"'{w}'" for w, ok in (("off", self.off), ("auto", self.auto)) if ok]
-        allowed = " or ".join([f"{self.what} > 0", *words])
+        most = f" and <= {self.most:g}" if self.most < float("inf") else ""
+        allowed = " or ".join([f"{self.what} > 0{most}", *words])
         try:
             v = self.kind(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             v = None
-        if v is None or not (0 < v < float("inf")):
+        if v is None or not (0 < v <= self.most and v < float("inf")):
             self.fail(f"expected {allowed}, got {value!r}", param, ctx)
         return v
 
@@ -112,39 +137,43 @@ def model_options(f):
     opts = [
         click.option("--cell", type=click.Choice(CELLS), default="gru",
                      show_default=True, help="Recurrent cell."),
-        click.option("--hidden", type=click.IntRange(1, 4096),
+        click.option("--hidden", type=click.IntRange(*INTS["hidden"]),
                      help="Hidden units per layer [default: chosen on validation]."),
-        click.option("--layers", type=click.IntRange(1, 16), default=1,
+        click.option("--layers", type=click.IntRange(*INTS["layers"]), default=1,
                      show_default=True, help="Stacked recurrent layers."),
-        click.option("--window", type=click.IntRange(2, 100000),
+        click.option("--window", type=click.IntRange(*INTS["window"]),
                      help="Steps per training window and of context "
                      "[default: chosen on validation]."),
         click.option("--scaling", type=click.Choice(SCALINGS), default="auto",
                      show_default=True, help="Per-series scaling, fitted on the "
                      "training part only; auto chooses on validation."),
-        click.option("--lr", type=click.FloatRange(0, 10, min_open=True),
+        click.option("--lr", type=click.FloatRange(0, REALS["lr"], min_open=True),
                      help="Adam learning rate [default: chosen on validation]."),
-        click.option("--epochs", type=click.IntRange(1, 100000), default=300,
+        click.option("--epochs", type=click.IntRange(*INTS["epochs"]), default=300,
                      show_default=True, help="Most epochs (early stopping ends "
                      "sooner)."),
-        click.option("--patience", type=click.IntRange(1, 100000), default=20,
+        click.option("--patience", type=click.IntRange(*INTS["patience"]), default=20,
                      show_default=True, help="Epochs without validation gain "
                      "before stopping."),
-        click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0,
+        click.option("--seed", type=click.IntRange(*INTS["seed"]), default=0,
                      show_default=True,
                      help="Same seed, same numbers."),
-        click.option("--clip", type=Positive(float, "a number", off=True),
+        click.option("--clip", type=Positive(float, "a number", off=True,
+                                   most=REALS["clip_norm"]),
                      default="1.0", show_default=True, metavar="NORM|off",
                      help="Clip gradients to this global norm (over all "
                      "parameters) before each step; off: no clipping."),
-        click.option("--clip-value", type=Positive(float, "a number"),
+        click.option("--clip-value",
+                     type=Positive(float, "a number", most=REALS["clip_value"]),
                      metavar="V", help="Also clip every gradient entry to "
                      "[-V, V] [default: no clipping by value]."),
-        click.option("--tbptt", type=Positive(int, "a whole number of steps"),
+        click.option("--tbptt", type=Positive(int, "a whole number of steps",
+                                      most=INTS["tbptt"][1]),
                      metavar="K", help="Truncated BPTT: gradients flow back at "
                      "most K steps [default: the whole window]; cheaper, but "
                      "blind to dependencies longer than K."),
-        click.option("--huber", type=Positive(float, "a number", off=True, auto=True),
+        click.option("--huber", type=Positive(float, "a number", off=True, auto=True,
+                                   most=REALS["huber"]),
                      default="auto", show_default=True, metavar="auto|DELTA|off",
                      help="Train the networks on Huber's loss: the SSR with the "
                      "squares of residuals beyond DELTA (standardized) made "
@@ -165,7 +194,8 @@ def checkpoint_options(f):
         click.option("--checkpoint", metavar="DIR", help="Save the training "
                      "state here as it goes (a new or empty folder): every "
                      "configuration of the search, and on Ctrl-C."),
-        click.option("--checkpoint-every", type=Positive(int, "a whole number"),
+        click.option("--checkpoint-every", type=Positive(int, "a whole number",
+                                      most=INTS["checkpoint_every"][1]),
                      metavar="N", help="Epochs between checkpoints "
                      "[default: 1]."),
         click.option("--resume", metavar="DIR", help="Continue the interrupted "
@@ -200,10 +230,12 @@ def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
 
     ctx = click.get_current_context(silent=True)
     reading = dict(ctx.meta.get(READING, {})) if ctx is not None else {}
-    if data is None:
-        return load_bundled("stocks")
-    if data in BUNDLED and not os.path.exists(data):
-        return load_bundled(data)
+    freq = reading.get("freq")
+    if data is None or (data in BUNDLED and not os.path.exists(data)):
+        from ..forecasting.data import as_dataset
+
+        ds = load_bundled(data or "stocks")
+        return ds if freq is None and fill is None else as_dataset(ds, fill, freq)
     return load_csv(data, date_col, series_col, value_col, fill, **reading)
 
 

@@ -37,41 +37,56 @@ def parse_levels(level, more=()) -> list[float]:
         raise click.UsageError(str(exc).replace("level:", "--level:", 1)) from None
 
 
-def check_out_path(path) -> None:
-    """``--out`` must end in .csv or .parquet (pyarrow needed); exit 2 otherwise."""
+def check_out_path(path, inputs: tuple = ()) -> None:
+    """``--out`` must end in .csv or .parquet (pyarrow needed), be absent or a
+    regular file, and not be one of ``inputs`` (``(path, what)`` pairs of the
+    same run); exit 2 otherwise."""
     from pathlib import Path
+
+    from ..storage.atomic import check_output
 
     if path is None:
         return
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise click.UsageError(
-            f"--out {path}: expected a file ending in .csv or .parquet"
-        )
-    if suffix == ".parquet":
+    try:
+        check_output(path, "--out", (".csv", ".parquet"), inputs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if Path(path).suffix.lower() == ".parquet":
         try:
             import pyarrow  # noqa: F401
         except ImportError:
             raise click.UsageError(
                 f"--out {path}: writing parquet needs pyarrow (pip install pyarrow)"
             ) from None
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise click.UsageError(f"--out {path}: folder {parent} does not exist")
 
 
 def write_frame(frame, path) -> None:
-    """Write a DataFrame to ``path`` (csv or parquet), atomically."""
+    """Write a DataFrame to ``path`` (csv or parquet), atomically.
+
+    In a CSV, text cells that a spreadsheet would run as a formula (``=``,
+    ``+``, ``-``, ``@``, tab, CR first) get a leading ``'`` and a note on
+    stderr says how many; Parquet keeps every value as it is.
+    """
     from pathlib import Path
 
     from ..storage.atomic import atomic_path
+    from ..text import formula_safe
 
     path = Path(path)
+    count = 0
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
+            frame, count = formula_safe(frame)
             frame.to_csv(tmp, index=False)
+    if count:
+        click.echo(
+            f"note: {count} cell(s) of {path} begin with =, +, -, @, a tab or a "
+            "carriage return: written with a leading ' so that spreadsheets "
+            "read them as text, not as formulas",
+            err=True,
+        )
 
 
 def frame_records(frame) -> list[dict]:

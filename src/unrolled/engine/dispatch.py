@@ -155,16 +155,20 @@ class Backend:
     def run(self, fn, *args):
         """Run a compiled path; if Numba itself fails (missing, cannot compile),
         warn once, fall back to the readable path for good, and return None."""
-        try:
-            from . import kernels  # noqa: F401  (imports Numba: lazily, here)
+        for attempt in (1, 2):
+            try:
+                from . import kernels  # noqa: F401  (imports Numba: lazily, here)
 
-            return fn(*args)
-        except (ImportError, OSError) as exc:  # no Numba; cache not writable
-            err = exc
-        except Exception as exc:  # only Numba's own errors are swallowed
-            if type(exc).__module__.split(".")[0] != "numba":
-                raise
-            err = exc
+                return fn(*args)
+            except Exception as exc:
+                err = exc
+            if attempt == 1 and _healed(err):
+                continue  # a corrupt cache, now removed: compile afresh, once
+            if not isinstance(err, ImportError | OSError) and (
+                type(err).__module__.split(".")[0] != "numba"
+            ):  # no Numba or an unwritable cache, or Numba's own errors: the
+                raise err  # readable path; anything else is a bug to show
+            break
         if self.mode == "numba":
             raise err
         self.broken = True
@@ -178,6 +182,24 @@ class Backend:
 
 #: the one switch every layer consults
 backend = Backend()
+
+
+def _healed(exc: BaseException) -> bool:
+    """If ``exc`` is an unreadable Numba cache: remove it, say so once, True."""
+    from . import warmup
+
+    if not warmup.cache_failure(exc):
+        return False
+    removed = warmup.clear_cache()
+    where = removed[0].parent if removed else warmup.cache_dir()
+    warnings.warn(
+        f"unrolled: the compiled-kernel cache in {where} was unreadable "
+        f"({type(exc).__name__}); removed {len(removed)} file(s): the kernels "
+        "are compiled again",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return True
 
 
 def first_run_from_env() -> str:

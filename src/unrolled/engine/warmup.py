@@ -112,3 +112,39 @@ def start(key: tuple) -> bool:
         lock.unlink(missing_ok=True)
         return False
     return True
+
+
+def cache_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` came from reading Numba's cache files (``.nbi``/``.nbc``).
+
+    A truncated index (``EOFError``), garbage in a data file (an unpickling
+    error) or any other failure raised inside ``numba.core.caching`` counts:
+    the files are unreadable, not the kernels wrong.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        path = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if path.endswith("numba/core/caching.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def clear_cache() -> list[Path]:
+    """Remove this package's kernels from Numba's cache, and their markers.
+
+    Returns the files removed; the next call of each kernel compiles it
+    afresh and writes the cache again. Files that cannot be removed are left.
+    """
+    where = cache_dir()
+    if where is None or not where.is_dir():
+        return []
+    removed = []
+    for pattern in ("kernels.*.nbi", "kernels.*.nbc", "unrolled-ready-*.json"):
+        for path in where.glob(pattern):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import InputError
 from .baselines import BASELINES
+from .bounds import check_int, window_note
 from .data import as_dataset
 from .dataset import Dataset, Series
 from .intervals import check_levels, coverage, level_name
@@ -90,6 +91,7 @@ def backtest(
     -------
     Report
     """
+    test, horizon = check_int("test", test), check_int("h", horizon)
     ds = as_dataset(data)
     sizes = split_sizes([len(s) for s in ds.series], test)
     forecaster.fit(head(ds, sizes), **fit_options)
@@ -233,7 +235,7 @@ def evaluate_fitted(
         res.future = {level_name(lv): forecaster.bounds(ahead[name], unit, lv)
                       for lv in levels}  # fmt: skip
         results.append(res)
-    notes = list(ds.notes)
+    notes = list(ds.notes) + window_note(forecaster)
     if levels:
         cal = forecaster.calibration_
         notes += cal.missing(NETWORK, horizon, levels)

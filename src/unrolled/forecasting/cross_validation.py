@@ -33,10 +33,10 @@ NETWORK = "rnn"
 
 
 def _check(h, n_windows, step_size):
-    from ..engine.validate import check_positive_int
+    from .bounds import check_int  # the command line's ranges
 
-    return (check_positive_int("h", h), check_positive_int("n_windows", n_windows),
-            check_positive_int("step_size", step_size))  # fmt: skip
+    return (check_int("h", h), check_int("n_windows", n_windows),
+            check_int("step_size", step_size))  # fmt: skip
 
 
 def _cut(ds: Dataset, stop: dict) -> Dataset:

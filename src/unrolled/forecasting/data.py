@@ -77,6 +77,7 @@ def load_csv(
     dayfirst: bool | None = None,
     date_format: str | None = None,
     decimal: str | None = None,
+    freq: str | None = None,
 ) -> Dataset:
     """Load a CSV file in long, wide or single-series form (or a Parquet file).
 
@@ -109,6 +110,14 @@ def load_csv(
     decimal : {".", ","}, optional
         The decimal mark of every number in the file. Default: decided by the
         evidence of the whole file; refused when "1,602" could be either.
+    freq : str, optional
+        The calendar, as a pandas offset alias ("D", "B", "C", "W", "MS",
+        "h", "15min"): every date must be on it, and its dates absent from a
+        series are gaps (refused, or handled by ``fill``; business-daily
+        fills never add weekends). Default: the calendar the dates follow;
+        business days with a few weekdays absent are business-daily with
+        holidays (named in a note); dates on no calendar become integer
+        steps (noted).
 
     Returns
     -------
@@ -125,7 +134,7 @@ def load_csv(
 
     name = os.fspath(path)
     opts = Options(
-        date_col, series_col, value_col, fill, dayfirst, date_format, decimal
+        date_col, series_col, value_col, fill, dayfirst, date_format, decimal, freq
     )
     if name.lower().endswith(".parquet"):
         return load_parquet(name, opts)
@@ -170,6 +179,7 @@ def from_frame(
     *,
     dayfirst: bool | None = None,
     date_format: str | None = None,
+    freq: str | None = None,
 ) -> Dataset:
     """Build a Dataset from a pandas DataFrame or Series, in any common shape.
 
@@ -183,7 +193,8 @@ def from_frame(
     """
     from .reader import Options
 
-    opts = Options(date_col, series_col, value_col, fill, dayfirst, date_format)
+    opts = Options(date_col, series_col, value_col, fill, dayfirst, date_format,
+                   freq=freq)  # fmt: skip
     return _frame(df, opts, source)
 
 
@@ -257,15 +268,20 @@ def from_dict(
     return Dataset(out, freq_word, source, notes, alias)
 
 
-def as_dataset(data) -> Dataset:
+def as_dataset(data, fill: str | None = None, freq: str | None = None) -> Dataset:
     """A :class:`Dataset` from anything the forecasting API takes.
 
-    A Dataset is returned as is; a dict of arrays goes to :func:`from_dict`;
+    ``fill`` and ``freq`` are :func:`load_csv`'s: with either, the data are
+    read again through :func:`from_frame` (a Dataset from its long form).
+    Without them, a Dataset is returned as is; a dict of arrays goes to
+    :func:`from_dict`;
     a 1-D array or list of numbers is one series named ``series_0`` with an
     integer time index; a list or tuple of arrays is named ``series_0``,
     ``series_1``, ...; a pandas DataFrame or Series goes to
     :func:`from_frame`. Anything else is a ValueError naming ``data``.
     """
+    if fill is not None or freq is not None:
+        return _restated(data, fill, freq)
     if isinstance(data, Dataset):
         return data
     if isinstance(data, dict):
@@ -287,6 +303,27 @@ def as_dataset(data) -> Dataset:
         "data: expected a Dataset, DataFrame, Series, dict, array or list, "
         f"got {type(data).__name__}"
     )
+
+
+def _restated(data, fill, freq) -> Dataset:
+    """``data`` read with ``fill``/``freq``, through its long form."""
+    if type(data).__name__ in ("DataFrame", "Series"):
+        return from_frame(data, fill=fill, freq=freq)
+    ds = as_dataset(data)
+    import pandas as pd
+
+    if not all(isinstance(s.dates, pd.DatetimeIndex) for s in ds.series):
+        if freq is not None:
+            raise DataError(f"freq: the data have no dates to put on the {freq!r} "
+                            "calendar", ds.source)  # fmt: skip
+        if fill is not None and fill not in FILLS:
+            raise DataError(f"fill: expected one of {', '.join(FILLS)} or None, "
+                            f"got {fill!r}", ds.source)  # fmt: skip
+        return ds  # values given in Python have no gaps to fill
+    long = ds.to_frame()
+    out = from_frame(long, "date", "series", "value", fill, ds.source, freq=freq)
+    out.notes[:0] = [n for n in ds.notes if n not in out.notes]
+    return out
 
 
 def load_bundled(name: str = "stocks") -> Dataset:

@@ -237,8 +237,9 @@ def infer_frequency(dates: pd.Index) -> tuple[str, str | None]:
         return word, alias
     if len(dates) < 2:
         return "irregular", alias
-    steps = np.diff(np.asarray(dates.values, dtype="datetime64[s]")).astype(float)
-    days = float(np.median(steps)) / 86400.0
+    days = median_step_ns(dates) / (86400.0 * 10**9)
+    if 0.99 <= days <= 1.6 and business_days_only(dates):
+        return "business-daily", alias
     for lo, hi, word in [
         (0.99, 1.01, "daily"),
         (1.0, 1.6, "business-daily"),
@@ -251,7 +252,33 @@ def infer_frequency(dates: pd.Index) -> tuple[str, str | None]:
     ]:
         if lo <= days <= hi:
             return word, alias
-    return "irregular", alias
+    return _multiples(dates), alias
+
+
+def _multiples(dates) -> str:
+    """"every N minutes" (...) for steps that are all whole multiples of the
+    median one (a regular calendar with gaps), else "irregular"."""
+    import pandas as pd
+
+    steps = np.diff(np.asarray(dates.values).astype("datetime64[ns]")).astype(np.int64)
+    step = int(np.median(steps))
+    if step <= 0 or step % 10**9 or (steps % step).any() or step > 7 * 86400 * 10**9:
+        return "irregular"
+    alias = pd.tseries.frequencies.to_offset(pd.Timedelta(step, unit="ns")).freqstr
+    return frequency_word(alias) or "irregular"
+
+
+def business_days_only(dates) -> bool:
+    """True for dates on weekdays only, at one time of day, across two weekends.
+
+    Such a series, where pandas names no frequency, is a trading calendar:
+    business days with some (holi)days absent.
+    """
+    if len(dates) < 3 or (dates[-1] - dates[0]).days < 14:
+        return False
+    if (dates.day_of_week >= 5).any():
+        return False
+    return bool((dates == dates.normalize()).all() or len(set(dates.time)) == 1)
 
 
 def calendar_offset(dates: pd.DatetimeIndex, word: str, alias: str | None = None):
@@ -275,9 +302,20 @@ def calendar_offset(dates: pd.DatetimeIndex, word: str, alias: str | None = None
         if (dates.day == 1).all():
             return pd.offsets.MonthBegin(months)
         return pd.DateOffset(months=months)
-    i8 = dates.asi8
-    step = int(np.median(np.diff(i8))) if len(i8) > 1 else 86400 * 10**9
-    return pd.Timedelta(step, unit="ns")
+    return pd.Timedelta(int(median_step_ns(dates)), unit="ns")
+
+
+def median_step_ns(dates) -> float:
+    """The median spacing of sorted dates in nanoseconds, whatever their unit.
+
+    ``asi8`` counts in the index's own unit (ns under pandas 2, us for parsed
+    text under pandas 3), so the spacing is taken on ``datetime64[ns]``
+    differences; one date alone: a day.
+    """
+    if len(dates) < 2:
+        return 86400.0 * 10**9
+    steps = np.diff(np.asarray(dates.values).astype("datetime64[ns]"))
+    return float(np.median(steps.astype(np.int64)))
 
 
 def future_dates(data, h: int, frequency: str | None = None):

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DataError
 from .dataset import NA_STRINGS
+from .zones import aware_index, local_clock, text_offsets
 
 _TIMES = ("", " %H:%M", " %H:%M:%S")
 DAY_FIRST = [d + t for d in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y",
@@ -116,9 +117,11 @@ def parse_dates(col, rows, name, column, dayfirst=None, date_format=None):
 
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         idx = pd.DatetimeIndex(col)
-        idx = idx if idx.tz is None else idx.tz_convert(None)
         _no_missing(idx.isna(), col, rows, name, column)
-        return idx, []
+        if idx.tz is None:
+            return idx, []
+        idx, note = aware_index(idx, rows, name, column)
+        return idx, [note]
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
         col.dtype
     ):
@@ -133,8 +136,14 @@ def parse_dates(col, rows, name, column, dayfirst=None, date_format=None):
     codes = codes2[codes]
     uniq = np.asarray(uniq, dtype=object)
     parsed, note = _choose(uniq, col, codes, rows, name, column, dayfirst, date_format)
+    notes = [note] if note else []
+    first = np.asarray(rows)[pd.Series(codes).drop_duplicates().sort_values().index]
+    offsets = text_offsets(uniq, first, name, column)
+    if offsets is not None:  # aware dates: on their own clock, not UTC
+        parsed, zone_note = local_clock(parsed, offsets, first, name, column)
+        notes.append(zone_note)
     out = pd.DatetimeIndex(parsed[codes])
-    return out, [note] if note else []
+    return out, notes
 
 
 def _no_missing(missing, col, rows, name, column) -> None:
@@ -258,3 +267,62 @@ def numeric_dates(col, rows, name, column):
         "time index"
     )
     return pd.Index(ints, dtype=np.int64), [note]
+
+
+def second_date_column(table, cols, date_col, dates, rows, name, keep=()):
+    """``(dates, notes, time column or None)``: a time-of-day column joined to
+    the dates, or refused.
+
+    ``date,time,value``: a column of times alone beside dates without a time
+    of day is read with them as one timestamp (noted); beside dates that have
+    one it is refused naming both. ``start,end,value``: a second column of
+    dates is refused naming both (a column of dates never names series).
+    ``keep``: columns the caller chose for another role (left alone).
+    """
+    import pandas as pd
+
+    for c in cols:
+        if c == date_col or c in keep or pd.api.types.is_numeric_dtype(table[c]):
+            continue
+        text = table[c].astype(str).str.strip()
+        if table[c].isna().any() or text.str.lower().isin(NA_STRINGS).any():
+            continue
+        uniq = text.unique()
+        if all(_TIME_ONLY.match(u) for u in uniq[:_SAMPLE]) and all(
+            _TIME_ONLY.match(u) for u in uniq
+        ):
+            return (*_joined(text, dates, rows, name, date_col, c), c)
+        if isinstance(dates, pd.DatetimeIndex) and readings(
+            uniq[:_SAMPLE], NEUTRAL + DAY_FIRST + MONTH_FIRST
+        ):
+            raise DataError(
+                f"columns {date_col!r} and {c!r} both hold dates; the values need "
+                "one date column: remove the other from the data (a column of "
+                "dates cannot name series)",
+                name,
+            )
+    return dates, [], None
+
+
+def _joined(text, dates, rows, name, date_col, time_col):
+    """Dates plus a column of times of day, as one timestamp."""
+    import pandas as pd
+
+    if not isinstance(dates, pd.DatetimeIndex) or (dates != dates.normalize()).any():
+        raise DataError(
+            f"columns {date_col!r} and {time_col!r}: {time_col!r} holds times of "
+            f"day, but {date_col!r} already has times (or is not dates); give one "
+            "timestamp column",
+            name,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = pd.to_datetime("2000-01-01 " + text, errors="coerce")
+    if times.isna().any():
+        i = int(np.argmax(times.isna().to_numpy()))
+        raise DataError(f"unreadable time {text.iloc[i]!r}", name, int(rows[i]),
+                        time_col)  # fmt: skip
+    of_day = pd.DatetimeIndex(times) - pd.DatetimeIndex(times).normalize()
+    out = pd.DatetimeIndex(dates + of_day.to_numpy())
+    note = f"columns {date_col!r} and {time_col!r} read as one timestamp"
+    return out, [note]

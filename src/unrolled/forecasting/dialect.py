@@ -207,6 +207,19 @@ def parse_numbers(col, rows, name, label, decimal=".") -> np.ndarray:
 
     if pd.api.types.is_bool_dtype(col.dtype):
         raise DataError("expected numbers, got booleans", name, None, label)
+    is_complex = col.map(lambda v: isinstance(v, complex | np.complexfloating))
+    if col.dtype.kind == "c" or is_complex.any():
+        flags = is_complex.to_numpy()
+        if col.dtype.kind == "c":
+            flags = np.imag(col.to_numpy()) != 0
+        i = int(np.argmax(flags))  # the first with an imaginary part (or row 1)
+        raise DataError(
+            f"expected real numbers, got the complex number {complex(col.iloc[i])} "
+            "(its imaginary part would be lost)",
+            name,
+            int(rows[i]),
+            label,
+        )
     if pd.api.types.is_numeric_dtype(col.dtype):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     s = clean_numbers(col, decimal)

@@ -44,6 +44,7 @@ import numpy as np
 
 from ..errors import InputError, NotFittedError
 from .baselines import BASELINES
+from .bounds import check_forecaster
 from .ensemble import (
     Candidate,
     Member,
@@ -188,6 +189,7 @@ class Forecaster(Predicting):
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
         check_params(self.get_params())
+        check_forecaster(self.get_params())  # the command line's ranges
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "members_"):
@@ -208,6 +210,8 @@ class Forecaster(Predicting):
         checkpoint_every: int = 1,
         resume=None,
         backend="local",
+        fill: str | None = None,
+        freq: str | None = None,
     ) -> Forecaster:
         """Choose the configuration on the validation slice and train the network.
 
@@ -243,6 +247,11 @@ class Forecaster(Predicting):
             the other (default), or as Ray tasks (``"ray"``: a local Ray for
             this fit; or a :class:`~.backends.RayBackend`), with the same
             numbers; tasks send no per-epoch ``on_epoch``/``callbacks``.
+        fill, freq : str, optional
+            As ``--fill`` and ``--freq`` (see :func:`~.data.load_csv`): fill or
+            drop gaps ("ffill", "interpolate", "drop"; business-daily fills
+            never add weekends), and state the calendar as a pandas alias
+            ("D", "B", "C", "MS", "h").
 
         Returns
         -------
@@ -261,7 +270,7 @@ class Forecaster(Predicting):
         from .data import as_dataset
 
         self._check_params()
-        ds = as_dataset(data)
+        ds = as_dataset(data, fill=fill, freq=freq)
         names, values, freq = as_series(ds)
         if backend != "local" and (checkpoint is not None or resume is not None):
             raise InputError("checkpoint, resume: only with backend='local'")

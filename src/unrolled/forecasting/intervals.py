@@ -54,6 +54,13 @@ def check_levels(level) -> list[float]:
             raise InputError(f"level: expected numbers in (0, 100), got {v!r}")
         if float(v) in out:
             raise InputError(f"level: {level_name(float(v))} is given twice")
+        alike = [u for u in out if level_name(u) == level_name(float(v))]
+        if alike:  # one column name for two levels: one would be lost
+            raise InputError(
+                f"level: {alike[0]!r} and {float(v)!r} both name the columns "
+                f"'-{level_name(float(v))}'; give levels that differ in their "
+                "first 6 digits"
+            )
         out.append(float(v))
     return sorted(out)
 

@@ -91,6 +91,15 @@ def choose(table, name, date_col, series_col, value_col, decimal, repeated) -> L
     numeric = {c: numeric_share(table[c], decimal) >= 0.5 for c in others}
     text = [c for c in others if not numeric[c] and has_values(table[c])]
     keyed = [c for c in others if c.lower() in SERIES_NAMES and c != value_col]
+    for c in [*keyed, series_col]:
+        if c is not None and c in others and not has_values(table[c]):
+            raise DataError(
+                "the series-name column holds no names (every cell is missing); "
+                "fill it in, or drop the column to read one series",
+                name,
+                None,
+                c,
+            )
     if series_col is None and repeated and keyed:
         series_col = keyed[0]  # numeric ids (Nixtla's unique_id) name series too
     if series_col is None and value_col is None and not text:

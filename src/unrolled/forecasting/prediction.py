@@ -118,10 +118,10 @@ class Predicting:
         """
         import pandas as pd
 
-        from ..engine.validate import check_positive_int
+        from .bounds import check_int
 
         self._check_fitted()
-        h = check_positive_int("h", h)
+        h = check_int("h", h)  # the command line's --horizon range
         levels = check_levels(level)
         names, values, dates = self._history(data)
         point = self.predict_values(h, names, values)

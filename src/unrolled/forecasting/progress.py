@@ -17,6 +17,8 @@ import sys
 import time
 from contextvars import ContextVar
 
+from ..errors import InputError
+
 _ACTIVE: ContextVar[Progress | None] = ContextVar("unrolled_progress", default=None)
 
 #: how a display is asked for: a bar (terminal, notebook), log lines, nothing
@@ -86,7 +88,7 @@ class Progress:
     def __init__(self, enabled: bool | str | None, stream=None):
         mode = "bar" if enabled is True else (enabled or None)
         if mode not in MODES:
-            raise ValueError(f"progress: expected one of {MODES}, got {enabled!r}")
+            raise InputError(f"progress: expected one of {MODES}, got {enabled!r}")
         self.mode, self.stream = mode, stream
         self.bar = self.task = self._token = None
         self._said, self._start = None, time.monotonic()

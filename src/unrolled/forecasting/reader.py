@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .dataset import FILLS, NA_STRINGS, Dataset
-from .dates import parse_dates
+from .calendars import check_freq
+from .dataset import FILLS, NA_STRINGS, SERIES_NAMES, Dataset
+from .dates import parse_dates, second_date_column
 from .dialect import Dialect, parse_numbers, sniff
 from .layout import Layout, check_columns, choose, find_date_col
 from .series import duplicate_date, finish_dataset, make_series
@@ -43,8 +44,10 @@ class Options:
     dayfirst: bool | None = None
     date_format: str | None = None
     decimal: str | None = None
+    freq: str | None = None
 
     def check(self) -> None:
+        check_freq(self.freq)
         if self.fill is not None and self.fill not in FILLS:
             raise DataError(
                 f"fill: expected one of {', '.join(FILLS)} or None, got {self.fill!r}"
@@ -65,6 +68,9 @@ def load_text(name: str, opts: Options) -> Dataset:
     raw = read_bytes(name)
     if not re.search(rb"\S", raw):
         raise DataError("file is empty", name)
+    cr_only = b"\r" in raw and b"\n" not in raw
+    if cr_only:  # classic Mac OS line ends: pandas would see one long line
+        raw = raw.replace(b"\r", b"\n")
     head = raw[: 1 << 16].decode("utf-8-sig", errors="ignore")  # checked below
     dialect = sniff(head, name, decimal=opts.decimal, full=partial(decode, raw, name),
                     quoted=b'"' in raw)  # fmt: skip
@@ -72,6 +78,8 @@ def load_text(name: str, opts: Options) -> Dataset:
     del raw  # the file's bytes: not needed while the table is split (25 MB/1M rows)
     ds = build(table, rows, name, opts, dialect.decimal)
     ds.notes[:0] = dialect.notes
+    if cr_only:
+        ds.notes.insert(0, "lines end in a carriage return only (CR): read as lines")
     return ds
 
 
@@ -110,12 +118,25 @@ def parse_table(raw: bytes | str, name: str, dialect: Dialect):
     return df.reset_index(drop=True), rows
 
 
+def _id_columns(dialect: Dialect) -> list[int]:
+    """Positions of columns named like series ids: read as text, so that ids
+    ``1`` and ``01`` stay two series (as numbers they would merge)."""
+    return [j for j, c in enumerate(dialect.names) if c.strip().lower() in SERIES_NAMES]
+
+
 def _read(raw: bytes, name: str, dialect: Dialect, **kw):
     """pandas' C parser over the bytes; its errors as DataError with the row."""
     if dialect.decimal == "," and PANDAS_2:
         # pandas 2's parser also reads "2.5" with decimal=","; as text, the
         # numbers go through parse_numbers, which refuses it naming the row
         kw.setdefault("dtype", str)
+    ids = _id_columns(dialect)
+    if ids and "dtype" not in kw:
+        labels = list(range(len(dialect.names)))
+        if kw.get("header") == 0:  # the file's own labels, as pandas reads them
+            labels = list(_read(raw, name, dialect, header=0, nrows=0,
+                                dtype=str).columns)  # fmt: skip
+        kw["dtype"] = {labels[j]: str for j in ids if j < len(labels)}
     try:
         return pd.read_csv(
             io.BytesIO(raw), sep=dialect.sep, decimal=dialect.decimal,
@@ -154,6 +175,14 @@ def build(table, rows, name, opts: Options, decimal: str = ".") -> Dataset:
             table[date_col], rows, name, date_col, opts.dayfirst, opts.date_format
         )
         notes += date_notes
+        keep = (opts.series_col, opts.value_col)
+        dates, joined, time_col = second_date_column(
+            table, cols, date_col, dates, rows, name, keep
+        )
+        if time_col is not None:
+            notes += joined
+            table = table.drop(columns=[time_col])
+            cols = [c for c in cols if c != time_col]
         repeated = has_repeats(dates)
     layout = choose(
         table, name, date_col, opts.series_col, opts.value_col, decimal, repeated
@@ -167,7 +196,7 @@ def build(table, rows, name, opts: Options, decimal: str = ".") -> Dataset:
                         rows, name, c, trim=layout.kind == "wide")
             for c in layout.value_cols
         ]  # fmt: skip
-    return finish_dataset(raw, name, opts.fill, notes)
+    return finish_dataset(raw, name, opts.fill, notes, opts.freq)
 
 
 def has_repeats(dates) -> bool:

@@ -15,14 +15,16 @@ import pandas as pd
 
 from ..errors import DataError
 from ..text import escape_name
-from .dataset import (
-    MAX_ABS,
-    MIN_LENGTH,
-    Dataset,
-    Series,
-    calendar_offset,
-    infer_frequency,
+from .calendars import (
+    as_steps,
+    calendar_of,
+    full_calendar,
+    holidays,
+    irregular_note,
+    off_calendar,
+    shown,
 )
+from .dataset import MAX_ABS, MIN_LENGTH, Dataset, Series, infer_frequency
 
 
 @dataclass
@@ -85,59 +87,92 @@ def show_date(d) -> str:
     return str(d)
 
 
-def finish_dataset(raw: list[Raw], name: str, fill, notes: list[str]) -> Dataset:
-    """Calendar gaps and missing values handled, frequency inferred, notes made."""
+def finish_dataset(
+    raw: list[Raw], name: str, fill, notes: list[str], freq=None
+) -> Dataset:
+    """Calendar gaps and missing values handled, frequency inferred, notes made.
+
+    ``freq``: a pandas alias stating the calendar (every date must be on it,
+    every date of it absent from a series is a gap); default: the calendar
+    the longest series follows. Dates on none become integer steps (noted).
+    """
     longest = max(raw, key=lambda r: len(r.dates))
-    word, alias = infer_frequency(longest.dates)
-    offset = None
-    if isinstance(longest.dates, pd.DatetimeIndex) and word not in ("irregular",):
-        offset = calendar_offset(longest.dates, word, alias)
+    dated = isinstance(longest.dates, pd.DatetimeIndex)
+    if freq is not None and not dated:
+        raise DataError(f"freq: the data have no dates to put on the {freq!r} "
+                        "calendar", name)  # fmt: skip
+    word, alias, offset = calendar_of(longest.dates, freq) if dated else ("steps",
+                                                                       None, None)
+    if dated and freq is None and offset is not None:
+        if off_calendar(longest.dates, offset) is not None:
+            offset = None  # pandas' guess from the median spacing does not hold
+    if dated and offset is None and len(longest.dates) >= MIN_LENGTH:
+        notes.append(irregular_note(longest.dates))
+        raw = [Raw(r.label, as_steps(r.dates), r.vals, r.rows, r.col) for r in raw]
+        word, alias = "steps", None
     out, calendars = [], {}
     for r in raw:
         if offset is not None:
-            r = _calendar_gaps(r, offset, word, name, notes, calendars)
+            r = _calendar_gaps(r, offset, word, name, notes, calendars, fill, freq)
         out.append(_fill(r, name, fill, notes))
     _mixed_frequencies(out, word, notes)
     return Dataset(out, word, name, [escape_name(n) for n in notes], alias)
 
 
-def _calendar_gaps(r: Raw, offset, word, name, notes, calendars) -> Raw:
+def _calendar_gaps(r: Raw, offset, word, name, notes, calendars, fill, freq) -> Raw:
     """Dates absent from a regular calendar become gaps (NaN) like empty cells.
 
-    ``calendars`` caches the calendar of each span: series sharing one span
-    (the usual case) build it once.
+    A business-daily series whose absent weekdays look like holidays keeps
+    them absent, with a note naming them. ``calendars`` caches the calendar
+    of each span: series sharing one span (the usual case) build it once.
     """
-    d8 = r.dates.asi8
-    span = (int(d8[0]), int(d8[-1]))
+    span = (r.dates[0], r.dates[-1])
     if span not in calendars:
-        try:
-            calendars[span] = pd.date_range(
-                r.dates[0], r.dates[-1], freq=offset, unit=r.dates.unit
-            )
-        except (ValueError, TypeError, OverflowError):
-            calendars[span] = None
+        calendars[span] = full_calendar(r.dates, offset)
     full = calendars[span]
-    if full is None:
-        return r
-    if len(full) <= len(r.dates) or len(full) > 4 * len(r.dates):
-        return r
-    pos = full.get_indexer(r.dates)
-    if (pos < 0).any():
-        return r  # off the calendar: irregular, nothing to fill
-    key = ("own", hash(r.dates.asi8.tobytes()))
-    if key not in calendars:
-        calendars[key] = infer_frequency(r.dates)[1]
-    if calendars[key] is not None:
-        return r  # regular on its own calendar: another frequency, named later
+    pos = full.get_indexer(r.dates) if full is not None else None
+    if freq is not None and (pos is None or (pos < 0).any()):
+        i = 0 if pos is None else int(np.argmax(pos < 0))
+        raise DataError(
+            f"date {show_date(r.dates[i])} of series {r.label!r} is not on the "
+            f"calendar of freq {freq!r} ({word})",
+            name,
+            int(r.rows[i]),
+        )
+    if full is None or (pos < 0).any() or len(full) <= len(r.dates):
+        return r  # off the calendar (another series' own), or complete
+    if freq is None:
+        if len(full) > 4 * len(r.dates):
+            return r
+        key = ("own", r.dates[0], r.dates[-1], len(r.dates))
+        if key not in calendars:
+            calendars[key] = infer_frequency(r.dates)[1]
+        if calendars[key] is not None:
+            return r  # regular on its own calendar: another frequency, named later
     absent = len(full) - len(r.dates)
-    if word == "business-daily":
-        notes.append(f"{r.label}: {absent} business day(s) absent (holidays?), "
-                     "left as they are")  # fmt: skip
-        return r
-    vals = np.full(len(full), np.nan)
-    vals[pos] = r.vals
     # an absent date is reported at the row of the next date present
     rows = r.rows[np.searchsorted(pos, np.arange(len(full)))]
+    if word == "business-daily" and freq is None:
+        hol = holidays(full, pos)
+        if hol is not None:
+            notes.append(
+                f"{r.label}: business-daily with {len(hol)} holiday(s) absent "
+                f"({shown(hol)}): left absent; forecasts fall on business days"
+            )
+            return r
+        if fill is None:
+            first = int(np.flatnonzero(~np.isin(np.arange(len(full)), pos))[0])
+            raise DataError(
+                f"{absent} business day(s) absent from series {r.label!r} (first: "
+                f"{show_date(full[first])}), too many for holidays; pass fill="
+                "'ffill'|'interpolate'|'drop' (--fill) to fill them on business "
+                "days, or freq= (--freq) to state the calendar",
+                name,
+                int(rows[first]),
+                r.col,
+            )
+    vals = np.full(len(full), np.nan)
+    vals[pos] = r.vals
     return Raw(r.label, full, vals, rows, r.col, absent)
 
 
@@ -226,6 +261,15 @@ def finish_series(label, dates, vals, rows, name, col) -> Series:
 
 def as_float(vals, name, label) -> np.ndarray:
     """Values given in Python (list, array) -> 1-D float64, with no gaps."""
+    try:
+        given = np.asarray(vals)
+    except (TypeError, ValueError):
+        given = np.asarray([], dtype=np.float64)
+    if given.dtype.kind == "c" or (
+        given.dtype == object and any(isinstance(v, complex) for v in given.ravel())
+    ):
+        raise DataError(f"series {label!r}: expected real numbers, got complex "
+                        "ones (their imaginary part would be lost)", name)  # fmt: skip
     try:
         arr = np.asarray(vals, dtype=np.float64)
     except (TypeError, ValueError) as exc:

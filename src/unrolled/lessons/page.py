@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
-from ..storage.atomic import atomic_write_text
+from ..storage.atomic import atomic_write_text, check_output
 from .statland import LESSON_WEIGHTS, SCENARIOS
 
 #: the most values (unrolled copies) a fragment may ask for; the page refuses more
@@ -136,6 +136,7 @@ def write_lesson_page(path: str | os.PathLike, trained: dict | None = None) -> P
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a folder; give a file such as lesson.html")
+    check_output(path, "path", (".html", ".htm"))
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
     return atomic_write_text(path, lesson_page(trained))

@@ -20,7 +20,12 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from ..errors import InputError
+
 __all__ = [
+    "NotRegularFileError",
+    "check_output",
+    "check_regular",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -63,6 +68,87 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+class NotRegularFileError(ValueError):
+    """The target exists and is not a regular file: a FIFO, device, socket or folder.
+
+    Replacing it would destroy the node (``/dev/full`` as root, a named pipe
+    another program reads): nothing is written.
+    """
+
+
+_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket")]  # fmt: skip
+
+
+def check_regular(path: str | os.PathLike, option: str | None = None) -> Path:
+    """Refuse a target that exists and is not a regular file (following links).
+
+    Raises
+    ------
+    NotRegularFileError
+        Naming ``option`` (a command-line flag) or the path, and what it is.
+    """
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path  # absent (or unreadable: the write will say so)
+    if stat.S_ISREG(mode):
+        return path
+    kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
+    where = f"{option} {path}" if option else str(path)
+    raise NotRegularFileError(
+        f"{where}: is {kind}, not a regular file; refusing to replace it"
+    )
+
+
+def check_output(
+    path: str | os.PathLike,
+    option: str,
+    suffixes: tuple[str, ...],
+    inputs: tuple = (),
+) -> Path:
+    """Refuse, before any work, an output path that would destroy something.
+
+    The path must end in one of ``suffixes`` (lower case, with the dot), lie
+    in an existing folder, be absent or a regular file, and not be the same
+    file as any of ``inputs`` (paths read by the same run, or written by it
+    under another option), nor a file inside an input folder.
+
+    Raises
+    ------
+    ValueError
+        One line naming ``option`` and the path.
+    """
+    p = Path(os.fspath(path))
+    if p.is_dir():
+        raise InputError(f"{option} {p}: is a folder, expected a file name")
+    if p.suffix.lower() not in suffixes:
+        raise InputError(
+            f"{option} {p}: expected a file ending in {' or '.join(suffixes)}, got "
+            f"{p.suffix or 'no extension'!r}"
+        )
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{option} {p}: folder {str(folder)!r} does not exist")
+    check_regular(p, option)
+    for other, what in inputs:
+        if other is None:
+            continue
+        same = os.path.abspath(p) == os.path.abspath(other)
+        if os.path.exists(other):
+            same = same or (os.path.exists(p) and os.path.samefile(p, other))
+        inside = os.path.isdir(other) and os.path.samefile(folder, other)
+        if same or inside:
+            where = "inside " if inside and not same else ""
+            raise InputError(
+                f"{option} {p}: is {where}{what} {other} of this run; writing "
+                "there would destroy it"
+            )
+    return p
+
+
 def _make_temp(path: Path) -> Path:
     """Create an empty hidden temporary file beside ``path`` with normal permissions.
 
@@ -72,6 +158,7 @@ def _make_temp(path: Path) -> Path:
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"{path}: the folder {folder} does not exist")
+    check_regular(path)  # replace files only: never a FIFO, device or socket
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=folder
     )

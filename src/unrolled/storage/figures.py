@@ -6,13 +6,16 @@ import os
 from pathlib import Path
 
 from ..errors import InputError
+from .atomic import check_output
 
 FORMATS = ("png", "pdf", "svg")
 
 
-def check_plot_path(path, option: str = "path") -> Path:
-    """Refuse, before any work, a plot path whose folder or format is wrong;
-    the message names ``option`` (the CLI passes its flag)."""
+def check_plot_path(path, option: str = "path", inputs: tuple = ()) -> Path:
+    """Refuse, before any work, a plot path whose folder or format is wrong,
+    that is not a regular file, or that is one of ``inputs`` (``(path, what)``
+    pairs of the same run); the message names ``option`` (the CLI passes its
+    flag)."""
     p = Path(os.fspath(path))
     ext = p.suffix.lower().lstrip(".")
     if ext not in FORMATS:
@@ -25,6 +28,7 @@ def check_plot_path(path, option: str = "path") -> Path:
         raise InputError(f"{option} {p}: folder {str(folder)!r} does not exist")
     if p.is_dir():
         raise InputError(f"{option} {p}: is a folder, expected a file name")
+    check_output(p, option, tuple(f".{f}" for f in FORMATS), inputs)
     check_matplotlib(option)
     return p
 
