@@ -431,8 +431,11 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
     if plot:
         from ..storage.figures import check_plot_path
 
-        check_plot_path(plot, "--plot", inputs=((data, "the --data file"),
-                                                (model_dir, "the --model folder")))
+        check_plot_path(
+            plot,
+            "--plot",
+            inputs=((data, "the --data file"), (model_dir, "the --model folder")),
+        )
     levels = parse_levels(level, more_levels)
     fc = Forecaster.load(model_dir)
     ds = model_data(fc, data, date_col, series_col, value_col, fill)

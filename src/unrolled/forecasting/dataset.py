@@ -256,7 +256,7 @@ def infer_frequency(dates: pd.Index) -> tuple[str, str | None]:
 
 
 def _multiples(dates) -> str:
-    """"every N minutes" (...) for steps that are all whole multiples of the
+    """ "every N minutes" (...) for steps that are all whole multiples of the
     median one (a regular calendar with gaps), else "irregular"."""
     import pandas as pd
 

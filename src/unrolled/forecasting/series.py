@@ -101,8 +101,9 @@ def finish_dataset(
     if freq is not None and not dated:
         raise DataError(f"freq: the data have no dates to put on the {freq!r} "
                         "calendar", name)  # fmt: skip
-    word, alias, offset = calendar_of(longest.dates, freq) if dated else ("steps",
-                                                                       None, None)
+    word, alias, offset = (
+        calendar_of(longest.dates, freq) if dated else ("steps", None, None)
+    )
     if dated and freq is None and offset is not None:
         if off_calendar(longest.dates, offset) is not None:
             offset = None  # pandas' guess from the median spacing does not hold
