@@ -22,7 +22,7 @@ from .._version import __version__
 from ..errors import InputError
 from ..text import escape_name
 
-COMMAND_MODULES = ["core", "forecast", "gradients", "lesson"]
+COMMAND_MODULES = ["core", "forecast", "gradients", "lesson", "info"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
