@@ -34,7 +34,9 @@ on a series has crashed there: the run goes on, the crash is counted in
 ``crashes`` and the series is scored without it (its averages, and its
 OWA's naive 2, are over the series it forecast; ``*`` marks such cells).
 A global fit that raises is split in halves, each fitted alone, down to
-the single series that still raise (``fits`` says how many fits it took).
+the single series that still raise (``fits`` says how many fits it took,
+and a line under the tables how many raised, with the first message): a
+group fitted in parts is not the protocol's one fit, and says so.
 
 Time and memory: every method runs in a process of its own
 (``--child``), one group after the other. ``seconds`` is the wall time of
@@ -44,7 +46,8 @@ that statsforecast's JIT compilation and the loading of unrolled's compiled
 kernels from Numba's disk cache are not counted).
 ``peak MB`` is the peak resident memory during the group above the
 resident memory just before it (Linux: VmHWM reset through
-``/proc/self/clear_refs``).
+``/proc/self/clear_refs``); ``process peak MB`` the method's process's
+peak resident memory up to the end of the group, imports included.
 
     python benchmarks/competitions.py --sets m3,m1              # everything
     python benchmarks/competitions.py --sample 30 --seed 0      # 30 per group
@@ -114,13 +117,13 @@ def load(name: str, group: str, sample: int | None = None, seed: int = 0
 
 
 # --------------------------------------------------------------- the methods
-# A method: (histories, h, season, freq) -> {column: [forecast per series]}.
+# A method: (ids, histories, h, season, freq) -> {column: [forecast per series]}.
 # Per-series methods are written for one series and wrapped by `local`.
 def local(column: str, one):
     """A method from ``one(x, h, season) -> forecast``: every series alone,
     a crash on one is that series' (an exception in its place)."""
 
-    def method(histories, h, season, freq):
+    def method(ids, histories, h, season, freq):
         out = []
         for x in histories:
             try:
@@ -155,12 +158,12 @@ def auto(name: str):
     return one
 
 
-def unrolled(histories, h, season, freq):
+def unrolled(ids, histories, h, season, freq):
     """The Forecaster's defaults, one global fit on the group (see the docstring)."""
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
 
-    names = [f"s{i}" for i in range(len(histories))]
+    names = list(ids)
     ds = from_dict(dict(zip(names, histories, strict=True)), freq=freq)
     fc = Forecaster(seed=0).fit(ds)
     out = {"unrolled": by_name(fc.predict(h), "rnn", names)}
@@ -210,21 +213,30 @@ METHODS = {  # name: (the function, needs statsforecast)
 }
 
 
-def forecasts(method, histories, h, season, freq) -> tuple[dict, int]:
-    """``{column: [forecast or exception per series]}`` and the number of fits;
-    a method over the whole group that raises is split in halves (docstring)."""
+def forecasts(method, ids, histories, h, season, freq) -> tuple[dict, int, list]:
+    """``{column: [forecast or exception per series]}``, the number of fits
+    and the messages of those that raised: a method over the whole group
+    that raises is split in halves (docstring)."""
     try:
-        return method(histories, h, season, freq), 1
+        return method(ids, histories, h, season, freq), 1, []
     except Exception as exc:  # noqa: BLE001 - a crash is a result here
         if len(histories) == 1:
-            return {CRASH: [exc]}, 1
+            return {CRASH: [exc]}, 1, [message(exc)]
+        raised = [f"{message(exc)} (a fit of {len(histories)} series)"]
     half = len(histories) // 2
-    a, fits_a = forecasts(method, histories[:half], h, season, freq)
-    b, fits_b = forecasts(method, histories[half:], h, season, freq)
+    a, fits_a, raised_a = forecasts(method, ids[:half], histories[:half], h,
+                                    season, freq)  # fmt: skip
+    b, fits_b, raised_b = forecasts(method, ids[half:], histories[half:], h,
+                                    season, freq)  # fmt: skip
     columns = [c for c in {**a, **b} if c != CRASH] or [CRASH]
     # a part has either every column or only CRASH (every series crashed)
     merged = {c: a.get(c, a.get(CRASH)) + b.get(c, b.get(CRASH)) for c in columns}
-    return merged, 1 + fits_a + fits_b
+    return merged, 1 + fits_a + fits_b, raised + raised_a + raised_b
+
+
+def message(exc: BaseException) -> str:
+    """An exception as one short line."""
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 # ---------------------------------------------------- one method, one process
@@ -233,15 +245,19 @@ def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str) -> N
     seconds and peak memory per group to ``out`` (JSON)."""
     method, _ = METHODS[name]
     method.warm()  # untimed: compile (or load from the disk cache) what compiles
-    report = {}
+    report, process_peak = {}, status("VmHWM")
     for set_name, group in groups:
         rows = load(set_name, group, sample, seed)
+        process_peak = max(process_peak, status("VmHWM"))
         rss0, reset = status("VmRSS"), reset_peak()
         t0 = time.perf_counter()
-        got, fits = forecasts(method, [r["x"] for r in rows], rows[0]["h"],
+        got, fits, raised = forecasts(method, [r["id"] for r in rows],
+                                      [r["x"] for r in rows], rows[0]["h"],
                               SEASON[group], FREQ[group])  # fmt: skip
         seconds = time.perf_counter() - t0
-        peak = (status("VmHWM") - rss0 if reset else status("VmHWM")) / 1024
+        hwm = status("VmHWM")
+        process_peak = max(process_peak, hwm)
+        peak = (hwm - rss0 if reset else hwm) / 1024
         columns = {}
         for column, values in got.items():
             h = rows[0]["h"]
@@ -250,7 +266,8 @@ def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str) -> N
             ]
         report[f"{set_name}/{group}"] = {
             "columns": columns, "seconds": seconds, "peak_mb": peak, "fits": fits,
-            "peak_is_process": not reset,
+            "raised": raised,
+            "peak_is_process": not reset, "process_mb": process_peak / 1024,
         }  # fmt: skip
     with open(out, "w") as f:
         json.dump(report, f)
@@ -259,7 +276,7 @@ def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str) -> N
 def checked(value, h: int):
     """A forecast as a list of ``h`` finite floats, else the crash's message."""
     if isinstance(value, BaseException):
-        return f"{type(value).__name__}: {value}"[:300]
+        return message(value)
     v = np.asarray(value, float)
     if v.shape != (h,) or not np.all(np.isfinite(v)):
         return f"not {h} finite numbers: {v.tolist()[:h]}"
@@ -383,7 +400,10 @@ def table(set_name: str, rows: dict, sums: dict, columns: list[str], timing: dic
                              "forecasts)", "9.1f"),
                             ("peak_mb", "peak MB (above the resident memory "
                              "before the group)", "9.0f"),
-                            ("fits", "fits (more than 1: split after a crash)",
+                            ("process_mb", "process peak MB (imports, data, "
+                             "warm-up and the groups so far)", "9.0f"),
+                            ("fits", "fits (more than 1: a fit raised, its "
+                             "series were split in halves)",
                              "9d")):  # fmt: skip
         if key == "fits" and all(
             t["all"]["fits"] == len(rows) for t in timing.values()
@@ -410,8 +430,15 @@ def published(set_name: str, group: str, method: str) -> str:
     return f"{got[method]:8.2f}" + (" " if sure else "?")
 
 
-def crash_lines(set_name: str, rows: dict, scores: dict) -> None:
-    """Each column's crashes: the series and the first message."""
+def crash_lines(set_name: str, rows: dict, scores: dict, timing: dict) -> None:
+    """Each column's crashes (the series and the first message) and the
+    fits that raised (how many, the first message)."""
+    for g in rows:
+        for column, t in timing.items():
+            raised = t[g]["raised"] if g in t else []
+            if raised:
+                print(f"{column}: {len(raised)} of {t[g]['fits']} fits raised on "
+                      f"{set_name} {g}; the first: {raised[0]}")  # fmt: skip
     for g, by_column in scores.items():
         for column, sc in by_column.items():
             bad = [(r["id"], e) for r, e in zip(rows[g], sc["errors"], strict=True)
@@ -472,9 +499,11 @@ def main(sets, groups, methods, sample, seed) -> None:
             timing[column]["all"] = {
                 "seconds": sum(t["seconds"] for t in each),
                 "peak_mb": max(t["peak_mb"] for t in each),
-                "fits": sum(t["fits"] for t in each)}  # fmt: skip
+                "process_mb": max(t["process_mb"] for t in each),
+                "fits": sum(t["fits"] for t in each),
+                "raised": sum((t["raised"] for t in each), [])}  # fmt: skip
         table(set_name, rows, sums, columns, timing, sample, seed)
-        crash_lines(set_name, rows, scores)
+        crash_lines(set_name, rows, scores, timing)
 
 
 def parse(argv=None):

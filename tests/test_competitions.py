@@ -127,13 +127,13 @@ def test_a_crash_on_one_series_is_that_series_alone(comp):
     """A global method that raises whenever a 3-point history is in its group:
     the group is split until the crash is one series'; the rest forecast."""
 
-    def fussy(histories, h, season, freq):
+    def fussy(ids, histories, h, season, freq):
         if any(len(x) == 3 for x in histories):
             raise ValueError("needs more than 3 points")
         return {"fussy": [np.full(h, x[-1]) for x in histories]}
 
     histories = [np.arange(1.0, n + 1) for n in (5, 6, 3, 7, 8)]
-    got, fits = comp.forecasts(fussy, histories, 2, 1, None)
+    got, fits, raised = comp.forecasts(fussy, list("abcde"), histories, 2, 1, None)
     values = got["fussy"]
     assert isinstance(values[2], ValueError)
     assert [v.tolist() for k, v in enumerate(values) if k != 2] == [
@@ -142,6 +142,11 @@ def test_a_crash_on_one_series_is_that_series_alone(comp):
     # 5 series (raises) -> 2 (fit) and 3 (raises) -> the 3-point one (raises
     # alone: its crash) and 2 (fit): 5 fits
     assert fits == 5
+    assert raised == [
+        "ValueError: needs more than 3 points (a fit of 5 series)",
+        "ValueError: needs more than 3 points (a fit of 3 series)",
+        "ValueError: needs more than 3 points",
+    ]
     assert comp.checked(values[2], 2) == "ValueError: needs more than 3 points"
     assert comp.checked(np.array([1.0, np.nan]), 2).startswith("not 2 finite")
     assert comp.checked(np.array([1.0, 2.0]), 2) == [1.0, 2.0]
