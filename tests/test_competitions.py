@@ -165,7 +165,7 @@ def table_row(out: str, title: str, group: str) -> list[str]:
     return next(line for line in lines[start:] if line.startswith(group)).split()
 
 
-def test_a_sampled_m3_group_runs_end_to_end_with_the_naive_methods(comp):
+def test_a_sampled_m3_group_runs_end_to_end_with_the_naive_methods(comp, metrics):
     p = run_script("--sets", "m3", "--groups", "quarterly", "--sample", "4",
                    "--methods", "naive,snaive")  # fmt: skip
     assert p.returncode == 0, p.stderr
@@ -173,12 +173,12 @@ def test_a_sampled_m3_group_runs_end_to_end_with_the_naive_methods(comp):
     expect = {
         "naive": [np.full(8, r["x"][-1]) for r in rows],
         "snaive": [np.resize(r["x"][-4:], 8) for r in rows],
-        "naive2": [comp.naive2(r["x"], 8, 4) for r in rows],
+        "naive2": [metrics.naive2(r["x"], 8, 4) for r in rows],
     }
     pairs = {m: list(zip(rows, fs, strict=True)) for m, fs in expect.items()}
-    smape = {m: np.mean([comp.smape(r["xx"], f) for r, f in rf])
+    smape = {m: np.mean([metrics.smape(r["xx"], f) for r, f in rf])
              for m, rf in pairs.items()}  # fmt: skip
-    mase = {m: np.mean([comp.mase(r["xx"], f, r["x"], 4) for r, f in rf])
+    mase = {m: np.mean([metrics.mase(r["xx"], f, r["x"], 4) for r, f in rf])
             for m, rf in pairs.items()}  # fmt: skip
     head = table_row(p.stdout, "sMAPE", "group")
     assert head[3:6] == ["naive", "snaive", "naive2"]
