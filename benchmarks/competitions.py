@@ -37,7 +37,9 @@ OWA's naive 2, are over the series it forecast; ``*`` marks such cells).
 A global fit that raises is split in halves, each fitted alone, down to
 the single series that still raise (``fits`` says how many fits it took,
 and a line under the tables how many raised, with the first message): a
-group fitted in parts is not the protocol's one fit, and says so.
+group fitted in parts is not the protocol's one fit, and says so. A
+method whose process dies (killed, out of memory) gets one line saying so
+and the tables go on without it.
 
 Time and memory: every method runs in a process of its own
 (``--child``), one group after the other. ``seconds`` is the wall time of
