@@ -1,0 +1,123 @@
+"""Where the Forecaster's time goes on a sample of a competition group.
+
+Fits ``Forecaster(seed=0)`` on a fixed sample of an M3 or M1 group (the
+training parts, as :mod:`competitions` does) and forecasts its horizon,
+with perf_counter timers wrapped around the phases (no profiler, so the
+times are the run's own; the numbers are the same as without the timers):
+
+- the search: the candidates' training loops, split into gradient steps
+  and the validation scoring after every epoch (early stopping), and the
+  rest (windows, transforms, preparing the validation inputs);
+- the classical members (Theta, Holt-Winters, airline, seasonal naive:
+  fitted, then weighed on validation);
+- ``_validate``: the ensemble's and the baselines' h-step recursive paths
+  from every validation origin (the calibration of the intervals);
+- ``predict(h)``.
+
+Across them: ``Member.prepare`` (the input windows, the transforms'
+features and inverters at every origin; a classical member refits there)
+inside the recursive paths, and the networks' forward passes there.
+
+    python benchmarks/forecaster_phases.py                 # 8 M3 monthly
+    python benchmarks/forecaster_phases.py --group yearly --sample 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from competitions import FREQ, SETS, load
+
+from unrolled.forecasting import ensemble, forecaster, prediction, search
+from unrolled.forecasting.data import from_dict
+
+SPENT: dict[str, float] = {}
+INSIDE: list[str] = []  # the timed phases running now, outermost first
+
+
+def timed(owner, name: str, key: str, within: str | None = None) -> None:
+    """Wrap ``owner.name`` with a timer adding to ``SPENT[key]`` (only while
+    phase ``within`` runs, where given)."""
+    f = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        if within is not None and within not in INSIDE:
+            return f(*args, **kwargs)
+        INSIDE.append(key)
+        t = time.perf_counter()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            SPENT[key] = SPENT.get(key, 0.0) + time.perf_counter() - t
+            INSIDE.pop()
+
+    setattr(owner, name, wrapper)
+
+
+PHASES = [  # (owner, attribute, key, counted only within)
+    (forecaster, "run_search", "search", None),
+    (search, "fit_network", "search: training loops", None),
+    (ensemble.ValidationStop, "__call__", "search: per-epoch validation", None),
+    (forecaster.Forecaster, "_classical", "classical members", None),
+    (forecaster.Forecaster, "_validate", "validation paths (_validate)", None),
+    (prediction.Predicting, "predict", "predict(h)", None),
+    (prediction, "paths", "recursive paths", None),
+    (ensemble.Member, "prepare", "paths: Member.prepare", "recursive paths"),
+    (ensemble.Member, "_refit", "paths: classical refits", "recursive paths"),
+    (ensemble.Member, "forecast", "paths: network forward", "recursive paths"),
+]
+
+
+def main(set_name: str, group: str, sample: int, seed: int) -> None:
+    """Fit and forecast once, then print each phase's seconds and share."""
+    for owner, name, key, within in PHASES:
+        timed(owner, name, key, within)
+    rows = load(set_name, group, sample, seed)
+    ds = from_dict({r["id"]: r["x"] for r in rows}, freq=FREQ[group])
+    tiny = forecaster.Forecaster(hidden=4, window=8, lr=0.01, scaling="minmax",
+                                 epochs=2, val_size=0)  # fmt: skip
+    tiny.fit({"a": np.linspace(1.0, 2.0, 30)}).predict(3)  # loads the kernels
+    SPENT.clear()
+    t = time.perf_counter()
+    fc = forecaster.Forecaster(seed=0).fit(ds)
+    fc.predict(rows[0]["h"])
+    wall = time.perf_counter() - t
+    s = dict.fromkeys((k for _, _, k, _ in PHASES), 0.0) | SPENT
+    loops, per_epoch = s["search: training loops"], s["search: per-epoch validation"]
+    lines = [
+        ("search", s["search"]),
+        ("  training loops: gradient steps", loops - per_epoch),
+        ("  training loops: validation after every epoch", per_epoch),
+        ("  the rest (windows, transforms, inputs)", s["search"] - loops),
+        ("classical members (fit, weigh)", s["classical members"]),
+        ("validation paths (_validate)", s["validation paths (_validate)"]),
+        ("predict(h)", s["predict(h)"]),
+        ("recursive paths (_validate and predict)", s["recursive paths"]),
+        ("  Member.prepare (windows, features, inverters)",
+         s["paths: Member.prepare"]),
+        ("    of which the classical members' refits", s["paths: classical refits"]),
+        ("  networks' forward and inverse", s["paths: network forward"]),
+    ]  # fmt: skip
+    print(f"{set_name.upper()} {group}, {len(rows)} series (sample seed {seed}): "
+          f"fit and predict({rows[0]['h']}) {wall:.1f} s; "
+          f"{len(fc.search_)} candidates, {len(fc.members_)} members")  # fmt: skip
+    for label, sec in lines:
+        print(f"{label:50s} {sec:7.1f} s {100 * sec / wall:5.1f}%")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="m3", choices=list(SETS))
+    parser.add_argument(
+        "--group",
+        default="monthly",
+        choices=sorted({g for s in SETS.values() for g in s}),
+    )
+    parser.add_argument("--sample", type=int, default=8, metavar="N")
+    parser.add_argument("--seed", type=int, default=0)
+    a = parser.parse_args()
+    if a.group not in SETS[a.set]:
+        parser.error(f"--group: {a.set} has no {a.group!r} group")
+    main(a.set, a.group, a.sample, a.seed)
