@@ -141,3 +141,14 @@ def test_the_jupyter_table_has_one_precision_per_column():
     # the column's largest, 2.0, gets 4 significant digits: 3 decimals for all
     assert "<td>0.714</td>" in html and "<td>0.819</td>" in html
     assert "<td>1.000</td>" in html and "<td>2.000</td>" in html
+
+
+def test_a_column_spanning_many_orders_of_magnitude_is_scientific_throughout():
+    from unrolled.text import number_format, table
+
+    assert number_format([0.7143, 0.819]) == ".4f"
+    assert number_format([2.0, 1.126e15]) == ".3e"
+    assert number_format([0.5, 9.333e-302]) == ".3e"
+    assert number_format([0.0, 0.5, 1.0]) == ".1f"
+    lines = table(["n", "w2**n"], [[1, 2.0], [50, 1.125899906842624e15]]).splitlines()
+    assert lines[2:] == [" 1  2.000e+00", "50  1.126e+15"]

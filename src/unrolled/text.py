@@ -34,6 +34,7 @@ def escape_name(text: object) -> str:
     return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode(), s)
 
 
+_NUMBER = re.compile(r"\d+(\.\d*)?(e[-+]?\d+)?")
 SIGNIFICANT = 4  # digits of a column's largest number
 MAX_DECIMALS = 6
 
@@ -64,14 +65,30 @@ def decimals(values, significant: int = SIGNIFICANT) -> int:
     return max(need, default=0)
 
 
+def number_format(values, significant: int = SIGNIFICANT) -> str:
+    """One format spec for a column of numbers.
+
+    Fixed decimals (:func:`decimals`), unless fixed notation would print a
+    number of ``1e6`` or more in full or a non-zero one as 0 (fewer than
+    :data:`MAX_DECIMALS` decimals): then scientific with ``significant``
+    digits for the whole column (``[2.0, 1.126e15]`` -> ``.3e``).
+    """
+    import math
+
+    sizes = [abs(float(v)) for v in values if math.isfinite(float(v)) and v != 0]
+    if sizes and (max(sizes) >= 1e6 or min(sizes) < 0.5 * 10.0**-MAX_DECIMALS):
+        return f".{significant - 1}e"
+    return f".{decimals(values, significant)}f"
+
+
 def _column(values: list, floatfmt: str | None) -> list[str]:
-    """A column's cells as text: its floats to one precision (:func:`decimals`)."""
+    """A column's cells as text: its floats in one format (:func:`number_format`)."""
     floats = [v for v in values if isinstance(v, float)]
-    d = decimals(floats) if floats and floatfmt is None else 0
+    fmt = floatfmt or (number_format(floats) if floats else "")
     out = []
     for v in values:
         if isinstance(v, float):
-            out.append(format(v, floatfmt) if floatfmt else f"{v:.{d}f}")
+            out.append(format(v, fmt))
         else:
             out.append("" if v is None else escape_name(v))
     return out
@@ -94,7 +111,7 @@ def table(
     headers = [escape_name(h) for h in headers]
     if together and floatfmt is None:
         floats = [v for r in rows for v in r if isinstance(v, float)]
-        floatfmt = f".{decimals(floats)}f" if floats else None
+        floatfmt = number_format(floats) if floats else None
     cols = [_column([r[i] for r in rows], floatfmt) for i in range(len(headers))]
     cells = [list(r) for r in zip(*cols, strict=True)] if rows else []
     widths = [max(len(h), *(len(c) for c in col)) if col else len(h)
@@ -156,7 +173,7 @@ def _lines(headers: list[str], cells: list[list[str]], widths: list[int]) -> str
 def _numeric(cell: str) -> bool:
     """Right-align numbers (and ``-``, ``85%``); left-align words."""
     c = cell.rstrip("%* ").lstrip("+-")
-    return not c or c.replace(".", "", 1).isdigit() or c in ("nan", "inf")
+    return not c or bool(_NUMBER.fullmatch(c)) or c in ("nan", "inf")
 
 
 def wrap(text: str, width: int | None = None, indent: str = "") -> str:

@@ -68,7 +68,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-class NotRegularFileError(ValueError):
+class NotRegularFileError(InputError):
     """The target exists and is not a regular file: a FIFO, device, socket or folder.
 
     Replacing it would destroy the node (``/dev/full`` as root, a named pipe
