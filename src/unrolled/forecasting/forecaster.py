@@ -46,14 +46,20 @@ from ..errors import NotFittedError
 from .baselines import BASELINES
 from .ensemble import (
     Candidate,
+    ClassicalMember,
     Member,
-    load_members,
-    save_members,
     validation_targets,
     weigh_by_validation,
 )
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
+from .models.classical import (
+    Airline,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
 from .plan import (
     DEFAULTS,
     SNAIVE_WEIGHT,
@@ -63,8 +69,9 @@ from .plan import (
     validation_sizes,
 )
 from .prediction import NETWORK, Predicting
-from .search import Setup, check_params, classical_member, run_search
-from .transforms import AIRLINE, SNAIVE, THETA, Transform, as_series, windows
+from .saved import load_members, save_members
+from .search import Setup, check_params, run_search
+from .transforms import Transform, as_series, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -335,18 +342,18 @@ class Forecaster(Predicting):
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
-            theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
-            es=_count(classical, ("es", "loges")), airline=_count(classical, AIRLINE),
-            snaive=_count(classical, (SNAIVE,)),
+            theta=_count(classical, Theta), hw=_count(classical, HoltWinters),
+            es=_count(classical, ExponentialSmoothing),
+            airline=_count(classical, Airline), snaive=_count(classical, SeasonalNaive),
             classical_share=_share(classical, self.members_),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
 
-    def _classical(self, kinds, setup, networks) -> list[Member]:
+    def _classical(self, kinds, setup, networks) -> list[ClassicalMember]:
         """The classical members ``kinds`` (what :func:`.plan.classical_members`
-        gives: Theta's, Holt-Winters', the airline model's and seasonal
-        naive's, or Theta's and exponential smoothing's), one of each,
+        gives: Theta, Holt-Winters, the airline model and seasonal naive, or
+        Theta and exponential smoothing), scored on the validation slice and
         weighed against the ``networks``' mean by their validation errors
         (:func:`.ensemble.weigh_by_validation`), seasonal naive at
         :data:`.plan.SNAIVE_WEIGHT` of that weight.
@@ -357,11 +364,13 @@ class Forecaster(Predicting):
         """
         if self.scaling != "auto" or self.ensemble < 2:
             return []
-        members = [classical_member(k, m, setup) for k, m in kinds]
+        members = [ClassicalMember(k).validate(setup.values, setup.origins,
+                                               setup.names, setup.parts)
+                   for k in kinds]  # fmt: skip
         weigh_by_validation(networks, members, setup.values, setup.origins,
                             setup.names, setup.parts)  # fmt: skip
         for m in members:
-            if m.candidate.scaling == SNAIVE:
+            if isinstance(m.model, SeasonalNaive):
                 m.weight *= SNAIVE_WEIGHT
         return members
 
@@ -369,7 +378,7 @@ class Forecaster(Predicting):
         """Validation scores of the ensemble and the baselines; the calibration."""
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
-        self.selected_ = NETWORK
+        self.selected_, self.dropouts_ = NETWORK, {}
         if not origins:
             return
         _, units = validation_targets(values, origins, parts)
@@ -516,9 +525,9 @@ def _hedged(members: list[Member]) -> bool:
     }
 
 
-def _count(members: list[Member], scalings) -> int:
-    """How many of ``members`` have one of ``scalings``."""
-    return sum(m.candidate.scaling in scalings for m in members)
+def _count(members: list[ClassicalMember], model: type) -> int:
+    """How many of ``members`` are ``model``s."""
+    return sum(isinstance(m.model, model) for m in members)
 
 
 def _share(classical: list[Member], members: list[Member]) -> float:

@@ -145,8 +145,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .models.classical import (
+    Airline,
+    Classical,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
 from .seasons import seasonal_strength
-from .transforms import MIN_MODELLED_SEASONS, MIN_SEASONS, SNAIVE
+from .transforms import MIN_MODELLED_SEASONS, MIN_SEASONS
 
 # searched in this order; level-only scalings are left out of the search: a
 # network on scaled levels cannot extrapolate past the training range (trends,
@@ -252,14 +260,13 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
 
 
-def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None], ...]:
-    """``(scaling, season)`` of each classical member, or ``()``.
+def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
+    """The classical members (unfitted :mod:`.models.classical` models), or ``()``.
 
-    The Theta method's (``logtheta`` on positive series, else ``theta``),
-    for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps Holt-Winters'
-    (``loghw``/``hw``), and the airline model's (``logairline``/``airline``),
-    and seasonal naive's (``snaive``, the same on logs), all with
-    ``season``: where seasonal
+    :class:`Theta` (on logs for positive series), for seasons of at most
+    :data:`MAX_SMOOTHED_SEASON` steps :class:`HoltWinters`, :class:`Airline`
+    (the same on logs) and :class:`SeasonalNaive`, all with ``season``:
+    where seasonal
     scalings are searched, and where the seasonality test alone keeps them
     out but the parts' mean seasonal strength
     (:func:`.seasons.seasonal_strength`, of the logs on positive series)
@@ -267,8 +274,9 @@ def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None]
     (:data:`~.transforms.MIN_MODELLED_SEASONS`, under the searched scalings'
     :data:`~.transforms.MIN_SEASONS`) get them by the test alone: there a
     random walk's strength is often above 0.9. Otherwise, where the search
-    tries exponential smoothing (:func:`smoothing_scaling`), the Theta
-    method's and that smoothing's (``loges``/``es``), without a season.
+    tries exponential smoothing (:func:`smoothing_scaling`), :class:`Theta`
+    and :class:`ExponentialSmoothing` without a season (on logs for
+    ``loges``).
     """
     if enough_seasons(parts, season, MIN_MODELLED_SEASONS):
         logs = all_positive(parts)
@@ -278,14 +286,14 @@ def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None]
             strength = np.mean([seasonal_strength(b, season) for b in bases])
             seasonal = strength > MIN_STRENGTH
         if seasonal:
-            hw = ("hw",) if season <= MAX_SMOOTHED_SEASON else ()
-            out = ("theta", *hw, "airline")
-            kinds = (("log" + k if logs else k, season) for k in out)
-            return (*kinds, (SNAIVE, season))
+            hw = (HoltWinters,) if season <= MAX_SMOOTHED_SEASON else ()
+            kinds = (k(season, logs) for k in (Theta, *hw, Airline))
+            return (*kinds, SeasonalNaive(season))
     es = smoothing_scaling(parts)
     if es is None:
         return ()
-    return (("logtheta" if es == "loges" else "theta", None), (es, None))
+    logs = es == "loges"
+    return (Theta(None, logs), ExponentialSmoothing(None, logs))
 
 
 def huber_delta(kinds, huber) -> float | None:
@@ -297,7 +305,7 @@ def huber_delta(kinds, huber) -> float | None:
     """
     if huber != "auto":
         return huber
-    return HUBER if any(m is not None for _, m in kinds) else None
+    return HUBER if any(k.season is not None for k in kinds) else None
 
 
 def smoothing_scaling(parts) -> str | None:

@@ -48,6 +48,26 @@ class Predicting:
         self._check_fitted()
         return one_step(self.members_, values, origins, names, fit_upto, refit_upto)
 
+    def _path_step(self, values, origins, names, fit_upto, refit_upto):
+        """:meth:`one_step` within recursive paths, noting the members that drop out.
+
+        ``dropouts_`` maps a series to ``(first step, scalings)``: the
+        earliest step (1-based) at which a member left the combination of
+        one of its paths (see :func:`.ensemble.one_step`), and those
+        members' scalings.
+        """
+        out = []
+        pred = one_step(self.members_, values, origins, names, fit_upto, refit_upto,
+                        out)  # fmt: skip
+        seen = self.__dict__.setdefault("dropouts_", {})
+        for k, member in out:
+            i, o = origins[k]
+            step = o - refit_upto[k] + 1
+            first, scalings = seen.get(names[i], (step, ()))
+            scalings = tuple(sorted({*scalings, member.candidate.scaling}))
+            seen[names[i]] = (min(first, step), scalings)
+        return pred
+
     def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
                        method: str = NETWORK) -> np.ndarray:  # fmt: skip
         """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
@@ -60,9 +80,9 @@ class Predicting:
             values, at, own, upto = network_context(self.members_, values, origins,
                                                     names, fit_upto)  # fmt: skip
             if len(at) <= ORIGINS:
-                return paths(self.one_step, values, at, own, h, upto)
+                return paths(self._path_step, values, at, own, h, upto)
             return np.concatenate([
-                paths(self.one_step, values, at[k : k + ORIGINS], own, h, upto)
+                paths(self._path_step, values, at[k : k + ORIGINS], own, h, upto)
                 for k in range(0, len(at), ORIGINS)
             ])  # fmt: skip
         season = self.season_for(self.frequency_)
@@ -105,6 +125,9 @@ class Predicting:
             ahead (see :mod:`.intervals`); a step with too few residuals gets
             NaN bounds (``interval_notes_`` says why).
 
+        A member on logs leaves the mean of a path that reaches a value
+        <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
+
         Returns
         -------
         pandas.DataFrame
@@ -121,7 +144,9 @@ class Predicting:
         h = check_positive_int("h", h)
         levels = check_levels(level)
         names, values, dates = self._history(data)
+        self.dropouts_ = {}
         point = self.predict_values(h, names, values)
+        self.path_notes_ = dropout_notes(self.dropouts_)
         check_forecasts(names, values, [point[n] for n in names])
         frames = []
         freq = getattr(self, "pandas_freq_", None)
@@ -149,6 +174,16 @@ class Predicting:
         w = np.array([self.calibration_.width(method, k + 1, level)
                       for k in range(len(point))], dtype=float)  # fmt: skip
         return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+
+
+def dropout_notes(dropouts: dict) -> list[str]:
+    """One note per series whose paths lost a member (``dropouts_``)."""
+    return [
+        f"series {name!r}: a forecast path reached a value <= 0 (first at step "
+        f"{step}); from there the members on logs ({', '.join(scalings)}) left "
+        "that path's combination and the others' weights were renormalized"
+        for name, (step, scalings) in dropouts.items()
+    ]
 
 
 def network_context(members, values, origins, names, fit_upto=None):
