@@ -208,7 +208,7 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
     assert scores == sorted(scores)  # the best first
     # parts of two to three seasons that pass the seasonality test: the
     # classical members too, after the networks
-    assert [m.candidate.scaling for m in fc.members_[12:]] == [
+    assert [m.model.scaling for m in fc.members_[12:]] == [
         "logtheta", "loghw", "logairline", "snaive"]  # fmt: skip
     assert fc.config_["hidden"] == fc.members_[0].candidate.hidden
     assert fc.val_score_ < 0.5 * fc.naive_val_score_

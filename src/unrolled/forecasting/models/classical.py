@@ -81,6 +81,15 @@ class Classical(Model):
         """Plain JSON data naming the method and its arguments."""
         return {"model": type(self).__name__, "season": self.season, "log": self.log}
 
+    def __eq__(self, other) -> bool:
+        """The same method with the same arguments (fitted or not)."""
+        return type(other) is type(self) and (other.season, other.log) == (
+            self.season,
+            self.log,
+        )
+
+    __hash__ = None  # mutable (fitted state), so not hashable
+
     def __repr__(self) -> str:
         args = [f"season={self.season}"] if self.season is not None else []
         return f"{self.name}({', '.join(args + (['log=True'] if self.log else []))})"
