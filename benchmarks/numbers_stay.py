@@ -9,7 +9,8 @@ identical once keys renamed on purpose are mapped (``--rename old=new``), or
 different (with the first differing paths).
 
     python benchmarks/numbers_stay.py record /tmp/before
-    python benchmarks/numbers_stay.py compare /tmp/before /tmp/after --rename rnn=ensemble
+    python benchmarks/numbers_stay.py compare /tmp/before /tmp/after \
+        --rename rnn=ensemble
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _diffs(a, b, path="", found=None):
             else:
                 _diffs(a[k], b[k], f"{path}/{k}", found)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _diffs(x, y, f"{path}/{i}", found)
     elif a != b:
         found.append(f"{path}: {str(a)[:80]!r} -> {str(b)[:80]!r}")
