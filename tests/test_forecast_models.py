@@ -131,3 +131,22 @@ def test_a_long_horizon_may_compound_but_a_first_step_far_away_is_refused():
         check_forecasts(["s"], [hist], [np.r_[5000.0, np.ones(5)]])
     with pytest.raises(ValueError, match="not finite"):
         check_forecasts(["s"], [hist], [np.r_[np.ones(100), np.inf]])
+
+
+def test_the_bundled_stocks_at_horizon_2000_are_forecast_and_the_report_says_where(
+    capsys,
+):
+    # before: exit 2, "scaling 'logdiff' needs positive values" (MSFT's path
+    # went below zero and was fed to a log network)
+    from unrolled.cli import run
+
+    argv = ["forecast", "--json", "-q", "--seed", "0", "--horizon", "2000",
+            "--test", "1"]  # fmt: skip
+    assert run(argv) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert all(len(s["horizon"]) == 2000 and np.isfinite(s["horizon"]).all()
+               for s in doc["series"])  # fmt: skip
+    [note] = [n for n in doc["notes"] if "reached a value <= 0" in n]
+    assert note.startswith("series 'MSFT': a forecast path reached a value <= 0")
+    assert "the members on logs (logdiff) left that path's combination" in note
