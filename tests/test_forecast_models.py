@@ -150,3 +150,22 @@ def test_the_bundled_stocks_at_horizon_2000_are_forecast_and_the_report_says_whe
     [note] = [n for n in doc["notes"] if "reached a value <= 0" in n]
     assert note.startswith("series 'MSFT': a forecast path reached a value <= 0")
     assert "the members on logs (logdiff) left that path's combination" in note
+
+
+def test_predict_with_members_adds_each_members_own_forecast():
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    plain, got = fc.predict(3), fc.predict(3, members=True)
+    cols = list(got.columns)
+    assert cols[:3] == ["unique_id", "ds", "rnn"] and got["rnn"].equals(plain["rnn"])
+    assert len(cols) == 3 + len(fc.members_) == 3 + 16
+    assert "GRU(logsdiff)" in cols and "GRU(logsdiff)#2" in cols
+    assert cols[-1] == "SeasonalNaive(season=12)"
+    # seasonal naive's column: the value one season back; the classical
+    # members' weighted mean with the networks' gives the ensemble's forecast
+    for name, part in got.groupby("unique_id", sort=False):
+        y = fc.history_[name]
+        np.testing.assert_array_equal(part["SeasonalNaive(season=12)"], y[-12:-9])
+    weights = np.array([m.weight for m in fc.members_])
+    first = got.groupby("unique_id", sort=False).head(1)  # step 1: no feedback
+    mean = first[cols[3:]].to_numpy() @ weights / weights.sum()
+    np.testing.assert_allclose(mean, first["rnn"], rtol=1e-12)

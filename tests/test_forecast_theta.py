@@ -360,7 +360,7 @@ def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     for m in (4, 12):  # the strength adds no classical member to a refused walk
         refused = [w for w in walks[:50] if not seasonal_scalings([w], m)]
         assert len(refused) >= 40
-        seasons = {s for w in refused for _, s in classical_members([w], m)}
+        seasons = {k.season for w in refused for k in classical_members([w], m)}
         assert seasons <= {None}  # no seasonal member (es's pair: plan rule)
     t = np.arange(100)
     assert seasonal_strength(np.sin(2 * np.pi * t / 12), 12) == pytest.approx(1.0)

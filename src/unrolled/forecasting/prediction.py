@@ -109,7 +109,7 @@ class Predicting:
             getattr(self, "dates_", {}),
         )
 
-    def predict(self, h: int = 1, data=None, level=None):
+    def predict(self, h: int = 1, data=None, level=None, members: bool = False):
         """Forecast the next ``h`` values of every series, as a long DataFrame.
 
         Parameters
@@ -125,6 +125,10 @@ class Predicting:
             ahead (see :mod:`.intervals`); a step with too few residuals gets
             NaN bounds (``interval_notes_`` says why).
 
+        members : bool
+            Add a column per member of the ensemble: its own recursive
+            forecast, named as the member (:func:`member_columns`).
+
         A member on logs leaves the mean of a path that reaches a value
         <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
 
@@ -134,7 +138,8 @@ class Predicting:
             ``unique_id, ds, rnn`` (the network's forecast, or with
             ``select="best"`` the validated winner's), plus ``rnn-lo-80,
             rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
-            on its calendar (integer steps where there are none).
+            on its calendar (integer steps where there are none); with
+            ``members``, one more column per member.
         """
         import pandas as pd
 
@@ -148,6 +153,7 @@ class Predicting:
         point = self.predict_values(h, names, values)
         self.path_notes_ = dropout_notes(self.dropouts_)
         check_forecasts(names, values, [point[n] for n in names])
+        own = self.member_paths(h, names, values) if members else {}
         frames = []
         freq = getattr(self, "pandas_freq_", None)
         for n, v in zip(names, values, strict=True):
@@ -158,6 +164,7 @@ class Predicting:
                 lo, hi = self.bounds(point[n], unit, lv)
                 cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
                 cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
+            cols.update({c: path[names.index(n)] for c, path in own.items()})
             frames.append(pd.DataFrame(cols))
         self.interval_notes_ = self.calibration_.missing(self.selected_, h, levels)
         return pd.concat(frames, ignore_index=True)
@@ -168,12 +175,30 @@ class Predicting:
         out = self.forecast_paths(values, origins, names, h, method=self.selected_)
         return {n: out[k] for k, n in enumerate(names)}
 
+    def member_paths(self, h: int, names, values) -> dict:
+        """Each member's own ``h``-step forecast from the end of every series:
+        ``{column: (len(names), h) array}`` (see :func:`member_columns`)."""
+        origins = [(i, len(v)) for i, v in enumerate(values)]
+        cols = member_columns(self.members_)
+        return {c: paths(m.one_step, values, origins, names, h)
+                for c, m in zip(cols, self.members_, strict=True)}  # fmt: skip
+
     def bounds(self, point, unit: float, level: float, method: str | None = None):
         """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
         method = method or self.selected_
         w = np.array([self.calibration_.width(method, k + 1, level)
                       for k in range(len(point))], dtype=float)  # fmt: skip
         return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+
+
+def member_columns(members) -> list[str]:
+    """Column names of the members: their names, ``#2``, ``#3``, ... after a
+    name already taken (``GRU(logdiff)``, ``GRU(logdiff)#2``, ``Theta(...)``)."""
+    seen, out = {}, []
+    for m in members:
+        k = seen[m.name] = seen.get(m.name, 0) + 1
+        out.append(m.name if k == 1 else f"{m.name}#{k}")
+    return out
 
 
 def dropout_notes(dropouts: dict) -> list[str]:
