@@ -346,6 +346,7 @@ class Forecaster(Predicting):
             es=_count(classical, ExponentialSmoothing),
             airline=_count(classical, Airline), snaive=_count(classical, SeasonalNaive),
             classical_share=_share(classical, self.members_),
+            shares=shares(self.members_),
         )  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))
         return self
@@ -534,6 +535,18 @@ def _share(classical: list[Member], members: list[Member]) -> float:
     """The classical members' share of the mean, in [0, 1]."""
     total = sum(m.weight for m in members)
     return round(sum(m.weight for m in classical) / total, 4) if total else 0.0
+
+
+def shares(members) -> dict[str, float]:
+    """Each family's share of the ensemble's weight, ``{"networks": 0.29,
+    "hybrids": 0.0, "classical": 0.71}`` (rounded to 4 places)."""
+    total = sum(m.weight for m in members)
+    out = {}
+    for kind, word in (("network", "networks"), ("hybrid", "hybrids"),
+                       ("classical", "classical")):  # fmt: skip
+        part = sum(m.weight for m in members if m.kind == kind)
+        out[word] = round(part / total, 4) if total else 0.0
+    return out
 
 
 def _rank(member: Member) -> float:
