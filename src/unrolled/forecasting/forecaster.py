@@ -507,9 +507,7 @@ def _best(trained: list[Member], k: int) -> list[Member]:
     scaling none of the others has (the ``k``-th best when every member
     shares one scaling, or when no other scaling scored): validation on a
     dozen points picks a scaling partly by luck, and a member of another
-    hedges that choice. Measured on the 23 real series of
-    ``benchmarks/seasonal_real.py`` (seeds 0-2), against the ``k`` best: a
-    lower error on 18, higher on 5, geometric mean 0.364 -> 0.359.
+    hedges that choice (measured: ``docs/design.md``, "The hedge").
     """
     ranked = sorted(trained, key=_rank)
     top = ranked[: k - 1]
