@@ -400,7 +400,7 @@ def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():
         ("snaive", 12)]  # fmt: skip
 
     def seasonal(p):
-        return any(m is not None for _, m in classical_members([p], 12))
+        return any(k.season is not None for k in classical_members([p], 12))
 
     assert not seasonal(part[:23])  # under two seasons
     walks = [np.cumsum(rng.standard_normal(30)) for _ in range(200)]
