@@ -304,41 +304,70 @@ class Forecaster(Predicting):
         return self.season if self.season is not None else season_length(frequency)
 
     def _fit(self, names, values, freq, run, callbacks, on_epoch) -> Forecaster:
-        """The search, the ensemble and the calibration (see :meth:`fit`)."""
-        n_val = validation_sizes([len(v) for v in values], self.val_size)
+        """The stages of :meth:`fit`, in order."""
+        self._keep_history(names, values, freq)
+        n_val, parts, origins = self._validation_plan(values)
+        season = self.season_for(freq)
+        kinds = classical_members(parts, season)  # the classical members' rule
+        setup = self._setup(names, values, parts, origins, callbacks, on_epoch, kinds)
+        rounds = self._search(setup, season, run, parts, origins)  # the networks
+        networks, picked = self._networks(rounds)
+        classical = self._classical(kinds, setup, networks)  # fitted and weighed
+        self.members_ = networks + classical
+        self.config_ = self._describe(rounds, picked, networks, classical, setup)
+        self._validate(values, parts, origins, names, max(n_val))  # + intervals
+        return self
+
+    def _keep_history(self, names, values, freq) -> None:
+        """What predict needs of the data: names, frequency, the histories."""
         self.names_, self.frequency_ = names, freq
         self.history_ = dict(zip(names, values, strict=True))
         self.n_train_ = {n: len(v) for n, v in zip(names, values, strict=True)}
+
+    def _validation_plan(self, values) -> tuple[list, list, list]:
+        """(validation size, training part of every series, the validation
+        origins (series, position)): see :func:`.plan.validation_sizes`."""
+        n_val = validation_sizes([len(v) for v in values], self.val_size)
         parts = [v[: len(v) - k] for v, k in zip(values, n_val, strict=True)]
         origins = [
             (i, o) for i, v in enumerate(values) for o in range(len(parts[i]), len(v))
         ]
-        fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
-        fixed["scaling"] = None if self.scaling == "auto" else self.scaling
-        season = self.season_for(freq)
-        kinds = classical_members(parts, season)  # the rule's verdict, once
-        setup = Setup(
+        return n_val, parts, origins
+
+    def _setup(self, names, values, parts, origins, callbacks, on_epoch, kinds
+               ) -> Setup:  # fmt: skip
+        """What training any candidate network needs besides the candidate."""
+        return Setup(
             self.cell, self.layers, self.batch_size, self.epochs, self.patience,
             self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
             parts, origins, callbacks, on_epoch,
             huber_delta(kinds, self.huber),
         )  # fmt: skip
 
+    def _search(self, setup, season, run, parts, origins) -> list:
+        """The configuration searches (:func:`.search.run_search`)."""
+        fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
+        fixed["scaling"] = None if self.scaling == "auto" else self.scaling
+
         def started(index, total):
             self._index, self._total = index, total
 
         rounds = run_search(setup, fixed, season, run, started,
                             self._runner, searches(parts, origins, fixed))  # fmt: skip
-        # the members: each search's best on validation (ties: the earlier,
-        # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
+        return rounds
+
+    def _networks(self, rounds) -> tuple[list[Member], list]:
+        """The network members: each search's best on validation (ties: the
+        earlier, simpler one), the best of all first; and each search's pick."""
         picked = [_best(trained, self.ensemble) for _, trained in rounds]
-        networks = sorted((m for p in picked for m in p), key=_rank)
-        classical = self._classical(kinds, setup, networks)
-        self.members_ = networks + classical
-        top = self.members_[0].candidate
-        self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
-        self.config_.update(
+        return sorted((m for p in picked for m in p), key=_rank), picked
+
+    def _describe(self, rounds, picked, networks, classical, setup) -> dict:
+        """``config_``: the best network's configuration and the ensemble's."""
+        top = networks[0].candidate
+        config = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
+        config.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
@@ -348,8 +377,7 @@ class Forecaster(Predicting):
             classical_share=_share(classical, self.members_),
             shares=shares(self.members_),
         )  # fmt: skip
-        self._validate(values, parts, origins, names, max(n_val))
-        return self
+        return config
 
     def _classical(self, kinds, setup, networks) -> list[ClassicalMember]:
         """The classical members ``kinds`` (what :func:`.plan.classical_members`
