@@ -6,9 +6,11 @@ a deterministic 300-series file (``benchmarks/many_series.py``) and at
 ``--horizon 2000``, and writes each output (stdout, exit status) to DIR.
 ``compare BEFORE AFTER`` says, per output, whether it is byte-identical,
 identical once keys renamed on purpose are mapped (``--rename old=new``), or
-different (with the first differing paths).
+different (with the first differing paths). ``tables BEFORE AFTER`` compares
+two outputs of ``benchmarks/forecast_quality.py`` with the wall times masked.
 
     python benchmarks/numbers_stay.py record /tmp/before
+    python benchmarks/numbers_stay.py tables quality-before.txt quality-after.txt
     python benchmarks/numbers_stay.py compare /tmp/before /tmp/after \
         --rename rnn=ensemble
 """
@@ -110,6 +112,26 @@ def compare(before: Path, after: Path, names: dict, show=8):
     return same
 
 
+def compare_tables(before: Path, after: Path) -> bool:
+    """Whether two ``forecast_quality.py`` outputs print the same table once
+    wall times (``123s``) are masked; prints the lines that differ."""
+    import re
+
+    def masked(path):
+        return [re.sub(r"\b\d+(\.\d+)?s\b", "<time>", line)
+                for line in path.read_text().splitlines()]  # fmt: skip
+
+    a, b = masked(before), masked(after)
+    diff = [(x, y) for x, y in zip(a, b, strict=False) if x != y]
+    for x, y in diff:
+        print(f"  before: {x}\n  after:  {y}")
+    if len(a) != len(b):
+        print(f"  {len(a)} lines before, {len(b)} after")
+    same = not diff and len(a) == len(b)
+    print("tables: the same (wall times masked)" if same else "tables: differ")
+    return same
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -121,9 +143,14 @@ def main():
     cmp.add_argument("after", type=Path)
     cmp.add_argument("--rename", nargs="*", default=[], help="old=new key names")
     cmp.add_argument("--show", type=int, default=8)
+    tab = sub.add_parser("tables", help="compare two forecast_quality.py outputs")
+    tab.add_argument("before", type=Path)
+    tab.add_argument("after", type=Path)
     args = parser.parse_args()
     if args.cmd == "record":
         record(args.out, args.only)
+    elif args.cmd == "tables":
+        sys.exit(0 if compare_tables(args.before, args.after) else 1)
     else:
         names = dict(pair.split("=", 1) for pair in args.rename)
         sys.exit(0 if compare(args.before, args.after, names, args.show) else 1)
