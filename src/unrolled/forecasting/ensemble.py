@@ -1,22 +1,16 @@
-"""Members of a forecaster: trained networks with their scalers, averaged.
+"""The ensemble: its members and how their forecasts are combined.
 
-The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
-trains one network per candidate configuration; the few best on the
-validation slice are kept as *members*, and the forecast is the mean of their forecasts
-(a member with a ``weight`` counts as that many: the classical members weigh
-against the networks' mean by their validation errors, see
-:func:`weigh_by_validation`; having no trained weights, they ``refit`` their
-parameters on the history before every origin). Averaging costs no extra
-training (they were trained anyway) and removes much of what any single run
-owes to its seed and to the luck of the selection.
-
-A saved forecaster is a model directory (the best member, with everything
-else in its JSON metadata) plus one model directory per further member,
-named after the digest of its weights (``member-<sha256 prefix>/``). The
-members are written first and the top-level ``model.json`` last, so a crash
-or Ctrl-C mid-save leaves the previous forecaster whole; member folders that
-the new ``model.json`` no longer names are removed after it is in place. The
-metadata records every member's SHA-256, so a swapped member is refused.
+A member is a trained network (:class:`Member`: a network over a scaling, or
+a hybrid, a network on a classical model's errors) or a classical model
+(:class:`ClassicalMember`, refitted on the history before every origin). The
+configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
+keeps the few best networks on the validation slice; the forecast is the
+weighted mean of the members' forecasts (:func:`one_step`; a member with a
+``weight`` counts as that many: the classical members weigh against the
+networks' mean by their validation errors, :func:`weigh_by_validation`).
+Averaging costs no extra training and removes much of what any single run
+owes to its seed and to the luck of the selection. Saving and loading:
+:mod:`.saved`.
 """
 
 from __future__ import annotations
