@@ -118,7 +118,7 @@ def compare_tables(before: Path, after: Path) -> bool:
     import re
 
     def masked(path):
-        return [re.sub(r"\b\d+(\.\d+)?s\b", "<time>", line)
+        return [re.sub(r"\s+\d+(\.\d+)?s\b", " <time>", line)
                 for line in path.read_text().splitlines()]  # fmt: skip
 
     a, b = masked(before), masked(after)
@@ -126,7 +126,10 @@ def compare_tables(before: Path, after: Path) -> bool:
     for x, y in diff:
         print(f"  before: {x}\n  after:  {y}")
     if len(a) != len(b):
-        print(f"  {len(a)} lines before, {len(b)} after")
+        print(
+            f"  {len(a)} lines before, {len(b)} after; the first "
+            f"{min(len(a), len(b))} {'differ' if diff else 'are the same'}"
+        )
     same = not diff and len(a) == len(b)
     print("tables: the same (wall times masked)" if same else "tables: differ")
     return same
