@@ -118,23 +118,23 @@ class Member:
         """Whether the member's scaling reads the log of the values."""
         return self.candidate.scaling in LOGS
 
-    def dropped(self, values, origins, refit_upto=None) -> np.ndarray:
+    def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
         """Origins at which the member cannot forecast: ``(len(origins),)`` bools.
 
         A member that :attr:`takes_logs` cannot read a history holding a
         value <= 0, which a recursive path can reach (a forecast of the
         other members fed back in). It drops out of the combination at that
         origin (:func:`one_step`). Only the points it reads count: its window
-        and lookback (the whole history where its scaling reads all of it).
+        and its transform's lookback, as :meth:`prepare` reads them (the
+        whole history for a series without a saved transform).
         """
         out = np.zeros(len(origins), dtype=bool)
         if not self.takes_logs:
             return out
-        reach = self.candidate.window + max(
-            (t.lookback for t in self.transforms.values()), default=ALL_HISTORY
-        )
         for k, (i, o) in enumerate(origins):
-            seen = values[i][max(0, o - reach) : o]
+            tf = self.transforms.get(names[i])
+            back = ALL_HISTORY if tf is None else tf.lookback
+            seen = values[i][max(0, o - self.candidate.window - back) : o]
             out[k] = bool((seen <= 0).any())
         return out
 
@@ -227,7 +227,7 @@ class ClassicalMember:
             del self._refitted[next(iter(self._refitted))]
         return fitted
 
-    def dropped(self, values, origins, refit_upto=None) -> np.ndarray:
+    def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
         """Origins whose history (all of it) a model on logs cannot read."""
         if not self.takes_logs:
             return np.zeros(len(origins), dtype=bool)
@@ -346,7 +346,7 @@ def one_step(members, values, origins, names, fit_upto=None, refit_upto=None,
     """
     out = np.zeros((len(members), len(origins)), dtype=bool)
     if any(m.takes_logs for m in members) and any((v <= 0).any() for v in values):
-        out = np.array([m.dropped(values, origins, refit_upto) for m in members])
+        out = np.array([m.dropped(values, origins, names, refit_upto) for m in members])
     preds = np.array([
         m.one_step(values, origins, names, fit_upto, refit_upto, skip)
         for m, skip in zip(members, out if out.any() else [None] * len(members),
