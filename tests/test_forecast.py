@@ -249,6 +249,7 @@ def test_explicit_arguments_are_never_searched():
         "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
         "searches": 1, "hedged": 0, "theta": 0, "hw": 0, "es": 0, "airline": 0,
         "snaive": 0, "classical_share": 0.0, "huber": None,
+        "shares": {"networks": 1.0, "hybrids": 0.0, "classical": 0.0},
     }  # fmt: skip
 
 
