@@ -38,7 +38,6 @@ from yearly_real import SERIES as YEARLY
 from unrolled.forecasting.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.report import NETWORK
-from unrolled.forecasting.transforms import AIRLINE, SNAIVE, THETA
 
 GROUPS = ("networks", "theta", "hw", "es", "airline", "snaive")
 COLUMNS = ("ensemble", *GROUPS)
@@ -46,16 +45,9 @@ COLUMNS = ("ensemble", *GROUPS)
 
 def group(member) -> str:
     """The column a member falls in: ``networks``, or its classical method."""
-    scaling = member.candidate.scaling
     if not member.refits:
         return "networks"
-    if scaling in THETA:
-        return "theta"
-    if scaling in AIRLINE:
-        return "airline"
-    if scaling == SNAIVE:
-        return "snaive"
-    return "hw" if scaling.endswith("hw") else "es"
+    return member.model.method
 
 
 def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
@@ -75,7 +67,7 @@ def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
         if members:
             f = np.mean([m.one_step([y], tests, names) for m in members], axis=0)
             ratio[g] = float(np.mean(np.abs(f - y[n:]))) / naive
-            val[g] = float(np.mean([m.candidate.score for m in members]))
+            val[g] = float(np.mean([m.score for m in members]))
             weight[g] = sum(m.weight for m in members)
     seasonal = fc.season_for(fc.frequency_)
     if "snaive" not in ratio and any(weight[g] for g in GROUPS[1:]) and seasonal:

@@ -96,7 +96,7 @@ def validation_weights(fc, values) -> list[float]:
     nets = [m for m in fc.members_ if not m.refits]
     mean = np.mean([m.one_step(values, origins, fc.names_) for m in nets], axis=0)
     e_net = np.mean(np.abs(truth - mean) / units)
-    half = {"snaive": 0.5}  # seasonal naive's member: half that weight
-    return [len(nets) * e_net * half.get(m.candidate.scaling, 1.0)
+    half = {"SeasonalNaive": 0.5}  # seasonal naive's member: half that weight
+    return [len(nets) * e_net * half.get(type(m.model).__name__, 1.0)
             / np.mean(np.abs(truth - m.one_step(values, origins, fc.names_)) / units)
             for m in fc.members_ if m.refits]  # fmt: skip

@@ -208,7 +208,7 @@ def test_auto_search_picks_on_validation_and_records_every_candidate():
     assert scores == sorted(scores)  # the best first
     # parts of two to three seasons that pass the seasonality test: the
     # classical members too, after the networks
-    assert [m.candidate.scaling for m in fc.members_[12:]] == [
+    assert [m.model.scaling for m in fc.members_[12:]] == [
         "logtheta", "loghw", "logairline", "snaive"]  # fmt: skip
     assert fc.config_["hidden"] == fc.members_[0].candidate.hidden
     assert fc.val_score_ < 0.5 * fc.naive_val_score_
@@ -249,6 +249,7 @@ def test_explicit_arguments_are_never_searched():
         "epochs": 0, "cell": "gru", "layers": 1, "ensemble": 1, "season": None, "ar": 0,
         "searches": 1, "hedged": 0, "theta": 0, "hw": 0, "es": 0, "airline": 0,
         "snaive": 0, "classical_share": 0.0, "huber": None,
+        "shares": {"networks": 1.0, "hybrids": 0.0, "classical": 0.0},
     }  # fmt: skip
 
 

@@ -90,16 +90,18 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
 ):
     from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.models.classical import ExponentialSmoothing, Theta
     from unrolled.forecasting.plan import classical_members
     from unrolled.forecasting.report import _network_line
     from unrolled.forecasting.smoothing import Smoothing
-    from unrolled.forecasting.theta import Theta
+    from unrolled.forecasting.theta import Theta as ThetaMethod
 
     # the same rule as the search's es candidate (the test above), no season
-    assert classical_members(levels(), None) == (("logtheta", None), ("loges", None))
+    logs = (Theta(None, log=True), ExponentialSmoothing(None, log=True))
+    assert classical_members(levels(), None) == logs
     assert classical_members(levels(), 12) == classical_members(levels(), None)
     negative = [p - 600 for p in levels()]
-    assert classical_members(negative, None) == (("theta", None), ("es", None))
+    assert classical_members(negative, None) == (Theta(), ExponentialSmoothing())
     assert classical_members(walks(n=100), None) == ()
     assert classical_members(levels(n=200), None) == ()
     values = levels()
@@ -109,9 +111,7 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     assert Forecaster.load(tmp_path / "m").predict(3).equals(fc.predict(3))
     assert fc.config_["theta"] == fc.config_["es"] == 1 and fc.config_["hw"] == 0
     classical = fc.members_[-2:]  # one of each, weighed by validation error
-    assert [m.candidate.scaling for m in classical] == ["logtheta", "loges"]
-    assert all(m.candidate.epochs == 0 and m.candidate.season is None
-               for m in classical)  # fmt: skip
+    assert [m.model for m in classical] == list(logs)  # no season
     np.testing.assert_allclose([m.weight for m in classical],
                                validation_weights(fc, values), rtol=1e-12)  # fmt: skip
     assert len(fc.members_) == fc.config_["ensemble"] + 2
@@ -127,7 +127,7 @@ def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     es = classical[1].one_step(values, origins, fc.names_)
     for k, (i, o) in enumerate(origins):
         past = np.log(values[i][:o])
-        want = np.exp(Theta.fit(past, None, 1).forecasts(past)[-1])
+        want = np.exp(ThetaMethod.fit(past, None, 1).forecasts(past)[-1])
         assert theta[k] == pytest.approx(want, rel=1e-12)
         smooth = Smoothing.fit(past, None)
         bias = np.mean(past[2:] - smooth.forecasts(past)[2:-1])

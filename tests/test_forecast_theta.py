@@ -160,7 +160,7 @@ def test_a_seasonal_search_averages_theta_hw_airline_and_snaive_by_validation():
     c = fc.config_
     assert c["theta"] == c["hw"] == c["airline"] == c["snaive"] == 1
     assert fc.config_["ensemble"] == 4 * rounds and len(fc.members_) == 4 * rounds + 4
-    assert [m.candidate.scaling for m in classical] == [
+    assert [m.model.scaling for m in classical] == [
         "logtheta", "loghw", "logairline", "snaive"]  # fmt: skip
     assert [m.weight for m in fc.members_[:-4]] == [1.0] * 4 * rounds
     want = validation_weights(fc, values_of(ds))
@@ -168,7 +168,7 @@ def test_a_seasonal_search_averages_theta_hw_airline_and_snaive_by_validation():
     assert len(set(want)) == 4 and all(0 < w < np.inf for w in want)
     share = sum(want) / (4 * rounds + sum(want))
     assert fc.config_["classical_share"] == pytest.approx(share, abs=5e-5)
-    assert all(m.candidate.epochs == 0 for m in classical)
+    assert all(m.refits and m.kind == "classical" for m in classical)
     assert all(m.candidate.scaling != "logtheta" and m.candidate.hidden > 1
                for m in fc.members_[:-4])  # fmt: skip
     # the forecast: the networks' mean and each classical member in
@@ -252,6 +252,7 @@ def test_without_validation_each_method_weighs_the_same():
 
 
 def test_a_season_over_24_steps_gets_theta_and_airline_without_holt_winters():
+    from unrolled.forecasting.models.classical import Airline, SeasonalNaive, Theta
     from unrolled.forecasting.plan import classical_members, seasonal_scalings
 
     rng = np.random.default_rng(0)
@@ -259,7 +260,7 @@ def test_a_season_over_24_steps_gets_theta_and_airline_without_holt_winters():
     y = 100 + 20 * np.sin(2 * np.pi * t / 48) + rng.standard_normal(200)
     assert "loghw" not in seasonal_scalings([y], 48)  # as the search's (ets())
     assert classical_members([y], 48) == (
-        ("logtheta", 48), ("logairline", 48), ("snaive", 48))  # fmt: skip
+        Theta(48, log=True), Airline(48, log=True), SeasonalNaive(48))  # fmt: skip
     assert classical_members([y], 24) == ()  # no season of 24 there
 
 
@@ -298,11 +299,11 @@ def test_a_forecaster_with_a_theta_member_reloads_to_identical_predictions(tmp_p
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
     members = doc["metadata"]["members"]
     assert "weight" not in members[0]  # 1: not written
-    assert [m.refits for m in back.members_] == [m.refits for m in fc.members_]
-    assert members[-1]["refits"] is True and "refits" not in members[0]
-    for key, bad in [("weight", b) for b in (0, -1.0, "3", True, None)] + [
-        ("refits", b) for b in (1, "yes", None)
-    ]:
+    assert [m.name for m in back.members_] == [m.name for m in fc.members_]
+    assert members[-1]["classical"] == {"model": "SeasonalNaive", "season": 12,
+                                        "log": False}  # fmt: skip
+    assert "classical" not in members[0] and doc["metadata"]["version"] == 2
+    for key, bad in [("weight", b) for b in (0, -1.0, "3", True, None)]:
         saved = members[-1][key]
         members[-1][key] = bad
         doc["content_sha256"] = content_digest(doc)  # a careful forger's edit
@@ -329,11 +330,11 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
     part = y[:48]  # the training part of the forecaster below
     assert seasonal_scalings([part], 12) == ()  # the autocorrelation test fails
     assert seasonal_strength(np.log(part), 12) > 0.9
-    assert classical_members([part], 12) == (
+    assert [(k.scaling, k.season) for k in classical_members([part], 12)] == [
         ("logtheta", 12), ("loghw", 12), ("logairline", 12),
-        ("snaive", 12))  # fmt: skip
-    assert classical_members([part - 200], 12) == (
-        ("theta", 12), ("hw", 12), ("airline", 12), ("snaive", 12))  # fmt: skip
+        ("snaive", 12)]  # fmt: skip
+    assert [(k.scaling, k.season) for k in classical_members([part - 200], 12)] == [
+        ("theta", 12), ("hw", 12), ("airline", 12), ("snaive", 12)]  # fmt: skip
     # 2-3 seasons: the test alone (it fails here), not the strength
     assert seasonal_strength(np.log(part[:30]), 12) > 0.9
     assert classical_members([part[:30]], 12) == ()
@@ -359,7 +360,7 @@ def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
     for m in (4, 12):  # the strength adds no classical member to a refused walk
         refused = [w for w in walks[:50] if not seasonal_scalings([w], m)]
         assert len(refused) >= 40
-        seasons = {s for w in refused for _, s in classical_members([w], m)}
+        seasons = {k.season for w in refused for k in classical_members([w], m)}
         assert seasons <= {None}  # no seasonal member (es's pair: plan rule)
     t = np.arange(100)
     assert seasonal_strength(np.sin(2 * np.pi * t / 12), 12) == pytest.approx(1.0)
@@ -374,7 +375,7 @@ def test_a_series_with_negative_values_gets_the_additive_classical_members():
     y = 20 * (seasonal(n=120) - 4.3)  # a season around zero: no logs
     assert (y < 0).any() and (y > 0).any()
     fc = Forecaster(**QUICK).fit(from_dict({"s": y}, freq="MS"))
-    classical = [m.candidate.scaling for m in fc.members_[-4:]]
+    classical = [m.model.scaling for m in fc.members_[-4:]]
     assert classical == ["theta", "hw", "airline", "snaive"]
     assert fc.config_["theta"] == fc.config_["hw"] == 1
     assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()
@@ -394,12 +395,12 @@ def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():
     y = 100 + np.tile(profile, 4)[:45] + 3 * rng.standard_normal(45)
     part = y[:30]
     assert seasonal_test(part, 12)
-    assert classical_members([part], 12) == (
+    assert [(k.scaling, k.season) for k in classical_members([part], 12)] == [
         ("logtheta", 12), ("loghw", 12), ("logairline", 12),
-        ("snaive", 12))  # fmt: skip
+        ("snaive", 12)]  # fmt: skip
 
     def seasonal(p):
-        return any(m is not None for _, m in classical_members([p], 12))
+        return any(k.season is not None for k in classical_members([p], 12))
 
     assert not seasonal(part[:23])  # under two seasons
     walks = [np.cumsum(rng.standard_normal(30)) for _ in range(200)]

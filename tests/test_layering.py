@@ -3,7 +3,8 @@
 The layers, lowest first: the base modules (``errors``, ``_version``,
 ``text``), ``engine``, ``storage``, ``training``, then ``forecasting`` and
 ``lessons`` side by side, and ``cli`` on top. A module may import its own
-layer and the ones below; ``forecasting`` and ``lessons`` never import each
+layer and the ones below (``forecasting.models`` none of the modules that
+search, combine, score or report); ``forecasting`` and ``lessons`` never import each
 other; nothing imports ``cli``; nothing imports the package ``__init__`` or a
 subpackage's; no import cycle, at module level or inside functions; no
 ``_private`` name crosses a module boundary.
@@ -30,6 +31,13 @@ ALLOWED = {
     "cli": {BASE, "engine", "storage", "training", "forecasting", "lessons", "cli"},
 }
 TOP = {"unrolled", "unrolled.__main__"}  # the public re-exports and ``python -m``
+# forecasting.models: a model knows its algorithm, never how it is searched,
+# combined, scored or reported (these modules move to subpackages later)
+MODELS = "unrolled.forecasting.models"
+NOT_FOR_MODELS = {f"unrolled.forecasting.{m}" for m in (
+    "backtest", "cross_validation", "metrics", "intervals", "report", "plots",
+    "progress", "rivals", "ensemble", "search", "plan", "forecaster", "prediction",
+    "backends", "checkpoint", "saved")}  # fmt: skip
 
 
 def modules(root: Path) -> dict[str, Path]:
@@ -93,6 +101,8 @@ def violations(root: Path) -> list[str]:
                     bad.append(f"{where}: imports the command line {target}")
             elif layer(target) not in ALLOWED[layer(name)]:
                 bad.append(f"{where}: {layer(name)} imports {layer(target)} ({target})")
+            if name.startswith(MODELS + ".") and target in NOT_FOR_MODELS:
+                bad.append(f"{where}: a model imports {target}")
             private = [n for n in names if n[:1] == "_" and n[:2] != "__"]
             if private and target != name:
                 bad.append(f"{where}: imports private {', '.join(private)} of {target}")
@@ -147,6 +157,16 @@ PLANTS = [  # (module, line planted at its end, the violation it must report)
     ("training/fit.py", "from ..forecasting.reader import X", "imports forecasting"),
     ("forecasting/metrics.py", "from .reader import _names", "imports private _names"),
     ("engine/cells.py", "def f():\n    from . import network", "import cycle"),
+    (
+        "forecasting/models/classical.py",
+        "from ..metrics import mae",
+        "a model imports unrolled.forecasting.metrics",
+    ),
+    (
+        "forecasting/models/base.py",
+        "def f():\n    from ..ensemble import one_step",
+        "a model imports unrolled.forecasting.ensemble",
+    ),
 ]
 
 

@@ -30,6 +30,7 @@ from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
 from .metrics import mae, mase
 from .plan import seasonal_test
+from .prediction import dropout_notes
 from .progress import stage
 from .report import NETWORK, Report, SeriesResult
 from .transforms import naive_unit
@@ -240,6 +241,7 @@ def evaluate_fitted(
         cal = forecaster.calibration_
         notes += cal.missing(NETWORK, horizon, levels)
         notes += cal.pooled(NETWORK, horizon, levels)
+    notes += dropout_notes(getattr(forecaster, "dropouts_", {}))
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
     if val and forecaster.val_score_ is not None:
         val[NETWORK] = forecaster.val_score_

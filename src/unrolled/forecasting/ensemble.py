@@ -1,36 +1,29 @@
-"""Members of a forecaster: trained networks with their scalers, averaged.
+"""The ensemble: its members and how their forecasts are combined.
 
-The configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
-trains one network per candidate configuration; the few best on the
-validation slice are kept as *members*, and the forecast is the mean of their forecasts
-(a member with a ``weight`` counts as that many: the classical members weigh
-against the networks' mean by their validation errors, see
-:func:`weigh_by_validation`; having no trained weights, they ``refit`` their
-parameters on the history before every origin). Averaging costs no extra
-training (they were trained anyway) and removes much of what any single run
-owes to its seed and to the luck of the selection.
-
-A saved forecaster is a model directory (the best member, with everything
-else in its JSON metadata) plus one model directory per further member,
-named after the digest of its weights (``member-<sha256 prefix>/``). The
-members are written first and the top-level ``model.json`` last, so a crash
-or Ctrl-C mid-save leaves the previous forecaster whole; member folders that
-the new ``model.json`` no longer names are removed after it is in place. The
-metadata records every member's SHA-256, so a swapped member is refused.
+A member is a trained network (:class:`Member`: a network over a scaling, or
+a hybrid, a network on a classical model's errors) or a classical model
+(:class:`ClassicalMember`, refitted on the history before every origin). The
+configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
+keeps the few best networks on the validation slice; the forecast is the
+weighted mean of the members' forecasts (:func:`one_step`; a member with a
+``weight`` counts as that many: the classical members weigh against the
+networks' mean by their validation errors, :func:`weigh_by_validation`).
+Averaging costs no extra training and removes much of what any single run
+owes to its seed and to the luck of the selection. Saving and loading:
+:mod:`.saved`.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.validate import is_real
 from ..training.callbacks import EarlyStopping
-from .transforms import Transform
+from .models.classical import Classical, from_scaling
+from .transforms import ALL_HISTORY, LOGS, MODELLED, Transform
 from .windows import predict_in_chunks
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
@@ -56,34 +49,42 @@ class Candidate:
 
 @dataclass
 class Member:
-    """A trained network, its configuration and its per-series transforms."""
+    """A trained network, its configuration and its per-series transforms.
+
+    A network on a classical model's errors (a scaling in
+    :data:`~.transforms.MODELLED`) is a hybrid: its :attr:`name` says both
+    parts.
+    """
 
     candidate: Candidate
     model: object  # RNN, LSTM or GRU
     transforms: dict[str, Transform]
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
     weight: float = 1.0  # its weight in the mean, as so many members
-    refits: bool = False  # its transform refitted on the history at each origin
-    # refitted transforms by (name, length, digest of the history): a path's
-    # h steps, and the validation origins scored twice, fit once
-    _refitted: dict = field(default_factory=dict, repr=False, compare=False)
+    refits = False  # its transforms are kept from training
+
+    @property
+    def kind(self) -> str:
+        """``hybrid`` on a classical model's errors, else ``network``."""
+        return "hybrid" if self.candidate.scaling in MODELLED else "network"
+
+    @property
+    def name(self) -> str:
+        """``GRU(logdiff)``, or ``Hybrid(HoltWinters(log), GRU)`` for a hybrid."""
+        cell, scaling = type(self.model).__name__, self.candidate.scaling
+        if self.kind == "hybrid":
+            base = from_scaling(scaling, self.candidate.season)
+            return f"Hybrid({type(base).__name__}{'(log)' * base.log}, {cell})"
+        return f"{cell}({scaling})"
+
+    @property
+    def score(self) -> float:
+        """Mean validation error (see :class:`ValidationStop`)."""
+        return self.candidate.score
 
     def _fitted(self, name, v) -> Transform:
         c = self.candidate
         return Transform(c.scaling, name, c.season, c.ar).fit(v)
-
-    def _refit(self, name, v) -> Transform:
-        """:meth:`_fitted` on ``v``, reused for the same history (the last
-        :data:`REFITS` kept)."""
-        v = np.ascontiguousarray(v, dtype=np.float64)
-        key = (name, len(v), hashlib.sha256(v.tobytes()).digest())
-        tf = self._refitted.pop(key, None)
-        if tf is None:
-            tf = self._fitted(name, v)
-        self._refitted[key] = tf  # the newest last
-        if len(self._refitted) > REFITS:
-            del self._refitted[next(iter(self._refitted))]
-        return tf
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -96,36 +97,67 @@ class Member:
                 out.append(self._fitted(n, v[:stop]))
         return out
 
-    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None
-                 ) -> np.ndarray:  # fmt: skip
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None,
+                 skip=None) -> np.ndarray:  # fmt: skip
         """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o).
 
-        A member that ``refits`` (a classical one) fits its transform on
-        ``values[i][:o]`` at every origin, or on ``values[i][:refit_upto[i]]``
-        when given (a recursive path: the history before its forecasts).
+        ``refit_upto`` is for the members that refit (:class:`ClassicalMember`);
+        ``skip``: NaN at those origins (see :meth:`prepare`).
         """
-        return self.forecast(self.prepare(values, origins, names, fit_upto, refit_upto))
+        return self.forecast(
+            self.prepare(values, origins, names, fit_upto, refit_upto, skip)
+        )
 
-    def prepare(self, values, origins, names, fit_upto=None, refit_upto=None
-                ) -> tuple[list, list]:  # fmt: skip
+    @property
+    def n_features(self) -> int:
+        """Inputs per step of the member's network."""
+        return next(iter(self.transforms.values())).n_features
+
+    @property
+    def takes_logs(self) -> bool:
+        """Whether the member's scaling reads the log of the values."""
+        return self.candidate.scaling in LOGS
+
+    def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
+        """Origins at which the member cannot forecast: ``(len(origins),)`` bools.
+
+        A member that :attr:`takes_logs` cannot read a history holding a
+        value <= 0, which a recursive path can reach (a forecast of the
+        other members fed back in). It drops out of the combination at that
+        origin (:func:`one_step`). Only the points it reads count: its window
+        and its transform's lookback, as :meth:`prepare` reads them (the
+        whole history for a series without a saved transform).
+        """
+        out = np.zeros(len(origins), dtype=bool)
+        if not self.takes_logs:
+            return out
+        for k, (i, o) in enumerate(origins):
+            tf = self.transforms.get(names[i])
+            back = ALL_HISTORY if tf is None else tf.lookback
+            seen = values[i][max(0, o - self.candidate.window - back) : o]
+            out[k] = bool((seen <= 0).any())
+        return out
+
+    def prepare(self, values, origins, names, fit_upto=None, refit_upto=None,
+                skip=None) -> tuple[list, list]:  # fmt: skip
         """What :meth:`one_step` needs besides the network: the input window
         and the :meth:`~.transforms.Transform.inverter` at every origin.
 
         They depend on the transforms and the values only, not on the
         weights: :class:`ValidationStop` prepares them once and scores the
-        network after every epoch with :meth:`forecast`.
+        network after every epoch with :meth:`forecast`. ``skip`` (bools,
+        one per origin; :meth:`dropped`): those origins forecast NaN.
         """
-        if self.refits:
-            stops = [o if refit_upto is None else min(o, refit_upto[i])
-                     for i, o in origins]  # fmt: skip
-            tfs = [self._refit(names[i], values[i][:s])
-                   for (i, _), s in zip(origins, stops, strict=True)]  # fmt: skip
-        else:
-            by_series = self.transforms_for(names, values, fit_upto)
-            tfs = [by_series[i] for i, _ in origins]
+        by_series = self.transforms_for(names, values, fit_upto)
+        tfs = [None if skip is not None and skip[k] else by_series[i]
+               for k, (i, _) in enumerate(origins)]  # fmt: skip
         window = self.candidate.window
         seqs, inverters = [], []
         for tf, (i, o) in zip(tfs, origins, strict=True):
+            if tf is None:  # dropped out at this origin (see dropped)
+                seqs.append(np.zeros((1, self.n_features)))
+                inverters.append(_missing)
+                continue
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
             tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
@@ -149,9 +181,90 @@ class Member:
         }
         if self.weight != 1:
             meta["weight"] = self.weight
-        if self.refits:
-            meta["refits"] = True
         return meta
+
+
+class ClassicalMember:
+    """A classical model in the ensemble, refitted before every forecast origin.
+
+    ``model`` (a :class:`~.models.classical.Classical`, unfitted) gives its
+    arguments; at each origin a copy is fitted on the history before it
+    (before a recursive path's first forecast: ``refit_upto``) and
+    forecasts one step. ``score`` and ``val_errors`` are its validation
+    errors, as a network's.
+    """
+
+    kind = "classical"
+    refits = True
+
+    def __init__(self, model: Classical, weight: float = 1.0, score: float = np.nan,
+                 val_errors: np.ndarray | None = None):  # fmt: skip
+        self.model, self.weight = model, weight
+        self.score, self.val_errors = score, val_errors
+        # fitted models by (name, length, digest of the history): a path's
+        # h steps, and the validation origins scored twice, fit once
+        self._refitted: dict = {}
+
+    @property
+    def name(self) -> str:
+        """The model's name and arguments, e.g. ``Theta(season=12, log=True)``."""
+        return repr(self.model)
+
+    @property
+    def takes_logs(self) -> bool:
+        return self.model.takes_logs
+
+    def _refit(self, name, v) -> Classical:
+        """The model fitted on ``v``, reused for the same history (the last
+        :data:`REFITS` kept)."""
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        key = (name, len(v), hashlib.sha256(v.tobytes()).digest())
+        fitted = self._refitted.pop(key, None)
+        if fitted is None:
+            fitted = copy.copy(self.model).fit(v, name)
+        self._refitted[key] = fitted  # the newest last
+        if len(self._refitted) > REFITS:
+            del self._refitted[next(iter(self._refitted))]
+        return fitted
+
+    def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
+        """Origins whose history (all of it) a model on logs cannot read."""
+        if not self.takes_logs:
+            return np.zeros(len(origins), dtype=bool)
+        return np.array([bool((values[i][:o] <= 0).any()) for i, o in origins])
+
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None,
+                 skip=None) -> np.ndarray:  # fmt: skip
+        """Forecast ``values[i][o]`` for every (i, o), fitted on
+        ``values[i][:o]`` (or ``[:refit_upto[i]]``); NaN where ``skip``."""
+        out = np.empty(len(origins))
+        for k, (i, o) in enumerate(origins):
+            if skip is not None and skip[k]:
+                out[k] = np.nan
+                continue
+            stop = o if refit_upto is None else min(o, refit_upto[i])
+            out[k] = self._refit(names[i], values[i][:stop]).one_step(values[i][:o])
+        return out
+
+    def validate(self, values, origins, names, parts) -> ClassicalMember:
+        """Score it on the validation ``origins`` (``score``, ``val_errors``)."""
+        if not origins:
+            self.score = np.nan
+            return self
+        truth, unit = validation_targets(values, origins, parts)
+        self.val_errors = np.abs(self.one_step(values, origins, names) - truth) / unit
+        self.score = float(np.mean(self.val_errors))
+        return self
+
+    def to_meta(self) -> dict:
+        """Plain JSON data: the model, its weight and validation score."""
+        return {"classical": self.model.to_dict(), "weight": self.weight,
+                "score": self.score}  # fmt: skip
+
+
+def _missing(out) -> float:
+    """The inverter of an origin a member dropped out of."""
+    return np.nan
 
 
 def validation_targets(values, origins, parts) -> tuple[np.ndarray, np.ndarray]:
@@ -220,11 +333,40 @@ class ValidationStop(EarlyStopping):
         return self.should_stop
 
 
-def one_step(members, values, origins, names, fit_upto=None, refit_upto=None
-             ) -> np.ndarray:  # fmt: skip
-    """The members' weighted mean one-step forecast (see :meth:`Member.one_step`)."""
-    preds = [m.one_step(values, origins, names, fit_upto, refit_upto) for m in members]
-    return np.average(preds, axis=0, weights=[m.weight for m in members])
+def one_step(members, values, origins, names, fit_upto=None, refit_upto=None,
+             dropouts=None) -> np.ndarray:  # fmt: skip
+    """The members' weighted mean one-step forecast (see :meth:`Member.one_step`).
+
+    The rule for a history a member cannot read (:meth:`Member.dropped`: a
+    value <= 0 before a member that takes logs, which only a recursive path
+    brings): the member drops out of that origin's mean and the others'
+    weights are renormalized. ``dropouts`` (a list) receives ``(k, member)``
+    for every such origin ``k``. When no member is left (the history given
+    is itself not positive) the member's own error is raised.
+    """
+    out = np.zeros((len(members), len(origins)), dtype=bool)
+    if any(m.takes_logs for m in members) and any((v <= 0).any() for v in values):
+        out = np.array([m.dropped(values, origins, names, refit_upto) for m in members])
+    preds = np.array([
+        m.one_step(values, origins, names, fit_upto, refit_upto, skip)
+        for m, skip in zip(members, out if out.any() else [None] * len(members),
+                           strict=True)
+    ])  # fmt: skip
+    weights = np.array([m.weight for m in members])
+    if not out.any():
+        return np.average(preds, axis=0, weights=weights)
+    gone = out.all(axis=0)
+    if gone.any():  # the history itself: the error it always gave
+        k = int(np.argmax(gone))
+        members[0].one_step(values, origins[k : k + 1], names, fit_upto, refit_upto)
+        raise ValueError(f"series {names[origins[k][0]]!r}: no member can forecast")
+    mean = np.empty(preds.shape[1])
+    for k in range(preds.shape[1]):
+        keep = ~out[:, k]
+        mean[k] = np.average(preds[keep, k], weights=weights[keep])
+        if dropouts is not None:
+            dropouts.extend((k, members[j]) for j in np.flatnonzero(out[:, k]))
+    return mean
 
 
 def weigh_by_validation(networks, classical, values, origins, names, parts
@@ -235,8 +377,8 @@ def weigh_by_validation(networks, classical, values, origins, names, parts
     validation score (:class:`ValidationStop`'s: the mean one-step absolute
     error over the naive unit, at the validation ``origins``), the networks'
     (equally weighted) mean and each classical member share the forecast in
-    proportion to ``1 / e``. A classical member's ``e`` is its
-    ``candidate.score``, measured when it was made on these origins. As a
+    proportion to ``1 / e``. A classical member's ``e`` is its ``score``
+    (:meth:`ClassicalMember.validate`, on these origins). As a
     member counts as ``weight`` networks, a classical member weighs
     ``len(networks) * e_networks / e_member``. The networks were chosen on
     these origins, so their error there is if anything too low: the rule
@@ -255,7 +397,7 @@ def weigh_by_validation(networks, classical, values, origins, names, parts
     pred = one_step(networks, values, origins, names)
     base = max(float(np.mean(np.abs(pred - truth) / unit)), 1e-12)
     for m in classical:
-        m.weight = k * base / max(m.candidate.score, 1e-12)
+        m.weight = k * base / max(m.score, 1e-12)
 
 
 def digest(model) -> str:
@@ -265,70 +407,3 @@ def digest(model) -> str:
         h.update(f"{name}{p.shape}{p.dtype.str}".encode())
         h.update(np.ascontiguousarray(p).tobytes())
     return h.hexdigest()
-
-
-def save_members(directory, members: list[Member], meta: dict) -> Path:
-    """Write the members (further ones first, the best one last, with ``meta``)."""
-    from ..storage.atomic import locked_dir
-    from ..storage.files import prepare_dir
-
-    directory = prepare_dir(directory)
-    with locked_dir(directory):  # a concurrent save waits: last complete one wins
-        return _save_locked(directory, members, meta)
-
-
-def _save_locked(directory: Path, members: list[Member], meta: dict) -> Path:
-    """Write members, then the top model; on failure remove what this save made."""
-    import shutil
-
-    from ..storage.models import CONFIG, save_model
-
-    entries, made = [], []
-    try:
-        for k, m in enumerate(members):
-            entry = m.to_meta()
-            entry["dir"] = "." if k == 0 else f"member-{entry['digest'][:16]}"
-            if k:
-                sub = directory / entry["dir"]
-                if not sub.exists():
-                    made.append(sub)
-                save_model(sub, m.model, {"format": "member"})
-            entries.append(entry)
-        out = save_model(directory, members[0].model, dict(meta, members=entries))
-    except BaseException:  # a full disk, Ctrl-C: no orphan member folders
-        for sub in made:
-            shutil.rmtree(sub, ignore_errors=True)
-        raise
-    keep = {e["dir"] for e in entries}
-    for old in directory.glob("member-*"):  # members of an earlier save
-        if old.name not in keep and (old / CONFIG).is_file():
-            shutil.rmtree(old, ignore_errors=True)
-    return out
-
-
-def load_members(directory, meta: dict, best) -> list[Member]:
-    """Rebuild the members listed in ``meta``; ``best`` is the top-level model."""
-    from ..storage.models import ModelFileError, load_model
-
-    directory, out = Path(directory), []
-    for k, d in enumerate(meta["members"]):
-        sub = str(d["dir"])
-        named = re.fullmatch(r"member-[0-9a-f]{16}", sub) is not None
-        if (k == 0 and sub != ".") or (k > 0 and not named):
-            raise ModelFileError(f"{directory}: bad member folder name {sub!r}")
-        model = best if k == 0 else load_model(directory / sub)[0]
-        if digest(model) != d["digest"]:
-            raise ModelFileError(
-                f"{directory / sub}: weights do not match the digest recorded in "
-                f"{directory / 'model.json'} (a stale or swapped member)"
-            )
-        cand = Candidate(**d["candidate"])
-        tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
-        weight = d.get("weight", 1.0)
-        if not (is_real(weight) and 0 < weight < np.inf):
-            raise ModelFileError(f"{directory}: bad member weight {weight!r}")
-        refits = d.get("refits", False)
-        if not isinstance(refits, bool):
-            raise ModelFileError(f"{directory}: bad member refits {refits!r}")
-        out.append(Member(cand, model, tfs, weight=float(weight), refits=refits))
-    return out

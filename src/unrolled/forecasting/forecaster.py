@@ -47,14 +47,20 @@ from .baselines import BASELINES
 from .bounds import check_forecaster
 from .ensemble import (
     Candidate,
+    ClassicalMember,
     Member,
-    load_members,
-    save_members,
     validation_targets,
     weigh_by_validation,
 )
 from .history import history_from_json, history_to_json
 from .intervals import Calibration, scaled_residuals
+from .models.classical import (
+    Airline,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
 from .plan import (
     DEFAULTS,
     SNAIVE_WEIGHT,
@@ -65,8 +71,9 @@ from .plan import (
 )
 from .prediction import NETWORK, Predicting
 from .progress import stage
-from .search import Setup, check_params, classical_member, run_search
-from .transforms import AIRLINE, SNAIVE, THETA, Transform, as_series, windows
+from .saved import load_members, save_members
+from .search import Setup, check_params, run_search
+from .transforms import Transform, as_series, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -307,56 +314,85 @@ class Forecaster(Predicting):
         return self.season if self.season is not None else season_length(frequency)
 
     def _fit(self, names, values, freq, run, callbacks, on_epoch) -> Forecaster:
-        """The search, the ensemble and the calibration (see :meth:`fit`)."""
-        n_val = validation_sizes([len(v) for v in values], self.val_size)
+        """The stages of :meth:`fit`, in order."""
+        self._keep_history(names, values, freq)
+        n_val, parts, origins = self._validation_plan(values)
+        season = self.season_for(freq)
+        kinds = classical_members(parts, season)  # the classical members' rule
+        setup = self._setup(names, values, parts, origins, callbacks, on_epoch, kinds)
+        rounds = self._search(setup, season, run, parts, origins)  # the networks
+        networks, picked = self._networks(rounds)
+        classical = self._classical(kinds, setup, networks)  # fitted and weighed
+        self.members_ = networks + classical
+        self.config_ = self._describe(rounds, picked, networks, classical, setup)
+        self._validate(values, parts, origins, names, max(n_val))  # + intervals
+        return self
+
+    def _keep_history(self, names, values, freq) -> None:
+        """What predict needs of the data: names, frequency, the histories."""
         self.names_, self.frequency_ = names, freq
         self.history_ = dict(zip(names, values, strict=True))
         self.n_train_ = {n: len(v) for n, v in zip(names, values, strict=True)}
+
+    def _validation_plan(self, values) -> tuple[list, list, list]:
+        """(validation size, training part of every series, the validation
+        origins (series, position)): see :func:`.plan.validation_sizes`."""
+        n_val = validation_sizes([len(v) for v in values], self.val_size)
         parts = [v[: len(v) - k] for v, k in zip(values, n_val, strict=True)]
         origins = [
             (i, o) for i, v in enumerate(values) for o in range(len(parts[i]), len(v))
         ]
-        fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
-        fixed["scaling"] = None if self.scaling == "auto" else self.scaling
-        season = self.season_for(freq)
-        kinds = classical_members(parts, season)  # the rule's verdict, once
-        setup = Setup(
+        return n_val, parts, origins
+
+    def _setup(self, names, values, parts, origins, callbacks, on_epoch, kinds
+               ) -> Setup:  # fmt: skip
+        """What training any candidate network needs besides the candidate."""
+        return Setup(
             self.cell, self.layers, self.batch_size, self.epochs, self.patience,
             self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
             parts, origins, callbacks, on_epoch,
             huber_delta(kinds, self.huber),
         )  # fmt: skip
 
+    def _search(self, setup, season, run, parts, origins) -> list:
+        """The configuration searches (:func:`.search.run_search`)."""
+        fixed = {k: getattr(self, k) for k in DEFAULTS if k != "scaling"}
+        fixed["scaling"] = None if self.scaling == "auto" else self.scaling
+
         def started(index, total):
             self._index, self._total = index, total
 
         rounds = run_search(setup, fixed, season, run, started,
                             self._runner, searches(parts, origins, fixed))  # fmt: skip
-        # the members: each search's best on validation (ties: the earlier,
-        # simpler one), the best of all first
         self.search_ = [c for tried, _ in rounds for c in tried]
+        return rounds
+
+    def _networks(self, rounds) -> tuple[list[Member], list]:
+        """The network members: each search's best on validation (ties: the
+        earlier, simpler one), the best of all first; and each search's pick."""
         picked = [_best(trained, self.ensemble) for _, trained in rounds]
-        networks = sorted((m for p in picked for m in p), key=_rank)
-        classical = self._classical(kinds, setup, networks)
-        self.members_ = networks + classical
-        top = self.members_[0].candidate
-        self.config_ = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
-        self.config_.update(
+        return sorted((m for p in picked for m in p), key=_rank), picked
+
+    def _describe(self, rounds, picked, networks, classical, setup) -> dict:
+        """``config_``: the best network's configuration and the ensemble's."""
+        top = networks[0].candidate
+        config = {k: getattr(top, k) for k in ("scaling", "hidden", "window")}
+        config.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
             searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
-            theta=_count(classical, THETA), hw=_count(classical, ("hw", "loghw")),
-            es=_count(classical, ("es", "loges")), airline=_count(classical, AIRLINE),
-            snaive=_count(classical, (SNAIVE,)),
+            theta=_count(classical, Theta), hw=_count(classical, HoltWinters),
+            es=_count(classical, ExponentialSmoothing),
+            airline=_count(classical, Airline), snaive=_count(classical, SeasonalNaive),
             classical_share=_share(classical, self.members_),
+            shares=shares(self.members_),
         )  # fmt: skip
-        self._validate(values, parts, origins, names, max(n_val))
-        return self
+        return config
 
-    def _classical(self, kinds, setup, networks) -> list[Member]:
+    def _classical(self, kinds, setup, networks) -> list[ClassicalMember]:
         """The classical members ``kinds`` (what :func:`.plan.classical_members`
-        gives: Theta's, Holt-Winters', the airline model's and seasonal
-        naive's, or Theta's and exponential smoothing's), one of each,
+        gives: Theta, Holt-Winters, the airline model and seasonal naive, or
+        Theta and exponential smoothing), scored on the validation slice and
         weighed against the ``networks``' mean by their validation errors
         (:func:`.ensemble.weigh_by_validation`), seasonal naive at
         :data:`.plan.SNAIVE_WEIGHT` of that weight.
@@ -367,11 +403,16 @@ class Forecaster(Predicting):
         """
         if self.scaling != "auto" or self.ensemble < 2:
             return []
-        members = [classical_member(k, m, setup) for k, m in kinds]
+        members = []
+        for i, k in enumerate(kinds):
+            stage("classical members: fitting and scoring on validation", i,
+                  len(kinds), detail=str(k))  # fmt: skip
+            members.append(ClassicalMember(k).validate(
+                setup.values, setup.origins, setup.names, setup.parts))  # fmt: skip
         weigh_by_validation(networks, members, setup.values, setup.origins,
                             setup.names, setup.parts)  # fmt: skip
         for m in members:
-            if m.candidate.scaling == SNAIVE:
+            if isinstance(m.model, SeasonalNaive):
                 m.weight *= SNAIVE_WEIGHT
         return members
 
@@ -379,7 +420,7 @@ class Forecaster(Predicting):
         """Validation scores of the ensemble and the baselines; the calibration."""
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
-        self.selected_ = NETWORK
+        self.selected_, self.dropouts_ = NETWORK, {}
         if not origins:
             return
         _, units = validation_targets(values, origins, parts)
@@ -510,9 +551,7 @@ def _best(trained: list[Member], k: int) -> list[Member]:
     scaling none of the others has (the ``k``-th best when every member
     shares one scaling, or when no other scaling scored): validation on a
     dozen points picks a scaling partly by luck, and a member of another
-    hedges that choice. Measured on the 23 real series of
-    ``benchmarks/seasonal_real.py`` (seeds 0-2), against the ``k`` best: a
-    lower error on 18, higher on 5, geometric mean 0.364 -> 0.359.
+    hedges that choice (measured: ``docs/design.md``, "The hedge").
     """
     ranked = sorted(trained, key=_rank)
     top = ranked[: k - 1]
@@ -529,15 +568,27 @@ def _hedged(members: list[Member]) -> bool:
     }
 
 
-def _count(members: list[Member], scalings) -> int:
-    """How many of ``members`` have one of ``scalings``."""
-    return sum(m.candidate.scaling in scalings for m in members)
+def _count(members: list[ClassicalMember], model: type) -> int:
+    """How many of ``members`` are ``model``s."""
+    return sum(isinstance(m.model, model) for m in members)
 
 
 def _share(classical: list[Member], members: list[Member]) -> float:
     """The classical members' share of the mean, in [0, 1]."""
     total = sum(m.weight for m in members)
     return round(sum(m.weight for m in classical) / total, 4) if total else 0.0
+
+
+def shares(members) -> dict[str, float]:
+    """Each family's share of the ensemble's weight, ``{"networks": 0.29,
+    "hybrids": 0.0, "classical": 0.71}`` (rounded to 4 places)."""
+    total = sum(m.weight for m in members)
+    out = {}
+    for kind, word in (("network", "networks"), ("hybrid", "hybrids"),
+                       ("classical", "classical")):  # fmt: skip
+        part = sum(m.weight for m in members if m.kind == kind)
+        out[word] = round(part / total, 4) if total else 0.0
+    return out
 
 
 def _rank(member: Member) -> float:

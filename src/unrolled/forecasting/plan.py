@@ -1,152 +1,26 @@
 """What the configuration search tries: its rules, written down.
 
-- the first stage's plain scalings are ``diff`` and ``diff+level``, and for
-  positive series without a season also ``logdiff`` and ``logdiff+level``
-  (growth that compounds, population cycles on a log scale); the ``+level``
-  ones only if at least half the series are level-stationary by the KPSS
-  test at 5% (:func:`first_scalings`, the test auto.arima uses to choose
-  between levels and changes: a random walk's level tells nothing of its
-  next change, but a network given it learns a pull back that a short
-  validation slice can reward by luck);
-- short series without a season (every training part under :data:`LONG`
-  points) also get the errors of exponential smoothing (``es``; ``loges``
-  if positive) when the smoothing fitted on at least half the parts weighs
-  the newest value at most :data:`MAX_ES_ALPHA` (:func:`smooths`): a level
-  seen through noise (the local-level model, where smoothing is the
-  classical forecast and Theta's core), not a random walk, whose smoothing
-  is the last value that ``diff`` already starts from. Tried on every short
-  series, validation chose ``loges`` on the bundled stocks and their test
-  ratio went from 0.99 to 1.23 of naive's (there the fitted weights are
-  0.7-1);
-- seasonal scalings enter the first stage only if the season length ``m`` is
-  known, every training part holds :data:`~.transforms.MIN_SEASONS` seasons,
-  and the series pass the classical seasonality test on their first
-  differences (autocorrelation at lag ``m`` above the 90% bound,
-  ``1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)``, as in Theta methods) pooled:
-  their mean autocorrelation above the bound of a mean
-  (:func:`pooled_seasonal_test`; one series: the classical test), so that
-  the 5% or so of many random walks that pass one by one make no season;
-  they are the lag channel, seasonal differences, the seasonally adjusted
-  changes and the errors of Holt-Winters (``hw``, only for seasons of at
-  most :data:`MAX_SMOOTHED_SEASON` steps: with 48 half-hours, each seasonal
-  state is updated once in 48 steps from a start set by one season, which
-  is why R's ets() and statsforecast's AutoETS refuse seasons over 24); log
-  variants only if every value is positive;
-- a seasonal stage's window spans at least two seasons when the parts are
-  long enough (at most :data:`MAX_SEASON_WINDOW` steps);
-- where seasonal scalings are searched, the ensemble also holds the Theta
-  method (:func:`classical_members`, :class:`~.theta.Theta`: its season
-  the classical decomposition's, the values without it smoothed with half
-  their linear drift), Holt-Winters (the ``hw`` scaling's
-  :class:`~.smoothing.Smoothing`, for seasons of at most
-  :data:`MAX_SMOOTHED_SEASON` steps) and Box and Jenkins' airline model
-  (the ``airline`` scaling's :class:`~.airline.Airline`,
-  ARIMA(0,1,1)(0,1,1), the classical model of a trend with a season):
-  three members among the networks that no validation score admits (SCUM,
-  the M4 benchmark that combines ETS, CES, ARIMA and a dynamic Theta,
-  admits its members by rule too): on a dozen validation points the search
-  picks a scaling partly by luck, and a classical forecast averaged in (a
-  forecast combination, as the M3 and M4 competitions found them best)
-  takes less from that luck than another choice would. Validation sets
-  their weight: the networks' mean and each classical member share the
-  forecast in inverse proportion to their mean absolute validation errors
-  (Bates and Granger's combination; :func:`~.ensemble.weigh_by_validation`),
-  where they used to weigh one member per search whatever validation
-  said. The networks were chosen on those points, so the rule leans
-  towards them. Seasonal naive (the ``snaive`` scaling: ``y[t+1-m]``)
-  is a fourth member beside them at :data:`SNAIVE_WEIGHT` of the weight
-  its validation error gives: a forecast no fit can get wrong, where a
-  season's changes are noisier than its level (on the 23 real seasonal
-  series, seeds 0-2 and three test windows, geometric mean 0.3474 to
-  0.3439 of naive's error; at full weight 0.3435, but at two and a half
-  times the cost on the synthetic series of ``seasonal_guard.py``). Short
-  series with a smooth season can fail the seasonality test (four years
-  of monthly deaths: the
-  season makes the changes' low-lag autocorrelations large, which widens
-  the bound); where the parts' mean seasonal strength (Wang, Smith and
-  Hyndman's ``1 - var(R) / var(S + R)`` of the classical decomposition)
-  exceeds :data:`MIN_STRENGTH`, the bound ``forecast::nsdiffs`` uses, they
-  get the classical members but still no seasonal scalings (offered all
-  of them, validation on 12 points picked badly: fdeaths 0.39 to 0.64 of
-  naive's error). On random walks of 48, 100 and 300 steps (300 of each) the
-  strength passed 8 of 900 for a season of 12, all at 48 steps, and none
-  of 2,700 for 4, 5 or 7;
-  series whose parts hold two to three seasons (24 to 35 months: too few
-  for a seasonal network, :data:`~.transforms.MIN_SEASONS`) still get the
-  classical members where the seasonality test passes
-  (:data:`~.transforms.MIN_MODELLED_SEASONS`), but not by the strength:
-  at that length a random walk's strength is above 0.64 about half the
-  time (30 steps, season 12) and its 99th percentile is 0.96, while the
-  test passed 1 of 500. On the 36 monthly points that
-  ``seasonal_real.py --fold 2`` leaves USAccDeaths to learn from (parts of
-  27) the network went from 0.876 of naive's error (no season modelled) to
-  0.590, seasonal naive 0.568;
-- where the search tries ``es`` (the short series without a season of the
-  rule above), the ensemble also holds, for the same reason, the
-  Theta method without a season (the values smoothed with half their
-  linear drift) and the smoothing itself (the ``es`` scaling's
-  :class:`~.smoothing.Smoothing`) (:func:`classical_members`): the pair of
-  the seasonal case, a level seen through noise. On the yearly Nile flow
-  (88 training points) the network's test error went from 0.820 of
-  naive's to 0.804 with the smoothing and to 0.796 with both, seeds 0-2
-  (AutoETS 0.797, AutoTheta 0.792; 0.801 with the refits below);
-- the classical members have no trained weights, so they refit
-  (:attr:`~.ensemble.Member.refits`): at every forecast origin their
-  parameters are fitted on the history before it, as the autos they are
-  measured against are refitted at every origin and as statsforecast fits
-  a model on all the data it is given (a recursive path of h steps refits
-  once, at its origin); the networks keep what they learned on the
-  training part. Their validation scores, and so the intervals'
-  residuals, come from the same refits;
-- short series (every training part under :data:`LONG` points, the 100-150
-  point series of yearly or quarterly data) get a smaller search, so that
-  fewer lucky scores compete: the hidden stage tries only 8 units and the
-  window stage only 12 steps (a network of 32 units has more weights than
-  such a series has points; a window of 48 leaves it few windows); the
-  linear part and the ensemble of the best members stay. Their validation
-  slice stays at 12 points per series (it grows only on long series, see
-  :func:`validation_sizes`), so as not to take their training windows;
-- short series with fewer than :data:`FEW_ORIGINS` validation origins in all
-  (fewer than four series of 12) run the whole search, when there is one
-  (not every configuration key given), :data:`SEARCHES`
-  times, with seeds ``seed``, ``seed + 1``, ..., and the forecast averages
-  each search's best members (:func:`searches`): on 12 to 36 validation
-  points the configuration a search picks is partly luck, and averaging
-  searches that were lucky differently (bagging the choice) lowers that
-  variance at three times the cost of a search that takes seconds;
-- when the scaling is searched, a second stage tries a linear part of each
-  order in :data:`AR_ORDERS` under the network (see
-  :class:`~.transforms.Transform`, ``ar``): a short one (2, a cycle) and a
-  year of monthly steps (12); it is fitted per series on the training part;
-- where the series have a season by the rule of the classical members
-  (the seasonality test, or the seasonal strength), the networks train on
-  Huber's loss with ``delta``
-  :data:`HUBER`, one standard deviation of their standardized targets
-  (:func:`huber_delta`; :mod:`unrolled.engine.losses`): the SSR with the
-  squares beyond it made linear, so that a strike, a holiday moved or a
-  one-off spike does not steer the correction the networks learn;
-  elsewhere the SSR.
-
-Four rules were set after seeing test scores of the benchmark's own sets,
-not by the validation slice, and are named here for that reason: the
-season bound on Holt-Winters (the half-hourly set), the weight bound on
-``es`` (the bundled stocks), where Huber's loss is used (better on the
-23 real seasonal series of ``benchmarks/seasonal_real.py``, worse on short
-series without a season: the yearly nhtemp and LakeHuron and the bundled
-stocks) and seasonal naive's member at half weight (chosen on the 23's
-test windows among full weight, half and a cap; then a test written down
-before it ran, on the 15 series of ``benchmarks/fresh_real.py`` that had
-chosen nothing: better on 2 of their 3 windows and on their mean, 0.3373
-to 0.3362, with no window added below seasonal naive). The first two
-follow a classical practice.
+Each function states the rule it applies (the scalings of the first stage,
+the seasonal tests, exponential smoothing on short series, the classical
+members, the validation sizes, the stages and the repeated searches on short
+series). Why each rule is what it is, and what was measured to choose it, is
+in ``docs/design.md`` ("The search's rules").
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .models.classical import (
+    Airline,
+    Classical,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
 from .seasons import seasonal_strength
-from .transforms import MIN_MODELLED_SEASONS, MIN_SEASONS, SNAIVE
+from .transforms import MIN_MODELLED_SEASONS, MIN_SEASONS
 
 # searched in this order; level-only scalings are left out of the search: a
 # network on scaled levels cannot extrapolate past the training range (trends,
@@ -252,14 +126,13 @@ def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
 
 
-def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None], ...]:
-    """``(scaling, season)`` of each classical member, or ``()``.
+def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
+    """The classical members (unfitted :mod:`.models.classical` models), or ``()``.
 
-    The Theta method's (``logtheta`` on positive series, else ``theta``),
-    for seasons of at most :data:`MAX_SMOOTHED_SEASON` steps Holt-Winters'
-    (``loghw``/``hw``), and the airline model's (``logairline``/``airline``),
-    and seasonal naive's (``snaive``, the same on logs), all with
-    ``season``: where seasonal
+    :class:`Theta` (on logs for positive series), for seasons of at most
+    :data:`MAX_SMOOTHED_SEASON` steps :class:`HoltWinters`, :class:`Airline`
+    (the same on logs) and :class:`SeasonalNaive`, all with ``season``:
+    where seasonal
     scalings are searched, and where the seasonality test alone keeps them
     out but the parts' mean seasonal strength
     (:func:`.seasons.seasonal_strength`, of the logs on positive series)
@@ -267,8 +140,9 @@ def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None]
     (:data:`~.transforms.MIN_MODELLED_SEASONS`, under the searched scalings'
     :data:`~.transforms.MIN_SEASONS`) get them by the test alone: there a
     random walk's strength is often above 0.9. Otherwise, where the search
-    tries exponential smoothing (:func:`smoothing_scaling`), the Theta
-    method's and that smoothing's (``loges``/``es``), without a season.
+    tries exponential smoothing (:func:`smoothing_scaling`), :class:`Theta`
+    and :class:`ExponentialSmoothing` without a season (on logs for
+    ``loges``).
     """
     if enough_seasons(parts, season, MIN_MODELLED_SEASONS):
         logs = all_positive(parts)
@@ -278,14 +152,14 @@ def classical_members(parts, season: int | None) -> tuple[tuple[str, int | None]
             strength = np.mean([seasonal_strength(b, season) for b in bases])
             seasonal = strength > MIN_STRENGTH
         if seasonal:
-            hw = ("hw",) if season <= MAX_SMOOTHED_SEASON else ()
-            out = ("theta", *hw, "airline")
-            kinds = (("log" + k if logs else k, season) for k in out)
-            return (*kinds, (SNAIVE, season))
+            hw = (HoltWinters,) if season <= MAX_SMOOTHED_SEASON else ()
+            kinds = (k(season, logs) for k in (Theta, *hw, Airline))
+            return (*kinds, SeasonalNaive(season))
     es = smoothing_scaling(parts)
     if es is None:
         return ()
-    return (("logtheta" if es == "loges" else "theta", None), (es, None))
+    logs = es == "loges"
+    return (Theta(None, logs), ExponentialSmoothing(None, logs))
 
 
 def huber_delta(kinds, huber) -> float | None:
@@ -297,7 +171,7 @@ def huber_delta(kinds, huber) -> float | None:
     """
     if huber != "auto":
         return huber
-    return HUBER if any(m is not None for _, m in kinds) else None
+    return HUBER if any(k.season is not None for k in kinds) else None
 
 
 def smoothing_scaling(parts) -> str | None:

@@ -49,6 +49,26 @@ class Predicting:
         self._check_fitted()
         return one_step(self.members_, values, origins, names, fit_upto, refit_upto)
 
+    def _path_step(self, values, origins, names, fit_upto, refit_upto):
+        """:meth:`one_step` within recursive paths, noting the members that drop out.
+
+        ``dropouts_`` maps a series to ``(first step, scalings)``: the
+        earliest step (1-based) at which a member left the combination of
+        one of its paths (see :func:`.ensemble.one_step`), and those
+        members' scalings.
+        """
+        out = []
+        pred = one_step(self.members_, values, origins, names, fit_upto, refit_upto,
+                        out)  # fmt: skip
+        seen = self.__dict__.setdefault("dropouts_", {})
+        for k, member in out:
+            i, o = origins[k]
+            step = o - refit_upto[k] + 1
+            first, scalings = seen.get(names[i], (step, ()))
+            scalings = tuple(sorted({*scalings, member.candidate.scaling}))
+            seen[names[i]] = (min(first, step), scalings)
+        return pred
+
     def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
                        method: str = NETWORK) -> np.ndarray:  # fmt: skip
         """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
@@ -61,9 +81,9 @@ class Predicting:
             values, at, own, upto = network_context(self.members_, values, origins,
                                                     names, fit_upto)  # fmt: skip
             if len(at) <= ORIGINS:
-                return paths(self.one_step, values, at, own, h, upto)
+                return paths(self._path_step, values, at, own, h, upto)
             return np.concatenate([
-                paths(self.one_step, values, at[k : k + ORIGINS], own, h, upto)
+                paths(self._path_step, values, at[k : k + ORIGINS], own, h, upto)
                 for k in range(0, len(at), ORIGINS)
             ])  # fmt: skip
         season = self.season_for(self.frequency_)
@@ -90,7 +110,7 @@ class Predicting:
             getattr(self, "dates_", {}),
         )
 
-    def predict(self, h: int = 1, data=None, level=None):
+    def predict(self, h: int = 1, data=None, level=None, members: bool = False):
         """Forecast the next ``h`` values of every series, as a long DataFrame.
 
         Parameters
@@ -108,13 +128,21 @@ class Predicting:
             where even the pool is too small are its bounds NaN
             (``interval_notes_`` says which steps pooled and which have none).
 
+        members : bool
+            Add a column per member of the ensemble: its own recursive
+            forecast, named as the member (:func:`member_columns`).
+
+        A member on logs leaves the mean of a path that reaches a value
+        <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
+
         Returns
         -------
         pandas.DataFrame
             ``unique_id, ds, rnn`` (the network's forecast, or with
             ``select="best"`` the validated winner's), plus ``rnn-lo-80,
             rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
-            on its calendar (integer steps where there are none).
+            on its calendar (integer steps where there are none); with
+            ``members``, one more column per member.
         """
         import pandas as pd
 
@@ -124,8 +152,11 @@ class Predicting:
         h = check_int("h", h)  # the command line's --horizon range
         levels = check_levels(level)
         names, values, dates = self._history(data)
+        self.dropouts_ = {}
         point = self.predict_values(h, names, values)
+        self.path_notes_ = dropout_notes(self.dropouts_)
         check_forecasts(names, values, [point[n] for n in names])
+        own = self.member_paths(h, names, values) if members else {}
         frames = []
         freq = getattr(self, "pandas_freq_", None)
         for n, v in zip(names, values, strict=True):
@@ -136,6 +167,7 @@ class Predicting:
                 lo, hi = self.bounds(point[n], unit, lv)
                 cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
                 cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
+            cols.update({c: path[names.index(n)] for c, path in own.items()})
             frames.append(pd.DataFrame(cols))
         cal, sel = self.calibration_, self.selected_
         self.interval_notes_ = cal.missing(sel, h, levels) + cal.pooled(sel, h, levels)
@@ -147,12 +179,40 @@ class Predicting:
         out = self.forecast_paths(values, origins, names, h, method=self.selected_)
         return {n: out[k] for k, n in enumerate(names)}
 
+    def member_paths(self, h: int, names, values) -> dict:
+        """Each member's own ``h``-step forecast from the end of every series:
+        ``{column: (len(names), h) array}`` (see :func:`member_columns`)."""
+        origins = [(i, len(v)) for i, v in enumerate(values)]
+        cols = member_columns(self.members_)
+        return {c: paths(m.one_step, values, origins, names, h)
+                for c, m in zip(cols, self.members_, strict=True)}  # fmt: skip
+
     def bounds(self, point, unit: float, level: float, method: str | None = None):
         """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
         method = method or self.selected_
         w = np.array([self.calibration_.width(method, k + 1, level)
                       for k in range(len(point))], dtype=float)  # fmt: skip
         return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+
+
+def member_columns(members) -> list[str]:
+    """Column names of the members: their names, ``#2``, ``#3``, ... after a
+    name already taken (``GRU(logdiff)``, ``GRU(logdiff)#2``, ``Theta(...)``)."""
+    seen, out = {}, []
+    for m in members:
+        k = seen[m.name] = seen.get(m.name, 0) + 1
+        out.append(m.name if k == 1 else f"{m.name}#{k}")
+    return out
+
+
+def dropout_notes(dropouts: dict) -> list[str]:
+    """One note per series whose paths lost a member (``dropouts_``)."""
+    return [
+        f"series {name!r}: a forecast path reached a value <= 0 (first at step "
+        f"{step}); from there the members on logs ({', '.join(scalings)}) left "
+        "that path's combination and the others' weights were renormalized"
+        for name, (step, scalings) in dropouts.items()
+    ]
 
 
 def network_context(members, values, origins, names, fit_upto=None):

@@ -396,6 +396,17 @@ def _classical_phrase(c: dict) -> str:
 
 
 def _network_line(c: dict, tried: int) -> str:
+    """One sentence on the network(s) behind the forecasts, and one on the
+    ensemble's shares (model files before them have none)."""
+    line = _networks_sentence(c, tried)
+    shares = c.get("shares")
+    if shares:
+        parts = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+        line += f" The ensemble's weight: {parts}."
+    return line
+
+
+def _networks_sentence(c: dict, tried: int) -> str:
     """One sentence on the network(s) behind the forecasts."""
     season = f" (season {c['season']})" if c.get("season") else ""
     ar = f", linear AR({c['ar']}) beneath" if c.get("ar") else ""

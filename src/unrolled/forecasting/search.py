@@ -273,36 +273,6 @@ def starting_model(cand: Candidate, setup: Setup, features: int):
     return model
 
 
-def classical_member(scaling: str, season: int | None, setup: Setup) -> Member:
-    """The classical forecast ``scaling`` implies, as an untrained member.
-
-    A network of one unit with a zero head (its output is 0 whatever it
-    reads), so the member forecasts what the scaling starts from (for
-    ``theta``/``logtheta``, the Theta method itself: their errors are
-    scaled, not centred; for the smoothed ones, ``hw``/``loghw`` and
-    ``es``/``loges``, the smoothing plus its mean one-step error, as those
-    errors are centred), saved and loaded like any other member; scored on
-    the validation slice. It has no trained weights, so it ``refits``: at
-    every forecast origin its parameters are fitted anew on the history
-    before it (as the autos are refitted, and as statsforecast fits a model
-    on all the data it is given), not kept from the training part.
-    """
-    cand = Candidate(scaling, hidden=1, window=1, lr=DEFAULTS["lr"], season=season)
-    cand.seed = int(setup.seed)
-    say(f"classical member {scaling}: fitting and scoring it on validation")
-    transforms = fitted_transforms(cand, setup)
-    model = starting_model(cand, setup, transforms[setup.names[0]].n_features)
-    member = Member(cand, model, transforms, refits=True)
-    if setup.origins:
-        stop = ValidationStop(member, setup.values, setup.origins, setup.names,
-                              setup.parts, setup.patience, None)  # fmt: skip
-        member.val_errors = stop.errors()
-        cand.score = float(np.mean(member.val_errors))
-    else:
-        cand.score = np.nan
-    return member
-
-
 def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
                     run=None) -> Member:  # fmt: skip
     """Train one candidate with early stopping on validation; return it as a Member.
