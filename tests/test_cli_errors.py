@@ -110,6 +110,8 @@ CASES = [
     (["explain", "1e400"], "values: expected finite numbers, got inf"),
     (["explain", "1", "--w2", "x"], "Invalid value for '--w2'"),
     # gradients
+    (["info", "--jsn"], "No such option '--jsn'"),
+    (["info", "extra"], "unexpected extra argument"),
     (["gradients", "--w2", "nan"], "w2: expected a finite number, got nan"),
     (["gradients", "--unrolls", "0"], "Invalid value for '--unrolls'"),
     (["gradients", "--experiment", "foo"], "Invalid value for '--experiment'"),
