@@ -257,12 +257,13 @@ def test_internal_error_exits_1_with_the_debug_hint(broken_datasets, capsys):
     assert out == ""
 
 
-@pytest.mark.parametrize("error", [ValueError, OSError, KeyError])
+@pytest.mark.parametrize("error", [ValueError, OSError, KeyError, EOFError])
 def test_a_plain_error_inside_the_library_is_a_bug_not_the_users(
     error, monkeypatch, capsys
 ):
     """Only errors that name the user's input exit 2: a bare ValueError (or
-    OSError, KeyError) raised inside the library is exit 1 and says it is a bug."""
+    OSError, KeyError; an EOFError, which click would make exit 130) raised inside
+    the library is exit 1 and says it is a bug."""
     import unrolled.forecasting.backtest
 
     def bug(*args, **kwargs):

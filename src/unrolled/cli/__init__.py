@@ -208,7 +208,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         if not {"--help", "-h", "--version"} & set(argv):
             check_environment()
-        code = main.main(args=argv, prog_name="unrolled", standalone_mode=False)
+        # make_context + invoke, not main.main: click's main turns any EOFError
+        # into Abort (exit 130, the Ctrl-C code); here only Ctrl-C is 130
+        with main.make_context("unrolled", argv) as ctx:
+            code = main.invoke(ctx)
         code = code if isinstance(code, int) else 0
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help())
