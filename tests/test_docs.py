@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
+
+import pytest
+import test_readme as readme
 
 import unrolled
 
@@ -73,3 +77,32 @@ def test_the_tutorials_are_notebooks_that_execute_without_stored_outputs():
     assert re.search(r"execute:\s*true", config)
     assert re.search(r"allow_errors:\s*false", config)
     assert re.search(r"^strict:\s*true", config, re.M)
+
+
+DOC_PAGES = [DOCS / "getting-started.md", DOCS / "lesson.md"]
+DOC_RUN = [
+    (page, b)
+    for page in DOC_PAGES
+    for b in readme.blocks(page)
+    if b.lang in ("console", "bash") and readme.commands(b)
+]
+
+
+def test_the_doc_pages_have_commands_to_run():
+    assert {page.name for page, _ in DOC_RUN} == {p.name for p in DOC_PAGES}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "page,block", DOC_RUN, ids=[f"{p.name}:{b.line}" for p, b in DOC_RUN]
+)
+def test_doc_page_commands_run_and_print_what_the_page_shows(page, block, tmp_path):
+    """The console blocks of the guide pages, run as the README's are."""
+    env, vary = readme.environment(), block.mark("numbers-vary") is not None
+    for cmd, expected in readme.commands(block):
+        r = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=900)  # fmt: skip
+        assert r.returncode == 0, f"{page.name}: $ {cmd}\n{r.stderr[-3000:]}"
+        if expected:
+            why = readme.matches(expected, r.stdout.splitlines(), vary)
+            assert why is None, f"{page.name}: $ {cmd}: {why}\n{r.stdout[-4000:]}"
