@@ -187,7 +187,8 @@ def memory_experiment(
         seed's luck.
     progress : callable, optional
         Called with each run's row (with its ``seed``) as soon as it is done.
-    Other parameters are passed to :func:`train_memory`.
+    hidden_size, steps, batch_size, lr, clip_norm, tbptt, chrono
+        As in :func:`train_memory`, which each run calls with them.
 
     Returns
     -------
