@@ -9,7 +9,7 @@ import pytest
 
 from unrolled.cli import run
 from unrolled.engine.network import build_model
-from unrolled.forecasting import backends
+from unrolled.forecasting.ensemble import backends
 from unrolled.forecasting.forecaster import Forecaster
 
 

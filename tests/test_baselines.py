@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.baselines import (
+from unrolled.forecasting.features.scaling import NotFittedError
+from unrolled.forecasting.models.baselines import (
     BASELINES,
     Drift,
     Mean,
@@ -14,7 +15,6 @@ from unrolled.forecasting.baselines import (
     default_season,
     make_baseline,
 )
-from unrolled.forecasting.scaling import NotFittedError
 
 Y = [3.0, 5.0, 4.0, 8.0, 9.0]
 

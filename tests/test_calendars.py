@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from unrolled.errors import DataError
-from unrolled.forecasting.data import from_frame, load_csv
-from unrolled.forecasting.dataset import future_dates
+from unrolled.forecasting.io.data import from_frame, load_csv
+from unrolled.forecasting.io.dataset import future_dates
 
 UNITS = ["ns", "us", "ms", "s"]
 

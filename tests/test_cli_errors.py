@@ -237,12 +237,12 @@ def test_bad_input_exits_2_with_one_line_naming_it(
 @pytest.fixture
 def broken_datasets(monkeypatch):
     """Make `unrolled datasets` hit a bug."""
-    import unrolled.forecasting.data
+    import unrolled.forecasting.io.data
 
     def bug():
         return 1 / 0
 
-    monkeypatch.setattr(unrolled.forecasting.data, "list_bundled", bug)
+    monkeypatch.setattr(unrolled.forecasting.io.data, "list_bundled", bug)
 
 
 def test_internal_error_exits_1_with_the_debug_hint(broken_datasets, capsys):
@@ -261,12 +261,12 @@ def test_a_plain_error_inside_the_library_is_a_bug_not_the_users(
 ):
     """Only errors that name the user's input exit 2: a bare ValueError (or
     OSError, KeyError) raised inside the library is exit 1 and says it is a bug."""
-    import unrolled.forecasting.backtest
+    import unrolled.forecasting.evaluation.backtest
 
     def bug(*args, **kwargs):
         raise error("lengths: expected a list")
 
-    monkeypatch.setattr(unrolled.forecasting.backtest, "split_sizes", bug)
+    monkeypatch.setattr(unrolled.forecasting.evaluation.backtest, "split_sizes", bug)
     assert run(["forecast", "--data", "co2", "-q"]) == 1
     out, err = capsys.readouterr()
     name = error.__name__
@@ -293,12 +293,12 @@ def test_debug_lets_the_traceback_through(broken_datasets):
 
 
 def test_memory_error_is_the_users_to_fix(monkeypatch, capsys):
-    import unrolled.forecasting.data
+    import unrolled.forecasting.io.data
 
     def greedy():
         raise MemoryError("Unable to allocate 47.7 GiB for an array")
 
-    monkeypatch.setattr(unrolled.forecasting.data, "list_bundled", greedy)
+    monkeypatch.setattr(unrolled.forecasting.io.data, "list_bundled", greedy)
     assert run(["datasets"]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: not enough memory (Unable to allocate 47.7 GiB for an array); "
@@ -307,7 +307,7 @@ def test_memory_error_is_the_users_to_fix(monkeypatch, capsys):
 
 
 def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
-    import unrolled.forecasting.data
+    import unrolled.forecasting.io.data
     from unrolled.errors import TrainingInterrupted
 
     def interrupted():
@@ -318,7 +318,7 @@ def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
             3,
         )
 
-    monkeypatch.setattr(unrolled.forecasting.data, "list_bundled", interrupted)
+    monkeypatch.setattr(unrolled.forecasting.io.data, "list_bundled", interrupted)
     assert run(["datasets"]) == 130
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == (
@@ -326,7 +326,7 @@ def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
         "(continue with --resume ck)"
     )
     monkeypatch.setattr(
-        unrolled.forecasting.data,
+        unrolled.forecasting.io.data,
         "list_bundled",
         lambda: (_ for _ in ()).throw(KeyboardInterrupt),
     )
@@ -335,7 +335,7 @@ def test_ctrl_c_exits_130_and_says_where_the_checkpoint_is(monkeypatch, capsys):
 
 
 BUGGY_PROCESS = (
-    "import sys, unrolled.forecasting.data as d\n"
+    "import sys, unrolled.forecasting.io.data as d\n"
     "d.list_bundled = lambda: 1 / 0\n"
     "from unrolled.cli import run\n"
     "sys.exit(run())\n"

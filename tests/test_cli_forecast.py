@@ -164,8 +164,8 @@ def test_fill_is_reported(tmp_path, capsys):
 
 # ------------------------------------------------ train / predict / evaluate
 def test_train_predict_evaluate_round_trip(tmp_path, capsys, long_csv):
-    from unrolled.forecasting.data import load_csv
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import load_csv
 
     out = tmp_path / "model"
     summary = _json(

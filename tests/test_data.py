@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unrolled.forecasting.data import (
+from unrolled.forecasting.io.data import (
     MIN_LENGTH,
     DataError,
     Dataset,
@@ -464,7 +464,7 @@ def test_infer_frequency(dates, word):
 
 def test_import_unrolled_does_not_import_pandas():
     code = (
-        "import sys, unrolled, unrolled.forecasting.data; "
+        "import sys, unrolled, unrolled.forecasting.io.data; "
         "print('pandas' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

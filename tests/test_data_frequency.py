@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from unrolled.forecasting.dataset import (
+from unrolled.forecasting.io.dataset import (
     Series,
     frequency_word,
     future_dates,

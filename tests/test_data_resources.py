@@ -18,8 +18,8 @@ import threading
 import pytest
 
 from unrolled.cli import run
-from unrolled.forecasting.data import DataError
-from unrolled.forecasting.source import read_file
+from unrolled.forecasting.io.data import DataError
+from unrolled.forecasting.io.source import read_file
 from unrolled.storage.files import content_digest
 
 SRC = os.path.join(os.path.dirname(__file__), "..", "src")

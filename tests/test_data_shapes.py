@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 from unrolled.cli import run
-from unrolled.forecasting.data import (
+from unrolled.forecasting.io.data import (
     DataError,
     as_dataset,
     from_dict,
     from_frame,
     load_csv,
 )
-from unrolled.forecasting.dataset import future_dates
+from unrolled.forecasting.io.dataset import future_dates
 
 
 def test_a_nixtla_frame_with_datetime_ds():

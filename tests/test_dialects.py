@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unrolled.cli import run
-from unrolled.forecasting.data import DataError, load_csv
+from unrolled.forecasting.io.data import DataError, load_csv
 
 
 def write(tmp_path, text: str, name: str = "data.csv"):

@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.backtest import backtest, evaluate_fitted, split_sizes
-from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.evaluation.backtest import (
+    backtest,
+    evaluate_fitted,
+    split_sizes,
+)
 from unrolled.forecasting.forecaster import (
     Forecaster,
     NotFittedError,
     Transform,
     windows,
 )
-from unrolled.forecasting.transforms import SCALINGS, SEASONAL, SMOOTHED
+from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.models.transforms import SCALINGS, SEASONAL, SMOOTHED
 from unrolled.storage.models import ModelFileError, save_model
 
 FAST = dict(hidden=8, window=12, lr=0.03, scaling="diff", epochs=60, patience=10)
@@ -227,7 +231,7 @@ def test_the_report_says_which_searches_the_networks_come_from():
 
 def test_long_or_many_series_get_one_search():
     """Three searches only where the validation slice is small (the rule)."""
-    from unrolled.forecasting.plan import searches
+    from unrolled.forecasting.ensemble.plan import searches
 
     free = dict.fromkeys(("scaling", "hidden", "window", "lr"))
     short, long = [np.ones(100)], [np.ones(150)]
@@ -330,7 +334,7 @@ def test_tampered_scalers_are_refused(tmp_path):
 
 
 def _result(name, net_mae, naive_mae, drift_mae=9.0):
-    from unrolled.forecasting.backtest import SeriesResult
+    from unrolled.forecasting.evaluation.backtest import SeriesResult
 
     m = {"mase": 1.0, "rmse": 1.0, "mape": 1.0, "direction": 0.5}
     metrics = {
@@ -342,7 +346,7 @@ def _result(name, net_mae, naive_mae, drift_mae=9.0):
 
 
 def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
-    from unrolled.forecasting.backtest import Report
+    from unrolled.forecasting.evaluation.backtest import Report
 
     lose = Report([_result("A", 2.0, 1.0), _result("B", 3.0, 2.5)], "monthly", 0, {})
     text = " ".join(lose.verdict())
@@ -360,7 +364,7 @@ def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
 
 
 def _members(*pairs):
-    from unrolled.forecasting.ensemble import Candidate, Member
+    from unrolled.forecasting.ensemble.members import Candidate, Member
 
     return [Member(Candidate(s, 8, 12, 0.01, score), None, {}) for s, score in pairs]
 
@@ -390,7 +394,7 @@ def test_the_last_member_of_an_ensemble_is_the_best_of_another_scaling():
 
 
 def test_the_report_names_the_member_of_another_scaling():
-    from unrolled.forecasting.report import _network_line
+    from unrolled.forecasting.evaluation.report import _network_line
 
     c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff",
          "lr": 0.01, "epochs": 37, "ensemble": 4}  # fmt: skip

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.airline import Airline, compiled, forecasts, grid
-from unrolled.forecasting.transforms import Transform
+from unrolled.forecasting.models.airline import Airline, compiled, forecasts, grid
+from unrolled.forecasting.models.transforms import Transform
 
 
 def simulated(theta, stheta, m=12, n=240, seed=0):

@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.baselines import make_baseline
-from unrolled.forecasting.cross_validation import cross_validation
-from unrolled.forecasting.data import from_dict
-from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.intervals import (
+from unrolled.forecasting.ensemble.intervals import (
     MIN_RESIDUALS,
     Calibration,
     check_levels,
     growth,
     quantile,
 )
-from unrolled.forecasting.report import pooled_coverage
+from unrolled.forecasting.evaluation.backtest import backtest
+from unrolled.forecasting.evaluation.cross_validation import cross_validation
+from unrolled.forecasting.evaluation.report import pooled_coverage
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.models.baselines import make_baseline
 
 QUICK = dict(hidden=8, window=12, lr=0.01, scaling="diff", epochs=8, patience=3,
              ensemble=1)  # fmt: skip
@@ -200,7 +200,7 @@ def test_a_report_is_a_few_lines_and_a_table_in_jupyter():
 def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_path):
     from matplotlib.figure import Figure
 
-    from unrolled.forecasting.plots import plot_report
+    from unrolled.forecasting.evaluation.plots import plot_report
 
     ds = random_walks(n_series=2, n=40, seed=9)
     report = backtest(Forecaster(**QUICK, seed=0), ds, test=6, level=[80])
@@ -217,7 +217,7 @@ def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_pat
 
 
 def test_the_report_says_in_words_when_an_interval_covers_too_little():
-    from unrolled.forecasting.report import Report, SeriesResult
+    from unrolled.forecasting.evaluation.report import Report, SeriesResult
 
     m = {"mae": 1.0, "rmse": 1.0, "mape": 1.0, "mase": 1.0, "direction": 0.5}
     s = SeriesResult("A", 10, 100, 1.0, [1.0], {"rnn": m, "naive": m}, None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.ensemble import Candidate, Member
-from unrolled.forecasting.plan import AR_ORDERS, plan_stages
-from unrolled.forecasting.transforms import Transform
+from unrolled.forecasting.ensemble.members import Candidate, Member
+from unrolled.forecasting.ensemble.plan import AR_ORDERS, plan_stages
+from unrolled.forecasting.models.transforms import Transform
 
 
 def ar_changes(n=3000, phi=(0.6, -0.3), seed=0):
@@ -115,9 +115,9 @@ def test_the_search_tries_the_linear_part_only_when_the_scaling_is_searched():
 
 
 def test_a_network_starts_as_the_forecast_its_scaling_implies_and_never_ends_worse():
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
-    from unrolled.forecasting.transforms import naive_unit
+    from unrolled.forecasting.io.data import from_dict
+    from unrolled.forecasting.models.transforms import naive_unit
 
     rng = np.random.default_rng(0)  # a walk on which training does not help
     y = 50 + np.cumsum(rng.standard_normal(80))
@@ -135,7 +135,7 @@ def test_a_network_starts_as_the_forecast_its_scaling_implies_and_never_ends_wor
 
 
 def test_a_change_is_kept_only_beyond_one_standard_error():
-    from unrolled.forecasting.search import improves
+    from unrolled.forecasting.ensemble.search import improves
 
     def member(errors):
         errors = np.asarray(errors, dtype=float)
@@ -153,7 +153,7 @@ def test_a_change_is_kept_only_beyond_one_standard_error():
 
 @pytest.mark.parametrize("n", [120, 400])
 def test_short_series_search_fewer_sizes(n):
-    from unrolled.forecasting.plan import SHORT_ALTERNATIVES
+    from unrolled.forecasting.ensemble.plan import SHORT_ALTERNATIVES
 
     start = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
     plan = plan_stages(dict.fromkeys(start), start, (), [(0, 10)], short=n < 150)
@@ -166,7 +166,7 @@ def test_short_series_search_fewer_sizes(n):
 
 
 def test_the_seasonal_steps_are_causal_and_find_the_season():
-    from unrolled.forecasting.seasons import seasonal_steps
+    from unrolled.forecasting.features.seasons import seasonal_steps
 
     rng = np.random.default_rng(3)
     t = np.arange(150)
@@ -183,8 +183,8 @@ def test_the_seasonal_steps_are_causal_and_find_the_season():
 @pytest.mark.parametrize("m", [4, 7, 12])
 def test_adjusted_changes_start_where_the_seasonal_step_is_known(m):
     """Before it, a change is a raw seasonal swing: not learnt from, not scaled."""
-    from unrolled.forecasting.search import Setup, training_windows
-    from unrolled.forecasting.seasons import seasonal_steps
+    from unrolled.forecasting.ensemble.search import Setup, training_windows
+    from unrolled.forecasting.features.seasons import seasonal_steps
 
     rng = np.random.default_rng(4)
     t = np.arange(12 * m)
@@ -209,8 +209,8 @@ def test_adjusted_changes_start_where_the_seasonal_step_is_known(m):
 def test_a_forecaster_with_a_linear_part_saves_and_reloads_to_the_same_forecast(
     tmp_path,
 ):
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     data = from_dict({"a": ar_changes(n=300), "b": ar_changes(n=260, seed=1)})
     fc = Forecaster(epochs=4, patience=2, hidden=4, window=8, lr=0.01, seed=0)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from unrolled.errors import NotFittedError
-from unrolled.forecasting.ensemble import ClassicalMember, one_step
+from unrolled.forecasting.ensemble.intervals import paths
+from unrolled.forecasting.ensemble.members import ClassicalMember, one_step
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.intervals import paths
 from unrolled.forecasting.models.classical import (
     Airline,
     ExponentialSmoothing,
@@ -123,7 +123,7 @@ def test_a_forecaster_saved_before_models_were_models_loads_and_forecasts_the_sa
 
 
 def test_a_long_horizon_may_compound_but_a_first_step_far_away_is_refused():
-    from unrolled.forecasting.history import check_forecasts
+    from unrolled.forecasting.io.history import check_forecasts
 
     hist = np.linspace(10, 20, 30)
     check_forecasts(["s"], [hist], [20 * 1.01 ** np.arange(1, 2001)])  # x 4e8

@@ -13,11 +13,11 @@ import os
 import numpy as np
 import pytest
 
-import unrolled.forecasting.search as smod
+import unrolled.forecasting.ensemble.search as smod
 from unrolled.cli import run
 from unrolled.errors import TrainingInterrupted
-from unrolled.forecasting.data import from_dict
 from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.io.data import from_dict
 from unrolled.storage.models import ModelFileError
 
 # auto search: several configurations, a few epochs each, early stops included
@@ -314,7 +314,7 @@ def test_cli_bad_remedy_and_checkpoint_options_exit_2(
 def test_cli_train_ctrl_c_then_resume_saves_the_uninterrupted_model(
     tmp_path, csv, capsys, monkeypatch
 ):
-    from unrolled.forecasting.ensemble import ValidationStop
+    from unrolled.forecasting.ensemble.members import ValidationStop
 
     base = ["train", "--data", str(csv), "--epochs", "5", "--patience", "2", "-q"]
     base += ["--hidden", "4", "--window", "8"]  # a search over scaling and lr

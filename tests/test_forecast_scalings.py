@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import validation_weights
 
-from unrolled.forecasting.plan import KPSS_5, first_scalings, kpss, smooths
+from unrolled.forecasting.ensemble.plan import KPSS_5, first_scalings, kpss, smooths
 
 
 def cycles(n_series=3, n=110, seed=0):
@@ -72,9 +72,9 @@ def test_short_noisy_levels_get_exponential_smoothing_and_walks_do_not():
 
 
 def test_the_search_tries_the_logs_on_population_cycles_and_beats_naive():
-    from unrolled.forecasting.backtest import backtest
-    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.evaluation.backtest import backtest
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     data = from_dict({f"pop{k}": c for k, c in enumerate(cycles())}, freq="YS")
     fc = Forecaster(seed=0)
@@ -88,13 +88,13 @@ def test_the_search_tries_the_logs_on_population_cycles_and_beats_naive():
 def test_where_the_search_tries_es_theta_and_the_smoothing_are_two_more_members(
     tmp_path,
 ):
-    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.ensemble.plan import classical_members
+    from unrolled.forecasting.evaluation.report import _network_line
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
     from unrolled.forecasting.models.classical import ExponentialSmoothing, Theta
-    from unrolled.forecasting.plan import classical_members
-    from unrolled.forecasting.report import _network_line
-    from unrolled.forecasting.smoothing import Smoothing
-    from unrolled.forecasting.theta import Theta as ThetaMethod
+    from unrolled.forecasting.models.smoothing import Smoothing
+    from unrolled.forecasting.models.theta import Theta as ThetaMethod
 
     # the same rule as the search's es candidate (the test above), no season
     logs = (Theta(None, log=True), ExponentialSmoothing(None, log=True))

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.data import from_dict
-from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.plan import (
+from unrolled.forecasting.ensemble.plan import (
     HUBER,
     classical_members,
     huber_delta,
     seasonal_scalings,
     seasonal_test,
 )
-from unrolled.forecasting.transforms import SEASONAL, Transform
+from unrolled.forecasting.evaluation.backtest import backtest
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.models.transforms import SEASONAL, Transform
 
 QUICK = dict(epochs=15, patience=5, seed=0)
 
@@ -131,7 +131,7 @@ def test_select_best_forecasts_with_the_validated_winner_and_says_so():
     assert fc.selected_ == min(scores, key=scores.get)
     out = fc.predict(2)
     if fc.selected_ != "rnn":  # a baseline won validation: its forecasts are given
-        from unrolled.forecasting.baselines import make_baseline
+        from unrolled.forecasting.models.baselines import make_baseline
 
         want = make_baseline(fc.selected_, "monthly").fit(fc.history_["n0"])
         np.testing.assert_allclose(out["rnn"][:2], want.predict(2))
@@ -142,7 +142,7 @@ def test_select_best_forecasts_with_the_validated_winner_and_says_so():
 
 
 def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
-    from unrolled.forecasting.report import Report, SeriesResult
+    from unrolled.forecasting.evaluation.report import Report, SeriesResult
 
     m = {"mae": 1.0, "rmse": 1.0, "mape": 1.0, "mase": 1.0, "direction": 0.5}
     s = SeriesResult("A", 10, 2, 1.0, [1.0], {"rnn": m, "naive": m}, None, np.ones(12))
@@ -154,7 +154,7 @@ def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
 
 
 def test_the_default_validation_slice_grows_on_a_single_long_series_only():
-    from unrolled.forecasting.plan import validation_sizes
+    from unrolled.forecasting.ensemble.plan import validation_sizes
 
     assert validation_sizes([297], None) == [24]  # one long series: 24 points
     assert validation_sizes([111] * 5, None) == [12] * 5  # 60 origins already
@@ -177,7 +177,7 @@ def test_many_random_walks_do_not_pass_the_seasonality_rule_by_chance():
 
 
 def test_validation_prepares_the_windows_once_and_scores_the_weights_of_now():
-    from unrolled.forecasting.ensemble import ValidationStop
+    from unrolled.forecasting.ensemble.members import ValidationStop
 
     ds = multiplicative(n_series=2)
     fc = Forecaster(**QUICK).fit(ds)

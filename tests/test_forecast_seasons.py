@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from unrolled.forecasting.seasons import (
+from unrolled.forecasting.features.seasons import (
     SPANS,
     adjusted_changes,
     best_span,
     seasonal_steps,
 )
-from unrolled.forecasting.transforms import Transform
+from unrolled.forecasting.models.transforms import Transform
 
 M = 12
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.smoothing import Smoothing, compiled, forecasts, grid
-from unrolled.forecasting.transforms import Transform
+from unrolled.forecasting.models.smoothing import Smoothing, compiled, forecasts, grid
+from unrolled.forecasting.models.transforms import Transform
 
 
 def seasonal(n=96, m=12, seed=0, noise=0.03):
@@ -91,8 +91,8 @@ def test_the_smoothing_is_saved_and_a_bad_one_refused():
 
 
 def test_a_holt_winters_forecaster_reloads_to_identical_predictions(tmp_path):
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     ds = from_dict({"a": seasonal(), "b": seasonal(seed=1)}, freq="MS")
     fc = Forecaster(scaling="loghw", hidden=4, window=24, epochs=4, seed=0)

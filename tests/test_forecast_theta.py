@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from conftest import validation_weights
 
-from unrolled.forecasting.airline import Airline
-from unrolled.forecasting.report import _network_line
-from unrolled.forecasting.seasons import seasonal_steps
-from unrolled.forecasting.smoothing import Smoothing
-from unrolled.forecasting.theta import Theta, adjusted
-from unrolled.forecasting.transforms import Transform
+from unrolled.forecasting.evaluation.report import _network_line
+from unrolled.forecasting.features.seasons import seasonal_steps
+from unrolled.forecasting.models.airline import Airline
+from unrolled.forecasting.models.smoothing import Smoothing
+from unrolled.forecasting.models.theta import Theta, adjusted
+from unrolled.forecasting.models.transforms import Transform
 from unrolled.storage.files import content_digest
 from unrolled.storage.models import ModelFileError
 
@@ -108,8 +108,8 @@ def test_theta_is_saved_and_a_bad_one_refused():
 
 
 def test_a_theta_forecaster_reloads_to_identical_predictions(tmp_path):
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     ds = from_dict({"a": np.exp(seasonal()), "b": np.exp(seasonal(seed=1))}, freq="MS")
     fc = Forecaster(scaling="logtheta", hidden=4, window=24, epochs=4, seed=0)
@@ -123,7 +123,10 @@ def test_a_theta_forecaster_reloads_to_identical_predictions(tmp_path):
 
 
 def test_the_rms_scaler_keeps_zero_at_zero():
-    from unrolled.forecasting.scaling import RootMeanSquareScaler, scaler_from_dict
+    from unrolled.forecasting.features.scaling import (
+        RootMeanSquareScaler,
+        scaler_from_dict,
+    )
 
     s = RootMeanSquareScaler().fit(np.array([1.0, -1.0, 3.0, -3.0]))
     assert s.transform(np.array([0.0, np.sqrt(5.0)])) == pytest.approx([0.0, 1.0])
@@ -135,7 +138,7 @@ def test_the_rms_scaler_keeps_zero_at_zero():
 
 def trended(n_series=2, n=120):
     """Growth times a yearly season: the series of the seasonal tests."""
-    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.io.data import from_dict
 
     return from_dict(
         {f"m{k}": np.exp(seasonal(n=n, seed=k)) for k in range(n_series)}, freq="MS"
@@ -210,7 +213,7 @@ def test_a_seasonal_search_averages_theta_hw_airline_and_snaive_by_validation():
     np.testing.assert_array_equal(got, [values[i][o - 12] for i, o in origins])
     # a path of h steps refits once, at its origin: the later steps read the
     # forecasts fed back, with the parameters of the values before them
-    from unrolled.forecasting.intervals import paths
+    from unrolled.forecasting.ensemble.intervals import paths
 
     two = paths(classical[1].one_step, values, [(0, cut)], fc.names_, 2)[0]
     past = np.log(values[0][:cut])
@@ -227,8 +230,8 @@ def test_a_seasonal_search_averages_theta_hw_airline_and_snaive_by_validation():
 
 
 def test_no_classical_member_for_a_given_scaling_one_network_or_no_season():
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     ds = trended()
     for fc in (Forecaster(scaling="logdiff", **QUICK), Forecaster(ensemble=1, **QUICK)):
@@ -252,8 +255,8 @@ def test_without_validation_each_method_weighs_the_same():
 
 
 def test_a_season_over_24_steps_gets_theta_and_airline_without_holt_winters():
+    from unrolled.forecasting.ensemble.plan import classical_members, seasonal_scalings
     from unrolled.forecasting.models.classical import Airline, SeasonalNaive, Theta
-    from unrolled.forecasting.plan import classical_members, seasonal_scalings
 
     rng = np.random.default_rng(0)
     t = np.arange(200)
@@ -321,10 +324,10 @@ def smooth_season(n=60, seed=0):
 
 
 def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
-    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.ensemble.plan import classical_members, seasonal_scalings
+    from unrolled.forecasting.features.seasons import seasonal_strength
     from unrolled.forecasting.forecaster import Forecaster
-    from unrolled.forecasting.plan import classical_members, seasonal_scalings
-    from unrolled.forecasting.seasons import seasonal_strength
+    from unrolled.forecasting.io.data import from_dict
 
     y = smooth_season()
     part = y[:48]  # the training part of the forecaster below
@@ -346,12 +349,12 @@ def test_a_strong_season_that_fails_the_test_gets_the_classical_members_alone():
 
 
 def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
-    from unrolled.forecasting.plan import (
+    from unrolled.forecasting.ensemble.plan import (
         MIN_STRENGTH,
         classical_members,
         seasonal_scalings,
     )
-    from unrolled.forecasting.seasons import seasonal_strength
+    from unrolled.forecasting.features.seasons import seasonal_strength
 
     rng = np.random.default_rng(0)
     walks = np.cumsum(rng.standard_normal((200, 100)), axis=1)
@@ -369,8 +372,8 @@ def test_the_seasonal_strength_of_random_walks_stays_under_the_bound():
 
 
 def test_a_series_with_negative_values_gets_the_additive_classical_members():
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     y = 20 * (seasonal(n=120) - 4.3)  # a season around zero: no logs
     assert (y < 0).any() and (y > 0).any()
@@ -385,10 +388,10 @@ def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():
     """Parts of 24-35 monthly points: the classical members where the
     seasonality test passes; the seasonal strength, which random walks of
     that length often push above 0.9, is not asked."""
-    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.ensemble.plan import classical_members, seasonal_test
+    from unrolled.forecasting.features.seasons import seasonal_strength
     from unrolled.forecasting.forecaster import Forecaster
-    from unrolled.forecasting.plan import classical_members, seasonal_test
-    from unrolled.forecasting.seasons import seasonal_strength
+    from unrolled.forecasting.io.data import from_dict
 
     rng = np.random.default_rng(0)
     profile = 20 * rng.standard_normal(12)  # a jagged season, as USAccDeaths'

@@ -7,11 +7,11 @@ import pytest
 from conftest import ragged_batch
 
 import unrolled
-from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.ensemble.intervals import paths
+from unrolled.forecasting.ensemble.prediction import network_context
+from unrolled.forecasting.features.windows import predict_in_chunks
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.intervals import paths
-from unrolled.forecasting.prediction import network_context
-from unrolled.forecasting.windows import predict_in_chunks
+from unrolled.forecasting.io.data import from_dict
 
 
 def seasonal(seed=0, lengths=(96, 72, 120)):
@@ -85,7 +85,7 @@ def long_frame(n_series=4, days=30, seed=0):
 
 
 def test_long_rows_in_any_order_load_the_same_series(tmp_path):
-    from unrolled.forecasting.data import load_csv
+    from unrolled.forecasting.io.data import load_csv
 
     df = long_frame()
     df.to_csv(tmp_path / "sorted.csv", index=False)
@@ -100,7 +100,7 @@ def test_long_rows_in_any_order_load_the_same_series(tmp_path):
 
 
 def test_series_of_a_frame_do_not_view_its_other_columns():
-    from unrolled.forecasting.data import from_frame
+    from unrolled.forecasting.io.data import from_frame
 
     df = long_frame().copy()  # one float block holding value and volume
     ds = from_frame(df, date_col="date", series_col="series", value_col="value")
@@ -117,7 +117,7 @@ def test_series_of_a_frame_do_not_view_its_other_columns():
 def test_network_paths_in_groups_of_origins_equal_those_all_at_once(
     fitted, monkeypatch
 ):
-    from unrolled.forecasting import prediction
+    from unrolled.forecasting.ensemble import prediction
 
     fc, names, values = fitted
     origins = [(i, o) for i, v in enumerate(values) for o in range(40, len(v), 7)]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from unrolled.forecasting.metrics import (
+from unrolled.forecasting.evaluation.metrics import (
     METRICS,
     directional_accuracy,
     evaluate,

@@ -15,8 +15,8 @@ from cli_helpers import refused
 
 from unrolled.cli import run
 from unrolled.errors import DataError
-from unrolled.forecasting.data import from_dict, from_frame, load_csv
-from unrolled.forecasting.intervals import check_levels
+from unrolled.forecasting.ensemble.intervals import check_levels
+from unrolled.forecasting.io.data import from_dict, from_frame, load_csv
 
 
 def write(folder, name, text, mode="w"):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.data import from_dict, load_bundled
+from unrolled.forecasting.evaluation.backtest import backtest
+from unrolled.forecasting.evaluation.plots import plot, plot_report
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.plots import plot, plot_report
+from unrolled.forecasting.io.data import from_dict, load_bundled
 
 QUICK = dict(hidden=8, window=12, lr=0.01, scaling="diff", epochs=8, patience=3,
              ensemble=1)  # fmt: skip

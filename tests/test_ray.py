@@ -12,7 +12,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install ray)"
 
 from unrolled.cli import run  # noqa: E402
 from unrolled.engine.network import build_model  # noqa: E402
-from unrolled.forecasting import backends  # noqa: E402
+from unrolled.forecasting.ensemble import backends  # noqa: E402
 
 
 def test_unreachable_address_exits_2_with_one_line(tmp_path, capsys):
@@ -82,7 +82,7 @@ def test_a_worker_that_dies_twice_fails_in_one_line(on_ray):
 
 
 def test_refitted_windows_on_ray_give_the_local_numbers(on_ray):
-    from unrolled.forecasting.cross_validation import cross_validation
+    from unrolled.forecasting.evaluation.cross_validation import cross_validation
     from unrolled.forecasting.forecaster import Forecaster
 
     rng = np.random.default_rng(4)
@@ -98,8 +98,8 @@ def test_the_ray_tasks_move_the_progress_display(on_ray):
     """Each search stage on Ray is said, and each of its tasks as it finishes."""
     import io
 
-    from unrolled.forecasting.data import load_bundled
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import load_bundled
     from unrolled.forecasting.progress import Progress
 
     log = io.StringIO()

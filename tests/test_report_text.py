@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from unrolled.forecasting.report import Report, SeriesResult
+from unrolled.forecasting.evaluation.report import Report, SeriesResult
 from unrolled.text import decimals, table
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?%?\*?$")

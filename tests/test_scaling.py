@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from unrolled.forecasting.scaling import (
+from unrolled.forecasting.features.scaling import (
     SCALERS,
     MinMaxScaler,
     NotFittedError,

@@ -12,9 +12,9 @@ import pytest
 from cli_helpers import forecast_json, refused
 
 from unrolled.errors import DataError
-from unrolled.forecasting.data import load_csv
-from unrolled.forecasting.dataset import future_dates
 from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.io.data import load_csv
+from unrolled.forecasting.io.dataset import future_dates
 
 DAYS = pd.bdate_range("2021-01-04", periods=80)  # Mon 4 Jan .. Fri 23 Apr 2021
 

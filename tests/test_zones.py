@@ -12,8 +12,8 @@ import pytest
 from cli_helpers import forecast_json, refused
 
 from unrolled.errors import DataError
-from unrolled.forecasting.data import from_frame, load_csv
-from unrolled.forecasting.dataset import future_dates
+from unrolled.forecasting.io.data import from_frame, load_csv
+from unrolled.forecasting.io.dataset import future_dates
 
 
 def csv(tmp_path, stamps, name="z.csv"):

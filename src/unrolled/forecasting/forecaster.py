@@ -3,7 +3,7 @@
 Every series is scaled on its own (fitted on the part the model trains on,
 never on what it is scored on), cut into windows of at most ``window`` steps
 (a short series is one window: nothing is dropped for being short, down to
-:data:`~unrolled.forecasting.dataset.MIN_LENGTH` points), and every window
+:data:`~unrolled.forecasting.io.dataset.MIN_LENGTH` points), and every window
 teaches the network at every step (per-step targets: the value after each
 copy). One network learns from all series at once.
 
@@ -17,7 +17,7 @@ report can say when one of them beat every network there. Explicit
 arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
-(:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
+(:mod:`unrolled.forecasting.ensemble.members`): no extra training, much less luck.
 Where the search tries seasonal scalings, the Theta method, Holt-Winters,
 the airline model and seasonal naive (at half weight) are four more
 members, and where it tries
@@ -26,7 +26,8 @@ method and that smoothing (:func:`~.plan.classical_members`): a forecast
 combination, weighed against the networks by validation error.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
-checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
+checkpoint per configuration, see
+:mod:`unrolled.forecasting.ensemble.search_checkpoint`);
 ``fit(data, resume=DIR)`` continues an interrupted one and ends with exactly
 the forecaster of an uninterrupted run.
 
@@ -43,25 +44,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError, NotFittedError
-from .baselines import BASELINES
-from .bounds import check_forecaster
-from .ensemble import (
+from .ensemble.bounds import check_forecaster
+from .ensemble.intervals import Calibration, scaled_residuals
+from .ensemble.members import (
     Candidate,
     ClassicalMember,
     Member,
     validation_targets,
     weigh_by_validation,
 )
-from .history import history_from_json, history_to_json
-from .intervals import Calibration, scaled_residuals
-from .models.classical import (
-    Airline,
-    ExponentialSmoothing,
-    HoltWinters,
-    SeasonalNaive,
-    Theta,
-)
-from .plan import (
+from .ensemble.plan import (
     DEFAULTS,
     SNAIVE_WEIGHT,
     classical_members,
@@ -69,11 +61,20 @@ from .plan import (
     searches,
     validation_sizes,
 )
-from .prediction import NETWORK, Predicting
+from .ensemble.prediction import NETWORK, Predicting
+from .ensemble.saved import load_members, save_members
+from .ensemble.search import Setup, check_params, run_search
+from .io.history import history_from_json, history_to_json
+from .models.baselines import BASELINES
+from .models.classical import (
+    Airline,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
+from .models.transforms import Transform, as_series, windows
 from .progress import stage
-from .saved import load_members, save_members
-from .search import Setup, check_params, run_search
-from .transforms import Transform, as_series, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
@@ -241,7 +242,7 @@ class Forecaster(Predicting):
             A new or empty folder that receives the state of the search as it
             goes: one fit checkpoint per configuration tried, saved every
             ``checkpoint_every`` epochs, when it stops and on Ctrl-C (see
-            :mod:`unrolled.forecasting.checkpoint`).
+            :mod:`unrolled.forecasting.ensemble.search_checkpoint`).
         checkpoint_every : int
             Epochs between checkpoints.
         resume : str or path-like, optional
@@ -273,8 +274,8 @@ class Forecaster(Predicting):
             Bad parameters or data; a ``checkpoint`` folder that is not empty;
             a ``resume`` folder of a run with other parameters or data.
         """
-        from .backends import make_backend
-        from .data import as_dataset
+        from .ensemble.backends import make_backend
+        from .io.data import as_dataset
 
         self._check_params()
         ds = as_dataset(data, fill=fill, freq=freq)
@@ -283,7 +284,7 @@ class Forecaster(Predicting):
             raise InputError("checkpoint, resume: only with backend='local'")
         run = None
         if checkpoint is not None or resume is not None:
-            from .checkpoint import open_run
+            from .ensemble.search_checkpoint import open_run
 
             run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
                            names, values, freq)  # fmt: skip
@@ -309,7 +310,7 @@ class Forecaster(Predicting):
 
     def season_for(self, frequency: str | None) -> int | None:
         """The season length used: ``season`` if given, else the frequency's."""
-        from .dataset import season_length
+        from .io.dataset import season_length
 
         return self.season if self.season is not None else season_length(frequency)
 
@@ -442,11 +443,11 @@ class Forecaster(Predicting):
                          step_size: int = 1, **options):  # fmt: skip
         """statsforecast-style cross-validation with a copy of this forecaster.
 
-        See :func:`unrolled.forecasting.cross_validation.cross_validation`
+        See :func:`unrolled.forecasting.evaluation.cross_validation.cross_validation`
         (``refit``, ``level``, ``rivals`` and fit options go through
         ``options``); this forecaster is not changed.
         """
-        from .cross_validation import cross_validation
+        from .evaluation.cross_validation import cross_validation
 
         return cross_validation(self, data, h, n_windows, step_size, **options)
 
