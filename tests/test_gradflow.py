@@ -51,7 +51,7 @@ def test_measured_bptt_factor_equals_w2_to_the_n_with_positive_inputs(w2):
 
 @pytest.mark.parametrize("w2,n", [(2.0, 6), (0.5, 9), (-0.5, 4)])
 def test_d_prediction_d_input1_matches_finite_differences(w2, n):
-    net = unrolled.lessons.seed_network(w2=w2)
+    net = unrolled.lessons.lesson_network(w2=w2)
     seq, eps = np.full(n + 1, 1.0), 1e-6
     up, down = seq.copy(), seq.copy()
     up[0] += eps
@@ -89,8 +89,8 @@ def test_bad_unroll_counts_are_refused(bad):
 
 
 # ------------------------------------------------------------------ diagnostics
-def test_gradient_flow_of_the_seed_network_is_w2_to_the_k():
-    net = unrolled.lessons.seed_network(w2=0.5)
+def test_gradient_flow_of_the_lesson_network_is_w2_to_the_k():
+    net = unrolled.lessons.lesson_network(w2=0.5)
     flow = gradient_flow(net, [np.ones(11), np.ones(4)], [1.0, 0.0])
     assert flow.sequences.tolist() == [2] * 4 + [1] * 7
     rel = gradient_flow(net, [np.ones(11)], [1.0]).relative()
@@ -177,7 +177,7 @@ def test_monitor_warns_above_the_absolute_limit_from_the_first_epoch():
 
 
 def test_monitor_with_a_probe_warns_when_the_signal_dies_within_a_few_steps():
-    net = unrolled.lessons.seed_network(w2=0.1)  # relative norm 0.1**k: 1e-4 at k=4
+    net = unrolled.lessons.lesson_network(w2=0.1)  # relative norm 0.1**k: 1e-4 at k=4
     probe = ([np.ones(20)], [1.0])
     mon = GradientMonitor(model=net, probe=probe, within=5, emit=False)
     mon(0, {"grad_norm": 1.0, "grads": {}})
@@ -194,7 +194,7 @@ def test_monitor_refuses_bad_settings():
 
 # -------------------------------------------------------------------- remedies
 def test_clipping_bounds_the_global_norm_of_exploding_gradients():
-    net = unrolled.lessons.seed_network(w2=2.0)
+    net = unrolled.lessons.lesson_network(w2=2.0)
     _, grads = net.loss_and_grads([np.ones(40)], [1.0])
     assert unrolled.global_norm(grads) > 1e20
     clipped = unrolled.clip_grads(grads, max_norm=5.0)
@@ -206,7 +206,7 @@ def test_clipping_bounds_the_global_norm_of_exploding_gradients():
 
 
 def test_fit_with_clip_norm_moves_the_weights_at_most_lr_times_the_clip():
-    net = unrolled.lessons.seed_network(w2=2.0)
+    net = unrolled.lessons.lesson_network(w2=2.0)
     before = net.state_dict()
     unrolled.fit(net, [np.ones(30)], [1.0], epochs=1, lr=0.1, optimizer="sgd",
                  clip_norm=1.0)  # fmt: skip
@@ -236,7 +236,7 @@ def test_tbptt_with_k_at_least_t_equals_full_bptt(rng, cell, kw, per_step):
 
 
 def test_tbptt_k_cuts_the_gradient_k_copies_back():
-    net = unrolled.lessons.seed_network(w2=0.5)
+    net = unrolled.lessons.lesson_network(w2=0.5)
     _, _, dh = net.loss_and_grads([np.ones(10)], [1.0], tbptt=3, record_hidden=True)
     g = dh[0][:, 0]
     assert np.all(g[:7] == 0.0) and np.all(g[7:] != 0.0)
@@ -250,7 +250,7 @@ def test_tbptt_window_must_be_positive(bad):
 
 
 def test_non_finite_guard_names_the_epoch_and_keeps_finite_weights():
-    net = unrolled.lessons.seed_network(w2=2.0)
+    net = unrolled.lessons.lesson_network(w2=2.0)
     with pytest.raises(unrolled.TrainingError) as err:
         unrolled.fit(net, [np.ones(1100)], [1.0], epochs=3, optimizer="sgd")
     msg = str(err.value)
@@ -261,7 +261,7 @@ def test_non_finite_guard_names_the_epoch_and_keeps_finite_weights():
 
 def test_non_finite_gradient_with_finite_loss_names_the_parameter():
     # tiny w1 keeps the forward small; the gradient still carries 2**600
-    net = unrolled.lessons.seed_network(w1=1e-200, w2=2.0)
+    net = unrolled.lessons.lesson_network(w1=1e-200, w2=2.0)
     with np.errstate(all="ignore"):
         loss, grads = net.loss_and_grads([np.ones(601)], [1e150])
     assert np.isfinite(loss) and grads["weight_ih_l0"][0, 0] == -np.inf
@@ -384,7 +384,7 @@ def test_cli_help_has_examples(capsys):
 
 
 def test_fit_warnings_reach_the_caller_through_the_monitor():
-    net = unrolled.lessons.seed_network(w2=2.0)
+    net = unrolled.lessons.lesson_network(w2=2.0)
     mon = GradientMonitor(explode=10.0)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")

@@ -164,7 +164,7 @@ def test_explain_target_backward_pass_equals_the_engine_bptt():
         w = dict(zip(ENGINE_NAMES, rng.uniform(-2, 2, 5), strict=True))
         target = float(rng.uniform(-2, 2))
         b = explain(values, **w, target=target)["backward"]
-        ssr, grads = unrolled.lessons.seed_network(**w).loss_and_grads(
+        ssr, grads = unrolled.lessons.lesson_network(**w).loss_and_grads(
             [values], [target]
         )
         assert b["ssr"] == ssr  # the forward pass is the engine's, bit for bit

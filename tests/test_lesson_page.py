@@ -152,7 +152,7 @@ def test_page_numbers_equal_the_engine_forward_and_bptt_on_200_random_cases(
     alive = dead = 0
     for (values, w, target, n), g in zip(cases, got, strict=True):
         assert g["message"] == ""
-        net = unrolled.lessons.seed_network(**w)
+        net = unrolled.lessons.lesson_network(**w)
         outs = net.predict([values], all_steps=True)[0]
         assert len(g["outputs"]) == len(values)
         assert all(_close(a, b) for a, b in zip(g["outputs"], outs, strict=True))

@@ -50,7 +50,7 @@ def test_early_stopping_restores_the_best_validation_weights():
 
 
 def test_non_finite_gradient_stops_with_epoch_and_parameter():
-    net = unrolled.lessons.seed_network(w2=2.0)
+    net = unrolled.lessons.lesson_network(w2=2.0)
     seqs = [np.full(1100, 1.0)]  # 2**1100 overflows float64
     with pytest.raises(unrolled.TrainingError, match=r"epoch 0: the (loss|gradient)"):
         unrolled.fit(net, seqs, [1.0], epochs=3, optimizer="sgd")
