@@ -370,27 +370,27 @@ def _members(*pairs):
 
 
 def test_the_last_member_of_an_ensemble_is_the_best_of_another_scaling():
-    from unrolled.forecasting.forecaster import _best, _hedged
+    from unrolled.forecasting.ensemble.choice import hedged, pick
 
     trained = _members(("loghw", 0.30), ("logsdiff", 0.36), ("loghw", 0.31),
                        ("diff", 0.50), ("loghw", 0.32), ("loghw", 0.33))  # fmt: skip
-    picked = [(m.candidate.scaling, m.candidate.score) for m in _best(trained, 4)]
+    picked = [(m.candidate.scaling, m.candidate.score) for m in pick(trained, 4)]
     assert picked == [("loghw", 0.30), ("loghw", 0.31), ("loghw", 0.32),
                       ("logsdiff", 0.36)]  # fmt: skip
     # the best ones span two scalings already: the last is still a third one
     trained = _members(("a", 0.1), ("b", 0.2), ("a", 0.3), ("c", 0.9), ("a", 0.4))
-    picked = [m.candidate.scaling for m in _best(trained, 3)]
+    picked = [m.candidate.scaling for m in pick(trained, 3)]
     assert picked == ["a", "b", "c"]
     # one scaling only, or the other one diverged (NaN): the k best
     one = _members(("diff", 0.4), ("diff", 0.2), ("diff", 0.3), ("diff", 0.1))
-    assert [m.candidate.score for m in _best(one, 3)] == [0.1, 0.2, 0.3]
+    assert [m.candidate.score for m in pick(one, 3)] == [0.1, 0.2, 0.3]
     nan = _members(("diff", 0.4), ("es", float("nan")), ("diff", 0.3), ("diff", 0.1))
-    assert [m.candidate.score for m in _best(nan, 3)] == [0.1, 0.3, 0.4]
+    assert [m.candidate.score for m in pick(nan, 3)] == [0.1, 0.3, 0.4]
     # an ensemble of one is the best member
-    assert [m.candidate.score for m in _best(trained, 1)] == [0.1]
+    assert [m.candidate.score for m in pick(trained, 1)] == [0.1]
     two = _members(("a", 1), ("b", 2))
-    assert _hedged(_best(trained, 3)) and _hedged(_best(two, 2))
-    assert not _hedged(_best(one, 3)) and not _hedged(_best(trained, 1))
+    assert hedged(pick(trained, 3)) and hedged(pick(two, 2))
+    assert not hedged(pick(one, 3)) and not hedged(pick(trained, 1))
 
 
 def test_the_report_names_the_member_of_another_scaling():

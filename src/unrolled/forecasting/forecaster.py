@@ -45,9 +45,9 @@ import numpy as np
 
 from ..errors import InputError, NotFittedError
 from .ensemble.bounds import check_forecaster
+from .ensemble.choice import classical_share, count, hedged, pick, rank, shares
 from .ensemble.intervals import Calibration, scaled_residuals
 from .ensemble.members import (
-    Candidate,
     ClassicalMember,
     Member,
     validation_targets,
@@ -62,9 +62,8 @@ from .ensemble.plan import (
     validation_sizes,
 )
 from .ensemble.prediction import NETWORK, Predicting
-from .ensemble.saved import load_members, save_members
+from .ensemble.saved import load_forecaster, save_forecaster
 from .ensemble.search import Setup, check_params, run_search
-from .io.history import history_from_json, history_to_json
 from .models.baselines import BASELINES
 from .models.classical import (
     Airline,
@@ -77,7 +76,6 @@ from .models.transforms import Transform, as_series, windows
 from .progress import stage
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
-FORMAT = "unrolled.forecaster"
 PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "patience", "batch_size", "ensemble", "val_size", "seed", "season",
           "select", "clip_norm", "clip_value", "tbptt", "huber")  # fmt: skip
@@ -371,8 +369,8 @@ class Forecaster(Predicting):
     def _networks(self, rounds) -> tuple[list[Member], list]:
         """The network members: each search's best on validation (ties: the
         earlier, simpler one), the best of all first; and each search's pick."""
-        picked = [_best(trained, self.ensemble) for _, trained in rounds]
-        return sorted((m for p in picked for m in p), key=_rank), picked
+        picked = [pick(trained, self.ensemble) for _, trained in rounds]
+        return sorted((m for p in picked for m in p), key=rank), picked
 
     def _describe(self, rounds, picked, networks, classical, setup) -> dict:
         """``config_``: the best network's configuration and the ensemble's."""
@@ -381,11 +379,11 @@ class Forecaster(Predicting):
         config.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
-            searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
-            theta=_count(classical, Theta), hw=_count(classical, HoltWinters),
-            es=_count(classical, ExponentialSmoothing),
-            airline=_count(classical, Airline), snaive=_count(classical, SeasonalNaive),
-            classical_share=_share(classical, self.members_),
+            searches=len(rounds), hedged=sum(map(hedged, picked)), huber=setup.huber,
+            theta=count(classical, Theta), hw=count(classical, HoltWinters),
+            es=count(classical, ExponentialSmoothing),
+            airline=count(classical, Airline), snaive=count(classical, SeasonalNaive),
+            classical_share=classical_share(classical, self.members_),
             shares=shares(self.members_),
         )  # fmt: skip
         return config
@@ -461,67 +459,12 @@ class Forecaster(Predicting):
         ``extra`` (JSON data) is stored alongside and read back as ``extra_``.
         """
         self._check_fitted()
-        meta = {
-            "format": FORMAT,
-            "params": self.get_params(),
-            "config": self.config_,
-            "names": self.names_,
-            "n_train": self.n_train_,
-            "frequency": self.frequency_,
-            "val_score": self.val_score_,
-            "naive_val_score": self.naive_val_score_,
-            "search": [c.__dict__ for c in self.search_],
-            "calibration": self.calibration_.to_dict(),
-            "baseline_val_scores": self.baseline_val_scores_,
-            "selected": self.selected_,
-            "extra": extra or {},
-            "history": history_to_json(
-                self.names_,
-                [self.history_[n] for n in self.names_],
-                getattr(self, "dates_", None),
-                self.frequency_,
-                getattr(self, "pandas_freq_", None),
-            ),  # fmt: skip
-        }
-        return save_members(directory, self.members_, meta)
+        return save_forecaster(self, directory, extra)
 
     @classmethod
     def load(cls, directory) -> Forecaster:
         """Rebuild a fitted forecaster saved by :meth:`save` (no pickle)."""
-        from ..storage.models import ModelFileError, load_model
-
-        model, meta = load_model(directory)
-        if meta.get("format") != FORMAT:
-            raise ModelFileError(
-                f"{directory}: not a forecaster (metadata format "
-                f"{meta.get('format')!r}, expected {FORMAT!r})"
-            )
-        try:
-            fc = cls(**{"huber": None, **meta["params"]})
-            fc._check_params()
-            fc.members_ = load_members(directory, meta, model)
-            fc.config_ = dict(meta["config"])
-            fc.names_, fc.n_train_ = list(meta["names"]), dict(meta["n_train"])
-            fc.frequency_, fc.val_score_ = meta["frequency"], meta["val_score"]
-            fc.naive_val_score_ = meta.get("naive_val_score")
-            fc.search_ = [Candidate(**c) for c in meta["search"]]
-            fc.extra_ = meta.get("extra", {})
-            fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
-            fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
-            fc.selected_ = meta.get("selected", NETWORK)
-            if "history" in meta:  # saved since 0.1.0: predict needs no --data
-                fc.history_data_ = history_from_json(meta["history"], str(directory))
-                fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
-                fc.dates_ = {s.name: s.dates for s in fc.history_data_}
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(
-                f"{directory}: bad forecaster metadata ({exc})"
-            ) from None
-        if not fc.members_:
-            raise ModelFileError(f"{directory}: bad forecaster metadata (no members)")
-        return fc
+        return load_forecaster(cls, directory)
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor arguments (scikit-learn convention)."""
@@ -543,56 +486,3 @@ class Forecaster(Predicting):
         args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
                 if getattr(self, k) != getattr(default, k)]  # fmt: skip
         return f"Forecaster({', '.join(args)})"
-
-
-def _best(trained: list[Member], k: int) -> list[Member]:
-    """The ``k - 1`` best members of one search and the best of another scaling.
-
-    Ties go to the earlier member. The last member is the best one whose
-    scaling none of the others has (the ``k``-th best when every member
-    shares one scaling, or when no other scaling scored): validation on a
-    dozen points picks a scaling partly by luck, and a member of another
-    hedges that choice (measured: ``docs/design.md``, "The hedge").
-    """
-    ranked = sorted(trained, key=_rank)
-    top = ranked[: k - 1]
-    taken = {m.candidate.scaling for m in top}
-    other = [m for m in ranked[k - 1 :]
-             if m.candidate.scaling not in taken and np.isfinite(_rank(m))]  # fmt: skip
-    return top + (other or ranked[k - 1 :])[:1]
-
-
-def _hedged(members: list[Member]) -> bool:
-    """Whether the last member is of a scaling none of the others has."""
-    return len(members) > 1 and members[-1].candidate.scaling not in {
-        m.candidate.scaling for m in members[:-1]
-    }
-
-
-def _count(members: list[ClassicalMember], model: type) -> int:
-    """How many of ``members`` are ``model``s."""
-    return sum(isinstance(m.model, model) for m in members)
-
-
-def _share(classical: list[Member], members: list[Member]) -> float:
-    """The classical members' share of the mean, in [0, 1]."""
-    total = sum(m.weight for m in members)
-    return round(sum(m.weight for m in classical) / total, 4) if total else 0.0
-
-
-def shares(members) -> dict[str, float]:
-    """Each family's share of the ensemble's weight, ``{"networks": 0.29,
-    "hybrids": 0.0, "classical": 0.71}`` (rounded to 4 places)."""
-    total = sum(m.weight for m in members)
-    out = {}
-    for kind, word in (("network", "networks"), ("hybrid", "hybrids"),
-                       ("classical", "classical")):  # fmt: skip
-        part = sum(m.weight for m in members if m.kind == kind)
-        out[word] = round(part / total, 4) if total else 0.0
-    return out
-
-
-def _rank(member: Member) -> float:
-    """Sort key of a member: its validation score (NaN last)."""
-    score = member.candidate.score
-    return np.inf if score != score else score

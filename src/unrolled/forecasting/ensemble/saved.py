@@ -26,10 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from ...engine.validate import is_real
+from ..io.history import history_from_json, history_to_json
 from ..models.classical import from_dict, from_scaling
 from ..models.transforms import Transform
+from .intervals import Calibration
 from .members import Candidate, ClassicalMember, Member, digest
+from .prediction import NETWORK
 
+FORMAT = "unrolled.forecaster"  # the metadata's "format"
 VERSION = 2  # of the forecaster's metadata (see the module)
 
 
@@ -41,6 +45,69 @@ def save_members(directory, members: list, meta: dict) -> Path:
     directory = prepare_dir(directory)
     with locked_dir(directory):  # a concurrent save waits: last complete one wins
         return _save_locked(directory, members, dict(meta, version=VERSION))
+
+
+def save_forecaster(fc, directory, extra: dict | None = None) -> Path:
+    """Write a fitted forecaster ``fc`` (see :meth:`.Forecaster.save`)."""
+    meta = {
+        "format": FORMAT,
+        "params": fc.get_params(),
+        "config": fc.config_,
+        "names": fc.names_,
+        "n_train": fc.n_train_,
+        "frequency": fc.frequency_,
+        "val_score": fc.val_score_,
+        "naive_val_score": fc.naive_val_score_,
+        "search": [c.__dict__ for c in fc.search_],
+        "calibration": fc.calibration_.to_dict(),
+        "baseline_val_scores": fc.baseline_val_scores_,
+        "selected": fc.selected_,
+        "extra": extra or {},
+        "history": history_to_json(
+            fc.names_,
+            [fc.history_[n] for n in fc.names_],
+            getattr(fc, "dates_", None),
+            fc.frequency_,
+            getattr(fc, "pandas_freq_", None),
+        ),  # fmt: skip
+    }
+    return save_members(directory, fc.members_, meta)
+
+
+def load_forecaster(cls, directory):
+    """A fitted ``cls`` (a Forecaster class) read back from ``directory``."""
+    from ...storage.models import ModelFileError, load_model
+
+    model, meta = load_model(directory)
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(
+            f"{directory}: not a forecaster (metadata format "
+            f"{meta.get('format')!r}, expected {FORMAT!r})"
+        )
+    try:
+        fc = cls(**{"huber": None, **meta["params"]})
+        fc._check_params()
+        fc.members_ = load_members(directory, meta, model)
+        fc.config_ = dict(meta["config"])
+        fc.names_, fc.n_train_ = list(meta["names"]), dict(meta["n_train"])
+        fc.frequency_, fc.val_score_ = meta["frequency"], meta["val_score"]
+        fc.naive_val_score_ = meta.get("naive_val_score")
+        fc.search_ = [Candidate(**c) for c in meta["search"]]
+        fc.extra_ = meta.get("extra", {})
+        fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
+        fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
+        fc.selected_ = meta.get("selected", NETWORK)
+        if "history" in meta:  # saved since 0.1.0: predict needs no --data
+            fc.history_data_ = history_from_json(meta["history"], str(directory))
+            fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
+            fc.dates_ = {s.name: s.dates for s in fc.history_data_}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(f"{directory}: bad forecaster metadata ({exc})") from None
+    if not fc.members_:
+        raise ModelFileError(f"{directory}: bad forecaster metadata (no members)")
+    return fc
 
 
 def _save_locked(directory: Path, members: list, meta: dict) -> Path:
