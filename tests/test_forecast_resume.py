@@ -414,6 +414,7 @@ def test_fit_carries_stateful_callbacks_and_a_callback_stop_through_resume(tmp_p
         unrolled.fit(net(), seqs, tgs, resume=tmp_path / "a", **args)
 
 
+@pytest.mark.slow
 def test_a_real_sigint_during_train_exits_130_and_resumes_exactly(tmp_path, csv):
     import signal
     import subprocess

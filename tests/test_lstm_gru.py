@@ -108,6 +108,7 @@ from test_torch_parity import (  # noqa: E402
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", GATED)
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("input_size", [1, 3])
@@ -118,12 +119,14 @@ def test_matches_torch_outputs_and_grads(rng, cell, num_layers, input_size):
     check_parity(net, rng, input_size)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", GATED)
 def test_matches_torch_with_two_outputs(rng, cell):
     net = make(cell, input_size=2, hidden_size=3, output_size=2, seed=2)
     check_parity(net, rng, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", GATED)
 def test_weights_move_from_torch_to_unrolled(rng, cell):
     kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
@@ -147,6 +150,7 @@ def test_weights_move_from_torch_to_unrolled(rng, cell):
         assert max_rel_error(grads[f"head.{k}"], p.grad.numpy()) < 1e-9, k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", GATED)
 @pytest.mark.parametrize("K", [1, 3])
 def test_truncated_bptt_equals_torch_with_the_state_detached(rng, cell, K):

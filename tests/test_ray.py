@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install ray)")
+pytestmark = pytest.mark.slow  # a real local Ray
 
 from unrolled.cli import run  # noqa: E402
 from unrolled.engine.network import build_model  # noqa: E402

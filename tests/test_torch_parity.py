@@ -7,6 +7,7 @@ from conftest import max_rel_error, ragged_batch
 import unrolled
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.slow  # a real PyTorch, beside the engine
 
 
 def torch_model(net):
