@@ -7,9 +7,9 @@ import pytest
 from conftest import ragged_batch
 
 import unrolled
+from unrolled.forecasting.ensemble.chunks import predict_in_chunks
 from unrolled.forecasting.ensemble.intervals import paths
 from unrolled.forecasting.ensemble.prediction import network_context
-from unrolled.forecasting.features.windows import predict_in_chunks
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.io.data import from_dict
 

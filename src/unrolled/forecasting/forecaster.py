@@ -64,6 +64,7 @@ from .ensemble.plan import (
 from .ensemble.prediction import NETWORK, Predicting
 from .ensemble.saved import load_forecaster, save_forecaster
 from .ensemble.search import Setup, check_params, run_search
+from .features.windows import windows
 from .models.baselines import BASELINES
 from .models.classical import (
     Airline,
@@ -72,7 +73,7 @@ from .models.classical import (
     SeasonalNaive,
     Theta,
 )
-from .models.transforms import Transform, as_series, windows
+from .models.transforms import Transform, as_series
 from .progress import stage
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]

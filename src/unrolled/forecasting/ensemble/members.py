@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...training.callbacks import EarlyStopping
-from ..features.windows import predict_in_chunks
 from ..models.classical import Classical, from_scaling
 from ..models.transforms import ALL_HISTORY, LOGS, MODELLED, Transform
+from .chunks import predict_in_chunks
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
 

@@ -36,7 +36,8 @@ from ...engine.network import build_model
 from ...engine.validate import check_positive_int, is_integer, is_real
 from ...errors import InputError
 from ...training.fit import fit as fit_network
-from ..models.transforms import LEVEL_SCALINGS, SEASONAL, Transform, windows
+from ..features.windows import windows
+from ..models.transforms import LEVEL_SCALINGS, SEASONAL, Transform
 from ..progress import config_text
 from ..progress import stage as say
 from .members import Candidate, Member, ValidationStop

@@ -1,43 +1,18 @@
-"""Memory-bounded passes over many windows at once.
-
-Scoring a forecaster on its validation slice (every epoch of every
-configuration) and backtesting it forecast one window per origin: with 1,000
-series and 12 origins each that is a batch of 12,000 windows, whose forward
-tape (a GRU's: about ``10 H`` floats per window and step) alone takes
-hundreds of MB. :func:`predict_in_chunks` runs such a batch in chunks of at
-most :data:`CHUNK` windows, so memory stays flat in the number of series: a
-GRU of 32 units on windows of 48 steps then tapes 15 MB per chunk (60 MB
-with chunks of 1,024). Rows of a batch never interact: the forecasts equal
-those of one call to rounding (a BLAS product may round a row differently in
-a batch of another size: a few ulp), and exactly when there are at most
-``chunk`` sequences. (Chunks of 256 and of 1,024 gave the same JSON report,
-byte for byte, for 300 series x 1,000 days.)
-
-A network keeps its tape buffers between calls (see
-:mod:`unrolled.engine.workspace`): a chunk's tape stays committed after the
-pass, one per network. :func:`predict_in_chunks` gives it back when it is
-done, so that the members of an ensemble do not each hold one after their
-forecasts (at 1,000 series: 67 MB for four members). The next pass maps the
-buffers afresh (page faults: +0.8 s of system time in a 51 s fit and
-backtest of 1,000 series).
-"""
+"""The training windows over one series: where each starts and stops."""
 
 from __future__ import annotations
 
-import numpy as np
 
-CHUNK = 256  # windows per forward pass at most
+def windows(n: int, length: int, stride: int) -> list[tuple[int, int]]:
+    """(start, stop) of the windows over the ``n - 1`` inputs of an n-point series.
 
-
-def predict_in_chunks(model, seqs: list, chunk: int = CHUNK) -> np.ndarray:
-    """``model.predict(seqs)``, ``chunk`` sequences at a time (see the module)."""
-    try:
-        if len(seqs) <= chunk:
-            return model.predict(seqs)
-        parts = [model.predict(seqs[k : k + chunk])
-                 for k in range(0, len(seqs), chunk)]  # fmt: skip
-        return np.concatenate(parts, axis=0)
-    finally:
-        release = getattr(model, "release_memory", None)
-        if release is not None:
-            release()
+    Windows end at the last input and step back by ``stride``; the first one
+    starts at 0. A series with ``n - 1 <= length`` inputs is one window.
+    """
+    last = n - 1
+    if last <= length:
+        return [(0, last)]
+    out = [(e - length, e) for e in range(last, length - 1, -stride)]
+    if out[-1][0] > 0:
+        out.append((0, length))
+    return out

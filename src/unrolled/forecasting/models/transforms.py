@@ -1,9 +1,9 @@
-"""From series to network inputs: per-series transforms and training windows.
+"""From series to network inputs: per-series transforms.
 
 A :class:`Transform` is one series' scaling, fitted on its training part
 only: it turns values into the network's inputs and targets, and the
-network's outputs back into values. :func:`windows` cuts a series into the
-overlapping stretches the network trains on.
+network's outputs back into values. The stretches the network trains on are
+:func:`~unrolled.forecasting.features.windows.windows`.
 """
 
 from __future__ import annotations
@@ -434,21 +434,6 @@ def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
                 "to train on (one input and the value after it)"
             )
     return [s.name for s in ds.series], values, ds.frequency
-
-
-def windows(n: int, length: int, stride: int) -> list[tuple[int, int]]:
-    """(start, stop) of the windows over the ``n - 1`` inputs of an n-point series.
-
-    Windows end at the last input and step back by ``stride``; the first one
-    starts at 0. A series with ``n - 1 <= length`` inputs is one window.
-    """
-    last = n - 1
-    if last <= length:
-        return [(0, last)]
-    out = [(e - length, e) for e in range(last, length - 1, -stride)]
-    if out[-1][0] > 0:
-        out.append((0, length))
-    return out
 
 
 def naive_unit(y: np.ndarray) -> float:
