@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "unrolled"
+SRC = Path(__file__).resolve().parents[2] / "src" / "unrolled"
 
 BANNED_NAMES = {  # modules and functions that can run code from a file
     "pickle",

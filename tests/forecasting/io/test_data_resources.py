@@ -22,7 +22,7 @@ from unrolled.forecasting.io.data import DataError
 from unrolled.forecasting.io.source import read_file
 from unrolled.storage.files import content_digest
 
-SRC = os.path.join(os.path.dirname(__file__), "..", "src")
+SRC = os.path.join(os.path.dirname(__file__), "..", "..", "..", "src")
 
 
 def cli(capsys, *argv):

@@ -281,7 +281,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
 
 def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):
     """Smoke test: the script runs end to end (peers only if installed)."""
-    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "bench.py"
+    path = pathlib.Path(__file__).parents[2] / "benchmarks" / "bench.py"
     spec = importlib.util.spec_from_file_location("bench", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

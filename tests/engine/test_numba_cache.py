@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("numba")
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 SCRIPT = """
 import numpy as np
 from unrolled.engine.cells import make_cell

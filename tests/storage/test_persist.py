@@ -464,7 +464,7 @@ def test_two_processes_saving_to_one_folder_leave_one_loadable_model(tmp_path):
     from unrolled.forecasting.forecaster import Forecaster
 
     out = tmp_path / "out"
-    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "src")
     env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
     procs = [subprocess.Popen([sys.executable, "-c", SAVE_MANY, str(out), str(seed)],
                               env=env, stderr=subprocess.PIPE, text=True)
@@ -550,7 +550,7 @@ def test_two_processes_checkpointing_to_one_folder_leave_a_whole_checkpoint(
     import subprocess
     import sys
 
-    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "src")
     env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
     ck = tmp_path / "ck"
     procs = [subprocess.Popen([sys.executable, "-c", CHECKPOINT_MANY, str(ck),

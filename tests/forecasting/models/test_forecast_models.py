@@ -27,7 +27,7 @@ from unrolled.forecasting.models.classical import (
     from_scaling,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 MODELS = [ExponentialSmoothing(), ExponentialSmoothing(log=True),
           HoltWinters(12), HoltWinters(12, log=True), Theta(12, log=True),
           Theta(), Airline(12), Airline(12, log=True), SeasonalNaive(12)]  # fmt: skip
