@@ -30,11 +30,18 @@ def test_unreachable_address_exits_2_with_one_line(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def on_ray():
-    """A local Ray for the module, and a backend on it (left to the fixture)."""
+    """A local Ray for the module, and a backend on it (left to the fixture).
+
+    Ray's tqdm_ray replaces ``builtins.print`` when a task fails; it is put
+    back after, so that no later test sees Ray's print."""
+    import builtins
+
+    real_print = builtins.print
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
              logging_level="ERROR")  # fmt: skip
     yield backends.RayBackend()
     ray.shutdown()
+    builtins.print = real_print
 
 
 def test_tasks_come_back_in_item_order(on_ray):
