@@ -146,8 +146,8 @@ def auto(name: str):
 
 def unrolled(ids, histories, h, season, freq):
     """The Forecaster's defaults, one global fit on the group (see the docstring)."""
-    from unrolled.forecasting.data import from_dict
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
 
     names = list(ids)
     ds = from_dict(dict(zip(names, histories, strict=True)), freq=freq)

@@ -33,10 +33,10 @@ import time
 
 import numpy as np
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.data import from_dict, load_bundled
+from unrolled.forecasting.evaluation.backtest import backtest
+from unrolled.forecasting.evaluation.report import pooled_coverage
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.report import pooled_coverage
+from unrolled.forecasting.io.data import from_dict, load_bundled
 
 BASE = ["rnn", "naive", "drift", "seasonal_naive", "mean"]
 AUTOS = ["AutoETS", "AutoTheta", "AutoARIMA"]

@@ -30,8 +30,10 @@ import time
 import numpy as np
 from competitions import FREQ, SETS, load
 
-from unrolled.forecasting import ensemble, forecaster, prediction, search
-from unrolled.forecasting.data import from_dict
+from unrolled.forecasting import forecaster
+from unrolled.forecasting.ensemble import members as ensemble
+from unrolled.forecasting.ensemble import prediction, search
+from unrolled.forecasting.io.data import from_dict
 
 SPENT: dict[str, float] = {}
 INSIDE: list[str] = []  # the timed phases running now, outermost first

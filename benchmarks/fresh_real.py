@@ -2,7 +2,7 @@
 
 The 23 series of :mod:`seasonal_real` and the 9 of :mod:`yearly_real` have
 been looked at by many sessions; four of the search's rules were set after
-seeing their test scores (see :mod:`unrolled.forecasting.plan`). This set
+seeing their test scores (see :mod:`unrolled.forecasting.ensemble.plan`). This set
 had not been run before this module was written, so it measures the
 forecaster on data that did not shape it (since then it has judged one
 rule, seasonal naive's member at half weight, by a test written down

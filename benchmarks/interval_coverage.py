@@ -3,7 +3,7 @@
 For each bundled data set the last ``test`` points of every series are held
 out; the forecaster (defaults, seed 0) trains on what comes before and, from
 every test origin, forecasts 1..12 steps ahead from the true history with
-its split-conformal intervals (see ``unrolled.forecasting.intervals``).
+its split-conformal intervals (see ``unrolled.forecasting.ensemble.intervals``).
 Printed per set and step: how many (origin, series) targets the step has,
 the share of them inside the 80% and 95% bands of the selected method
 (``rnn``), and naive's for comparison. ``*`` marks a step whose interval
@@ -26,10 +26,10 @@ import sys
 import time
 from pathlib import Path
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.data import load_bundled
+from unrolled.forecasting.ensemble.intervals import growth
+from unrolled.forecasting.evaluation.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.intervals import growth
+from unrolled.forecasting.io.data import load_bundled
 
 sys.path.insert(0, str(Path(__file__).parent))  # seasonal_real, for --real
 HORIZON = 12

@@ -3,7 +3,7 @@
 Writes a long CSV of 1,000 series x 1,000 business days (1M rows, about
 25 MB) into a temporary folder, then times, interleaved round by round,
 ``pandas.read_csv(path, parse_dates=["date"])``,
-``unrolled.forecasting.data.load_csv(path)`` (which also validates every
+``unrolled.forecasting.io.data.load_csv(path)`` (which also validates every
 row, groups the series and checks their calendars) and ``from_frame`` on the
 frame pandas read. Prints the median of each and the ratios; ``--json``
 prints them as JSON. Runs in well under a minute::
@@ -24,7 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from unrolled.forecasting.data import from_frame, load_csv
+from unrolled.forecasting.io.data import from_frame, load_csv
 
 
 def write_long_csv(path: str, series: int, days: int, seed: int = 0) -> None:

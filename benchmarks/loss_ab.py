@@ -4,7 +4,7 @@ On the 23 real seasonal series of :mod:`seasonal_real` (or the 9 of
 :mod:`yearly_real`, or any of them by name), the network's one-step MAE as
 a multiple of naive's under the same protocol, trained with
 ``huber=None`` (the SSR) and with the default ``huber="auto"`` (Huber's
-loss where the series have a season, see ``forecasting/plan.py``), each the
+loss where the series have a season, see ``forecasting/ensemble/plan.py``), each the
 mean over the seeds given. Any seeds, so that a gain measured on seeds
 0-2 can be checked on others. Printed per series: both ratios; at the end
 their geometric means and on how many series the default is lower or
@@ -27,7 +27,7 @@ from forecast_quality import ratios
 from seasonal_real import SERIES, TEST, earlier, window
 from yearly_real import REAL, real
 
-from unrolled.forecasting.backtest import backtest
+from unrolled.forecasting.evaluation.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
 
 LOSSES = {"SSR": None, "auto": "auto"}  # column: Forecaster(huber=...)

@@ -3,7 +3,7 @@
 The default forecaster's forecast is a weighted mean of its members (the
 networks, and where the plan admits them the Theta method, Holt-Winters or
 exponential smoothing, the airline model and seasonal naive; see
-:mod:`unrolled.forecasting.plan`). This prints, for each series of
+:mod:`unrolled.forecasting.ensemble.plan`). This prints, for each series of
 :mod:`seasonal_real` and :mod:`yearly_real` under their protocol (the last
 12 points held out, or with ``--fold K`` the 12 that end 12K before the
 last; one-step forecasts from the true history), the one-step MAE over
@@ -35,9 +35,9 @@ from seasonal_real import TEST, earlier, window
 from yearly_real import REAL, real
 from yearly_real import SERIES as YEARLY
 
-from unrolled.forecasting.backtest import backtest
+from unrolled.forecasting.evaluation.backtest import backtest
+from unrolled.forecasting.evaluation.report import NETWORK
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.report import NETWORK
 
 GROUPS = ("networks", "theta", "hw", "es", "airline", "snaive")
 COLUMNS = ("ensemble", *GROUPS)
@@ -53,7 +53,7 @@ def group(member) -> str:
 def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
     """(test ratio of each column, validation score of each group, classical
     share) of the forecaster with ``seed`` on ``ds``: the ensemble and
-    seasonal naive as :func:`~unrolled.forecasting.backtest.backtest` scores
+    seasonal naive as :func:`~unrolled.forecasting.evaluation.backtest.backtest` scores
     them, each member alone at the same origins."""
     fc = Forecaster(seed=seed)
     result = backtest(fc, ds, test=TEST).series[0]

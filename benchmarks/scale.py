@@ -80,9 +80,13 @@ def peak_mb() -> float:
 def child(path: str, epochs: int, test: int, backend: str) -> dict:
     """The measured run, in this (child) process."""
     sys.path.insert(0, SRC)
-    from unrolled.forecasting.backtest import evaluate_fitted, head, split_sizes
-    from unrolled.forecasting.data import load_csv
+    from unrolled.forecasting.evaluation.backtest import (
+        evaluate_fitted,
+        head,
+        split_sizes,
+    )
     from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import load_csv
 
     out, t = {"rss_start_mb": peak_mb()}, time.perf_counter()
     ds = load_csv(path)
@@ -90,7 +94,7 @@ def child(path: str, epochs: int, test: int, backend: str) -> dict:
     sizes = split_sizes([len(s) for s in ds.series], test)
     runner, t = backend, time.perf_counter()
     if backend == "ray":  # started here, so that its start is timed on its own
-        from unrolled.forecasting.backends import RayBackend
+        from unrolled.forecasting.ensemble.backends import RayBackend
 
         runner = RayBackend(num_cpus=2)
     out["backend_start_s"] = time.perf_counter() - t

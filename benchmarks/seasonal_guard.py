@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 from forecast_quality import ratios
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.evaluation.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.io.data import from_dict
 
 FAMILIES = ("additive", "mult", "drifting", "strong", "ar")
 

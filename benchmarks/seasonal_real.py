@@ -41,11 +41,11 @@ import time
 import numpy as np
 from forecast_quality import autos, ratios
 
-from unrolled.forecasting.backtest import backtest, head
-from unrolled.forecasting.data import from_dict
-from unrolled.forecasting.dataset import season_length
+from unrolled.forecasting.ensemble.plan import seasonal_test
+from unrolled.forecasting.evaluation.backtest import backtest, head
 from unrolled.forecasting.forecaster import Forecaster
-from unrolled.forecasting.plan import seasonal_test
+from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.io.dataset import season_length
 
 SERIES = {  # name: R package
     "austres": "datasets", "UKgas": "datasets", "nottem": "datasets",

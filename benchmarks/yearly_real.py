@@ -36,7 +36,7 @@ from seasonal_real import SERIES as SEASONAL
 from seasonal_real import earlier, rdata, scores, table
 from seasonal_real import load as load_seasonal
 
-from unrolled.forecasting.data import from_dict
+from unrolled.forecasting.io.data import from_dict
 
 SERIES = {  # name: (R package, yearly: a calendar of years, else plain steps)
     "nhtemp": ("datasets", True), "WWWusage": ("datasets", False),

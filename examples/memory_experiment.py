@@ -37,7 +37,7 @@ def main(out: Path) -> None:
     seqs, targets = [np.ones(60), np.ones(20)], [1.0, 0.5]
     for clip in (None, 1.0):
         monitor = unrolled.GradientMonitor(emit=False)
-        net = unrolled.lessons.seed_network(w2=2.0)
+        net = unrolled.lessons.lesson_network(w2=2.0)
         hist = unrolled.fit(net, seqs, targets, epochs=50,
                             lr=0.1, optimizer="sgd", clip_norm=clip,
                             callbacks=[monitor], seed=0)  # fmt: skip

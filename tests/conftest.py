@@ -15,6 +15,21 @@ import pytest
 os.environ.setdefault("UNROLLED_COMPILE", "wait")
 
 
+#: fixtures that start a real part: Chromium (the lesson page), a local Ray,
+#: a Jupyter kernel running the notebook; a test using one is ``slow``
+REAL_PARTS = {"browser", "on_ray", "executed"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that starts a real part (see :data:`REAL_PARTS`),
+    so that ``pytest -m "not slow"`` is a fast inner loop; a plain ``pytest``
+    (CI's ``.ci/run``) still runs everything. PyTorch parity, the terminal
+    (pty) runs and the README's blocks carry the marker in their files."""
+    for item in items:
+        if REAL_PARTS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def kernels_decided():
     """Every kernel key decided up front (compiled here when first called), so
@@ -84,8 +99,8 @@ def validation_weights(fc, values) -> list[float]:
     validation error over its own (mean absolute one-step error over the
     training part's naive unit, at every validation origin), seasonal
     naive's half that."""
-    from unrolled.forecasting.plan import validation_sizes
-    from unrolled.forecasting.transforms import naive_unit
+    from unrolled.forecasting.ensemble.plan import validation_sizes
+    from unrolled.forecasting.models.transforms import naive_unit
 
     sizes = validation_sizes([len(v) for v in values], fc.val_size)
     origins = [(i, o) for i, v in enumerate(values)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from cli_helpers import refused
 
-from unrolled.forecasting.backtest import backtest
-from unrolled.forecasting.bounds import INTS, REALS, check_int
+from unrolled.forecasting.ensemble.bounds import INTS, REALS, check_int
+from unrolled.forecasting.evaluation.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
 
 HUGE = "99999999999999999999"

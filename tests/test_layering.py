@@ -3,11 +3,18 @@
 The layers, lowest first: the base modules (``errors``, ``_version``,
 ``text``), ``engine``, ``storage``, ``training``, then ``forecasting`` and
 ``lessons`` side by side, and ``cli`` on top. A module may import its own
-layer and the ones below (``forecasting.models`` none of the modules that
-search, combine, score or report); ``forecasting`` and ``lessons`` never import each
+layer and the ones below; ``forecasting`` and ``lessons`` never import each
 other; nothing imports ``cli``; nothing imports the package ``__init__`` or a
 subpackage's; no import cycle, at module level or inside functions; no
 ``_private`` name crosses a module boundary.
+
+Inside ``forecasting`` the stages follow the flow, lowest first (see
+:data:`STAGES`): ``progress`` (the display every stage may report to),
+``io`` (bytes to a validated dataset), ``features`` (scalings, seasons,
+windows), ``models`` (one method each), ``ensemble`` (plan, search, members,
+prediction), ``evaluation`` (backtests, metrics, reports) and ``forecaster``
+(the facade). A stage imports its own and the stages below, never one above:
+each hands the next a value and is not called back.
 """
 
 from __future__ import annotations
@@ -31,13 +38,11 @@ ALLOWED = {
     "cli": {BASE, "engine", "storage", "training", "forecasting", "lessons", "cli"},
 }
 TOP = {"unrolled", "unrolled.__main__"}  # the public re-exports and ``python -m``
-# forecasting.models: a model knows its algorithm, never how it is searched,
-# combined, scored or reported (these modules move to subpackages later)
-MODELS = "unrolled.forecasting.models"
-NOT_FOR_MODELS = {f"unrolled.forecasting.{m}" for m in (
-    "backtest", "cross_validation", "metrics", "intervals", "report", "plots",
-    "progress", "rivals", "ensemble", "search", "plan", "forecaster", "prediction",
-    "backends", "checkpoint", "saved")}  # fmt: skip
+# the stages of forecasting, lowest first: a module of a stage (a subpackage
+# or a top-level module of forecasting) imports only its own stage and those before
+STAGES = ("progress", "io", "features", "models", "ensemble", "evaluation",
+          "forecaster")  # fmt: skip
+FORECASTING = "unrolled.forecasting"
 
 
 def modules(root: Path) -> dict[str, Path]:
@@ -49,6 +54,22 @@ def modules(root: Path) -> dict[str, Path]:
             parts = parts[:-1]
         out[".".join(parts)] = path
     return out
+
+
+def stage(name: str) -> str | None:
+    """The forecasting stage of a dotted module name (None outside one)."""
+    parts = name.split(".")
+    return parts[2] if name.startswith(FORECASTING + ".") else None
+
+
+def stage_broken(name: str, target: str) -> bool:
+    """Whether ``name`` imports a later forecasting stage (an unknown one: too)."""
+    a, b = stage(name), stage(target)
+    if a is None or b is None or a == b:
+        return False
+    if a not in STAGES or b not in STAGES:
+        return True
+    return STAGES.index(b) > STAGES.index(a)
 
 
 def layer(name: str) -> str:
@@ -101,8 +122,9 @@ def violations(root: Path) -> list[str]:
                     bad.append(f"{where}: imports the command line {target}")
             elif layer(target) not in ALLOWED[layer(name)]:
                 bad.append(f"{where}: {layer(name)} imports {layer(target)} ({target})")
-            if name.startswith(MODELS + ".") and target in NOT_FOR_MODELS:
-                bad.append(f"{where}: a model imports {target}")
+            if stage_broken(name, target):
+                bad.append(f"{where}: stage {stage(name)} imports {stage(target)} "
+                           f"({target})")  # fmt: skip
             private = [n for n in names if n[:1] == "_" and n[:2] != "__"]
             if private and target != name:
                 bad.append(f"{where}: imports private {', '.join(private)} of {target}")
@@ -149,28 +171,60 @@ def test_every_subpackage_is_a_layer():
     assert subpackages == set(ALLOWED) - {BASE}
 
 
+def test_every_forecasting_module_is_in_a_stage():
+    root = PACKAGE / "forecasting"
+    found = {p.parent.name for p in root.glob("*/__init__.py")}
+    found |= {p.stem for p in root.glob("*.py")} - {"__init__"}
+    assert found == set(STAGES)
+
+
 PLANTS = [  # (module, line planted at its end, the violation it must report)
     ("engine/cells.py", "from ..forecasting import data", "engine imports forecasting"),
-    ("forecasting/metrics.py", "from ..lessons import statland", "imports lessons"),
+    (
+        "forecasting/evaluation/metrics.py",
+        "from ...lessons import statland",
+        "imports lessons",
+    ),
     ("lessons/explain.py", "from ..cli import render", "lessons imports cli"),
     ("storage/atomic.py", "from .. import Forecaster", "imports the package __init__"),
-    ("training/fit.py", "from ..forecasting.reader import X", "imports forecasting"),
-    ("forecasting/metrics.py", "from .reader import _names", "imports private _names"),
+    ("training/fit.py", "from ..forecasting.io.reader import X", "imports forecasting"),
+    (
+        "forecasting/io/dialect.py",
+        "from .reader import _names",
+        "imports private _names",
+    ),
     ("engine/cells.py", "def f():\n    from . import network", "import cycle"),
-    (
-        "forecasting/models/classical.py",
-        "from ..metrics import mae",
-        "a model imports unrolled.forecasting.metrics",
-    ),
-    (
-        "forecasting/models/base.py",
-        "def f():\n    from ..ensemble import one_step",
-        "a model imports unrolled.forecasting.ensemble",
-    ),
 ]
 
 
-@pytest.mark.parametrize(("target", "code", "expected"), PLANTS)
+# one plant per stage rule: each stage importing the stage after it, and a
+# few longer jumps (at module level and inside a function)
+STAGE_PLANTS = [
+    ("forecasting/progress.py", "from .io import dataset", "progress imports io"),
+    ("forecasting/io/dates.py", "from ..features import seasons",
+     "io imports features"),
+    ("forecasting/features/seasons.py", "from ..models import theta",
+     "features imports models"),
+    ("forecasting/models/classical.py", "from ..ensemble import plan",
+     "models imports ensemble"),
+    ("forecasting/ensemble/plan.py", "from ..evaluation import metrics",
+     "ensemble imports evaluation"),
+    ("forecasting/evaluation/metrics.py", "from .. import forecaster",
+     "evaluation imports forecaster"),
+    ("forecasting/io/source.py", "def f():\n    from ..models import baselines",
+     "io imports models"),
+    ("forecasting/io/reader.py", "from ..evaluation.report import Report",
+     "io imports evaluation"),
+    ("forecasting/features/scaling.py", "from ..ensemble.members import Member",
+     "features imports ensemble"),
+    ("forecasting/models/base.py", "def f():\n    from ..evaluation.metrics import mae",
+     "models imports evaluation"),
+    ("forecasting/ensemble/search.py", "from .. import forecaster",
+     "ensemble imports forecaster"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("target", "code", "expected"), PLANTS + STAGE_PLANTS)
 def test_a_planted_violation_is_caught(tmp_path, target, code, expected):
     root = tmp_path / PACKAGE.name
     shutil.copytree(PACKAGE, root, ignore=shutil.ignore_patterns("__pycache__"))

@@ -269,7 +269,7 @@ def test_corrupted_checkpoints_give_a_checkpoint_or_a_model_file_error(pristine,
 
 
 # ---------------------------------------------------------------- CSV loader
-data_module = pytest.importorskip("unrolled.forecasting.data")
+data_module = pytest.importorskip("unrolled.forecasting.io.data")
 DataError = data_module.DataError
 
 cells = st.one_of(

@@ -24,9 +24,13 @@ from .errors import (
     TrainingError,
     TrainingInterrupted,
 )
-from .forecasting.backtest import Report, backtest, evaluate_fitted
-from .forecasting.baselines import BASELINES
-from .forecasting.data import (
+from .forecasting.evaluation.backtest import Report, backtest, evaluate_fitted
+from .forecasting.evaluation.cross_validation import cross_validation
+from .forecasting.evaluation.metrics import METRICS
+from .forecasting.evaluation.plots import plot, plot_report
+from .forecasting.features.scaling import MinMaxScaler, StandardScaler, make_scaler
+from .forecasting.forecaster import Forecaster
+from .forecasting.io.data import (
     Dataset,
     Series,
     from_dict,
@@ -35,9 +39,7 @@ from .forecasting.data import (
     load_bundled,
     load_csv,
 )
-from .forecasting.forecaster import Forecaster
-from .forecasting.metrics import METRICS
-from .forecasting.scaling import MinMaxScaler, StandardScaler, make_scaler
+from .forecasting.models.baselines import BASELINES
 from .storage.checkpoints import load_checkpoint, save_checkpoint
 from .storage.models import load_model, save_model
 from .training.fit import History, fit
@@ -79,6 +81,9 @@ __all__ = [
     "METRICS",
     "Forecaster",
     "backtest",
+    "cross_validation",
+    "plot",
+    "plot_report",
     "evaluate_fitted",
     "Report",
     "gradient_flow",

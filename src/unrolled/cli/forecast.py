@@ -1,7 +1,7 @@
 """Forecasting commands: forecast, train, predict, evaluate, datasets.
 
 Thin wrappers over :mod:`unrolled.forecasting.forecaster` and
-:mod:`unrolled.forecasting.backtest`: parse, load, call the library, render.
+:mod:`unrolled.forecasting.evaluation.backtest`: parse, load, call the library, render.
 Heavy imports live inside the functions so that ``unrolled --help`` stays
 fast. Shared options are in :mod:`.options`, the progress bar and diagnostics
 in :mod:`.progress`.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from ..forecasting.bounds import INTS, window_note
+from ..forecasting.ensemble.bounds import INTS, window_note
 from .options import (
     backend_options,
     check_positive,
@@ -69,7 +69,7 @@ def _rivals(baselines: str) -> list[str]:
     """``--baselines stats``: statsforecast's autos, or exit 2 naming the install."""
     if baselines != "stats":
         return []
-    from ..forecasting.rivals import INSTALL, RIVALS
+    from ..forecasting.evaluation.rivals import INSTALL, RIVALS
 
     try:
         import statsforecast  # noqa: F401
@@ -165,7 +165,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
       unrolled forecast --horizon 3 --level 80 95 --out forecasts.csv
       unrolled forecast --data co2 --baselines stats
     """
-    from ..forecasting.backtest import backtest
+    from ..forecasting.evaluation.backtest import backtest
 
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     levels = parse_levels(level, more_levels)
@@ -203,7 +203,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
             runner.close()
     frame = fc.predict(horizon, ds, level=levels) if (out_file or as_json) else None
     if plot:
-        from ..forecasting.plots import plot_report
+        from ..forecasting.evaluation.plots import plot_report
 
         plot_report(report, plot)
     if out_file:
@@ -425,7 +425,7 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
       unrolled evaluate --model model/ --data new_prices.csv
       unrolled evaluate --model model/ --data new_prices.csv --json
     """
-    from ..forecasting.backtest import evaluate_fitted, split_sizes
+    from ..forecasting.evaluation.backtest import evaluate_fitted, split_sizes
     from ..forecasting.forecaster import Forecaster
 
     if plot:
@@ -445,7 +445,7 @@ def evaluate(model_dir, data, date_col, series_col, value_col, fill, test, horiz
         report = evaluate_fitted(fc, ds, test=test, horizon=horizon, level=levels)
     report.notes += _in_sample_notes(fc, ds, split_sizes([len(s) for s in ds], test))
     if plot:
-        from ..forecasting.plots import plot_report
+        from ..forecasting.evaluation.plots import plot_report
 
         plot_report(report, plot)
     if as_json:
@@ -482,7 +482,7 @@ def datasets(as_json: bool) -> None:
       unrolled datasets
       unrolled forecast --data co2
     """
-    from ..forecasting.data import list_bundled
+    from ..forecasting.io.data import list_bundled
 
     rows = list_bundled()
     if as_json:

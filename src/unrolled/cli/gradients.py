@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..engine.cells import CELLS as CELL_TYPES
-from ..forecasting.bounds import INTS, REALS
+from ..forecasting.ensemble.bounds import INTS, REALS
 from .core import weight_options
 from .render import echo_json, table
 

@@ -21,7 +21,7 @@ def _date(d) -> str:
 def _dataset(fc, data, date_col, series_col, value_col, fill):
     """--data, or by default the data the model was trained on (when it is there)."""
     if data is None:
-        from ..forecasting.data import BUNDLED
+        from ..forecasting.io.data import BUNDLED
 
         source = str(getattr(fc, "extra_", {}).get("source", "") or "")
         name = source.split(":", 1)[1] if source.startswith("bundled:") else None

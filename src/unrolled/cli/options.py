@@ -13,10 +13,10 @@ import click
 
 from ..engine.cells import CELLS as CELL_TYPES
 from ..errors import InputError
-from ..forecasting.bounds import INTS, REALS
-from ..forecasting.dataset import FILLS
-from ..forecasting.transforms import LOGS
-from ..forecasting.transforms import SCALINGS as SCALING_NAMES
+from ..forecasting.ensemble.bounds import INTS, REALS
+from ..forecasting.io.dataset import FILLS
+from ..forecasting.models.transforms import LOGS
+from ..forecasting.models.transforms import SCALINGS as SCALING_NAMES
 
 CELLS = sorted(CELL_TYPES)
 SCALINGS = ["auto", *SCALING_NAMES]
@@ -34,7 +34,7 @@ READING = "unrolled.reading"  # ctx.meta key: dayfirst, date_format, decimal, fr
 def _freq(ctx, param, value):
     """--freq: a pandas offset alias the reader knows, kept for :func:`load_data`."""
     from ..errors import DataError
-    from ..forecasting.calendars import check_freq
+    from ..forecasting.io.calendars import check_freq
 
     if value is not None:
         try:
@@ -226,13 +226,13 @@ def fit_options(checkpoint, checkpoint_every, resume, diagnose) -> dict:
 
 def load_data(data, date_col=None, series_col=None, value_col=None, fill=None):
     """A Dataset from --data: a CSV path, a bundled name, or the bundled stocks."""
-    from ..forecasting.data import BUNDLED, load_bundled, load_csv
+    from ..forecasting.io.data import BUNDLED, load_bundled, load_csv
 
     ctx = click.get_current_context(silent=True)
     reading = dict(ctx.meta.get(READING, {})) if ctx is not None else {}
     freq = reading.get("freq")
     if data is None or (data in BUNDLED and not os.path.exists(data)):
-        from ..forecasting.data import as_dataset
+        from ..forecasting.io.data import as_dataset
 
         ds = load_bundled(data or "stocks")
         return ds if freq is None and fill is None else as_dataset(ds, fill, freq)
@@ -246,7 +246,7 @@ def model_data(fc, data, date_col=None, series_col=None, value_col=None, fill=No
     the model does not know are refused, naming those it knows; data of
     another frequency than the model's get a warning on stderr.
     """
-    from ..forecasting.history import check_known, frequency_warning
+    from ..forecasting.io.history import check_known, frequency_warning
 
     if data is None:
         saved = getattr(fc, "history_data_", None)
@@ -270,7 +270,7 @@ def check_test(ds, test: int) -> None:
     The library would clamp it for that series; the command line says so
     instead, naming the series and the largest --test that works.
     """
-    from ..forecasting.dataset import MIN_LENGTH
+    from ..forecasting.io.dataset import MIN_LENGTH
 
     for s in ds.series:
         if len(s) - test < MIN_LENGTH:
@@ -329,7 +329,7 @@ def backend_options(f):
 
 def open_backend(backend: str, address: str | None):
     """The backend object of ``--backend``/``--address`` (close it when done)."""
-    from ..forecasting.backends import make_backend
+    from ..forecasting.ensemble.backends import make_backend
 
     if address is not None and backend != "ray":
         raise click.UsageError("--address: only with --backend ray")

@@ -20,7 +20,7 @@ def parse_levels(level, more=()) -> list[float]:
     Raises a one-line error naming ``--level`` when a value is not a number,
     is outside (0, 100) or is given twice.
     """
-    from ..forecasting.intervals import check_levels
+    from ..forecasting.ensemble.intervals import check_levels
 
     words = [w for item in (*level, *more) for w in str(item).split(",") if w]
     if more and not level:

@@ -3,7 +3,7 @@
 Every series is scaled on its own (fitted on the part the model trains on,
 never on what it is scored on), cut into windows of at most ``window`` steps
 (a short series is one window: nothing is dropped for being short, down to
-:data:`~unrolled.forecasting.dataset.MIN_LENGTH` points), and every window
+:data:`~unrolled.forecasting.io.dataset.MIN_LENGTH` points), and every window
 teaches the network at every step (per-step targets: the value after each
 copy). One network learns from all series at once.
 
@@ -17,7 +17,7 @@ report can say when one of them beat every network there. Explicit
 arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
-(:mod:`unrolled.forecasting.ensemble`): no extra training, much less luck.
+(:mod:`unrolled.forecasting.ensemble.members`): no extra training, much less luck.
 Where the search tries seasonal scalings, the Theta method, Holt-Winters,
 the airline model and seasonal naive (at half weight) are four more
 members, and where it tries
@@ -26,7 +26,8 @@ method and that smoothing (:func:`~.plan.classical_members`): a forecast
 combination, weighed against the networks by validation error.
 
 ``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
-checkpoint per configuration, see :mod:`unrolled.forecasting.checkpoint`);
+checkpoint per configuration, see
+:mod:`unrolled.forecasting.ensemble.search_checkpoint`);
 ``fit(data, resume=DIR)`` continues an interrupted one and ends with exactly
 the forecaster of an uninterrupted run.
 
@@ -43,25 +44,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError, NotFittedError
-from .baselines import BASELINES
-from .bounds import check_forecaster
-from .ensemble import (
-    Candidate,
+from .ensemble.bounds import check_forecaster
+from .ensemble.choice import classical_share, count, hedged, pick, rank, shares
+from .ensemble.intervals import Calibration, scaled_residuals
+from .ensemble.members import (
     ClassicalMember,
     Member,
     validation_targets,
     weigh_by_validation,
 )
-from .history import history_from_json, history_to_json
-from .intervals import Calibration, scaled_residuals
-from .models.classical import (
-    Airline,
-    ExponentialSmoothing,
-    HoltWinters,
-    SeasonalNaive,
-    Theta,
-)
-from .plan import (
+from .ensemble.plan import (
     DEFAULTS,
     SNAIVE_WEIGHT,
     classical_members,
@@ -69,14 +61,22 @@ from .plan import (
     searches,
     validation_sizes,
 )
-from .prediction import NETWORK, Predicting
+from .ensemble.prediction import NETWORK, Predicting
+from .ensemble.saved import load_forecaster, save_forecaster
+from .ensemble.search import Setup, check_params, run_search
+from .features.windows import windows
+from .models.baselines import BASELINES
+from .models.classical import (
+    Airline,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
+from .models.transforms import Transform, as_series
 from .progress import stage
-from .saved import load_members, save_members
-from .search import Setup, check_params, run_search
-from .transforms import Transform, as_series, windows
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
-FORMAT = "unrolled.forecaster"
 PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "patience", "batch_size", "ensemble", "val_size", "seed", "season",
           "select", "clip_norm", "clip_value", "tbptt", "huber")  # fmt: skip
@@ -241,7 +241,7 @@ class Forecaster(Predicting):
             A new or empty folder that receives the state of the search as it
             goes: one fit checkpoint per configuration tried, saved every
             ``checkpoint_every`` epochs, when it stops and on Ctrl-C (see
-            :mod:`unrolled.forecasting.checkpoint`).
+            :mod:`unrolled.forecasting.ensemble.search_checkpoint`).
         checkpoint_every : int
             Epochs between checkpoints.
         resume : str or path-like, optional
@@ -273,8 +273,8 @@ class Forecaster(Predicting):
             Bad parameters or data; a ``checkpoint`` folder that is not empty;
             a ``resume`` folder of a run with other parameters or data.
         """
-        from .backends import make_backend
-        from .data import as_dataset
+        from .ensemble.backends import make_backend
+        from .io.data import as_dataset
 
         self._check_params()
         ds = as_dataset(data, fill=fill, freq=freq)
@@ -283,7 +283,7 @@ class Forecaster(Predicting):
             raise InputError("checkpoint, resume: only with backend='local'")
         run = None
         if checkpoint is not None or resume is not None:
-            from .checkpoint import open_run
+            from .ensemble.search_checkpoint import open_run
 
             run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
                            names, values, freq)  # fmt: skip
@@ -309,7 +309,7 @@ class Forecaster(Predicting):
 
     def season_for(self, frequency: str | None) -> int | None:
         """The season length used: ``season`` if given, else the frequency's."""
-        from .dataset import season_length
+        from .io.dataset import season_length
 
         return self.season if self.season is not None else season_length(frequency)
 
@@ -370,8 +370,8 @@ class Forecaster(Predicting):
     def _networks(self, rounds) -> tuple[list[Member], list]:
         """The network members: each search's best on validation (ties: the
         earlier, simpler one), the best of all first; and each search's pick."""
-        picked = [_best(trained, self.ensemble) for _, trained in rounds]
-        return sorted((m for p in picked for m in p), key=_rank), picked
+        picked = [pick(trained, self.ensemble) for _, trained in rounds]
+        return sorted((m for p in picked for m in p), key=rank), picked
 
     def _describe(self, rounds, picked, networks, classical, setup) -> dict:
         """``config_``: the best network's configuration and the ensemble's."""
@@ -380,11 +380,11 @@ class Forecaster(Predicting):
         config.update(
             lr=top.lr, epochs=top.epochs, cell=self.cell, layers=self.layers,
             ensemble=len(networks), season=top.season, ar=top.ar,
-            searches=len(rounds), hedged=sum(map(_hedged, picked)), huber=setup.huber,
-            theta=_count(classical, Theta), hw=_count(classical, HoltWinters),
-            es=_count(classical, ExponentialSmoothing),
-            airline=_count(classical, Airline), snaive=_count(classical, SeasonalNaive),
-            classical_share=_share(classical, self.members_),
+            searches=len(rounds), hedged=sum(map(hedged, picked)), huber=setup.huber,
+            theta=count(classical, Theta), hw=count(classical, HoltWinters),
+            es=count(classical, ExponentialSmoothing),
+            airline=count(classical, Airline), snaive=count(classical, SeasonalNaive),
+            classical_share=classical_share(classical, self.members_),
             shares=shares(self.members_),
         )  # fmt: skip
         return config
@@ -442,11 +442,11 @@ class Forecaster(Predicting):
                          step_size: int = 1, **options):  # fmt: skip
         """statsforecast-style cross-validation with a copy of this forecaster.
 
-        See :func:`unrolled.forecasting.cross_validation.cross_validation`
+        See :func:`unrolled.forecasting.evaluation.cross_validation.cross_validation`
         (``refit``, ``level``, ``rivals`` and fit options go through
         ``options``); this forecaster is not changed.
         """
-        from .cross_validation import cross_validation
+        from .evaluation.cross_validation import cross_validation
 
         return cross_validation(self, data, h, n_windows, step_size, **options)
 
@@ -460,67 +460,12 @@ class Forecaster(Predicting):
         ``extra`` (JSON data) is stored alongside and read back as ``extra_``.
         """
         self._check_fitted()
-        meta = {
-            "format": FORMAT,
-            "params": self.get_params(),
-            "config": self.config_,
-            "names": self.names_,
-            "n_train": self.n_train_,
-            "frequency": self.frequency_,
-            "val_score": self.val_score_,
-            "naive_val_score": self.naive_val_score_,
-            "search": [c.__dict__ for c in self.search_],
-            "calibration": self.calibration_.to_dict(),
-            "baseline_val_scores": self.baseline_val_scores_,
-            "selected": self.selected_,
-            "extra": extra or {},
-            "history": history_to_json(
-                self.names_,
-                [self.history_[n] for n in self.names_],
-                getattr(self, "dates_", None),
-                self.frequency_,
-                getattr(self, "pandas_freq_", None),
-            ),  # fmt: skip
-        }
-        return save_members(directory, self.members_, meta)
+        return save_forecaster(self, directory, extra)
 
     @classmethod
     def load(cls, directory) -> Forecaster:
         """Rebuild a fitted forecaster saved by :meth:`save` (no pickle)."""
-        from ..storage.models import ModelFileError, load_model
-
-        model, meta = load_model(directory)
-        if meta.get("format") != FORMAT:
-            raise ModelFileError(
-                f"{directory}: not a forecaster (metadata format "
-                f"{meta.get('format')!r}, expected {FORMAT!r})"
-            )
-        try:
-            fc = cls(**{"huber": None, **meta["params"]})
-            fc._check_params()
-            fc.members_ = load_members(directory, meta, model)
-            fc.config_ = dict(meta["config"])
-            fc.names_, fc.n_train_ = list(meta["names"]), dict(meta["n_train"])
-            fc.frequency_, fc.val_score_ = meta["frequency"], meta["val_score"]
-            fc.naive_val_score_ = meta.get("naive_val_score")
-            fc.search_ = [Candidate(**c) for c in meta["search"]]
-            fc.extra_ = meta.get("extra", {})
-            fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
-            fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
-            fc.selected_ = meta.get("selected", NETWORK)
-            if "history" in meta:  # saved since 0.1.0: predict needs no --data
-                fc.history_data_ = history_from_json(meta["history"], str(directory))
-                fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
-                fc.dates_ = {s.name: s.dates for s in fc.history_data_}
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(
-                f"{directory}: bad forecaster metadata ({exc})"
-            ) from None
-        if not fc.members_:
-            raise ModelFileError(f"{directory}: bad forecaster metadata (no members)")
-        return fc
+        return load_forecaster(cls, directory)
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor arguments (scikit-learn convention)."""
@@ -542,56 +487,3 @@ class Forecaster(Predicting):
         args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
                 if getattr(self, k) != getattr(default, k)]  # fmt: skip
         return f"Forecaster({', '.join(args)})"
-
-
-def _best(trained: list[Member], k: int) -> list[Member]:
-    """The ``k - 1`` best members of one search and the best of another scaling.
-
-    Ties go to the earlier member. The last member is the best one whose
-    scaling none of the others has (the ``k``-th best when every member
-    shares one scaling, or when no other scaling scored): validation on a
-    dozen points picks a scaling partly by luck, and a member of another
-    hedges that choice (measured: ``docs/design.md``, "The hedge").
-    """
-    ranked = sorted(trained, key=_rank)
-    top = ranked[: k - 1]
-    taken = {m.candidate.scaling for m in top}
-    other = [m for m in ranked[k - 1 :]
-             if m.candidate.scaling not in taken and np.isfinite(_rank(m))]  # fmt: skip
-    return top + (other or ranked[k - 1 :])[:1]
-
-
-def _hedged(members: list[Member]) -> bool:
-    """Whether the last member is of a scaling none of the others has."""
-    return len(members) > 1 and members[-1].candidate.scaling not in {
-        m.candidate.scaling for m in members[:-1]
-    }
-
-
-def _count(members: list[ClassicalMember], model: type) -> int:
-    """How many of ``members`` are ``model``s."""
-    return sum(isinstance(m.model, model) for m in members)
-
-
-def _share(classical: list[Member], members: list[Member]) -> float:
-    """The classical members' share of the mean, in [0, 1]."""
-    total = sum(m.weight for m in members)
-    return round(sum(m.weight for m in classical) / total, 4) if total else 0.0
-
-
-def shares(members) -> dict[str, float]:
-    """Each family's share of the ensemble's weight, ``{"networks": 0.29,
-    "hybrids": 0.0, "classical": 0.71}`` (rounded to 4 places)."""
-    total = sum(m.weight for m in members)
-    out = {}
-    for kind, word in (("network", "networks"), ("hybrid", "hybrids"),
-                       ("classical", "classical")):  # fmt: skip
-        part = sum(m.weight for m in members if m.kind == kind)
-        out[word] = round(part / total, 4) if total else 0.0
-    return out
-
-
-def _rank(member: Member) -> float:
-    """Sort key of a member: its validation score (NaN last)."""
-    score = member.candidate.score
-    return np.inf if score != score else score

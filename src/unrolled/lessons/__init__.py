@@ -1,10 +1,12 @@
 """The StatLand lesson: the toy market, its walk-through, w2**n, long memory, the page.
 
-The lesson's API lives here, namespaced (``unrolled.lessons.seed_network()``),
-apart from the library's own: the one-unit network with the lesson's hand-set
-weights, the arithmetic of every unrolled copy, the closed form ``w2 ** n``
-beside what BPTT measures, the long-memory experiment, and the lesson as one
-self-contained HTML page (:func:`write_lesson_page`).
+The lesson's API lives here, namespaced
+(``unrolled.lessons.lesson_network()``), apart from the library's own: the
+one-unit network with the lesson's hand-set weights, the arithmetic of every
+unrolled copy, the closed form ``w2 ** n`` beside what BPTT measures, the
+long-memory experiment, and the lesson as one self-contained HTML page
+(:func:`write_lesson_page`). ``seed_network`` is the deprecated name of
+:func:`lesson_network` (it warns).
 """
 
 from .explain import explain, format_explain
@@ -13,6 +15,7 @@ from .page import lesson_page, write_lesson_page
 from .statland import (
     LESSON_WEIGHTS,
     SCENARIOS,
+    lesson_network,
     seed_network,
     statland_data,
     statland_table,
@@ -31,6 +34,7 @@ __all__ = [
     "lesson_page",
     "memory_experiment",
     "memory_task",
+    "lesson_network",
     "seed_network",
     "statland_data",
     "statland_table",

@@ -43,7 +43,7 @@ def explain(
         ``predicts`` (the day its output is the predicted value for); the last
         copy's output is the forecast for tomorrow. With ``target``, also
         ``"backward"``. The arithmetic is the engine's, in its order: the
-        forward numbers equal :func:`~unrolled.lessons.seed_network`'s to the
+        forward numbers equal :func:`~unrolled.lessons.lesson_network`'s to the
         last bit, the gradients to a relative 1e-12 (to the bit with the
         compiled kernels; NumPy's BLAS may sum the copies in another order).
 

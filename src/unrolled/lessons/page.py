@@ -7,7 +7,7 @@ the data as JSON in a ``<script type="application/json">`` block, no request
 to any host, so it works from ``file://`` offline. Its JavaScript computes
 the one-unit relu network's forward pass and BPTT gradients in the engine's
 order of operations; the tests check in headless Chromium that its numbers
-equal :func:`~unrolled.lessons.seed_network`'s.
+equal :func:`~unrolled.lessons.lesson_network`'s.
 
 The page's state lives in the URL fragment,
 ``lesson.html#values=0,0.5,1&w1=1.8&w2=-0.5&w3=1.1&b1=0&b2=0&target=1&n=4``;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..engine.network import RNN
@@ -20,7 +22,7 @@ SCENARIOS: tuple[tuple[float, float, float], ...] = (
 LESSON_WEIGHTS = {"w1": 1.8, "w2": -0.5, "w3": 1.1, "b1": 0.0, "b2": 0.0}
 
 
-def seed_network(
+def lesson_network(
     w1: float = LESSON_WEIGHTS["w1"],
     w2: float = LESSON_WEIGHTS["w2"],
     w3: float = LESSON_WEIGHTS["w3"],
@@ -37,7 +39,7 @@ def seed_network(
 
     Examples
     --------
-    >>> seed_network().predict([[0.0, 0.5]])
+    >>> lesson_network().predict([[0.0, 0.5]])
     array([0.99])
     """
     net = RNN(hidden_size=1, nonlinearity="relu", dtype=dtype)
@@ -53,6 +55,19 @@ def seed_network(
     )
 
 
+def seed_network(*args, **kwargs) -> RNN:
+    """Deprecated name of :func:`lesson_network` (seed means the random seed).
+
+    Warns with a DeprecationWarning; same arguments, same network.
+    """
+    warnings.warn(
+        "unrolled.lessons.seed_network is deprecated: use lesson_network",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return lesson_network(*args, **kwargs)
+
+
 def statland_data() -> tuple[list[np.ndarray], np.ndarray]:
     """The four StatLand rows as ``(sequences [yesterday, today], tomorrow)``."""
     seqs = [np.array([y, t]) for y, t, _ in SCENARIOS]
@@ -66,9 +81,9 @@ def statland_table(net: RNN | None = None) -> list[dict]:
     -------
     list of dict
         ``{"yesterday", "today", "expected", "predicted"}`` per row, in the
-        lesson's order; the network defaults to :func:`seed_network`.
+        lesson's order; the network defaults to :func:`lesson_network`.
     """
-    net = net if net is not None else seed_network()
+    net = net if net is not None else lesson_network()
     seqs, expected = statland_data()
     predicted = net.predict(seqs)
     return [

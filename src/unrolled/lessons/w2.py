@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engine.validate import check_finite_number, check_positive_int
 from ..errors import InputError
-from .statland import LESSON_WEIGHTS, seed_network
+from .statland import LESSON_WEIGHTS, lesson_network
 
 #: the longest unroll count the demonstration accepts (cost grows as n**2)
 MAX_UNROLLS = 10_000
@@ -85,7 +85,7 @@ def w2_demo(
 ) -> dict:
     """The lesson's ``w2 ** n`` next to what BPTT measures on its one-unit network.
 
-    For each unroll count ``n`` the lesson's network (``seed_network``) is
+    For each unroll count ``n`` the lesson's network (``lesson_network``) is
     unrolled over ``n + 1`` copies of the input ``x``, so that the loop carries
     Input_1 ``n`` times to the last copy, and the engine's BPTT
     (``loss_and_grads(..., record_hidden=True)``) gives ``dL/dy_t`` for every
@@ -128,7 +128,7 @@ def w2_demo(
     target = check_finite_number("target", target)
     counts = demo_counts(unrolls) if counts is None else counts
     counts = [check_unrolls(c) for c in counts]
-    net = seed_network(**w)
+    net = lesson_network(**w)
     rows = []
     for n in counts:
         rows.append(_demo_row(net, n, w, x, target))

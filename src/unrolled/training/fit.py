@@ -124,21 +124,11 @@ def fit(
         little memory (:class:`~unrolled.errors.ResourceLimitError`), or a
         damaged ``resume`` (:class:`~unrolled.errors.ModelFileError`).
     """
-    settings = {
-        "optimizer": optimizer,
-        "lr": lr,
-        "batch_size": batch_size,
-        "per_step": per_step,
-        "clip_norm": clip_norm,
-        "clip_value": clip_value,
-        "tbptt": tbptt,
-        "huber": check_huber(huber),
-        "patience": None
-        if patience is None
-        else check_positive_int("patience", patience),
-        "n_train": len(seqs),
-        "validation": val is not None,
-    }
+    patience = None if patience is None else check_positive_int("patience", patience)
+    settings = dict(optimizer=optimizer, lr=lr, batch_size=batch_size,
+                    per_step=per_step, clip_norm=clip_norm, clip_value=clip_value,
+                    tbptt=tbptt, huber=check_huber(huber), patience=patience,
+                    n_train=len(seqs), validation=val is not None)  # fmt: skip
     trainer = Trainer(model, seqs, targets, settings, val=val, callbacks=callbacks)
     trainer.start(seed, resume, checkpoint, checkpoint_every, metadata)
     return trainer.run(check_positive_int("epochs", epochs))

@@ -3,15 +3,14 @@ the airline model and seasonal naive.
 
 Each is fitted on one history and forecasts recursively (a forecast is fed
 back in as the next value, which for these methods is their own multi-step
-forecast). The algorithms are :mod:`~unrolled.forecasting.smoothing`,
-:mod:`~unrolled.forecasting.theta` and :mod:`~unrolled.forecasting.airline`;
-``log=True`` fits them on the logs of a positive series and forecasts
-``exp`` of their forecast. In an ensemble they are refitted on the history
-before every forecast origin (:attr:`~.base.Model.refits`), as statsforecast
+forecast). The algorithms are :mod:`.smoothing`, :mod:`.theta` and
+:mod:`.airline`; ``log=True`` fits them on the logs of a positive series
+and forecasts ``exp`` of their forecast. In an ensemble they are refitted on
+the history before every forecast origin (:attr:`~.base.Model.refits`), as statsforecast
 fits a model on all the data it is given.
 
-The one-step forecast is that of a :class:`~unrolled.forecasting.transforms.Transform`
-of the method's errors with nothing added to them: the same arithmetic as the
+The one-step forecast is that of a :class:`~.transforms.Transform` of
+the method's errors with nothing added to them: the same arithmetic as the
 networks on those errors (:mod:`.hybrid`) start from, so that a hybrid whose
 network learnt nothing forecasts as its classical model does.
 """
@@ -21,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine.validate import check_positive_int
-from ..transforms import Transform
 from .base import Model
+from .transforms import Transform
 
 
 class Classical(Model):

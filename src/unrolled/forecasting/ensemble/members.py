@@ -1,0 +1,409 @@
+"""The ensemble: its members and how their forecasts are combined.
+
+A member is a trained network (:class:`Member`: a network over a scaling, or
+a hybrid, a network on a classical model's errors) or a classical model
+(:class:`ClassicalMember`, refitted on the history before every origin). The
+configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
+keeps the few best networks on the validation slice; the forecast is the
+weighted mean of the members' forecasts (:func:`one_step`; a member with a
+``weight`` counts as that many: the classical members weigh against the
+networks' mean by their validation errors, :func:`weigh_by_validation`).
+Averaging costs no extra training and removes much of what any single run
+owes to its seed and to the luck of the selection. Saving and loading:
+:mod:`.saved`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...training.callbacks import EarlyStopping
+from ..models.classical import Classical, from_scaling
+from ..models.transforms import ALL_HISTORY, LOGS, MODELLED, Transform
+from .chunks import predict_in_chunks
+
+REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
+
+
+@dataclass
+class Candidate:
+    """One point of the search and what validation said about it."""
+
+    scaling: str
+    hidden: int
+    window: int
+    lr: float
+    score: float = np.inf  # mean validation MAE / naive in-sample MAE
+    epochs: int = 0  # epoch of the best validation score, plus one
+    season: int | None = None  # season length of a seasonal scaling
+    ar: int = 0  # order of the linear part (see Transform)
+    seed: int | None = None  # the seed it trained with (one per search)
+
+    def key(self) -> tuple:
+        return (self.scaling, self.hidden, self.window, self.lr, self.ar)
+
+
+@dataclass
+class Member:
+    """A trained network, its configuration and its per-series transforms.
+
+    A network on a classical model's errors (a scaling in
+    :data:`~.transforms.MODELLED`) is a hybrid: its :attr:`name` says both
+    parts.
+    """
+
+    candidate: Candidate
+    model: object  # RNN, LSTM or GRU
+    transforms: dict[str, Transform]
+    val_errors: np.ndarray | None = None  # per validation origin (the search's)
+    weight: float = 1.0  # its weight in the mean, as so many members
+    refits = False  # its transforms are kept from training
+
+    @property
+    def kind(self) -> str:
+        """``hybrid`` on a classical model's errors, else ``network``."""
+        return "hybrid" if self.candidate.scaling in MODELLED else "network"
+
+    @property
+    def name(self) -> str:
+        """``GRU(logdiff)``, or ``Hybrid(HoltWinters(log), GRU)`` for a hybrid."""
+        cell, scaling = type(self.model).__name__, self.candidate.scaling
+        if self.kind == "hybrid":
+            base = from_scaling(scaling, self.candidate.season)
+            return f"Hybrid({type(base).__name__}{'(log)' * base.log}, {cell})"
+        return f"{cell}({scaling})"
+
+    @property
+    def score(self) -> float:
+        """Mean validation error (see :class:`ValidationStop`)."""
+        return self.candidate.score
+
+    def _fitted(self, name, v) -> Transform:
+        c = self.candidate
+        return Transform(c.scaling, name, c.season, c.ar).fit(v)
+
+    def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
+        """Saved transforms for known names; new ones fitted on the history given."""
+        out = []
+        for i, (n, v) in enumerate(zip(names, values, strict=True)):
+            if n in self.transforms:
+                out.append(self.transforms[n])
+            else:
+                stop = len(v) if fit_upto is None else fit_upto[i]
+                out.append(self._fitted(n, v[:stop]))
+        return out
+
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None,
+                 skip=None) -> np.ndarray:  # fmt: skip
+        """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o).
+
+        ``refit_upto`` is for the members that refit (:class:`ClassicalMember`);
+        ``skip``: NaN at those origins (see :meth:`prepare`).
+        """
+        return self.forecast(
+            self.prepare(values, origins, names, fit_upto, refit_upto, skip)
+        )
+
+    @property
+    def n_features(self) -> int:
+        """Inputs per step of the member's network."""
+        return next(iter(self.transforms.values())).n_features
+
+    @property
+    def takes_logs(self) -> bool:
+        """Whether the member's scaling reads the log of the values."""
+        return self.candidate.scaling in LOGS
+
+    def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
+        """Origins at which the member cannot forecast: ``(len(origins),)`` bools.
+
+        A member that :attr:`takes_logs` cannot read a history holding a
+        value <= 0, which a recursive path can reach (a forecast of the
+        other members fed back in). It drops out of the combination at that
+        origin (:func:`one_step`). Only the points it reads count: its window
+        and its transform's lookback, as :meth:`prepare` reads them (the
+        whole history for a series without a saved transform).
+        """
+        out = np.zeros(len(origins), dtype=bool)
+        if not self.takes_logs:
+            return out
+        for k, (i, o) in enumerate(origins):
+            tf = self.transforms.get(names[i])
+            back = ALL_HISTORY if tf is None else tf.lookback
+            seen = values[i][max(0, o - self.candidate.window - back) : o]
+            out[k] = bool((seen <= 0).any())
+        return out
+
+    def prepare(self, values, origins, names, fit_upto=None, refit_upto=None,
+                skip=None) -> tuple[list, list]:  # fmt: skip
+        """What :meth:`one_step` needs besides the network: the input window
+        and the :meth:`~.transforms.Transform.inverter` at every origin.
+
+        They depend on the transforms and the values only, not on the
+        weights: :class:`ValidationStop` prepares them once and scores the
+        network after every epoch with :meth:`forecast`. ``skip`` (bools,
+        one per origin; :meth:`dropped`): those origins forecast NaN.
+        """
+        by_series = self.transforms_for(names, values, fit_upto)
+        tfs = [None if skip is not None and skip[k] else by_series[i]
+               for k, (i, _) in enumerate(origins)]  # fmt: skip
+        window = self.candidate.window
+        seqs, inverters = [], []
+        for tf, (i, o) in zip(tfs, origins, strict=True):
+            if tf is None:  # dropped out at this origin (see dropped)
+                seqs.append(np.zeros((1, self.n_features)))
+                inverters.append(_missing)
+                continue
+            back = tf.lookback  # points the first input's change needs
+            ctx = values[i][max(0, o - window - back) : o]
+            tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
+            seqs.append(tail[-window:])  # a copy: not the whole history's inputs
+            inverters.append(tf.inverter(ctx, tail))
+        return seqs, inverters
+
+    def forecast(self, prepared: tuple[list, list]) -> np.ndarray:
+        """The one-step forecasts of :meth:`prepare`'s windows and inverters."""
+        seqs, inverters = prepared
+        out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
+        return np.array([f(out[k]) for k, f in enumerate(inverters)], dtype=np.float64)
+
+    def to_meta(self) -> dict:
+        """Plain JSON data: configuration, scalers, weights digest (and the
+        member's weight in the mean when it is not 1)."""
+        meta = {
+            "candidate": dict(self.candidate.__dict__),
+            "transforms": {n: t.to_dict() for n, t in self.transforms.items()},
+            "digest": digest(self.model),
+        }
+        if self.weight != 1:
+            meta["weight"] = self.weight
+        return meta
+
+
+class ClassicalMember:
+    """A classical model in the ensemble, refitted before every forecast origin.
+
+    ``model`` (a :class:`~.models.classical.Classical`, unfitted) gives its
+    arguments; at each origin a copy is fitted on the history before it
+    (before a recursive path's first forecast: ``refit_upto``) and
+    forecasts one step. ``score`` and ``val_errors`` are its validation
+    errors, as a network's.
+    """
+
+    kind = "classical"
+    refits = True
+
+    def __init__(self, model: Classical, weight: float = 1.0, score: float = np.nan,
+                 val_errors: np.ndarray | None = None):  # fmt: skip
+        self.model, self.weight = model, weight
+        self.score, self.val_errors = score, val_errors
+        # fitted models by (name, length, digest of the history): a path's
+        # h steps, and the validation origins scored twice, fit once
+        self._refitted: dict = {}
+
+    @property
+    def name(self) -> str:
+        """The model's name and arguments, e.g. ``Theta(season=12, log=True)``."""
+        return repr(self.model)
+
+    @property
+    def takes_logs(self) -> bool:
+        return self.model.takes_logs
+
+    def _refit(self, name, v) -> Classical:
+        """The model fitted on ``v``, reused for the same history (the last
+        :data:`REFITS` kept)."""
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        key = (name, len(v), hashlib.sha256(v.tobytes()).digest())
+        fitted = self._refitted.pop(key, None)
+        if fitted is None:
+            fitted = copy.copy(self.model).fit(v, name)
+        self._refitted[key] = fitted  # the newest last
+        if len(self._refitted) > REFITS:
+            del self._refitted[next(iter(self._refitted))]
+        return fitted
+
+    def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
+        """Origins whose history (all of it) a model on logs cannot read."""
+        if not self.takes_logs:
+            return np.zeros(len(origins), dtype=bool)
+        return np.array([bool((values[i][:o] <= 0).any()) for i, o in origins])
+
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None,
+                 skip=None) -> np.ndarray:  # fmt: skip
+        """Forecast ``values[i][o]`` for every (i, o), fitted on
+        ``values[i][:o]`` (or ``[:refit_upto[i]]``); NaN where ``skip``."""
+        out = np.empty(len(origins))
+        for k, (i, o) in enumerate(origins):
+            if skip is not None and skip[k]:
+                out[k] = np.nan
+                continue
+            stop = o if refit_upto is None else min(o, refit_upto[i])
+            out[k] = self._refit(names[i], values[i][:stop]).one_step(values[i][:o])
+        return out
+
+    def validate(self, values, origins, names, parts) -> ClassicalMember:
+        """Score it on the validation ``origins`` (``score``, ``val_errors``)."""
+        if not origins:
+            self.score = np.nan
+            return self
+        truth, unit = validation_targets(values, origins, parts)
+        self.val_errors = np.abs(self.one_step(values, origins, names) - truth) / unit
+        self.score = float(np.mean(self.val_errors))
+        return self
+
+    def to_meta(self) -> dict:
+        """Plain JSON data: the model, its weight and validation score."""
+        return {"classical": self.model.to_dict(), "weight": self.weight,
+                "score": self.score}  # fmt: skip
+
+
+def _missing(out) -> float:
+    """The inverter of an origin a member dropped out of."""
+    return np.nan
+
+
+def validation_targets(values, origins, parts) -> tuple[np.ndarray, np.ndarray]:
+    """(the value at every origin, the naive unit of its series' training
+    part): what a validation error is measured against, and scaled by."""
+    from ..models.transforms import naive_unit
+
+    truth = np.array([values[i][o] for i, o in origins])
+    return truth, np.array([naive_unit(parts[i]) for i, _ in origins])
+
+
+class ValidationStop(EarlyStopping):
+    """Early stopping of one member on the validation slice: a stateful fit callback.
+
+    After each epoch it scores the member's one-step forecasts at ``origins``
+    (mean absolute error over the naive in-sample MAE of each series) and
+    hands the score to :class:`~unrolled.training.callbacks.EarlyStopping`,
+    which keeps the best weights and stops after ``patience`` epochs without
+    a better score. With no origins it never stops. ``report(epoch, logs,
+    score)`` is called every epoch (progress). Its state rides in fit
+    checkpoints, so a resumed run stops where an uninterrupted one would.
+    """
+
+    def __init__(self, member, values, origins, names, parts, patience, report):
+        super().__init__(member.model, patience if origins else None)
+        self.member, self.values, self.origins = member, values, origins
+        self.names, self.report = names, report
+        self.truth, self.unit = validation_targets(values, origins, parts)
+        self.best_errors = None
+        self.prepared = None  # the member's windows and inverters (errors())
+
+    def errors(self) -> np.ndarray:
+        """Scaled absolute error of the member's forecast at every origin.
+
+        The windows and inverters are prepared on the first call and kept:
+        the member's transforms do not change while its weights train.
+        """
+        if self.prepared is None:
+            self.prepared = self.member.prepare(self.values, self.origins, self.names)
+        pred = self.member.forecast(self.prepared)
+        return np.abs(pred - self.truth) / self.unit
+
+    def observe(self, epoch: int) -> float:
+        """Score the member as it is now, as ``epoch``; NaN with no origins.
+
+        The mean of :meth:`errors`; when it is the best so far, those errors
+        are kept as ``best_errors`` (None until then, and after a resume
+        until a new best: they are not part of the checkpointed state).
+        """
+        if not self.origins:
+            return np.nan
+        errors = self.errors()
+        score = float(np.mean(errors))
+        if self.update(score, epoch):
+            self.best_errors = errors
+        return score
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a checkpointed state; the best's errors are then unknown."""
+        super().load_state_dict(state)
+        self.best_errors = None
+
+    def __call__(self, epoch: int, logs: dict) -> bool:
+        score = self.observe(epoch)
+        self.report(epoch, logs, score)
+        return self.should_stop
+
+
+def one_step(members, values, origins, names, fit_upto=None, refit_upto=None,
+             dropouts=None) -> np.ndarray:  # fmt: skip
+    """The members' weighted mean one-step forecast (see :meth:`Member.one_step`).
+
+    The rule for a history a member cannot read (:meth:`Member.dropped`: a
+    value <= 0 before a member that takes logs, which only a recursive path
+    brings): the member drops out of that origin's mean and the others'
+    weights are renormalized. ``dropouts`` (a list) receives ``(k, member)``
+    for every such origin ``k``. When no member is left (the history given
+    is itself not positive) the member's own error is raised.
+    """
+    out = np.zeros((len(members), len(origins)), dtype=bool)
+    if any(m.takes_logs for m in members) and any((v <= 0).any() for v in values):
+        out = np.array([m.dropped(values, origins, names, refit_upto) for m in members])
+    preds = np.array([
+        m.one_step(values, origins, names, fit_upto, refit_upto, skip)
+        for m, skip in zip(members, out if out.any() else [None] * len(members),
+                           strict=True)
+    ])  # fmt: skip
+    weights = np.array([m.weight for m in members])
+    if not out.any():
+        return np.average(preds, axis=0, weights=weights)
+    gone = out.all(axis=0)
+    if gone.any():  # the history itself: the error it always gave
+        k = int(np.argmax(gone))
+        members[0].one_step(values, origins[k : k + 1], names, fit_upto, refit_upto)
+        raise ValueError(f"series {names[origins[k][0]]!r}: no member can forecast")
+    mean = np.empty(preds.shape[1])
+    for k in range(preds.shape[1]):
+        keep = ~out[:, k]
+        mean[k] = np.average(preds[keep, k], weights=weights[keep])
+        if dropouts is not None:
+            dropouts.extend((k, members[j]) for j in np.flatnonzero(out[:, k]))
+    return mean
+
+
+def weigh_by_validation(networks, classical, values, origins, names, parts
+                        ) -> None:  # fmt: skip
+    """Weigh each classical member against the networks' mean by validation.
+
+    The inverse-error combination of Bates and Granger (1969): with ``e`` the
+    validation score (:class:`ValidationStop`'s: the mean one-step absolute
+    error over the naive unit, at the validation ``origins``), the networks'
+    (equally weighted) mean and each classical member share the forecast in
+    proportion to ``1 / e``. A classical member's ``e`` is its ``score``
+    (:meth:`ClassicalMember.validate`, on these origins). As a
+    member counts as ``weight`` networks, a classical member weighs
+    ``len(networks) * e_networks / e_member``. The networks were chosen on
+    these origins, so their error there is if anything too low: the rule
+    leans towards the networks. Without validation origins every method
+    weighs the same (each classical member as much as all the networks).
+    Errors are floored at 1e-12.
+    """
+    if not classical:
+        return
+    k = float(len(networks))
+    if not origins:
+        for m in classical:
+            m.weight = k
+        return
+    truth, unit = validation_targets(values, origins, parts)
+    pred = one_step(networks, values, origins, names)
+    base = max(float(np.mean(np.abs(pred - truth) / unit)), 1e-12)
+    for m in classical:
+        m.weight = k * base / max(m.score, 1e-12)
+
+
+def digest(model) -> str:
+    """SHA-256 over every parameter's name, shape, dtype and bytes."""
+    h = hashlib.sha256()
+    for name, p in sorted(model.state_dict().items()):
+        h.update(f"{name}{p.shape}{p.dtype.str}".encode())
+        h.update(np.ascontiguousarray(p).tobytes())
+    return h.hexdigest()

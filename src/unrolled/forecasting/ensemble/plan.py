@@ -1,0 +1,274 @@
+"""What the configuration search tries: its rules, written down.
+
+Each function states the rule it applies (the scalings of the first stage,
+the seasonal tests, exponential smoothing on short series, the classical
+members, the validation sizes, the stages and the repeated searches on short
+series). Why each rule is what it is, and what was measured to choose it, is
+in ``docs/design.md`` ("The search's rules").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..features.seasons import seasonal_strength
+from ..models.classical import (
+    Airline,
+    Classical,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+)
+from ..models.transforms import MIN_MODELLED_SEASONS, MIN_SEASONS
+
+# searched in this order; level-only scalings are left out of the search: a
+# network on scaled levels cannot extrapolate past the training range (trends,
+# prices at new highs), which the validation slice does not always reveal
+AUTO_SCALINGS = ("diff", "diff+level")
+LOG_SCALINGS = ("logdiff", "logdiff+level")  # added for positive series, no season
+DEFAULTS = {"scaling": "diff", "hidden": 16, "window": 24, "lr": 0.01}
+ALTERNATIVES = {"hidden": (8, 32), "window": (12, 48), "lr": (0.003, 0.03)}
+SHORT_ALTERNATIVES = {"hidden": (8,), "window": (12,), "lr": ALTERNATIVES["lr"]}
+AR_ORDERS = (2, 12)  # orders of the linear part the second stage tries
+KPSS_5 = 0.463  # 5% critical value of the KPSS level-stationarity statistic
+MAX_SEASON_WINDOW = 96  # longest window a seasonal candidate gets
+MAX_ES_ALPHA = 0.5  # es is tried where smoothing weighs the newest value this much
+MAX_SMOOTHED_SEASON = 24  # longest season Holt-Winters is tried with (as ets())
+VAL_SIZE = 12  # validation points per series by default
+MIN_VAL_ORIGINS = 24  # the default slice grows to this many origins in all ...
+LONG = 150  # ... on series at least this long (short ones keep theirs)
+SEARCHES = 3  # searches averaged on short series with ...
+FEW_ORIGINS = 48  # ... fewer validation origins than this in all
+HUBER = 1.0  # Huber's delta of the networks' loss where a season is modelled
+MIN_STRENGTH = 0.64  # seasonal strength that makes classical members (as nsdiffs)
+SNAIVE_WEIGHT = 0.5  # seasonal naive's member: this share of its validation weight
+
+
+def validation_sizes(lengths: list[int], val_size: int | None) -> list[int]:
+    """Validation points per series: at most a quarter of each.
+
+    An explicit ``val_size`` is used as given. The default (None) holds out
+    :data:`VAL_SIZE` points per series and, when that gives fewer than
+    :data:`MIN_VAL_ORIGINS` origins in all, raises the share of the series
+    of at least :data:`LONG` points (equally) until it does: one long
+    series then validates on 24 points instead of 12 (a steadier choice,
+    and enough residuals for a 95% interval). Short series keep 12: their
+    training windows are too few to give up.
+    """
+    size = VAL_SIZE if val_size is None else int(val_size)
+    base = [min(size, n // 4) for n in lengths]
+    long = [k for k, n in enumerate(lengths) if n >= LONG]
+    missing = MIN_VAL_ORIGINS - sum(base)
+    if val_size is not None or missing <= 0 or not long:
+        return base
+    extra = -(-missing // len(long))
+    for k in long:
+        base[k] = min(base[k] + extra, lengths[k] // 4)
+    return base
+
+
+def lag_autocorrelation(y: np.ndarray, m: int) -> tuple[float, float] | None:
+    """(r_m, its variance under no season) of the first differences of ``y``.
+
+    Bartlett's variance ``(1 + 2 sum_{k<m} r_k^2) / n``; None when ``y`` is
+    too short (two seasons of changes) or constant.
+    """
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    n = len(d)
+    if m < 2 or n <= 2 * m:
+        return None
+    d = d - d.mean()
+    var = float(d @ d)
+    if var == 0:
+        return None
+    r = np.array([float(d[k:] @ d[:-k]) / var for k in range(1, m + 1)])
+    return float(r[-1]), float((1 + 2 * np.sum(r[:-1] ** 2)) / n)
+
+
+def seasonal_test(y: np.ndarray, m: int) -> bool:
+    """True if the first differences of ``y`` autocorrelate at lag ``m`` (90%)."""
+    return pooled_seasonal_test([y], m)
+
+
+def pooled_seasonal_test(series, m: int) -> bool:
+    """The test on the mean lag-``m`` autocorrelation of all ``series`` (90%).
+
+    One series: the classical test. Many: their mean ``r_m`` against
+    ``1.645 sqrt(sum var_i) / N``, so that 1,000 random walks, of which 5% or
+    so pass one by one, do not make a season by their number.
+    """
+    stats = [s for s in (lag_autocorrelation(y, m) for y in series) if s]
+    if not stats:
+        return False
+    r, var = np.array(stats).T
+    return bool(r.mean() > 1.645 * np.sqrt(var.sum()) / len(r))
+
+
+def all_positive(parts) -> bool:
+    """True if every value of every part is > 0 (the log scalings need it)."""
+    return all((np.asarray(p) > 0).all() for p in parts)
+
+
+def enough_seasons(parts, season: int | None, seasons: int = MIN_SEASONS) -> bool:
+    """True if ``season`` is a season (>= 2) and every part holds ``seasons``
+    of them (by default :data:`~.transforms.MIN_SEASONS`)."""
+    return bool(season) and season >= 2 and min(map(len, parts)) >= seasons * season
+
+
+def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
+    """The seasonal scalings the first stage adds (none if the rules say no)."""
+    if not enough_seasons(parts, season) or not pooled_seasonal_test(parts, season):
+        return ()
+    smoothed = season <= MAX_SMOOTHED_SEASON
+    if all_positive(parts):
+        return ("logdiff+lag", "logsdiff", "logdiff+sa", *("loghw",) * smoothed)
+    return ("diff+lag", "sdiff", "diff+sa", *("hw",) * smoothed)
+
+
+def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
+    """The classical members (unfitted :mod:`.models.classical` models), or ``()``.
+
+    :class:`Theta` (on logs for positive series), for seasons of at most
+    :data:`MAX_SMOOTHED_SEASON` steps :class:`HoltWinters`, :class:`Airline`
+    (the same on logs) and :class:`SeasonalNaive`, all with ``season``:
+    where seasonal
+    scalings are searched, and where the seasonality test alone keeps them
+    out but the parts' mean seasonal strength
+    (:func:`.seasons.seasonal_strength`, of the logs on positive series)
+    exceeds :data:`MIN_STRENGTH`. Parts of two to three seasons
+    (:data:`~.transforms.MIN_MODELLED_SEASONS`, under the searched scalings'
+    :data:`~.transforms.MIN_SEASONS`) get them by the test alone: there a
+    random walk's strength is often above 0.9. Otherwise, where the search
+    tries exponential smoothing (:func:`smoothing_scaling`), :class:`Theta`
+    and :class:`ExponentialSmoothing` without a season (on logs for
+    ``loges``).
+    """
+    if enough_seasons(parts, season, MIN_MODELLED_SEASONS):
+        logs = all_positive(parts)
+        seasonal = pooled_seasonal_test(parts, season)
+        if not seasonal and enough_seasons(parts, season):
+            bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in parts]
+            strength = np.mean([seasonal_strength(b, season) for b in bases])
+            seasonal = strength > MIN_STRENGTH
+        if seasonal:
+            hw = (HoltWinters,) if season <= MAX_SMOOTHED_SEASON else ()
+            kinds = (k(season, logs) for k in (Theta, *hw, Airline))
+            return (*kinds, SeasonalNaive(season))
+    es = smoothing_scaling(parts)
+    if es is None:
+        return ()
+    logs = es == "loges"
+    return (Theta(None, logs), ExponentialSmoothing(None, logs))
+
+
+def huber_delta(kinds, huber) -> float | None:
+    """The networks' Huber delta (None: the SSR) for the forecaster's ``huber``.
+
+    ``kinds``: :func:`classical_members` of the series. ``"auto"``:
+    :data:`HUBER` where they model a season (whether or not the scaling is
+    searched), else None; any other value is used as it is.
+    """
+    if huber != "auto":
+        return huber
+    return HUBER if any(k.season is not None for k in kinds) else None
+
+
+def smoothing_scaling(parts) -> str | None:
+    """``loges`` (positive parts) or ``es`` where short series get it, else None.
+
+    Short: every part under :data:`LONG` points; and the smoothing must weigh
+    the newest value little (:func:`smooths`). Only for series without a
+    season: the caller checks that.
+    """
+    if max(len(p) for p in parts) >= LONG:
+        return None
+    logs = all_positive(parts)
+    if not smooths(parts, logs):
+        return None
+    return "loges" if logs else "es"
+
+
+def kpss(y: np.ndarray) -> float:
+    """KPSS statistic of level stationarity (Kwiatkowski et al. 1992).
+
+    The partial sums of the demeaned series over ``n^2`` times their
+    long-run variance (Bartlett window of ``4 (n / 100)^(1/4)`` lags, as in
+    auto.arima); above :data:`KPSS_5` the series is not level-stationary at 5%.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    e = y - y.mean()
+    s = np.cumsum(e)
+    lags = min(int(4 * (n / 100) ** 0.25), n - 1)
+    lr = float(e @ e) / n
+    for k in range(1, lags + 1):
+        lr += 2 * (1 - k / (lags + 1)) * float(e[k:] @ e[:-k]) / n
+    return float(s @ s) / (n * n * lr) if lr > 0 else np.inf
+
+
+def smooths(parts, logs: bool) -> bool:
+    """True if exponential smoothing fitted on at least half the parts (their
+    logs if ``logs``) weighs the newest value at most :data:`MAX_ES_ALPHA`.
+    """
+    from ..models.smoothing import Smoothing
+
+    bases = (np.log(p) if logs else np.asarray(p, dtype=np.float64) for p in parts)
+    alphas = [Smoothing.fit(b, None, readable=True).alpha for b in bases]
+    return bool(np.mean(np.array(alphas) <= MAX_ES_ALPHA) >= 0.5)
+
+
+def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
+    """The first stage's scalings: the plain ones and the seasonal ``seasonal``.
+
+    Positive series without a season also get the log changes
+    (:data:`LOG_SCALINGS`): growth that compounds, cycles on a log scale.
+    The scalings that give the network the level (``+level``) stay only if
+    at least half the parts are level-stationary by the KPSS test at 5% (the
+    test auto.arima uses to choose between levels and changes): a random
+    walk's level says nothing of its next change, and a network given it
+    learns a pull back that the validation slice may reward by luck.
+    """
+    logs = not seasonal and all_positive(parts)
+    out = (*AUTO_SCALINGS, *(LOG_SCALINGS if logs else ()), *seasonal)
+    if not seasonal and (es := smoothing_scaling(parts)) is not None:
+        out += (es,)
+    if np.mean([kpss(p) < KPSS_5 for p in parts]) < 0.5:
+        out = tuple(s for s in out if not s.endswith("+level"))
+    return out
+
+
+def plan_stages(fixed: dict, start: dict, scalings, origins, short=False) -> list:
+    """The search stages: lists of changes to the best configuration so far.
+
+    ``scalings``: the first stage's (see :func:`first_scalings`); ``short``:
+    the training parts are short (see the module's rules).
+    """
+    if fixed["scaling"] is not None or not origins:
+        plan = [[start]]
+    else:
+        plan = [[dict(start, scaling=s) for s in scalings]]
+        plan.append([{"ar": p} for p in AR_ORDERS])
+    if origins:
+        for k, alts in (SHORT_ALTERNATIVES if short else ALTERNATIVES).items():
+            if fixed[k] is None:
+                plan.append([{k: a} for a in alts])
+    return plan
+
+
+def season_window(window: int, season: int | None, longest: int) -> int:
+    """A seasonal candidate's window: two seasons when the parts allow it."""
+    if not season:
+        return window
+    two = min(2 * season, MAX_SEASON_WINDOW)
+    return max(window, two) if longest >= 4 * two else window
+
+
+def searches(parts, origins, fixed: dict) -> int:
+    """How many searches the forecaster averages (see the module's rules).
+
+    One if nothing is searched (every key of ``fixed`` given).
+    """
+    short = max(len(p) for p in parts) < LONG
+    searched = any(v is None for v in fixed.values())
+    return SEARCHES if searched and short and 0 < len(origins) < FEW_ORIGINS else 1

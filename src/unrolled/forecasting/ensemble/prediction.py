@@ -1,0 +1,259 @@
+"""How a fitted forecaster forecasts: one step, h steps, DataFrames, intervals.
+
+:class:`Predicting` is the half of :class:`~.forecaster.Forecaster` that
+needs only fitted state (``members_``, ``calibration_``, ``history_``,
+``selected_``); the fitting half lives in :mod:`.forecaster`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import InputError
+from ..io.history import check_forecasts, check_known, frequency_warning
+from ..models.baselines import baseline_paths
+from ..models.transforms import as_series, naive_unit
+from .chunks import CHUNK
+from .intervals import check_levels, level_name, paths
+from .members import one_step
+
+NETWORK = "rnn"  # the network's column and key (whatever its cell)
+# origins whose h-step paths are computed together: each holds a copy of its
+# history while they run; a multiple of CHUNK, so the forward passes are the
+# same batches as with every origin at once (the same numbers, bit for bit)
+ORIGINS = 4 * CHUNK
+
+
+class Predicting:
+    """Forecasting methods shared by every fitted forecaster."""
+
+    def one_step(self, values, origins, names, fit_upto=None, refit_upto=None
+                 ) -> np.ndarray:  # fmt: skip
+        """The network's one-step forecasts from the true history up to each origin.
+
+        Parameters
+        ----------
+        values : list of ndarray
+            Full series.
+        origins : list of (series index, position)
+            Entry k forecasts ``values[i][o]`` using ``values[i][:o]`` only.
+        names : list of str
+            Series names (saved scalers are used for names seen in training).
+        fit_upto : list of int, optional
+            For series unseen in training, fit their scaling on
+            ``values[i][:fit_upto[i]]`` (default: everything given).
+        refit_upto : list of int, optional
+            The classical members, which refit at every origin, fit on
+            ``values[i][:refit_upto[i]]`` at most (a recursive path's origin).
+        """
+        self._check_fitted()
+        return one_step(self.members_, values, origins, names, fit_upto, refit_upto)
+
+    def _path_step(self, values, origins, names, fit_upto, refit_upto):
+        """:meth:`one_step` within recursive paths, noting the members that drop out.
+
+        ``dropouts_`` maps a series to ``(first step, scalings)``: the
+        earliest step (1-based) at which a member left the combination of
+        one of its paths (see :func:`.ensemble.one_step`), and those
+        members' scalings.
+        """
+        out = []
+        pred = one_step(self.members_, values, origins, names, fit_upto, refit_upto,
+                        out)  # fmt: skip
+        seen = self.__dict__.setdefault("dropouts_", {})
+        for k, member in out:
+            i, o = origins[k]
+            step = o - refit_upto[k] + 1
+            first, scalings = seen.get(names[i], (step, ()))
+            scalings = tuple(sorted({*scalings, member.candidate.scaling}))
+            seen[names[i]] = (min(first, step), scalings)
+        return pred
+
+    def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
+                       method: str = NETWORK) -> np.ndarray:  # fmt: skip
+        """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
+
+        The network's are recursive (each forecast is fed back in); a
+        baseline (by name) is refitted on the history up to each origin.
+        """
+        self._check_fitted()
+        if method == NETWORK:
+            values, at, own, upto = network_context(self.members_, values, origins,
+                                                    names, fit_upto)  # fmt: skip
+            if len(at) <= ORIGINS:
+                return paths(self._path_step, values, at, own, h, upto)
+            return np.concatenate([
+                paths(self._path_step, values, at[k : k + ORIGINS], own, h, upto)
+                for k in range(0, len(at), ORIGINS)
+            ])  # fmt: skip
+        season = self.season_for(self.frequency_)
+        return baseline_paths(method, values, origins, h, self.frequency_, season)
+
+    def _history(self, data):
+        """(names, values, dates) of ``data``, or of the training data if None."""
+        if data is not None:
+            import warnings
+
+            from ..io.data import as_dataset
+
+            ds = as_dataset(data)
+            names, values, freq = as_series(ds)
+            check_known(self.names_, names)
+            if (msg := frequency_warning(self.frequency_, freq)) is not None:
+                warnings.warn(msg, UserWarning, stacklevel=3)
+            return names, values, {s.name: s.dates for s in ds.series}
+        if not hasattr(self, "history_"):
+            raise InputError("data: this forecaster keeps no history; pass data")
+        return (
+            list(self.history_),
+            list(self.history_.values()),
+            getattr(self, "dates_", {}),
+        )
+
+    def predict(self, h: int = 1, data=None, level=None, members: bool = False):
+        """Forecast the next ``h`` values of every series, as a long DataFrame.
+
+        Parameters
+        ----------
+        h : int
+            Steps ahead. Steps beyond the first feed the forecasts back in
+            (recursive).
+        data : Dataset, DataFrame, dict or list of arrays, optional
+            Histories to forecast from; default: the training data.
+        level : sequence of float, optional
+            Interval levels in (0, 100), e.g. ``[80, 95]``: split-conformal
+            intervals from the validation slice's residuals of the same step
+            ahead (see :mod:`.intervals`); a step with too few residuals of its
+            own pools every step's, scaled by a fitted growth law, and only
+            where even the pool is too small are its bounds NaN
+            (``interval_notes_`` says which steps pooled and which have none).
+
+        members : bool
+            Add a column per member of the ensemble: its own recursive
+            forecast, named as the member (:func:`member_columns`).
+
+        A member on logs leaves the mean of a path that reaches a value
+        <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``unique_id, ds, rnn`` (the network's forecast, or with
+            ``select="best"`` the validated winner's), plus ``rnn-lo-80,
+            rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
+            on its calendar (integer steps where there are none); with
+            ``members``, one more column per member.
+        """
+        import pandas as pd
+
+        from .bounds import check_int
+
+        self._check_fitted()
+        h = check_int("h", h)  # the command line's --horizon range
+        levels = check_levels(level)
+        names, values, dates = self._history(data)
+        self.dropouts_ = {}
+        point = self.predict_values(h, names, values)
+        self.path_notes_ = dropout_notes(self.dropouts_)
+        check_forecasts(names, values, [point[n] for n in names])
+        own = self.member_paths(h, names, values) if members else {}
+        frames = []
+        freq = getattr(self, "pandas_freq_", None)
+        for n, v in zip(names, values, strict=True):
+            cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
+            cols[NETWORK] = point[n]
+            unit = naive_unit(v[: self.n_train_.get(n, len(v))])
+            for lv in levels:
+                lo, hi = self.bounds(point[n], unit, lv)
+                cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
+                cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
+            cols.update({c: path[names.index(n)] for c, path in own.items()})
+            frames.append(pd.DataFrame(cols))
+        cal, sel = self.calibration_, self.selected_
+        self.interval_notes_ = cal.missing(sel, h, levels) + cal.pooled(sel, h, levels)
+        return pd.concat(frames, ignore_index=True)
+
+    def predict_values(self, h: int, names, values) -> dict:
+        """Point forecasts ``{name: (h,) array}`` of the selected method."""
+        origins = [(i, len(v)) for i, v in enumerate(values)]
+        out = self.forecast_paths(values, origins, names, h, method=self.selected_)
+        return {n: out[k] for k, n in enumerate(names)}
+
+    def member_paths(self, h: int, names, values) -> dict:
+        """Each member's own ``h``-step forecast from the end of every series:
+        ``{column: (len(names), h) array}`` (see :func:`member_columns`)."""
+        origins = [(i, len(v)) for i, v in enumerate(values)]
+        cols = member_columns(self.members_)
+        return {c: paths(m.one_step, values, origins, names, h)
+                for c, m in zip(cols, self.members_, strict=True)}  # fmt: skip
+
+    def bounds(self, point, unit: float, level: float, method: str | None = None):
+        """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
+        method = method or self.selected_
+        w = np.array([self.calibration_.width(method, k + 1, level)
+                      for k in range(len(point))], dtype=float)  # fmt: skip
+        return np.asarray(point) - w * unit, np.asarray(point) + w * unit
+
+
+def member_columns(members) -> list[str]:
+    """Column names of the members: their names, ``#2``, ``#3``, ... after a
+    name already taken (``GRU(logdiff)``, ``GRU(logdiff)#2``, ``Theta(...)``)."""
+    seen, out = {}, []
+    for m in members:
+        k = seen[m.name] = seen.get(m.name, 0) + 1
+        out.append(m.name if k == 1 else f"{m.name}#{k}")
+    return out
+
+
+def dropout_notes(dropouts: dict) -> list[str]:
+    """One note per series whose paths lost a member (``dropouts_``)."""
+    return [
+        f"series {name!r}: a forecast path reached a value <= 0 (first at step "
+        f"{step}); from there the members on logs ({', '.join(scalings)}) left "
+        "that path's combination and the others' weights were renormalized"
+        for name, (step, scalings) in dropouts.items()
+    ]
+
+
+def network_context(members, values, origins, names, fit_upto=None):
+    """Per origin, only the history the members read: ``(values, origins, names,
+    fit_upto)``.
+
+    :func:`~.intervals.paths` gives every origin its own copy of the history
+    (the forecasts are appended to it); with thousands of origins of long
+    series those copies take hundreds of MB. When every series has saved
+    transforms in every member and no member refits, a one-step forecast
+    reads only the last ``window + lookback`` points before its origin, so
+    each origin gets that tail (a view) as its own series: the forecasts are
+    the same, bit for bit, and ``fit_upto`` (read only for series without
+    saved transforms) is None. Otherwise (a series fitted on the fly, or a
+    member refitted at each origin, needs its whole history) the arguments
+    come back unchanged.
+    """
+    if any(m.refits for m in members) or not all(
+        n in m.transforms for m in members for n in names
+    ):
+        return values, origins, names, fit_upto
+    keep = max(
+        m.candidate.window + max((t.lookback for t in m.transforms.values()),
+                                 default=0)
+        for m in members
+    )  # fmt: skip
+    tails = [values[i][max(0, o - keep) : o] for i, o in origins]
+    at = [(k, len(t)) for k, t in enumerate(tails)]
+    return tails, at, [names[i] for i, _ in origins], None
+
+
+def _future(dates, n: int, h: int, freq):
+    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
+    import pandas as pd
+
+    from ..io.dataset import future_dates
+
+    if dates is None or len(dates) == 0:
+        return pd.Index(range(n, n + h), dtype="int64")
+    try:
+        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
+                            else None)  # fmt: skip
+    except ValueError:
+        return future_dates(dates, h)

@@ -1,0 +1,127 @@
+"""Memory with many series: prediction passes that keep nothing they do not need."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import ragged_batch
+
+import unrolled
+from unrolled.forecasting.ensemble.chunks import predict_in_chunks
+from unrolled.forecasting.ensemble.intervals import paths
+from unrolled.forecasting.ensemble.prediction import network_context
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.io.data import from_dict
+
+
+def seasonal(seed=0, lengths=(96, 72, 120)):
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k, n in enumerate(lengths):
+        t = np.arange(n)
+        y = 10 + 0.03 * t + 2 * np.sin(2 * np.pi * t / 12 + k)
+        out[f"s{k}"] = y + 0.1 * rng.standard_normal(n)
+    return from_dict(out, freq="MS")
+
+
+@pytest.fixture(scope="module", params=["diff", "logdiff+lag"])
+def fitted(request):
+    """A small fitted forecaster; logdiff+lag reads three seasons back."""
+    fc = Forecaster(hidden=6, window=12, lr=0.03, scaling=request.param, epochs=4,
+                    seed=0)  # fmt: skip
+    ds = seasonal()
+    fc.fit(ds)
+    return fc, [s.name for s in ds.series], [np.asarray(s.values) for s in ds.series]
+
+
+def test_network_paths_from_tails_equal_those_from_whole_histories(fitted):
+    fc, names, values = fitted
+    origins = [(i, o) for i, v in enumerate(values) for o in (13, 40, len(v) - 5)]
+    whole = paths(fc.one_step, values, origins, names, 4)
+    assert np.array_equal(fc.forecast_paths(values, origins, names, 4), whole)
+
+
+def test_network_context_is_the_tail_the_members_read(fitted):
+    fc, names, values = fitted
+    keep = max(m.candidate.window + next(iter(m.transforms.values())).lookback
+               for m in fc.members_)  # fmt: skip
+    tails, at, own, upto = network_context(fc.members_, values, [(1, 60)], names)
+    assert np.shares_memory(tails[0], values[1])  # a view, not a copy
+    assert np.array_equal(tails[0], values[1][60 - keep : 60])
+    assert at == [(0, keep)] and own == [names[1]] and upto is None
+
+
+def test_network_context_keeps_whole_histories_of_unseen_series(fitted):
+    fc, names, values = fitted
+    args = (values, [(0, 50)], ["new", *names[1:]], [30, 40, 50])
+    out = network_context(fc.members_, *args)
+    assert all(a is b for a, b in zip(out, args, strict=True))
+
+
+@pytest.mark.parametrize("chunk", [4, 64])
+def test_chunked_prediction_equals_one_pass_and_keeps_no_tapes(rng, chunk):
+    net = unrolled.build_model({"cell": "gru", "hidden_size": 5, "seed": 1})
+    seqs = ragged_batch(rng, rng.integers(2, 15, size=30).tolist())
+    once = net.predict(seqs)
+    net.release_memory()
+    got = predict_in_chunks(net, seqs, chunk)
+    np.testing.assert_allclose(got, once, rtol=1e-12, atol=1e-15)
+    if chunk >= len(seqs):
+        assert np.array_equal(got, once)
+    assert "_workspace" not in net.__dict__  # the tape buffers were given back
+
+
+def long_frame(n_series=4, days=30, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2021-01-01", periods=days).strftime("%Y-%m-%d")
+    return pd.DataFrame({
+        "date": np.tile(dates, n_series),
+        "series": np.repeat([f"S{i}" for i in range(n_series)], days),
+        "value": rng.normal(100, 5, n_series * days).round(3),
+        "volume": rng.normal(1e6, 1e3, n_series * days),
+    })  # fmt: skip
+
+
+def test_long_rows_in_any_order_load_the_same_series(tmp_path):
+    from unrolled.forecasting.io.data import load_csv
+
+    df = long_frame()
+    df.to_csv(tmp_path / "sorted.csv", index=False)
+    df.sample(frac=1.0, random_state=1).to_csv(tmp_path / "shuffled.csv", index=False)
+    a = load_csv(tmp_path / "sorted.csv", value_col="value")
+    b = load_csv(tmp_path / "shuffled.csv", value_col="value")
+    by_name = {s.name: s for s in b.series}  # series in order of first appearance
+    assert sorted(by_name) == [s.name for s in a.series]
+    for s in a.series:
+        t = by_name[s.name]
+        assert np.array_equal(s.values, t.values) and s.dates.equals(t.dates)
+
+
+def test_series_of_a_frame_do_not_view_its_other_columns():
+    from unrolled.forecasting.io.data import from_frame
+
+    df = long_frame().copy()  # one float block holding value and volume
+    ds = from_frame(df, date_col="date", series_col="series", value_col="value")
+    got = ds.series[0].values
+    assert np.array_equal(got, df["value"].to_numpy()[:30])
+    block = df[["value", "volume"]].to_numpy()
+    base = got
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    assert base.nbytes <= df["value"].to_numpy().nbytes  # not the frame's block
+    assert not np.shares_memory(got, block)
+
+
+def test_network_paths_in_groups_of_origins_equal_those_all_at_once(
+    fitted, monkeypatch
+):
+    from unrolled.forecasting.ensemble import prediction
+
+    fc, names, values = fitted
+    origins = [(i, o) for i, v in enumerate(values) for o in range(40, len(v), 7)]
+    whole = paths(fc.one_step, values, origins, names, 3)
+    monkeypatch.setattr(prediction, "ORIGINS", 4)  # 4 origins' histories at a time
+    got = fc.forecast_paths(values, origins, names, 3)
+    np.testing.assert_allclose(got, whole, rtol=1e-12, atol=1e-12)

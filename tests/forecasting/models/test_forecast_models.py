@@ -1,0 +1,171 @@
+"""Forecasting methods are models of one contract, and the ensemble is a list of them.
+
+The classical methods (``unrolled.forecasting.models.classical``) fit one
+history and forecast a path; in the ensemble they are refitted before every
+origin. A member on logs leaves a recursive path's combination where the path
+reached a value <= 0 (the crash of issue 40 item 6 and issue 42), and the
+report says so.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unrolled.errors import NotFittedError
+from unrolled.forecasting.ensemble.intervals import paths
+from unrolled.forecasting.ensemble.members import ClassicalMember, one_step
+from unrolled.forecasting.forecaster import Forecaster
+from unrolled.forecasting.models.classical import (
+    Airline,
+    ExponentialSmoothing,
+    HoltWinters,
+    SeasonalNaive,
+    Theta,
+    from_dict,
+    from_scaling,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+MODELS = [ExponentialSmoothing(), ExponentialSmoothing(log=True),
+          HoltWinters(12), HoltWinters(12, log=True), Theta(12, log=True),
+          Theta(), Airline(12), Airline(12, log=True), SeasonalNaive(12)]  # fmt: skip
+
+
+def monthly(n=72, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 50 + 0.3 * t + 8 * np.sin(2 * np.pi * t / 12) + rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=repr)
+def test_a_classical_model_fits_one_history_and_forecasts_its_path(model):
+    y = monthly()
+    with pytest.raises(NotFittedError, match="not fitted"):
+        model.predict(3)
+    assert model.fit(y) is model and model.kind == "classical" and model.refits
+    path = model.predict(5)
+    assert path.shape == (5,) and path.dtype == np.float64 and np.isfinite(path).all()
+    # the path is the ensemble member's: refitted at the origin, fed back
+    member = ClassicalMember(from_dict(model.to_dict()))
+    want = paths(member.one_step, [y], [(0, len(y))], ["s"], 5)[0]
+    np.testing.assert_array_equal(path, want)
+    assert from_scaling(model.scaling, model.season) == model
+    assert model.takes_logs == model.log
+
+
+def test_seasonal_naive_repeats_the_last_season_exactly():
+    y = monthly()
+    np.testing.assert_array_equal(SeasonalNaive(12).fit(y).predict(15),
+                                  np.r_[y[-12:], y[-12:-9]])  # fmt: skip
+
+
+def test_a_bad_classical_model_description_is_refused():
+    for bad in ({"model": "Prophet"}, {"model": "Theta", "log": "yes"},
+                {"model": "HoltWinters", "season": 1}, None):  # fmt: skip
+        with pytest.raises(ValueError):
+            from_dict(bad)
+    with pytest.raises(ValueError, match="not a classical model"):
+        from_scaling("logdiff", None)
+
+
+def test_a_member_on_logs_leaves_the_mean_where_a_path_is_not_positive():
+    y = monthly()
+    logs = ClassicalMember(Theta(None, log=True), weight=1.0)
+    plain = ClassicalMember(Theta(), weight=3.0)
+    both = [logs, plain]
+    at = [(0, len(y))]
+    a, b = logs.one_step([y], at, ["s"]), plain.one_step([y], at, ["s"])
+    np.testing.assert_allclose(one_step(both, [y], at, ["s"]), (a + 3 * b) / 4,
+                               rtol=1e-15)  # fmt: skip
+    # a path that went below zero: fitted before it, the log member cannot read it
+    path = np.append(y, -5.0)
+    at, fitted = [(0, len(path))], [len(y)]
+    seen = []
+    got = one_step(both, [path], at, ["s"], None, fitted, seen)
+    want = plain.one_step([path], at, ["s"], None, fitted)
+    np.testing.assert_array_equal(got, want)
+    assert [(k, m) for k, m in seen] == [(0, logs)]
+    # only members on logs: the history itself, the error it always gave
+    with pytest.raises(ValueError, match="needs positive values"):
+        one_step([logs], [path], at, ["s"], None, fitted)
+
+
+def test_m3_yearly_series_that_crashed_the_fit_are_forecast_finite():
+    # issue 42: N0129 with 19 other M3 yearly series stopped fit with
+    # "scaling 'logdiff' needs positive values" (a validation path went
+    # negative); now the log network leaves that path's mean, and says so
+    d = json.loads((DATA / "m3-crash-series.json").read_text())
+    yearly = {k: np.array(v) for k, v in d["yearly"].items()}
+    fc = Forecaster(seed=0).fit(yearly)
+    step, scalings = fc.dropouts_["N0129"]
+    assert step >= 2 and all(s.startswith("log") for s in scalings)
+    out = fc.predict(6)
+    assert np.isfinite(out["rnn"]).all() and len(out) == 6 * 20
+    assert fc.path_notes_ == [] or "reached a value <= 0" in fc.path_notes_[0]
+
+
+def test_a_forecaster_saved_before_models_were_models_loads_and_forecasts_the_same():
+    # written by the code before issue 41: its classical members were saved
+    # as networks of one unit with a zero head ("refits": true)
+    d = DATA / "forecaster-0.1.0-classical"
+    fc = Forecaster.load(d)
+    assert [m.name for m in fc.members_[-4:]] == [
+        "Theta(season=12, log=True)", "HoltWinters(season=12, log=True)",
+        "Airline(season=12, log=True)", "SeasonalNaive(season=12)"]  # fmt: skip
+    assert {m.kind for m in fc.members_[:-4]} <= {"network", "hybrid"}
+    want = json.loads((DATA / "forecaster-0.1.0-classical-predict.json").read_text())
+    got = fc.predict(3, level=[80])
+    assert list(got["unique_id"]) == want["unique_id"]
+    for col in ("rnn", "rnn-lo-80", "rnn-hi-80"):
+        np.testing.assert_array_equal(got[col].to_numpy(), want[col], err_msg=col)
+
+
+def test_a_long_horizon_may_compound_but_a_first_step_far_away_is_refused():
+    from unrolled.forecasting.io.history import check_forecasts
+
+    hist = np.linspace(10, 20, 30)
+    check_forecasts(["s"], [hist], [20 * 1.01 ** np.arange(1, 2001)])  # x 4e8
+    with pytest.raises(ValueError, match="lies far outside"):
+        check_forecasts(["s"], [hist], [np.r_[5000.0, np.ones(5)]])
+    with pytest.raises(ValueError, match="not finite"):
+        check_forecasts(["s"], [hist], [np.r_[np.ones(100), np.inf]])
+
+
+def test_the_bundled_stocks_at_horizon_2000_are_forecast_and_the_report_says_where(
+    capsys,
+):
+    # before: exit 2, "scaling 'logdiff' needs positive values" (MSFT's path
+    # went below zero and was fed to a log network)
+    from unrolled.cli import run
+
+    argv = ["forecast", "--json", "-q", "--seed", "0", "--horizon", "2000",
+            "--test", "1"]  # fmt: skip
+    assert run(argv) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert all(len(s["horizon"]) == 2000 and np.isfinite(s["horizon"]).all()
+               for s in doc["series"])  # fmt: skip
+    [note] = [n for n in doc["notes"] if "reached a value <= 0" in n]
+    assert note.startswith("series 'MSFT': a forecast path reached a value <= 0")
+    assert "the members on logs (logdiff) left that path's combination" in note
+
+
+def test_predict_with_members_adds_each_members_own_forecast():
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    plain, got = fc.predict(3), fc.predict(3, members=True)
+    cols = list(got.columns)
+    assert cols[:3] == ["unique_id", "ds", "rnn"] and got["rnn"].equals(plain["rnn"])
+    assert len(cols) == 3 + len(fc.members_) == 3 + 16
+    assert "GRU(logsdiff)" in cols and "GRU(logsdiff)#2" in cols
+    assert cols[-1] == "SeasonalNaive(season=12)"
+    # seasonal naive's column: the value one season back; the classical
+    # members' weighted mean with the networks' gives the ensemble's forecast
+    for name, part in got.groupby("unique_id", sort=False):
+        y = fc.history_[name]
+        np.testing.assert_array_equal(part["SeasonalNaive(season=12)"], y[-12:-9])
+    weights = np.array([m.weight for m in fc.members_])
+    first = got.groupby("unique_id", sort=False).head(1)  # step 1: no feedback
+    mean = first[cols[3:]].to_numpy() @ weights / weights.sum()
+    np.testing.assert_allclose(mean, first["rnn"], rtol=1e-12)

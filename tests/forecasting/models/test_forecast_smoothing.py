@@ -1,0 +1,106 @@
+"""Exponential smoothing beneath the network: the hw/loghw/es/loges scalings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unrolled.forecasting.models.smoothing import Smoothing, compiled, forecasts, grid
+from unrolled.forecasting.models.transforms import Transform
+
+
+def seasonal(n=96, m=12, seed=0, noise=0.03):
+    """Growth times a yearly season, log-normal noise (positive)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    season = 1 + 0.3 * np.sin(2 * np.pi * t / m)
+    return 100 * np.exp(0.01 * t) * season * np.exp(noise * rng.standard_normal(n))
+
+
+@pytest.mark.parametrize("m", [0, 4, 12])
+def test_the_compiled_loop_is_the_readable_one(m):
+    b = np.log(seasonal(60, max(m, 2), seed=m))
+    params = grid(m or None)[:, ::7]  # a spread of the grid's points
+    np.testing.assert_allclose(
+        compiled()(b, m, *params), forecasts(b, m, *params), rtol=0, atol=1e-12
+    )
+
+
+def test_alpha_one_without_trend_or_season_is_naive():
+    b = np.random.default_rng(1).standard_normal(30).cumsum()
+    one, zero = np.ones(1), np.zeros(1)
+    f = forecasts(b, 0, one, zero, zero, one)[:, 0]
+    np.testing.assert_array_equal(f[1:], b)  # the forecast of b[t] is b[t - 1]
+
+
+def test_a_fixed_season_on_a_flat_level_is_forecast_exactly():
+    b = np.tile([1.0, 3.0, -2.0, 0.5], 10)
+    s = Smoothing.fit(b, 4)
+    np.testing.assert_allclose(s.forecasts(b)[4:], np.r_[b[4:], b[0]], atol=1e-12)
+
+
+@pytest.mark.parametrize("m", [4, 7, 12])
+def test_the_start_takes_a_line_and_a_season_from_the_first_two_seasons(m):
+    """Detrended: the start alone (no smoothing, no damping) forecasts them exactly."""
+    t = np.arange(6 * m)
+    shape = np.random.default_rng(m).standard_normal(m)
+    b = 5.0 - 0.3 * t + shape[t % m]
+    one, zero = np.ones(1), np.zeros(1)
+    f = forecasts(b, m, zero, zero, zero, one)[:, 0]
+    np.testing.assert_allclose(f[:-1], b, atol=1e-12)
+    # damped, the start's trend fades, but the first step is still the line's
+    assert forecasts(b, m, zero, zero, zero, 0.9 * one)[0, 0] == pytest.approx(b[0])
+
+
+def test_the_fit_finds_the_local_level_models_smoothing_weight():
+    # y = level + noise, level a random walk with the noise's variance (q = 1):
+    # the optimal weight is (sqrt(q^2 + 4q) - q) / 2 = 0.618
+    rng = np.random.default_rng(2)
+    y = np.cumsum(rng.standard_normal(3000)) + rng.standard_normal(3000)
+    s = Smoothing.fit(y, None)
+    assert 0.5 <= s.alpha <= 0.7
+    assert s.beta == 0.0 and s.gamma == 0.0
+
+
+def test_a_silent_network_on_holt_winters_errors_forecasts_holt_winters():
+    y = seasonal()
+    t = Transform("loghw", "s", 12).fit(y[:-12])
+    smooth = Smoothing.fit(np.log(y[:-12]), 12)
+    assert t.smooth == smooth
+    mean = float(t.change.inverse_transform(np.zeros(1))[0])  # the mean error
+    for k in range(len(y) - 12, len(y)):
+        want = np.exp(smooth.forecasts(np.log(y[:k]))[-1] + mean)
+        assert t.invert(0.0, y[:k]) == pytest.approx(want, rel=1e-12)
+    # the targets are the smoothing's scaled one-step errors from 2 seasons on
+    err = np.log(y[25:-12]) - smooth.forecasts(np.log(y[:-12]))[25:-1]
+    np.testing.assert_allclose(t.targets(y[:-12])[24:], t.change.transform(err))
+
+
+def test_the_smoothing_is_saved_and_a_bad_one_refused():
+    t = Transform("hw", "s", 12).fit(seasonal())
+    d = t.to_dict()
+    back = Transform.from_dict(d, "s")
+    assert back.smooth == t.smooth and back.to_dict() == d
+    smoothing = d["smoothing"]
+    bads = (None, dict(smoothing, alpha=1.5), dict(smoothing, phi="x"),
+            dict(smoothing, beta=True))  # fmt: skip
+    for bad in bads:
+        with pytest.raises(ValueError, match="series 's': bad smoothing parameters"):
+            Transform.from_dict(dict(d, smoothing=bad), "s")
+    assert "smoothing" not in Transform("diff").fit(seasonal()).to_dict()
+
+
+def test_a_holt_winters_forecaster_reloads_to_identical_predictions(tmp_path):
+    from unrolled.forecasting.forecaster import Forecaster
+    from unrolled.forecasting.io.data import from_dict
+
+    ds = from_dict({"a": seasonal(), "b": seasonal(seed=1)}, freq="MS")
+    fc = Forecaster(scaling="loghw", hidden=4, window=24, epochs=4, seed=0)
+    fc.fit(ds)
+    assert fc.config_["scaling"] == "loghw" and fc.config_["season"] == 12
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    p1, p2 = fc.predict(3, ds, level=[80]), back.predict(3, ds, level=[80])
+    assert p1.equals(p2)
+    smooth = fc.members_[0].transforms["a"].smooth
+    assert back.members_[0].transforms["a"].smooth == smooth
