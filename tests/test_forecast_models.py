@@ -102,7 +102,7 @@ def test_m3_yearly_series_that_crashed_the_fit_are_forecast_finite():
     step, scalings = fc.dropouts_["N0129"]
     assert step >= 2 and all(s.startswith("log") for s in scalings)
     out = fc.predict(6)
-    assert np.isfinite(out["rnn"]).all() and len(out) == 6 * 20
+    assert np.isfinite(out["ensemble"]).all() and len(out) == 6 * 20
     assert fc.path_notes_ == [] or "reached a value <= 0" in fc.path_notes_[0]
 
 
@@ -118,8 +118,11 @@ def test_a_forecaster_saved_before_models_were_models_loads_and_forecasts_the_sa
     want = json.loads((DATA / "forecaster-0.1.0-classical-predict.json").read_text())
     got = fc.predict(3, level=[80])
     assert list(got["unique_id"]) == want["unique_id"]
-    for col in ("rnn", "rnn-lo-80", "rnn-hi-80"):
-        np.testing.assert_array_equal(got[col].to_numpy(), want[col], err_msg=col)
+    for col in ("ensemble", "ensemble-lo-80", "ensemble-hi-80"):  # 0.1.0's "rnn"
+        old = col.replace("ensemble", "rnn")
+        np.testing.assert_array_equal(got[col].to_numpy(), want[old], err_msg=col)
+    assert fc.selected_ == "ensemble" and set(fc.calibration_.residuals) == {
+        "ensemble", "naive", "drift", "seasonal_naive", "mean"}  # fmt: skip
 
 
 def test_a_long_horizon_may_compound_but_a_first_step_far_away_is_refused():
@@ -156,10 +159,11 @@ def test_predict_with_members_adds_each_members_own_forecast():
     fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
     plain, got = fc.predict(3), fc.predict(3, members=True)
     cols = list(got.columns)
-    assert cols[:3] == ["unique_id", "ds", "rnn"] and got["rnn"].equals(plain["rnn"])
-    assert len(cols) == 3 + len(fc.members_) == 3 + 16
+    assert cols[:3] == ["unique_id", "ds", "ensemble"]
+    assert got["ensemble"].equals(plain["ensemble"])
+    assert len(cols) == 3 + len(fc.members_) + 1 == 3 + 16 + 1
     assert "GRU(logsdiff)" in cols and "GRU(logsdiff)#2" in cols
-    assert cols[-1] == "SeasonalNaive(season=12)"
+    assert cols[-2:] == ["SeasonalNaive(season=12)", "networks"]
     # seasonal naive's column: the value one season back; the classical
     # members' weighted mean with the networks' gives the ensemble's forecast
     for name, part in got.groupby("unique_id", sort=False):
@@ -167,5 +171,13 @@ def test_predict_with_members_adds_each_members_own_forecast():
         np.testing.assert_array_equal(part["SeasonalNaive(season=12)"], y[-12:-9])
     weights = np.array([m.weight for m in fc.members_])
     first = got.groupby("unique_id", sort=False).head(1)  # step 1: no feedback
-    mean = first[cols[3:]].to_numpy() @ weights / weights.sum()
-    np.testing.assert_allclose(mean, first["rnn"], rtol=1e-12)
+    mean = first[cols[3:-1]].to_numpy() @ weights / weights.sum()
+    np.testing.assert_allclose(mean, first["ensemble"], rtol=1e-12)
+    # the networks' column: the network members' weighted mean (no hybrid,
+    # no classical member), at every step
+    nets = [k for k, m in enumerate(fc.members_) if m.kind == "network"]
+    assert len(nets) == len(fc.members_) - 4 == 12  # this file has no hybrid
+    w = weights[nets]
+    first_nets = first[[cols[3 + k] for k in nets]].to_numpy() @ w / w.sum()
+    np.testing.assert_allclose(first_nets, first["networks"], rtol=1e-12)
+    assert not np.allclose(first["networks"], first["ensemble"])

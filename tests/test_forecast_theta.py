@@ -378,7 +378,7 @@ def test_a_series_with_negative_values_gets_the_additive_classical_members():
     classical = [m.model.scaling for m in fc.members_[-4:]]
     assert classical == ["theta", "hw", "airline", "snaive"]
     assert fc.config_["theta"] == fc.config_["hw"] == 1
-    assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()
+    assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["ensemble"]).all()
 
 
 def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():

@@ -69,7 +69,7 @@ from .plan import (
     searches,
     validation_sizes,
 )
-from .prediction import NETWORK, Predicting
+from .prediction import ENSEMBLE, NETWORKS, OLD_NAME, Predicting
 from .progress import stage
 from .saved import load_members, save_members
 from .search import Setup, check_params, run_search
@@ -79,7 +79,10 @@ __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 FORMAT = "unrolled.forecaster"
 PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "patience", "batch_size", "ensemble", "val_size", "seed", "season",
-          "select", "clip_norm", "clip_value", "tbptt", "huber")  # fmt: skip
+          "select", "clip_norm", "clip_value", "tbptt", "huber", "alias")  # fmt: skip
+#: names an ``alias`` cannot take: the columns and methods beside the ensemble's
+RESERVED = ("unique_id", "ds", "cutoff", "y", NETWORKS, *BASELINES,
+            "AutoETS", "AutoTheta", "AutoARIMA")  # fmt: skip
 
 
 # ---------------------------------------------------------------- estimator
@@ -161,6 +164,11 @@ class Forecaster(Predicting):
         ``best``: :meth:`predict` gives the forecast of whichever of the
         network and the baselines scored best on the validation slice
         (``selected_`` says which); ``network`` (default): always the network.
+    alias : str
+        The ensemble's name: its column in :meth:`predict`'s DataFrame (and
+        ``<alias>-lo-80``, ...), its key in the backtest's metrics and JSON.
+        Default ``"ensemble"``. Neither a baseline's name nor ``networks``
+        (the networks-only figure beside it).
     """
 
     def __init__(
@@ -183,6 +191,7 @@ class Forecaster(Predicting):
         clip_value: float | None = None,
         tbptt: int | None = None,
         huber: float | str | None = "auto",
+        alias: str = ENSEMBLE,
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
         self.scaling, self.lr, self.epochs = scaling, lr, epochs
@@ -191,12 +200,13 @@ class Forecaster(Predicting):
             val_size, seed, season, select,
         )  # fmt: skip
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
-        self.huber = huber
+        self.huber, self.alias = huber, alias
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
         check_params(self.get_params())
         check_forecaster(self.get_params())  # the command line's ranges
+        check_alias(self.alias)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "members_"):
@@ -420,12 +430,12 @@ class Forecaster(Predicting):
         """Validation scores of the ensemble and the baselines; the calibration."""
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
-        self.selected_, self.dropouts_ = NETWORK, {}
+        self.selected_, self.dropouts_ = self.alias, {}
         if not origins:
             return
         _, units = validation_targets(values, origins, parts)
         res = {}
-        methods = (NETWORK, *BASELINES)
+        methods = (self.alias, *BASELINES)
         for k, m in enumerate(methods):
             stage(f"validation forecasts: {m} ({k + 1} of {len(methods)})", k,
                   len(methods))  # fmt: skip
@@ -433,10 +443,10 @@ class Forecaster(Predicting):
             res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}
         self.calibration_ = Calibration(res)
-        self.val_score_, self.naive_val_score_ = scores[NETWORK], scores["naive"]
+        self.val_score_, self.naive_val_score_ = scores[self.alias], scores["naive"]
         self.baseline_val_scores_ = {b: scores[b] for b in BASELINES}
         if self.select == "best":
-            self.selected_ = min(scores, key=lambda m: (scores[m], m != NETWORK))
+            self.selected_ = min(scores, key=lambda m: (scores[m], m != self.alias))
 
     def cross_validation(self, data, h: int = 1, n_windows: int = 1,
                          step_size: int = 1, **options):  # fmt: skip
@@ -505,9 +515,12 @@ class Forecaster(Predicting):
             fc.naive_val_score_ = meta.get("naive_val_score")
             fc.search_ = [Candidate(**c) for c in meta["search"]]
             fc.extra_ = meta.get("extra", {})
-            fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
+            old = {OLD_NAME: fc.alias}  # 0.1.0 named the ensemble "rnn"
+            cal = {old.get(k, k): v for k, v in (meta.get("calibration") or {}).items()}
+            fc.calibration_ = Calibration.from_dict(cal)
             fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
-            fc.selected_ = meta.get("selected", NETWORK)
+            selected = meta.get("selected", fc.alias)
+            fc.selected_ = old.get(selected, selected)
             if "history" in meta:  # saved since 0.1.0: predict needs no --data
                 fc.history_data_ = history_from_json(meta["history"], str(directory))
                 fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
@@ -595,3 +608,14 @@ def _rank(member: Member) -> float:
     """Sort key of a member: its validation score (NaN last)."""
     score = member.candidate.score
     return np.inf if score != score else score
+
+
+def check_alias(alias) -> None:
+    """The ensemble's name: a non-empty one-line string no other column has."""
+    if not isinstance(alias, str) or not alias.strip() or not alias.isprintable():
+        raise InputError(f"alias: expected a non-empty name on one line, got {alias!r}")
+    if alias in RESERVED or "-lo-" in alias or "-hi-" in alias:
+        raise InputError(
+            f"alias: {alias!r} is taken (the names of the other columns and "
+            f"methods: {', '.join(RESERVED)}; and no '-lo-' or '-hi-')"
+        )
