@@ -31,7 +31,7 @@ from .intervals import check_levels, coverage, level_name
 from .metrics import evaluate as score
 from .metrics import mae, mase
 from .plan import seasonal_test
-from .prediction import NETWORKS, dropout_notes, network_members
+from .prediction import NETWORKS, dropout_notes, networks_apart
 from .progress import stage
 from .report import Report, SeriesResult
 from .transforms import naive_unit
@@ -197,7 +197,7 @@ def evaluate_fitted(
     cut = [len(v) - k for v, k in zip(values, sizes, strict=True)]
     origins = [(i, o) for i, v in enumerate(values) for o in range(cut[i], len(v))]
     season = forecaster.season_for(ds.frequency)
-    nets = [NETWORKS] if network_members(forecaster.members_) else []
+    nets = [NETWORKS] if networks_apart(forecaster.members_) else []
     methods = [forecaster.alias, *nets, *BASELINES, *rivals]
     runs = {}
     for k, m in enumerate(methods):

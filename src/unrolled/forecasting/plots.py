@@ -207,8 +207,7 @@ def _panel(ax, s, levels, context, unit) -> None:
             zorder=6, label="next")  # fmt: skip
     m = s.metrics
     ax.set_title(
-        f"{s.name}: MASE {ens} {m[ens]['mase']:.3g}, "
-        f"naive {m['naive']['mase']:.3g}",
+        f"{s.name}: MASE {ens} {m[ens]['mase']:.3g}, naive {m['naive']['mase']:.3g}",
         fontsize=9,
     )
     _labels(ax, s.name, s.dates is not None, unit, lo, s.dates)

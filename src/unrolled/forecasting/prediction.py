@@ -144,7 +144,8 @@ class Predicting:
             Add a column per member of the ensemble: its own recursive
             forecast, named as the member (:func:`member_columns`), and a
             column ``networks``: the weighted mean of the network members
-            alone (no hybrid, no classical member; :func:`network_members`).
+            alone (no hybrid, no classical member; :func:`network_members`),
+            where the ensemble has other members too (:func:`networks_apart`).
 
         A member on logs leaves the mean of a path that reaches a value
         <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
@@ -154,9 +155,10 @@ class Predicting:
         pandas.DataFrame
             ``unique_id, ds, ensemble`` (the ensemble's forecast, or with
             ``select="best"`` the validated winner's; the column is named
-            ``alias``), plus ``ensemble-lo-80, ensemble-hi-80, ...`` per level. ``ds`` continues each series' dates
-            on its calendar (integer steps where there are none); with
-            ``members``, one more column per member.
+            ``alias``), plus ``ensemble-lo-80, ensemble-hi-80, ...`` per
+            level. ``ds`` continues each series' dates on its calendar
+            (integer steps where there are none); with ``members``, one more
+            column per member and ``networks``.
         """
         import pandas as pd
 
@@ -196,12 +198,12 @@ class Predicting:
     def member_paths(self, h: int, names, values) -> dict:
         """Each member's own ``h``-step forecast from the end of every series,
         then the networks' mean: ``{column: (len(names), h) array}`` (see
-        :func:`member_columns`; ``networks`` only where there are networks)."""
+        :func:`member_columns`; ``networks`` only where :func:`networks_apart`)."""
         origins = [(i, len(v)) for i, v in enumerate(values)]
         cols = member_columns(self.members_)
         out = {c: paths(m.one_step, values, origins, names, h)
                for c, m in zip(cols, self.members_, strict=True)}  # fmt: skip
-        if network_members(self.members_):
+        if networks_apart(self.members_):
             out[NETWORKS] = self.forecast_paths(values, origins, names, h,
                                                 method=NETWORKS)  # fmt: skip
         return out
@@ -229,6 +231,13 @@ def network_members(members) -> list:
     neither hybrids nor classical models. Their weights are the ensemble's,
     so their mean is the ensemble's networks, renormalized."""
     return [m for m in members if getattr(m, "kind", None) == "network"]
+
+
+def networks_apart(members) -> bool:
+    """Whether the networks alone differ from the ensemble: there are network
+    members and other members (hybrids, classical) beside them. Otherwise the
+    networks' figure would be the ensemble's (or nothing), and none is given."""
+    return 0 < len(network_members(members)) < len(members)
 
 
 def dropout_notes(dropouts: dict) -> list[str]:

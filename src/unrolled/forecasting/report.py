@@ -21,7 +21,7 @@ LEGEND = (
     "the history); dir: share of steps whose direction (up/down) was right "
     "(none for naive, which never moves); *: the best MAE of the series; "
     "networks: the mean of the ensemble's network members alone (no hybrid, no "
-    "classical member), shown beside it, never marked best."
+    "classical member; where it has others), shown beside it, never marked best."
 )
 SERIES_LEGEND = (
     "train: points the ensemble learned from (its validation slice included); "
