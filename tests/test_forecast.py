@@ -218,7 +218,7 @@ def test_the_report_says_which_searches_the_networks_come_from():
     fc = Forecaster(hidden=4, window=8, scaling="diff", epochs=3, seed=5)
     text = " ".join(backtest(fc, seasonal(lengths=(40,)), test=6).format().split())
     assert (  # lr searched on a short series: three searches, seeds 5, 6, 7
-        "Network: the mean of 9 networks, the best ones of 3 searches, each with "
+        "Ensemble: the mean of 9 networks, the best ones of 3 searches, each with "
         "its own seed, on the validation slice (9 configurations in all); the "
         "best: GRU, 1 layer(s), hidden 4, window 8, scaling diff, lr "
     ) in text
@@ -395,10 +395,10 @@ def test_the_report_names_the_member_of_another_scaling():
     c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff",
          "lr": 0.01, "epochs": 37, "ensemble": 4}  # fmt: skip
     assert _network_line({**c, "hedged": 1}, 8).startswith(
-        "Network: the mean of 4 of 8 configurations on the validation slice, the 3 "
+        "Ensemble: the mean of 4 of 8 configurations on the validation slice, the 3 "
         "best and the best of another scaling; the best: GRU, 1 layer(s), hidden 16"
     )
     # a model file from before the hedge, or one scaling only: the k best
-    assert _network_line(c, 8).startswith("Network: the mean of the 4 best of 8 ")
+    assert _network_line(c, 8).startswith("Ensemble: the mean of the 4 best of 8 ")
     three = _network_line({**c, "ensemble": 12, "searches": 3, "hedged": 2}, 24)
     assert "all; in 2 of the searches the last member is the best of another" in three

@@ -181,3 +181,48 @@ def test_predict_with_members_adds_each_members_own_forecast():
     first_nets = first[[cols[3 + k] for k in nets]].to_numpy() @ w / w.sum()
     np.testing.assert_allclose(first_nets, first["networks"], rtol=1e-12)
     assert not np.allclose(first["networks"], first["ensemble"])
+
+
+def test_the_report_scores_the_networks_alone_beside_the_ensemble():
+    from unrolled.forecasting.backtest import evaluate_fitted
+    from unrolled.forecasting.data import from_dict
+
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    ds = from_dict(fc.history_, freq="MS")
+    report = evaluate_fitted(fc, ds, test=6, level=[80])
+    nets = [m for m in fc.members_ if m.kind == "network"]
+    names = list(fc.history_)
+    values = [fc.history_[n] for n in names]
+    for i, s in enumerate(report.series):
+        assert list(s.metrics)[:3] == ["ensemble", "networks", "naive"]
+        # the same test points, the network members' weighted mean
+        origins = [(i, o) for o in range(s.n_train, len(values[i]))]
+        want = one_step(nets, values, origins, names)
+        np.testing.assert_allclose(s.forecasts["networks"], want, rtol=1e-12)
+        assert not np.allclose(s.forecasts["networks"], s.forecasts["ensemble"])
+        assert "networks" not in s.intervals and s.best != "networks"
+    doc = report.to_json()
+    assert doc["ensemble"] == "ensemble"
+    assert {"ensemble", "networks"} <= set(doc["series"][0]["metrics"])
+    text = report.format()
+    assert any(line.split()[1:2] == ["networks"] for line in text.splitlines())
+    assert "The ensemble " in text and "The network " not in text
+
+
+def test_alias_names_the_ensemble_and_a_name_taken_is_refused():
+    from unrolled.errors import InputError
+
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    before = fc.predict(2, level=[80])
+    fc.set_params(alias="mine")
+    after = fc.predict(2, level=[80])
+    assert after.columns.tolist() == ["unique_id", "ds", "mine", "mine-lo-80",
+                                      "mine-hi-80"]  # fmt: skip
+    np.testing.assert_array_equal(after["mine-lo-80"], before["ensemble-lo-80"])
+    assert fc.selected_ == "mine" and repr(fc).endswith("alias='mine')")
+    for bad in ("naive", "networks", "AutoETS", "", "a\nb", 3, "x-lo-80"):
+        with pytest.raises(InputError, match="^alias: "):
+            Forecaster(alias=bad).fit({"a": np.arange(30.0) + 1})
+        with pytest.raises(InputError, match="^alias: "):
+            fc.set_params(alias=bad)
+    assert fc.alias == "mine"

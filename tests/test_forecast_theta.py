@@ -268,7 +268,7 @@ def test_the_report_names_the_theta_member():
     c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff+sa",
          "lr": 0.01, "epochs": 37, "ensemble": 4, "hedged": 1, "theta": 1}  # fmt: skip
     assert _network_line(c, 9).startswith(
-        "Network: the mean of 4 of 9 configurations on the validation slice, the 3 "
+        "Ensemble: the mean of 4 of 9 configurations on the validation slice, the 3 "
         "best and the best of another scaling, and the Theta method as one more "
         "member; the best: GRU"
     )

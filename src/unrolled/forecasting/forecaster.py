@@ -34,8 +34,8 @@ Example::
 
     from unrolled.forecasting.forecaster import Forecaster
     fc = Forecaster(seed=0).fit({"a": values_a, "b": values_b})
-    fc.predict(3)                  # DataFrame unique_id, ds, rnn
-    fc.predict(3, level=[80, 95])  # ... rnn-lo-80, rnn-hi-80, rnn-lo-95, ...
+    fc.predict(3)                  # DataFrame unique_id, ds, ensemble
+    fc.predict(3, level=[80, 95])  # ... ensemble-lo-80, ensemble-hi-80, ...
 """
 
 from __future__ import annotations
@@ -540,15 +540,32 @@ class Forecaster(Predicting):
         return {k: getattr(self, k) for k in PARAMS}
 
     def set_params(self, **params) -> Forecaster:
-        """Set constructor arguments by name (scikit-learn convention)."""
+        """Set constructor arguments by name (scikit-learn convention).
+
+        A new ``alias`` renames a fitted ensemble too (its calibration and
+        ``selected_``), so its intervals keep their widths.
+        """
         for k, v in params.items():
             if k not in PARAMS:
                 raise InputError(
                     f"set_params: unknown parameter {k!r}; expected one of "
                     f"{', '.join(PARAMS)}"
                 )
+        if "alias" in params:
+            check_alias(params["alias"])
+            self._rename(self.alias, params["alias"])
+        for k, v in params.items():
             setattr(self, k, v)
         return self
+
+    def _rename(self, old: str, new: str) -> None:
+        """The fitted ensemble's key ``old`` becomes ``new`` (where it is fitted)."""
+        if hasattr(self, "calibration_"):
+            res = self.calibration_.residuals
+            self.calibration_.residuals = {new if m == old else m: r
+                                           for m, r in res.items()}  # fmt: skip
+        if getattr(self, "selected_", None) == old:
+            self.selected_ = new
 
     def __repr__(self) -> str:
         default = type(self)()

@@ -19,9 +19,12 @@ LEGEND = (
     "MAPE%: mean absolute percentage error; MASE: MAE over the mean absolute "
     "one-step change of the training part (below 1: better than naive was on "
     "the history); dir: share of steps whose direction (up/down) was right "
-    "(none for naive, which never moves); *: the best MAE of the series; "
-    "networks: the mean of the ensemble's network members alone (no hybrid, no "
-    "classical member; where it has others), shown beside it, never marked best."
+    "(none for naive, which never moves); *: the best MAE of the series."
+)
+NETWORKS_LEGEND = (
+    "networks: the weighted mean of the ensemble's network members alone (no "
+    "hybrid, no classical member), scored on the same points; a part of the "
+    "ensemble shown beside it, not a method: never marked best."
 )
 SERIES_LEGEND = (
     "train: points the ensemble learned from (its validation slice included); "
@@ -173,7 +176,7 @@ class Report:
         parts = [
             "\n".join(wrap(x) for x in head),
             t1 + "\n" + wrap(SERIES_LEGEND),
-            _metrics_table(self) + "\n" + wrap(LEGEND),
+            _metrics_table(self) + "\n" + wrap(LEGEND) + _networks_legend(self),
         ]
         if self.levels:
             parts.append(_coverage_table(self))
@@ -184,6 +187,14 @@ class Report:
         if self.notes:
             parts.append("\n".join(wrap(f"note: {n}", indent="  ") for n in self.notes))
         return "\n\n".join(parts)
+
+
+def _networks_legend(r: Report) -> str:
+    """The networks row's legend, where the table has that row."""
+    from ..text import wrap
+
+    shown = any(NETWORKS in s.metrics for s in r.series)
+    return "\n" + wrap(NETWORKS_LEGEND) if shown else ""
 
 
 def _series_json(s: SeriesResult) -> dict:
@@ -432,19 +443,19 @@ def _networks_sentence(c: dict, tried: int) -> str:
         other = (f"; in {hedged} of the searches the last member is the best of "
                  "another scaling" if hedged else "")  # fmt: skip
         return (
-            f"Network: the mean of {k} networks, the best ones of {rounds} "
+            f"Ensemble: the mean of {k} networks, the best ones of {rounds} "
             f"searches, each with its own seed, on the validation slice ({tried} "
             f"configurations in all{other}){classical}; the best: {best}."
         )
     if k > 1 and hedged:
         return (
-            f"Network: the mean of {k} of {tried} configurations on the validation "
+            f"Ensemble: the mean of {k} of {tried} configurations on the validation "
             f"slice, the {k - 1} best and the best of another scaling{classical}; the "
             f"best: {best}."
         )
     if k > 1:
         return (
-            f"Network: the mean of the {k} best of {tried} configurations on the "
+            f"Ensemble: the mean of the {k} best of {tried} configurations on the "
             f"validation slice{classical}; the best: {best}."
         )
     if tried > 1:
