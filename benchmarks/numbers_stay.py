@@ -6,14 +6,16 @@ a deterministic 300-series file (``benchmarks/many_series.py``) and at
 ``--horizon 2000``, and writes each output (stdout, exit status) to DIR.
 ``compare BEFORE AFTER`` says, per output, whether it is byte-identical,
 identical once keys renamed on purpose are mapped (``--rename old=new``) and
-keys added on purpose are left out (``--new key ...``), or
+keys added on purpose are left out (``--new key ...``) and words renamed in
+sentences replaced (``--words 'The network=The ensemble'``), or
 different (with the first differing paths). ``tables BEFORE AFTER`` compares
 two outputs of ``benchmarks/forecast_quality.py`` with the wall times masked.
 
     python benchmarks/numbers_stay.py record /tmp/before
     python benchmarks/numbers_stay.py tables quality-before.txt quality-after.txt
     python benchmarks/numbers_stay.py compare /tmp/before /tmp/after \
-        --rename rnn=ensemble
+        --rename rnn=ensemble --new networks ensemble \
+        --words 'The network=The ensemble'
 """
 
 from __future__ import annotations
@@ -59,13 +61,25 @@ def record(out: Path, only=None):
         print(f"{name}: exit {done.returncode}", flush=True)
 
 
-def _rename(value, names):
+def _rename(value, names, words=()):
+    """``value`` with the keys and strings renamed (``old`` and ``old-...``
+    keys, ``rnn-lo-80`` too) and ``words`` replaced inside strings."""
+
+    def key(k):
+        for old, new in names.items():
+            if k == old or k.startswith(old + "-"):
+                return new + k[len(old) :]
+        return k
+
     if isinstance(value, dict):
-        return {names.get(k, k): _rename(v, names) for k, v in value.items()}
+        return {key(k): _rename(v, names, words) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rename(v, names) for v in value]
+        return [_rename(v, names, words) for v in value]
     if isinstance(value, str):
-        return names.get(value, value)
+        value = names.get(value, value)
+        for old, new in words:
+            value = value.replace(old, new)
+        return value
     return value
 
 
@@ -87,7 +101,7 @@ def _diffs(a, b, path="", found=None, new=()):
     return found
 
 
-def compare(before: Path, after: Path, names: dict, show=8, new=()):
+def compare(before: Path, after: Path, names: dict, show=8, new=(), words=()):
     same = True
     for name in RUNS:
         a, b = before / f"{name}.json", after / f"{name}.json"
@@ -104,7 +118,7 @@ def compare(before: Path, after: Path, names: dict, show=8, new=()):
             print(f"{name}: exit {rc_a} -> {rc_b}")
             same = False
             continue
-        found = _diffs(_rename(json.loads(ta), names), json.loads(tb), new=new)
+        found = _diffs(_rename(json.loads(ta), names, words), json.loads(tb), new=new)
         if not found:
             print(f"{name}: identical after renaming" + (" (keys added: "
                   f"{', '.join(new)})" if new else ""))  # fmt: skip
@@ -151,6 +165,8 @@ def main():
     cmp.add_argument("--rename", nargs="*", default=[], help="old=new key names")
     cmp.add_argument("--show", type=int, default=8)
     cmp.add_argument("--new", nargs="*", default=[], help="keys added on purpose")
+    cmp.add_argument("--words", nargs="*", default=[],
+                     help="'old=new' replaced inside strings (sentences)")  # fmt: skip
     tab = sub.add_parser("tables", help="compare two forecast_quality.py outputs")
     tab.add_argument("before", type=Path)
     tab.add_argument("after", type=Path)
@@ -161,7 +177,8 @@ def main():
         sys.exit(0 if compare_tables(args.before, args.after) else 1)
     else:
         names = dict(pair.split("=", 1) for pair in args.rename)
-        ok = compare(args.before, args.after, names, args.show, tuple(args.new))
+        words = [tuple(pair.split("=", 1)) for pair in args.words]
+        ok = compare(args.before, args.after, names, args.show, tuple(args.new), words)
         sys.exit(0 if ok else 1)
 
 
