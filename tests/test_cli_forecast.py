@@ -270,7 +270,12 @@ def test_forecast_with_levels_and_out_writes_the_long_frame(tmp_path, capsys, lo
          "--level", "80", "95", "--out", str(out), *FAST],
     )  # fmt: skip
     frame = pd.read_csv(out)
-    assert frame.columns.tolist()[:4] == ["unique_id", "ds", "ensemble", "ensemble-lo-80"]
+    assert frame.columns.tolist()[:4] == [
+        "unique_id",
+        "ds",
+        "ensemble",
+        "ensemble-lo-80",
+    ]
     assert frame["unique_id"].tolist() == ["S0", "S0", "S1", "S1"]
     assert frame["ds"].tolist()[:2] == ["2021-01-01", "2021-02-01"]
     assert doc["config"]["window"] == 12 and doc["verdict"]

@@ -70,7 +70,9 @@ def test_a_step_with_too_few_residuals_pools_the_others_and_says_so():
     unit = np.mean(np.abs(np.diff(ds.series[0].values[: fc.n_train_["one"]])))
     for k in (1, 2, 3):
         own = quantile(res[k - 1], 80) * unit
-        assert out["ensemble-hi-80"][k - 1] - out["ensemble"][k - 1] == pytest.approx(own)
+        assert out["ensemble-hi-80"][k - 1] - out["ensemble"][k - 1] == pytest.approx(
+            own
+        )
     # the pooled steps: wider with the step, the 95% band around the 80% one
     w80 = (out["ensemble-hi-80"] - out["ensemble"]).to_numpy()
     w95 = (out["ensemble-hi-95"] - out["ensemble"]).to_numpy()

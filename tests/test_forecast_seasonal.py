@@ -145,10 +145,14 @@ def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
     from unrolled.forecasting.report import Report, SeriesResult
 
     m = {"mae": 1.0, "rmse": 1.0, "mape": 1.0, "mase": 1.0, "direction": 0.5}
-    s = SeriesResult("A", 10, 2, 1.0, [1.0], {"ensemble": m, "naive": m}, None, np.ones(12))
-    r = Report([s], "monthly", 0, {}, validation={"ensemble": 0.9, "seasonal_naive": 0.5})
+    s = SeriesResult(
+        "A", 10, 2, 1.0, [1.0], {"ensemble": m, "naive": m}, None, np.ones(12)
+    )
+    r = Report(
+        [s], "monthly", 0, {}, validation={"ensemble": 0.9, "seasonal_naive": 0.5}
+    )
     text = r.format()
-    line = "On the validation slice seasonal_naive beat every network configuration."
+    line = "On the validation slice seasonal_naive beat the ensemble."
     assert line in text and text.index(line) < text.index("MAE")
     assert r.to_json()["validation_winner"] == "seasonal_naive"
 

@@ -69,7 +69,12 @@ def test_plot_draws_predicts_output_with_every_band():
     fig = plot(ds, out)
     assert len(fig.axes) == 2 and fig.axes[0].get_ylabel() == "a"  # no fake unit
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["history", "ensemble 95% interval", "ensemble 80% interval", "ensemble"]
+    assert labels == [
+        "history",
+        "ensemble 95% interval",
+        "ensemble 80% interval",
+        "ensemble",
+    ]
     assert len(_line(fig.axes[1], "history").get_xdata()) == 60
     assert plot(ds, out, level=[80], unit="kg").axes[0].get_ylabel() == "a (kg)"
     with pytest.raises(ValueError, match="level"):

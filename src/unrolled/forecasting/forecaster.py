@@ -545,7 +545,7 @@ class Forecaster(Predicting):
         A new ``alias`` renames a fitted ensemble too (its calibration and
         ``selected_``), so its intervals keep their widths.
         """
-        for k, v in params.items():
+        for k in params:
             if k not in PARAMS:
                 raise InputError(
                     f"set_params: unknown parameter {k!r}; expected one of "
