@@ -135,7 +135,7 @@ def test_select_best_forecasts_with_the_validated_winner_and_says_so():
 
         want = make_baseline(fc.selected_, "monthly").fit(fc.history_["n0"])
         np.testing.assert_allclose(out["ensemble"][:2], want.predict(2))
-        assert f"On the validation slice {fc.selected_} beat every network" in (
+        assert f"On the validation slice {fc.selected_} beat the ensemble" in (
             report.format()
         )
         assert report.to_json()["selected"] == fc.selected_

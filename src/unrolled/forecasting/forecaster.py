@@ -13,7 +13,7 @@ ones too, on seasonal data), hidden size, window length and learning rate by
 a short greedy search on that validation slice (:mod:`.search`); the number
 of epochs is chosen by early stopping on it. The same slice calibrates the
 prediction intervals (:mod:`.intervals`) and scores the baselines, so the
-report can say when one of them beat every network there. Explicit
+report can say when one of them beat the ensemble there. Explicit
 arguments shrink the search (``hidden=32`` is never second-guessed). The
 forecast is the mean of the ``ensemble`` best networks of the search, the
 last of them the best of a scaling the others do not have
