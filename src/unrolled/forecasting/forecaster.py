@@ -162,8 +162,10 @@ class Forecaster(Predicting):
         ...; none for yearly or integer steps).
     select : {"network", "best"}
         ``best``: :meth:`predict` gives the forecast of whichever of the
-        network and the baselines scored best on the validation slice
-        (``selected_`` says which); ``network`` (default): always the network.
+        ensemble and the baselines scored best on the validation slice
+        (``selected_`` says which; the column keeps the ensemble's name);
+        ``network`` (default; the value's name is older than the ensemble):
+        always the ensemble.
     alias : str
         The ensemble's name: its column in :meth:`predict`'s DataFrame (and
         ``<alias>-lo-80``, ...), its key in the backtest's metrics and JSON.
