@@ -81,7 +81,7 @@ def test_long_csv_forecast_json(capsys, long_csv):
     _check_schema(doc, ["S0", "S1"], 12)
     assert doc["frequency"] == "monthly" and doc["seed"] == 0
     assert [s["n_train"] for s in doc["series"]] == [48, 28]
-    for s in doc["series"]:  # a seasonal series: the network beats naive
+    for s in doc["series"]:  # a seasonal series: the ensemble beats naive
         assert s["metrics"]["ensemble"]["mase"] < s["metrics"]["naive"]["mase"]
 
 

@@ -212,7 +212,7 @@ def test_plot_returns_a_figure_draws_into_given_axes_and_shows_the_bands(tmp_pat
     assert ax.get_xlabel().startswith("date") and ax.get_ylabel() == "rw0"
     labels = fig.legends[0].get_texts()
     labels = [t.get_text() for t in labels]
-    assert "history cut" in labels and "network 80% interval" in labels
+    assert "history cut" in labels and "ensemble 80% interval" in labels
     mine = Figure()
     axes = mine.subplots(1, 2)
     assert plot_report(report, ax=axes) is mine and axes[1].get_title()

@@ -50,7 +50,7 @@ def test_forecast_at_a_terminal_draws_its_bar_and_prints_the_report(tmp_path):
     assert any(b.split(BAR)[-1].strip().startswith("search: config 1/") for b in bars)
     assert any("backtest: ensemble" in b for b in bars)
     assert "Rolling-origin one-step forecasts" in run.text
-    assert "The network beats naive on" in run.text
+    assert "The ensemble beats naive on" in run.text
     assert "error:" not in run.text and "Traceback" not in run.text
 
 
