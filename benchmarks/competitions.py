@@ -14,8 +14,8 @@ Methods (:data:`METHODS`; each is one small function):
   networks and classical members), one global fit per group on the
   training parts, then ``predict(h)``; the seasons come from the calendar
   (monthly 12, quarterly 4, none for yearly and other). ``unrolled-net``,
-  the networks alone, is a slot (:func:`networks_only`) that stays empty
-  until the Forecaster can predict with its networks only.
+  the networks alone (:func:`networks_only`): the same fit's network
+  members, their weighted mean without the hybrids and classical members.
 - statsforecast's ``AutoETS``, ``AutoTheta``, ``AutoARIMA`` (season 12, 4,
   1, 1), fitted per series (skipped, with a line, without statsforecast).
 - ``snaive`` and ``naive`` (the last season, or value, repeated: the same
@@ -152,7 +152,7 @@ def unrolled(ids, histories, h, season, freq):
     names = list(ids)
     ds = from_dict(dict(zip(names, histories, strict=True)), freq=freq)
     fc = Forecaster(seed=0).fit(ds)
-    out = {"unrolled": by_name(fc.predict(h), "rnn", names)}
+    out = {"unrolled": by_name(fc.predict(h), fc.alias, names)}
     nets = networks_only(fc, h, names)
     if nets is not None:
         out["unrolled-net"] = nets
@@ -172,16 +172,22 @@ unrolled.warm = warm_unrolled
 
 
 def networks_only(fc, h: int, names: list[str]):
-    """THE NETWORKS-ONLY SLOT: the fitted Forecaster's networks alone (no
-    classical member), one forecast per name, or None.
+    """The fitted Forecaster's networks alone (no hybrid, no classical
+    member): their weighted mean's ``h``-step path per name, or None where
+    the ensemble has no network member.
 
-    Today the Forecaster has no way to predict with its networks only, so
-    this returns None and the table has no ``unrolled-net`` column. Once it
-    has one (issue 41), return ``by_name(<that prediction's frame>, <its
-    column>, names)`` here: the fit above is shared, so the column costs no
-    second search (its seconds and memory are ``unrolled``'s).
+    The fit above is shared, so the column costs no second search (its
+    seconds and memory are ``unrolled``'s). Where every member is a network
+    the column is the ensemble's own forecast.
     """
-    return None
+    from unrolled.forecasting.prediction import NETWORKS, network_members
+
+    if not network_members(fc.members_):
+        return None
+    values = [fc.history_[n] for n in names]
+    origins = [(i, len(v)) for i, v in enumerate(values)]
+    out = fc.forecast_paths(values, origins, names, h, method=NETWORKS)
+    return list(out)
 
 
 def by_name(frame, column: str, names: list[str]) -> list[np.ndarray]:

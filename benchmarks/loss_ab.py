@@ -37,7 +37,7 @@ def ratio(name: str, huber, seeds: list[int], fold: int = 0) -> float:
     """The network's ratio on one series, the mean over ``seeds``."""
     ds = earlier(real(name), fold)
     runs = [backtest(Forecaster(seed=s, huber=huber), ds, test=TEST) for s in seeds]
-    return float(np.mean([ratios(r)["rnn"] for r in runs]))
+    return float(np.mean([ratios(r)["ensemble"] for r in runs]))
 
 
 def main(names: list[str], seeds: list[int], fold: int = 0) -> None:

@@ -21,7 +21,7 @@ ensemble's over the same series.
 No autos are fitted, so a run takes the networks' time only (a few seconds
 a series and seed). A member's test ratio beside its validation score
 shows when validation misled the weights; the ensemble column equals the
-network's ``rnn`` ratio of :mod:`seasonal_real` and :mod:`yearly_real`.
+ensemble's ratio of :mod:`seasonal_real` and :mod:`yearly_real`.
 
     python benchmarks/members.py                        # every series, seed 0
     python benchmarks/members.py --seeds 3 --fold 2 gas nhtemp
@@ -36,7 +36,7 @@ from yearly_real import REAL, real
 from yearly_real import SERIES as YEARLY
 
 from unrolled.forecasting.evaluation.backtest import backtest
-from unrolled.forecasting.evaluation.report import NETWORK
+from unrolled.forecasting.evaluation.report import ENSEMBLE
 from unrolled.forecasting.forecaster import Forecaster
 
 GROUPS = ("networks", "theta", "hw", "es", "airline", "snaive")
@@ -59,7 +59,7 @@ def one_seed(ds, seed: int) -> tuple[dict, dict, float]:
     result = backtest(fc, ds, test=TEST).series[0]
     y, n, metrics = result.values, result.n_train, result.metrics
     naive = metrics["naive"]["mae"]
-    ratio = {"ensemble": metrics[NETWORK]["mae"] / naive}
+    ratio = {"ensemble": metrics[ENSEMBLE]["mae"] / naive}
     names, tests = fc.names_, [(0, o) for o in range(n, len(y))]
     val, weight = {}, dict.fromkeys(GROUPS, 0.0)
     for g in GROUPS:

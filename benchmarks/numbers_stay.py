@@ -5,14 +5,17 @@ co2 and sunspots, with ``--horizon 3 --level 80 95``, with ``--select best``, on
 a deterministic 300-series file (``benchmarks/many_series.py``) and at
 ``--horizon 2000``, and writes each output (stdout, exit status) to DIR.
 ``compare BEFORE AFTER`` says, per output, whether it is byte-identical,
-identical once keys renamed on purpose are mapped (``--rename old=new``), or
+identical once keys renamed on purpose are mapped (``--rename old=new``) and
+keys added on purpose are left out (``--new key ...``) and words renamed in
+sentences replaced (``--words 'The network=The ensemble'``), or
 different (with the first differing paths). ``tables BEFORE AFTER`` compares
 two outputs of ``benchmarks/forecast_quality.py`` with the wall times masked.
 
     python benchmarks/numbers_stay.py record /tmp/before
     python benchmarks/numbers_stay.py tables quality-before.txt quality-after.txt
     python benchmarks/numbers_stay.py compare /tmp/before /tmp/after \
-        --rename rnn=ensemble
+        --rename rnn=ensemble --new networks ensemble \
+        --words 'The network=The ensemble'
 """
 
 from __future__ import annotations
@@ -58,33 +61,47 @@ def record(out: Path, only=None):
         print(f"{name}: exit {done.returncode}", flush=True)
 
 
-def _rename(value, names):
+def _rename(value, names, words=()):
+    """``value`` with the keys and strings renamed (``old`` and ``old-...``
+    keys, ``rnn-lo-80`` too) and ``words`` replaced inside strings."""
+
+    def key(k):
+        for old, new in names.items():
+            if k == old or k.startswith(old + "-"):
+                return new + k[len(old) :]
+        return k
+
     if isinstance(value, dict):
-        return {names.get(k, k): _rename(v, names) for k, v in value.items()}
+        return {key(k): _rename(v, names, words) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rename(v, names) for v in value]
+        return [_rename(v, names, words) for v in value]
     if isinstance(value, str):
-        return names.get(value, value)
+        value = names.get(value, value)
+        for old, new in words:
+            value = value.replace(old, new)
+        return value
     return value
 
 
-def _diffs(a, b, path="", found=None):
+def _diffs(a, b, path="", found=None, new=()):
     found = [] if found is None else found
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
+            if k in new and k not in a:
+                continue  # a key added on purpose (--new)
             if k not in a or k not in b:
                 found.append(f"{path}/{k}: only in {'after' if k in b else 'before'}")
             else:
-                _diffs(a[k], b[k], f"{path}/{k}", found)
+                _diffs(a[k], b[k], f"{path}/{k}", found, new)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diffs(x, y, f"{path}/{i}", found)
+            _diffs(x, y, f"{path}/{i}", found, new)
     elif a != b:
         found.append(f"{path}: {str(a)[:80]!r} -> {str(b)[:80]!r}")
     return found
 
 
-def compare(before: Path, after: Path, names: dict, show=8):
+def compare(before: Path, after: Path, names: dict, show=8, new=(), words=()):
     same = True
     for name in RUNS:
         a, b = before / f"{name}.json", after / f"{name}.json"
@@ -101,9 +118,10 @@ def compare(before: Path, after: Path, names: dict, show=8):
             print(f"{name}: exit {rc_a} -> {rc_b}")
             same = False
             continue
-        found = _diffs(_rename(json.loads(ta), names), json.loads(tb))
+        found = _diffs(_rename(json.loads(ta), names, words), json.loads(tb), new=new)
         if not found:
-            print(f"{name}: identical after renaming")
+            print(f"{name}: identical after renaming" + (" (keys added: "
+                  f"{', '.join(new)})" if new else ""))  # fmt: skip
             continue
         same = False
         print(f"{name}: {len(found)} differences")
@@ -146,6 +164,9 @@ def main():
     cmp.add_argument("after", type=Path)
     cmp.add_argument("--rename", nargs="*", default=[], help="old=new key names")
     cmp.add_argument("--show", type=int, default=8)
+    cmp.add_argument("--new", nargs="*", default=[], help="keys added on purpose")
+    cmp.add_argument("--words", nargs="*", default=[],
+                     help="'old=new' replaced inside strings (sentences)")  # fmt: skip
     tab = sub.add_parser("tables", help="compare two forecast_quality.py outputs")
     tab.add_argument("before", type=Path)
     tab.add_argument("after", type=Path)
@@ -156,7 +177,9 @@ def main():
         sys.exit(0 if compare_tables(args.before, args.after) else 1)
     else:
         names = dict(pair.split("=", 1) for pair in args.rename)
-        sys.exit(0 if compare(args.before, args.after, names, args.show) else 1)
+        words = [tuple(pair.split("=", 1)) for pair in args.words]
+        ok = compare(args.before, args.after, names, args.show, tuple(args.new), words)
+        sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ refitted at every origin). Printed per series: every method's one-step MAE
 as a multiple of naive's, ``*`` on the best, whether the series passes
 the seasonality test the search uses on its training part (``seasonal``),
 the seconds of the whole line (``time``) and of one fit and backtest of
-the network alone (``rnn s``, the mean over seeds 1..N-1; ``-`` with one).
+the network alone (``ens s``, the mean over seeds 1..N-1; ``-`` with one).
 At the end: the geometric mean of each method's ratio, the network's
 wins and losses against seasonal naive (on the series that pass the test)
 and against each auto, and for every method the number of series on which
@@ -57,9 +57,9 @@ SERIES = {  # name: R package
     "usmelec": "fpp2", "ausbeer": "fpp2", "qcement": "fpp2", "euretail": "fpp2",
 }  # fmt: skip
 TEST = 12
-METHODS = ["rnn", "seasonal_naive", "AutoETS", "AutoTheta", "AutoARIMA"]
-SHORT = {"seasonal_naive": "snaive", "AutoETS": "ETS", "AutoTheta": "Theta",
-         "AutoARIMA": "ARIMA"}  # fmt: skip
+METHODS = ["ensemble", "seasonal_naive", "AutoETS", "AutoTheta", "AutoARIMA"]
+SHORT = {"ensemble": "ens", "seasonal_naive": "snaive", "AutoETS": "ETS",
+         "AutoTheta": "Theta", "AutoARIMA": "ARIMA"}  # fmt: skip
 
 
 def rdata(package: str, item: str, module: str):
@@ -95,12 +95,12 @@ def scores(ds, rivals: list[str], seeds: int) -> tuple[dict, str]:
     and the network's seconds (fit and backtest, alone: the mean over seeds
     1..N-1, as seed 0's run also fits the rivals; "-" with one seed)."""
     ratio = ratios(backtest(Forecaster(seed=0), ds, test=TEST, rivals=rivals))
-    nets, secs = [ratio["rnn"]], []
+    nets, secs = [ratio["ensemble"]], []
     for seed in range(1, seeds):  # the network again; the others are the same
         t = time.perf_counter()
-        nets.append(ratios(backtest(Forecaster(seed=seed), ds, test=TEST))["rnn"])
+        nets.append(ratios(backtest(Forecaster(seed=seed), ds, test=TEST))["ensemble"])
         secs.append(time.perf_counter() - t)
-    ratio["rnn"] = float(np.mean(nets))
+    ratio["ensemble"] = float(np.mean(nets))
     return ratio, f"{np.mean(secs):6.1f}s" if secs else "      -"
 
 
@@ -133,15 +133,15 @@ def summary(rows: dict) -> None:
     behind = {m: sum(r[m] > r["seasonal_naive"] for r in seasonal)
               for m in methods if m != "seasonal_naive"}  # fmt: skip
     if seasonal:
-        lost = behind["rnn"]
-        print(f"network vs seasonal naive on the {len(seasonal)} seasonal series: "
+        lost = behind["ensemble"]
+        print(f"ensemble vs seasonal naive on the {len(seasonal)} seasonal series: "
               f"{len(seasonal) - lost} wins, {lost} losses")  # fmt: skip
     for m in methods:
-        if m not in ("rnn", "seasonal_naive"):
-            won = sum(r["rnn"] < r[m] for r, _ in rows.values())
-            print(f"network vs {m}: {won} wins, {len(rows) - won} losses")
+        if m not in ("ensemble", "seasonal_naive"):
+            won = sum(r["ensemble"] < r[m] for r, _ in rows.values())
+            print(f"ensemble vs {m}: {won} wins, {len(rows) - won} losses")
     best = [min(methods, key=lambda k: r[k]) for r, _ in rows.values()]
-    print(f"network best of all on {best.count('rnn')} of {len(rows)}")
+    print(f"ensemble best of all on {best.count('ensemble')} of {len(rows)}")
     print(f"best of all, each method (of {len(rows)}): "
           + counts({m: best.count(m) for m in methods}))  # fmt: skip
     if seasonal:
@@ -150,7 +150,7 @@ def summary(rows: dict) -> None:
 
 
 def counts(each: dict) -> str:
-    """``{"rnn": 3, "AutoETS": 1}`` as ``rnn 3, ETS 1`` (:data:`SHORT` names)."""
+    """``{"ensemble": 3, "AutoETS": 1}`` as ``ens 3, ETS 1`` (:data:`SHORT` names)."""
     return ", ".join(f"{SHORT.get(m, m)} {n}" for m, n in each.items())
 
 
@@ -165,7 +165,7 @@ def header(methods: list[str], seeds: int, tail: str, fold: int = 0) -> None:
     """The table's first two lines; ``tail``: the extra columns' titles."""
     print(
         f"one-step MAE / naive's over {window(fold)}, * best"
-        + (f"; rnn: the mean over seeds 0..{seeds - 1}" if seeds > 1 else "")
+        + (f"; ens: the mean over seeds 0..{seeds - 1}" if seeds > 1 else "")
     )
     print(f"{'series':15s} " + " ".join(f"{SHORT.get(m, m):>7s}" for m in methods)
           + tail)  # fmt: skip
@@ -198,8 +198,8 @@ def table(names: list[str], seeds: int, methods: list[str], measure, tail: str,
 def main(names: list[str], seeds: int, fold: int = 0, loader=load) -> None:
     """The table of ``names``; ``loader``: see :func:`run`."""
     rivals = autos()
-    methods = [m for m in METHODS if m in ("rnn", "seasonal_naive") or m in rivals]
-    tail = "  seasonal  time   rnn s"
+    methods = [m for m in METHODS if m in ("ensemble", "seasonal_naive") or m in rivals]
+    tail = "  seasonal  time   ens s"
     table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold, loader), tail,
           fold)  # fmt: skip
 

@@ -45,7 +45,7 @@ SERIES = {  # name: (R package, yearly: a calendar of years, else plain steps)
     "marathon": ("fpp2", True), "goog200": ("fpp2", False),
     "sunspotarea": ("fpp2", True),
 }  # fmt: skip
-METHODS = ["rnn", "AutoETS", "AutoTheta", "AutoARIMA"]
+METHODS = ["ensemble", "AutoETS", "AutoTheta", "AutoARIMA"]
 REAL = [*SEASONAL, *SERIES]  # every real series: the seasonal 23, then these 9
 
 
@@ -74,9 +74,9 @@ def run(name: str, rivals: list[str], seeds: int, fold: int = 0
 
 def main(names: list[str], seeds: int, fold: int = 0) -> None:
     rivals = autos()
-    methods = [m for m in METHODS if m == "rnn" or m in rivals]
+    methods = [m for m in METHODS if m == "ensemble" or m in rivals]
     table(names, seeds, methods, lambda n: run(n, rivals, seeds, fold),
-          "  time   rnn s", fold)  # fmt: skip
+          "  time   ens s", fold)  # fmt: skip
 
 
 if __name__ == "__main__":

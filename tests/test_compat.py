@@ -37,6 +37,6 @@ def test_a_forecaster_saved_by_0_1_0_loads_and_forecasts_the_same():
     history = {"a": np.sin(np.arange(40) / 3) + 2, "b": np.cos(np.arange(30) / 4) + 3}
     got = fc.predict(2, history)  # h first, a long DataFrame (issue 12)
     for name, values in want.items():
-        mine = got[got["unique_id"] == name]["rnn"]
+        mine = got[got["unique_id"] == name]["ensemble"]
         np.testing.assert_array_equal(mine.to_numpy(), np.array(values))
     assert fc.get_params()["huber"] is None  # it was trained on the SSR

@@ -61,8 +61,8 @@ def test_the_notebook_runs_and_shows_progress_report_picture_and_intervals(execu
         text_of(o) for o in outputs(backtest) if o.get("name") == "stdout"
     )
     assert "Rolling-origin one-step forecasts over the last 6 points" in printed
-    assert "The network beats naive on" in printed
+    assert "The ensemble beats naive on" in printed
     assert any("image/png" in o.get("data", {}) for o in outputs(picture))
     table = text_of(outputs(predict)[-1])
-    assert "rnn-lo-95" in table and "rnn-hi-80" in table
+    assert "ensemble-lo-95" in table and "ensemble-hi-80" in table
     assert not [o for c in executed for o in outputs(c) if o["output_type"] == "error"]

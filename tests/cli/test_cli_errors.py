@@ -103,6 +103,8 @@ CASES = [
     (["datasets", "extra"], "unexpected extra argument (extra)"),
     # statland
     (["statland", "--json", "extra"], "unexpected extra argument (extra)"),
+    # info
+    (["info", "extra"], "unexpected extra argument (extra)"),
     # explain
     (["explain"], "Missing argument 'VALUES...'"),
     (["explain", "a"], "'a' is not a valid float"),

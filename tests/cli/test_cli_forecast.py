@@ -13,7 +13,7 @@ from unrolled.cli import run
 FAST = ["--hidden", "8", "--window", "12", "--lr", "0.03", "--scaling", "diff"]
 FAST += ["--epochs", "40", "--patience", "8"]
 KEYS = {"name", "n_train", "n_test", "next", "metrics"}
-METHODS = {"rnn", "naive", "drift", "seasonal_naive", "mean"}
+METHODS = {"ensemble", "naive", "drift", "seasonal_naive", "mean"}
 METRICS = {"mae", "rmse", "mape", "mase", "direction"}
 
 
@@ -81,8 +81,8 @@ def test_long_csv_forecast_json(capsys, long_csv):
     _check_schema(doc, ["S0", "S1"], 12)
     assert doc["frequency"] == "monthly" and doc["seed"] == 0
     assert [s["n_train"] for s in doc["series"]] == [48, 28]
-    for s in doc["series"]:  # a seasonal series: the network beats naive
-        assert s["metrics"]["rnn"]["mase"] < s["metrics"]["naive"]["mase"]
+    for s in doc["series"]:  # a seasonal series: the ensemble beats naive
+        assert s["metrics"]["ensemble"]["mase"] < s["metrics"]["naive"]["mase"]
 
 
 def test_wide_csv_forecast_json_with_horizon(capsys, wide_csv):
@@ -180,7 +180,7 @@ def test_train_predict_evaluate_round_trip(tmp_path, capsys, long_csv):
     )  # fmt: skip
     direct = Forecaster.load(out).predict(2, load_csv(long_csv))
     for row in pred["series"]:
-        mine = direct[direct["unique_id"] == row["name"]]["rnn"]
+        mine = direct[direct["unique_id"] == row["name"]]["ensemble"]
         assert row["horizon"] == mine.tolist()
     ev = _json(
         capsys, ["evaluate", "--model", str(out), "--data", str(long_csv), "--json"]
@@ -270,14 +270,19 @@ def test_forecast_with_levels_and_out_writes_the_long_frame(tmp_path, capsys, lo
          "--level", "80", "95", "--out", str(out), *FAST],
     )  # fmt: skip
     frame = pd.read_csv(out)
-    assert frame.columns.tolist()[:4] == ["unique_id", "ds", "rnn", "rnn-lo-80"]
+    assert frame.columns.tolist()[:4] == [
+        "unique_id",
+        "ds",
+        "ensemble",
+        "ensemble-lo-80",
+    ]
     assert frame["unique_id"].tolist() == ["S0", "S0", "S1", "S1"]
     assert frame["ds"].tolist()[:2] == ["2021-01-01", "2021-02-01"]
     assert doc["config"]["window"] == 12 and doc["verdict"]
-    assert [r["rnn"] for r in doc["forecasts"]] == pytest.approx(frame["rnn"])
+    assert [r["ensemble"] for r in doc["forecasts"]] == pytest.approx(frame["ensemble"])
     s0 = doc["series"][0]
-    assert set(s0["coverage"]["rnn"]) == {"80", "95"}
-    assert len(s0["steps"]["naive"]) == 2 and len(s0["test"]["rnn"]) == 12
+    assert set(s0["coverage"]["ensemble"]) == {"80", "95"}
+    assert len(s0["steps"]["naive"]) == 2 and len(s0["test"]["ensemble"]) == 12
 
 
 @pytest.mark.parametrize(

@@ -139,12 +139,12 @@ NAMES = ["=cmd|' /C calc'!A0", "+SUM(1)", "@x", "-2", "\tTab", "\rCR", "plain"]
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_formula_start_is_made_text(name):
-    frame = pd.DataFrame({"unique_id": [name], "ds": [1], "rnn": [-1.5]})
+    frame = pd.DataFrame({"unique_id": [name], "ds": [1], "ensemble": [-1.5]})
     out, count = formula_safe(frame)
     risky = name != "plain"
     assert count == int(risky)
     assert out["unique_id"].tolist() == [("'" if risky else "") + name]
-    assert out["rnn"].tolist() == [-1.5]  # numbers are never changed
+    assert out["ensemble"].tolist() == [-1.5]  # numbers are never changed
     assert frame["unique_id"].tolist() == [name]  # the caller's frame is left
 
 

@@ -48,9 +48,9 @@ def test_forecast_at_a_terminal_draws_its_bar_and_prints_the_report(tmp_path):
     assert run.code == 0, run.text[-3000:]
     bars = drawn_bar(run)
     assert any(b.split(BAR)[-1].strip().startswith("search: config 1/") for b in bars)
-    assert any("backtest: rnn" in b for b in bars)
+    assert any("backtest: ensemble" in b for b in bars)
     assert "Rolling-origin one-step forecasts" in run.text
-    assert "The network beats naive on" in run.text
+    assert "The ensemble beats naive on" in run.text
     assert "error:" not in run.text and "Traceback" not in run.text
 
 
@@ -65,8 +65,8 @@ def test_forecast_of_a_users_csv_with_intervals_and_out(work):
     drawn_bar(run)
     assert "forecasts written to f.csv" in run.text
     head = (work / "f.csv").read_text().splitlines()[0]
-    assert head.split(",")[:3] == ["unique_id", "ds", "rnn"]
-    assert "rnn-lo-95" in head and "rnn-hi-80" in head
+    assert head.split(",")[:3] == ["unique_id", "ds", "ensemble"]
+    assert "ensemble-lo-95" in head and "ensemble-hi-80" in head
     assert len((work / "f.csv").read_text().splitlines()) == 1 + 2 * 3
 
 
@@ -96,7 +96,7 @@ def test_predict_at_a_terminal_prints_the_forecasts_with_their_bounds(model):
     lines = run.text.splitlines()
     assert lines[0].split()[:5] == ["series", "last", "date", "last", "+1"]
     assert any(line.split()[:1] == ["ACME"] for line in lines)
-    assert "rnn-lo-80" in run.text and "Traceback" not in run.text
+    assert "ensemble-lo-80" in run.text and "Traceback" not in run.text
 
 
 def test_evaluate_at_a_terminal_draws_its_bar_and_prints_the_report(model):
@@ -189,5 +189,5 @@ def test_off_a_terminal_stdout_is_the_report_and_progress_goes_to_stderr(work):
     assert r.stdout.startswith("trained ") and "\x1b" not in r.stdout + r.stderr
     steps = [line for line in r.stderr.splitlines() if line.startswith("progress [")]
     assert any("search: config 1/" in line for line in steps)
-    assert any("validation forecasts: rnn (1 of 5)" in line for line in steps)
+    assert any("validation forecasts: ensemble (1 of 5)" in line for line in steps)
     assert len(steps) == len(set(steps)) and BAR not in r.stderr

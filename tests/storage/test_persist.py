@@ -473,7 +473,7 @@ def test_two_processes_saving_to_one_folder_leave_one_loadable_model(tmp_path):
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
     fc = Forecaster.load(out)  # complete: every member matches its digest
-    assert fc.predict(1)["rnn"].shape == (1,)
+    assert fc.predict(1)["ensemble"].shape == (1,)
     members = sorted(p.name for p in out.glob("member-*"))
     assert len(members) == 5  # the last save's members; the other's were removed
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]

@@ -56,8 +56,8 @@ def level_options(f):
     f = click.argument("more_levels", nargs=-1, required=False, metavar="")(f)
     f = click.option(
         "--out", "out_file", metavar="FILE.csv|FILE.parquet",
-        help="Write the forecasts as a long table: unique_id, ds, rnn "
-        "(and rnn-lo-80, rnn-hi-80, ... with --level).",
+        help="Write the forecasts as a long table: unique_id, ds, ensemble "
+        "(and ensemble-lo-80, ensemble-hi-80, ... with --level).",
     )(f)  # fmt: skip
     return click.option(
         "--level", multiple=True, metavar="L",
@@ -97,13 +97,13 @@ def _val_line(fc) -> str:
     verdict = "beats" if fc.val_score_ < fc.naive_val_score_ else "does not beat"
     verdict = "is level with" if net == naive else verdict
     line = (
-        f"validation (MAE / naive in-sample MAE): network {net}, "
-        f"naive {naive}: the network {verdict} naive there"
+        f"validation (MAE / naive in-sample MAE): ensemble {net}, "
+        f"naive {naive}: the ensemble {verdict} naive there"
     )
     scores = getattr(fc, "baseline_val_scores_", {}) or {}
     best = min(scores, key=scores.get) if scores else None
     if best is not None and round(scores[best], 3) < round(fc.val_score_, 3):
-        line += f"; {best} ({scores[best]:.3f}) beat every network configuration there"
+        line += f"; {best} ({scores[best]:.3f}) beat the ensemble there"
     return wrap(line)
 
 
@@ -148,7 +148,8 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              plot, backend, address, log_progress) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
-    The last --test points of each series are held out; the network and the
+    The last --test points of each series are held out; the ensemble (and its
+    networks alone) and the
     baselines (naive, drift, seasonal naive, mean) forecast each of them one
     step ahead from the true history before it, and are scored with MAE,
     RMSE, MAPE, MASE and directional accuracy. With no options: the bundled
@@ -345,7 +346,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
       unrolled predict --model model/ --data prices.csv --horizon 6 --json
       unrolled predict --model model/ --horizon 3 --level 80 95 --out f.csv
     """
-    from ..forecasting.forecaster import NETWORK, Forecaster
+    from ..forecasting.forecaster import Forecaster
 
     levels = parse_levels(level, more_levels)
     check_out_path(out_file, inputs=((data, "the --data file"),
@@ -361,8 +362,8 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
         part = frame[frame["unique_id"] == s.name]
         rows.append({
             "name": s.name, "last_date": date_text(s.dates[-1]),
-            "last": float(s.values[-1]), "next": float(part[NETWORK].iloc[0]),
-            "horizon": [float(v) for v in part[NETWORK]],
+            "last": float(s.values[-1]), "next": float(part[fc.alias].iloc[0]),
+            "horizon": [float(v) for v in part[fc.alias]],
         })  # fmt: skip
     if as_json:
         echo_json({"series": rows, "frequency": ds.frequency, "notes": ds.notes,

@@ -1,42 +1,25 @@
-"""The forecasting estimator: one global recurrent network over many series.
+"""The forecasting estimator: an ensemble of named members over many series.
 
-Every series is scaled on its own (fitted on the part the model trains on,
-never on what it is scored on), cut into windows of at most ``window`` steps
-(a short series is one window: nothing is dropped for being short, down to
-:data:`~unrolled.forecasting.io.dataset.MIN_LENGTH` points), and every window
-teaches the network at every step (per-step targets: the value after each
-copy). One network learns from all series at once.
+``fit`` reads the data (:mod:`.io`), holds out the last points of each
+series (``val_size``) and searches the scaling, hidden size, window and
+learning rate of one global network on that validation slice
+(:mod:`.ensemble.search`; early stopping picks the epochs). The best
+``ensemble`` networks (hybrids among them: a network on a classical model's
+changes) and, on seasonal or short data, classical members
+(:func:`~.ensemble.plan.classical_members`) are weighed by their validation
+errors. The same slice calibrates the intervals and scores the baselines;
+explicit arguments shrink the search. The rules' reasons: ``docs/design.md``.
 
-The defaults are not tuned by hand on one data set: ``fit`` holds out the
-last points of each series (``val_size``) and picks the scaling (seasonal
-ones too, on seasonal data), hidden size, window length and learning rate by
-a short greedy search on that validation slice (:mod:`.search`); the number
-of epochs is chosen by early stopping on it. The same slice calibrates the
-prediction intervals (:mod:`.intervals`) and scores the baselines, so the
-report can say when one of them beat every network there. Explicit
-arguments shrink the search (``hidden=32`` is never second-guessed). The
-forecast is the mean of the ``ensemble`` best networks of the search, the
-last of them the best of a scaling the others do not have
-(:mod:`unrolled.forecasting.ensemble.members`): no extra training, much less luck.
-Where the search tries seasonal scalings, the Theta method, Holt-Winters,
-the airline model and seasonal naive (at half weight) are four more
-members, and where it tries
-exponential smoothing on a short series without a season, the Theta
-method and that smoothing (:func:`~.plan.classical_members`): a forecast
-combination, weighed against the networks by validation error.
-
-``fit(data, checkpoint=DIR)`` saves the whole search as it goes (one fit
-checkpoint per configuration, see
-:mod:`unrolled.forecasting.ensemble.search_checkpoint`);
-``fit(data, resume=DIR)`` continues an interrupted one and ends with exactly
-the forecaster of an uninterrupted run.
+``fit(data, checkpoint=DIR)`` saves the search as it goes
+(:mod:`.ensemble.search_checkpoint`); ``fit(data, resume=DIR)`` continues an
+interrupted one to exactly the forecaster of an uninterrupted run.
 
 Example::
 
     from unrolled.forecasting.forecaster import Forecaster
     fc = Forecaster(seed=0).fit({"a": values_a, "b": values_b})
-    fc.predict(3)                  # DataFrame unique_id, ds, rnn
-    fc.predict(3, level=[80, 95])  # ... rnn-lo-80, rnn-hi-80, rnn-lo-95, ...
+    fc.predict(3)                  # DataFrame unique_id, ds, ensemble
+    fc.predict(3, level=[80, 95])  # ... ensemble-lo-80, ensemble-hi-80, ...
 """
 
 from __future__ import annotations
@@ -53,6 +36,7 @@ from .ensemble.members import (
     validation_targets,
     weigh_by_validation,
 )
+from .ensemble.names import check_alias
 from .ensemble.plan import (
     DEFAULTS,
     SNAIVE_WEIGHT,
@@ -61,7 +45,7 @@ from .ensemble.plan import (
     searches,
     validation_sizes,
 )
-from .ensemble.prediction import NETWORK, Predicting
+from .ensemble.prediction import ENSEMBLE, Predicting
 from .ensemble.saved import load_forecaster, save_forecaster
 from .ensemble.search import Setup, check_params, run_search
 from .features.windows import windows
@@ -79,7 +63,8 @@ from .progress import stage
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
 PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "patience", "batch_size", "ensemble", "val_size", "seed", "season",
-          "select", "clip_norm", "clip_value", "tbptt", "huber")  # fmt: skip
+          "select", "clip_norm", "clip_value", "tbptt", "huber", "alias")  # fmt: skip
+
 
 
 # ---------------------------------------------------------------- estimator
@@ -159,8 +144,15 @@ class Forecaster(Predicting):
         ...; none for yearly or integer steps).
     select : {"network", "best"}
         ``best``: :meth:`predict` gives the forecast of whichever of the
-        network and the baselines scored best on the validation slice
-        (``selected_`` says which); ``network`` (default): always the network.
+        ensemble and the baselines scored best on the validation slice
+        (``selected_`` says which; the column keeps the ensemble's name);
+        ``network`` (default; the value's name is older than the ensemble):
+        always the ensemble.
+    alias : str
+        The ensemble's name: its column in :meth:`predict`'s DataFrame (and
+        ``<alias>-lo-80``, ...), its key in the backtest's metrics and JSON.
+        Default ``"ensemble"``. Neither a baseline's name nor ``networks``
+        (the networks-only figure beside it).
     """
 
     def __init__(
@@ -183,6 +175,7 @@ class Forecaster(Predicting):
         clip_value: float | None = None,
         tbptt: int | None = None,
         huber: float | str | None = "auto",
+        alias: str = ENSEMBLE,
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
         self.scaling, self.lr, self.epochs = scaling, lr, epochs
@@ -191,12 +184,13 @@ class Forecaster(Predicting):
             val_size, seed, season, select,
         )  # fmt: skip
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
-        self.huber = huber
+        self.huber, self.alias = huber, alias
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:
         check_params(self.get_params())
         check_forecaster(self.get_params())  # the command line's ranges
+        check_alias(self.alias)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "members_"):
@@ -420,12 +414,12 @@ class Forecaster(Predicting):
         """Validation scores of the ensemble and the baselines; the calibration."""
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
-        self.selected_, self.dropouts_ = NETWORK, {}
+        self.selected_, self.dropouts_ = self.alias, {}
         if not origins:
             return
         _, units = validation_targets(values, origins, parts)
         res = {}
-        methods = (NETWORK, *BASELINES)
+        methods = (self.alias, *BASELINES)
         for k, m in enumerate(methods):
             stage(f"validation forecasts: {m} ({k + 1} of {len(methods)})", k,
                   len(methods))  # fmt: skip
@@ -433,10 +427,10 @@ class Forecaster(Predicting):
             res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}
         self.calibration_ = Calibration(res)
-        self.val_score_, self.naive_val_score_ = scores[NETWORK], scores["naive"]
+        self.val_score_, self.naive_val_score_ = scores[self.alias], scores["naive"]
         self.baseline_val_scores_ = {b: scores[b] for b in BASELINES}
         if self.select == "best":
-            self.selected_ = min(scores, key=lambda m: (scores[m], m != NETWORK))
+            self.selected_ = min(scores, key=lambda m: (scores[m], m != self.alias))
 
     def cross_validation(self, data, h: int = 1, n_windows: int = 1,
                          step_size: int = 1, **options):  # fmt: skip
@@ -472,15 +466,32 @@ class Forecaster(Predicting):
         return {k: getattr(self, k) for k in PARAMS}
 
     def set_params(self, **params) -> Forecaster:
-        """Set constructor arguments by name (scikit-learn convention)."""
-        for k, v in params.items():
+        """Set constructor arguments by name (scikit-learn convention).
+
+        A new ``alias`` renames a fitted ensemble too (its calibration and
+        ``selected_``), so its intervals keep their widths.
+        """
+        for k in params:
             if k not in PARAMS:
                 raise InputError(
                     f"set_params: unknown parameter {k!r}; expected one of "
                     f"{', '.join(PARAMS)}"
                 )
+        if "alias" in params:
+            check_alias(params["alias"])
+            self._rename(self.alias, params["alias"])
+        for k, v in params.items():
             setattr(self, k, v)
         return self
+
+    def _rename(self, old: str, new: str) -> None:
+        """The fitted ensemble's key ``old`` becomes ``new`` (where it is fitted)."""
+        if hasattr(self, "calibration_"):
+            res = self.calibration_.residuals
+            self.calibration_.residuals = {new if m == old else m: r
+                                           for m, r in res.items()}  # fmt: skip
+        if getattr(self, "selected_", None) == old:
+            self.selected_ = new
 
     def __repr__(self) -> str:
         default = type(self)()

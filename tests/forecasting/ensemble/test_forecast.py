@@ -124,21 +124,21 @@ def test_fit_returns_self_with_learned_state_and_keeps_every_series():
     assert len(fc.members_) == 1  # every argument given: nothing to search
     assert fc.config_["window"] == 12 and fc.config_["epochs"] >= 1
     out = fc.predict(2)
-    assert out.columns.tolist() == ["unique_id", "ds", "rnn"]
+    assert out.columns.tolist() == ["unique_id", "ds", "ensemble"]
     assert out["unique_id"].tolist() == ["long", "long", "short", "short"]
-    assert np.all(np.isfinite(out["rnn"]))
+    assert np.all(np.isfinite(out["ensemble"]))
 
 
 def test_horizon_feeds_forecasts_back_in():
     fc = Forecaster(**FAST, seed=0).fit(seasonal())
-    one = fc.predict(1).set_index("unique_id")["rnn"]
-    three = fc.predict(3).groupby("unique_id")["rnn"].apply(list)
+    one = fc.predict(1).set_index("unique_id")["ensemble"]
+    three = fc.predict(3).groupby("unique_id")["ensemble"].apply(list)
     for name in one.index:
         assert three[name][0] == one[name]
     # step 2 is the one-step forecast from the history extended by step 1
     hist = {n: np.append(v, three[n][0]) for n, v in fc.history_.items()}
     two = fc.predict(1, from_dict(hist, freq="MS"))
-    assert two["rnn"][0] == pytest.approx(three["s0"][1], rel=1e-12)
+    assert two["ensemble"][0] == pytest.approx(three["s0"][1], rel=1e-12)
 
 
 # ----------------------------------------------------------------- leakage
@@ -146,7 +146,7 @@ def test_rolling_origin_never_sees_the_future():
     ds = seasonal()
     fc = Forecaster(**FAST, seed=0)
     report = backtest(fc, ds, test=12)
-    first = {s.name: s.forecasts["rnn"][0] for s in report.series}
+    first = {s.name: s.forecasts["ensemble"][0] for s in report.series}
     # scramble every test point after the first origin: the forecast made at
     # the first origin (and the scalers) must not move
     changed = {
@@ -157,7 +157,7 @@ def test_rolling_origin_never_sees_the_future():
     }
     again = evaluate_fitted(fc, from_dict(changed, freq="MS"), test=12)
     for s in again.series:
-        assert s.forecasts["rnn"][0] == first[s.name]
+        assert s.forecasts["ensemble"][0] == first[s.name]
         assert s.forecasts["naive"][0] == s.values[s.n_train - 1]
 
 
@@ -175,7 +175,7 @@ def test_scalers_are_fitted_on_the_training_part_only():
 # ------------------------------------------------------------------- skill
 def test_network_beats_every_baseline_on_a_clean_seasonal_series():
     report = backtest(Forecaster(**FAST, seed=0), seasonal(), test=12)
-    net = mean_mase(report, "rnn")
+    net = mean_mase(report, "ensemble")
     for b in ("naive", "drift", "seasonal_naive", "mean"):
         assert net < 0.8 * mean_mase(report, b), (b, net, mean_mase(report, b))
     assert net < 0.6
@@ -184,7 +184,7 @@ def test_network_beats_every_baseline_on_a_clean_seasonal_series():
 def test_network_beats_naive_on_ar2_cycles():
     fc = Forecaster(**dict(FAST, hidden=16, lr=0.01, window=24), seed=0)
     report = backtest(fc, ar2(), test=12)
-    assert mean_mase(report, "rnn") < 0.85 * mean_mase(report, "naive")
+    assert mean_mase(report, "ensemble") < 0.85 * mean_mase(report, "naive")
 
 
 def test_auto_search_picks_on_validation_and_records_every_candidate():
@@ -222,7 +222,7 @@ def test_the_report_says_which_searches_the_networks_come_from():
     fc = Forecaster(hidden=4, window=8, scaling="diff", epochs=3, seed=5)
     text = " ".join(backtest(fc, seasonal(lengths=(40,)), test=6).format().split())
     assert (  # lr searched on a short series: three searches, seeds 5, 6, 7
-        "Network: the mean of 9 networks, the best ones of 3 searches, each with "
+        "Ensemble: the mean of 9 networks, the best ones of 3 searches, each with "
         "its own seed, on the validation slice (9 configurations in all); the "
         "best: GRU, 1 layer(s), hidden 4, window 8, scaling diff, lr "
     ) in text
@@ -294,7 +294,7 @@ def test_an_ensemble_saves_every_member_and_refuses_a_swapped_one(tmp_path):
     # the mean of the members, not the best one alone
     values, names = list(fc.history_.values()), list(fc.history_)
     alone = fc.members_[0].one_step(values, [(0, 40)], names)
-    assert alone[0] != p1["rnn"][0]
+    assert alone[0] != p1["ensemble"][0]
     # saving another forecaster over it replaces the members, leaves no stale one
     other = Forecaster(hidden=5, epochs=3, patience=2, ensemble=2, seed=1).fit(ds)
     other.save(tmp_path / "m")
@@ -338,7 +338,7 @@ def _result(name, net_mae, naive_mae, drift_mae=9.0):
 
     m = {"mase": 1.0, "rmse": 1.0, "mape": 1.0, "direction": 0.5}
     metrics = {
-        "rnn": dict(m, mae=net_mae),
+        "ensemble": dict(m, mae=net_mae),
         "naive": dict(m, mae=naive_mae),
         "drift": dict(m, mae=drift_mae),
     }
@@ -399,10 +399,10 @@ def test_the_report_names_the_member_of_another_scaling():
     c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff",
          "lr": 0.01, "epochs": 37, "ensemble": 4}  # fmt: skip
     assert _network_line({**c, "hedged": 1}, 8).startswith(
-        "Network: the mean of 4 of 8 configurations on the validation slice, the 3 "
+        "Ensemble: the mean of 4 of 8 configurations on the validation slice, the 3 "
         "best and the best of another scaling; the best: GRU, 1 layer(s), hidden 16"
     )
     # a model file from before the hedge, or one scaling only: the k best
-    assert _network_line(c, 8).startswith("Network: the mean of the 4 best of 8 ")
+    assert _network_line(c, 8).startswith("Ensemble: the mean of the 4 best of 8 ")
     three = _network_line({**c, "ensemble": 12, "searches": 3, "hedged": 2}, 24)
     assert "all; in 2 of the searches the last member is the best of another" in three

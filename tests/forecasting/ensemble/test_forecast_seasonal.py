@@ -48,7 +48,7 @@ def test_multiplicative_seasonality_gets_a_seasonal_scaling_that_beats_seasonal_
     report = backtest(Forecaster(**QUICK), multiplicative(), test=12)
     assert report.config["scaling"] in SEASONAL and report.config["season"] == 12
     assert report.config["scaling"].startswith("log")  # positive, growing
-    assert mean_mase(report, "rnn") < 0.7 * mean_mase(report, "seasonal_naive")
+    assert mean_mase(report, "ensemble") < 0.7 * mean_mase(report, "seasonal_naive")
     assert "(season 12)" in report.format()
     assert report.config["huber"] == HUBER  # a season: Huber's loss, said so
     assert "epoch(s), Huber's loss (delta 1.0)." in report.format()
@@ -127,15 +127,15 @@ def test_select_best_forecasts_with_the_validated_winner_and_says_so():
                       freq="MS")  # fmt: skip
     fc = Forecaster(**QUICK, select="best", hidden=4, window=8, lr=0.01)
     report = backtest(fc, noise, test=6)
-    scores = dict(fc.baseline_val_scores_, rnn=fc.val_score_)
+    scores = dict(fc.baseline_val_scores_, ensemble=fc.val_score_)
     assert fc.selected_ == min(scores, key=scores.get)
     out = fc.predict(2)
-    if fc.selected_ != "rnn":  # a baseline won validation: its forecasts are given
+    if fc.selected_ != "ensemble":  # a baseline won validation: its forecasts are given
         from unrolled.forecasting.models.baselines import make_baseline
 
         want = make_baseline(fc.selected_, "monthly").fit(fc.history_["n0"])
-        np.testing.assert_allclose(out["rnn"][:2], want.predict(2))
-        assert f"On the validation slice {fc.selected_} beat every network" in (
+        np.testing.assert_allclose(out["ensemble"][:2], want.predict(2))
+        assert f"On the validation slice {fc.selected_} beat the ensemble" in (
             report.format()
         )
         assert report.to_json()["selected"] == fc.selected_
@@ -145,10 +145,14 @@ def test_the_report_says_before_the_scores_when_a_baseline_won_validation():
     from unrolled.forecasting.evaluation.report import Report, SeriesResult
 
     m = {"mae": 1.0, "rmse": 1.0, "mape": 1.0, "mase": 1.0, "direction": 0.5}
-    s = SeriesResult("A", 10, 2, 1.0, [1.0], {"rnn": m, "naive": m}, None, np.ones(12))
-    r = Report([s], "monthly", 0, {}, validation={"rnn": 0.9, "seasonal_naive": 0.5})
+    s = SeriesResult(
+        "A", 10, 2, 1.0, [1.0], {"ensemble": m, "naive": m}, None, np.ones(12)
+    )
+    r = Report(
+        [s], "monthly", 0, {}, validation={"ensemble": 0.9, "seasonal_naive": 0.5}
+    )
     text = r.format()
-    line = "On the validation slice seasonal_naive beat every network configuration."
+    line = "On the validation slice seasonal_naive beat the ensemble."
     assert line in text and text.index(line) < text.index("MAE")
     assert r.to_json()["validation_winner"] == "seasonal_naive"
 

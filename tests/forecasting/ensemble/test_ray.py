@@ -69,7 +69,7 @@ def test_forecast_on_ray_gives_the_default_backends_numbers(on_ray, capsys):
     assert run([*args, "--backend", "ray"]) == 0
     there = json.loads(capsys.readouterr().out)
     assert there == here
-    assert there["series"][0]["metrics"]["rnn"]["mae"] > 0
+    assert there["series"][0]["metrics"]["ensemble"]["mae"] > 0
 
 
 def test_a_lost_worker_is_retried_once(on_ray, tmp_path):
@@ -119,4 +119,4 @@ def test_the_ray_tasks_move_the_progress_display(on_ray):
         "search: configs 1-2 of 8 as ray tasks: 1 of 2 Ray tasks done",
         "search: configs 1-2 of 8 as ray tasks: 2 of 2 Ray tasks done",
     ]
-    assert "validation forecasts: rnn (1 of 5)" in lines
+    assert "validation forecasts: ensemble (1 of 5)" in lines

@@ -38,7 +38,7 @@ def test_the_report_figure_a_person_would_show(report, tmp_path):
     assert ax.get_legend() is None and len(fig.legends) == 1  # below the panels
     legend_box = fig.legends[0].get_window_extent()
     assert legend_box.y1 <= ax.get_window_extent().y0  # under the data, not on it
-    net, naive = _line(ax, "network"), _line(ax, "naive")
+    net, naive = _line(ax, "ensemble"), _line(ax, "naive")
     assert naive.get_zorder() > net.get_zorder()
     assert naive.get_linestyle() != net.get_linestyle()
     assert naive.get_color() != net.get_color()
@@ -69,7 +69,12 @@ def test_plot_draws_predicts_output_with_every_band():
     fig = plot(ds, out)
     assert len(fig.axes) == 2 and fig.axes[0].get_ylabel() == "a"  # no fake unit
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["history", "rnn 95% interval", "rnn 80% interval", "rnn"]
+    assert labels == [
+        "history",
+        "ensemble 95% interval",
+        "ensemble 80% interval",
+        "ensemble",
+    ]
     assert len(_line(fig.axes[1], "history").get_xdata()) == 60
     assert plot(ds, out, level=[80], unit="kg").axes[0].get_ylabel() == "a (kg)"
     with pytest.raises(ValueError, match="level"):

@@ -117,7 +117,7 @@ def test_a_wide_numeric_table_folds_and_repeats_its_first_column():
 
 def _result(name, rnn, naive):
     metrics = {m: {"mae": v, "rmse": v, "mape": 1.0, "mase": v, "direction": 0.5}
-               for m, v in (("rnn", rnn), ("naive", naive))}  # fmt: skip
+               for m, v in (("ensemble", rnn), ("naive", naive))}  # fmt: skip
     v = np.arange(20.0)
     return SeriesResult(name, 15, 5, 1.0, [1.0], metrics, None, v)
 
@@ -130,7 +130,7 @@ def test_equal_printed_errors_are_called_level_not_a_win():
     assert "beats naive on 1 of 2 series" in words
     assert "level with naive on: a" in words
     tie = Report([_result("a", 1.349999, 1.35)], "monthly", 0, {})
-    assert tie.verdict()[0].startswith("The network does not beat the naive")
+    assert tie.verdict()[0].startswith("The ensemble does not beat the naive")
     assert "level with it on a" in tie.verdict()[0]
 
 

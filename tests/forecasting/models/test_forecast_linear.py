@@ -218,4 +218,6 @@ def test_a_forecaster_with_a_linear_part_saves_and_reloads_to_the_same_forecast(
     assert any(m.candidate.ar for m in fc.members_)  # an AR process: it is kept
     fc.save(tmp_path / "m")
     back = Forecaster.load(tmp_path / "m")
-    np.testing.assert_array_equal(back.predict(3)["rnn"], fc.predict(3)["rnn"])
+    np.testing.assert_array_equal(
+        back.predict(3)["ensemble"], fc.predict(3)["ensemble"]
+    )

@@ -102,7 +102,7 @@ def test_m3_yearly_series_that_crashed_the_fit_are_forecast_finite():
     step, scalings = fc.dropouts_["N0129"]
     assert step >= 2 and all(s.startswith("log") for s in scalings)
     out = fc.predict(6)
-    assert np.isfinite(out["rnn"]).all() and len(out) == 6 * 20
+    assert np.isfinite(out["ensemble"]).all() and len(out) == 6 * 20
     assert fc.path_notes_ == [] or "reached a value <= 0" in fc.path_notes_[0]
 
 
@@ -118,8 +118,11 @@ def test_a_forecaster_saved_before_models_were_models_loads_and_forecasts_the_sa
     want = json.loads((DATA / "forecaster-0.1.0-classical-predict.json").read_text())
     got = fc.predict(3, level=[80])
     assert list(got["unique_id"]) == want["unique_id"]
-    for col in ("rnn", "rnn-lo-80", "rnn-hi-80"):
-        np.testing.assert_array_equal(got[col].to_numpy(), want[col], err_msg=col)
+    for col in ("ensemble", "ensemble-lo-80", "ensemble-hi-80"):  # 0.1.0's "rnn"
+        old = col.replace("ensemble", "rnn")
+        np.testing.assert_array_equal(got[col].to_numpy(), want[old], err_msg=col)
+    assert fc.selected_ == "ensemble" and set(fc.calibration_.residuals) == {
+        "ensemble", "naive", "drift", "seasonal_naive", "mean"}  # fmt: skip
 
 
 def test_a_long_horizon_may_compound_but_a_first_step_far_away_is_refused():
@@ -156,10 +159,11 @@ def test_predict_with_members_adds_each_members_own_forecast():
     fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
     plain, got = fc.predict(3), fc.predict(3, members=True)
     cols = list(got.columns)
-    assert cols[:3] == ["unique_id", "ds", "rnn"] and got["rnn"].equals(plain["rnn"])
-    assert len(cols) == 3 + len(fc.members_) == 3 + 16
+    assert cols[:3] == ["unique_id", "ds", "ensemble"]
+    assert got["ensemble"].equals(plain["ensemble"])
+    assert len(cols) == 3 + len(fc.members_) + 1 == 3 + 16 + 1
     assert "GRU(logsdiff)" in cols and "GRU(logsdiff)#2" in cols
-    assert cols[-1] == "SeasonalNaive(season=12)"
+    assert cols[-2:] == ["SeasonalNaive(season=12)", "networks"]
     # seasonal naive's column: the value one season back; the classical
     # members' weighted mean with the networks' gives the ensemble's forecast
     for name, part in got.groupby("unique_id", sort=False):
@@ -167,5 +171,58 @@ def test_predict_with_members_adds_each_members_own_forecast():
         np.testing.assert_array_equal(part["SeasonalNaive(season=12)"], y[-12:-9])
     weights = np.array([m.weight for m in fc.members_])
     first = got.groupby("unique_id", sort=False).head(1)  # step 1: no feedback
-    mean = first[cols[3:]].to_numpy() @ weights / weights.sum()
-    np.testing.assert_allclose(mean, first["rnn"], rtol=1e-12)
+    mean = first[cols[3:-1]].to_numpy() @ weights / weights.sum()
+    np.testing.assert_allclose(mean, first["ensemble"], rtol=1e-12)
+    # the networks' column: the network members' weighted mean (no hybrid,
+    # no classical member), at every step
+    nets = [k for k, m in enumerate(fc.members_) if m.kind == "network"]
+    assert len(nets) == len(fc.members_) - 4 == 12  # this file has no hybrid
+    w = weights[nets]
+    first_nets = first[[cols[3 + k] for k in nets]].to_numpy() @ w / w.sum()
+    np.testing.assert_allclose(first_nets, first["networks"], rtol=1e-12)
+    assert not np.allclose(first["networks"], first["ensemble"])
+
+
+def test_the_report_scores_the_networks_alone_beside_the_ensemble():
+    from unrolled.forecasting.backtest import evaluate_fitted
+    from unrolled.forecasting.data import from_dict
+
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    ds = from_dict(fc.history_, freq="MS")
+    report = evaluate_fitted(fc, ds, test=6, level=[80])
+    nets = [m for m in fc.members_ if m.kind == "network"]
+    names = list(fc.history_)
+    values = [fc.history_[n] for n in names]
+    for i, s in enumerate(report.series):
+        assert list(s.metrics)[:3] == ["ensemble", "networks", "naive"]
+        # the same test points, the network members' weighted mean
+        origins = [(i, o) for o in range(s.n_train, len(values[i]))]
+        want = one_step(nets, values, origins, names)
+        np.testing.assert_allclose(s.forecasts["networks"], want, rtol=1e-12)
+        assert not np.allclose(s.forecasts["networks"], s.forecasts["ensemble"])
+        assert "networks" not in s.intervals and s.best != "networks"
+    doc = report.to_json()
+    assert doc["ensemble"] == "ensemble"
+    assert {"ensemble", "networks"} <= set(doc["series"][0]["metrics"])
+    text = report.format()
+    assert any(line.split()[1:2] == ["networks"] for line in text.splitlines())
+    assert "The ensemble " in text and "The network " not in text
+
+
+def test_alias_names_the_ensemble_and_a_name_taken_is_refused():
+    from unrolled.errors import InputError
+
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    before = fc.predict(2, level=[80])
+    fc.set_params(alias="mine")
+    after = fc.predict(2, level=[80])
+    assert after.columns.tolist() == ["unique_id", "ds", "mine", "mine-lo-80",
+                                      "mine-hi-80"]  # fmt: skip
+    np.testing.assert_array_equal(after["mine-lo-80"], before["ensemble-lo-80"])
+    assert fc.selected_ == "mine" and repr(fc).endswith("alias='mine')")
+    for bad in ("naive", "networks", "AutoETS", "", "a\nb", 3, "x-lo-80"):
+        with pytest.raises(InputError, match="^alias: "):
+            Forecaster(alias=bad).fit({"a": np.arange(30.0) + 1})
+        with pytest.raises(InputError, match="^alias: "):
+            fc.set_params(alias=bad)
+    assert fc.alias == "mine"

@@ -271,7 +271,7 @@ def test_the_report_names_the_theta_member():
     c = {"cell": "gru", "hidden": 16, "window": 24, "scaling": "logdiff+sa",
          "lr": 0.01, "epochs": 37, "ensemble": 4, "hedged": 1, "theta": 1}  # fmt: skip
     assert _network_line(c, 9).startswith(
-        "Network: the mean of 4 of 9 configurations on the validation slice, the 3 "
+        "Ensemble: the mean of 4 of 9 configurations on the validation slice, the 3 "
         "best and the best of another scaling, and the Theta method as one more "
         "member; the best: GRU"
     )
@@ -381,7 +381,7 @@ def test_a_series_with_negative_values_gets_the_additive_classical_members():
     classical = [m.model.scaling for m in fc.members_[-4:]]
     assert classical == ["theta", "hw", "airline", "snaive"]
     assert fc.config_["theta"] == fc.config_["hw"] == 1
-    assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["rnn"]).all()
+    assert np.isfinite(fc.predict(3, from_dict({"s": y}, freq="MS"))["ensemble"]).all()
 
 
 def test_two_to_three_seasons_get_the_classical_members_by_the_test_alone():

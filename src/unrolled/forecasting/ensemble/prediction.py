@@ -7,6 +7,8 @@ needs only fitted state (``members_``, ``calibration_``, ``history_``,
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ...errors import InputError
@@ -17,7 +19,9 @@ from .chunks import CHUNK
 from .intervals import check_levels, level_name, paths
 from .members import one_step
 
-NETWORK = "rnn"  # the network's column and key (whatever its cell)
+ENSEMBLE = "ensemble"  # the ensemble's default name: its column and key
+NETWORKS = "networks"  # the key of the mean of the network members alone
+OLD_NAME = "rnn"  # the ensemble's key in model files of unrolled 0.1.0
 # origins whose h-step paths are computed together: each holds a copy of its
 # history while they run; a multiple of CHUNK, so the forward passes are the
 # same batches as with every origin at once (the same numbers, bit for bit)
@@ -70,20 +74,28 @@ class Predicting:
         return pred
 
     def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
-                       method: str = NETWORK) -> np.ndarray:  # fmt: skip
+                       method: str | None = None) -> np.ndarray:  # fmt: skip
         """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
 
-        The network's are recursive (each forecast is fed back in); a
-        baseline (by name) is refitted on the history up to each origin.
+        ``method``: the ensemble's name (``alias``), :data:`NETWORKS` (the
+        weighted mean of the network members alone, :func:`network_members`)
+        or a baseline's. The ensemble's and the networks' are recursive (each
+        forecast is fed back in); a baseline is refitted on the history up to
+        each origin.
         """
         self._check_fitted()
-        if method == NETWORK:
-            values, at, own, upto = network_context(self.members_, values, origins,
+        method = self.alias if method is None else method
+        if method in (self.alias, NETWORKS):
+            members, step = self.members_, self._path_step
+            if method != self.alias:  # no dropout notes: the ensemble's say them
+                members = network_members(self.members_)
+                step = functools.partial(one_step, members)
+            values, at, own, upto = network_context(members, values, origins,
                                                     names, fit_upto)  # fmt: skip
             if len(at) <= ORIGINS:
-                return paths(self._path_step, values, at, own, h, upto)
+                return paths(step, values, at, own, h, upto)
             return np.concatenate([
-                paths(self._path_step, values, at[k : k + ORIGINS], own, h, upto)
+                paths(step, values, at[k : k + ORIGINS], own, h, upto)
                 for k in range(0, len(at), ORIGINS)
             ])  # fmt: skip
         season = self.season_for(self.frequency_)
@@ -130,7 +142,10 @@ class Predicting:
 
         members : bool
             Add a column per member of the ensemble: its own recursive
-            forecast, named as the member (:func:`member_columns`).
+            forecast, named as the member (:func:`member_columns`), and a
+            column ``networks``: the weighted mean of the network members
+            alone (no hybrid, no classical member; :func:`network_members`),
+            where the ensemble has other members too (:func:`networks_apart`).
 
         A member on logs leaves the mean of a path that reaches a value
         <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
@@ -138,11 +153,12 @@ class Predicting:
         Returns
         -------
         pandas.DataFrame
-            ``unique_id, ds, rnn`` (the network's forecast, or with
-            ``select="best"`` the validated winner's), plus ``rnn-lo-80,
-            rnn-hi-80, ...`` per level. ``ds`` continues each series' dates
-            on its calendar (integer steps where there are none); with
-            ``members``, one more column per member.
+            ``unique_id, ds, ensemble`` (the ensemble's forecast, or with
+            ``select="best"`` the validated winner's; the column is named
+            ``alias``), plus ``ensemble-lo-80, ensemble-hi-80, ...`` per
+            level. ``ds`` continues each series' dates on its calendar
+            (integer steps where there are none); with ``members``, one more
+            column per member and ``networks``.
         """
         import pandas as pd
 
@@ -161,12 +177,12 @@ class Predicting:
         freq = getattr(self, "pandas_freq_", None)
         for n, v in zip(names, values, strict=True):
             cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
-            cols[NETWORK] = point[n]
+            cols[self.alias] = point[n]
             unit = naive_unit(v[: self.n_train_.get(n, len(v))])
             for lv in levels:
                 lo, hi = self.bounds(point[n], unit, lv)
-                cols[f"{NETWORK}-lo-{level_name(lv)}"] = lo
-                cols[f"{NETWORK}-hi-{level_name(lv)}"] = hi
+                cols[f"{self.alias}-lo-{level_name(lv)}"] = lo
+                cols[f"{self.alias}-hi-{level_name(lv)}"] = hi
             cols.update({c: path[names.index(n)] for c, path in own.items()})
             frames.append(pd.DataFrame(cols))
         cal, sel = self.calibration_, self.selected_
@@ -180,12 +196,17 @@ class Predicting:
         return {n: out[k] for k, n in enumerate(names)}
 
     def member_paths(self, h: int, names, values) -> dict:
-        """Each member's own ``h``-step forecast from the end of every series:
-        ``{column: (len(names), h) array}`` (see :func:`member_columns`)."""
+        """Each member's own ``h``-step forecast from the end of every series,
+        then the networks' mean: ``{column: (len(names), h) array}`` (see
+        :func:`member_columns`; ``networks`` only where :func:`networks_apart`)."""
         origins = [(i, len(v)) for i, v in enumerate(values)]
         cols = member_columns(self.members_)
-        return {c: paths(m.one_step, values, origins, names, h)
-                for c, m in zip(cols, self.members_, strict=True)}  # fmt: skip
+        out = {c: paths(m.one_step, values, origins, names, h)
+               for c, m in zip(cols, self.members_, strict=True)}  # fmt: skip
+        if networks_apart(self.members_):
+            out[NETWORKS] = self.forecast_paths(values, origins, names, h,
+                                                method=NETWORKS)  # fmt: skip
+        return out
 
     def bounds(self, point, unit: float, level: float, method: str | None = None):
         """(lo, hi) arrays around ``point`` (steps 1..len); NaN where uncalibrated."""
@@ -203,6 +224,20 @@ def member_columns(members) -> list[str]:
         k = seen[m.name] = seen.get(m.name, 0) + 1
         out.append(m.name if k == 1 else f"{m.name}#{k}")
     return out
+
+
+def network_members(members) -> list:
+    """The members that are networks alone (RNN, LSTM, GRU over a scaling):
+    neither hybrids nor classical models. Their weights are the ensemble's,
+    so their mean is the ensemble's networks, renormalized."""
+    return [m for m in members if getattr(m, "kind", None) == "network"]
+
+
+def networks_apart(members) -> bool:
+    """Whether the networks alone differ from the ensemble: there are network
+    members and other members (hybrids, classical) beside them. Otherwise the
+    networks' figure would be the ensemble's (or nothing), and none is given."""
+    return 0 < len(network_members(members)) < len(members)
 
 
 def dropout_notes(dropouts: dict) -> list[str]:

@@ -31,7 +31,7 @@ from ..models.classical import from_dict, from_scaling
 from ..models.transforms import Transform
 from .intervals import Calibration
 from .members import Candidate, ClassicalMember, Member, digest
-from .prediction import NETWORK
+from .prediction import OLD_NAME
 
 FORMAT = "unrolled.forecaster"  # the metadata's "format"
 VERSION = 2  # of the forecaster's metadata (see the module)
@@ -94,9 +94,12 @@ def load_forecaster(cls, directory):
         fc.naive_val_score_ = meta.get("naive_val_score")
         fc.search_ = [Candidate(**c) for c in meta["search"]]
         fc.extra_ = meta.get("extra", {})
-        fc.calibration_ = Calibration.from_dict(meta.get("calibration"))
+        old = {OLD_NAME: fc.alias}  # 0.1.0 named the ensemble "rnn"
+        cal = {old.get(k, k): v for k, v in (meta.get("calibration") or {}).items()}
+        fc.calibration_ = Calibration.from_dict(cal)
         fc.baseline_val_scores_ = dict(meta.get("baseline_val_scores") or {})
-        fc.selected_ = meta.get("selected", NETWORK)
+        selected = meta.get("selected", fc.alias)
+        fc.selected_ = old.get(selected, selected)
         if "history" in meta:  # saved since 0.1.0: predict needs no --data
             fc.history_data_ = history_from_json(meta["history"], str(directory))
             fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}

@@ -1,11 +1,12 @@
 """Honest evaluation: chronological split, rolling-origin forecasts, baselines.
 
-The last ``test`` points of every series are held out. The network is
-trained on what comes before (its own validation slice is carved from that
-part too); then, at every test origin, the network and every baseline see
+The last ``test`` points of every series are held out. The ensemble is
+fitted on what comes before (its own validation slice is carved from that
+part too); then, at every test origin, the ensemble, its networks alone and
+every baseline see
 the true history up to the origin and never after it, forecast one step,
 and are scored with MAE, RMSE, MAPE, MASE and directional accuracy. The
-baselines are refitted at each origin; the network's scalers stay those fitted
+baselines are refitted at each origin; the networks' scalers stay those fitted
 on the training part.
 
 Example::
@@ -25,7 +26,7 @@ from ...errors import InputError
 from ..ensemble.bounds import check_int, window_note
 from ..ensemble.intervals import check_levels, coverage, level_name
 from ..ensemble.plan import seasonal_test
-from ..ensemble.prediction import dropout_notes
+from ..ensemble.prediction import NETWORKS, dropout_notes, networks_apart
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
@@ -33,7 +34,7 @@ from ..models.transforms import naive_unit
 from ..progress import stage
 from .metrics import evaluate as score
 from .metrics import mae, mase
-from .report import NETWORK, Report, SeriesResult
+from .report import Report, SeriesResult
 
 __all__ = [
     "Report", "SeriesResult", "backtest", "evaluate_fitted", "head", "split_sizes",
@@ -196,7 +197,8 @@ def evaluate_fitted(
     cut = [len(v) - k for v, k in zip(values, sizes, strict=True)]
     origins = [(i, o) for i, v in enumerate(values) for o in range(cut[i], len(v))]
     season = forecaster.season_for(ds.frequency)
-    methods = [NETWORK, *BASELINES, *rivals]
+    nets = [NETWORKS] if networks_apart(forecaster.members_) else []
+    methods = [forecaster.alias, *nets, *BASELINES, *rivals]
     runs = {}
     for k, m in enumerate(methods):
         text = f"backtest: {m} ({k + 1} of {len(methods)}) from {len(origins)} origins"
@@ -218,18 +220,20 @@ def evaluate_fitted(
             name, int(cut[i]), int(len(pos)), float(ahead[name][0]),
             [float(x) for x in ahead[name]], metrics, ds.series[i].dates, v, preds,
         )  # fmt: skip
-        bands = {
+        res.ensemble = forecaster.alias
+        bands = {  # no intervals for the networks alone: none were calibrated
             m: _step_bands(forecaster, m, runs[m][0][rows], unit, levels, runs[m][1],
                            rows)
-            for m in methods
+            for m in methods if m != NETWORKS
         }  # fmt: skip
         if horizon > 1:
             res.steps = {
-                m: _steps(v, pos, runs[m][0][rows], train, bands[m]) for m in methods
+                m: _steps(v, pos, runs[m][0][rows], train, bands.get(m))
+                for m in methods
             }
         if levels:  # the one-step intervals: step 0 of each band
             res.intervals = {
-                m: {lv: band(0) for lv, band in bands[m].items()} for m in methods
+                m: {lv: band(0) for lv, band in bands[m].items()} for m in bands
             }
             res.coverage = _coverage(v[pos], res.intervals)
         res.random_walk = random_walk_like(train, season)
@@ -239,15 +243,16 @@ def evaluate_fitted(
     notes = list(ds.notes) + window_note(forecaster)
     if levels:
         cal = forecaster.calibration_
-        notes += cal.missing(NETWORK, horizon, levels)
-        notes += cal.pooled(NETWORK, horizon, levels)
+        notes += cal.missing(forecaster.alias, horizon, levels)
+        notes += cal.pooled(forecaster.alias, horizon, levels)
     notes += dropout_notes(getattr(forecaster, "dropouts_", {}))
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
     if val and forecaster.val_score_ is not None:
-        val[NETWORK] = forecaster.val_score_
+        val[forecaster.alias] = forecaster.val_score_
     return Report(
         results, ds.frequency, int(forecaster.seed), dict(forecaster.config_),
         notes, list(getattr(forecaster, "search_", [])),
         [level_name(x) for x in levels],
-        val, getattr(forecaster, "selected_", NETWORK), ds.unit,
+        val, getattr(forecaster, "selected_", forecaster.alias), ds.unit,
+        forecaster.alias,
     )  # fmt: skip

@@ -3,8 +3,9 @@
 ``cross_validation(forecaster, df, h=3, n_windows=4, step_size=1)`` places
 ``n_windows`` cutoffs at the end of every series, ``step_size`` points
 apart, the last one ``h`` points before the end; from each cutoff the
-network and every baseline forecast ``h`` steps ahead from the true history
-up to the cutoff (recursive for the network; the baselines are refitted).
+ensemble (its column named as its ``alias``, ``ensemble`` by default) and
+every baseline forecast ``h`` steps ahead from the true history up to the
+cutoff (recursive for the ensemble; the baselines are refitted).
 With ``refit=False`` (the default, like Darts' ``retrain=False``) a copy of
 the forecaster is fitted once, on the data up to the first cutoff; with
 ``refit=True`` a fresh copy is fitted at every cutoff. The forecaster given
@@ -14,7 +15,7 @@ Example::
 
     from unrolled.forecasting.evaluation.cross_validation import cross_validation
     cv = cross_validation(Forecaster(seed=0), df, h=3, n_windows=5)
-    cv.groupby("unique_id").apply(lambda g: (g.y - g.rnn).abs().mean())
+    cv.groupby("unique_id").apply(lambda g: (g.y - g.ensemble).abs().mean())
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
 from ..models.transforms import naive_unit
 from ..progress import stage
-
-NETWORK = "rnn"
 
 
 def _check(h, n_windows, step_size):
@@ -95,7 +94,7 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     Returns
     -------
     pandas.DataFrame
-        ``unique_id, ds, cutoff, y, rnn, naive, drift, seasonal_naive, mean``
+        ``unique_id, ds, cutoff, y, ensemble, naive, drift, seasonal_naive, mean``
         (and the rivals, and the interval columns), one row per series,
         cutoff and step.
     """
@@ -148,7 +147,7 @@ def _window(fc, ds: Dataset, origin: dict, h: int, levels, rivals):
     season = fc.season_for(ds.frequency)
     upto = [origin[n] for n in names]
     runs = {m: method_paths(fc, m, values, origins, names, h, upto, season, levels)
-            for m in (NETWORK, *BASELINES, *rivals)}  # fmt: skip
+            for m in (fc.alias, *BASELINES, *rivals)}  # fmt: skip
     frames = []
     for k, s in enumerate(ds.series):
         o = origin[s.name]

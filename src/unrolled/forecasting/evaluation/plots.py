@@ -8,7 +8,7 @@ write the file atomically when a path is given: a crash or Ctrl-C never
 leaves half a picture where a good one was.
 
 What a person can read off them: the legend sits outside the data, below
-the panels; naive's dashed blue line is drawn above the network's, so both
+the panels; naive's dashed blue line is drawn above the ensemble's, so both
 stay visible where they agree; the y axis names the unit where the data say
 it and only the series' name otherwise; future forecasts carry their bands;
 where the history is cut for room, the x label says where the series starts.
@@ -31,8 +31,8 @@ def plot_report(report, path=None, context: int | None = 48, ax=None):
 
     Each panel shows the training part (its last ``context`` points; the x
     label says where the series starts when it is cut), a dotted line where
-    the history was cut, the test actuals, the network's and naive's rolling
-    one-step forecasts over the test part with the network's interval bands
+    the history was cut, the test actuals, the ensemble's and naive's rolling
+    one-step forecasts over the test part with the ensemble's interval bands
     (when the report has levels), and the forecasts of the next values with
     their bands.
 
@@ -190,10 +190,11 @@ def _panel(ax, s, levels, context, unit) -> None:
     test = slice(s.n_train, s.n_train + s.n_test)
     joined = slice(max(0, s.n_train - 1), s.n_train + s.n_test)
     ax.axvline(x[s.n_train - 1], color="0.5", ls=":", lw=1, label="history cut")
-    _bands(ax, x[test], {lv: s.intervals["rnn"][lv] for lv in levels
-                         if lv in s.intervals.get("rnn", {})}, "network")  # fmt: skip
+    ens = getattr(s, "ensemble", "ensemble")
+    _bands(ax, x[test], {lv: s.intervals[ens][lv] for lv in levels
+                         if lv in s.intervals.get(ens, {})}, ens)  # fmt: skip
     ax.plot(x[joined], s.values[joined], label="actual", **ACTUAL)
-    ax.plot(x[test], s.forecasts["rnn"], label="network", **NET)
+    ax.plot(x[test], s.forecasts[ens], label=ens, **NET)
     ax.plot(x[test], s.forecasts["naive"], label="naive", **NAIVE)
     ahead = _next_positions(x, len(s.horizon))
     future = getattr(s, "future", {}) or {}
@@ -206,8 +207,7 @@ def _panel(ax, s, levels, context, unit) -> None:
             zorder=6, label="next")  # fmt: skip
     m = s.metrics
     ax.set_title(
-        f"{s.name}: MASE network {m['rnn']['mase']:.3g}, "
-        f"naive {m['naive']['mase']:.3g}",
+        f"{s.name}: MASE {ens} {m[ens]['mase']:.3g}, naive {m['naive']['mase']:.3g}",
         fontsize=9,
     )
     _labels(ax, s.name, s.dates is not None, unit, lo, s.dates)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-NETWORK = "rnn"  # the network's key in the metrics (whatever its cell)
+ENSEMBLE = "ensemble"  # the ensemble's default key (a Forecaster's ``alias``)
+NETWORKS = "networks"  # the networks alone: scored beside, never the best
 LEGEND = (
     "MAE, RMSE: mean absolute / root mean squared error in the series' units; "
     "MAPE%: mean absolute percentage error; MASE: MAE over the mean absolute "
@@ -20,8 +21,13 @@ LEGEND = (
     "the history); dir: share of steps whose direction (up/down) was right "
     "(none for naive, which never moves); *: the best MAE of the series."
 )
+NETWORKS_LEGEND = (
+    "networks: the weighted mean of the ensemble's network members alone (no "
+    "hybrid, no classical member), scored on the same points; a part of the "
+    "ensemble shown beside it, not a method: never marked best."
+)
 SERIES_LEGEND = (
-    "train: points the network learned from (its validation slice included); "
+    "train: points the ensemble learned from (its validation slice included); "
     "test: points held out and forecast one step ahead from each origin; "
     "last: the series' last value; next: the forecast of the value after it; "
     "best: the method with the lowest MAE on the test points."
@@ -46,15 +52,18 @@ class SeriesResult:
     coverage: dict = field(default_factory=dict)  # method -> level -> dict
     random_walk: bool = False  # naive is hard to beat (see backtest)
     future: dict = field(default_factory=dict)  # level -> (lo, hi) of ``horizon``
+    ensemble: str = ENSEMBLE  # the ensemble's key in the dicts above
 
     @property
     def best(self) -> str:
-        """The method with the lowest MAE on the test part."""
-        return min(self.metrics, key=lambda m: self.metrics[m]["mae"])
+        """The method with the lowest MAE on the test part (the networks-only
+        figure aside: it is part of the ensemble, not a method of its own)."""
+        methods = [m for m in self.metrics if m != NETWORKS]
+        return min(methods, key=lambda m: self.metrics[m]["mae"])
 
     @property
     def beats_naive(self) -> bool:
-        return self.metrics[NETWORK]["mae"] < self.metrics["naive"]["mae"]
+        return self.metrics[self.ensemble]["mae"] < self.metrics["naive"]["mae"]
 
 
 @dataclass
@@ -69,14 +78,16 @@ class Report:
     search: list = field(default_factory=list)
     levels: list = field(default_factory=list)
     validation: dict = field(default_factory=dict)  # method -> validation score
-    selected: str = NETWORK
+    selected: str = ENSEMBLE
     unit: str | None = None  # the values' unit, where the data say it
+    name: str = ENSEMBLE  # the ensemble's key (its ``alias``)
 
     # ------------------------------------------------------------ data out
     def to_json(self) -> dict:
         """The documented JSON: series (name, n_train, n_test, next, metrics)..."""
         rows = [_series_json(s) for s in self.series]
         out = {"series": rows, "frequency": self.frequency, "seed": self.seed}
+        out["ensemble"] = self.name
         out["config"] = dict(self.config)
         out["verdict"] = self.verdict()
         if self.validation:
@@ -108,9 +119,9 @@ class Report:
     def __repr__(self) -> str:
         names = ", ".join(s.name for s in self.series[:5])
         more = f", ... ({len(self.series)} series)" if len(self.series) > 5 else ""
-        best = sum(s.best == NETWORK for s in self.series)
+        best = sum(s.best == self.name for s in self.series)
         return (
-            f"<Report: {self.frequency}, series {names}{more}; the network is "
+            f"<Report: {self.frequency}, series {names}{more}; the ensemble is "
             f"best on {best} of {len(self.series)}>"
         )
 
@@ -128,11 +139,12 @@ class Report:
         """The method with the best validation score, when it is a baseline."""
         if not self.validation:
             return None
-        best = min(self.validation, key=lambda m: (self.validation[m], m != NETWORK))
-        return None if best == NETWORK else best
+        name = self.name
+        best = min(self.validation, key=lambda m: (self.validation[m], m != name))
+        return None if best == name else best
 
     def verdict(self) -> list[str]:
-        """Plain sentences on the network against naive and the other baselines."""
+        """Plain sentences on the ensemble against naive and the other baselines."""
         return _verdict(self)
 
     def format(self) -> str:
@@ -149,7 +161,7 @@ class Report:
         winner = self.validation_winner()
         if winner:
             head.append(
-                f"On the validation slice {winner} beat every network configuration"
+                f"On the validation slice {winner} beat the ensemble"
                 + (
                     f"; the forecasts given are {winner}'s."
                     if self.selected == winner
@@ -164,7 +176,7 @@ class Report:
         parts = [
             "\n".join(wrap(x) for x in head),
             t1 + "\n" + wrap(SERIES_LEGEND),
-            _metrics_table(self) + "\n" + wrap(LEGEND),
+            _metrics_table(self) + "\n" + wrap(LEGEND) + _networks_legend(self),
         ]
         if self.levels:
             parts.append(_coverage_table(self))
@@ -175,6 +187,14 @@ class Report:
         if self.notes:
             parts.append("\n".join(wrap(f"note: {n}", indent="  ") for n in self.notes))
         return "\n\n".join(parts)
+
+
+def _networks_legend(r: Report) -> str:
+    """The networks row's legend, where the table has that row."""
+    from ...text import wrap
+
+    shown = any(NETWORKS in s.metrics for s in r.series)
+    return "\n" + wrap(NETWORKS_LEGEND) if shown else ""
 
 
 def _series_json(s: SeriesResult) -> dict:
@@ -255,9 +275,9 @@ def _coverage_table(r: Report) -> str:
                 rows.append([m, f"{lv}%", "not given", "", 0])
                 continue
             rows.append([m, f"{lv}%", f"{cov:.0%}", rel, n])
-            if m == NETWORK and cov < float(lv) / 100 - 0.1:
+            if m == r.name and cov < float(lv) / 100 - 0.1:
                 short.append(
-                    f"The network's {lv}% interval held {cov:.0%} of the test points."
+                    f"The ensemble's {lv}% interval held {cov:.0%} of the test points."
                 )
     t = table(["method", "level", "held", "width/naive", "points"], rows)
     lines = [
@@ -283,22 +303,22 @@ def _steps_table(r: Report) -> str:
                     if k < len(s.steps.get(m, []))]  # fmt: skip
             per.append(float(np.nanmean(vals)) if vals else float("nan"))
         rows.append([m, *per, float(np.nanmean(per))])
-    for lv in r.levels:  # the network's interval, held per step (pooled)
+    for lv in r.levels:  # the ensemble's interval, held per step (pooled)
         key, per = f"coverage-{lv}", []
         for k in range(h):
             got = [(st[k][key], st[k]["n"]) for s in r.series
-                   for st in [s.steps.get(NETWORK, [])]
+                   for st in [s.steps.get(r.name, [])]
                    if k < len(st) and st[k].get(key) == st[k].get(key)]  # fmt: skip
             n = sum(w for _, w in got)
             per.append(sum(c * w for c, w in got) / n if n else float("nan"))
         cells = ["-" if c != c else f"{c:.0%}" for c in per]
-        rows.append([f"rnn {lv}% held", *cells, ""])
+        rows.append([f"{r.name} {lv}% held", *cells, ""])
     heads = ["method"] + [f"+{k + 1}" for k in range(h)] + ["mean"]
     head = (
         "Multi-step forecasts from every test origin: mean MASE over the series, "
         "per step ahead (+k: k steps ahead; no retraining)"
         + (
-            "; the share of the test points inside the network's interval."
+            "; the share of the test points inside the ensemble's interval."
             if r.levels
             else "."
         )
@@ -309,15 +329,15 @@ def _steps_table(r: Report) -> str:
 def _verdict(r: Report) -> list[str]:
     n = len(r.series)
     ratio = {
-        s.name: s.metrics[NETWORK]["mae"] / s.metrics["naive"]["mae"]
+        s.name: s.metrics[r.name]["mae"] / s.metrics["naive"]["mae"]
         for s in r.series
         if s.metrics["naive"]["mae"] > 0
     }
     shown = _shown_mae(r)
-    level = [s.name for s in r.series if shown(s, NETWORK) == shown(s, "naive")]
+    level = [s.name for s in r.series if shown(s, r.name) == shown(s, "naive")]
     wins = [s.name for s in r.series if s.beats_naive and s.name not in level]
     if not wins:
-        lines = ["The network does not beat the naive forecast (last value) on any "
+        lines = ["The ensemble does not beat the naive forecast (last value) on any "
                  "series."]  # fmt: skip
         if level:
             lines[0] = lines[0][:-1] + f" (level with it on {', '.join(level)})."
@@ -327,7 +347,7 @@ def _verdict(r: Report) -> list[str]:
                 "naive is the forecast to beat."
             )
     else:
-        lines = [f"The network beats naive on {len(wins)} of {n} series."]
+        lines = [f"The ensemble beats naive on {len(wins)} of {n} series."]
         losers = [s.name for s in r.series if s.name not in wins + level]
         if losers:
             lines.append(f"It does not beat naive on: {', '.join(losers)}.")
@@ -339,14 +359,14 @@ def _verdict(r: Report) -> list[str]:
                 f"Where it wins, it cuts naive's error by {gain:.0%} at most: "
                 "about what chance gives on this few test points."
             )
-    best = [s.name for s in r.series if s.best == NETWORK]
+    best = [s.name for s in r.series if s.best == r.name]
     lines.append(
         f"It is the best of all methods on {len(best)} of {n} series"
         + (f" ({', '.join(best)})." if best else ".")
     )
     others = {}
     for s in r.series:
-        if s.best != NETWORK:
+        if s.best != r.name:
             others.setdefault(s.best, []).append(s.name)
     for m, names in others.items():
         lines.append(f"{m} was the best on {', '.join(names)}.")
@@ -361,7 +381,7 @@ def _verdict(r: Report) -> list[str]:
     if c.get("epochs", 99) <= 3 and r.search and len(wins) * 2 <= n:
         lines.append(
             f"Validation stopped training after {c['epochs']} epoch(s): beyond the "
-            "average change, the network found nothing in the history that helps."
+            "average change, the networks found nothing in the history that helps."
         )
     return lines
 
@@ -423,19 +443,19 @@ def _networks_sentence(c: dict, tried: int) -> str:
         other = (f"; in {hedged} of the searches the last member is the best of "
                  "another scaling" if hedged else "")  # fmt: skip
         return (
-            f"Network: the mean of {k} networks, the best ones of {rounds} "
+            f"Ensemble: the mean of {k} networks, the best ones of {rounds} "
             f"searches, each with its own seed, on the validation slice ({tried} "
             f"configurations in all{other}){classical}; the best: {best}."
         )
     if k > 1 and hedged:
         return (
-            f"Network: the mean of {k} of {tried} configurations on the validation "
+            f"Ensemble: the mean of {k} of {tried} configurations on the validation "
             f"slice, the {k - 1} best and the best of another scaling{classical}; the "
             f"best: {best}."
         )
     if k > 1:
         return (
-            f"Network: the mean of the {k} best of {tried} configurations on the "
+            f"Ensemble: the mean of the {k} best of {tried} configurations on the "
             f"validation slice{classical}; the best: {best}."
         )
     if tried > 1:
