@@ -66,7 +66,6 @@ PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
           "select", "clip_norm", "clip_value", "tbptt", "huber", "alias")  # fmt: skip
 
 
-
 # ---------------------------------------------------------------- estimator
 class Forecaster(Predicting):
     """A global recurrent network forecasting many series of different lengths.
