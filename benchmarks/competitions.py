@@ -180,7 +180,7 @@ def networks_only(fc, h: int, names: list[str]):
     seconds and memory are ``unrolled``'s). Where every member is a network
     the column is the ensemble's own forecast.
     """
-    from unrolled.forecasting.prediction import NETWORKS, network_members
+    from unrolled.forecasting.ensemble.prediction import NETWORKS, network_members
 
     if not network_members(fc.members_):
         return None

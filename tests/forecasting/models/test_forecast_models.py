@@ -184,8 +184,8 @@ def test_predict_with_members_adds_each_members_own_forecast():
 
 
 def test_the_report_scores_the_networks_alone_beside_the_ensemble():
-    from unrolled.forecasting.backtest import evaluate_fitted
-    from unrolled.forecasting.data import from_dict
+    from unrolled.forecasting.evaluation.backtest import evaluate_fitted
+    from unrolled.forecasting.io.data import from_dict
 
     fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
     ds = from_dict(fc.history_, freq="MS")

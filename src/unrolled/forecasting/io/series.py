@@ -82,8 +82,9 @@ def _stamps(dates) -> np.ndarray:
 
 def show_date(d) -> str:
     """A date as YYYY-MM-DD (with the time where it has one), a step as a number."""
-    if isinstance(d, pd.Timestamp):
-        return str(d.date()) if d == d.normalize() else d.isoformat(sep=" ")
+    if isinstance(d, pd.Timestamp):  # isoformat: years before 1 too (no .date())
+        text = d.isoformat(sep=" ")
+        return text.split(" ")[0] if d == d.normalize() else text
     return str(d)
 
 
