@@ -80,16 +80,29 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
         return out
     pos, detrended = split
     off = pos[0]  # step off + i has its average known at 2 off + i
+    # column c of the table holds the detrended values of slot (off + c) % m,
+    # in order; sums[j, c] is the sum of its first j (each column's running
+    # sum is sequential, as np.cumsum of the slot alone)
+    size = len(detrended)
+    table = np.full(-(-size // m) * m, np.nan)
+    table[:size] = detrended
+    sums = np.zeros((len(table) // m + 1, m))
+    np.cumsum(table.reshape(-1, m), axis=0, out=sums[1:])
     t = np.arange(n)
-    means = np.full((m, n), np.nan)
-    for k in range(m):
-        mine = pos % m == k
-        known = np.searchsorted(pos[mine], t - off, side="right")
-        sums = np.r_[0.0, np.cumsum(detrended[mine])]
+    last = np.minimum(t - 2 * off, size - 1)  # the last value known by step t
+
+    def mean(slot):  # slot's index at every step t (NaN while none is known)
+        c = (slot - off) % m
+        known = np.maximum((last - c) // m + 1, 0)
         first = np.zeros_like(known) if span is None else np.maximum(known - span, 0)
         ok = known > 0
-        means[k, ok] = (sums[known[ok]] - sums[first[ok]]) / (known[ok] - first[ok])
-    step = means[(t + 1) % m, t] - means[t % m, t]
+        out = np.full(n, np.nan)
+        out[ok] = (sums[known[ok], c[ok]] - sums[first[ok], c[ok]]) / (
+            known[ok] - first[ok]
+        )
+        return out
+
+    step = mean((t + 1) % m) - mean(t % m)
     return np.where(np.isfinite(step), step, 0.0)
 
 
