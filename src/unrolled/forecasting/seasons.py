@@ -23,6 +23,8 @@ errors of the forecast the scaling starts from.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
@@ -54,13 +56,21 @@ def detrended_values(b: np.ndarray, m: int):
     ``m``, so it is centred; it exists from step ``m // 2`` to ``m // 2``
     before the end. None when ``b`` is shorter than the average.
     """
-    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    w = _centred(m)
     if len(b) < len(w):
         return None
     trend = np.convolve(b, w, mode="valid")
     off = (len(w) - 1) // 2
     pos = np.arange(off, off + len(trend))
     return pos, b[pos] - trend
+
+
+@functools.lru_cache(maxsize=64)
+def _centred(m: int) -> np.ndarray:
+    """The weights of the centred moving average of one season (read only)."""
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    w.flags.writeable = False
+    return w
 
 
 def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray:
