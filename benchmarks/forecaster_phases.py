@@ -67,7 +67,7 @@ PHASES = [  # (owner, attribute, key, counted only within)
     (prediction.Predicting, "predict", "predict(h)", None),
     (prediction, "paths", "recursive paths", None),
     (ensemble.Member, "prepare", "paths: Member.prepare", "recursive paths"),
-    (ensemble.Member, "_refit", "paths: classical refits", "recursive paths"),
+    (ensemble.ClassicalMember, "_refit", "paths: classical refits", "recursive paths"),
     (ensemble.Member, "forecast", "paths: network forward", "recursive paths"),
 ]
 

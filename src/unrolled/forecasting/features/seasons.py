@@ -23,6 +23,8 @@ errors of the forecast the scaling starts from.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
@@ -54,13 +56,21 @@ def detrended_values(b: np.ndarray, m: int):
     ``m``, so it is centred; it exists from step ``m // 2`` to ``m // 2``
     before the end. None when ``b`` is shorter than the average.
     """
-    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    w = _centred(m)
     if len(b) < len(w):
         return None
     trend = np.convolve(b, w, mode="valid")
     off = (len(w) - 1) // 2
     pos = np.arange(off, off + len(trend))
     return pos, b[pos] - trend
+
+
+@functools.lru_cache(maxsize=64)
+def _centred(m: int) -> np.ndarray:
+    """The weights of the centred moving average of one season (read only)."""
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    w.flags.writeable = False
+    return w
 
 
 def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray:
@@ -80,16 +90,29 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
         return out
     pos, detrended = split
     off = pos[0]  # step off + i has its average known at 2 off + i
+    # column c of the table holds the detrended values of slot (off + c) % m,
+    # in order; sums[j, c] is the sum of its first j (each column's running
+    # sum is sequential, as np.cumsum of the slot alone)
+    size = len(detrended)
+    table = np.full(-(-size // m) * m, np.nan)
+    table[:size] = detrended
+    sums = np.zeros((len(table) // m + 1, m))
+    np.cumsum(table.reshape(-1, m), axis=0, out=sums[1:])
     t = np.arange(n)
-    means = np.full((m, n), np.nan)
-    for k in range(m):
-        mine = pos % m == k
-        known = np.searchsorted(pos[mine], t - off, side="right")
-        sums = np.r_[0.0, np.cumsum(detrended[mine])]
+    last = np.minimum(t - 2 * off, size - 1)  # the last value known by step t
+
+    def mean(slot):  # slot's index at every step t (NaN while none is known)
+        c = (slot - off) % m
+        known = np.maximum((last - c) // m + 1, 0)
         first = np.zeros_like(known) if span is None else np.maximum(known - span, 0)
         ok = known > 0
-        means[k, ok] = (sums[known[ok]] - sums[first[ok]]) / (known[ok] - first[ok])
-    step = means[(t + 1) % m, t] - means[t % m, t]
+        out = np.full(n, np.nan)
+        out[ok] = (sums[known[ok], c[ok]] - sums[first[ok], c[ok]]) / (
+            known[ok] - first[ok]
+        )
+        return out
+
+    step = mean((t + 1) % m) - mean(t % m)
     return np.where(np.isfinite(step), step, 0.0)
 
 

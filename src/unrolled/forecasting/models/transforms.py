@@ -21,7 +21,6 @@ from ..features.scaling import (
 )
 from ..features.seasons import (
     LAG_SEASONS,
-    adjusted_changes,
     best_span,
     seasonal_profile,
     seasonal_steps,
@@ -147,6 +146,7 @@ class Transform:
         self.coef = None  # the linear part's n_weights weights (see _lagged)
         self.smooth = None  # the smoothing (SMOOTHED), Theta (THETA) or AIRLINE
         self.span = None  # seasons a seasonal index averages (+sa; None: all)
+        self._whole_last = None  # (input, output) of _whole's latest call
 
     @property
     def n_features(self) -> int:
@@ -213,14 +213,31 @@ class Transform:
             s = b[m:] - b[:-m]
             return np.diff(s)
         if self.scaling.endswith("+sa"):
-            return adjusted_changes(b, m, self.span)
+            return np.diff(b) - self._whole(b)[:-1]  # .seasons.adjusted_changes
         if self.scaling in MODELLED:
-            return b[1:] - self.smooth.forecasts(b)[1:-1]
+            return b[1:] - self._whole(b)[1:-1]
         return np.diff(b)
+
+    def _whole(self, b: np.ndarray) -> np.ndarray:
+        """What a scaling reads the whole history for: the seasonal steps of
+        ``b`` (``+sa``) or the classical one-step forecasts (:data:`MODELLED`).
+
+        The latest call's is kept: :meth:`features` and :meth:`inverter` of
+        the same history (an origin's window and inverter) compute it once.
+        """
+        key = b.tobytes()
+        if self._whole_last is None or self._whole_last[0] != key:
+            if self.scaling.endswith("+sa"):
+                out = seasonal_steps(b, self.season, self.span)
+            else:
+                out = self.smooth.forecasts(b)
+            self._whole_last = (key, out)
+        return self._whole_last[1]
 
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""
         y = np.asarray(y, dtype=np.float64)
+        self._whole_last = None  # of the parameters before
         classical = (*MODELLED, SNAIVE)  # the classical members' scalings
         need = MIN_MODELLED_SEASONS if self.scaling in classical else MIN_SEASONS
         if self.season is not None and len(y) < need * self.season:
@@ -353,10 +370,10 @@ class Transform:
             return lambda out: last
         if self.scaling.endswith("+sa"):  # the season from the whole history
             b = self._base(h)
-            last, season = b[-1], seasonal_steps(b, m, self.span)[-1]
+            last, season = b[-1], self._whole(b)[-1]
             return lambda out: self._level(last + self._step(out, linear) + season)
         if self.scaling in MODELLED:  # the classical forecast, corrected
-            f = self.smooth.forecasts(self._base(h))[-1]
+            f = self._whole(self._base(h))[-1]
             return lambda out: self._level(f + self._step(out, linear))
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
         if self.scaling in SDIFFS:
