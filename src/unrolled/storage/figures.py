@@ -23,11 +23,7 @@ def check_plot_path(path, option: str = "path", inputs: tuple = ()) -> Path:
             f"{option} {p}: expected a file ending in .png, .pdf or .svg, got "
             f"{p.suffix or 'no extension'!r}"
         )
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{option} {p}: folder {str(folder)!r} does not exist")
-    if p.is_dir():
-        raise InputError(f"{option} {p}: is a folder, expected a file name")
+    # the folder, a folder in place of the file, a non-regular file, an input:
     check_output(p, option, tuple(f".{f}" for f in FORMATS), inputs)
     check_matplotlib(option)
     return p
