@@ -71,16 +71,25 @@ def cell(value: float, crashed: bool, width: int = 9) -> str:
 
 
 def table(set_name: str, rows: dict, sums: dict, columns: list[str], timing: dict,
-          sample, seed) -> None:  # fmt: skip
+          sample, seed, holdout: bool = False) -> None:  # fmt: skip
     """Print one set's tables: sMAPE (with the published figures), MASE, OWA,
-    crashes, seconds and peak memory per group and for ``all``."""
+    crashes, seconds and peak memory per group and for ``all``.
+
+    ``holdout``: scored on the training parts' last ``h`` points (no
+    published figure applies)."""
     groups = list(rows)
     what = f"a sample of {sample} per group, seed {seed}" if sample else "every series"
+    if holdout:
+        what += ", HOLDOUT: the last h points of the training parts scored"
     print(f"\n{set_name.upper()}, {what}; * scored without the series it crashed on")
     head = f"{'group':10s} {'series':>6s} {'h':>3s} " + " ".join(
         f"{c:>9s}" for c in columns)  # fmt: skip
     for metric, title in (("smape", "sMAPE (%)"), ("mase", "MASE"), ("owa", "OWA")):
-        pub = metric == "smape" and any((set_name, g) in PUBLISHED for g in sums)
+        pub = (
+            not holdout
+            and metric == "smape"
+            and any((set_name, g) in PUBLISHED for g in sums)
+        )
         print(f"\n{title}" + (" (right of |: published, over the whole groups)"
                                if pub else ""))  # fmt: skip
         print(head + ("   |    Theta  N-BEATS" if pub else ""))

