@@ -227,3 +227,51 @@ def test_a_bad_option_is_argparses_error_and_exit_2():
         .splitlines()[-1]
         .endswith("--sets: unknown 'm4'; expected some of m3, m1")
     )
+
+
+# The hardest series of M1 and M3 for a forecaster, by rule: the shortest
+# (M1 yearly, 9 points; QNG13, 10 quarters), those whose drift from the last
+# three changes goes furthest below zero within the horizon (recursive paths
+# that go negative, the crash class of issue 42: a log member fed a value <= 0),
+# and the flattest (QNM17: long constant runs); each group also gets a
+# constant series. Their own group's season and horizon.
+HARD = {
+    "yearly": ["YAF10", "YAD4", "YAD15", "YAD16", "N0338", "N0635", "N0205",
+               "N0087", "YAI26"],
+    "quarterly": ["QNG13", "N0819", "QNC23", "N0802", "QNB13", "N1391", "QNM17"],
+    "monthly": ["MNB3", "MNI121", "MRB11", "N2602"],
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", list(HARD))
+def test_the_hardest_series_are_forecast_finite_without_an_exception(comp, group):
+    rows = {r["id"]: r for s in ("m3", "m1") for r in comp.load(s, group)}
+    ids = HARD[group]
+    histories = [rows[i]["x"] for i in ids] + [np.full(14, 7.0)]
+    h = rows[ids[0]]["h"]
+    season, freq = comp.SEASON[group], comp.FREQ[group]
+    got, fits, raised = comp.forecasts(comp.unrolled, [*ids, "constant"], histories,
+                                       h, season, freq)  # fmt: skip
+    assert (fits, raised) == (1, [])
+    for column in ("unrolled", "unrolled-net"):
+        assert len(got[column]) == len(histories)
+        for f in got[column]:
+            assert f.shape == (h,) and np.isfinite(f).all()
+
+
+def test_a_sampled_m3_group_runs_end_to_end_and_beats_naive(comp, metrics):
+    """unrolled's default fit on 12 M3 yearly series (as the script runs it):
+    the ensemble and the networks alone both beat naive's sMAPE and MASE."""
+    rows = comp.load("m3", "yearly", sample=12, seed=0)
+    got, fits, raised = comp.forecasts(comp.unrolled, [r["id"] for r in rows],
+                                       [r["x"] for r in rows], 6, 1, "YS")  # fmt: skip
+    assert (fits, raised) == (1, [])
+    got["naive"] = [comp.naive(r["x"], 6, 1) for r in rows]
+    pairs = {m: list(zip(rows, fs, strict=True)) for m, fs in got.items()}
+    smape = {m: np.mean([metrics.smape(r["xx"], f) for r, f in rf])
+             for m, rf in pairs.items()}  # fmt: skip
+    mase = {m: np.mean([metrics.mase(r["xx"], f, r["x"], 1) for r, f in rf])
+            for m, rf in pairs.items()}  # fmt: skip
+    for m in ("unrolled", "unrolled-net"):
+        assert smape[m] < smape["naive"] and mase[m] < mase["naive"], (smape, mase)

@@ -43,6 +43,32 @@ FEW_ORIGINS = 48  # ... fewer validation origins than this in all
 HUBER = 1.0  # Huber's delta of the networks' loss where a season is modelled
 MIN_STRENGTH = 0.64  # seasonal strength that makes classical members (as nsdiffs)
 SNAIVE_WEIGHT = 0.5  # seasonal naive's member: this share of its validation weight
+SHORT_PARTS = 40  # training parts shorter than this (the median): a short history
+MIN_WINDOW = 4  # a short history's window: half its median part, at least this
+
+
+def short_history(parts) -> bool:
+    """True if the median training part is under :data:`SHORT_PARTS` points.
+
+    The rules of short histories (yearly series of 14 to 40 points, short
+    quarterly ones) then apply: the search starts from :func:`short_window`
+    (:func:`plan_stages`), and where no season is modelled the classical
+    members are Theta and exponential smoothing (:func:`classical_members`)
+    whatever the smoothing's weight.
+    """
+    return bool(len(parts)) and float(np.median([len(p) for p in parts])) < SHORT_PARTS
+
+
+def short_window(parts) -> int:
+    """A short history's window: half its median training part, at least
+    :data:`MIN_WINDOW` steps (at most :data:`DEFAULTS`' window).
+
+    A window as long as the part gives each series one training window; half
+    of it gives each as many windows as it has steps beyond the window, and
+    the network, one for the group, learns from all of them (pooling).
+    """
+    half = int(np.median([len(p) for p in parts])) // 2
+    return max(MIN_WINDOW, min(half, DEFAULTS["window"]))
 
 
 def validation_sizes(lengths: list[int], val_size: int | None) -> list[int]:
@@ -142,7 +168,8 @@ def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
     random walk's strength is often above 0.9. Otherwise, where the search
     tries exponential smoothing (:func:`smoothing_scaling`), :class:`Theta`
     and :class:`ExponentialSmoothing` without a season (on logs for
-    ``loges``).
+    ``loges``); on a :func:`short_history` the same pair whatever the
+    smoothing's weight (on logs for positive parts).
     """
     if enough_seasons(parts, season, MIN_MODELLED_SEASONS):
         logs = all_positive(parts)
@@ -156,9 +183,9 @@ def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
             kinds = (k(season, logs) for k in (Theta, *hw, Airline))
             return (*kinds, SeasonalNaive(season))
     es = smoothing_scaling(parts)
-    if es is None:
+    if es is None and not short_history(parts):
         return ()
-    logs = es == "loges"
+    logs = es == "loges" if es is not None else all_positive(parts)
     return (Theta(None, logs), ExponentialSmoothing(None, logs))
 
 
@@ -238,12 +265,17 @@ def first_scalings(parts, seasonal: tuple[str, ...]) -> tuple[str, ...]:
     return out
 
 
-def plan_stages(fixed: dict, start: dict, scalings, origins, short=False) -> list:
+def plan_stages(fixed: dict, start: dict, scalings, origins, short=False,
+                parts=None) -> list:  # fmt: skip
     """The search stages: lists of changes to the best configuration so far.
 
     ``scalings``: the first stage's (see :func:`first_scalings`); ``short``:
-    the training parts are short (see the module's rules).
+    the training parts are short (see the module's rules); ``parts``: the
+    training parts, where a :func:`short_history` starts from its
+    :func:`short_window` (unless the window is given).
     """
+    if parts is not None and short_history(parts) and fixed["window"] is None:
+        start = dict(start, window=short_window(parts))
     if fixed["scaling"] is not None or not origins:
         plan = [[start]]
     else:

@@ -130,7 +130,7 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     scalings = ()  # an explicit scaling: no first stage, no tests for it
     if fixed["scaling"] is None:
         scalings = first_scalings(parts, seasonal_scalings(parts, season))
-    plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG)
+    plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG, parts)
     size = sum(len(stage) for stage in plan)
     total, done, out = rounds * size, 0, []
     remote = backend is not None and getattr(backend, "name", "local") != "local"
