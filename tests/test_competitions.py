@@ -261,9 +261,10 @@ def test_the_hardest_series_are_forecast_finite_without_an_exception(comp, group
 
 
 def test_a_sampled_m3_group_runs_end_to_end_and_beats_naive(comp, metrics):
-    """unrolled's default fit on 12 M3 yearly series (as the script runs it):
-    the ensemble and the networks alone both beat naive's sMAPE and MASE."""
-    rows = comp.load("m3", "yearly", sample=12, seed=0)
+    """unrolled's default fit on 20 M3 yearly series (as the script runs it):
+    the ensemble and the networks alone both beat naive's sMAPE and MASE
+    (13.89 and 14.91 against 17.00; 1.91 and 1.91 against 2.68, when written)."""
+    rows = comp.load("m3", "yearly", sample=20, seed=0)
     got, fits, raised = comp.forecasts(comp.unrolled, [r["id"] for r in rows],
                                        [r["x"] for r in rows], 6, 1, "YS")  # fmt: skip
     assert (fits, raised) == (1, [])
