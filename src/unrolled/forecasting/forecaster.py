@@ -57,7 +57,7 @@ from .models.classical import (
     SeasonalNaive,
     Theta,
 )
-from .models.transforms import Transform, as_series
+from .features.transforms import Transform, as_series
 from .progress import stage
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
@@ -84,7 +84,7 @@ class Forecaster(Predicting):
         "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or
         a seasonal one
         ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
-        "diff+sa", "logdiff+sa"; see :class:`~.transforms.Transform`). With
+        "diff+sa", "logdiff+sa"; see :class:`~.features.transforms.Transform`). With
         "auto" a linear part beneath the network (``ar``) is searched too.
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.

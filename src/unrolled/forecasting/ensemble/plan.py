@@ -20,7 +20,8 @@ from ..models.classical import (
     SeasonalNaive,
     Theta,
 )
-from ..models.transforms import MIN_MODELLED_SEASONS, MIN_SEASONS
+from ..features.transforms import MIN_SEASONS
+from ..models.residuals import MIN_MODELLED_SEASONS
 
 # searched in this order; level-only scalings are left out of the search: a
 # network on scaled levels cannot extrapolate past the training range (trends,

@@ -30,7 +30,7 @@ from ..ensemble.prediction import NETWORKS, dropout_notes, networks_apart
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
+from ..features.transforms import naive_unit
 from ..progress import stage
 from .metrics import evaluate as score
 from .metrics import mae, mase

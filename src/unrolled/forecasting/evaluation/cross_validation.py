@@ -27,7 +27,7 @@ from ..ensemble.intervals import check_levels, level_name
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
+from ..features.transforms import naive_unit
 from ..progress import stage
 
 
