@@ -48,6 +48,7 @@ from .ensemble.plan import (
 from .ensemble.prediction import ENSEMBLE, Predicting
 from .ensemble.saved import load_forecaster, save_forecaster
 from .ensemble.search import Setup, check_params, run_search
+from .features.transforms import Transform, as_series
 from .features.windows import windows
 from .models.baselines import BASELINES
 from .models.classical import (
@@ -57,7 +58,6 @@ from .models.classical import (
     SeasonalNaive,
     Theta,
 )
-from .features.transforms import Transform, as_series
 from .progress import stage
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]

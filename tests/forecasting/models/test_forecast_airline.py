@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.models.airline import Airline, compiled, forecasts, grid
 from unrolled.forecasting.features.transforms import Transform
+from unrolled.forecasting.models.airline import Airline, compiled, forecasts, grid
 from unrolled.forecasting.models.residuals import Residuals
 
 

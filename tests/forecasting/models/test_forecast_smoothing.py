@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.forecasting.models.smoothing import Smoothing, compiled, forecasts, grid
 from unrolled.forecasting.features.transforms import Transform
 from unrolled.forecasting.models.residuals import Residuals
+from unrolled.forecasting.models.smoothing import Smoothing, compiled, forecasts, grid
 
 
 def seasonal(n=96, m=12, seed=0, noise=0.03):

@@ -10,11 +10,11 @@ from conftest import validation_weights
 
 from unrolled.forecasting.evaluation.report import _network_line
 from unrolled.forecasting.features.seasons import seasonal_steps
+from unrolled.forecasting.features.transforms import Transform
 from unrolled.forecasting.models.airline import Airline
+from unrolled.forecasting.models.residuals import Residuals
 from unrolled.forecasting.models.smoothing import Smoothing
 from unrolled.forecasting.models.theta import Theta, adjusted
-from unrolled.forecasting.features.transforms import Transform
-from unrolled.forecasting.models.residuals import Residuals
 from unrolled.storage.files import content_digest
 from unrolled.storage.models import ModelFileError
 

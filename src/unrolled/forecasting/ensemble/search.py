@@ -36,8 +36,8 @@ from ...engine.network import build_model
 from ...engine.validate import check_positive_int, is_integer, is_real
 from ...errors import InputError
 from ...training.fit import fit as fit_network
-from ..features.windows import windows
 from ..features.transforms import LEVEL_SCALINGS, Transform
+from ..features.windows import windows
 from ..models.hybrid import SEASONAL, make_transform
 from ..progress import config_text
 from ..progress import stage as say

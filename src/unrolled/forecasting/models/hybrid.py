@@ -35,8 +35,7 @@ def make_transform(scaling: str, name: str = "series", season: int | None = None
         return Residuals(scaling, name, season, ar)
     if scaling not in plain.RECIPES:
         raise InputError(
-            f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
-            f"got {scaling!r}"
+            f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', got {scaling!r}"
         )
     return plain.Transform(scaling, name, season, ar)
 

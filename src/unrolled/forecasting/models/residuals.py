@@ -129,6 +129,5 @@ class Residuals(Transform):
 
     def _load(self, d: dict, name: str) -> None:
         if self.algorithm is not None:
-            self.smooth = self.algorithm.from_dict(d.get("smoothing"), self.season,
-                                                   name)  # fmt: skip
-
+            saved = d.get("smoothing")
+            self.smooth = self.algorithm.from_dict(saved, self.season, name)
