@@ -88,3 +88,26 @@ def test_a_span_on_a_scaling_without_a_seasonal_index_is_refused():
     saved["span"] = 5
     with pytest.raises(ValueError, match="bad span 5"):
         Transform.from_dict(saved, "s")
+
+
+@pytest.mark.parametrize("m", [2, 4, 7, 12])
+@pytest.mark.parametrize("span", [None, 5])
+def test_a_path_one_value_longer_extends_its_steps_bit_for_bit(m, span):
+    """seasonal_steps on a history one value longer than one seen lately adds
+    one step from the running sums: the same bytes as the whole computation,
+    also for two different values after the same history."""
+    from unrolled.forecasting.features import seasons
+
+    rng = np.random.default_rng(m)
+    b = 1000 * rng.random() + np.cumsum(rng.standard_normal(3 * m + 5))
+    extended = 0
+    for _ in range(3 * m):
+        for nxt in (b[-1] + rng.standard_normal(), b[-1] - 7.5):
+            path = np.append(b, nxt)
+            prefix = (m, span, path.dtype.str, b.tobytes())
+            extended += prefix in seasons.RECENT  # its history was seen
+            got = seasonal_steps(path, m, span)
+            whole = seasons.SeasonPath.of(path, m, span).steps
+            assert got.tobytes() == whole.tobytes()
+        b = path
+    assert extended == 2 * (3 * m - 1)  # each step after the first extends

@@ -24,11 +24,15 @@ errors of the forecast the scaling starts from.
 from __future__ import annotations
 
 import functools
+import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
 SPANS = (None, 5)  # seasons a seasonal index averages: all, or the latest five
+MAX_RECENT = 512  # the seasonal steps of this many recent histories are kept
 
 
 def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
@@ -82,38 +86,111 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
     step t (with ``span``, the latest ``span`` of them), is the seasonal
     index then; entry t is the index of t + 1's slot less that of t's. Zero
     until every slot it needs has a value.
+
+    A recursive path calls this with its history one value longer at each
+    step: where ``b`` less its last value is a history seen lately (one of
+    the last :data:`MAX_RECENT`), the steps are that history's with one
+    entry added from its running sums (:class:`SeasonPath`): the same
+    numbers, bit for bit, at the cost of one step, not the whole history.
     """
-    n = len(b)
-    out = np.zeros(n)
-    split = detrended_values(b, m)
-    if split is None:
-        return out
-    pos, detrended = split
-    off = pos[0]  # step off + i has its average known at 2 off + i
-    # column c of the table holds the detrended values of slot (off + c) % m,
-    # in order; sums[j, c] is the sum of its first j (each column's running
-    # sum is sequential, as np.cumsum of the slot alone)
-    size = len(detrended)
-    table = np.full(-(-size // m) * m, np.nan)
-    table[:size] = detrended
-    sums = np.zeros((len(table) // m + 1, m))
-    np.cumsum(table.reshape(-1, m), axis=0, out=sums[1:])
-    t = np.arange(n)
-    last = np.minimum(t - 2 * off, size - 1)  # the last value known by step t
+    b = np.asarray(b)
+    key = (m, span, b.dtype.str)
+    with _LOCK:
+        path = RECENT.get((*key, b[:-1].tobytes())) if len(b) > 1 else None
+    if path is not None:
+        path = path.extended(b, m, span)
+    else:
+        path = SeasonPath.of(b, m, span)
+    if path is None:
+        return np.zeros(len(b))
+    with _LOCK:
+        RECENT[(*key, b.tobytes())] = path
+        if len(RECENT) > MAX_RECENT:
+            RECENT.popitem(last=False)
+    return path.steps.copy()
 
-    def mean(slot):  # slot's index at every step t (NaN while none is known)
-        c = (slot - off) % m
-        known = np.maximum((last - c) // m + 1, 0)
-        first = np.zeros_like(known) if span is None else np.maximum(known - span, 0)
-        ok = known > 0
-        out = np.full(n, np.nan)
-        out[ok] = (sums[known[ok], c[ok]] - sums[first[ok], c[ok]]) / (
-            known[ok] - first[ok]
-        )
-        return out
 
-    step = mean((t + 1) % m) - mean(t % m)
-    return np.where(np.isfinite(step), step, 0.0)
+RECENT: OrderedDict = OrderedDict()  # (m, span, dtype, bytes of b) -> SeasonPath
+_LOCK = threading.Lock()
+
+
+class SeasonPath:
+    """One history's seasonal steps and what extends them by one value.
+
+    ``steps``: :func:`seasonal_steps` of the history; ``sums[c]``: the
+    running sums (from 0) of the detrended values of table column ``c`` (slot
+    ``(off + c) % m``), each the sequential sum that ``np.cumsum`` makes;
+    ``size``: how many detrended values there are; ``off``: the step of the
+    first.
+    """
+
+    __slots__ = ("steps", "sums", "size", "off")
+
+    def __init__(self, steps, sums, size, off):
+        self.steps, self.sums, self.size, self.off = steps, sums, size, off
+
+    @classmethod
+    def of(cls, b: np.ndarray, m: int, span: int | None) -> SeasonPath | None:
+        """The whole history's steps at once (None: too short for an average)."""
+        n = len(b)
+        split = detrended_values(b, m)
+        if split is None:
+            return None
+        pos, detrended = split
+        off = pos[0]  # step off + i has its average known at 2 off + i
+        # column c of the table holds the detrended values of slot (off + c) % m,
+        # in order; sums[j, c] is the sum of its first j (each column's running
+        # sum is sequential, as np.cumsum of the slot alone)
+        size = len(detrended)
+        table = np.full(-(-size // m) * m, np.nan)
+        table[:size] = detrended
+        sums = np.zeros((len(table) // m + 1, m))
+        np.cumsum(table.reshape(-1, m), axis=0, out=sums[1:])
+        t = np.arange(n)
+        last = np.minimum(t - 2 * off, size - 1)  # the last value known by step t
+
+        def mean(slot):  # slot's index at every step t (NaN while none is known)
+            c = (slot - off) % m
+            known = np.maximum((last - c) // m + 1, 0)
+            first = (
+                np.zeros_like(known) if span is None else np.maximum(known - span, 0)
+            )
+            ok = known > 0
+            out = np.full(n, np.nan)
+            out[ok] = (sums[known[ok], c[ok]] - sums[first[ok], c[ok]]) / (
+                known[ok] - first[ok]
+            )
+            return out
+
+        step = mean((t + 1) % m) - mean(t % m)
+        counts = [(size - c + m - 1) // m for c in range(m)]
+        columns = [sums[: k + 1, c].tolist() for c, k in enumerate(counts)]
+        return cls(np.where(np.isfinite(step), step, 0.0), columns, size, int(off))
+
+    def extended(self, b: np.ndarray, m: int, span: int | None) -> SeasonPath:
+        """The steps of ``b``, this history with one value added (``b[-1]``)."""
+        w, off, size = _centred(m), self.off, self.size
+        at = off + size  # the step of the new detrended value
+        trend = np.convolve(b[at - off : at - off + len(w)], w, mode="valid")[0]
+        value = float(b[at] - trend)
+        c = size % m
+        sums = list(self.sums)  # the other columns are shared, never changed
+        sums[c] = [*sums[c], sums[c][-1] + value]
+        size += 1
+        t = len(b) - 1
+        last = size - 1  # every detrended value is known by the last step
+
+        def mean(slot):
+            col = (slot - off) % m
+            known = max((last - col) // m + 1, 0)
+            first = 0 if span is None else max(known - span, 0)
+            if known <= 0:
+                return math.nan
+            return (sums[col][known] - sums[col][first]) / (known - first)
+
+        step = mean((t + 1) % m) - mean(t % m)
+        step = step if math.isfinite(step) else 0.0
+        return SeasonPath(np.append(self.steps, step), sums, size, off)
 
 
 def adjusted_changes(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray:
