@@ -123,6 +123,21 @@ def test_a_sample_is_fixed_by_its_seed_and_group(comp):
     assert len(set(a)) == 5 and a == sorted(a)
 
 
+def test_the_holdout_is_the_training_parts_last_h_points(comp):
+    """--holdout: the test parts unread; series of at most h + 2 points out."""
+    whole = comp.load("m1", "quarterly")
+    held = comp.load("m1", "quarterly", holdout=True)
+    kept = [r for r in whole if len(r["x"]) > 8 + 2]
+    assert [r["id"] for r in held] == [r["id"] for r in kept]
+    assert len(kept) < len(whole)  # QNG13's 10 quarters are left out
+    for r, k in zip(held, kept, strict=True):
+        assert r["x"].tolist() == k["x"][:-8].tolist()
+        assert r["xx"].tolist() == k["x"][-8:].tolist() and r["h"] == 8
+    # a sample is the same series, held out
+    ids = [r["id"] for r in comp.load("m3", "other", sample=5, seed=0, holdout=True)]
+    assert ids == [r["id"] for r in comp.load("m3", "other", sample=5, seed=0)]
+
+
 def test_a_crash_on_one_series_is_that_series_alone(comp):
     """A global method that raises whenever a 3-point history is in its group:
     the group is split until the crash is one series'; the rest forecast."""
