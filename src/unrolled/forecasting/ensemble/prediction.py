@@ -16,6 +16,7 @@ from ..io.history import check_forecasts, check_known, frequency_warning
 from ..models.baselines import baseline_paths
 from ..models.transforms import as_series, naive_unit
 from .chunks import CHUNK
+from .covariates import for_predict
 from .intervals import check_levels, level_name, paths
 from .members import one_step
 
@@ -106,9 +107,10 @@ class Predicting:
         if data is not None:
             import warnings
 
-            from ..io.data import as_dataset
+            from .covariates import read_history
 
-            ds = as_dataset(data)
+            cov = getattr(self, "covariates_", None)
+            ds = read_history(data, None if cov is None else cov.spec)[0]
             names, values, freq = as_series(ds)
             check_known(self.names_, names)
             if (msg := frequency_warning(self.frequency_, freq)) is not None:
@@ -122,7 +124,8 @@ class Predicting:
             getattr(self, "dates_", {}),
         )
 
-    def predict(self, h: int = 1, data=None, level=None, members: bool = False):
+    def predict(self, h: int = 1, data=None, level=None, members: bool = False,
+                futr_df=None, static_df=None):  # fmt: skip
         """Forecast the next ``h`` values of every series, as a long DataFrame.
 
         Parameters
@@ -146,6 +149,12 @@ class Predicting:
             column ``networks``: the weighted mean of the network members
             alone (no hybrid, no classical member; :func:`network_members`),
             where the ensemble has other members too (:func:`networks_apart`).
+        futr_df : DataFrame, optional
+            With future covariates (``futr_exog``): ``unique_id``, ``ds`` and
+            those columns at each of the ``h`` dates after every series
+            (refused if one is missing: never filled in).
+        static_df : DataFrame, optional
+            With static covariates, for series not seen in training.
 
         A member on logs leaves the mean of a path that reaches a value
         <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
@@ -168,15 +177,24 @@ class Predicting:
         h = check_int("h", h)  # the command line's --horizon range
         levels = check_levels(level)
         names, values, dates = self._history(data)
-        self.dropouts_ = {}
-        point = self.predict_values(h, names, values)
-        self.path_notes_ = dropout_notes(self.dropouts_)
-        check_forecasts(names, values, [point[n] for n in names])
-        own = self.member_paths(h, names, values) if members else {}
-        frames = []
         freq = getattr(self, "pandas_freq_", None)
+        future = {n: _future(dates.get(n), len(v), h, freq)
+                  for n, v in zip(names, values, strict=True)}  # fmt: skip
+        cov = getattr(self, "covariates_", None)
+        for_predict(cov, data, futr_df, static_df, self.names_,
+                    (names, values, dates), future)  # fmt: skip
+        try:
+            self.dropouts_ = {}
+            point = self.predict_values(h, names, values)
+            self.path_notes_ = dropout_notes(self.dropouts_)
+            check_forecasts(names, values, [point[n] for n in names])
+            own = self.member_paths(h, names, values) if members else {}
+        finally:  # the training history's covariates again
+            if cov is not None:
+                cov.use_training(self.dates_)
+        frames = []
         for n, v in zip(names, values, strict=True):
-            cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
+            cols = {"unique_id": n, "ds": future[n]}
             cols[self.alias] = point[n]
             unit = naive_unit(v[: self.n_train_.get(n, len(v))])
             for lv in levels:
@@ -265,9 +283,9 @@ def network_context(members, values, origins, names, fit_upto=None):
     member refitted at each origin, needs its whole history) the arguments
     come back unchanged.
     """
-    if any(m.refits for m in members) or not all(
-        n in m.transforms for m in members for n in names
-    ):
+    if any(
+        m.refits or getattr(m, "reads_covariates", False) for m in members
+    ) or not all(n in m.transforms for m in members for n in names):
         return values, origins, names, fit_upto
     keep = max(
         m.candidate.window + max((t.lookback for t in m.transforms.values()),
