@@ -51,9 +51,9 @@ def calendar_features(names, country, dates) -> np.ndarray:
             continue
         phase = {
             "month": dates.month - 1,
-            "weekday": dates.weekday,
+            "weekday": dates.day_of_week,
             "hour": dates.hour,
-            "dayofyear": dates.dayofyear - 1,
+            "dayofyear": dates.day_of_year - 1,
         }[name]
         angle = 2 * np.pi * np.asarray(phase, dtype=np.float64) / PERIODS[name]
         cols += [np.sin(angle), np.cos(angle)]
@@ -196,11 +196,9 @@ class Covariates:
                   "stat": len(spec.stat)}  # fmt: skip
         out.raw = {}
         for kind, k in widths.items():
-            data = {n: np.asarray(v, dtype=np.float64) for n, v in d[kind].items()}
-            for n, v in data.items():
-                if v.shape[-1:] != (k,) and not (k == 0 and v.size == 0):
-                    raise ValueError(f"covariates: bad {kind} rows of series {n!r}")
-                if kind != "stat":
-                    data[n] = v.reshape(-1, k)
+            data = {}
+            for n, v in d[kind].items():
+                shape = (k,) if kind == "stat" else (len(v), k)
+                data[n] = np.asarray(v, dtype=np.float64).reshape(shape)
             out.raw[kind] = data
         return out

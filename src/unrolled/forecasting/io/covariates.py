@@ -216,7 +216,7 @@ def numeric(values, column: str, series: str, dates, source: str) -> np.ndarray:
 
 
 def read_columns(cols: Columns, names: tuple[str, ...], series, source: str = "data",
-                 ) -> dict[str, np.ndarray]:  # fmt: skip
+                 span: str = "history") -> dict[str, np.ndarray]:  # fmt: skip
     """``{series name: (len(dates), len(names))}``: the named columns at every
     date of every series (``series``: the target's :class:`~.dataset.Series`).
 
@@ -243,7 +243,7 @@ def read_columns(cols: Columns, names: tuple[str, ...], series, source: str = "d
             k = 0 if pos is None else int(np.argmax(pos < 0))
             raise DataError(
                 f"series {s.name!r}: no row for {shown(want[k])}, a date of "
-                "its history (covariates are needed at every date)",
+                f"its {span} (covariates are needed at every date)",
                 source, None, names[0],
             )  # fmt: skip
         out[s.name] = np.stack(
@@ -339,4 +339,4 @@ def read_future(futr_df, names: tuple[str, ...], future: dict,
     from .dataset import Series
 
     series = [Series(n, d, np.zeros(len(d))) for n, d in future.items()]
-    return read_columns(cols, names, series, source)
+    return read_columns(cols, names, series, source, "horizon")
