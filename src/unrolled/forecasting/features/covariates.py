@@ -135,7 +135,10 @@ class Covariates:
             parts = [self._scaled(s.futr, v)]
             if s.calendar:
                 cal = calendar_features(s.calendar, s.country, dates[n])
-                parts.append(cal[: len(v)])
+                if len(cal) != len(v):
+                    raise ValueError(f"covariates of {n!r}: {len(v)} future rows "
+                                     f"for {len(cal)} dates")  # fmt: skip
+                parts.append(cal)
             self._futr[n] = np.hstack(parts)
 
     def use_training(self, dates: dict) -> None:
@@ -153,8 +156,9 @@ class Covariates:
             parts.append(hist[np.minimum(p, min(upto, len(hist)) - 1)])
         futr = self._futr.get(name)
         if futr is not None and futr.shape[1]:
-            # beyond the rows known (validation paths past the history's end,
-            # whose forecasts are scored against nothing): the last row
+            # beyond the rows known, the last one: only the validation paths
+            # past the history's end read there, and they are scored against
+            # nothing (predict and the backtest have a row for every step)
             parts.append(futr[np.minimum(p + 1, len(futr) - 1)])
         stat = self._stat.get(name)
         if stat is not None and stat.size:
