@@ -296,16 +296,10 @@ class Forecaster(Predicting, Parameters):
         spec = self._check_params()
         ds, hist, futr = read_history(data, spec, fill, freq)
         names, values, freq = as_series(ds)
-        if backend != "local" and (checkpoint is not None or resume is not None):
-            raise InputError("checkpoint, resume: only with backend='local'")
-        if spec is not None and (checkpoint is not None or resume is not None):
-            raise InputError("checkpoint, resume: not yet with covariates")
         run = None
         if checkpoint is not None or resume is not None:
-            from .ensemble.search_checkpoint import open_run
-
-            run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
-                           names, values, freq)  # fmt: skip
+            run = self._open_run(spec, backend, checkpoint, resume, checkpoint_every,
+                                 names, values, freq)  # fmt: skip
         self._index, self._total = 0, 0
         self.dates_ = {s.name: s.dates for s in ds.series}
         self.pandas_freq_ = ds.pandas_freq
@@ -326,6 +320,15 @@ class Forecaster(Predicting, Parameters):
             del self._runner, self._covariates  # no connection, no frames kept
             if runner is not backend:  # made here for this fit
                 runner.close()
+
+    def _open_run(self, spec, backend, checkpoint, resume, every, *data):
+        """The checkpointed run of :meth:`fit` (local, without covariates)."""
+        from .ensemble.search_checkpoint import open_run
+
+        if backend != "local" or spec is not None:
+            why = "backend='local'" if backend != "local" else "no covariates"
+            raise InputError(f"checkpoint, resume: only with {why}")
+        return open_run(checkpoint, resume, every, self.get_params(), *data)
 
     def season_for(self, frequency: str | None) -> int | None:
         """The season length used: ``season`` if given, else the frequency's."""

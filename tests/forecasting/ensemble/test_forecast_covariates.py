@@ -153,3 +153,21 @@ def test_static_covariates_come_from_static_df():
         Forecaster(stat_exog=["size"], epochs=5, **FIXED).fit(
             df, static_df=static.iloc[:1]
         )
+
+
+def test_the_backtest_reads_the_covariates_at_the_test_points():
+    from unrolled.forecasting.evaluation.backtest import backtest
+
+    train, future = driven()
+    df = pd.concat([train, future]).sort_values(["unique_id", "ds"])
+    ahead = pd.DataFrame({"unique_id": ["a", "b"], "ds": pd.Timestamp("2020-07-01"),
+                          "x": [0.5, -0.5]})  # fmt: skip
+    fc = Forecaster(futr_exog=["x"], epochs=60, **FIXED)
+    rep = backtest(fc, df, test=12, futr_df=ahead)
+    net = np.mean([r.metrics["ensemble"]["mae"] for r in rep.series])
+    naive = np.mean([r.metrics["naive"]["mae"] for r in rep.series])
+    assert net < 3 * NOISE and net < 0.2 * naive
+    assert [r.n_train for r in rep.series] == [N + H - 12] * 2
+    assert rep.series[0].next == pytest.approx(11.0, abs=0.5)  # 10 + 2 * 0.5
+    with pytest.raises(InputError, match="futr_df: this forecaster takes future"):
+        backtest(Forecaster(futr_exog=["x"], epochs=2, **FIXED), df, test=12)

@@ -94,25 +94,36 @@ def for_predict(cov, data, futr_df, static_df, known, history, future):
     training (their static values are kept). Refused, naming what: future
     or static covariates given to a forecaster without them, or missing.
     """
-    names, values, dates = history
     if cov is None:
         for option, given in (("futr_df", futr_df), ("static_df", static_df)):
             if given is not None:
                 raise InputError(f"{option}: this forecaster takes no covariates "
                                  "(it was fitted without them)")  # fmt: skip
         return
+    rows = None
+    if data is not None:
+        _, hist, futr = read_history(data, cov.spec)
+        rows = (hist, futr)
+    use_rows(cov, rows, futr_df, static_df, known, history, future)
+
+
+def use_rows(cov, rows, futr_df, static_df, known, history, future) -> None:
+    """:meth:`~..features.covariates.Covariates.use` the historic and future
+    ``rows`` (None: the training history's) of the series in ``history``,
+    the future rows at the ``future`` dates from ``futr_df``, and the static
+    values (``static_df`` for series not ``known``)."""
+    names, values, dates = history
     spec = cov.spec
     if futr_df is not None and not spec.futr:
         raise InputError(
             "futr_df: this forecaster takes no future covariates (its covariates: "
             f"{', '.join(names_of(spec))})"
         )
-    if data is None:
+    if rows is None:
         hist, futr = cov.raw["hist"], cov.raw["futr"]
     else:
-        _, hist, futr = read_history(data, spec)
         lengths = [len(v) for v in values]
-        hist, futr = _empty(hist, names, lengths), _empty(futr, names, lengths)
+        hist, futr = (_empty(r, names, lengths) for r in rows)
     stat = {n: cov.raw["stat"][n] for n in names if n in known}
     new = [n for n in names if n not in stat]
     if new or static_df is not None:
@@ -120,10 +131,10 @@ def for_predict(cov, data, futr_df, static_df, known, history, future):
     ahead = {n: np.zeros((len(future[n]), 0)) for n in names}
     if spec.futr:
         ahead = read_future(futr_df, spec.futr, {n: future[n] for n in names})
-    rows = {n: np.vstack([futr[n], ahead[n]]) for n in names}
+    both = {n: np.vstack([futr[n], ahead[n]]) for n in names}
     every = {n: dates[n].append(future[n]) if dates.get(n) is not None
              else None for n in names}  # fmt: skip
-    cov.use({n: hist[n] for n in names}, rows, stat, every)
+    cov.use({n: hist[n] for n in names}, both, stat, every)
 
 
 def names_of(spec: CovariateSpec) -> list[str]:
@@ -154,3 +165,48 @@ def verdict(spec: CovariateSpec, rounds) -> dict:
         f"{score[True]:.4g} with, {score[False]:.4g} without"
     )
     return out
+
+
+def spec_of(forecaster) -> CovariateSpec | None:
+    """The covariates a forecaster's parameters name (None: none)."""
+    from ..io.covariates import covariate_spec
+
+    return covariate_spec(*(getattr(forecaster, k, None) for k in
+                            ("futr_exog", "hist_exog", "stat_exog", "calendar",
+                             "country")))  # fmt: skip
+
+
+def backtest_parts(forecaster, data, spec: CovariateSpec, sizes_of):
+    """``(dataset, training frame, full rows)`` of a backtest with covariates:
+    the training frame is ``data``'s rows before each series' test points
+    (``sizes_of(lengths)`` says how many), the full rows are the historic
+    and future columns at every date (see :func:`use_full`)."""
+    from ..io.covariates import head_frame
+    from ..io.data import as_dataset
+
+    if not spec.columns:
+        ds = as_dataset(data)
+        sizes = sizes_of([len(s) for s in ds.series])
+        return ds, sizes, None, None
+    cols = frame_columns(data, spec)
+    ds = as_dataset(target_frame(cols, spec))
+    sizes = sizes_of([len(s) for s in ds.series])
+    full = (read_columns(cols, spec.hist, ds.series),
+            read_columns(cols, spec.futr, ds.series))  # fmt: skip
+    return ds, sizes, head_frame(cols, ds.series, sizes), full
+
+
+def use_full(forecaster, ds, rows, futr_df, horizon: int) -> None:
+    """Let ``forecaster`` read the covariates at every date of ``ds``
+    (``rows``: :func:`backtest_parts`'s) and at the ``horizon`` dates after
+    it (from ``futr_df``, needed with future covariates: the forecasts after
+    each series' end read them)."""
+    from ..io.history import future_dates_of
+
+    names = [s.name for s in ds.series]
+    values = [np.asarray(s.values, dtype=np.float64) for s in ds.series]
+    dates = {s.name: s.dates for s in ds.series}
+    future = future_dates_of(forecaster, names, values, dates, horizon)
+    rows = rows if rows is not None else (None, None)
+    use_rows(forecaster.covariates_, rows, futr_df, None, forecaster.names_,
+             (names, values, dates), future)  # fmt: skip

@@ -12,7 +12,12 @@ import functools
 import numpy as np
 
 from ...errors import InputError
-from ..io.history import check_forecasts, check_known, frequency_warning
+from ..io.history import (
+    check_forecasts,
+    check_known,
+    frequency_warning,
+    future_dates_of,
+)
 from ..models.baselines import baseline_paths
 from ..models.transforms import as_series, naive_unit
 from .chunks import CHUNK
@@ -177,9 +182,7 @@ class Predicting:
         h = check_int("h", h)  # the command line's --horizon range
         levels = check_levels(level)
         names, values, dates = self._history(data)
-        freq = getattr(self, "pandas_freq_", None)
-        future = {n: _future(dates.get(n), len(v), h, freq)
-                  for n, v in zip(names, values, strict=True)}  # fmt: skip
+        future = future_dates_of(self, names, values, dates, h)
         cov = getattr(self, "covariates_", None)
         for_predict(cov, data, futr_df, static_df, self.names_,
                     (names, values, dates), future)  # fmt: skip
@@ -295,18 +298,3 @@ def network_context(members, values, origins, names, fit_upto=None):
     tails = [values[i][max(0, o - keep) : o] for i, o in origins]
     at = [(k, len(t)) for k, t in enumerate(tails)]
     return tails, at, [names[i] for i, _ in origins], None
-
-
-def _future(dates, n: int, h: int, freq):
-    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
-    import pandas as pd
-
-    from ..io.dataset import future_dates
-
-    if dates is None or len(dates) == 0:
-        return pd.Index(range(n, n + h), dtype="int64")
-    try:
-        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
-                            else None)  # fmt: skip
-    except ValueError:
-        return future_dates(dates, h)

@@ -340,3 +340,23 @@ def read_future(futr_df, names: tuple[str, ...], future: dict,
 
     series = [Series(n, d, np.zeros(len(d))) for n, d in future.items()]
     return read_columns(cols, names, series, source, "horizon")
+
+
+def head_frame(cols: Columns, series, test: list[int]):
+    """The frame's rows before each series' last ``test[i]`` dates: the
+    training part of a backtest, covariates included."""
+    table = cols.table
+    keep = np.zeros(len(table), dtype=bool)
+    ids = None
+    if cols.series_col is not None:
+        ids = table[cols.series_col].astype(str).str.strip().to_numpy()
+    for s, k in zip(series, test, strict=True):
+        rows = np.arange(len(table)) if ids is None else np.flatnonzero(ids == s.name)
+        if cols.date_col is None:  # rows in order
+            keep[rows[: len(s.dates) - k]] = True
+            continue
+        dates = s.dates if not hasattr(s.dates, "as_unit") else s.dates.as_unit("ns")
+        stop = dates[len(dates) - k]
+        keys = _keys(table[cols.date_col].iloc[rows], dates)
+        keep[rows[np.asarray(keys < stop)]] = True
+    return table[keep]
