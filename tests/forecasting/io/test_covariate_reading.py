@@ -132,3 +132,21 @@ def test_a_date_filled_in_the_target_but_without_a_covariate_row_is_refused():
         "data, column 'x': series 'a': no row for 2015-06-01, a date of its "
         "history (covariates are needed at every date)"
     )
+
+
+@pytest.mark.parametrize(
+    "columns, covariates, target",
+    [
+        (["unique_id", "ds", "price", "y"], ["price"], "y"),  # Nixtla's y first
+        (["ds", "sales", "price"], ["price"], "sales"),  # the one column left
+        (["ds", "price", "volume"], ["volume"], "price"),  # named like values
+    ],
+)
+def test_the_target_is_the_column_no_covariate_takes(columns, covariates, target):
+    from unrolled.forecasting.io.covariates import frame_columns
+
+    df = pd.DataFrame({c: ["a"] * 3 if c == "unique_id" else np.arange(3.0)
+                       for c in columns})  # fmt: skip
+    df["ds"] = pd.date_range("2020-01-01", periods=3)
+    cols = frame_columns(df, covariate_spec(futr_exog=covariates))
+    assert cols.target == target

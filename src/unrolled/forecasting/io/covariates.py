@@ -147,31 +147,41 @@ def frame_columns(df, spec: CovariateSpec, source: str = "data") -> Columns:
 
 
 def _target(cols, spec: CovariateSpec, skip) -> str | None:
-    """The target column; a covariate that would be it is refused."""
+    """The target column: the (adjusted) close of a yfinance-shaped frame,
+    else ``y`` (Nixtla's), else the first column named like values
+    (``price``, ``value``, ...) that is no covariate, else the one column
+    left. A covariate that is the target (or the only column named like
+    values) is refused."""
     lower = {c.lower(): c for c in cols}
     if len(set(lower) & OHLCV) >= 3:  # yfinance-shaped: the (adjusted) close
-        pick = next((lower[p] for p in PRICE_FIELDS if p in lower), None)
-        if pick in spec.columns:
-            raise DataError(f"{pick!r} is the price forecast (the target), not a "
-                            "covariate", None, None, pick)  # fmt: skip
-        return pick
-    named = [c for c in cols if c.lower() in VALUE_NAMES and c not in skip]
-    if named and named[0] in spec.columns:
+        target = next((lower[p] for p in PRICE_FIELDS if p in lower), None)
+    elif "y" in lower:
+        target = lower["y"]
+    else:
+        rest = [c for c in cols if c not in skip]
+        free = [c for c in rest if c not in spec.columns]
+        named = [c for c in rest if c.lower() in VALUE_NAMES]
+        free_named = [c for c in free if c in named]
+        target = None  # several columns, none named: the reader decides
+        if free_named or len(free) == 1:
+            target = (free_named or free)[0]
+        elif named:  # only a covariate is named like the values
+            target = named[0]
+    if target is not None and target in spec.columns:
         raise DataError(
             "is the target (the values forecast); a covariate must be another "
-            "column", None, None, named[0],
+            "column", None, None, target,
         )  # fmt: skip
-    return named[0] if named else None
+    return target
 
 
 def target_frame(cols: Columns, spec: CovariateSpec):
-    """The frame without its covariate columns: what the target is read from."""
-    table = cols.table
-    lower = {c.lower() for c in table.columns}
-    if len(lower & OHLCV) >= 3 and cols.target is not None:
-        keep = [c for c in (cols.date_col, cols.series_col, cols.target) if c]
-        return table[keep]
-    return table.drop(columns=list(spec.columns))
+    """The frame's date, series and target columns: what the target is read
+    from (the covariates, and any other column, left out)."""
+    keep = [c for c in (cols.date_col, cols.series_col, cols.target) if c]
+    if cols.target is None:  # no column says it: the reader decides (or refuses)
+        return cols.table.drop(columns=list(spec.columns))
+    return cols.table[keep]
 
 
 def _keys(col, like):
