@@ -15,8 +15,8 @@ from ..engine.cells import CELLS as CELL_TYPES
 from ..errors import InputError
 from ..forecasting.ensemble.bounds import INTS, REALS
 from ..forecasting.io.dataset import FILLS
-from ..forecasting.models.transforms import LOGS
-from ..forecasting.models.transforms import SCALINGS as SCALING_NAMES
+from ..forecasting.models.hybrid import LOGS
+from ..forecasting.models.hybrid import SCALINGS as SCALING_NAMES
 
 CELLS = sorted(CELL_TYPES)
 SCALINGS = ["auto", *SCALING_NAMES]

@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from ...errors import InputError
+from ..features.transforms import as_series, naive_unit
 from ..io.history import (
     check_forecasts,
     check_known,
@@ -19,7 +20,6 @@ from ..io.history import (
     future_dates_of,
 )
 from ..models.baselines import baseline_paths
-from ..models.transforms import as_series, naive_unit
 from .chunks import CHUNK
 from .covariates import for_predict
 from .intervals import check_levels, level_name, paths

@@ -28,10 +28,10 @@ from ..ensemble.covariates import backtest_parts, spec_of, use_full
 from ..ensemble.intervals import check_levels, coverage, level_name
 from ..ensemble.plan import seasonal_test
 from ..ensemble.prediction import NETWORKS, dropout_notes, networks_apart
+from ..features.transforms import naive_unit
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
 from ..progress import stage
 from .metrics import evaluate as score
 from .metrics import mae, mase
