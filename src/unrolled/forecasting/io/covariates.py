@@ -370,3 +370,34 @@ def head_frame(cols: Columns, series, test: list[int]):
         keys = _keys(table[cols.date_col].iloc[rows], dates)
         keep[rows[np.asarray(keys < stop)]] = True
     return table[keep]
+
+
+def read_frame(path):
+    """A data file's table as a DataFrame, its columns as the file names them:
+    what covariates named by column are read from (the command line's
+    ``--data`` with ``--futr-exog``/``--hist-exog``, ``--futr-data``,
+    ``--static-data``). CSV as :func:`~.data.load_csv` reads it (the same
+    separator, header and decimal mark; ids as text; a cell pandas cannot
+    read as a number stays text, and a covariate holding one is refused by
+    :func:`numeric`); Parquet through pyarrow.
+    """
+    import os
+
+    import pandas as pd
+
+    from .dialect import sniff
+    from .reader import parse_table
+    from .source import decode, read_bytes
+
+    name = os.fspath(path)
+    if name.lower().endswith(".parquet"):
+        try:
+            return pd.read_parquet(name)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read Parquet ({exc})", name) from None
+    raw = read_bytes(name)
+    if b"\r" in raw and b"\n" not in raw:
+        raw = raw.replace(b"\r", b"\n")
+    head = raw[: 1 << 16].decode("utf-8-sig", errors="ignore")
+    dialect = sniff(head, name, full=lambda: decode(raw, name), quoted=b'"' in raw)
+    return parse_table(raw, name, dialect)[0]
