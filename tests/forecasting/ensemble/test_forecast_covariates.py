@@ -171,3 +171,16 @@ def test_the_backtest_reads_the_covariates_at_the_test_points():
     assert rep.series[0].next == pytest.approx(11.0, abs=0.5)  # 10 + 2 * 0.5
     with pytest.raises(InputError, match="futr_df: this forecaster takes future"):
         backtest(Forecaster(futr_exog=["x"], epochs=2, **FIXED), df, test=12)
+
+
+def test_evaluation_without_the_covariates_of_the_dates_forecast_is_refused(fitted):
+    from unrolled.forecasting.evaluation.backtest import evaluate_fitted
+    from unrolled.forecasting.evaluation.cross_validation import cross_validation
+
+    fc, train, future = fitted
+    whole = pd.concat([train, future]).sort_values(["unique_id", "ds"])
+    target = whole[["unique_id", "ds", "y"]]
+    with pytest.raises(InputError, match="covariates known for 120 dates; a forecast"):
+        evaluate_fitted(fc, target, test=6)
+    with pytest.raises(InputError, match="cross_validation: not yet with covariates"):
+        cross_validation(fc, whole, h=2)

@@ -151,14 +151,20 @@ class Covariates:
         ``upto`` (the historic columns are held at ``upto - 1`` beyond it)."""
         p = np.arange(start, stop)
         parts = []
-        hist = self._hist.get(name)
+        hist, futr = self._hist.get(name), self._futr.get(name)
+        for rows, need in ((hist, upto), (futr, upto + 1)):
+            if rows is not None and rows.shape[1] and len(rows) < need:
+                raise InputError(
+                    f"series {name!r}: covariates known for {len(rows)} dates; a "
+                    f"forecast from its date {upto} needs {need} (give the frame "
+                    "with their columns up to the dates forecast)"
+                )
         if hist is not None and hist.shape[1]:
-            parts.append(hist[np.minimum(p, min(upto, len(hist)) - 1)])
-        futr = self._futr.get(name)
+            parts.append(hist[np.minimum(p, upto - 1)])
         if futr is not None and futr.shape[1]:
-            # beyond the rows known, the last one: only the validation paths
-            # past the history's end read there, and they are scored against
-            # nothing (predict and the backtest have a row for every step)
+            # beyond the rows known (a recursive path's later steps), the last
+            # one: only the validation paths past the history's end read there,
+            # scored against nothing (predict and the backtest have every row)
             parts.append(futr[np.minimum(p + 1, len(futr) - 1)])
         stat = self._stat.get(name)
         if stat is not None and stat.size:
