@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from unrolled.errors import InputError
 from unrolled.forecasting.features.covariates import Covariates
 from unrolled.forecasting.io.covariates import covariate_spec
 
@@ -46,4 +48,10 @@ def test_a_round_trip_through_json_keeps_spec_scalers_and_rows():
     back = Covariates.from_dict(cov.to_dict())
     back.use_training({"a": pd.date_range("2000-01-01", periods=10, freq="D")})
     assert back.spec == cov.spec
-    assert np.array_equal(back.channels("a", 0, 10, 10), cov.channels("a", 0, 10, 10))
+    assert np.array_equal(back.channels("a", 0, 9, 9), cov.channels("a", 0, 9, 9))
+
+
+def test_a_first_step_without_its_covariate_rows_is_refused():
+    cov = fitted()
+    with pytest.raises(InputError, match="covariates known for 10 dates; a forecast"):
+        cov.channels("a", 0, 10, upto=10)  # the date forecast, 10, has no row
