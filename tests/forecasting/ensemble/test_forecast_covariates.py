@@ -184,3 +184,11 @@ def test_evaluation_without_the_covariates_of_the_dates_forecast_is_refused(fitt
         evaluate_fitted(fc, target, test=6)
     with pytest.raises(InputError, match="cross_validation: not yet with covariates"):
         cross_validation(fc, whole, h=2)
+
+
+def test_a_future_column_named_like_values_is_read_from_futr_df():
+    train, future = driven()
+    train, future = (f.rename(columns={"x": "price"}) for f in (train, future))
+    fc = Forecaster(futr_exog=["price"], epochs=5, **FIXED).fit(train)
+    pred = fc.predict(2, futr_df=future[["unique_id", "ds", "price"]])
+    assert np.isfinite(pred["ensemble"]).all()

@@ -117,8 +117,10 @@ class Columns:
     target: str | None  # the value column read as the target
 
 
-def frame_columns(df, spec: CovariateSpec, source: str = "data") -> Columns:
-    """Find the date, series and target columns of ``df`` and check ``spec``.
+def frame_columns(df, spec: CovariateSpec, source: str = "data",
+                  target: bool = True) -> Columns:  # fmt: skip
+    """Find the date, series and (``target``) target columns of ``df`` and
+    check ``spec``.
 
     A named covariate that is not a column, or that is the target, is refused
     (:class:`DataError` naming it).
@@ -142,8 +144,8 @@ def frame_columns(df, spec: CovariateSpec, source: str = "data") -> Columns:
     date_col = date_col or find_date_col(table, cols)
     series_col = next((c for c in cols if c.lower() in SERIES_NAMES
                        and c not in spec.columns), None)  # fmt: skip
-    target = _target(cols, spec, {date_col, series_col})
-    return Columns(table, date_col, series_col, target)
+    value = _target(cols, spec, {date_col, series_col}) if target else None
+    return Columns(table, date_col, series_col, value)
 
 
 def _target(cols, spec: CovariateSpec, skip) -> str | None:
@@ -335,7 +337,7 @@ def read_future(futr_df, names: tuple[str, ...], future: dict,
     if not isinstance(futr_df, pd.DataFrame):
         raise InputError(f"futr_df: expected a DataFrame, got {type(futr_df).__name__}")
     spec = CovariateSpec(futr=names)
-    cols = frame_columns(futr_df, spec, source)
+    cols = frame_columns(futr_df, spec, source, target=False)  # no target in it
     extra = [c for c in cols.table.columns
              if c not in (cols.date_col, cols.series_col, *names)]  # fmt: skip
     if extra:
