@@ -150,3 +150,11 @@ def test_the_target_is_the_column_no_covariate_takes(columns, covariates, target
     df["ds"] = pd.date_range("2020-01-01", periods=3)
     cols = frame_columns(df, covariate_spec(futr_exog=covariates))
     assert cols.target == target
+
+
+def test_integer_steps_and_a_numeric_id_read_their_covariate():
+    df = pd.DataFrame({"unique_id": 1, "ds": np.arange(8), "y": np.arange(8.0),
+                       "x": np.arange(8.0) * 3})  # fmt: skip
+    ds, _, futr = read_history(df, covariate_spec(futr_exog=["x"]))
+    assert [s.name for s in ds.series] == ["1"]
+    assert np.array_equal(futr["1"][:, 0], np.arange(8.0) * 3)

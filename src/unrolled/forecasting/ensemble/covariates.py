@@ -49,10 +49,22 @@ def read_history(data, spec: CovariateSpec | None, fill=None, freq=None):
     if spec is None or not spec.columns:
         return as_dataset(data, fill=fill, freq=freq), None, None
     cols = frame_columns(data, spec)
-    ds = as_dataset(target_frame(cols, spec), fill=fill, freq=freq)
+    ds = target_dataset(cols, spec, fill, freq)
     hist = read_columns(cols, spec.hist, ds.series)
     futr = read_columns(cols, spec.futr, ds.series)
     return ds, hist, futr
+
+
+def target_dataset(cols, spec: CovariateSpec, fill=None, freq=None):
+    """The target's series, read from the frame without its covariates (its
+    date, series and target columns named to the reader where known)."""
+    from ..io.data import as_dataset, from_frame
+
+    table = target_frame(cols, spec)
+    if cols.target is None:
+        return as_dataset(table, fill=fill, freq=freq)
+    return from_frame(table, cols.date_col, cols.series_col, cols.target, fill,
+                      freq=freq)  # fmt: skip
 
 
 def _empty(rows, names, lengths) -> dict:
@@ -189,7 +201,7 @@ def backtest_parts(forecaster, data, spec: CovariateSpec, sizes_of):
         sizes = sizes_of([len(s) for s in ds.series])
         return ds, sizes, None, None
     cols = frame_columns(data, spec)
-    ds = as_dataset(target_frame(cols, spec))
+    ds = target_dataset(cols, spec)
     sizes = sizes_of([len(s) for s in ds.series])
     full = (read_columns(cols, spec.hist, ds.series),
             read_columns(cols, spec.futr, ds.series))  # fmt: skip

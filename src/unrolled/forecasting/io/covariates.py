@@ -269,6 +269,8 @@ def pd_indexer(keys, want) -> np.ndarray:
     """Row of ``keys`` holding each of ``want`` (-1: none; the first of repeats)."""
     import pandas as pd
 
+    if len(keys) == 0:
+        return np.full(len(want), -1)
     first = ~pd.Index(keys).duplicated()
     index = pd.Index(keys[first])
     rows = np.flatnonzero(first)
