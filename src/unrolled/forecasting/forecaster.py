@@ -48,6 +48,7 @@ from .ensemble.plan import (
 from .ensemble.prediction import ENSEMBLE, Predicting
 from .ensemble.saved import load_forecaster, save_forecaster
 from .ensemble.search import Setup, check_params, run_search
+from .features.transforms import Transform, as_series
 from .features.windows import windows
 from .models.baselines import BASELINES
 from .models.classical import (
@@ -57,7 +58,6 @@ from .models.classical import (
     SeasonalNaive,
     Theta,
 )
-from .models.transforms import Transform, as_series
 from .progress import stage
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
@@ -83,10 +83,10 @@ class Forecaster(Predicting):
         Stacked recurrent layers.
     scaling : str
         Per-series scaling: "auto" (chosen on the validation slice), "minmax",
-        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or
-        a seasonal one ("diff+lag", "logdiff+lag", "sdiff", "logsdiff",
-        "sdiff+diff", "diff+sa", "logdiff+sa"; see :class:`~.transforms.Transform`).
-        With "auto" a linear part beneath the network (``ar``) is searched too.
+        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or a
+        seasonal one ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
+        "diff+sa", "logdiff+sa"; see :class:`~.features.transforms.Transform`). With
+        "auto" a linear part beneath the network (``ar``) is searched too.
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.
     epochs : int

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...training.callbacks import EarlyStopping
-from ..models.classical import Classical, from_scaling
-from ..models.transforms import ALL_HISTORY, LOGS, MODELLED, Transform
+from ..features.transforms import ALL_HISTORY, Transform
+from ..models.classical import Classical
+from ..models.hybrid import LOGS, Hybrid, is_hybrid, make_transform
 from .chunks import predict_in_chunks
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
@@ -52,8 +53,8 @@ class Member:
     """A trained network, its configuration and its per-series transforms.
 
     A network on a classical model's errors (a scaling in
-    :data:`~.transforms.MODELLED`) is a hybrid: its :attr:`name` says both
-    parts.
+    :data:`~.models.residuals.MODELLED`) is a hybrid: its :attr:`name` says
+    both parts (:class:`~.models.hybrid.Hybrid`).
     """
 
     candidate: Candidate
@@ -66,15 +67,14 @@ class Member:
     @property
     def kind(self) -> str:
         """``hybrid`` on a classical model's errors, else ``network``."""
-        return "hybrid" if self.candidate.scaling in MODELLED else "network"
+        return "hybrid" if is_hybrid(self.candidate.scaling) else "network"
 
     @property
     def name(self) -> str:
         """``GRU(logdiff)``, or ``Hybrid(HoltWinters(log), GRU)`` for a hybrid."""
         cell, scaling = type(self.model).__name__, self.candidate.scaling
         if self.kind == "hybrid":
-            base = from_scaling(scaling, self.candidate.season)
-            return f"Hybrid({type(base).__name__}{'(log)' * base.log}, {cell})"
+            return Hybrid.of(scaling, self.candidate.season, cell).name
         return f"{cell}({scaling})"
 
     @property
@@ -84,7 +84,7 @@ class Member:
 
     def _fitted(self, name, v) -> Transform:
         c = self.candidate
-        return Transform(c.scaling, name, c.season, c.ar).fit(v)
+        return make_transform(c.scaling, name, c.season, c.ar).fit(v)
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -141,7 +141,7 @@ class Member:
     def prepare(self, values, origins, names, fit_upto=None, refit_upto=None,
                 skip=None) -> tuple[list, list]:  # fmt: skip
         """What :meth:`one_step` needs besides the network: the input window
-        and the :meth:`~.transforms.Transform.inverter` at every origin.
+        and the :meth:`~.features.transforms.Transform.inverter` at every origin.
 
         They depend on the transforms and the values only, not on the
         weights: :class:`ValidationStop` prepares them once and scores the
@@ -270,7 +270,7 @@ def _missing(out) -> float:
 def validation_targets(values, origins, parts) -> tuple[np.ndarray, np.ndarray]:
     """(the value at every origin, the naive unit of its series' training
     part): what a validation error is measured against, and scaled by."""
-    from ..models.transforms import naive_unit
+    from ..features.transforms import naive_unit
 
     truth = np.array([values[i][o] for i, o in origins])
     return truth, np.array([naive_unit(parts[i]) for i, _ in origins])

@@ -28,7 +28,7 @@ import numpy as np
 from ...engine.validate import is_real
 from ..io.history import history_from_json, history_to_json
 from ..models.classical import from_dict, from_scaling
-from ..models.transforms import Transform
+from ..models.hybrid import transform_from_dict
 from .intervals import Calibration
 from .members import Candidate, ClassicalMember, Member, digest
 from .prediction import OLD_NAME
@@ -198,5 +198,5 @@ def _network(directory: Path, k: int, d: dict, best) -> Member:
             f"{directory / 'model.json'} (a stale or swapped member)"
         )
     cand = Candidate(**d["candidate"])
-    tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
+    tfs = {n: transform_from_dict(t, n) for n, t in d["transforms"].items()}
     return Member(cand, model, tfs)

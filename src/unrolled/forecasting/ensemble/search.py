@@ -36,8 +36,9 @@ from ...engine.network import build_model
 from ...engine.validate import check_positive_int, is_integer, is_real
 from ...errors import InputError
 from ...training.fit import fit as fit_network
+from ..features.transforms import LEVEL_SCALINGS, Transform
 from ..features.windows import windows
-from ..models.transforms import LEVEL_SCALINGS, SEASONAL, Transform
+from ..models.hybrid import SEASONAL, make_transform
 from ..progress import config_text
 from ..progress import stage as say
 from .members import Candidate, Member, ValidationStop
@@ -79,7 +80,7 @@ class Setup:
 def check_params(p: dict) -> None:
     """Validate a forecaster's constructor arguments; ValueError names the bad one."""
     from ...engine.network import MODELS
-    from ..models.transforms import SCALINGS
+    from ..models.hybrid import SCALINGS
 
     if p["cell"] not in MODELS:
         raise InputError(
@@ -254,7 +255,7 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
 def fitted_transforms(cand: Candidate, setup: Setup) -> dict[str, Transform]:
     """``cand``'s transform of every series, fitted on its training part."""
     return {
-        n: Transform(cand.scaling, n, cand.season, cand.ar).fit(p)
+        n: make_transform(cand.scaling, n, cand.season, cand.ar).fit(p)
         for n, p in zip(setup.names, setup.parts, strict=True)
     }
 

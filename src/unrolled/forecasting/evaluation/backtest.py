@@ -27,10 +27,10 @@ from ..ensemble.bounds import check_int, window_note
 from ..ensemble.intervals import check_levels, coverage, level_name
 from ..ensemble.plan import seasonal_test
 from ..ensemble.prediction import NETWORKS, dropout_notes, networks_apart
+from ..features.transforms import naive_unit
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
 from ..progress import stage
 from .metrics import evaluate as score
 from .metrics import mae, mase

@@ -24,10 +24,10 @@ import numpy as np
 
 from ...errors import InputError
 from ..ensemble.intervals import check_levels, level_name
+from ..features.transforms import naive_unit
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
 from ..progress import stage
 
 
