@@ -74,16 +74,17 @@ class Forecaster(Predicting, Parameters):
     ----------
     cell : {"gru", "lstm", "rnn"}
         Recurrent cell (``rnn`` is the lesson's Elman network, with tanh).
-    hidden, window : int, optional
-        Hidden units per layer; steps per training window (and of context
-        at prediction time). Default: chosen on the validation slice.
+    hidden : int, optional
+        Hidden units per layer. Default: chosen on the validation slice.
+    window : int, optional
+        Steps per training window, and of context at prediction time.
+        Default: chosen on the validation slice.
     layers : int
         Stacked recurrent layers.
     scaling : str
         Per-series scaling: "auto" (chosen on the validation slice), "minmax",
-        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or
-        a seasonal one
-        ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
+        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or a
+        seasonal one ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
         "diff+sa", "logdiff+sa"; see :class:`~.features.transforms.Transform`). With
         "auto" a linear part beneath the network (``ar``) is searched too.
     lr : float, optional
@@ -103,10 +104,10 @@ class Forecaster(Predicting, Parameters):
         more (no Holt-Winters for seasons over 24 steps); with ``es``
         searched (short series, no season), Theta and exponential smoothing
         without a season; validation errors weigh them against the
-        networks. On
-        short series with few validation points the search runs three times
-        (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
-        each one's ``ensemble`` best (see :func:`~.plan.searches`).
+        networks. On short series with few validation points the search runs
+        three times (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the
+        forecast averages each one's ``ensemble`` best (see
+        :func:`~.plan.searches`).
     val_size : int or None
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
