@@ -15,7 +15,7 @@ from ...errors import InputError
 from ..features.transforms import as_series, naive_unit
 from ..io.history import check_forecasts, check_known, frequency_warning
 from ..models.baselines import baseline_paths
-from .chunks import CHUNK
+from ..models.chunks import CHUNK
 from .intervals import check_levels, level_name, paths
 from .members import one_step
 
