@@ -59,7 +59,9 @@ class Network(Model):
     ----------
     scaling : str
         How each series becomes the network's inputs and targets (see
-        :mod:`.scalings`), e.g. ``"diff"``, ``"logsdiff"``.
+        :mod:`.scalings`), e.g. ``"diff"``, ``"logsdiff"``. On a classical
+        model's errors (``"hw"``, ``"theta"``, ...) it is a hybrid's network:
+        :class:`~.hybrid.Hybrid` says so and names both parts.
     window : int
         Steps the network reads before each forecast (and trains on).
     hidden : int
