@@ -44,9 +44,11 @@ class Candidate:
     season: int | None = None  # season length of a seasonal scaling
     ar: int = 0  # order of the linear part (see Transform)
     seed: int | None = None  # the seed it trained with (one per search)
+    exog: bool = False  # the covariates are inputs (see .covariates)
 
     def key(self) -> tuple:
-        return (self.scaling, self.hidden, self.window, self.lr, self.ar)
+        key = (self.scaling, self.hidden, self.window, self.lr, self.ar)
+        return (*key, True) if self.exog else key
 
 
 @dataclass
@@ -105,12 +107,27 @@ class Member:
         ``refit_upto`` is for the members that refit (:class:`ClassicalMember`);
         ``skip``: NaN at those origins (see :meth:`prepare`).
         """
-        return self.network.one_step(values, origins, names, fit_upto, skip)
+        return self.network.one_step(values, origins, names, fit_upto, skip,
+                                     refit_upto)  # fmt: skip
 
     @property
     def n_features(self) -> int:
-        """Inputs per step of the member's network."""
+        """Inputs per step of the member's network (covariates included)."""
         return self.network.n_features
+
+    @property
+    def covariates(self):
+        """The fitted covariates its network reads (None: none)."""
+        return self.network.covariates
+
+    @covariates.setter
+    def covariates(self, value) -> None:
+        self.network.covariates = value
+
+    @property
+    def reads_covariates(self) -> bool:
+        """Whether the covariates are among its inputs."""
+        return self.candidate.exog and self.covariates is not None
 
     @property
     def takes_logs(self) -> bool:
@@ -135,7 +152,8 @@ class Member:
         prepares them once and scores the network after every epoch with
         :meth:`forecast`. ``skip``: those origins forecast NaN.
         """
-        return self.network.prepare(values, origins, names, fit_upto, skip)
+        return self.network.prepare(values, origins, names, fit_upto, skip,
+                                    refit_upto)  # fmt: skip
 
     def forecast(self, prepared: tuple[list, list]) -> np.ndarray:
         """The one-step forecasts of :meth:`prepare`'s windows and inverters."""

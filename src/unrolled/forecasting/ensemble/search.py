@@ -39,6 +39,7 @@ from ..models.networks import Network, network_class
 from ..models.scalings import SEASONAL
 from ..progress import config_text
 from ..progress import stage as say
+from .covariates import with_and_without
 from .members import Candidate, Member, ValidationStop
 from .plan import (
     DEFAULTS,
@@ -72,6 +73,7 @@ class Setup:
     callbacks: list = field(default_factory=list)
     on_epoch: Callable[[dict], None] | None = None
     huber: float | None = None  # Huber's delta of the training loss (None: SSR)
+    covariates: object = None  # ..features.covariates.Covariates, or None
 
 
 def check_params(p: dict) -> None:
@@ -129,6 +131,7 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     if fixed["scaling"] is None:
         scalings = first_scalings(parts, seasonal_scalings(parts, season))
     plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG)
+    with_and_without(plan, start, setup.covariates, origins)
     size = sum(len(stage) for stage in plan)
     total, done, out = rounds * size, 0, []
     remote = backend is not None and getattr(backend, "name", "local") != "local"
@@ -228,18 +231,20 @@ def make_candidate(change, best, start, fixed, season, longest) -> Candidate:
     if seas and fixed["window"] is None:
         window = season_window(window, seas, longest)
     cand = Candidate(cfg["scaling"], cfg["hidden"], window, cfg["lr"], season=seas,
-                     ar=cfg.get("ar", 0))  # fmt: skip
+                     ar=cfg.get("ar", 0), exog=cfg.get("exog", False))  # fmt: skip
     cand.window = min(cand.window, max(longest, 1))
     return cand
 
 
 def network_for(cand: Candidate, setup: Setup, epochs: int) -> Network:
-    """The network model ``cand`` names, with the search's training settings."""
+    """The network model ``cand`` names, with the search's training settings
+    (and the covariates as inputs where ``cand.exog``)."""
     return network_class(setup.cell)(
         cand.scaling, cand.window, cand.hidden, cand.lr, epochs=epochs,
         season=cand.season, ar=cand.ar, layers=setup.layers,
         batch_size=setup.batch_size, seed=setup.seed, clip_norm=setup.clip_norm,
         clip_value=setup.clip_value, tbptt=setup.tbptt, huber=setup.huber,
+        covariates=setup.covariates if cand.exog else None,
     )  # fmt: skip
 
 

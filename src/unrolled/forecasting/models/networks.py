@@ -32,7 +32,7 @@ from .scalings import LOGS, make_transform
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 PARAMS = ("scaling", "window", "hidden", "lr", "epochs", "season", "ar",
           "layers", "batch_size", "seed", "clip_norm", "clip_value", "tbptt",
-          "huber")  # fmt: skip
+          "huber", "covariates")  # fmt: skip
 
 
 def as_batch(y) -> tuple[list, list[np.ndarray], bool]:
@@ -86,6 +86,9 @@ class Network(Model):
         Truncated backpropagation through time, every ``tbptt`` steps.
     huber : float, optional
         Huber's delta of the training loss (None: the sum of squares).
+    covariates : Covariates, optional
+        Fitted covariates (:class:`~..features.covariates.Covariates`) whose
+        channels are more inputs at every step (None: the series alone).
 
     Attributes
     ----------
@@ -104,12 +107,13 @@ class Network(Model):
                  lr: float = 0.01, epochs: int = 100, season: int | None = None,
                  ar: int = 0, layers: int = 1, batch_size: int = 32, seed: int = 0,
                  clip_norm: float | None = 1.0, clip_value: float | None = None,
-                 tbptt: int | None = None, huber: float | None = None):  # fmt: skip
+                 tbptt: int | None = None, huber: float | None = None,
+                 covariates=None):  # fmt: skip
         self.scaling, self.window, self.hidden, self.lr = scaling, window, hidden, lr
         self.epochs, self.season, self.ar, self.layers = epochs, season, ar, layers
         self.batch_size, self.seed = batch_size, seed
         self.clip_norm, self.clip_value = clip_norm, clip_value
-        self.tbptt, self.huber = tbptt, huber
+        self.tbptt, self.huber, self.covariates = tbptt, huber, covariates
 
     def get_params(self) -> dict:
         """The constructor's arguments, by name."""
@@ -174,10 +178,14 @@ class Network(Model):
         seqs, tgs = [], []
         count = sum(max(1, len(v) - self.window) for v in self.history_)
         stride = max(1, self.window // 4, -(-count // MAX_WINDOWS))
+        cov = self.covariates
         for n, v in zip(self.names_, self.history_, strict=True):
             tf = self.transforms_[n]
             skip = tf.defined - 1  # undefined changes
-            X, Y = tf.features(v)[skip:], tf.targets(v)[skip:]
+            X = tf.features(v)
+            if cov is not None:  # the covariates as more input channels
+                X = np.hstack([X, cov.channels(n, 0, len(v), len(v))])
+            X, Y = X[skip:], tf.targets(v)[skip:]
             for a, b in windows(len(X), self.window, stride):
                 seqs.append(X[a:b])
                 tgs.append(Y[a:b])
@@ -224,17 +232,19 @@ class Network(Model):
                 "forecast with one_step(values, origins, names)"
             )
         hist = list(self.history_)
+        start = [len(p) for p in hist]  # the paths' origin: covariates held there
         out = np.empty((len(hist), h))
         for k in range(h):
             at = [(j, len(p)) for j, p in enumerate(hist)]
-            out[:, k] = self.one_step(hist, at, self.names_)
+            out[:, k] = self.one_step(hist, at, self.names_, refit_upto=start)
             hist = [np.append(p, x) for p, x in zip(hist, out[:, k], strict=True)]
         return out[0] if self.one_ else out
 
     @property
     def n_features(self) -> int:
-        """Inputs per step of the network."""
-        return next(iter(self.transforms_.values())).n_features
+        """Inputs per step of the network (covariates included)."""
+        own = next(iter(self.transforms_.values())).n_features
+        return own + (0 if self.covariates is None else self.covariates.n_channels)
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """The fitted transforms for known names; new ones fitted on the history
@@ -249,14 +259,18 @@ class Network(Model):
                 out.append(tf.fit(v[:stop]))
         return out
 
-    def one_step(self, values, origins, names, fit_upto=None, skip=None
-                 ) -> np.ndarray:  # fmt: skip
+    def one_step(self, values, origins, names, fit_upto=None, skip=None,
+                 refit_upto=None) -> np.ndarray:  # fmt: skip
         """Forecast ``values[i][o]`` from ``values[i][:o]`` for every (i, o).
 
         ``names``: the series' names (known ones use their fitted transform,
-        see :meth:`transforms_for`); ``skip``: NaN at those origins.
+        see :meth:`transforms_for`); ``skip``: NaN at those origins;
+        ``refit_upto``: each recursive path's origin, where the covariates
+        are held (see :meth:`prepare`).
         """
-        return self.forecast(self.prepare(values, origins, names, fit_upto, skip))
+        return self.forecast(
+            self.prepare(values, origins, names, fit_upto, skip, refit_upto)
+        )
 
     def dropped(self, values, origins, names) -> np.ndarray:
         """Origins at which a network on logs cannot forecast: ``(len(origins),)``
@@ -273,11 +287,13 @@ class Network(Model):
             out[k] = bool((seen <= 0).any())
         return out
 
-    def prepare(self, values, origins, names, fit_upto=None, skip=None
-                ) -> tuple[list, list]:  # fmt: skip
+    def prepare(self, values, origins, names, fit_upto=None, skip=None,
+                refit_upto=None) -> tuple[list, list]:  # fmt: skip
         """The input window and the transform's inverter at every origin: what
         :meth:`forecast` turns into forecasts. They do not depend on the
-        weights (a search prepares them once and scores every epoch)."""
+        weights (a search prepares them once and scores every epoch). With
+        covariates, their channels as the series' known them at ``refit_upto[i]``
+        (a recursive path's origin; default: the origin itself)."""
         by_series = self.transforms_for(names, values, fit_upto)
         tfs = [None if skip is not None and skip[k] else by_series[i]
                for k, (i, _) in enumerate(origins)]  # fmt: skip
@@ -291,7 +307,12 @@ class Network(Model):
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
             tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
-            seqs.append(tail[-window:])  # a copy: not the whole history's inputs
+            seq = tail[-window:]  # a copy: not the whole history's inputs
+            if self.covariates is not None:  # held at the path's origin
+                upto = o if refit_upto is None else refit_upto[i]
+                extra = self.covariates.channels(names[i], o - len(seq), o, upto)
+                seq = np.hstack([seq, extra])
+            seqs.append(seq)
             inverters.append(tf.inverter(ctx, tail))
         return seqs, inverters
 
