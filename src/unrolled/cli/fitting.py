@@ -10,16 +10,17 @@ from .render import wrap
 
 def make_forecaster(cell, hidden, layers, window, scaling, lr, epochs, patience,
                     seed, clip, clip_value, tbptt, huber, alias,
-                    select="network"):  # fmt: skip
+                    select="network", **covariates):  # fmt: skip
     """The unfitted :class:`~unrolled.forecasting.forecaster.Forecaster` of the
-    model options (``--clip`` is its ``clip_norm``)."""
+    model options (``--clip`` is its ``clip_norm``) and ``covariates``
+    (:func:`.covariates.covariate_params`)."""
     from ..forecasting.forecaster import Forecaster
 
     return Forecaster(
         cell=cell, hidden=hidden, window=window, layers=layers, scaling=scaling,
         lr=lr, epochs=epochs, patience=patience, seed=seed, clip_norm=clip,
         clip_value=clip_value, tbptt=tbptt, huber=huber, select=select,
-        alias=alias,
+        alias=alias, **covariates,
     )  # fmt: skip
 
 

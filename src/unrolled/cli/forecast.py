@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..forecasting.ensemble.bounds import INTS
+from .covariates import covariate_options, fit_inputs
 from .fitting import fit_or_fail, make_forecaster, val_line
 from .options import (
     backend_options,
@@ -84,11 +85,12 @@ def _rivals(baselines: str) -> list[str]:
 @click.option("--plot", metavar="FILE.png", help="Draw history, test and forecasts.")
 @backend_options
 @progress_option
+@covariate_options
 def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
              window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
              huber, alias, quiet, diagnose, checkpoint, checkpoint_every, resume,
              test, horizon, baselines, select, level, out_file, more_levels,
-             as_json, plot, backend, address, log_progress) -> None:  # fmt: skip
+             as_json, plot, backend, address, log_progress, **cov) -> None:  # fmt: skip
     """Train on every series, forecast, and compare with the baselines.
 
     The last --test points of each series are held out; the ensemble (and its
@@ -108,6 +110,7 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
       unrolled forecast --checkpoint ck/     # Ctrl-C, then: --resume ck/
       unrolled forecast --horizon 3 --level 80 95 --out forecasts.csv
       unrolled forecast --data co2 --baselines stats
+      unrolled forecast --data aapl.csv --hist-exog Volume,Open,High,Low
     """
     from ..forecasting.evaluation.backtest import backtest
 
@@ -120,7 +123,8 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
         from ..storage.figures import check_plot_path
 
         check_plot_path(plot, "--plot", inputs=((data, "the --data file"),))
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    covs = fit_inputs(data, date_col, series_col, value_col, fill, **cov)
+    ds = covs.ds or load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     check_test(ds, test)
     diag = Diagnose() if diagnose else None
@@ -128,15 +132,16 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     with make_progress(quiet, as_json, log_progress) as bar:
         fc = make_forecaster(cell, hidden, layers, window, scaling, lr, epochs,
                              patience, seed, clip, clip_value, tbptt, huber,
-                             alias, select)  # fmt: skip
+                             alias, select, **covs.params)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
+        fit_opts.update(covs.fit_options(backtest=True))
         if backend != "local":
             fit_opts["backend"] = runner
         try:
             report = fit_or_fail(
                 lambda: backtest(
                     fc,
-                    ds,
+                    covs.data(ds),
                     test=test,
                     horizon=horizon,
                     level=levels,
@@ -146,7 +151,10 @@ def forecast(data, date_col, series_col, value_col, fill, cell, hidden, layers,
             )
         finally:
             runner.close()
-    frame = fc.predict(horizon, ds, level=levels) if (out_file or as_json) else None
+    frame = None
+    if out_file or as_json:
+        frame = fc.predict(horizon, covs.data(ds), level=levels,
+                           **covs.predict_options())  # fmt: skip
     if plot:
         from ..forecasting.evaluation.plots import plot_report
 

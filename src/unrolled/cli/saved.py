@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from ..forecasting.ensemble.bounds import INTS
+from .covariates import futr_data_option, model_inputs, static_data_option
 from .options import (
     check_positive,
     check_test,
@@ -43,8 +44,11 @@ from .render import (
 )
 @level_options
 @click.option("--json", "as_json", is_flag=True, help="Print the forecasts as JSON.")
+@futr_data_option
+@static_data_option
 def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, level,
-            out_file, more_levels, as_json) -> None:  # fmt: skip
+            out_file, more_levels, as_json, futr_data,
+            static_data) -> None:  # fmt: skip
     """Forecast the values after the end of each series with a saved model.
 
     Without --data: the histories saved with the model. With --data: only
@@ -57,6 +61,7 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
       unrolled predict --model model/
       unrolled predict --model model/ --data prices.csv --horizon 6 --json
       unrolled predict --model model/ --horizon 3 --level 80 95 --out f.csv
+      unrolled predict --model model/ --horizon 3 --futr-data prices-ahead.csv
     """
     from ..forecasting.forecaster import Forecaster
 
@@ -64,9 +69,10 @@ def predict(model_dir, data, date_col, series_col, value_col, fill, horizon, lev
     check_out_path(out_file, inputs=((data, "the --data file"),
                                      (model_dir, "the --model folder")))  # fmt: skip
     fc = Forecaster.load(model_dir)
-    ds = model_data(fc, data, date_col, series_col, value_col, fill)
+    covs = model_inputs(fc, data, futr_data, static_data)
+    ds = covs.ds or model_data(fc, data, date_col, series_col, value_col, fill)
     check_positive(ds, fc.config_["scaling"])
-    frame = fc.predict(horizon, ds, level=levels)
+    frame = fc.predict(horizon, covs.data(ds), level=levels, **covs.predict_options())
     if out_file:
         write_frame(frame, out_file)
     rows = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from ..forecasting.ensemble.bounds import window_note
+from .covariates import fit_inputs, train_covariate_options
 from .fitting import fit_or_fail, make_forecaster, val_line
 from .options import (
     check_positive,
@@ -35,10 +36,11 @@ from .render import echo_json, wrap
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @progress_option
+@train_covariate_options
 def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
           window, scaling, lr, epochs, patience, seed, clip, clip_value, tbptt,
           huber, alias, quiet, diagnose, checkpoint, checkpoint_every, resume,
-          out, as_json, log_progress) -> None:  # fmt: skip
+          out, as_json, log_progress, **cov) -> None:  # fmt: skip
     """Train on all of the data and save the model to --out.
 
     The folder gets weights.safetensors and model.json (config, per-series
@@ -62,15 +64,18 @@ def train(data, date_col, series_col, value_col, fill, cell, hidden, layers,
     fit_opts = fit_options(checkpoint, checkpoint_every, resume, diagnose)
     if Path(out).exists() and not Path(out).is_dir():
         raise click.UsageError(f"--out {out}: exists and is not a folder")
-    ds = load_data(data, date_col, series_col, value_col, fill)
+    covs = fit_inputs(data, date_col, series_col, value_col, fill, ahead=False,
+                      **cov)  # fmt: skip
+    ds = covs.ds or load_data(data, date_col, series_col, value_col, fill)
     check_positive(ds, scaling)
     diag = Diagnose() if diagnose else None
     with make_progress(quiet, as_json, log_progress) as bar:
         fc = make_forecaster(cell, hidden, layers, window, scaling, lr, epochs,
                              patience, seed, clip, clip_value, tbptt, huber,
-                             alias)  # fmt: skip
+                             alias, **covs.params)  # fmt: skip
         fit_opts.update(on_epoch=bar, callbacks=[diag] if diag is not None else [])
-        fit_or_fail(lambda: fc.fit(ds, **fit_opts))
+        fit_opts.update(covs.fit_options())
+        fit_or_fail(lambda: fc.fit(covs.data(ds), **fit_opts))
     last = {s.name: date_text(s.dates[-1]) for s in ds.series}
     fc.save(out, extra={"last_date": last, "source": ds.source, "notes": ds.notes})
     summary = {

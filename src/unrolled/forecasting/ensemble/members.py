@@ -43,9 +43,11 @@ class Candidate:
     season: int | None = None  # season length of a seasonal scaling
     ar: int = 0  # order of the linear part (see Transform)
     seed: int | None = None  # the seed it trained with (one per search)
+    exog: bool = False  # the covariates are inputs (see .covariates)
 
     def key(self) -> tuple:
-        return (self.scaling, self.hidden, self.window, self.lr, self.ar)
+        key = (self.scaling, self.hidden, self.window, self.lr, self.ar)
+        return (*key, True) if self.exog else key
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Member:
     transforms: dict[str, Transform]
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
     weight: float = 1.0  # its weight in the mean, as so many members
+    covariates: object = None  # a ..features.covariates.Covariates it reads
     refits = False  # its transforms are kept from training
 
     @property
@@ -110,8 +113,14 @@ class Member:
 
     @property
     def n_features(self) -> int:
-        """Inputs per step of the member's network."""
-        return next(iter(self.transforms.values())).n_features
+        """Inputs per step of the member's network (covariates included)."""
+        own = next(iter(self.transforms.values())).n_features
+        return own + (self.covariates.n_channels if self.reads_covariates else 0)
+
+    @property
+    def reads_covariates(self) -> bool:
+        """Whether the covariates are among its inputs."""
+        return self.candidate.exog and self.covariates is not None
 
     @property
     def takes_logs(self) -> bool:
@@ -161,7 +170,12 @@ class Member:
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
             tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
-            seqs.append(tail[-window:])  # a copy: not the whole history's inputs
+            seq = tail[-window:]  # a copy: not the whole history's inputs
+            if self.reads_covariates:  # held at the path's origin (.covariates)
+                upto = o if refit_upto is None else refit_upto[i]
+                extra = self.covariates.channels(names[i], o - len(seq), o, upto)
+                seq = np.hstack([seq, extra])
+            seqs.append(seq)
             inverters.append(tf.inverter(ctx, tail))
         return seqs, inverters
 

@@ -430,6 +430,8 @@ def _network_line(c: dict, tried: int) -> str:
     if shares:
         parts = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
         line += f" The ensemble's weight: {parts}."
+    if c.get("covariates"):  # fitted with covariates: did they help?
+        line += f" Covariates: {c['covariates']['text']}."
     return line
 
 
