@@ -29,11 +29,15 @@ CELLS = [("rnn", "relu"), ("rnn", "tanh"), ("lstm", None), ("gru", None)]
 LENGTHS = [7, 3, 9, 1, 4, 9, 2, 5, 6, 11, 8]  # ragged, with ties and a length 1
 
 
-@pytest.fixture(autouse=True, params=["row-major", "feature-major"])
+@pytest.fixture(autouse=True, params=["row-major", "feature-major", "blas"])
 def layout(request, monkeypatch):
-    """Every test runs on both compiled layouts: (T, B, H) and (T, H, B)."""
-    limit = 0 if request.param == "row-major" else 1 << 30
+    """Every test runs on the three compiled loops: (T, B, H), (T, H, B) and the
+    BLAS loop (blasloop.py, on the row-major arrays)."""
+    limit = 1 << 30 if request.param == "feature-major" else 0
     monkeypatch.setattr(dispatch.backend, "feature_major_max", limit)
+    blas_min = 0 if request.param == "blas" else 1 << 30
+    monkeypatch.setattr(dispatch.backend, "blas_min", blas_min)
+    assert dispatch.layout(5) == request.param  # the loop each test means to run
     return request.param
 
 
@@ -226,8 +230,8 @@ def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
             raise TypingError("simulated")
         raise OSError(28, "No space left on device")  # saving the cache
 
-    monkeypatch.setattr(kernels, "elman_forward", broken)
-    monkeypatch.setattr(kernels, "elman_forward_fm", broken)
+    for name in ("elman_forward", "elman_forward_fm", "elman_fstep"):
+        monkeypatch.setattr(kernels, name, broken)
     monkeypatch.setattr(dispatch.backend, "broken", False)
     monkeypatch.setattr(dispatch.backend, "mode", "auto")
     net = make("rnn", "relu", hidden_size=3, seed=0)
@@ -248,8 +252,8 @@ def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
     def broken(*args):
         raise TypingError("simulated")
 
-    monkeypatch.setattr(kernels, "gru_forward", broken)
-    monkeypatch.setattr(kernels, "gru_forward_fm", broken)
+    for name in ("gru_forward", "gru_forward_fm", "gru_fstep"):
+        monkeypatch.setattr(kernels, name, broken)
     monkeypatch.setattr(dispatch.backend, "broken", False)
     monkeypatch.setattr(dispatch.backend, "mode", "numba")
     net = make("gru", None, hidden_size=3, seed=0)

@@ -84,6 +84,7 @@ class Backend:
     chunks_per_thread: int = 4  # chunks a thread takes in turn (work sharing)
     flush_subnormals: bool = True  # x86: FTZ/DAZ while kernels run (kernels.py)
     feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
+    blas_min: int = 64  # hidden sizes from which the BLAS loop runs (blasloop.py)
     first_run: str | None = None  # "wait" | "background"; None: UNROLLED_COMPILE
     on_compile: object = None  # callable(dict) told when kernels get compiled
     ready_keys: dict = field(default_factory=dict)  # kernel key -> compiled path?
@@ -225,8 +226,21 @@ def kernel_key(cell, dtype, hidden: int) -> tuple[str, str, str]:
     kind = cell
     if not isinstance(cell, str):
         kind = "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
-    fm = hidden <= backend.feature_major_max
-    return kind, np.dtype(dtype).name, "feature-major" if fm else "row-major"
+    return kind, np.dtype(dtype).name, layout(hidden)
+
+
+def layout(hidden: int) -> str:
+    """Which compiled loop runs a layer of ``hidden`` units: "feature-major"
+    (small sizes), "blas" (large ones, where BLAS can be held to one thread
+    per chunk: :mod:`.blas`) or "row-major" (the sizes between)."""
+    if hidden <= backend.feature_major_max:
+        return "feature-major"
+    if hidden >= backend.blas_min:
+        from . import blas
+
+        if blas.controllable():
+            return "blas"
+    return "row-major"
 
 
 def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
@@ -325,9 +339,12 @@ def forward_compiled(
         ws, role = workspace
         return ws.take((role, name), shape, dt)
 
-    if Hn <= backend.feature_major_max:
+    path = layout(Hn)
+    if path == "feature-major":
         return _forward_fm(cell, X, bs, w, bounds, zeros)
     X = np.ascontiguousarray(X)
+    if path == "blas":
+        return _forward_blas(cell, X, bs, w, bounds, zeros)
 
     Hs = zeros("H", (T, B, Hn))
     C = A = None
@@ -381,6 +398,7 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
                             need_dx, bounds)  # fmt: skip
     empty3 = np.zeros((0, 0, 0), dt)
     dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
+    blas_loop = layout(Hn) == "blas"
     dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last, dt)
     rec = empty3
     if record is not None:
@@ -392,7 +410,11 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     dbih = np.zeros((nc, G), dtype=dt)
     dbhh = dbih
     common = (bs, w_ih, w_hh)
-    if cell.gates == 1:
+    if blas_loop:
+        dbhh = np.zeros((nc, G), dtype=dt) if cell.gates == 3 else dbih
+        _backward_blas(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds,
+                       (dX, dWih, dWhh, dbih, dbhh))  # fmt: skip
+    elif cell.gates == 1:
         relu = cell.nonlinearity == "relu"
         _run(
             kernels.elman_backward,
@@ -494,3 +516,50 @@ def _backward_fm(cell, tape, dH, d_last, bs, w, kp, record, need_dx, bounds):
     dX = dXt.transpose(0, 2, 1) if need_dx else None
     d_b = db.sum(0)  # the chunks' partial sums, added in a fixed order
     return dX, (dWih.sum(0), dWhh.sum(0), d_b[:, 0].copy(), d_b[:, 1].copy())
+
+
+def _kind(cell) -> str:
+    return "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
+
+
+def _forward_blas(cell, X, bs, w, bounds, zeros) -> LayerTape:
+    """The forward through :mod:`.blasloop`; the row-major kernels' tape."""
+    from . import blas, blasloop
+
+    T, B, _ = X.shape
+    Hn = w[1].shape[1]
+    Hs = zeros("H", (T, B, Hn))
+    C = zeros("C", (T, B, Hn)) if cell.has_cell_state else None
+    A = zeros("A", (T, B, 4 * Hn)) if cell.gates > 1 else None
+    kind, relu = _kind(cell), getattr(cell, "nonlinearity", None) == "relu"
+    WiT, WhT = np.ascontiguousarray(w[0].T), np.ascontiguousarray(w[1].T)
+    steps = bs.tolist()
+    with blas.one_thread():
+        _run(
+            blasloop.forward_chunk,
+            bounds,
+            lambda c, lo, hi: (kind, X, steps, WiT, WhT, *w[2:], relu, lo, hi, Hs, C, A),
+        )
+    return LayerTape(X, Hs, None, C, A, tuple(w[2:]))
+
+
+def _backward_blas(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds, out):
+    """The backward through :mod:`.blasloop`; ``out`` holds per-chunk sums."""
+    from . import blas, blasloop
+
+    dX, dWih, dWhh, dbih, dbhh = out
+    dt = tape.X.dtype
+    empty = np.zeros((0, 0, 0), dt)
+    arrays = (tape.X, tape.H, empty if tape.C is None else tape.C,
+              empty if tape.A is None else tape.A)  # fmt: skip
+    kind, relu = _kind(cell), getattr(cell, "nonlinearity", None) == "relu"
+    steps = bs.tolist()
+    with blas.one_thread():
+        _run(
+            blasloop.backward_chunk,
+            bounds,
+            lambda c, lo, hi: (
+                kind, arrays, dH, dl, steps, w_ih, w_hh, relu, kp, rec, lo, hi,
+                (dX, dWih[c], dWhh[c], dbih[c], dbhh[c]),
+            ),
+        )  # fmt: skip

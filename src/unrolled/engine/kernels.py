@@ -1188,3 +1188,261 @@ def gru_backward_fm(
                 c[r] = (c[r] + dk[r]) * kv[r]  # kv = 1 unless truncated here
         _copy_grads_fm(dXt, w_ih, dxp, dhp, Xt, Ht, ones, P, t, lo, n)
     _grad_sums_fm(P, lo, hi, dWih, dWhh, db)
+
+
+# ------------------------------------------- per-step kernels: the BLAS loop
+# At large hidden sizes a step is mostly its matrix products, which BLAS runs
+# two to four times faster than the loops of _mm (fused multiply-adds, wide
+# registers, blocking for the caches). ``blasloop.py`` runs those time loops
+# in Python: each step's products through NumPy's matmul (one BLAS thread
+# per chunk of rows), the rest of the step through the kernels below, and
+# the weight gradients as a few large products over a tape of the steps'
+# gradients. Same formulas and order of operations as the kernels above; the
+# products alone add their terms in BLAS's order.
+#
+# Arguments: ``XP``, ``HP`` (rows, G) the step's products x W_ih^T and
+# h_prev W_hh^T (zeros at t = 0); ``XP`` is computed here from ``X`` and
+# ``WiT`` when ``own_xp`` (a few inputs: BLAS is slow on such thin products);
+# ``t``, ``lo``, ``nb``: the step, the chunk's first row, its rows still
+# running. Backward: ``carry`` (rows, H) holds dh_prev W_hh of step t + 1
+# (rows < ``n1``, the rows running there); ``D``/``Dh`` take the tape rows
+# ``p:p+nb``, ``P``/``XT`` the matching rows of h_prev and x.
+
+
+@_jit()
+def _xp_rows(X, WiT, XP, t, lo, nb):
+    """``XP[:nb] = X[t, lo:lo+nb] @ WiT``, the terms in order i = 0, 1, ... (as _mm)."""
+    G = WiT.shape[1]
+    for r in range(nb):
+        xp, x = XP[r], X[t, lo + r]
+        for j in range(G):
+            xp[j] = 0.0
+        for i in range(x.shape[0]):
+            xi, w = x[i], WiT[i]
+            for j in range(G):
+                xp[j] += xi * w[j]
+
+
+@_jit()
+def _pre(X, WiT, XP, HP, b_ih, b_hh, own_xp, t, lo, nb, G):
+    """``XP[r, :G] = (x W_ih^T + b_ih) + (h_prev W_hh^T + b_hh)`` for r < nb."""
+    if own_xp:
+        _xp_rows(X, WiT, XP, t, lo, nb)
+    for r in range(nb):
+        xp, hp = XP[r], HP[r]
+        for j in range(G):
+            xp[j] = (xp[j] + b_ih[j]) + (hp[j] + b_hh[j])
+
+
+@_jit()
+def _dh_in(carry, direct, keep, dlast, dH, record, t, lo, nb, n1):
+    """``carry[:nb]`` := the gradient reaching step t's hidden state.
+
+    From step t + 1: ``(carry + direct) * keep[t + 1]`` on rows < n1 (no
+    direct: only the GRU has one; no keep: full BPTT), ``dlast`` or zero on
+    rows that end at t; plus ``dH[t]`` from above; copied to ``record[t]``.
+    """
+    Hn = carry.shape[1]
+    for r in range(nb):
+        c = carry[r]
+        if r < n1:
+            if direct.shape[0] > 0:
+                d = direct[r]
+                for k in range(Hn):
+                    c[k] = c[k] + d[k]
+            if keep.shape[0] > 0:
+                kr = keep[t + 1, lo + r]
+                for k in range(Hn):
+                    c[k] = c[k] * kr
+        elif dlast.shape[0] > 0:
+            dl = dlast[lo + r]
+            for k in range(Hn):
+                c[k] = dl[k]
+        else:
+            for k in range(Hn):
+                c[k] = 0.0
+        if dH.shape[0] > 0:  # from above and from copy t+1
+            a = dH[t, lo + r]
+            for k in range(Hn):
+                c[k] = a[k] + c[k]
+        if record.shape[0] > 0:
+            rv = record[t, lo + r]
+            for k in range(Hn):
+                rv[k] = c[k]
+
+
+@_jit()
+def _tape_rows(P, XT, Hs, X, t, lo, nb, p):
+    """Rows ``p:p+nb`` of the tape's h_prev (``P``, not at t = 0) and x (``XT``)."""
+    if t > 0:
+        for r in range(nb):
+            P[p + r] = Hs[t - 1, lo + r]
+    for r in range(nb):
+        XT[p + r] = X[t, lo + r]
+
+
+@_jit()
+def elman_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, relu, Hs, t, lo, nb):
+    """One Elman step forward: ``Hs[t]`` rows ``lo:lo+nb``."""
+    G = HP.shape[1]
+    C = _consts(HP)
+    zero = np.zeros(1, HP.dtype)[0]
+    _pre(X, WiT, XP, HP, b_ih, b_hh, own_xp, t, lo, nb, G)
+    for r in range(nb):
+        xp, h = XP[r], Hs[t, lo + r]
+        if relu:
+            for j in range(G):
+                h[j] = max(xp[j], zero)
+        else:
+            for j in range(G):
+                h[j] = _tanh(xp[j], C)
+
+
+@_jit()
+def elman_bstep(dH, carry, keep, dlast, Hs, X, relu, record, t, lo, nb, n1, D, P, XT, p):
+    """One Elman step backward: ``D[p:p+nb]``, the gradient at the pre-activation."""
+    Hn = carry.shape[1]
+    one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    _dh_in(carry, D[:0], keep, dlast, dH, record, t, lo, nb, n1)
+    for r in range(nb):
+        dh, h, d = carry[r], Hs[t, lo + r], D[p + r]
+        if relu:
+            for k in range(Hn):
+                d[k] = dh[k] * (one if h[k] > zero else zero)
+        else:
+            for k in range(Hn):
+                d[k] = dh[k] * (one - h[k] * h[k])
+    _tape_rows(P, XT, Hs, X, t, lo, nb, p)
+
+
+@_jit()
+def lstm_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, Hs, Cs, A, t, lo, nb):
+    """One LSTM step forward: ``Hs[t]``, ``Cs[t]`` and the gates ``A[t]``."""
+    G = HP.shape[1]
+    Hn = G // 4
+    C = _consts(HP)
+    zc = np.zeros(Hn, HP.dtype)  # c_prev at t = 0
+    _pre(X, WiT, XP, HP, b_ih, b_hh, own_xp, t, lo, nb, G)
+    for r in range(nb):
+        b = lo + r
+        xp, a = XP[r], A[t, b]
+        for j in range(2 * Hn):  # i, f: sigmoid
+            a[j] = _sigmoid(xp[j], C)
+        for j in range(2 * Hn, 3 * Hn):  # g: tanh
+            a[j] = _tanh(xp[j], C)
+        for j in range(3 * Hn, G):  # o: sigmoid
+            a[j] = _sigmoid(xp[j], C)
+        c_, h_ = Cs[t, b], Hs[t, b]
+        cp = Cs[t - 1, b] if t > 0 else zc
+        for k in range(Hn):
+            c = a[Hn + k] * cp[k] + a[k] * a[2 * Hn + k]  # c = f c_prev + i g
+            c_[k] = c
+            h_[k] = a[3 * Hn + k] * _tanh(c, C)  # h = o * tanh(c)
+
+
+@_jit()
+def lstm_bstep(dH, carry, carry_c, keep, dlast, Hs, Cs, A, X, record, t, lo, nb, n1,
+               D, P, XT, p):  # fmt: skip
+    """One LSTM step backward: ``D[p:p+nb]`` (i, f, g, o); ``carry_c`` to t - 1.
+
+    The loop writes into scratch rows ``S`` (its own memory) and copies them
+    out after: with its outputs among its inputs' arrays, LLVM would not
+    vectorize it (too many pairs of arrays to check for overlap).
+    """
+    Hn = carry.shape[1]
+    one = np.ones(1, X.dtype)[0]
+    C = _consts(X)
+    zc = np.zeros(Hn, X.dtype)  # c_prev at t = 0
+    S = np.empty((5, Hn), X.dtype)
+    s_i, s_f, s_g, s_o, s_c = S[0], S[1], S[2], S[3], S[4]
+    _dh_in(carry, D[:0], keep, dlast, dH, record, t, lo, nb, n1)
+    for r in range(nb):
+        b = lo + r
+        kr = keep[t, b] if keep.shape[0] > 0 else one
+        a, ct, ch, cc = A[t, b], Cs[t, b], carry[r], carry_c[r]
+        cp = Cs[t - 1, b] if t > 0 else zc
+        for k in range(Hn):
+            dh = ch[k]
+            i, f, g, o = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
+            tc = _tanh(ct[k], C)
+            do = dh * tc  # h = o * tanh(c)
+            dc = cc[k] + dh * o * (one - tc * tc)
+            di, df, dg = dc * g, dc * cp[k], dc * i  # c = f c_prev + i g
+            s_i[k] = di * i * (one - i)
+            s_f[k] = df * f * (one - f)
+            s_g[k] = dg * (one - g * g)
+            s_o[k] = do * o * (one - o)
+            s_c[k] = dc * f * kr  # kr = 1 unless truncated here
+        _scatter(D[p + r], S, 4, Hn)
+        _scatter(cc, S[4:], 1, Hn)
+    _tape_rows(P, XT, Hs, X, t, lo, nb, p)
+
+
+@_jit()
+def _scatter(dst, S, m, Hn):
+    """``dst[q * Hn + k] = S[q, k]`` for q < m: scratch rows to their place."""
+    for q in range(m):
+        s = S[q]
+        d = dst[q * Hn :]
+        for k in range(Hn):
+            d[k] = s[k]
+
+
+@_jit()
+def gru_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, Hs, A, t, lo, nb):
+    """One GRU step forward: ``Hs[t]`` and ``A[t]`` = r, z, n, hp_n."""
+    G = HP.shape[1]
+    Hn = G // 3
+    one = np.ones(1, HP.dtype)[0]
+    C = _consts(HP)
+    zh = np.zeros(Hn, HP.dtype)  # h_prev at t = 0
+    if own_xp:  # x W_ih^T alone: the n gate adds its biases apart
+        _xp_rows(X, WiT, XP, t, lo, nb)
+    for r in range(nb):
+        b = lo + r
+        xp, hp, a, h_ = XP[r], HP[r], A[t, b], Hs[t, b]
+        for j in range(2 * Hn):  # r, z
+            a[j] = _sigmoid((xp[j] + b_ih[j]) + (hp[j] + b_hh[j]), C)
+        for k in range(Hn):
+            j = 2 * Hn + k
+            hn = hp[j] + b_hh[j]
+            a[3 * Hn + k] = hn
+            a[j] = _tanh((xp[j] + b_ih[j]) + a[k] * hn, C)
+        hprev = Hs[t - 1, b] if t > 0 else zh
+        for k in range(Hn):
+            z = a[Hn + k]
+            h_[k] = (one - z) * a[2 * Hn + k] + z * hprev[k]
+
+
+@_jit()
+def gru_bstep(dH, carry, direct, keep, dlast, Hs, A, X, record, t, lo, nb, n1,
+              Dx, Dh, P, XT, p):  # fmt: skip
+    """One GRU step backward: ``Dx``/``Dh[p:p+nb]`` (at x W_ih^T, h_prev W_hh^T)
+    and ``direct``, the path from h_prev that skips W_hh (scratch rows as in
+    :func:`lstm_bstep`)."""
+    Hn = carry.shape[1]
+    one = np.ones(1, X.dtype)[0]
+    zh = np.zeros(Hn, X.dtype)  # h_prev at t = 0
+    S = np.empty((5, Hn), X.dtype)
+    s_r, s_z, s_n, s_hn, s_d = S[0], S[1], S[2], S[3], S[4]
+    _dh_in(carry, direct, keep, dlast, dH, record, t, lo, nb, n1)
+    for r in range(nb):
+        b = lo + r
+        a, ch = A[t, b], carry[r]
+        hp_ = Hs[t - 1, b] if t > 0 else zh
+        for k in range(Hn):
+            dh = ch[k]
+            rg, z, nn, hn = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
+            dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
+            dz = dh * (hp_[k] - nn)
+            dn_pre = dn * (one - nn * nn)  # backprop through tanh
+            s_r[k] = dn_pre * hn * rg * (one - rg)
+            s_z[k] = dz * z * (one - z)
+            s_n[k] = dn_pre
+            s_hn[k] = dn_pre * rg
+            s_d[k] = dh * z  # the path from h_prev that skips W_hh
+        _scatter(Dx[p + r], S, 3, Hn)  # dr_pre, dz_pre, dn_pre
+        _scatter(Dh[p + r], S, 2, Hn)  # dr_pre, dz_pre
+        _scatter(Dh[p + r, 2 * Hn :], S[3:], 1, Hn)  # dn_pre * r
+        _scatter(direct[r], S[4:], 1, Hn)
+    _tape_rows(P, XT, Hs, X, t, lo, nb, p)
