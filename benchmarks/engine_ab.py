@@ -12,7 +12,9 @@ machine slows every variant alike:
 - ``1 thread``: the same with ``UNROLLED_THREADS=1``;
 - ``IEEE``: subnormal numbers kept (``backend.flush_subnormals = False``);
 - ``before``: the engine before issue 45: subnormals kept, one chunk per
-  thread (``chunks_per_thread = 1``).
+  thread (``chunks_per_thread = 1``);
+- ``own loops``: the compiled loops of ``kernels.py`` at every hidden size,
+  without the BLAS loop (``blasloop.py``; ``backend.blas_min`` out of reach).
 
 ``--busy N`` starts N processes that spin on one core each beside the
 timing (a competing job). Prints, per row and variant, the minimum and the
@@ -39,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
 ROWS = "rnn:1,rnn:32,rnn:256,lstm:32,lstm:256,gru:32,gru:256"
-VARIANTS = ("jax", "now", "1 thread", "IEEE", "before")
+VARIANTS = ("jax", "now", "1 thread", "IEEE", "before", "own loops")
 
 
 def _spin():  # pragma: no cover - a busy competitor, killed by the parent
@@ -57,6 +59,7 @@ def variant(name, step):
         "1 thread": {"env": "1"},
         "IEEE": {"flush_subnormals": False},
         "before": {"flush_subnormals": False, "chunks_per_thread": 1},
+        "own loops": {"blas_min": 1 << 30},
     }[name]
 
     def run():

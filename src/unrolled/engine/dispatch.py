@@ -84,7 +84,7 @@ class Backend:
     chunks_per_thread: int = 4  # chunks a thread takes in turn (work sharing)
     flush_subnormals: bool = True  # x86: FTZ/DAZ while kernels run (kernels.py)
     feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
-    blas_min: int = 64  # hidden sizes from which the BLAS loop runs (blasloop.py)
+    blas_min: int = 8192  # gates x hidden**2 from which the BLAS loop runs
     first_run: str | None = None  # "wait" | "background"; None: UNROLLED_COMPILE
     on_compile: object = None  # callable(dict) told when kernels get compiled
     ready_keys: dict = field(default_factory=dict)  # kernel key -> compiled path?
@@ -226,16 +226,24 @@ def kernel_key(cell, dtype, hidden: int) -> tuple[str, str, str]:
     kind = cell
     if not isinstance(cell, str):
         kind = "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
-    return kind, np.dtype(dtype).name, layout(hidden)
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
+    return kind, np.dtype(dtype).name, layout(hidden, gates)
 
 
-def layout(hidden: int) -> str:
+def layout(hidden: int, gates: int = 1) -> str:
     """Which compiled loop runs a layer of ``hidden`` units: "feature-major"
     (small sizes), "blas" (large ones, where BLAS can be held to one thread
-    per chunk: :mod:`.blas`) or "row-major" (the sizes between)."""
+    per chunk: :mod:`.blas`) or "row-major" (the sizes between).
+
+    The BLAS loop from ``gates * hidden**2`` = ``backend.blas_min`` (8192:
+    rnn H >= 91, lstm H >= 46, gru H >= 53): where its products win more than
+    its Python loop costs per step. Measured on bench.py's batch (512 rows),
+    one thread, CPU time own loops / BLAS loop: rnn H=64 0.83, H=128 1.22;
+    lstm H=32 0.90, H=64 1.09; gru H=32 0.89, H=64 1.13 (BENCHMARKS.md).
+    """
     if hidden <= backend.feature_major_max:
         return "feature-major"
-    if hidden >= backend.blas_min:
+    if gates * hidden * hidden >= backend.blas_min:
         from . import blas
 
         if blas.controllable():
@@ -243,7 +251,9 @@ def layout(hidden: int) -> str:
     return "row-major"
 
 
-def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
+def row_chunks(
+    batch_sizes, B: int, G: int, H: int, I: int, per_thread=None
+) -> np.ndarray:
     """Split rows ``0..B`` into contiguous chunks of about equal numbers of steps.
 
     Each chunk runs its own time loop. With one thread (a small batch, or
@@ -251,7 +261,9 @@ def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
     ``chunks_per_thread`` chunks per thread, which the threads take in turn
     (:func:`_chunks`), so that a thread slowed by other work on the machine
     takes fewer of them instead of holding the others up. The split depends
-    only on the shapes and the thread count.
+    only on the shapes and the thread count. ``per_thread``: chunks per
+    thread, ``chunks_per_thread`` unless given (the BLAS loop takes 1: its
+    products run faster on more rows, and each chunk pays Python per step).
     """
     steps = np.asarray(batch_sizes, dtype=np.int64)
     work = int(steps.sum()) * G * (H + I)
@@ -260,7 +272,8 @@ def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
         nthread = min(nthread, work // backend.min_work)
     if nthread <= 1:
         return np.array([0, B], dtype=np.int64)
-    nchunk = min(nthread * backend.chunks_per_thread, B // 8)
+    per_thread = backend.chunks_per_thread if per_thread is None else per_thread
+    nchunk = min(nthread * per_thread, B // 8)
     lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
     cum = np.cumsum(lengths)  # rows are sorted longest first
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
@@ -290,7 +303,7 @@ def _chunks(fn, bounds, make_args):
     if len(jobs) == 1:
         _flushed(fn, [make_args(*jobs[0])])
         return
-    helpers = min(threads(), len(jobs)) - 1
+    helpers = min(cores.threads_now(threads())[0], len(jobs)) - 1
     if helpers < 1:
         _flushed(fn, [make_args(*job) for job in jobs])
         return
@@ -331,7 +344,7 @@ def forward_compiled(
         return None  # compiling elsewhere: the readable path runs
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
     w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
-    bounds = row_chunks(bs, B, G, Hn, I)
+    bounds = row_chunks(bs, B, G, Hn, I, 1 if layout(Hn, G // Hn) == "blas" else None)
 
     def zeros(name, shape):  # rows past each end: zero, or stale if reused
         if workspace is None:
@@ -339,7 +352,7 @@ def forward_compiled(
         ws, role = workspace
         return ws.take((role, name), shape, dt)
 
-    path = layout(Hn)
+    path = layout(Hn, G // Hn)
     if path == "feature-major":
         return _forward_fm(cell, X, bs, w, bounds, zeros)
     X = np.ascontiguousarray(X)
@@ -388,7 +401,7 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     T, B, I = X.shape
     G, Hn = w_hh.shape
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
-    bounds = row_chunks(bs, B, G, Hn, I)
+    bounds = row_chunks(bs, B, G, Hn, I, 1 if layout(Hn, G // Hn) == "blas" else None)
     nc = len(bounds) - 1
     w_ih = np.ascontiguousarray(w_ih, dtype=dt)
     w_hh = np.ascontiguousarray(w_hh, dtype=dt)
@@ -398,7 +411,7 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
                             need_dx, bounds)  # fmt: skip
     empty3 = np.zeros((0, 0, 0), dt)
     dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
-    blas_loop = layout(Hn) == "blas"
+    blas_loop = layout(Hn, G // Hn) == "blas"
     dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last, dt)
     rec = empty3
     if record is not None:
@@ -538,7 +551,20 @@ def _forward_blas(cell, X, bs, w, bounds, zeros) -> LayerTape:
         _run(
             blasloop.forward_chunk,
             bounds,
-            lambda c, lo, hi: (kind, X, steps, WiT, WhT, *w[2:], relu, lo, hi, Hs, C, A),
+            lambda c, lo, hi: (
+                kind,
+                X,
+                steps,
+                WiT,
+                WhT,
+                *w[2:],
+                relu,
+                lo,
+                hi,
+                Hs,
+                C,
+                A,
+            ),
         )
     return LayerTape(X, Hs, None, C, A, tuple(w[2:]))
 

@@ -162,13 +162,13 @@ def _outer_acc(dW, d, src, nb):
     4 rows of ``src`` at a time; each ``dW[g, k]`` adds its terms in row order.
     """
     G, K = dW.shape
-    if K < 4:  # rows innermost, same order of the sums
-        for g in range(G):
+    if K < 4:  # gates innermost (a row of d is contiguous), same order of the sums
+        for r in range(nb):
+            dr = d[r]
             for k in range(K):
-                acc = dW[g, k]
-                for r in range(nb):
-                    acc += d[r, g] * src[r, k]
-                dW[g, k] = acc
+                x = src[r, k]
+                for g in range(G):
+                    dW[g, k] += dr[g] * x
         return
     nb4 = nb - nb % 4
     g = 0
@@ -613,6 +613,8 @@ def lstm_backward(
     Cf = Cs.reshape(T, B * Hn)
     tcs = np.empty((hi - lo) * Hn, X.dtype)  # tanh(c), recomputed as forward
     no_b = np.zeros(0, X.dtype)  # one bias gradient (db), not two
+    S = np.empty((6, Hn), X.dtype)  # scratch rows: da's four blocks, dc, dh
+    s_i, s_f, s_g, s_o, s_c, s_h = S[0], S[1], S[2], S[3], S[4], S[5]
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -625,24 +627,25 @@ def lstm_backward(
         for r in range(nb):
             b = lo + r
             kr = keep[t, b] if use_keep else one
-            for k in range(Hn):
-                dh = above[b, k] + carry[r, k]
-                if use_record:
-                    record[t, b, k] = dh
-                i = A[t, b, k]
-                f = A[t, b, Hn + k]
-                g = A[t, b, 2 * Hn + k]
-                o = A[t, b, 3 * Hn + k]
-                c_prev = Cp[b, k]
-                tc = tcs[r * Hn + k]
+            ab, cr, a, cp = above[b], carry[r], A[t, b], Cp[b]
+            tc_, cc = tcs[r * Hn :], carry_c[r]
+            for k in range(Hn):  # into scratch rows: see lstm_bstep
+                dh = ab[k] + cr[k]
+                s_h[k] = dh
+                i, f, g, o = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
+                tc = tc_[k]
                 do = dh * tc  # h = o * tanh(c)
-                dc = carry_c[r, k] + dh * o * (one - tc * tc)
-                di, df, dg = dc * g, dc * c_prev, dc * i  # c = f c_prev + i g
-                da[r, k] = di * i * (one - i)
-                da[r, Hn + k] = df * f * (one - f)
-                da[r, 2 * Hn + k] = dg * (one - g * g)
-                da[r, 3 * Hn + k] = do * o * (one - o)
-                carry_c[r, k] = dc * f * kr  # kr = 1 unless truncated here
+                dc = cc[k] + dh * o * (one - tc * tc)
+                di, df, dg = dc * g, dc * cp[k], dc * i  # c = f c_prev + i g
+                s_i[k] = di * i * (one - i)
+                s_f[k] = df * f * (one - f)
+                s_g[k] = dg * (one - g * g)
+                s_o[k] = do * o * (one - o)
+                s_c[k] = dc * f * kr  # kr = 1 unless truncated here
+            _scatter(da[r], S, 4, Hn)
+            _scatter(cc, S[4:], 1, Hn)
+            if use_record:
+                _scatter(record[t, b], S[5:], 1, Hn)
         _mm(dprev, da, w_hh, nb)
         for r in range(nb):
             kr = keep[t, lo + r] if use_keep else one
@@ -738,6 +741,8 @@ def gru_backward(
     direct = np.empty((hi - lo, Hn), X.dtype)
     dprev = np.empty((hi - lo, Hn), X.dtype)
     dx = np.empty((hi - lo, I), X.dtype)
+    S = np.empty((6, Hn), X.dtype)  # scratch rows: dr, dz, dn, dn * r, direct, dh
+    s_r, s_z, s_n, s_hn, s_d, s_h = S[0], S[1], S[2], S[3], S[4], S[5]
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -748,27 +753,25 @@ def gru_backward(
         above = zd[t if dense else 0]
         for r in range(nb):
             b = lo + r
-            for k in range(Hn):
-                dh = above[b, k] + carry[r, k]
-                if use_record:
-                    record[t, b, k] = dh
-                rg = A[t, b, k]
-                z = A[t, b, Hn + k]
-                nn = A[t, b, 2 * Hn + k]
-                hn = A[t, b, 3 * Hn + k]
-                h_prev = Hp[b, k]
+            ab, cr, a, hp_ = above[b], carry[r], A[t, b], Hp[b]
+            for k in range(Hn):  # into scratch rows: see lstm_bstep
+                dh = ab[k] + cr[k]
+                s_h[k] = dh
+                rg, z, nn, hn = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
                 dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
-                dz = dh * (h_prev - nn)
+                dz = dh * (hp_[k] - nn)
                 dn_pre = dn * (one - nn * nn)  # backprop through tanh
-                dr_pre = dn_pre * hn * rg * (one - rg)
-                dz_pre = dz * z * (one - z)
-                dxp[r, k] = dr_pre
-                dxp[r, Hn + k] = dz_pre
-                dxp[r, 2 * Hn + k] = dn_pre
-                dhp[r, k] = dr_pre
-                dhp[r, Hn + k] = dz_pre
-                dhp[r, 2 * Hn + k] = dn_pre * rg
-                direct[r, k] = dh * z  # the path from h_prev that skips W_hh
+                s_r[k] = dn_pre * hn * rg * (one - rg)
+                s_z[k] = dz * z * (one - z)
+                s_n[k] = dn_pre
+                s_hn[k] = dn_pre * rg
+                s_d[k] = dh * z  # the path from h_prev that skips W_hh
+            _scatter(dxp[r], S, 3, Hn)  # dr_pre, dz_pre, dn_pre
+            _scatter(dhp[r], S, 2, Hn)  # dr_pre, dz_pre
+            _scatter(dhp[r, 2 * Hn :], S[3:], 1, Hn)  # dn_pre * r
+            _scatter(direct[r], S[4:], 1, Hn)
+            if use_record:
+                _scatter(record[t, b], S[5:], 1, Hn)
         _mm(dprev, dhp, w_hh, nb)
         for r in range(nb):
             kr = keep[t, lo + r] if use_keep else one
@@ -1299,7 +1302,8 @@ def elman_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, relu, Hs, t, lo, nb):
 
 
 @_jit()
-def elman_bstep(dH, carry, keep, dlast, Hs, X, relu, record, t, lo, nb, n1, D, P, XT, p):
+def elman_bstep(dH, carry, keep, dlast, Hs, X, relu, record, t, lo, nb, n1,
+                D, P, XT, p):  # fmt: skip
     """One Elman step backward: ``D[p:p+nb]``, the gradient at the pre-activation."""
     Hn = carry.shape[1]
     one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
