@@ -65,6 +65,34 @@ def _jit(inline="never"):
 
 
 # ------------------------------------------------------------------- helpers
+@intrinsic
+def _madd(typingctx, a, b, c):
+    """``a * b + c``: in float32 one fused multiply-add (rounded once), in
+    float64 a multiply, then an add (rounded twice, as always before).
+
+    float32 is the fast mode (bench.py's), and a fused multiply-add does the
+    products of _mm in half the instructions; float64, the forecaster's and
+    the parity tests' precision, keeps its numbers to the last bit. Where
+    the CPU has no FMA unit, LLVM calls libm's fmaf (slow, same numbers).
+    """
+    if not (a == b == c and a in (types.float32, types.float64)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        x, y, z = args
+        if signature.return_type != types.float32:
+            return builder.fadd(builder.fmul(x, y), z)
+        fn = builder.module.globals.get("llvm.fma.f32")
+        if fn is None:
+            ty = x.type
+            fn = llvm_ir.Function(
+                builder.module, llvm_ir.FunctionType(ty, [ty, ty, ty]), "llvm.fma.f32"
+            )
+        return builder.call(fn, [x, y, z])
+
+    return a(a, b, c), codegen
+
+
 @_jit()
 def _mm(out, src, W, nb):
     """``out[:nb] = src[:nb] @ W``: src (nb, K), W (K, N) C-contiguous.
@@ -84,12 +112,13 @@ def _mm(out, src, W, nb):
             for j in range(N):
                 w = W[k, j]
                 for r in range(nb):
-                    out[r, j] += src[r, k] * w
+                    out[r, j] = _madd(src[r, k], w, out[r, j])
         return
     r = 0
     while r < nb:
         m = min(4, nb - r)  # rows in this block
         if m == 4:
+            o0, o1, o2, o3 = out[r], out[r + 1], out[r + 2], out[r + 3]
             for k in range(0, K4, 4):
                 a0, a1, a2, a3 = src[r, k], src[r, k + 1], src[r, k + 2], src[r, k + 3]
                 b0, b1, b2, b3 = (
@@ -110,28 +139,33 @@ def _mm(out, src, W, nb):
                     src[r + 3, k + 2],
                     src[r + 3, k + 3],
                 )
+                W0, W1, W2, W3 = W[k], W[k + 1], W[k + 2], W[k + 3]
                 for j in range(N):
-                    w0, w1, w2, w3 = W[k, j], W[k + 1, j], W[k + 2, j], W[k + 3, j]
-                    out[r, j] = out[r, j] + a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3
-                    out[r + 1, j] = (
-                        out[r + 1, j] + b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3
+                    w0, w1, w2, w3 = W0[j], W1[j], W2[j], W3[j]
+                    o0[j] = _madd(
+                        a3, w3, _madd(a2, w2, _madd(a1, w1, _madd(a0, w0, o0[j])))
                     )
-                    out[r + 2, j] = (
-                        out[r + 2, j] + c0 * w0 + c1 * w1 + c2 * w2 + c3 * w3
+                    o1[j] = _madd(
+                        b3, w3, _madd(b2, w2, _madd(b1, w1, _madd(b0, w0, o1[j])))
                     )
-                    out[r + 3, j] = (
-                        out[r + 3, j] + d0 * w0 + d1 * w1 + d2 * w2 + d3 * w3
+                    o2[j] = _madd(
+                        c3, w3, _madd(c2, w2, _madd(c1, w1, _madd(c0, w0, o2[j])))
+                    )
+                    o3[j] = _madd(
+                        d3, w3, _madd(d2, w2, _madd(d1, w1, _madd(d0, w0, o3[j])))
                     )
             for k in range(K4, K):
                 a0, b0, c0, d0 = src[r, k], src[r + 1, k], src[r + 2, k], src[r + 3, k]
+                Wk = W[k]
                 for j in range(N):
-                    w0 = W[k, j]
-                    out[r, j] += a0 * w0
-                    out[r + 1, j] += b0 * w0
-                    out[r + 2, j] += c0 * w0
-                    out[r + 3, j] += d0 * w0
+                    w0 = Wk[j]
+                    o0[j] = _madd(a0, w0, o0[j])
+                    o1[j] = _madd(b0, w0, o1[j])
+                    o2[j] = _madd(c0, w0, o2[j])
+                    o3[j] = _madd(d0, w0, o3[j])
         else:  # the last 1-3 rows, one at a time, 4 k's per pass
             for i in range(r, r + m):
+                oi = out[i]
                 for k in range(0, K4, 4):
                     a0, a1, a2, a3 = (
                         src[i, k],
@@ -139,18 +173,17 @@ def _mm(out, src, W, nb):
                         src[i, k + 2],
                         src[i, k + 3],
                     )
+                    W0, W1, W2, W3 = W[k], W[k + 1], W[k + 2], W[k + 3]
                     for j in range(N):
-                        out[i, j] = (
-                            out[i, j]
-                            + a0 * W[k, j]
-                            + a1 * W[k + 1, j]
-                            + a2 * W[k + 2, j]
-                            + a3 * W[k + 3, j]
+                        oi[j] = _madd(
+                            a3,
+                            W3[j],
+                            _madd(a2, W2[j], _madd(a1, W1[j], _madd(a0, W0[j], oi[j]))),
                         )
                 for k in range(K4, K):
-                    a0 = src[i, k]
+                    a0, Wk = src[i, k], W[k]
                     for j in range(N):
-                        out[i, j] += a0 * W[k, j]
+                        oi[j] = _madd(a0, Wk[j], oi[j])
         r += m
 
 
@@ -168,13 +201,14 @@ def _outer_acc(dW, d, src, nb):
             for k in range(K):
                 x = src[r, k]
                 for g in range(G):
-                    dW[g, k] += dr[g] * x
+                    dW[g, k] = _madd(dr[g], x, dW[g, k])
         return
     nb4 = nb - nb % 4
     g = 0
     while g < G:
         m = min(4, G - g)
         if m == 4:
+            D0, D1, D2, D3 = dW[g], dW[g + 1], dW[g + 2], dW[g + 3]
             for r in range(0, nb4, 4):
                 a0, a1, a2, a3 = d[r, g], d[r + 1, g], d[r + 2, g], d[r + 3, g]
                 b0, b1, b2, b3 = (
@@ -195,31 +229,37 @@ def _outer_acc(dW, d, src, nb):
                     d[r + 2, g + 3],
                     d[r + 3, g + 3],
                 )
+                S0, S1, S2, S3 = src[r], src[r + 1], src[r + 2], src[r + 3]
                 for k in range(K):
-                    x0, x1, x2, x3 = (
-                        src[r, k],
-                        src[r + 1, k],
-                        src[r + 2, k],
-                        src[r + 3, k],
+                    x0, x1, x2, x3 = S0[k], S1[k], S2[k], S3[k]
+                    D0[k] = _madd(
+                        a3, x3, _madd(a2, x2, _madd(a1, x1, _madd(a0, x0, D0[k])))
                     )
-                    dW[g, k] = dW[g, k] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                    dW[g + 1, k] = dW[g + 1, k] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
-                    dW[g + 2, k] = dW[g + 2, k] + c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
-                    dW[g + 3, k] = dW[g + 3, k] + e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
+                    D1[k] = _madd(
+                        b3, x3, _madd(b2, x2, _madd(b1, x1, _madd(b0, x0, D1[k])))
+                    )
+                    D2[k] = _madd(
+                        c3, x3, _madd(c2, x2, _madd(c1, x1, _madd(c0, x0, D2[k])))
+                    )
+                    D3[k] = _madd(
+                        e3, x3, _madd(e2, x2, _madd(e1, x1, _madd(e0, x0, D3[k])))
+                    )
             for r in range(nb4, nb):
                 a0, b0, c0, e0 = d[r, g], d[r, g + 1], d[r, g + 2], d[r, g + 3]
+                Sr = src[r]
                 for k in range(K):
-                    x0 = src[r, k]
-                    dW[g, k] += a0 * x0
-                    dW[g + 1, k] += b0 * x0
-                    dW[g + 2, k] += c0 * x0
-                    dW[g + 3, k] += e0 * x0
+                    x0 = Sr[k]
+                    D0[k] = _madd(a0, x0, D0[k])
+                    D1[k] = _madd(b0, x0, D1[k])
+                    D2[k] = _madd(c0, x0, D2[k])
+                    D3[k] = _madd(e0, x0, D3[k])
         else:
             for i in range(g, g + m):
+                Di = dW[i]
                 for r in range(nb):
-                    a0 = d[r, i]
+                    a0, Sr = d[r, i], src[r]
                     for k in range(K):
-                        dW[i, k] += a0 * src[r, k]
+                        Di[k] = _madd(a0, Sr[k], Di[k])
         g += m
 
 
