@@ -292,6 +292,18 @@ def _pow2(typingctx, n):
     return n(n), codegen
 
 
+@intrinsic
+def _is_f32(typingctx, x):
+    """Whether ``x`` is a float32: a constant of the compiled code."""
+    if x not in (types.float32, types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return llvm_ir.Constant(llvm_ir.IntType(1), int(x == types.float32))
+
+    return types.boolean(x), codegen
+
+
 @_jit(inline="always")
 def _consts(X):
     """Constants of the exp below, in X's precision (a tuple: held in registers)."""
@@ -311,7 +323,8 @@ def _exp_neg(x, C):
     """``(exp(x), exp(x) - 1)`` for x <= 0 (or NaN), both to ~1 ulp.
 
     x = n ln2 + r with |r| <= ln2/2; exp(r) = 1 + r q(r) by Horner (Taylor to
-    r**13: below float64's epsilon there); 2**n exactly, from its bits. x is
+    r**13: below float64's epsilon there; float32: to r**8, with fused
+    multiply-adds, :func:`_madd`); 2**n exactly, from its bits. x is
     clamped at ``EXP_FLOOR32``/``EXP_FLOOR64``, where exp is subnormal
     already: below it, exp is off by less than the smallest normal number.
     """
@@ -319,19 +332,23 @@ def _exp_neg(x, C):
     x = lo if x < lo else x  # NaN passes
     n = np.floor(x * l2e + half)
     r = (x - n * c1) - n * c2
-    # q(r) = 1 + r/2! + r**2/3! + ... (written out: constant tuple indices)
-    q = C[19] * r + C[18]
-    q = q * r + C[17]
-    q = q * r + C[16]
-    q = q * r + C[15]
-    q = q * r + C[14]
-    q = q * r + C[13]
-    q = q * r + C[12]
-    q = q * r + C[11]
-    q = q * r + C[10]
-    q = q * r + C[9]
-    q = q * r + C[8]
-    q = q * r + C[7]
+    # q(r) = 1 + r/2! + r**2/3! + ... (written out: constant tuple indices);
+    # float32 stops at r**7/8!: the next term, under 2.4e-10, is below its ulp
+    if _is_f32(r):
+        q = _madd(C[14], r, C[13])
+    else:
+        q = _madd(C[19], r, C[18])
+        q = _madd(q, r, C[17])
+        q = _madd(q, r, C[16])
+        q = _madd(q, r, C[15])
+        q = _madd(q, r, C[14])
+        q = _madd(q, r, C[13])
+    q = _madd(q, r, C[12])
+    q = _madd(q, r, C[11])
+    q = _madd(q, r, C[10])
+    q = _madd(q, r, C[9])
+    q = _madd(q, r, C[8])
+    q = _madd(q, r, C[7])
     em0 = q * r  # exp(r) - 1, no cancellation
     e = (em0 + one) * _pow2(n if n == n else C[5])  # NaN: em0 is NaN already
     em = em0 if n == 0 else e - one
