@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .tape import LayerTape
+
 #: entries (rows x gates) of one tape block: a block of 512 rows x 1024 gates
 #: in float32 is 2 MiB, and its weight-gradient product runs near BLAS's peak
 TAPE_ENTRIES = 1 << 22
@@ -117,3 +119,64 @@ def _flush(D, Dh, P, XT, p, ph, dWih, dWhh, dbih, dbhh, tmp):
     dbih += D[:p].sum(axis=0)
     if Dh is not D:
         dbhh += Dh[:p].sum(axis=0)
+
+
+def _kind(cell) -> str:
+    """ "rnn", "lstm" or "gru"."""
+    return "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
+
+
+def forward_layer(cell, X, bs, w, bounds, zeros, run) -> LayerTape:
+    """A layer's forward, its chunks through ``run``; the row-major kernels' tape."""
+    from . import blas
+
+    T, B, _ = X.shape
+    Hn = w[1].shape[1]
+    Hs = zeros("H", (T, B, Hn))
+    C = zeros("C", (T, B, Hn)) if cell.has_cell_state else None
+    A = zeros("A", (T, B, 4 * Hn)) if cell.gates > 1 else None
+    kind, relu = _kind(cell), getattr(cell, "nonlinearity", None) == "relu"
+    WiT, WhT = np.ascontiguousarray(w[0].T), np.ascontiguousarray(w[1].T)
+    steps = bs.tolist()
+    with blas.one_thread():
+        run(
+            forward_chunk,
+            bounds,
+            lambda c, lo, hi: (
+                kind,
+                X,
+                steps,
+                WiT,
+                WhT,
+                *w[2:],
+                relu,
+                lo,
+                hi,
+                Hs,
+                C,
+                A,
+            ),
+        )
+    return LayerTape(X, Hs, None, C, A, tuple(w[2:]))
+
+
+def backward_layer(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds, out, run):
+    """A layer's backward, its chunks through ``run``; ``out``: per-chunk sums."""
+    from . import blas
+
+    dX, dWih, dWhh, dbih, dbhh = out
+    dt = tape.X.dtype
+    empty = np.zeros((0, 0, 0), dt)
+    arrays = (tape.X, tape.H, empty if tape.C is None else tape.C,
+              empty if tape.A is None else tape.A)  # fmt: skip
+    kind, relu = _kind(cell), getattr(cell, "nonlinearity", None) == "relu"
+    steps = bs.tolist()
+    with blas.one_thread():
+        run(
+            backward_chunk,
+            bounds,
+            lambda c, lo, hi: (
+                kind, arrays, dH, dl, steps, w_ih, w_hh, relu, kp, rec, lo, hi,
+                (dX, dWih[c], dWhh[c], dbih[c], dbhh[c]),
+            ),
+        )  # fmt: skip

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
-from . import cores
+from . import blasloop, cores, featuremajor
 from .interrupts import sticky_interrupt
 from .tape import LayerTape
 
@@ -354,10 +354,10 @@ def forward_compiled(
 
     path = layout(Hn, G // Hn)
     if path == "feature-major":
-        return _forward_fm(cell, X, bs, w, bounds, zeros)
+        return featuremajor.forward_layer(cell, X, bs, w, bounds, zeros, _run)
     X = np.ascontiguousarray(X)
     if path == "blas":
-        return _forward_blas(cell, X, bs, w, bounds, zeros)
+        return blasloop.forward_layer(cell, X, bs, w, bounds, zeros, _run)
 
     Hs = zeros("H", (T, B, Hn))
     C = A = None
@@ -407,8 +407,9 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     w_hh = np.ascontiguousarray(w_hh, dtype=dt)
     kp = np.zeros((0, 0), dt) if keep is None else np.ascontiguousarray(keep, dt)
     if tape.fm:
-        return _backward_fm(cell, tape, dH, d_last, bs, (w_ih, w_hh), kp, record,
-                            need_dx, bounds)  # fmt: skip
+        w = (w_ih, w_hh)
+        return featuremajor.backward_layer(cell, tape, dH, d_last, bs, w, kp, record,
+                                           need_dx, bounds, _run)  # fmt: skip
     empty3 = np.zeros((0, 0, 0), dt)
     dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
     blas_loop = layout(Hn, G // Hn) == "blas"
@@ -425,8 +426,8 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     common = (bs, w_ih, w_hh)
     if blas_loop:
         dbhh = np.zeros((nc, G), dtype=dt) if cell.gates == 3 else dbih
-        _backward_blas(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds,
-                       (dX, dWih, dWhh, dbih, dbhh))  # fmt: skip
+        blasloop.backward_layer(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds,
+                                (dX, dWih, dWhh, dbih, dbhh), _run)  # fmt: skip
     elif cell.gates == 1:
         relu = cell.nonlinearity == "relu"
         _run(
@@ -461,131 +462,3 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     # the chunks' partial sums, added in a fixed order
     dX = dX if need_dx else None
     return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))
-
-
-def _forward_fm(cell, X, bs, w, bounds, zeros) -> LayerTape:
-    """The forward through the feature-major kernels; the tape holds views."""
-    from . import kernels
-
-    Xt = np.ascontiguousarray(X.transpose(0, 2, 1))  # (T, I, B): free after a fm layer
-    T, I, B = Xt.shape
-    Hn = w[1].shape[1]
-    Ht = zeros("H", (T, Hn, B))
-    Ct = At = None
-    if cell.gates == 1:
-        relu = cell.nonlinearity == "relu"
-        args = lambda c, lo, hi: (Xt, bs, *w, relu, lo, hi, Ht)  # noqa: E731
-        _run(kernels.elman_forward_fm, bounds, args)
-    elif cell.has_cell_state:
-        Ct, At = zeros("C", (T, Hn, B)), zeros("A", (T, 4 * Hn, B))
-        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, Ct, At)  # noqa: E731
-        _run(kernels.lstm_forward_fm, bounds, args)
-    else:
-        At = zeros("A", (T, 4 * Hn, B))
-        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, At)  # noqa: E731
-        _run(kernels.gru_forward_fm, bounds, args)
-    views = [None if a is None else a.transpose(0, 2, 1) for a in (Xt, Ht, Ct, At)]
-    return LayerTape(views[0], views[1], None, views[2], views[3], tuple(w[2:]), True)
-
-
-def _backward_fm(cell, tape, dH, d_last, bs, w, kp, record, need_dx, bounds):
-    """The backward through the feature-major kernels; ``dX`` is a view."""
-    from . import kernels
-
-    Xt, Ht = tape.X.transpose(0, 2, 1), tape.H.transpose(0, 2, 1)  # contiguous
-    dt = Xt.dtype
-    T, I, B = Xt.shape
-    G, Hn = w[1].shape
-    nc = len(bounds) - 1
-    empty3 = np.zeros((0, 0, 0), dt)
-    dHt = empty3 if dH is None else np.ascontiguousarray(dH.transpose(0, 2, 1), dt)
-    dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last.T, dt)
-    rec, own = empty3, True
-    if record is not None:
-        rec = record.transpose(0, 2, 1)
-        own = rec.dtype == dt and rec.flags.c_contiguous  # filled in place
-        rec = rec if own else np.zeros((T, Hn, B), dt)
-    dXt = np.zeros((T, I, B), dt) if need_dx else empty3
-    dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
-    dWhh = np.zeros((nc, G, Hn), dtype=dt)
-    db = np.zeros((nc, G, 2), dtype=dt)
-    tail = (kp, rec)
-    if cell.gates == 1:
-        fn, head = kernels.elman_backward_fm, (Xt, Ht, dHt, dl, bs, *w)
-        tail = (cell.nonlinearity == "relu", *tail)
-    elif cell.has_cell_state:
-        Ct, At = tape.C.transpose(0, 2, 1), tape.A.transpose(0, 2, 1)
-        fn, head = kernels.lstm_backward_fm, (Xt, Ht, Ct, At, dHt, dl, bs, *w)
-    else:
-        At = tape.A.transpose(0, 2, 1)
-        fn, head = kernels.gru_backward_fm, (Xt, Ht, At, dHt, dl, bs, *w)
-    _run(
-        fn,
-        bounds,
-        lambda c, lo, hi: (*head, *tail, lo, hi, dXt, dWih[c], dWhh[c], db[c]),
-    )
-    if not own:
-        record[...] = rec.transpose(0, 2, 1)
-    dX = dXt.transpose(0, 2, 1) if need_dx else None
-    d_b = db.sum(0)  # the chunks' partial sums, added in a fixed order
-    return dX, (dWih.sum(0), dWhh.sum(0), d_b[:, 0].copy(), d_b[:, 1].copy())
-
-
-def _kind(cell) -> str:
-    return "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
-
-
-def _forward_blas(cell, X, bs, w, bounds, zeros) -> LayerTape:
-    """The forward through :mod:`.blasloop`; the row-major kernels' tape."""
-    from . import blas, blasloop
-
-    T, B, _ = X.shape
-    Hn = w[1].shape[1]
-    Hs = zeros("H", (T, B, Hn))
-    C = zeros("C", (T, B, Hn)) if cell.has_cell_state else None
-    A = zeros("A", (T, B, 4 * Hn)) if cell.gates > 1 else None
-    kind, relu = _kind(cell), getattr(cell, "nonlinearity", None) == "relu"
-    WiT, WhT = np.ascontiguousarray(w[0].T), np.ascontiguousarray(w[1].T)
-    steps = bs.tolist()
-    with blas.one_thread():
-        _run(
-            blasloop.forward_chunk,
-            bounds,
-            lambda c, lo, hi: (
-                kind,
-                X,
-                steps,
-                WiT,
-                WhT,
-                *w[2:],
-                relu,
-                lo,
-                hi,
-                Hs,
-                C,
-                A,
-            ),
-        )
-    return LayerTape(X, Hs, None, C, A, tuple(w[2:]))
-
-
-def _backward_blas(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds, out):
-    """The backward through :mod:`.blasloop`; ``out`` holds per-chunk sums."""
-    from . import blas, blasloop
-
-    dX, dWih, dWhh, dbih, dbhh = out
-    dt = tape.X.dtype
-    empty = np.zeros((0, 0, 0), dt)
-    arrays = (tape.X, tape.H, empty if tape.C is None else tape.C,
-              empty if tape.A is None else tape.A)  # fmt: skip
-    kind, relu = _kind(cell), getattr(cell, "nonlinearity", None) == "relu"
-    steps = bs.tolist()
-    with blas.one_thread():
-        _run(
-            blasloop.backward_chunk,
-            bounds,
-            lambda c, lo, hi: (
-                kind, arrays, dH, dl, steps, w_ih, w_hh, relu, kp, rec, lo, hi,
-                (dX, dWih[c], dWhh[c], dbih[c], dbhh[c]),
-            ),
-        )  # fmt: skip
