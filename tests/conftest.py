@@ -100,7 +100,7 @@ def validation_weights(fc, values) -> list[float]:
     training part's naive unit, at every validation origin), seasonal
     naive's half that."""
     from unrolled.forecasting.ensemble.plan import validation_sizes
-    from unrolled.forecasting.models.transforms import naive_unit
+    from unrolled.forecasting.features.transforms import naive_unit
 
     sizes = validation_sizes([len(v) for v in values], fc.val_size)
     origins = [(i, o) for i, v in enumerate(values)

@@ -17,8 +17,6 @@ MAX_MODULE, MAX_FUNCTION = 500, 100
 LONG_MODULES = {
     "engine/kernels.py": "the Numba kernels of every cell, forward and backward, "
     "compiled together (one cache, one warm-up)",
-    "cli/forecast.py": "the forecast command; the output rename of issue 41 "
-    "edits it in parallel, it is split after that merge",
 }
 
 

@@ -22,7 +22,8 @@ from .._version import __version__
 from ..errors import InputError
 from ..text import escape_name
 
-COMMAND_MODULES = ["core", "forecast", "gradients", "lesson", "info"]
+COMMAND_MODULES = ["core", "forecast", "train", "saved", "datasets", "gradients",
+                   "lesson", "info"]  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,9 +14,11 @@ import click
 from ..engine.cells import CELLS as CELL_TYPES
 from ..errors import InputError
 from ..forecasting.ensemble.bounds import INTS, REALS
+from ..forecasting.ensemble.names import check_alias
+from ..forecasting.ensemble.prediction import ENSEMBLE
 from ..forecasting.io.dataset import FILLS
-from ..forecasting.models.transforms import LOGS
-from ..forecasting.models.transforms import SCALINGS as SCALING_NAMES
+from ..forecasting.models.hybrid import LOGS
+from ..forecasting.models.hybrid import SCALINGS as SCALING_NAMES
 
 CELLS = sorted(CELL_TYPES)
 SCALINGS = ["auto", *SCALING_NAMES]
@@ -132,6 +134,16 @@ class Positive(click.ParamType):
         return v
 
 
+def _alias(ctx, param, value):
+    """--alias: a name :func:`~unrolled.forecasting.ensemble.names.check_alias`
+    takes, or a usage error naming the option."""
+    try:
+        check_alias(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[1], ctx, param) from None
+    return value
+
+
 def model_options(f):
     """The network and training options of ``forecast`` and ``train``."""
     opts = [
@@ -179,6 +191,11 @@ def model_options(f):
                      "squares of residuals beyond DELTA (standardized) made "
                      "linear; off: the plain SSR; auto: 1.0 where the series have "
                      "a season, else off."),
+        click.option("--alias", default=ENSEMBLE, show_default=True,
+                     metavar="NAME", callback=_alias,
+                     help="The ensemble's name: its column in the forecasts "
+                     "(--out, --json) and its row in the report; not a "
+                     "baseline's name nor networks."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
         click.option("--diagnose", is_flag=True, help="Record gradient norms and "
                      "report exploding or vanishing gradients."),
@@ -300,6 +317,21 @@ def check_positive(ds, scaling: str) -> None:
                 f"{ds.source}, series {s.name!r}, date {str(s.dates[i])[:10]}: "
                 f"--scaling {scaling} needs positive values, got {s.values[i]:g}"
             )
+
+
+def level_options(f):
+    """``--level 80 95`` (the numbers after --level are collected) and ``--out``."""
+    # the numbers after the first --level; metavar "": not in the usage line
+    f = click.argument("more_levels", nargs=-1, required=False, metavar="")(f)
+    f = click.option(
+        "--out", "out_file", metavar="FILE.csv|FILE.parquet",
+        help="Write the forecasts as a long table: unique_id, ds, ensemble "
+        "(and ensemble-lo-80, ensemble-hi-80, ... with --level).",
+    )(f)  # fmt: skip
+    return click.option(
+        "--level", multiple=True, metavar="L",
+        help="Prediction interval levels in (0, 100), e.g. --level 80 95.",
+    )(f)  # fmt: skip
 
 
 #: ``--model DIR`` of the commands that use a saved model (predict, evaluate)

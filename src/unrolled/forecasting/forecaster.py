@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import InputError, NotFittedError
 from .ensemble.bounds import check_forecaster
 from .ensemble.choice import classical_share, count, hedged, pick, rank, shares
+from .ensemble.covariates import attach, fit_covariates, read_history, verdict
 from .ensemble.intervals import Calibration, scaled_residuals
 from .ensemble.members import (
     ClassicalMember,
@@ -37,6 +38,7 @@ from .ensemble.members import (
     weigh_by_validation,
 )
 from .ensemble.names import check_alias
+from .ensemble.params import Parameters
 from .ensemble.plan import (
     DEFAULTS,
     SNAIVE_WEIGHT,
@@ -48,7 +50,9 @@ from .ensemble.plan import (
 from .ensemble.prediction import ENSEMBLE, Predicting
 from .ensemble.saved import load_forecaster, save_forecaster
 from .ensemble.search import Setup, check_params, run_search
+from .features.transforms import Transform, as_series
 from .features.windows import windows
+from .io.covariates import covariate_spec
 from .models.baselines import BASELINES
 from .models.classical import (
     Airline,
@@ -57,34 +61,31 @@ from .models.classical import (
     SeasonalNaive,
     Theta,
 )
-from .models.transforms import Transform, as_series
 from .progress import stage
 
 __all__ = ["Forecaster", "NotFittedError", "Transform", "as_series", "windows"]
-PARAMS = ("cell", "hidden", "window", "layers", "scaling", "lr", "epochs",
-          "patience", "batch_size", "ensemble", "val_size", "seed", "season",
-          "select", "clip_norm", "clip_value", "tbptt", "huber", "alias")  # fmt: skip
 
 
 # ---------------------------------------------------------------- estimator
-class Forecaster(Predicting):
+class Forecaster(Predicting, Parameters):
     """A global recurrent network forecasting many series of different lengths.
 
     Parameters
     ----------
     cell : {"gru", "lstm", "rnn"}
         Recurrent cell (``rnn`` is the lesson's Elman network, with tanh).
-    hidden, window : int, optional
-        Hidden units per layer; steps per training window (and of context
-        at prediction time). Default: chosen on the validation slice.
+    hidden : int, optional
+        Hidden units per layer. Default: chosen on the validation slice.
+    window : int, optional
+        Steps per training window, and of context at prediction time.
+        Default: chosen on the validation slice.
     layers : int
         Stacked recurrent layers.
     scaling : str
         Per-series scaling: "auto" (chosen on the validation slice), "minmax",
-        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or
-        a seasonal one
-        ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
-        "diff+sa", "logdiff+sa"; see :class:`~.transforms.Transform`). With
+        "standard", "log", "diff", "diff+level", "logdiff", "logdiff+level", or a
+        seasonal one ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff",
+        "diff+sa", "logdiff+sa"; see :class:`~.features.transforms.Transform`). With
         "auto" a linear part beneath the network (``ar``) is searched too.
     lr : float, optional
         Adam learning rate. Default: chosen on the validation slice.
@@ -103,10 +104,10 @@ class Forecaster(Predicting):
         more (no Holt-Winters for seasons over 24 steps); with ``es``
         searched (short series, no season), Theta and exponential smoothing
         without a season; validation errors weigh them against the
-        networks. On
-        short series with few validation points the search runs three times
-        (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the forecast averages
-        each one's ``ensemble`` best (see :func:`~.plan.searches`).
+        networks. On short series with few validation points the search runs
+        three times (seeds ``seed``, ``seed + 1``, ``seed + 2``) and the
+        forecast averages each one's ``ensemble`` best (see
+        :func:`~.plan.searches`).
     val_size : int or None
         Points held out at the end of each series for validation (at most a
         quarter of the series); 0 trains ``epochs`` epochs with the defaults.
@@ -152,6 +153,19 @@ class Forecaster(Predicting):
         ``<alias>-lo-80``, ...), its key in the backtest's metrics and JSON.
         Default ``"ensemble"``. Neither a baseline's name nor ``networks``
         (the networks-only figure beside it).
+    futr_exog, hist_exog, stat_exog : list of str, optional
+        Covariates, as NeuralForecast names them: columns of ``fit``'s frame
+        known for every step ahead (``predict`` then needs ``futr_df``) or
+        only up to each origin (held at their last value at the origin
+        beyond it), and columns of ``static_df`` (one row per series). They
+        are extra input channels of the networks, scaled globally on the
+        training parts; the search tries the networks without them too
+        (``config_["covariates"]`` says whether they helped). Baselines and
+        classical members ignore them. See :mod:`.features.covariates`.
+    calendar : list of str, optional
+        Calendar features as future covariates without a column: "month",
+        "weekday", "hour", "dayofyear", "holiday" (with ``country``, e.g.
+        "US"; needs the ``holidays`` package: ``unrolled[covariates]``).
     """
 
     def __init__(
@@ -175,6 +189,11 @@ class Forecaster(Predicting):
         tbptt: int | None = None,
         huber: float | str | None = "auto",
         alias: str = ENSEMBLE,
+        futr_exog: list | None = None,
+        hist_exog: list | None = None,
+        stat_exog: list | None = None,
+        calendar: list | None = None,
+        country: str | None = None,
     ):
         self.cell, self.hidden, self.window, self.layers = cell, hidden, window, layers
         self.scaling, self.lr, self.epochs = scaling, lr, epochs
@@ -184,12 +203,16 @@ class Forecaster(Predicting):
         )  # fmt: skip
         self.clip_norm, self.clip_value, self.tbptt = clip_norm, clip_value, tbptt
         self.huber, self.alias = huber, alias
+        self.futr_exog, self.hist_exog, self.stat_exog = futr_exog, hist_exog, stat_exog
+        self.calendar, self.country = calendar, country
 
     # ------------------------------------------------------------ validation
-    def _check_params(self) -> None:
+    def _check_params(self):
         check_params(self.get_params())
         check_forecaster(self.get_params())  # the command line's ranges
         check_alias(self.alias)
+        return covariate_spec(self.futr_exog, self.hist_exog, self.stat_exog,
+                              self.calendar, self.country)  # fmt: skip
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "members_"):
@@ -212,6 +235,7 @@ class Forecaster(Predicting):
         backend="local",
         fill: str | None = None,
         freq: str | None = None,
+        static_df=None,
     ) -> Forecaster:
         """Choose the configuration on the validation slice and train the network.
 
@@ -252,6 +276,8 @@ class Forecaster(Predicting):
             drop gaps ("ffill", "interpolate", "drop"; business-daily fills
             never add weekends), and state the calendar as a pandas alias
             ("D", "B", "C", "MS", "h").
+        static_df : DataFrame, optional
+            ``unique_id`` and the ``stat_exog`` columns, a row per series.
 
         Returns
         -------
@@ -267,22 +293,18 @@ class Forecaster(Predicting):
             a ``resume`` folder of a run with other parameters or data.
         """
         from .ensemble.backends import make_backend
-        from .io.data import as_dataset
 
-        self._check_params()
-        ds = as_dataset(data, fill=fill, freq=freq)
+        spec = self._check_params()
+        ds, hist, futr = read_history(data, spec, fill, freq)
         names, values, freq = as_series(ds)
-        if backend != "local" and (checkpoint is not None or resume is not None):
-            raise InputError("checkpoint, resume: only with backend='local'")
         run = None
         if checkpoint is not None or resume is not None:
-            from .ensemble.search_checkpoint import open_run
-
-            run = open_run(checkpoint, resume, checkpoint_every, self.get_params(),
-                           names, values, freq)  # fmt: skip
+            run = self._open_run(spec, backend, checkpoint, resume, checkpoint_every,
+                                 names, values, freq)  # fmt: skip
         self._index, self._total = 0, 0
         self.dates_ = {s.name: s.dates for s in ds.series}
         self.pandas_freq_ = ds.pandas_freq
+        self._covariates = (spec, hist, futr, static_df)
         self._runner = runner = make_backend(backend)
         try:
             if progress and on_epoch is None:
@@ -296,9 +318,18 @@ class Forecaster(Predicting):
                 raise
             raise run.interrupted(exc, self._index, self._total) from None
         finally:
-            del self._runner  # the fitted forecaster holds no connection
+            del self._runner, self._covariates  # no connection, no frames kept
             if runner is not backend:  # made here for this fit
                 runner.close()
+
+    def _open_run(self, spec, backend, checkpoint, resume, every, *data):
+        """The checkpointed run of :meth:`fit` (local, without covariates)."""
+        from .ensemble.search_checkpoint import open_run
+
+        if backend != "local" or spec is not None:
+            why = "backend='local'" if backend != "local" else "no covariates"
+            raise InputError(f"checkpoint, resume: only with {why}")
+        return open_run(checkpoint, resume, every, self.get_params(), *data)
 
     def season_for(self, frequency: str | None) -> int | None:
         """The season length used: ``season`` if given, else the frequency's."""
@@ -310,6 +341,8 @@ class Forecaster(Predicting):
         """The stages of :meth:`fit`, in order."""
         self._keep_history(names, values, freq)
         n_val, parts, origins = self._validation_plan(values)
+        self.covariates_ = fit_covariates(*self._covariates, names, values, parts,
+                                          self.dates_)  # fmt: skip
         season = self.season_for(freq)
         kinds = classical_members(parts, season)  # the classical members' rule
         setup = self._setup(names, values, parts, origins, callbacks, on_epoch, kinds)
@@ -317,7 +350,10 @@ class Forecaster(Predicting):
         networks, picked = self._networks(rounds)
         classical = self._classical(kinds, setup, networks)  # fitted and weighed
         self.members_ = networks + classical
+        attach(self.members_, self.covariates_)
         self.config_ = self._describe(rounds, picked, networks, classical, setup)
+        if self.covariates_ is not None:
+            self.config_["covariates"] = verdict(self.covariates_.spec, rounds)
         self._validate(values, parts, origins, names, max(n_val))  # + intervals
         return self
 
@@ -344,7 +380,7 @@ class Forecaster(Predicting):
             self.cell, self.layers, self.batch_size, self.epochs, self.patience,
             self.seed, self.clip_norm, self.clip_value, self.tbptt, names, values,
             parts, origins, callbacks, on_epoch,
-            huber_delta(kinds, self.huber),
+            huber_delta(kinds, self.huber), self.covariates_,
         )  # fmt: skip
 
     def _search(self, setup, season, run, parts, origins) -> list:
@@ -459,41 +495,3 @@ class Forecaster(Predicting):
     def load(cls, directory) -> Forecaster:
         """Rebuild a fitted forecaster saved by :meth:`save` (no pickle)."""
         return load_forecaster(cls, directory)
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor arguments (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in PARAMS}
-
-    def set_params(self, **params) -> Forecaster:
-        """Set constructor arguments by name (scikit-learn convention).
-
-        A new ``alias`` renames a fitted ensemble too (its calibration and
-        ``selected_``), so its intervals keep their widths.
-        """
-        for k in params:
-            if k not in PARAMS:
-                raise InputError(
-                    f"set_params: unknown parameter {k!r}; expected one of "
-                    f"{', '.join(PARAMS)}"
-                )
-        if "alias" in params:
-            check_alias(params["alias"])
-            self._rename(self.alias, params["alias"])
-        for k, v in params.items():
-            setattr(self, k, v)
-        return self
-
-    def _rename(self, old: str, new: str) -> None:
-        """The fitted ensemble's key ``old`` becomes ``new`` (where it is fitted)."""
-        if hasattr(self, "calibration_"):
-            res = self.calibration_.residuals
-            self.calibration_.residuals = {new if m == old else m: r
-                                           for m, r in res.items()}  # fmt: skip
-        if getattr(self, "selected_", None) == old:
-            self.selected_ = new
-
-    def __repr__(self) -> str:
-        default = type(self)()
-        args = [f"{k}={getattr(self, k)!r}" for k in PARAMS
-                if getattr(self, k) != getattr(default, k)]  # fmt: skip
-        return f"Forecaster({', '.join(args)})"

@@ -60,8 +60,9 @@ def note(detail: str) -> None:
 
 def config_text(index: int, total: int, key: tuple) -> str:
     """``config 3/8 (diff, h16, w24, lr 0.01, ar2)``: a candidate of the search."""
-    s, h, w, lr, *more = key  # (scaling, hidden, window, lr, ar)
+    s, h, w, lr, *more = key  # (scaling, hidden, window, lr, ar[, covariates])
     ar = f", ar{more[0]}" if more and more[0] else ""
+    ar += ", covariates" if len(more) > 1 and more[1] else ""
     return f"config {index + 1}/{max(total, 1)} ({s}, h{h}, w{w}, lr {lr:g}{ar})"
 
 

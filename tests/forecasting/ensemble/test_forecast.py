@@ -17,7 +17,12 @@ from unrolled.forecasting.forecaster import (
     windows,
 )
 from unrolled.forecasting.io.data import from_dict
-from unrolled.forecasting.models.transforms import SCALINGS, SEASONAL, SMOOTHED
+from unrolled.forecasting.models.hybrid import (
+    SCALINGS,
+    SEASONAL,
+    make_transform,
+    transform_from_dict,
+)
 from unrolled.storage.models import ModelFileError, save_model
 
 FAST = dict(hidden=8, window=12, lr=0.03, scaling="diff", epochs=60, patience=10)
@@ -68,20 +73,20 @@ def test_windows_cover_every_input_and_short_series_is_one_window():
 def test_transform_round_trips_and_fits_on_what_it_is_given(scaling):
     y = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0, 16.0, 19.0, 17.0, 21.0])
     season = 2 if scaling in SEASONAL else None
-    t = Transform(scaling, season=season).fit(y[:8])
+    t = make_transform(scaling, season=season).fit(y[:8])
     # targets -> invert gives back the true next values (once defined)
     targets = t.targets(y)
     # a smoothing's states are set from its first two seasons: exact from then on
-    first = t.defined - 1 if scaling in SMOOTHED else t.lag
+    first = t.defined - 1 if scaling in ("es", "loges", "hw", "loghw") else t.lag
     back = [t.invert(targets[k], y[: k + 1]) for k in range(first, len(y) - 1)]
     np.testing.assert_allclose(back, y[first + 1 :], rtol=1e-12)
     # fitted on the first eight points only: the later ones change nothing
-    t2 = Transform(scaling, season=season).fit(y[:8].copy())
+    t2 = make_transform(scaling, season=season).fit(y[:8].copy())
     assert t.to_dict() == t2.to_dict()
     if scaling == "minmax":  # fitted on 10..19
         np.testing.assert_allclose(t.features(y)[:4, 0], [0, 2 / 9, 1 / 9, 5 / 9])
         assert t.features(y)[9, 0] == pytest.approx(11 / 9)  # beyond 1: no leak
-    assert Transform.from_dict(t.to_dict(), "s").to_dict() == t.to_dict()
+    assert transform_from_dict(t.to_dict(), "s").to_dict() == t.to_dict()
 
 
 def test_a_seasonal_scaling_on_a_series_shorter_than_three_seasons_is_refused():

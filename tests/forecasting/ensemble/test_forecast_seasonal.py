@@ -15,7 +15,8 @@ from unrolled.forecasting.ensemble.plan import (
 from unrolled.forecasting.evaluation.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.io.data import from_dict
-from unrolled.forecasting.models.transforms import SEASONAL, Transform
+from unrolled.forecasting.models.hybrid import SEASONAL
+from unrolled.forecasting.models.residuals import Residuals
 
 QUICK = dict(epochs=15, patience=5, seed=0)
 
@@ -66,18 +67,18 @@ def test_a_random_walk_gets_no_seasonal_scaling():
 def test_the_snaive_scaling_is_seasonal_naive_when_the_network_is_silent():
     rng = np.random.default_rng(0)
     y = 100 + 10 * np.sin(2 * np.pi * np.arange(40) / 12) + rng.standard_normal(40)
-    tf = Transform("snaive", "s", season=12).fit(y[:24])  # two seasons suffice
+    tf = Residuals("snaive", "s", season=12).fit(y[:24])  # two seasons suffice
     for t in (24, 31, 40):
         assert tf.invert(0.0, y[:t]) == y[t - 12]
     d = y[12:24] - y[:12]  # its changes are scaled, not centred
     rms = np.sqrt(np.mean(d**2))
     assert tf.invert(0.5, y[:30]) == pytest.approx(y[18] + 0.5 * rms, rel=1e-12)
-    back = Transform.from_dict(tf.to_dict(), "s")
+    back = Residuals.from_dict(tf.to_dict(), "s")
     assert back.invert(0.5, y[:30]) == tf.invert(0.5, y[:30])
     with pytest.raises(ValueError, match=r"'s'.*'snaive' needs 2 seasons"):
-        Transform("snaive", "s", season=12).fit(y[:23])
+        Residuals("snaive", "s", season=12).fit(y[:23])
     with pytest.raises(ValueError, match=r"'snaive'.*season length"):
-        Transform("snaive", "s")
+        Residuals("snaive", "s")
 
 
 def test_huber_auto_follows_the_season_and_a_given_delta_is_kept():

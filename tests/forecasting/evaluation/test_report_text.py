@@ -95,6 +95,31 @@ def test_the_forecast_report_fits_80_columns_and_explains_every_column(
     assert len(naive.split()) == 6  # series, method, MAE, RMSE, MAPE%, MASE: no dir
 
 
+def test_the_forecast_report_says_it_forecast_one_to_three_steps_ahead(
+    forecast_output,
+):
+    head = " ".join(forecast_output.split("\n\n")[0].split())
+    assert head.startswith(
+        "Rolling-origin 1- to 3-step forecasts over the last 12 points of each "
+        "series (monthly data, seed 0); the metrics score one step ahead, the "
+        "multi-step table each step."
+    )
+
+
+def test_the_header_says_one_step_only_where_one_step_was_scored():
+    one = Report([_result("a", 1.0, 2.0)], "monthly", 0, {})
+    assert one.format().startswith(
+        "Rolling-origin one-step forecasts over the last 5 points of each series "
+        "(monthly\ndata, seed 0).\n"
+    )
+    far = _result("a", 1.0, 2.0)
+    far.horizon = [1.0, 2.0]
+    far.steps = {m: [{"mae": 1.0, "mase": 1.0, "n": 5}] * 2 for m in far.metrics}
+    words = " ".join(Report([far], "monthly", 0, {}).format().split())
+    assert words.startswith("Rolling-origin 1- to 2-step forecasts over the last 5 ")
+    assert "the multi-step table each step." in words
+
+
 def test_decimals_is_one_rule_per_column():
     assert decimals([0.7143, 0.819]) == 4
     assert decimals([130.32, 5.2]) == 1

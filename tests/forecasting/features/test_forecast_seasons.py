@@ -9,7 +9,7 @@ from unrolled.forecasting.features.seasons import (
     best_span,
     seasonal_steps,
 )
-from unrolled.forecasting.models.transforms import Transform
+from unrolled.forecasting.features.transforms import Transform
 
 M = 12
 

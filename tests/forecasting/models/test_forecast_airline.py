@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unrolled.forecasting.features.transforms import Transform
 from unrolled.forecasting.models.airline import Airline, compiled, forecasts, grid
-from unrolled.forecasting.models.transforms import Transform
+from unrolled.forecasting.models.residuals import Residuals
 
 
 def simulated(theta, stheta, m=12, n=240, seed=0):
@@ -61,14 +62,14 @@ def test_a_fixed_season_on_a_straight_line_is_forecast_exactly():
 
 def test_the_transform_predicts_the_errors_and_reloads():
     y = np.exp(simulated(0.4, 0.6, n=120) / 20 + 3)
-    tf = Transform("logairline", "s", season=12).fit(y[:96])
+    tf = Residuals("logairline", "s", season=12).fit(y[:96])
     model = tf.smooth
     assert isinstance(model, Airline)
     d = np.log(y[1:]) - model.forecasts(np.log(y))[1:-1]
     np.testing.assert_allclose(tf.features(y)[13:, 0], tf.change.transform(d[12:]))
     # a zero output is the airline forecast itself (the errors are not centred)
     assert tf.invert(0.0, y) == pytest.approx(np.exp(model.forecasts(np.log(y))[-1]))
-    back = Transform.from_dict(tf.to_dict(), "s")
+    back = Residuals.from_dict(tf.to_dict(), "s")
     assert back.smooth == model and back.invert(0.3, y) == tf.invert(0.3, y)
 
 
@@ -77,15 +78,15 @@ def test_the_transform_predicts_the_errors_and_reloads():
             {"theta": "0.2", "stheta": 0.5}, {"theta": 0.2, "stheta": float("nan")}]
 )  # fmt: skip
 def test_bad_airline_parameters_are_refused_on_load(bad):
-    d = Transform("airline", "s", season=4).fit(simulated(0.4, 0.6, 4, 40)).to_dict()
+    d = Residuals("airline", "s", season=4).fit(simulated(0.4, 0.6, 4, 40)).to_dict()
     d["smoothing"] = bad
     with pytest.raises(ValueError, match="series 's': bad airline parameters"):
-        Transform.from_dict(d, "s")
+        Residuals.from_dict(d, "s")
 
 
 def test_under_two_seasons_the_airline_scaling_is_refused():
     with pytest.raises(ValueError, match=r"'airline' needs 2 seasons \(24 points\)"):
-        Transform("airline", "s", season=12).fit(np.arange(23.0))
-    Transform("airline", "s", season=12).fit(np.arange(1.0, 25.0))  # two: accepted
+        Residuals("airline", "s", season=12).fit(np.arange(23.0))
+    Residuals("airline", "s", season=12).fit(np.arange(1.0, 25.0))  # two: accepted
     with pytest.raises(ValueError, match="'sdiff' needs 3 seasons"):  # a network's
         Transform("sdiff", "s", season=12).fit(np.arange(30.0))

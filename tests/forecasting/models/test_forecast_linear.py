@@ -7,7 +7,7 @@ import pytest
 
 from unrolled.forecasting.ensemble.members import Candidate, Member
 from unrolled.forecasting.ensemble.plan import AR_ORDERS, plan_stages
-from unrolled.forecasting.models.transforms import Transform
+from unrolled.forecasting.features.transforms import Transform
 
 
 def ar_changes(n=3000, phi=(0.6, -0.3), seed=0):
@@ -115,9 +115,9 @@ def test_the_search_tries_the_linear_part_only_when_the_scaling_is_searched():
 
 
 def test_a_network_starts_as_the_forecast_its_scaling_implies_and_never_ends_worse():
+    from unrolled.forecasting.features.transforms import naive_unit
     from unrolled.forecasting.forecaster import Forecaster
     from unrolled.forecasting.io.data import from_dict
-    from unrolled.forecasting.models.transforms import naive_unit
 
     rng = np.random.default_rng(0)  # a walk on which training does not help
     y = 50 + np.cumsum(rng.standard_normal(80))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unrolled.forecasting.features.transforms import Transform
+from unrolled.forecasting.models.residuals import Residuals
 from unrolled.forecasting.models.smoothing import Smoothing, compiled, forecasts, grid
-from unrolled.forecasting.models.transforms import Transform
 
 
 def seasonal(n=96, m=12, seed=0, noise=0.03):
@@ -64,7 +65,7 @@ def test_the_fit_finds_the_local_level_models_smoothing_weight():
 
 def test_a_silent_network_on_holt_winters_errors_forecasts_holt_winters():
     y = seasonal()
-    t = Transform("loghw", "s", 12).fit(y[:-12])
+    t = Residuals("loghw", "s", 12).fit(y[:-12])
     smooth = Smoothing.fit(np.log(y[:-12]), 12)
     assert t.smooth == smooth
     mean = float(t.change.inverse_transform(np.zeros(1))[0])  # the mean error
@@ -77,16 +78,16 @@ def test_a_silent_network_on_holt_winters_errors_forecasts_holt_winters():
 
 
 def test_the_smoothing_is_saved_and_a_bad_one_refused():
-    t = Transform("hw", "s", 12).fit(seasonal())
+    t = Residuals("hw", "s", 12).fit(seasonal())
     d = t.to_dict()
-    back = Transform.from_dict(d, "s")
+    back = Residuals.from_dict(d, "s")
     assert back.smooth == t.smooth and back.to_dict() == d
     smoothing = d["smoothing"]
     bads = (None, dict(smoothing, alpha=1.5), dict(smoothing, phi="x"),
             dict(smoothing, beta=True))  # fmt: skip
     for bad in bads:
         with pytest.raises(ValueError, match="series 's': bad smoothing parameters"):
-            Transform.from_dict(dict(d, smoothing=bad), "s")
+            Residuals.from_dict(dict(d, smoothing=bad), "s")
     assert "smoothing" not in Transform("diff").fit(seasonal()).to_dict()
 
 

@@ -10,10 +10,11 @@ from conftest import validation_weights
 
 from unrolled.forecasting.evaluation.report import _network_line
 from unrolled.forecasting.features.seasons import seasonal_steps
+from unrolled.forecasting.features.transforms import Transform
 from unrolled.forecasting.models.airline import Airline
+from unrolled.forecasting.models.residuals import Residuals
 from unrolled.forecasting.models.smoothing import Smoothing
 from unrolled.forecasting.models.theta import Theta, adjusted
-from unrolled.forecasting.models.transforms import Transform
 from unrolled.storage.files import content_digest
 from unrolled.storage.models import ModelFileError
 
@@ -43,10 +44,10 @@ def test_without_a_season_theta_smooths_the_values_themselves_with_a_drift():
         f.append(f[t] + 0.3 * (b[t] - f[t]) + 0.02)
     np.testing.assert_allclose(theta.forecasts(b)[1:], f[1:], atol=1e-12)
     # the transform: from step 2 on (as es), saved, and still only for Theta
-    t = Transform("logtheta", "s", None).fit(np.exp(b[:-12]))
+    t = Residuals("logtheta", "s", None).fit(np.exp(b[:-12]))
     assert t.defined == 2 and t.smooth == Theta.fit(b[:-12], None, 1)
     assert t.smooth.season is None and t.to_dict().get("season") is None
-    back = Transform.from_dict(t.to_dict(), "s")
+    back = Residuals.from_dict(t.to_dict(), "s")
     want = np.exp(t.smooth.forecasts(b)[-1])  # the scaler keeps zero at zero
     assert back.invert(0.0, np.exp(b)) == pytest.approx(want, rel=1e-12)
     with pytest.raises(ValueError, match="'sdiff' of series 's': needs a season"):
@@ -82,7 +83,7 @@ def test_the_fit_smooths_noise_and_follows_a_walk():
 
 def test_a_silent_network_on_theta_errors_forecasts_theta():
     y = np.exp(seasonal())
-    t = Transform("logtheta", "s", 12).fit(y[:-12])
+    t = Residuals("logtheta", "s", 12).fit(y[:-12])
     theta = Theta.fit(np.log(y[:-12]), 12, t.defined - 1)
     assert t.smooth == theta and t.defined == 19
     assert t.change.inverse_transform(np.zeros(1))[0] == 0  # unbiased: no mean added
@@ -94,9 +95,9 @@ def test_a_silent_network_on_theta_errors_forecasts_theta():
 
 
 def test_theta_is_saved_and_a_bad_one_refused():
-    t = Transform("theta", "s", 12).fit(seasonal())
+    t = Residuals("theta", "s", 12).fit(seasonal())
     d = t.to_dict()
-    back = Transform.from_dict(d, "s")
+    back = Residuals.from_dict(d, "s")
     assert back.smooth == t.smooth and back.to_dict() == d
     theta = d["smoothing"]
     bads = (None, dict(theta, alpha=0), dict(theta, drift="x"),
@@ -104,7 +105,7 @@ def test_theta_is_saved_and_a_bad_one_refused():
             dict(theta, span=0), dict(theta, span=True))  # fmt: skip
     for bad in bads:
         with pytest.raises(ValueError, match="series 's': bad Theta parameters"):
-            Transform.from_dict(dict(d, smoothing=bad), "s")
+            Residuals.from_dict(dict(d, smoothing=bad), "s")
 
 
 def test_a_theta_forecaster_reloads_to_identical_predictions(tmp_path):

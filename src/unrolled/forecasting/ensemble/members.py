@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...training.callbacks import EarlyStopping
-from ..models.classical import Classical, from_scaling
-from ..models.transforms import ALL_HISTORY, LOGS, MODELLED, Transform
+from ..features.transforms import ALL_HISTORY, Transform
+from ..models.classical import Classical
+from ..models.hybrid import LOGS, Hybrid, is_hybrid, make_transform
 from .chunks import predict_in_chunks
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
@@ -42,9 +43,11 @@ class Candidate:
     season: int | None = None  # season length of a seasonal scaling
     ar: int = 0  # order of the linear part (see Transform)
     seed: int | None = None  # the seed it trained with (one per search)
+    exog: bool = False  # the covariates are inputs (see .covariates)
 
     def key(self) -> tuple:
-        return (self.scaling, self.hidden, self.window, self.lr, self.ar)
+        key = (self.scaling, self.hidden, self.window, self.lr, self.ar)
+        return (*key, True) if self.exog else key
 
 
 @dataclass
@@ -52,8 +55,8 @@ class Member:
     """A trained network, its configuration and its per-series transforms.
 
     A network on a classical model's errors (a scaling in
-    :data:`~.transforms.MODELLED`) is a hybrid: its :attr:`name` says both
-    parts.
+    :data:`~.models.residuals.MODELLED`) is a hybrid: its :attr:`name` says
+    both parts (:class:`~.models.hybrid.Hybrid`).
     """
 
     candidate: Candidate
@@ -61,20 +64,20 @@ class Member:
     transforms: dict[str, Transform]
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
     weight: float = 1.0  # its weight in the mean, as so many members
+    covariates: object = None  # a ..features.covariates.Covariates it reads
     refits = False  # its transforms are kept from training
 
     @property
     def kind(self) -> str:
         """``hybrid`` on a classical model's errors, else ``network``."""
-        return "hybrid" if self.candidate.scaling in MODELLED else "network"
+        return "hybrid" if is_hybrid(self.candidate.scaling) else "network"
 
     @property
     def name(self) -> str:
         """``GRU(logdiff)``, or ``Hybrid(HoltWinters(log), GRU)`` for a hybrid."""
         cell, scaling = type(self.model).__name__, self.candidate.scaling
         if self.kind == "hybrid":
-            base = from_scaling(scaling, self.candidate.season)
-            return f"Hybrid({type(base).__name__}{'(log)' * base.log}, {cell})"
+            return Hybrid.of(scaling, self.candidate.season, cell).name
         return f"{cell}({scaling})"
 
     @property
@@ -84,7 +87,7 @@ class Member:
 
     def _fitted(self, name, v) -> Transform:
         c = self.candidate
-        return Transform(c.scaling, name, c.season, c.ar).fit(v)
+        return make_transform(c.scaling, name, c.season, c.ar).fit(v)
 
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
@@ -110,8 +113,14 @@ class Member:
 
     @property
     def n_features(self) -> int:
-        """Inputs per step of the member's network."""
-        return next(iter(self.transforms.values())).n_features
+        """Inputs per step of the member's network (covariates included)."""
+        own = next(iter(self.transforms.values())).n_features
+        return own + (self.covariates.n_channels if self.reads_covariates else 0)
+
+    @property
+    def reads_covariates(self) -> bool:
+        """Whether the covariates are among its inputs."""
+        return self.candidate.exog and self.covariates is not None
 
     @property
     def takes_logs(self) -> bool:
@@ -141,7 +150,7 @@ class Member:
     def prepare(self, values, origins, names, fit_upto=None, refit_upto=None,
                 skip=None) -> tuple[list, list]:  # fmt: skip
         """What :meth:`one_step` needs besides the network: the input window
-        and the :meth:`~.transforms.Transform.inverter` at every origin.
+        and the :meth:`~.features.transforms.Transform.inverter` at every origin.
 
         They depend on the transforms and the values only, not on the
         weights: :class:`ValidationStop` prepares them once and scores the
@@ -161,7 +170,12 @@ class Member:
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
             tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
-            seqs.append(tail[-window:])  # a copy: not the whole history's inputs
+            seq = tail[-window:]  # a copy: not the whole history's inputs
+            if self.reads_covariates:  # held at the path's origin (.covariates)
+                upto = o if refit_upto is None else refit_upto[i]
+                extra = self.covariates.channels(names[i], o - len(seq), o, upto)
+                seq = np.hstack([seq, extra])
+            seqs.append(seq)
             inverters.append(tf.inverter(ctx, tail))
         return seqs, inverters
 
@@ -270,7 +284,7 @@ def _missing(out) -> float:
 def validation_targets(values, origins, parts) -> tuple[np.ndarray, np.ndarray]:
     """(the value at every origin, the naive unit of its series' training
     part): what a validation error is measured against, and scaled by."""
-    from ..models.transforms import naive_unit
+    from ..features.transforms import naive_unit
 
     truth = np.array([values[i][o] for i, o in origins])
     return truth, np.array([naive_unit(parts[i]) for i, _ in origins])

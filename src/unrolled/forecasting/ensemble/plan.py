@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..features.seasons import seasonal_strength
+from ..features.transforms import MIN_SEASONS
 from ..models.classical import (
     Airline,
     Classical,
@@ -20,7 +21,7 @@ from ..models.classical import (
     SeasonalNaive,
     Theta,
 )
-from ..models.transforms import MIN_MODELLED_SEASONS, MIN_SEASONS
+from ..models.residuals import MIN_MODELLED_SEASONS
 
 # searched in this order; level-only scalings are left out of the search: a
 # network on scaled levels cannot extrapolate past the training range (trends,

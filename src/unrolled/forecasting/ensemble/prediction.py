@@ -12,10 +12,16 @@ import functools
 import numpy as np
 
 from ...errors import InputError
-from ..io.history import check_forecasts, check_known, frequency_warning
+from ..features.transforms import as_series, naive_unit
+from ..io.history import (
+    check_forecasts,
+    check_known,
+    frequency_warning,
+    future_dates_of,
+)
 from ..models.baselines import baseline_paths
-from ..models.transforms import as_series, naive_unit
 from .chunks import CHUNK
+from .covariates import for_predict
 from .intervals import check_levels, level_name, paths
 from .members import one_step
 
@@ -106,9 +112,10 @@ class Predicting:
         if data is not None:
             import warnings
 
-            from ..io.data import as_dataset
+            from .covariates import read_history
 
-            ds = as_dataset(data)
+            cov = getattr(self, "covariates_", None)
+            ds = read_history(data, None if cov is None else cov.spec)[0]
             names, values, freq = as_series(ds)
             check_known(self.names_, names)
             if (msg := frequency_warning(self.frequency_, freq)) is not None:
@@ -122,7 +129,8 @@ class Predicting:
             getattr(self, "dates_", {}),
         )
 
-    def predict(self, h: int = 1, data=None, level=None, members: bool = False):
+    def predict(self, h: int = 1, data=None, level=None, members: bool = False,
+                futr_df=None, static_df=None):  # fmt: skip
         """Forecast the next ``h`` values of every series, as a long DataFrame.
 
         Parameters
@@ -146,6 +154,12 @@ class Predicting:
             column ``networks``: the weighted mean of the network members
             alone (no hybrid, no classical member; :func:`network_members`),
             where the ensemble has other members too (:func:`networks_apart`).
+        futr_df : DataFrame, optional
+            With future covariates (``futr_exog``): ``unique_id``, ``ds`` and
+            those columns at each of the ``h`` dates after every series
+            (refused if one is missing: never filled in).
+        static_df : DataFrame, optional
+            With static covariates, for series not seen in training.
 
         A member on logs leaves the mean of a path that reaches a value
         <= 0 (:func:`.ensemble.one_step`); ``path_notes_`` says where.
@@ -168,15 +182,22 @@ class Predicting:
         h = check_int("h", h)  # the command line's --horizon range
         levels = check_levels(level)
         names, values, dates = self._history(data)
-        self.dropouts_ = {}
-        point = self.predict_values(h, names, values)
-        self.path_notes_ = dropout_notes(self.dropouts_)
-        check_forecasts(names, values, [point[n] for n in names])
-        own = self.member_paths(h, names, values) if members else {}
+        future = future_dates_of(self, names, values, dates, h)
+        cov = getattr(self, "covariates_", None)
+        for_predict(cov, data, futr_df, static_df, self.names_,
+                    (names, values, dates), future)  # fmt: skip
+        try:
+            self.dropouts_ = {}
+            point = self.predict_values(h, names, values)
+            self.path_notes_ = dropout_notes(self.dropouts_)
+            check_forecasts(names, values, [point[n] for n in names])
+            own = self.member_paths(h, names, values) if members else {}
+        finally:  # the training history's covariates again
+            if cov is not None:
+                cov.use_training(self.dates_)
         frames = []
-        freq = getattr(self, "pandas_freq_", None)
         for n, v in zip(names, values, strict=True):
-            cols = {"unique_id": n, "ds": _future(dates.get(n), len(v), h, freq)}
+            cols = {"unique_id": n, "ds": future[n]}
             cols[self.alias] = point[n]
             unit = naive_unit(v[: self.n_train_.get(n, len(v))])
             for lv in levels:
@@ -265,9 +286,9 @@ def network_context(members, values, origins, names, fit_upto=None):
     member refitted at each origin, needs its whole history) the arguments
     come back unchanged.
     """
-    if any(m.refits for m in members) or not all(
-        n in m.transforms for m in members for n in names
-    ):
+    if any(
+        m.refits or getattr(m, "reads_covariates", False) for m in members
+    ) or not all(n in m.transforms for m in members for n in names):
         return values, origins, names, fit_upto
     keep = max(
         m.candidate.window + max((t.lookback for t in m.transforms.values()),
@@ -277,18 +298,3 @@ def network_context(members, values, origins, names, fit_upto=None):
     tails = [values[i][max(0, o - keep) : o] for i, o in origins]
     at = [(k, len(t)) for k, t in enumerate(tails)]
     return tails, at, [names[i] for i, _ in origins], None
-
-
-def _future(dates, n: int, h: int, freq):
-    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
-    import pandas as pd
-
-    from ..io.dataset import future_dates
-
-    if dates is None or len(dates) == 0:
-        return pd.Index(range(n, n + h), dtype="int64")
-    try:
-        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
-                            else None)  # fmt: skip
-    except ValueError:
-        return future_dates(dates, h)

@@ -26,9 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from ...engine.validate import is_real
+from ..features.covariates import Covariates
 from ..io.history import history_from_json, history_to_json
 from ..models.classical import from_dict, from_scaling
-from ..models.transforms import Transform
+from ..models.hybrid import transform_from_dict
+from .covariates import attach
 from .intervals import Calibration
 from .members import Candidate, ClassicalMember, Member, digest
 from .prediction import OLD_NAME
@@ -71,6 +73,8 @@ def save_forecaster(fc, directory, extra: dict | None = None) -> Path:
             getattr(fc, "pandas_freq_", None),
         ),  # fmt: skip
     }
+    if getattr(fc, "covariates_", None) is not None:
+        meta["covariates"] = fc.covariates_.to_dict()
     return save_members(directory, fc.members_, meta)
 
 
@@ -104,6 +108,11 @@ def load_forecaster(cls, directory):
             fc.history_data_ = history_from_json(meta["history"], str(directory))
             fc.history_ = {s.name: np.array(s.values) for s in fc.history_data_}
             fc.dates_ = {s.name: s.dates for s in fc.history_data_}
+        fc.covariates_ = None
+        if "covariates" in meta:  # saved with covariates (names, scalers, rows)
+            fc.covariates_ = Covariates.from_dict(meta["covariates"])
+            fc.covariates_.use_training(fc.dates_)
+            attach(fc.members_, fc.covariates_)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, ModelFileError):
             raise
@@ -198,5 +207,5 @@ def _network(directory: Path, k: int, d: dict, best) -> Member:
             f"{directory / 'model.json'} (a stale or swapped member)"
         )
     cand = Candidate(**d["candidate"])
-    tfs = {n: Transform.from_dict(t, n) for n, t in d["transforms"].items()}
+    tfs = {n: transform_from_dict(t, n) for n, t in d["transforms"].items()}
     return Member(cand, model, tfs)

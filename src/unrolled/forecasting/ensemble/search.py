@@ -36,10 +36,12 @@ from ...engine.network import build_model
 from ...engine.validate import check_positive_int, is_integer, is_real
 from ...errors import InputError
 from ...training.fit import fit as fit_network
+from ..features.transforms import LEVEL_SCALINGS, Transform
 from ..features.windows import windows
-from ..models.transforms import LEVEL_SCALINGS, SEASONAL, Transform
+from ..models.hybrid import SEASONAL, make_transform
 from ..progress import config_text
 from ..progress import stage as say
+from .covariates import with_and_without
 from .members import Candidate, Member, ValidationStop
 from .plan import (
     DEFAULTS,
@@ -74,12 +76,13 @@ class Setup:
     callbacks: list = field(default_factory=list)
     on_epoch: Callable[[dict], None] | None = None
     huber: float | None = None  # Huber's delta of the training loss (None: SSR)
+    covariates: object = None  # ..features.covariates.Covariates, or None
 
 
 def check_params(p: dict) -> None:
     """Validate a forecaster's constructor arguments; ValueError names the bad one."""
     from ...engine.network import MODELS
-    from ..models.transforms import SCALINGS
+    from ..models.hybrid import SCALINGS
 
     if p["cell"] not in MODELS:
         raise InputError(
@@ -131,6 +134,7 @@ def run_search(setup: Setup, fixed: dict, season: int | None, run=None, on_start
     if fixed["scaling"] is None:
         scalings = first_scalings(parts, seasonal_scalings(parts, season))
     plan = plan_stages(fixed, start, scalings, origins, longest + 1 < LONG)
+    with_and_without(plan, start, setup.covariates, origins)
     size = sum(len(stage) for stage in plan)
     total, done, out = rounds * size, 0, []
     remote = backend is not None and getattr(backend, "name", "local") != "local"
@@ -230,7 +234,7 @@ def make_candidate(change, best, start, fixed, season, longest) -> Candidate:
     if seas and fixed["window"] is None:
         window = season_window(window, seas, longest)
     cand = Candidate(cfg["scaling"], cfg["hidden"], window, cfg["lr"], season=seas,
-                     ar=cfg.get("ar", 0))  # fmt: skip
+                     ar=cfg.get("ar", 0), exog=cfg.get("exog", False))  # fmt: skip
     cand.window = min(cand.window, max(longest, 1))
     return cand
 
@@ -242,8 +246,11 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
     skip = {n: transforms[n].defined - 1 for n in setup.names}  # undefined changes
     count = sum(max(1, len(p) - cand.window) for p in parts)
     stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
+    cov = setup.covariates if cand.exog else None
     for n, p in zip(setup.names, parts, strict=True):
         X, Y = transforms[n].features(p), transforms[n].targets(p)
+        if cov is not None:  # the covariates as more input channels
+            X = np.hstack([X, cov.channels(n, 0, len(p), len(p))])
         X, Y = X[skip[n] :], Y[skip[n] :]
         for a, b in windows(len(X), cand.window, stride):
             seqs.append(X[a:b])
@@ -254,7 +261,7 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
 def fitted_transforms(cand: Candidate, setup: Setup) -> dict[str, Transform]:
     """``cand``'s transform of every series, fitted on its training part."""
     return {
-        n: Transform(cand.scaling, n, cand.season, cand.ar).fit(p)
+        n: make_transform(cand.scaling, n, cand.season, cand.ar).fit(p)
         for n, p in zip(setup.names, setup.parts, strict=True)
     }
 
@@ -289,7 +296,9 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     say(text, index, total, detail=f"fitting its {cand.scaling} scaling")
     transforms = fitted_transforms(cand, setup)
     seqs, tgs = training_windows(cand, transforms, setup)
-    feats = transforms[setup.names[0]].n_features
+    cov = setup.covariates if cand.exog else None
+    member = Member(cand, None, transforms, covariates=cov)
+    feats = member.n_features
     check_training_memory(
         setup.cell, cand.hidden, setup.layers, cand.window,
         min(setup.batch_size, len(seqs)), feats,
@@ -297,7 +306,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     model = starting_model(cand, setup, feats)
     silent = cand.scaling not in LEVEL_SCALINGS
     n_targets = sum(len(t) for t in tgs)
-    member = Member(cand, model, transforms)
+    member.model = model
 
     def report(epoch, logs, score):
         if setup.on_epoch is not None:

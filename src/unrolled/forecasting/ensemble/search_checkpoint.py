@@ -103,7 +103,8 @@ def open_run(
     params : dict
         The forecaster's ``get_params()``.
     names, values, frequency
-        The data, as :func:`unrolled.forecasting.models.transforms.as_series` gives it.
+        The data, as
+        :func:`unrolled.forecasting.features.transforms.as_series` gives it.
 
     Raises
     ------

@@ -24,13 +24,14 @@ import numpy as np
 
 from ...errors import InputError
 from ..ensemble.bounds import check_int, window_note
+from ..ensemble.covariates import backtest_parts, spec_of, use_full
 from ..ensemble.intervals import check_levels, coverage, level_name
 from ..ensemble.plan import seasonal_test
 from ..ensemble.prediction import NETWORKS, dropout_notes, networks_apart
+from ..features.transforms import naive_unit
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
 from ..progress import stage
 from .metrics import evaluate as score
 from .metrics import mae, mase
@@ -87,18 +88,35 @@ def backtest(
         every origin.
     **fit_options
         Passed to ``forecaster.fit`` (``checkpoint``, ``resume``,
-        ``callbacks``, ``on_epoch``).
+        ``callbacks``, ``on_epoch``, ``static_df``); and ``futr_df``, with
+        future covariates: their values at the ``horizon`` dates after each
+        series (the forecasts after its end read them). With covariates,
+        ``data`` is the frame that holds their columns; the test points'
+        forecasts read them up to each origin (the historic ones) and at the
+        dates forecast (the future ones).
 
     Returns
     -------
     Report
     """
     test, horizon = check_int("test", test), check_int("h", horizon)
-    ds = as_dataset(data)
-    sizes = split_sizes([len(s) for s in ds.series], test)
-    forecaster.fit(head(ds, sizes), **fit_options)
-    return evaluate_fitted(forecaster, ds, test, horizon, sizes, level=level,
-                           rivals=rivals)  # fmt: skip
+    spec = spec_of(forecaster)
+    if spec is None:
+        ds = as_dataset(data)
+        sizes = split_sizes([len(s) for s in ds.series], test)
+        forecaster.fit(head(ds, sizes), **fit_options)
+        return evaluate_fitted(forecaster, ds, test, horizon, sizes, level=level,
+                               rivals=rivals)  # fmt: skip
+    futr_df = fit_options.pop("futr_df", None)  # the dates after each series
+    ds, sizes, train, rows = backtest_parts(forecaster, data, spec,
+                                            lambda n: split_sizes(n, test))  # fmt: skip
+    forecaster.fit(head(ds, sizes) if train is None else train, **fit_options)
+    use_full(forecaster, ds, rows, futr_df, horizon)  # the test points' covariates
+    try:
+        return evaluate_fitted(forecaster, ds, test, horizon, sizes, level=level,
+                               rivals=rivals)  # fmt: skip
+    finally:
+        forecaster.covariates_.use_training(forecaster.dates_)
 
 
 def random_walk_like(y: np.ndarray, season: int | None) -> bool:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import InputError
+from ..ensemble.covariates import spec_of
 from ..ensemble.intervals import check_levels, level_name
+from ..features.transforms import naive_unit
 from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
-from ..models.transforms import naive_unit
 from ..progress import stage
 
 
@@ -103,6 +104,11 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     from .rivals import check_rivals
 
     h, n_windows, step_size = _check(h, n_windows, step_size)
+    if spec_of(forecaster) is not None:
+        raise InputError(
+            "cross_validation: not yet with covariates; backtest(forecaster, df, "
+            "test=..., horizon=...) evaluates a forecaster with them"
+        )
     levels = check_levels(level)
     rivals = check_rivals(rivals)
     ds = as_dataset(data)

@@ -152,10 +152,13 @@ class Report:
         from ...text import table, wrap
 
         c = self.config
+        h = max(len(s.horizon) for s in self.series)
+        steps = h > 1 and any(s.steps for s in self.series)
+        scored = "; the metrics score one step ahead, the multi-step table each step"
         head = [
-            "Rolling-origin one-step forecasts over the last "
+            f"Rolling-origin {_ahead(h if steps else 1)} forecasts over the last "
             f"{max(s.n_test for s in self.series)} points of each series "
-            f"({self.frequency} data, seed {self.seed}).",
+            f"({self.frequency} data, seed {self.seed}){scored if steps else ''}.",
             _network_line(c, len(self.search)),
         ]
         winner = self.validation_winner()
@@ -180,13 +183,17 @@ class Report:
         ]
         if self.levels:
             parts.append(_coverage_table(self))
-        h = max(len(s.horizon) for s in self.series)
-        if h > 1 and any(s.steps for s in self.series):
+        if steps:
             parts.append(_steps_table(self))
         parts.append("\n".join(wrap(x) for x in self.verdict()))
         if self.notes:
             parts.append("\n".join(wrap(f"note: {n}", indent="  ") for n in self.notes))
         return "\n\n".join(parts)
+
+
+def _ahead(h: int) -> str:
+    """How far ahead each test origin is forecast: "one-step", "1- to 3-step"."""
+    return "one-step" if h == 1 else f"1- to {h}-step"
 
 
 def _networks_legend(r: Report) -> str:
@@ -423,6 +430,8 @@ def _network_line(c: dict, tried: int) -> str:
     if shares:
         parts = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
         line += f" The ensemble's weight: {parts}."
+    if c.get("covariates"):  # fitted with covariates: did they help?
+        line += f" Covariates: {c['covariates']['text']}."
     return line
 
 

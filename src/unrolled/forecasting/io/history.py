@@ -167,3 +167,26 @@ def check_forecasts(names, histories, forecasts) -> None:
                 f"outside its history [{lo:g}, {hi:g}]; the model file may be "
                 "damaged or the model diverged"
             )
+
+
+def future_dates_of(fc, names, values, dates, h: int) -> dict:
+    """``{series: its h dates after the end}`` on the calendar of the fitted
+    forecaster ``fc`` (its ``pandas_freq_``; integer steps without dates)."""
+    freq = getattr(fc, "pandas_freq_", None)
+    return {n: future_index(dates.get(n), len(v), h, freq)
+            for n, v in zip(names, values, strict=True)}  # fmt: skip
+
+
+def future_index(dates, n: int, h: int, freq):
+    """The ``h`` dates after a series' end (integers after ``n`` without dates)."""
+    import pandas as pd
+
+    from .dataset import future_dates
+
+    if dates is None or len(dates) == 0:
+        return pd.Index(range(n, n + h), dtype="int64")
+    try:
+        return future_dates(dates, h, freq if isinstance(dates, pd.DatetimeIndex)
+                            else None)  # fmt: skip
+    except ValueError:
+        return future_dates(dates, h)

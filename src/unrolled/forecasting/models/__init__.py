@@ -3,5 +3,5 @@
 :mod:`.base` states the contract; :mod:`.baselines` the simple methods,
 :mod:`.classical` exponential smoothing, Holt-Winters, Theta, the airline
 model and seasonal naive, :mod:`.networks` the recurrent networks and
-:mod:`.hybrid` a network on a classical model's errors.
+:mod:`.hybrid` a network on a classical model's errors (:mod:`.residuals`).
 """

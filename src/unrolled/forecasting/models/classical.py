@@ -9,7 +9,7 @@ and forecasts ``exp`` of their forecast. In an ensemble they are refitted on
 the history before every forecast origin (:attr:`~.base.Model.refits`), as statsforecast
 fits a model on all the data it is given.
 
-The one-step forecast is that of a :class:`~.transforms.Transform` of
+The one-step forecast is that of the :class:`~.residuals.Residuals` of
 the method's errors with nothing added to them: the same arithmetic as the
 networks on those errors (:mod:`.hybrid`) start from, so that a hybrid whose
 network learnt nothing forecasts as its classical model does.
@@ -21,7 +21,7 @@ import numpy as np
 
 from ...engine.validate import check_positive_int
 from .base import Model
-from .transforms import Transform
+from .residuals import Residuals
 
 
 class Classical(Model):
@@ -58,7 +58,7 @@ class Classical(Model):
         or not positive with ``log``.
         """
         y = np.asarray(y, dtype=np.float64)
-        self.transform_ = Transform(self.scaling, name, self.season).fit(y)
+        self.transform_ = Residuals(self.scaling, name, self.season).fit(y)
         self.history_ = y
         return self
 

@@ -1,64 +1,78 @@
-"""From series to network inputs: per-series transforms.
+"""From series to network inputs: per-series scalings.
 
 A :class:`Transform` is one series' scaling, fitted on its training part
 only: it turns values into the network's inputs and targets, and the
 network's outputs back into values. The stretches the network trains on are
-:func:`~unrolled.forecasting.features.windows.windows`.
+:func:`~unrolled.forecasting.features.windows.windows`. A classical model's
+errors beneath a network (a hybrid) are a scaling built on this one, in
+:mod:`unrolled.forecasting.models.residuals`.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from ...engine.validate import is_integer
 from ...errors import InputError
-from ..features.scaling import (
+from ..io.data import as_dataset
+from .scaling import (
     MinMaxScaler,
     RootMeanSquareScaler,
     StandardScaler,
     checked_log,
     scaler_from_dict,
 )
-from ..features.seasons import (
-    LAG_SEASONS,
-    best_span,
-    seasonal_profile,
-    seasonal_steps,
-)
-from ..io.data import as_dataset
-from .airline import Airline
-from .smoothing import Smoothing
-from .smoothing import start as smoothing_start
-from .theta import Theta
+from .seasons import LAG_SEASONS, best_span, seasonal_profile, seasonal_steps
 
-SCALINGS = ("minmax", "standard", "log", "diff", "diff+level", "logdiff",
-            "logdiff+level")  # fmt: skip
-LEVEL_SCALINGS = ("minmax", "standard", "log")  # the network predicts the level
-# seasonal scalings: they need the season length m (see Transform)
-SEASONAL = ("diff+lag", "logdiff+lag", "sdiff", "logsdiff", "sdiff+diff", "diff+sa",
-            "logdiff+sa", "hw", "loghw", "theta", "logtheta", "airline",
-            "logairline", "snaive")  # fmt: skip
-# the errors of exponential smoothing (with a season: Holt-Winters)
-SMOOTHED = ("es", "loges", "hw", "loghw")
-# the errors of the Theta method (smoothing with drift, the season taken out)
-THETA = ("theta", "logtheta")
-# the errors of Box and Jenkins' airline model, ARIMA(0,1,1)(0,1,1)
-AIRLINE = ("airline", "logairline")
-# a classical forecast over the whole history beneath the network
-MODELLED = SMOOTHED + THETA + AIRLINE
-# seasonal differences scaled but not centred: silent, seasonal naive itself
-SNAIVE = "snaive"
-# the change from one season back, y[t+1] - y[t+1-m] (of the logs: logsdiff)
-SDIFFS = ("sdiff", "logsdiff", SNAIVE)
-# changes of the log
-LOGS = ("logdiff", "logdiff+level", "logsdiff", "logdiff+lag", "logdiff+sa", "loges",
-        "loghw", "logtheta", "logairline")  # fmt: skip
-SCALINGS += ("es", "loges") + SEASONAL
 MIN_POINTS = 2  # the shortest history a model trains on or forecasts from
-MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history ...
-MIN_MODELLED_SEASONS = 2  # ... a classical model's (MODELLED) this many
+MIN_SEASONS = 3  # a seasonal scaling needs this many seasons of history
 ALL_HISTORY = 10**9  # lookback of a scaling that reads the whole history
 RIDGE = 1.0  # the linear part's ridge penalty (inputs are standardized)
+
+
+class Recipe(NamedTuple):
+    """What a scaling's name means.
+
+    ``change``: what the network predicts, None (the scaled level itself),
+    ``"diff"`` (the one-step change), ``"lag"`` (the one-step change, with
+    the change one season back as a second input), ``"sdiff"`` (the change
+    from one season back), ``"sdiff+diff"`` (its first difference) or
+    ``"sa"`` (the one-step change less its seasonal part); ``logs``: changes
+    of the log; ``level``: the level's scaler (a class and its ``log``), the
+    network's only input without a change, else a second input;
+    ``seasonal``: it needs a season length.
+    """
+
+    change: str | None
+    logs: bool = False
+    level: tuple | None = None
+    seasonal: bool = False
+
+
+RECIPES = {
+    "minmax": Recipe(None, level=(MinMaxScaler, False)),
+    "standard": Recipe(None, level=(StandardScaler, False)),
+    "log": Recipe(None, level=(StandardScaler, True)),
+    "diff": Recipe("diff"),
+    "diff+level": Recipe("diff", level=(MinMaxScaler, False)),
+    "logdiff": Recipe("diff", logs=True),
+    "logdiff+level": Recipe("diff", logs=True, level=(MinMaxScaler, True)),
+    "diff+lag": Recipe("lag", seasonal=True),
+    "logdiff+lag": Recipe("lag", logs=True, seasonal=True),
+    "sdiff": Recipe("sdiff", seasonal=True),
+    "logsdiff": Recipe("sdiff", logs=True, seasonal=True),
+    "sdiff+diff": Recipe("sdiff+diff", seasonal=True),
+    "diff+sa": Recipe("sa", seasonal=True),
+    "logdiff+sa": Recipe("sa", logs=True, seasonal=True),
+}
+SCALINGS = tuple(RECIPES)  # the plain scalings (no model beneath the network)
+# the network predicts the level
+LEVEL_SCALINGS = tuple(s for s, r in RECIPES.items() if r.change is None)
+# seasonal scalings: they need the season length m (see Transform)
+SEASONAL = tuple(s for s, r in RECIPES.items() if r.seasonal)
+LOGS = tuple(s for s, r in RECIPES.items() if r.logs)  # changes of the log
 
 
 class Transform:
@@ -87,24 +101,6 @@ class Transform:
     seasons, and learn from the step where the seasonal index is first known
     on (:attr:`defined`).
 
-    ``es`` and ``loges`` (logs) predict the one-step error of exponential
-    smoothing with a damped trend, ``hw`` and ``loghw`` that of Holt-Winters
-    (a season of length m too), fitted on the training part
-    (:class:`~.smoothing.Smoothing`): the network starts from the classical
-    forecast and learns what its errors still hold, as in Smyl's ES-RNN. The
-    smoothing reads the whole history. ``theta`` and ``logtheta`` predict
-    the one-step error of the Theta method (:class:`~.theta.Theta`: the
-    seasonally adjusted values of ``+sa`` smoothed with a drift), from the
-    step ``+sa`` learns from on; without a season (``season`` None, the
-    only seasonal scalings that allow it) the values themselves smoothed
-    with a drift, from step 2 on, as ``es``. ``airline`` and ``logairline``
-    predict the one-step error of Box and Jenkins' airline model,
-    ARIMA(0,1,1)(0,1,1) with season m (:class:`~.airline.Airline`), from
-    step m + 1 on. ``snaive`` is ``sdiff`` with its changes scaled but not
-    centred, so that a silent network (a zero output) forecasts ``y[t+1-m]``:
-    seasonal naive itself, as a classical member (it needs the
-    ``MIN_MODELLED_SEASONS`` of the classical models).
-
     ``ar`` (p > 0, change scalings only) adds a linear part, fitted per series
     on its training part by ridge least squares: the next scaled change from
     the last p scaled changes, the latest step's other inputs (seasonal
@@ -114,18 +110,25 @@ class Transform:
     changes, the seasonal profile's weight, the pull of the level), the
     network the rest, as in LSTNet's autoregressive highway. Too little
     history for 4 fitting rows per weight leaves the linear part at zero.
+
+    What each name means is its :class:`Recipe` (:data:`RECIPES`); a
+    subclass with its own ``RECIPES`` adds scalings (a classical model's
+    errors: :class:`~unrolled.forecasting.models.residuals.Residuals`).
     """
+
+    RECIPES = RECIPES
+    min_seasons = MIN_SEASONS  # a seasonal scaling needs this many seasons
 
     def __init__(self, scaling: str, name: str = "series", season: int | None = None,
                  ar: int = 0):  # fmt: skip
-        if scaling not in SCALINGS:
+        if scaling not in self.RECIPES:
             raise InputError(
-                f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', "
+                f"scaling: expected one of {', '.join(self.RECIPES)} or 'auto', "
                 f"got {scaling!r}"
             )
-        seasonless = scaling in THETA and season is None  # Theta without a season
+        self.recipe = recipe = self.RECIPES[scaling]
         bad = not (isinstance(season, int) and season >= 2)
-        if scaling in SEASONAL and bad and not seasonless:
+        if recipe.seasonal and bad and not self._seasonless(scaling, season):
             raise InputError(
                 f"scaling {scaling!r} of series {name!r}: needs a season length "
                 f">= 2 (from the data's frequency or season=), got {season!r}"
@@ -134,31 +137,33 @@ class Transform:
             raise InputError(
                 f"ar of series {name!r}: expected an integer >= 0, got {ar!r}"
             )
-        if ar and scaling in LEVEL_SCALINGS:
+        if ar and recipe.change is None:
             raise InputError(
                 f"ar of series {name!r}: a linear part needs a change scaling, "
                 f"not {scaling!r}"
             )
         self.scaling, self.name = scaling, name
-        self.season = season if scaling in SEASONAL else None
+        self.season = season if recipe.seasonal else None
         self.level = self.change = None
         self.ar = int(ar)
         self.coef = None  # the linear part's n_weights weights (see _lagged)
-        self.smooth = None  # the smoothing (SMOOTHED), Theta (THETA) or AIRLINE
         self.span = None  # seasons a seasonal index averages (+sa; None: all)
         self._whole_last = None  # (input, output) of _whole's latest call
 
+    def _seasonless(self, scaling: str, season) -> bool:
+        """Whether a seasonal ``scaling`` may go without a season (none may)."""
+        return False
+
     @property
     def n_features(self) -> int:
-        two = ("diff+level", "logdiff+level", "diff+lag", "logdiff+lag")
-        return 2 if self.scaling in two else 1
+        r = self.recipe
+        return 2 if r.change == "lag" or (r.change and r.level) else 1
 
     @property
     def lag(self) -> int:
         """Steps back that one change needs: 1, m or m + 1."""
         m = self.season or 0
-        lags = dict.fromkeys(SDIFFS, m) | {"sdiff+diff": m + 1}
-        return lags.get(self.scaling, 1)
+        return {"sdiff": m, "sdiff+diff": m + 1}.get(self.recipe.change, 1)
 
     @property
     def defined(self) -> int:
@@ -171,105 +176,96 @@ class Transform:
         changes, that would set their scale and teach the network and the
         linear part a season their inputs do not have.
         """
-        if self.scaling.endswith("+sa") or self.scaling in THETA:
-            m = self.season or 1  # Theta without a season: from step 2, as es
+        if self.recipe.change == "sa":
+            m = self.season
             return m + m // 2 + 1
-        if self.scaling in SMOOTHED:
-            return smoothing_start(self.season)
-        if self.scaling in AIRLINE:
-            return self.season + 1
         return self.lag
 
     @property
     def warmup(self) -> int:
         """The first step whose inputs (and linear part) are all defined."""
         back = self.defined
-        if self.scaling in ("diff+lag", "logdiff+lag"):
+        if self.recipe.change == "lag":
             back = LAG_SEASONS * self.season + 1
         return back + max(self.ar - 1, 0)
+
+    @property
+    def reads_whole(self) -> bool:
+        """Whether its changes read the whole history (``+sa``: the season)."""
+        return self.recipe.change == "sa"
 
     @property
     def lookback(self) -> int:
         """Points before a window's first step that its inputs need.
 
         The seasonally adjusted scalings estimate their season from the
-        whole history, the smoothed ones run over it: :data:`ALL_HISTORY`.
+        whole history (:attr:`reads_whole`): :data:`ALL_HISTORY`.
         """
-        whole = self.scaling.endswith("+sa") or self.scaling in MODELLED
-        return ALL_HISTORY if whole else self.warmup
+        return ALL_HISTORY if self.reads_whole else self.warmup
 
     def _base(self, y: np.ndarray) -> np.ndarray:
         """The values on which changes are taken (logs for the log scalings)."""
-        if self.scaling not in LOGS:
+        if not self.recipe.logs:
             return y
         return checked_log(y, f"series {self.name!r}: scaling {self.scaling!r}")
 
     def _changes(self, b: np.ndarray) -> np.ndarray:
         """The changes the network predicts, for steps lag..n-1."""
-        m = self.season
-        if self.scaling in SDIFFS:
+        m, change = self.season, self.recipe.change
+        if change == "sdiff":
             return b[m:] - b[:-m]
-        if self.scaling == "sdiff+diff":
+        if change == "sdiff+diff":
             s = b[m:] - b[:-m]
             return np.diff(s)
-        if self.scaling.endswith("+sa"):
+        if change == "sa":
             return np.diff(b) - self._whole(b)[:-1]  # .seasons.adjusted_changes
-        if self.scaling in MODELLED:
-            return b[1:] - self._whole(b)[1:-1]
         return np.diff(b)
 
     def _whole(self, b: np.ndarray) -> np.ndarray:
-        """What a scaling reads the whole history for: the seasonal steps of
-        ``b`` (``+sa``) or the classical one-step forecasts (:data:`MODELLED`).
+        """What a scaling reads the whole history for (:meth:`_whole_of`).
 
         The latest call's is kept: :meth:`features` and :meth:`inverter` of
         the same history (an origin's window and inverter) compute it once.
         """
         key = b.tobytes()
         if self._whole_last is None or self._whole_last[0] != key:
-            if self.scaling.endswith("+sa"):
-                out = seasonal_steps(b, self.season, self.span)
-            else:
-                out = self.smooth.forecasts(b)
-            self._whole_last = (key, out)
+            self._whole_last = (key, self._whole_of(b))
         return self._whole_last[1]
+
+    def _whole_of(self, b: np.ndarray) -> np.ndarray:
+        """The seasonal steps of ``b`` (``+sa``)."""
+        return seasonal_steps(b, self.season, self.span)
 
     def fit(self, y: np.ndarray) -> Transform:
         """Fit on ``y`` (the training part) only."""
         y = np.asarray(y, dtype=np.float64)
         self._whole_last = None  # of the parameters before
-        classical = (*MODELLED, SNAIVE)  # the classical members' scalings
-        need = MIN_MODELLED_SEASONS if self.scaling in classical else MIN_SEASONS
+        need = self.min_seasons
         if self.season is not None and len(y) < need * self.season:
             raise InputError(
                 f"series {self.name!r}: scaling {self.scaling!r} needs "
                 f"{need} seasons ({need * self.season} points) to "
                 f"train on, got {len(y)}"
             )
-        if self.scaling in ("minmax", "diff+level", "logdiff+level"):
-            log = self.scaling == "logdiff+level"
-            self.level = MinMaxScaler(log=log).fit(y, self.name)
-        if self.scaling in ("standard", "log"):
-            self.level = StandardScaler(log=self.scaling == "log").fit(y, self.name)
+        if self.recipe.level is not None:
+            scaler, log = self.recipe.level
+            self.level = scaler(log=log).fit(y, self.name)
         b = self._base(y)  # the logs (checked) once, for every step below
-        if self.scaling in SMOOTHED:
-            self.smooth = Smoothing.fit(b, self.season)
-        if self.scaling in THETA:
-            self.smooth = Theta.fit(b, self.season, self.defined - 1)
-        if self.scaling in AIRLINE:
-            self.smooth = Airline.fit(b, self.season)
-        if self.scaling.endswith("+sa"):
-            self.span = best_span(b, self.season, self.defined - 1)
-        if self.scaling not in LEVEL_SCALINGS:
+        self._fit_base(b)
+        if self.recipe.change is not None:
             d = self._changes(b)[self.defined - self.lag :]
-            # Theta's drift is halved on purpose; the airline model's errors
-            # are its own fit's; seasonal naive's forecast is y[t+1-m] itself
-            unbiased = self.scaling in (*THETA, *AIRLINE, SNAIVE)
-            scaler = RootMeanSquareScaler() if unbiased else StandardScaler()
+            scaler = RootMeanSquareScaler() if self._unbiased else StandardScaler()
             self.change = scaler.fit(d if d.size else [0.0], self.name)
         if self.ar:
             self.coef = self._fit_linear(y)
         return self
+
+    def _fit_base(self, b: np.ndarray) -> None:
+        """Fit what the changes of ``b`` need (``+sa``: the seasons averaged)."""
+        if self.recipe.change == "sa":
+            self.span = best_span(b, self.season, self.defined - 1)
+
+    _unbiased = False  # the changes scaled but not centred (a subclass's)
 
     @property
     def n_weights(self) -> int:
@@ -316,7 +312,7 @@ class Transform:
         if self.change is not None:
             d = self._scaled_changes(y)
             cols.append(d)
-            if self.season is not None and self.scaling.endswith("+lag"):
+            if self.recipe.change == "lag":
                 cols.append(seasonal_profile(d, self.season))
         if self.level is not None:
             cols.append(self.level.transform(y))
@@ -364,21 +360,23 @@ class Transform:
             if F is None:
                 F = self.features(h[-(self.lookback + 1) :])
             linear = self.linear(F[-self.ar :])[-1]
-        m = self.season
         if len(h) < self.lag:  # too short to look a season back: naive
             last = float(h[-1])
             return lambda out: last
-        if self.scaling.endswith("+sa"):  # the season from the whole history
+        return self._next(h, linear)
+
+    def _next(self, h: np.ndarray, linear):
+        """:meth:`inverter` past its common part: the next value from the
+        network's output, after a history ``h`` at least :attr:`lag` long."""
+        m, change = self.season, self.recipe.change
+        if change == "sa":  # the season from the whole history
             b = self._base(h)
             last, season = b[-1], self._whole(b)[-1]
             return lambda out: self._level(last + self._step(out, linear) + season)
-        if self.scaling in MODELLED:  # the classical forecast, corrected
-            f = self._whole(self._base(h))[-1]
-            return lambda out: self._level(f + self._step(out, linear))
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
-        if self.scaling in SDIFFS:
+        if change == "sdiff":
             start = b[-m]
-        elif self.scaling == "sdiff+diff":
+        elif change == "sdiff+diff":
             start = b[-1] + b[-m] - b[-m - 1]
         else:
             start = b[-1]
@@ -393,7 +391,7 @@ class Transform:
 
     def _level(self, b: float) -> float:
         """A value from its base (the log for the log scalings)."""
-        if self.scaling.startswith("log"):
+        if self.recipe.logs:
             return float(np.exp(min(b, 709.0)))
         return float(b)
 
@@ -408,8 +406,6 @@ class Transform:
         if self.ar:
             d["ar"] = self.ar
             d["coef"] = None if self.coef is None else [float(c) for c in self.coef]
-        if self.smooth is not None:
-            d["smoothing"] = self.smooth.to_dict()
         if self.span is not None:
             d["span"] = self.span
         return d
@@ -425,19 +421,17 @@ class Transform:
                 raise InputError(f"transform of series {name!r}: bad linear part")
         t.level = None if d.get("level") is None else scaler_from_dict(d["level"])
         t.change = None if d.get("change") is None else scaler_from_dict(d["change"])
-        if (t.change is None) != (t.scaling in LEVEL_SCALINGS):
+        if (t.change is None) != (t.recipe.change is None):
             raise InputError(f"transform of series {name!r}: inconsistent scalers")
-        if t.scaling in SMOOTHED:
-            t.smooth = Smoothing.from_dict(d.get("smoothing"), t.season, name)
-        if t.scaling in THETA:
-            t.smooth = Theta.from_dict(d.get("smoothing"), t.season, name)
-        if t.scaling in AIRLINE:
-            t.smooth = Airline.from_dict(d.get("smoothing"), t.season, name)
+        t._load(d, name)
         t.span = d.get("span")
         good = is_integer(t.span) and t.span > 0
-        if t.span is not None and not (good and t.scaling.endswith("+sa")):
+        if t.span is not None and not (good and t.recipe.change == "sa"):
             raise InputError(f"transform of series {name!r}: bad span {t.span!r}")
         return t
+
+    def _load(self, d: dict, name: str) -> None:
+        """Read what a subclass saves besides (a plain scaling saves nothing)."""
 
 
 def as_series(data) -> tuple[list[str], list[np.ndarray], str]:
