@@ -264,6 +264,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     net = network_for(cand, setup, epochs)
     net.start(dict(zip(setup.names, setup.parts, strict=True)))
     seqs, tgs = net.training_windows()
+    net.check_memory(len(seqs))  # before any forecast of the starting network
     n_targets = sum(len(t) for t in tgs)
     member = Member(cand, net)
 

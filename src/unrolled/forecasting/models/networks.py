@@ -191,17 +191,22 @@ class Network(Model):
                 tgs.append(Y[a:b])
         return seqs, tgs
 
+    def check_memory(self, n_windows: int) -> None:
+        """:class:`~unrolled.errors.ResourceLimitError` where training on
+        ``n_windows`` windows would not fit in the memory available."""
+        from ...engine.sizing import check_training_memory
+
+        check_training_memory(
+            self.cell, self.hidden, self.layers, self.window,
+            min(self.batch_size, n_windows), self.n_features,
+        )  # fmt: skip
+
     def train(self, seqs, targets, callbacks=(), **options) -> Network:
         """The second half of :meth:`fit`: train on the windows ``seqs`` /
         ``targets``; ``callbacks`` and ``options`` (checkpoints) go to
         :func:`~unrolled.training.fit.fit`. Returns ``self``."""
-        from ...engine.sizing import check_training_memory
-
         self.check_fitted("module_")
-        check_training_memory(
-            self.cell, self.hidden, self.layers, self.window,
-            min(self.batch_size, len(seqs)), self.n_features,
-        )  # fmt: skip
+        self.check_memory(len(seqs))
         fit_network(
             self.module_, seqs, targets, epochs=self.epochs, lr=self.lr,
             batch_size=self.batch_size, per_step=True, clip_norm=self.clip_norm,
