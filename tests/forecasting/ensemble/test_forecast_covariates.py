@@ -169,6 +169,17 @@ def test_the_backtest_reads_the_covariates_at_the_test_points():
     assert net < 3 * NOISE and net < 0.2 * naive
     assert [r.n_train for r in rep.series] == [N + H - 12] * 2
     assert rep.series[0].next == pytest.approx(11.0, abs=0.5)  # 10 + 2 * 0.5
+    # the same two networks as on validation, scored on the test points
+    c = rep.covariates
+    assert c["helped"] is True and c["metric"] == "mase"
+    assert c["with"] < 0.2 * c["without"]
+    for r in rep.series:  # the ensemble is the one network with x
+        assert c["series"][r.name]["mae_with"] == pytest.approx(
+            r.metrics["ensemble"]["mae"], rel=1e-12
+        )
+    assert c["text"].startswith("x helped on the test points: mean MASE 0.")
+    assert rep.to_json()["covariates"]["text"] == c["text"]
+    assert "Covariates: x helped on the test points" in " ".join(rep.format().split())
     with pytest.raises(InputError, match="futr_df: this forecaster takes future"):
         backtest(Forecaster(futr_exog=["x"], epochs=2, **FIXED), df, test=12)
 
@@ -192,3 +203,21 @@ def test_a_future_column_named_like_values_is_read_from_futr_df():
     fc = Forecaster(futr_exog=["price"], epochs=5, **FIXED).fit(train)
     pred = fc.predict(2, futr_df=future[["unique_id", "ds", "price"]])
     assert np.isfinite(pred["ensemble"]).all()
+
+
+def test_the_test_points_sentence_says_when_the_covariates_did_not_help():
+    from unrolled.forecasting.evaluation.covariates import summary
+    from unrolled.forecasting.io.covariates import covariate_spec
+
+    spec = covariate_spec(None, ["volume"], None, None, None)
+    row = {"mae_with": 1.23, "mae_without": 1.2, "mase_with": 0.9,
+           "mase_without": 0.8}  # fmt: skip
+    one = summary(spec, {"s": row})
+    said = "volume did not help on the test points: MAE 1.23 with, 1.2 without"
+    assert one["text"] == said
+    assert one["helped"] is False
+    two = summary(spec, {"s": row, "t": {**row, "mase_with": 0.5}})
+    assert two["text"] == ("volume helped on the test points: mean MASE 0.7 with, "
+                           "0.8 without")  # fmt: skip
+    same = summary(spec, {"s": {**row, "mae_with": 1.20001}})
+    assert same["helped"] is False  # level as printed: not "helped"

@@ -155,28 +155,34 @@ def names_of(spec: CovariateSpec) -> list[str]:
             *(f"calendar:{c}" for c in spec.calendar)]  # fmt: skip
 
 
-def verdict(spec: CovariateSpec, rounds) -> dict:
+def verdict(covariates, rounds) -> tuple[dict, dict]:
     """Whether the covariates helped on the validation slice: the best
-    network with them against the best without, over every search."""
+    network with them against the best without, over every search; and
+    those two networks, ``{True: with, False: without}`` (a kind never
+    scored is absent), for the test points
+    (:func:`..evaluation.covariates.on_test_points`)."""
     trained = [m for _, t in rounds for m in t]
-    score = {flag: min((m.candidate.score for m in trained
-                        if m.candidate.exog == flag
-                        and np.isfinite(m.candidate.score)), default=None)
+    best = {}
+    for m in sorted(trained, key=rank):
+        if np.isfinite(rank(m)):
+            best.setdefault(bool(m.candidate.exog), m)
+    attach(best.values(), covariates)
+    score = {flag: best[flag].candidate.score if flag in best else None
              for flag in (True, False)}  # fmt: skip
-    which = ", ".join(names_of(spec))
-    out = {"names": names_of(spec), "val_with": score[True],
+    which = ", ".join(names_of(covariates.spec))
+    out = {"names": names_of(covariates.spec), "val_with": score[True],
            "val_without": score[False]}  # fmt: skip
     if score[True] is None or score[False] is None:
         out["helped"] = None
         out["text"] = f"covariates ({which}): not compared (no validation slice)"
-        return out
+        return out, {}
     out["helped"] = bool(min(trained, key=rank).candidate.exog)
     verb = "helped" if out["helped"] else "did not help"
     out["text"] = (
         f"{which} {verb} on the validation slice: scaled error "
         f"{score[True]:.4g} with, {score[False]:.4g} without"
     )
-    return out
+    return out, best
 
 
 def spec_of(forecaster) -> CovariateSpec | None:

@@ -33,6 +33,7 @@ from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
 from ..progress import stage
+from .covariates import on_test_points
 from .metrics import evaluate as score
 from .metrics import mae, mase
 from .report import Report, SeriesResult
@@ -267,10 +268,12 @@ def evaluate_fitted(
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
     if val and forecaster.val_score_ is not None:
         val[forecaster.alias] = forecaster.val_score_
-    return Report(
+    report = Report(
         results, ds.frequency, int(forecaster.seed), dict(forecaster.config_),
         notes, list(getattr(forecaster, "search_", [])),
         [level_name(x) for x in levels],
         val, getattr(forecaster, "selected_", forecaster.alias), ds.unit,
         forecaster.alias,
     )  # fmt: skip
+    report.covariates = on_test_points(forecaster, values, origins, names, cut)
+    return report
