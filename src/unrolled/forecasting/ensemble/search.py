@@ -249,8 +249,9 @@ def training_windows(cand: Candidate, transforms: dict, setup: Setup):
     cov = setup.covariates if cand.exog else None
     for n, p in zip(setup.names, parts, strict=True):
         X, Y = transforms[n].features(p), transforms[n].targets(p)
-        if cov is not None:  # the covariates as more input channels
-            X = np.hstack([X, cov.channels(n, 0, len(p), len(p))])
+        if cov is not None:  # the covariates as more input channels; the last
+            extra = cov.channels(n, 0, len(p) - 1, len(p))  # input is in no window
+            X = np.hstack([X, np.vstack([extra, extra[-1:]])])
         X, Y = X[skip[n] :], Y[skip[n] :]
         for a, b in windows(len(X), cand.window, stride):
             seqs.append(X[a:b])
