@@ -221,3 +221,22 @@ def test_the_test_points_sentence_says_when_the_covariates_did_not_help():
                            "0.8 without")  # fmt: skip
     same = summary(spec, {"s": {**row, "mae_with": 1.20001}})
     assert same["helped"] is False  # level as printed: not "helped"
+
+
+def test_autoarima_reads_the_future_covariates_and_autoets_ignores_them():
+    pytest.importorskip("statsforecast")
+    from unrolled.forecasting.evaluation.backtest import backtest
+
+    train, future = driven(ids=("a",))
+    df = pd.concat([train, future])
+    ahead = pd.DataFrame({"unique_id": ["a"], "ds": pd.Timestamp("2020-07-01"),
+                          "x": [0.5]})  # fmt: skip
+    fc = Forecaster(futr_exog=["x"], epochs=5, **FIXED)
+    rep = backtest(fc, df, test=12, futr_df=ahead, rivals=("AutoARIMA", "AutoETS"))
+    m = rep.series[0].metrics
+    noise_mae = NOISE * np.sqrt(2 / np.pi)
+    assert m["AutoARIMA"]["mae"] < 3 * noise_mae  # y = 10 + 2x found through X
+    assert m["AutoARIMA"]["mae"] < 0.2 * m["AutoETS"]["mae"]  # ETS has no x
+    note = next(n for n in rep.notes if n.startswith("rivals with the covariates"))
+    assert "AutoARIMA read x as regressors" in note
+    assert "AutoETS ignore them" in note

@@ -58,3 +58,47 @@ def summary(spec, rows: dict) -> dict:
             f"{shown['with']} with, {shown['without']} without")  # fmt: skip
     return {"helped": helped, "text": text, "metric": key, "with": fig["with"],
             "without": fig["without"], "series": rows}  # fmt: skip
+
+
+def rival_regressors(forecaster, names) -> list | None:
+    """Per series, the regressors the rivals read (:data:`.rivals.TAKE_X`):
+    the future covariates and the calendar at every date (historic ones are
+    unknown at the dates forecast, static ones constant within a series); None
+    without them."""
+    cov = getattr(forecaster, "covariates_", None)
+    if cov is None:
+        return None
+    rows = [cov.future_rows(n) for n in names]
+    return None if any(r is None for r in rows) else rows
+
+
+def rival_note(forecaster, rivals) -> list[str]:
+    """The note on what the rivals did with the covariates (none without)."""
+    from .rivals import TAKE_X
+
+    cov = getattr(forecaster, "covariates_", None)
+    if cov is None or not rivals:
+        return []
+    s = cov.spec
+    future = [*s.futr, *(f"calendar:{c}" for c in s.calendar)]
+    out = []
+    if future:
+        took = [r for r in rivals if r in TAKE_X]
+        left = [r for r in rivals if r not in TAKE_X]
+        if took:
+            out.append(
+                f"{' and '.join(took)} read {', '.join(future)} as regressors "
+                "(statsforecast's X_df), fitted on the rows before each origin"
+            )
+        if left:
+            out.append(
+                f"{' and '.join(left)} ignore them (their statsforecast models "
+                "take no regressors)"
+            )
+    unread = [*s.hist, *s.stat]
+    if unread:
+        out.append(
+            f"no rival reads {', '.join(unread)} (historic or static: unknown at "
+            "the dates forecast, or constant within a series)"
+        )
+    return ["rivals with the covariates: " + "; ".join(out)]

@@ -186,6 +186,13 @@ class Covariates:
             return np.zeros((len(p), 0))
         return np.hstack(parts)
 
+    def future_rows(self, name: str) -> np.ndarray | None:
+        """Series ``name``'s future covariates and calendar at every date of
+        its history and horizon, scaled: ``(n + horizon, k)`` (None where
+        there are none); row ``t`` is the value at date ``t``."""
+        rows = self._futr.get(name)
+        return rows if rows is not None and rows.shape[1] else None
+
     def to_dict(self) -> dict:
         """Plain JSON data: the spec, the scalers and the training columns."""
 
