@@ -193,8 +193,8 @@ def test_evaluation_without_the_covariates_of_the_dates_forecast_is_refused(fitt
     target = whole[["unique_id", "ds", "y"]]
     with pytest.raises(InputError, match="covariates known for 120 dates; a forecast"):
         evaluate_fitted(fc, target, test=6)
-    with pytest.raises(InputError, match="cross_validation: not yet with covariates"):
-        cross_validation(fc, whole, h=2)
+    with pytest.raises(InputError, match="data: futr_exog: no column 'x'"):
+        cross_validation(fc, target, h=2)
 
 
 def test_a_future_column_named_like_values_is_read_from_futr_df():
@@ -240,3 +240,21 @@ def test_autoarima_reads_the_future_covariates_and_autoets_ignores_them():
     note = next(n for n in rep.notes if n.startswith("rivals with the covariates"))
     assert "AutoARIMA read x as regressors" in note
     assert "AutoETS ignore them" in note
+
+
+def test_cross_validation_fits_each_window_on_the_frame_up_to_its_cutoff():
+    from unrolled.forecasting.evaluation.cross_validation import cross_validation
+
+    train, future = driven()
+    whole = pd.concat([train, future]).sort_values(["unique_id", "ds"])
+    fc = Forecaster(futr_exog=["x"], epochs=60, **FIXED)
+    cv = cross_validation(fc, whole, h=3, n_windows=2, step_size=3, refit=True)
+    assert not hasattr(fc, "covariates_")  # the forecaster given is not fitted
+    assert len(cv) == 2 * 2 * 3
+    assert sorted(cv["cutoff"].unique()) == [pd.Timestamp("2019-12-01"),
+                                             pd.Timestamp("2020-03-01")]  # fmt: skip
+    truth = whole.set_index(["unique_id", "ds"])["y"]
+    assert np.array_equal(cv["y"], truth.loc[list(zip(cv.unique_id, cv.ds))])
+    err = (cv["y"] - cv["ensemble"]).abs().mean()
+    naive = (cv["y"] - cv["naive"]).abs().mean()
+    assert err < 3 * NOISE and err < 0.2 * naive  # x read at the dates forecast

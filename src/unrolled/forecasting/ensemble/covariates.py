@@ -194,24 +194,31 @@ def spec_of(forecaster) -> CovariateSpec | None:
                              "country")))  # fmt: skip
 
 
-def backtest_parts(forecaster, data, spec: CovariateSpec, sizes_of):
-    """``(dataset, training frame, full rows)`` of a backtest with covariates:
-    the training frame is ``data``'s rows before each series' test points
-    (``sizes_of(lengths)`` says how many), the full rows are the historic
-    and future columns at every date (see :func:`use_full`)."""
+def frame_parts(data, spec: CovariateSpec):
+    """``(dataset, head, rows)`` of ``data`` with covariates: ``head(sizes)``
+    is the frame without each series' last ``sizes[i]`` dates (None without
+    covariate columns: cut the dataset), ``rows`` the historic and future
+    columns at every date (see :func:`use_full`)."""
     from ..io.covariates import head_frame
     from ..io.data import as_dataset
 
     if not spec.columns:
-        ds = as_dataset(data)
-        sizes = sizes_of([len(s) for s in ds.series])
-        return ds, sizes, None, None
+        return as_dataset(data), None, None
     cols = frame_columns(data, spec)
     ds = target_dataset(cols, spec)
-    sizes = sizes_of([len(s) for s in ds.series])
-    full = (read_columns(cols, spec.hist, ds.series),
+    rows = (read_columns(cols, spec.hist, ds.series),
             read_columns(cols, spec.futr, ds.series))  # fmt: skip
-    return ds, sizes, head_frame(cols, ds.series, sizes), full
+    return ds, (lambda sizes: head_frame(cols, ds.series, sizes)), rows
+
+
+def backtest_parts(forecaster, data, spec: CovariateSpec, sizes_of):
+    """``(dataset, test sizes, training frame, full rows)`` of a backtest with
+    covariates: the training frame is ``data``'s rows before each series'
+    test points (``sizes_of(lengths)`` says how many; None without covariate
+    columns), the full rows as :func:`frame_parts` gives them."""
+    ds, head, rows = frame_parts(data, spec)
+    sizes = sizes_of([len(s) for s in ds.series])
+    return ds, sizes, None if head is None else head(sizes), rows
 
 
 def use_full(forecaster, ds, rows, futr_df, horizon: int) -> None:
@@ -228,3 +235,16 @@ def use_full(forecaster, ds, rows, futr_df, horizon: int) -> None:
     rows = rows if rows is not None else (None, None)
     use_rows(forecaster.covariates_, rows, futr_df, None, forecaster.names_,
              (names, values, dates), future)  # fmt: skip
+
+
+def use_known(forecaster, ds, rows) -> None:
+    """Let ``forecaster`` (fitted on the start of ``ds``'s series) read the
+    covariates at every date of ``ds`` and none after (``rows``:
+    :func:`frame_parts`'): for forecasts whose dates all lie in ``ds``, as
+    cross-validation's windows."""
+    cov = forecaster.covariates_
+    names = [s.name for s in ds.series]
+    lengths = [len(s) for s in ds.series]
+    hist, futr = (_empty(r, names, lengths) for r in (rows or (None, None)))
+    stat = {n: cov.raw["stat"][n] for n in names}
+    cov.use(hist, futr, stat, {s.name: s.dates for s in ds.series})
