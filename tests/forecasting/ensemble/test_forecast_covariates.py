@@ -254,7 +254,8 @@ def test_cross_validation_fits_each_window_on_the_frame_up_to_its_cutoff():
     assert sorted(cv["cutoff"].unique()) == [pd.Timestamp("2019-12-01"),
                                              pd.Timestamp("2020-03-01")]  # fmt: skip
     truth = whole.set_index(["unique_id", "ds"])["y"]
-    assert np.array_equal(cv["y"], truth.loc[list(zip(cv.unique_id, cv.ds))])
+    keys = list(zip(cv.unique_id, cv.ds, strict=True))
+    assert np.array_equal(cv["y"], truth.loc[keys])
     err = (cv["y"] - cv["ensemble"]).abs().mean()
     naive = (cv["y"] - cv["naive"]).abs().mean()
     assert err < 3 * NOISE and err < 0.2 * naive  # x read at the dates forecast
