@@ -12,12 +12,16 @@ machine slows every variant alike:
 - ``1 thread``: the same with ``UNROLLED_THREADS=1``;
 - ``IEEE``: subnormal numbers kept (``backend.flush_subnormals = False``);
 - ``before``: the engine before issue 45: subnormals kept, one chunk per
-  thread (``chunks_per_thread = 1``).
+  thread (``chunks_per_thread = 1``);
+- ``own loops``: the compiled loops of ``kernels.py`` at every hidden size,
+  without the BLAS loop (``blasloop.py``; ``backend.blas_min`` out of reach).
 
 ``--busy N`` starts N processes that spin on one core each beside the
 timing (a competing job). Prints, per row and variant, the minimum and the
-median of ``--repeats`` rounds, the load average before and after, and JAX
-time / variant time. Usage::
+median wall time of ``--repeats`` rounds and the median CPU time (of all
+the process's threads: on a loaded machine it moves less than wall time),
+the load average before and after, and JAX time / variant time on each.
+Usage::
 
     python benchmarks/engine_ab.py                      # issue 45's rows
     python benchmarks/engine_ab.py --busy 1 --repeats 5
@@ -39,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
 ROWS = "rnn:1,rnn:32,rnn:256,lstm:32,lstm:256,gru:32,gru:256"
-VARIANTS = ("jax", "now", "1 thread", "IEEE", "before")
+VARIANTS = ("jax", "now", "1 thread", "IEEE", "before", "own loops")
 
 
 def _spin():  # pragma: no cover - a busy competitor, killed by the parent
@@ -57,6 +61,7 @@ def variant(name, step):
         "1 thread": {"env": "1"},
         "IEEE": {"flush_subnormals": False},
         "before": {"flush_subnormals": False, "chunks_per_thread": 1},
+        "own loops": {"blas_min": 1 << 30},
     }[name]
 
     def run():
@@ -95,15 +100,17 @@ def row(cell, H, seqs, targets, names, repeats):
     for fn in fns.values():
         fn()  # warm: compiled, workspace mapped
     times = {name: [] for name in fns}
+    cpu = {name: [] for name in fns}
     order = list(fns)
     for k in range(repeats):
         # each round starts one further along: none always follows JAX, whose
         # pool threads spin for a while after a call
         for name in order[k % len(order) :] + order[: k % len(order)]:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fns[name]()
             times[name].append(time.perf_counter() - t0)
-    return times
+            cpu[name].append(time.process_time() - c0)
+    return times, cpu
 
 
 def main(argv=None):
@@ -129,11 +136,11 @@ def main(argv=None):
         for spec in args.rows.split(","):
             cell, H = spec.split(":")
             load0 = os.getloadavg()[0]
-            times = row(cell, int(H), seqs, targets, names, args.repeats)
+            times, cpu = row(cell, int(H), seqs, targets, names, args.repeats)
             load1 = os.getloadavg()[0]
             report["rows"].append({"cell": cell, "H": int(H), "times": times,
-                                   "load": [load0, load1]})  # fmt: skip
-            print(_line(cell, H, times, load0, load1), flush=True)
+                                   "cpu": cpu, "load": [load0, load1]})  # fmt: skip
+            print(_line(cell, H, times, cpu, load0, load1), flush=True)
     finally:
         for p in busy:
             p.kill()
@@ -143,15 +150,17 @@ def main(argv=None):
     return report
 
 
-def _line(cell, H, times, load0, load1) -> str:
-    """One row: min / median per variant, and JAX / variant on both."""
-    jax = times.get("jax")
+def _line(cell, H, times, cpu, load0, load1) -> str:
+    """One row: min / median wall time per variant, median CPU time (all the
+    process's threads), and JAX / variant on each."""
+    jax, jcpu = times.get("jax"), cpu.get("jax")
     parts = []
     for name, t in times.items():
-        lo, med = min(t), float(np.median(t))
-        s = f"{name} {lo * 1e3:.2f}/{med * 1e3:.2f} ms"
+        lo, med, c = min(t), float(np.median(t)), float(np.median(cpu[name]))
+        s = f"{name} {lo * 1e3:.2f}/{med * 1e3:.2f} ms cpu {c * 1e3:.2f}"
         if jax and name != "jax":
-            s += f" ({min(jax) / lo:.2f}x/{np.median(jax) / med:.2f}x)"
+            s += f" ({min(jax) / lo:.2f}x/{np.median(jax) / med:.2f}x"
+            s += f" cpu {np.median(jcpu) / c:.2f}x)"
         parts.append(s)
     return f"{cell} H={H} [load {load0:.1f}->{load1:.1f}]: " + " | ".join(parts)
 

@@ -37,7 +37,8 @@ ALLOWED = {
     "lessons": {BASE, "engine", "storage", "training", "lessons"},
     "cli": {BASE, "engine", "storage", "training", "forecasting", "lessons", "cli"},
 }
-TOP = {"unrolled", "unrolled.__main__"}  # the public re-exports and ``python -m``
+# the public re-exports (the package, its models namespace) and ``python -m``
+TOP = {"unrolled", "unrolled.models", "unrolled.__main__"}
 # the stages of forecasting, lowest first: a module of a stage (a subpackage
 # or a top-level module of forecasting) imports only its own stage and those before
 STAGES = ("progress", "io", "features", "models", "ensemble", "evaluation",

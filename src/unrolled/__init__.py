@@ -7,10 +7,11 @@ This module only re-exports. The layers, lowest first: ``engine`` (cells,
 unrolled loops, networks, optimizers), ``storage`` (model files,
 checkpoints), ``training`` (``fit``, callbacks, gradient diagnostics),
 ``forecasting`` (data, baselines, the forecaster, backtests) and
-``lessons`` (the StatLand lesson, namespaced: ``unrolled.lessons``).
+``lessons`` (the StatLand lesson, namespaced: ``unrolled.lessons``). Every
+forecasting method as a model of one contract: ``unrolled.models``.
 """
 
-from . import lessons
+from . import lessons, models
 from ._version import __version__
 from .engine.network import GRU, LSTM, RNN, build_model
 from .engine.optim import SGD, Adam, clip_grads, global_norm
@@ -97,6 +98,7 @@ __all__ = [
     "ResourceLimitError",
     "TrainingError",
     "TrainingInterrupted",
+    "models",
     "lessons",
     "__version__",
 ]

@@ -1,8 +1,8 @@
-"""``python -m unrolled`` runs the command line."""
+"""``python -m unrolled`` runs the command line, as the console script does."""
 
 import sys
 
-from .cli import run
+from unrolled_entry import main
 
 if __name__ == "__main__":
-    sys.exit(run())
+    sys.exit(main())

@@ -77,3 +77,18 @@ def test_engine_info_says_what_runs(monkeypatch):
     monkeypatch.setenv("UNROLLED_THREADS", "many")
     with pytest.raises(ValueError, match="UNROLLED_THREADS"):
         engine_info()
+
+
+def test_one_thread_while_the_machine_is_busy(monkeypatch):
+    """Above the CPUs' count (+ margin) the load says: busy, one thread takes
+    the chunks; UNROLLED_THREADS always wins."""
+    monkeypatch.delenv("UNROLLED_THREADS", raising=False)
+    monkeypatch.setattr(cores, "affinity", lambda: [0, 1])
+    monkeypatch.setattr(cores.os, "getloadavg", lambda: (3.0, 1.0, 1.0))
+    assert cores.threads_now(2) == (1, "busy machine (load 3.0)")
+    assert cores.threads_now(1) == (1, "planned")
+    monkeypatch.setattr(cores.os, "getloadavg", lambda: (2.4, 1.0, 1.0))
+    assert cores.threads_now(2) == (2, "planned")  # our own 2 threads: not busy
+    monkeypatch.setenv("UNROLLED_THREADS", "2")
+    monkeypatch.setattr(cores.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    assert cores.threads_now(2) == (2, "planned")

@@ -29,11 +29,15 @@ CELLS = [("rnn", "relu"), ("rnn", "tanh"), ("lstm", None), ("gru", None)]
 LENGTHS = [7, 3, 9, 1, 4, 9, 2, 5, 6, 11, 8]  # ragged, with ties and a length 1
 
 
-@pytest.fixture(autouse=True, params=["row-major", "feature-major"])
+@pytest.fixture(autouse=True, params=["row-major", "feature-major", "blas"])
 def layout(request, monkeypatch):
-    """Every test runs on both compiled layouts: (T, B, H) and (T, H, B)."""
-    limit = 0 if request.param == "row-major" else 1 << 30
+    """Every test runs on the three compiled loops: (T, B, H), (T, H, B) and the
+    BLAS loop (blasloop.py, on the row-major arrays)."""
+    limit = 1 << 30 if request.param == "feature-major" else 0
     monkeypatch.setattr(dispatch.backend, "feature_major_max", limit)
+    blas_min = 0 if request.param == "blas" else 1 << 30
+    monkeypatch.setattr(dispatch.backend, "blas_min", blas_min)
+    assert dispatch.layout(5) == request.param  # the loop each test means to run
     return request.param
 
 
@@ -171,7 +175,7 @@ def test_bounds_cover_rows_and_balance_steps(monkeypatch):
 
 
 @pytest.mark.parametrize("cell,nl", CELLS)
-def test_same_bits_whichever_thread_takes_a_chunk(monkeypatch, rng, cell, nl):
+def test_same_bits_whichever_thread_takes_a_chunk(monkeypatch, rng, cell, nl, layout):
     """The chunks' numbers are the same bits on 1 thread as on 3 (same split)."""
     monkeypatch.setattr(dispatch.backend, "mode", "numba")
     monkeypatch.setattr(dispatch.backend, "min_work", 1)
@@ -183,7 +187,8 @@ def test_same_bits_whichever_thread_takes_a_chunk(monkeypatch, rng, cell, nl):
     monkeypatch.setattr(dispatch, "row_chunks", lambda *a: splits.append(row_chunks(*a))
                         or splits[-1])  # fmt: skip
     a = net.loss_and_grads(seqs, targets)
-    assert [len(s) - 1 for s in splits] == [6, 6]  # forward, backward
+    chunks = 3 if layout == "blas" else 6  # 3 threads x (1 or 4), at most 48 / 8
+    assert [len(s) - 1 for s in splits] == [chunks, chunks]  # forward, backward
     monkeypatch.setattr(dispatch, "threads", lambda: 1)  # one thread, same chunks
     monkeypatch.setattr(dispatch, "row_chunks", lambda *a: splits.pop(0))
     b = net.loss_and_grads(seqs, targets)
@@ -226,8 +231,8 @@ def test_numba_failure_falls_back_to_readable_path(monkeypatch, rng, error):
             raise TypingError("simulated")
         raise OSError(28, "No space left on device")  # saving the cache
 
-    monkeypatch.setattr(kernels, "elman_forward", broken)
-    monkeypatch.setattr(kernels, "elman_forward_fm", broken)
+    for name in ("elman_forward", "elman_forward_fm", "elman_fstep"):
+        monkeypatch.setattr(kernels, name, broken)
     monkeypatch.setattr(dispatch.backend, "broken", False)
     monkeypatch.setattr(dispatch.backend, "mode", "auto")
     net = make("rnn", "relu", hidden_size=3, seed=0)
@@ -248,8 +253,8 @@ def test_forcing_numba_raises_instead_of_falling_back(monkeypatch, rng):
     def broken(*args):
         raise TypingError("simulated")
 
-    monkeypatch.setattr(kernels, "gru_forward", broken)
-    monkeypatch.setattr(kernels, "gru_forward_fm", broken)
+    for name in ("gru_forward", "gru_forward_fm", "gru_fstep"):
+        monkeypatch.setattr(kernels, name, broken)
     monkeypatch.setattr(dispatch.backend, "broken", False)
     monkeypatch.setattr(dispatch.backend, "mode", "numba")
     net = make("gru", None, hidden_size=3, seed=0)

@@ -45,4 +45,7 @@ def test_fit_reaches_the_engine_in_at_most_four_modules():
                                               "loss_and_grads")  # fmt: skip
     modules = list(dict.fromkeys(m for m, _ in stack[:-1]))
     assert len(modules) <= 4, modules
-    assert "unrolled.forecasting.ensemble.search" in modules  # the search trains
+    assert modules == ["unrolled.forecasting.forecaster",
+                       "unrolled.forecasting.ensemble.search",  # the search trains
+                       "unrolled.forecasting.models.networks",  # the network model
+                       "unrolled.training.fit"]  # fmt: skip

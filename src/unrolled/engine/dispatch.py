@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
-from . import cores
+from . import blasloop, cores, featuremajor
 from .interrupts import sticky_interrupt
 from .tape import LayerTape
 
@@ -84,6 +84,7 @@ class Backend:
     chunks_per_thread: int = 4  # chunks a thread takes in turn (work sharing)
     flush_subnormals: bool = True  # x86: FTZ/DAZ while kernels run (kernels.py)
     feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
+    blas_min: int = 8192  # gates x hidden**2 from which the BLAS loop runs
     first_run: str | None = None  # "wait" | "background"; None: UNROLLED_COMPILE
     on_compile: object = None  # callable(dict) told when kernels get compiled
     ready_keys: dict = field(default_factory=dict)  # kernel key -> compiled path?
@@ -225,11 +226,34 @@ def kernel_key(cell, dtype, hidden: int) -> tuple[str, str, str]:
     kind = cell
     if not isinstance(cell, str):
         kind = "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
-    fm = hidden <= backend.feature_major_max
-    return kind, np.dtype(dtype).name, "feature-major" if fm else "row-major"
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
+    return kind, np.dtype(dtype).name, layout(hidden, gates)
 
 
-def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
+def layout(hidden: int, gates: int = 1) -> str:
+    """Which compiled loop runs a layer of ``hidden`` units: "feature-major"
+    (small sizes), "blas" (large ones, where BLAS can be held to one thread
+    per chunk: :mod:`.blas`) or "row-major" (the sizes between).
+
+    The BLAS loop from ``gates * hidden**2`` = ``backend.blas_min`` (8192:
+    rnn H >= 91, lstm H >= 46, gru H >= 53): where its products win more than
+    its Python loop costs per step. Measured on bench.py's batch (512 rows),
+    one thread, CPU time own loops / BLAS loop: rnn H=64 0.83, H=128 1.22;
+    lstm H=32 0.90, H=64 1.09; gru H=32 0.89, H=64 1.13 (BENCHMARKS.md).
+    """
+    if hidden <= backend.feature_major_max:
+        return "feature-major"
+    if gates * hidden * hidden >= backend.blas_min:
+        from . import blas
+
+        if blas.controllable():
+            return "blas"
+    return "row-major"
+
+
+def row_chunks(
+    batch_sizes, B: int, G: int, H: int, I: int, per_thread=None
+) -> np.ndarray:
     """Split rows ``0..B`` into contiguous chunks of about equal numbers of steps.
 
     Each chunk runs its own time loop. With one thread (a small batch, or
@@ -237,7 +261,9 @@ def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
     ``chunks_per_thread`` chunks per thread, which the threads take in turn
     (:func:`_chunks`), so that a thread slowed by other work on the machine
     takes fewer of them instead of holding the others up. The split depends
-    only on the shapes and the thread count.
+    only on the shapes and the thread count. ``per_thread``: chunks per
+    thread, ``chunks_per_thread`` unless given (the BLAS loop takes 1: its
+    products run faster on more rows, and each chunk pays Python per step).
     """
     steps = np.asarray(batch_sizes, dtype=np.int64)
     work = int(steps.sum()) * G * (H + I)
@@ -246,7 +272,8 @@ def row_chunks(batch_sizes, B: int, G: int, H: int, I: int) -> np.ndarray:
         nthread = min(nthread, work // backend.min_work)
     if nthread <= 1:
         return np.array([0, B], dtype=np.int64)
-    nchunk = min(nthread * backend.chunks_per_thread, B // 8)
+    per_thread = backend.chunks_per_thread if per_thread is None else per_thread
+    nchunk = min(nthread * per_thread, B // 8)
     lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
     cum = np.cumsum(lengths)  # rows are sorted longest first
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
@@ -276,7 +303,7 @@ def _chunks(fn, bounds, make_args):
     if len(jobs) == 1:
         _flushed(fn, [make_args(*jobs[0])])
         return
-    helpers = min(threads(), len(jobs)) - 1
+    helpers = min(cores.threads_now(threads())[0], len(jobs)) - 1
     if helpers < 1:
         _flushed(fn, [make_args(*job) for job in jobs])
         return
@@ -317,7 +344,7 @@ def forward_compiled(
         return None  # compiling elsewhere: the readable path runs
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
     w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
-    bounds = row_chunks(bs, B, G, Hn, I)
+    bounds = row_chunks(bs, B, G, Hn, I, 1 if layout(Hn, G // Hn) == "blas" else None)
 
     def zeros(name, shape):  # rows past each end: zero, or stale if reused
         if workspace is None:
@@ -325,9 +352,12 @@ def forward_compiled(
         ws, role = workspace
         return ws.take((role, name), shape, dt)
 
-    if Hn <= backend.feature_major_max:
-        return _forward_fm(cell, X, bs, w, bounds, zeros)
+    path = layout(Hn, G // Hn)
+    if path == "feature-major":
+        return featuremajor.forward_layer(cell, X, bs, w, bounds, zeros, _run)
     X = np.ascontiguousarray(X)
+    if path == "blas":
+        return blasloop.forward_layer(cell, X, bs, w, bounds, zeros, _run)
 
     Hs = zeros("H", (T, B, Hn))
     C = A = None
@@ -371,16 +401,18 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     T, B, I = X.shape
     G, Hn = w_hh.shape
     bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
-    bounds = row_chunks(bs, B, G, Hn, I)
+    bounds = row_chunks(bs, B, G, Hn, I, 1 if layout(Hn, G // Hn) == "blas" else None)
     nc = len(bounds) - 1
     w_ih = np.ascontiguousarray(w_ih, dtype=dt)
     w_hh = np.ascontiguousarray(w_hh, dtype=dt)
     kp = np.zeros((0, 0), dt) if keep is None else np.ascontiguousarray(keep, dt)
     if tape.fm:
-        return _backward_fm(cell, tape, dH, d_last, bs, (w_ih, w_hh), kp, record,
-                            need_dx, bounds)  # fmt: skip
+        w = (w_ih, w_hh)
+        return featuremajor.backward_layer(cell, tape, dH, d_last, bs, w, kp, record,
+                                           need_dx, bounds, _run)  # fmt: skip
     empty3 = np.zeros((0, 0, 0), dt)
     dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
+    blas_loop = layout(Hn, G // Hn) == "blas"
     dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last, dt)
     rec = empty3
     if record is not None:
@@ -392,7 +424,11 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     dbih = np.zeros((nc, G), dtype=dt)
     dbhh = dbih
     common = (bs, w_ih, w_hh)
-    if cell.gates == 1:
+    if blas_loop:
+        dbhh = np.zeros((nc, G), dtype=dt) if cell.gates == 3 else dbih
+        blasloop.backward_layer(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds,
+                                (dX, dWih, dWhh, dbih, dbhh), _run)  # fmt: skip
+    elif cell.gates == 1:
         relu = cell.nonlinearity == "relu"
         _run(
             kernels.elman_backward,
@@ -426,71 +462,3 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     # the chunks' partial sums, added in a fixed order
     dX = dX if need_dx else None
     return dX, (dWih.sum(0), dWhh.sum(0), dbih.sum(0), dbhh.sum(0))
-
-
-def _forward_fm(cell, X, bs, w, bounds, zeros) -> LayerTape:
-    """The forward through the feature-major kernels; the tape holds views."""
-    from . import kernels
-
-    Xt = np.ascontiguousarray(X.transpose(0, 2, 1))  # (T, I, B): free after a fm layer
-    T, I, B = Xt.shape
-    Hn = w[1].shape[1]
-    Ht = zeros("H", (T, Hn, B))
-    Ct = At = None
-    if cell.gates == 1:
-        relu = cell.nonlinearity == "relu"
-        args = lambda c, lo, hi: (Xt, bs, *w, relu, lo, hi, Ht)  # noqa: E731
-        _run(kernels.elman_forward_fm, bounds, args)
-    elif cell.has_cell_state:
-        Ct, At = zeros("C", (T, Hn, B)), zeros("A", (T, 4 * Hn, B))
-        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, Ct, At)  # noqa: E731
-        _run(kernels.lstm_forward_fm, bounds, args)
-    else:
-        At = zeros("A", (T, 4 * Hn, B))
-        args = lambda c, lo, hi: (Xt, bs, *w, lo, hi, Ht, At)  # noqa: E731
-        _run(kernels.gru_forward_fm, bounds, args)
-    views = [None if a is None else a.transpose(0, 2, 1) for a in (Xt, Ht, Ct, At)]
-    return LayerTape(views[0], views[1], None, views[2], views[3], tuple(w[2:]), True)
-
-
-def _backward_fm(cell, tape, dH, d_last, bs, w, kp, record, need_dx, bounds):
-    """The backward through the feature-major kernels; ``dX`` is a view."""
-    from . import kernels
-
-    Xt, Ht = tape.X.transpose(0, 2, 1), tape.H.transpose(0, 2, 1)  # contiguous
-    dt = Xt.dtype
-    T, I, B = Xt.shape
-    G, Hn = w[1].shape
-    nc = len(bounds) - 1
-    empty3 = np.zeros((0, 0, 0), dt)
-    dHt = empty3 if dH is None else np.ascontiguousarray(dH.transpose(0, 2, 1), dt)
-    dl = np.zeros((0, 0), dt) if d_last is None else np.ascontiguousarray(d_last.T, dt)
-    rec, own = empty3, True
-    if record is not None:
-        rec = record.transpose(0, 2, 1)
-        own = rec.dtype == dt and rec.flags.c_contiguous  # filled in place
-        rec = rec if own else np.zeros((T, Hn, B), dt)
-    dXt = np.zeros((T, I, B), dt) if need_dx else empty3
-    dWih = np.zeros((nc, G, I), dtype=dt)  # per-chunk partial sums
-    dWhh = np.zeros((nc, G, Hn), dtype=dt)
-    db = np.zeros((nc, G, 2), dtype=dt)
-    tail = (kp, rec)
-    if cell.gates == 1:
-        fn, head = kernels.elman_backward_fm, (Xt, Ht, dHt, dl, bs, *w)
-        tail = (cell.nonlinearity == "relu", *tail)
-    elif cell.has_cell_state:
-        Ct, At = tape.C.transpose(0, 2, 1), tape.A.transpose(0, 2, 1)
-        fn, head = kernels.lstm_backward_fm, (Xt, Ht, Ct, At, dHt, dl, bs, *w)
-    else:
-        At = tape.A.transpose(0, 2, 1)
-        fn, head = kernels.gru_backward_fm, (Xt, Ht, At, dHt, dl, bs, *w)
-    _run(
-        fn,
-        bounds,
-        lambda c, lo, hi: (*head, *tail, lo, hi, dXt, dWih[c], dWhh[c], db[c]),
-    )
-    if not own:
-        record[...] = rec.transpose(0, 2, 1)
-    dX = dXt.transpose(0, 2, 1) if need_dx else None
-    d_b = db.sum(0)  # the chunks' partial sums, added in a fixed order
-    return dX, (dWih.sum(0), dWhh.sum(0), d_b[:, 0].copy(), d_b[:, 1].copy())

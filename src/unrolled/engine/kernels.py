@@ -65,6 +65,34 @@ def _jit(inline="never"):
 
 
 # ------------------------------------------------------------------- helpers
+@intrinsic
+def _madd(typingctx, a, b, c):
+    """``a * b + c``: in float32 one fused multiply-add (rounded once), in
+    float64 a multiply, then an add (rounded twice, as always before).
+
+    float32 is the fast mode (bench.py's), and a fused multiply-add does the
+    products of _mm in half the instructions; float64, the forecaster's and
+    the parity tests' precision, keeps its numbers to the last bit. Where
+    the CPU has no FMA unit, LLVM calls libm's fmaf (slow, same numbers).
+    """
+    if not (a == b == c and a in (types.float32, types.float64)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        x, y, z = args
+        if signature.return_type != types.float32:
+            return builder.fadd(builder.fmul(x, y), z)
+        fn = builder.module.globals.get("llvm.fma.f32")
+        if fn is None:
+            ty = x.type
+            fn = llvm_ir.Function(
+                builder.module, llvm_ir.FunctionType(ty, [ty, ty, ty]), "llvm.fma.f32"
+            )
+        return builder.call(fn, [x, y, z])
+
+    return a(a, b, c), codegen
+
+
 @_jit()
 def _mm(out, src, W, nb):
     """``out[:nb] = src[:nb] @ W``: src (nb, K), W (K, N) C-contiguous.
@@ -84,12 +112,13 @@ def _mm(out, src, W, nb):
             for j in range(N):
                 w = W[k, j]
                 for r in range(nb):
-                    out[r, j] += src[r, k] * w
+                    out[r, j] = _madd(src[r, k], w, out[r, j])
         return
     r = 0
     while r < nb:
         m = min(4, nb - r)  # rows in this block
         if m == 4:
+            o0, o1, o2, o3 = out[r], out[r + 1], out[r + 2], out[r + 3]
             for k in range(0, K4, 4):
                 a0, a1, a2, a3 = src[r, k], src[r, k + 1], src[r, k + 2], src[r, k + 3]
                 b0, b1, b2, b3 = (
@@ -110,28 +139,33 @@ def _mm(out, src, W, nb):
                     src[r + 3, k + 2],
                     src[r + 3, k + 3],
                 )
+                W0, W1, W2, W3 = W[k], W[k + 1], W[k + 2], W[k + 3]
                 for j in range(N):
-                    w0, w1, w2, w3 = W[k, j], W[k + 1, j], W[k + 2, j], W[k + 3, j]
-                    out[r, j] = out[r, j] + a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3
-                    out[r + 1, j] = (
-                        out[r + 1, j] + b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3
+                    w0, w1, w2, w3 = W0[j], W1[j], W2[j], W3[j]
+                    o0[j] = _madd(
+                        a3, w3, _madd(a2, w2, _madd(a1, w1, _madd(a0, w0, o0[j])))
                     )
-                    out[r + 2, j] = (
-                        out[r + 2, j] + c0 * w0 + c1 * w1 + c2 * w2 + c3 * w3
+                    o1[j] = _madd(
+                        b3, w3, _madd(b2, w2, _madd(b1, w1, _madd(b0, w0, o1[j])))
                     )
-                    out[r + 3, j] = (
-                        out[r + 3, j] + d0 * w0 + d1 * w1 + d2 * w2 + d3 * w3
+                    o2[j] = _madd(
+                        c3, w3, _madd(c2, w2, _madd(c1, w1, _madd(c0, w0, o2[j])))
+                    )
+                    o3[j] = _madd(
+                        d3, w3, _madd(d2, w2, _madd(d1, w1, _madd(d0, w0, o3[j])))
                     )
             for k in range(K4, K):
                 a0, b0, c0, d0 = src[r, k], src[r + 1, k], src[r + 2, k], src[r + 3, k]
+                Wk = W[k]
                 for j in range(N):
-                    w0 = W[k, j]
-                    out[r, j] += a0 * w0
-                    out[r + 1, j] += b0 * w0
-                    out[r + 2, j] += c0 * w0
-                    out[r + 3, j] += d0 * w0
+                    w0 = Wk[j]
+                    o0[j] = _madd(a0, w0, o0[j])
+                    o1[j] = _madd(b0, w0, o1[j])
+                    o2[j] = _madd(c0, w0, o2[j])
+                    o3[j] = _madd(d0, w0, o3[j])
         else:  # the last 1-3 rows, one at a time, 4 k's per pass
             for i in range(r, r + m):
+                oi = out[i]
                 for k in range(0, K4, 4):
                     a0, a1, a2, a3 = (
                         src[i, k],
@@ -139,18 +173,17 @@ def _mm(out, src, W, nb):
                         src[i, k + 2],
                         src[i, k + 3],
                     )
+                    W0, W1, W2, W3 = W[k], W[k + 1], W[k + 2], W[k + 3]
                     for j in range(N):
-                        out[i, j] = (
-                            out[i, j]
-                            + a0 * W[k, j]
-                            + a1 * W[k + 1, j]
-                            + a2 * W[k + 2, j]
-                            + a3 * W[k + 3, j]
+                        oi[j] = _madd(
+                            a3,
+                            W3[j],
+                            _madd(a2, W2[j], _madd(a1, W1[j], _madd(a0, W0[j], oi[j]))),
                         )
                 for k in range(K4, K):
-                    a0 = src[i, k]
+                    a0, Wk = src[i, k], W[k]
                     for j in range(N):
-                        out[i, j] += a0 * W[k, j]
+                        oi[j] = _madd(a0, Wk[j], oi[j])
         r += m
 
 
@@ -162,19 +195,20 @@ def _outer_acc(dW, d, src, nb):
     4 rows of ``src`` at a time; each ``dW[g, k]`` adds its terms in row order.
     """
     G, K = dW.shape
-    if K < 4:  # rows innermost, same order of the sums
-        for g in range(G):
+    if K < 4:  # gates innermost (a row of d is contiguous), same order of the sums
+        for r in range(nb):
+            dr = d[r]
             for k in range(K):
-                acc = dW[g, k]
-                for r in range(nb):
-                    acc += d[r, g] * src[r, k]
-                dW[g, k] = acc
+                x = src[r, k]
+                for g in range(G):
+                    dW[g, k] = _madd(dr[g], x, dW[g, k])
         return
     nb4 = nb - nb % 4
     g = 0
     while g < G:
         m = min(4, G - g)
         if m == 4:
+            D0, D1, D2, D3 = dW[g], dW[g + 1], dW[g + 2], dW[g + 3]
             for r in range(0, nb4, 4):
                 a0, a1, a2, a3 = d[r, g], d[r + 1, g], d[r + 2, g], d[r + 3, g]
                 b0, b1, b2, b3 = (
@@ -195,31 +229,37 @@ def _outer_acc(dW, d, src, nb):
                     d[r + 2, g + 3],
                     d[r + 3, g + 3],
                 )
+                S0, S1, S2, S3 = src[r], src[r + 1], src[r + 2], src[r + 3]
                 for k in range(K):
-                    x0, x1, x2, x3 = (
-                        src[r, k],
-                        src[r + 1, k],
-                        src[r + 2, k],
-                        src[r + 3, k],
+                    x0, x1, x2, x3 = S0[k], S1[k], S2[k], S3[k]
+                    D0[k] = _madd(
+                        a3, x3, _madd(a2, x2, _madd(a1, x1, _madd(a0, x0, D0[k])))
                     )
-                    dW[g, k] = dW[g, k] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                    dW[g + 1, k] = dW[g + 1, k] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3
-                    dW[g + 2, k] = dW[g + 2, k] + c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
-                    dW[g + 3, k] = dW[g + 3, k] + e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
+                    D1[k] = _madd(
+                        b3, x3, _madd(b2, x2, _madd(b1, x1, _madd(b0, x0, D1[k])))
+                    )
+                    D2[k] = _madd(
+                        c3, x3, _madd(c2, x2, _madd(c1, x1, _madd(c0, x0, D2[k])))
+                    )
+                    D3[k] = _madd(
+                        e3, x3, _madd(e2, x2, _madd(e1, x1, _madd(e0, x0, D3[k])))
+                    )
             for r in range(nb4, nb):
                 a0, b0, c0, e0 = d[r, g], d[r, g + 1], d[r, g + 2], d[r, g + 3]
+                Sr = src[r]
                 for k in range(K):
-                    x0 = src[r, k]
-                    dW[g, k] += a0 * x0
-                    dW[g + 1, k] += b0 * x0
-                    dW[g + 2, k] += c0 * x0
-                    dW[g + 3, k] += e0 * x0
+                    x0 = Sr[k]
+                    D0[k] = _madd(a0, x0, D0[k])
+                    D1[k] = _madd(b0, x0, D1[k])
+                    D2[k] = _madd(c0, x0, D2[k])
+                    D3[k] = _madd(e0, x0, D3[k])
         else:
             for i in range(g, g + m):
+                Di = dW[i]
                 for r in range(nb):
-                    a0 = d[r, i]
+                    a0, Sr = d[r, i], src[r]
                     for k in range(K):
-                        dW[i, k] += a0 * src[r, k]
+                        Di[k] = _madd(a0, Sr[k], Di[k])
         g += m
 
 
@@ -252,6 +292,18 @@ def _pow2(typingctx, n):
     return n(n), codegen
 
 
+@intrinsic
+def _is_f32(typingctx, x):
+    """Whether ``x`` is a float32: a constant of the compiled code."""
+    if x not in (types.float32, types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return llvm_ir.Constant(llvm_ir.IntType(1), int(x == types.float32))
+
+    return types.boolean(x), codegen
+
+
 @_jit(inline="always")
 def _consts(X):
     """Constants of the exp below, in X's precision (a tuple: held in registers)."""
@@ -271,7 +323,8 @@ def _exp_neg(x, C):
     """``(exp(x), exp(x) - 1)`` for x <= 0 (or NaN), both to ~1 ulp.
 
     x = n ln2 + r with |r| <= ln2/2; exp(r) = 1 + r q(r) by Horner (Taylor to
-    r**13: below float64's epsilon there); 2**n exactly, from its bits. x is
+    r**13: below float64's epsilon there; float32: to r**8, with fused
+    multiply-adds, :func:`_madd`); 2**n exactly, from its bits. x is
     clamped at ``EXP_FLOOR32``/``EXP_FLOOR64``, where exp is subnormal
     already: below it, exp is off by less than the smallest normal number.
     """
@@ -279,19 +332,23 @@ def _exp_neg(x, C):
     x = lo if x < lo else x  # NaN passes
     n = np.floor(x * l2e + half)
     r = (x - n * c1) - n * c2
-    # q(r) = 1 + r/2! + r**2/3! + ... (written out: constant tuple indices)
-    q = C[19] * r + C[18]
-    q = q * r + C[17]
-    q = q * r + C[16]
-    q = q * r + C[15]
-    q = q * r + C[14]
-    q = q * r + C[13]
-    q = q * r + C[12]
-    q = q * r + C[11]
-    q = q * r + C[10]
-    q = q * r + C[9]
-    q = q * r + C[8]
-    q = q * r + C[7]
+    # q(r) = 1 + r/2! + r**2/3! + ... (written out: constant tuple indices);
+    # float32 stops at r**7/8!: the next term, under 2.4e-10, is below its ulp
+    if _is_f32(r):
+        q = _madd(C[14], r, C[13])
+    else:
+        q = _madd(C[19], r, C[18])
+        q = _madd(q, r, C[17])
+        q = _madd(q, r, C[16])
+        q = _madd(q, r, C[15])
+        q = _madd(q, r, C[14])
+        q = _madd(q, r, C[13])
+    q = _madd(q, r, C[12])
+    q = _madd(q, r, C[11])
+    q = _madd(q, r, C[10])
+    q = _madd(q, r, C[9])
+    q = _madd(q, r, C[8])
+    q = _madd(q, r, C[7])
     em0 = q * r  # exp(r) - 1, no cancellation
     e = (em0 + one) * _pow2(n if n == n else C[5])  # NaN: em0 is NaN already
     em = em0 if n == 0 else e - one
@@ -613,6 +670,8 @@ def lstm_backward(
     Cf = Cs.reshape(T, B * Hn)
     tcs = np.empty((hi - lo) * Hn, X.dtype)  # tanh(c), recomputed as forward
     no_b = np.zeros(0, X.dtype)  # one bias gradient (db), not two
+    S = np.empty((6, Hn), X.dtype)  # scratch rows: da's four blocks, dc, dh
+    s_i, s_f, s_g, s_o, s_c, s_h = S[0], S[1], S[2], S[3], S[4], S[5]
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -625,24 +684,25 @@ def lstm_backward(
         for r in range(nb):
             b = lo + r
             kr = keep[t, b] if use_keep else one
-            for k in range(Hn):
-                dh = above[b, k] + carry[r, k]
-                if use_record:
-                    record[t, b, k] = dh
-                i = A[t, b, k]
-                f = A[t, b, Hn + k]
-                g = A[t, b, 2 * Hn + k]
-                o = A[t, b, 3 * Hn + k]
-                c_prev = Cp[b, k]
-                tc = tcs[r * Hn + k]
+            ab, cr, a, cp = above[b], carry[r], A[t, b], Cp[b]
+            tc_, cc = tcs[r * Hn :], carry_c[r]
+            for k in range(Hn):  # into scratch rows: see lstm_bstep
+                dh = ab[k] + cr[k]
+                s_h[k] = dh
+                i, f, g, o = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
+                tc = tc_[k]
                 do = dh * tc  # h = o * tanh(c)
-                dc = carry_c[r, k] + dh * o * (one - tc * tc)
-                di, df, dg = dc * g, dc * c_prev, dc * i  # c = f c_prev + i g
-                da[r, k] = di * i * (one - i)
-                da[r, Hn + k] = df * f * (one - f)
-                da[r, 2 * Hn + k] = dg * (one - g * g)
-                da[r, 3 * Hn + k] = do * o * (one - o)
-                carry_c[r, k] = dc * f * kr  # kr = 1 unless truncated here
+                dc = cc[k] + dh * o * (one - tc * tc)
+                di, df, dg = dc * g, dc * cp[k], dc * i  # c = f c_prev + i g
+                s_i[k] = di * i * (one - i)
+                s_f[k] = df * f * (one - f)
+                s_g[k] = dg * (one - g * g)
+                s_o[k] = do * o * (one - o)
+                s_c[k] = dc * f * kr  # kr = 1 unless truncated here
+            _scatter(da[r], S, 4, Hn)
+            _scatter(cc, S[4:], 1, Hn)
+            if use_record:
+                _scatter(record[t, b], S[5:], 1, Hn)
         _mm(dprev, da, w_hh, nb)
         for r in range(nb):
             kr = keep[t, lo + r] if use_keep else one
@@ -738,6 +798,8 @@ def gru_backward(
     direct = np.empty((hi - lo, Hn), X.dtype)
     dprev = np.empty((hi - lo, Hn), X.dtype)
     dx = np.empty((hi - lo, I), X.dtype)
+    S = np.empty((6, Hn), X.dtype)  # scratch rows: dr, dz, dn, dn * r, direct, dh
+    s_r, s_z, s_n, s_hn, s_d, s_h = S[0], S[1], S[2], S[3], S[4], S[5]
     for t in range(T - 1, -1, -1):
         nb = min(hi, bs[t]) - lo
         if nb <= 0:
@@ -748,27 +810,25 @@ def gru_backward(
         above = zd[t if dense else 0]
         for r in range(nb):
             b = lo + r
-            for k in range(Hn):
-                dh = above[b, k] + carry[r, k]
-                if use_record:
-                    record[t, b, k] = dh
-                rg = A[t, b, k]
-                z = A[t, b, Hn + k]
-                nn = A[t, b, 2 * Hn + k]
-                hn = A[t, b, 3 * Hn + k]
-                h_prev = Hp[b, k]
+            ab, cr, a, hp_ = above[b], carry[r], A[t, b], Hp[b]
+            for k in range(Hn):  # into scratch rows: see lstm_bstep
+                dh = ab[k] + cr[k]
+                s_h[k] = dh
+                rg, z, nn, hn = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
                 dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
-                dz = dh * (h_prev - nn)
+                dz = dh * (hp_[k] - nn)
                 dn_pre = dn * (one - nn * nn)  # backprop through tanh
-                dr_pre = dn_pre * hn * rg * (one - rg)
-                dz_pre = dz * z * (one - z)
-                dxp[r, k] = dr_pre
-                dxp[r, Hn + k] = dz_pre
-                dxp[r, 2 * Hn + k] = dn_pre
-                dhp[r, k] = dr_pre
-                dhp[r, Hn + k] = dz_pre
-                dhp[r, 2 * Hn + k] = dn_pre * rg
-                direct[r, k] = dh * z  # the path from h_prev that skips W_hh
+                s_r[k] = dn_pre * hn * rg * (one - rg)
+                s_z[k] = dz * z * (one - z)
+                s_n[k] = dn_pre
+                s_hn[k] = dn_pre * rg
+                s_d[k] = dh * z  # the path from h_prev that skips W_hh
+            _scatter(dxp[r], S, 3, Hn)  # dr_pre, dz_pre, dn_pre
+            _scatter(dhp[r], S, 2, Hn)  # dr_pre, dz_pre
+            _scatter(dhp[r, 2 * Hn :], S[3:], 1, Hn)  # dn_pre * r
+            _scatter(direct[r], S[4:], 1, Hn)
+            if use_record:
+                _scatter(record[t, b], S[5:], 1, Hn)
         _mm(dprev, dhp, w_hh, nb)
         for r in range(nb):
             kr = keep[t, lo + r] if use_keep else one
@@ -1188,3 +1248,262 @@ def gru_backward_fm(
                 c[r] = (c[r] + dk[r]) * kv[r]  # kv = 1 unless truncated here
         _copy_grads_fm(dXt, w_ih, dxp, dhp, Xt, Ht, ones, P, t, lo, n)
     _grad_sums_fm(P, lo, hi, dWih, dWhh, db)
+
+
+# ------------------------------------------- per-step kernels: the BLAS loop
+# At large hidden sizes a step is mostly its matrix products, which BLAS runs
+# two to four times faster than the loops of _mm (fused multiply-adds, wide
+# registers, blocking for the caches). ``blasloop.py`` runs those time loops
+# in Python: each step's products through NumPy's matmul (one BLAS thread
+# per chunk of rows), the rest of the step through the kernels below, and
+# the weight gradients as a few large products over a tape of the steps'
+# gradients. Same formulas and order of operations as the kernels above; the
+# products alone add their terms in BLAS's order.
+#
+# Arguments: ``XP``, ``HP`` (rows, G) the step's products x W_ih^T and
+# h_prev W_hh^T (zeros at t = 0); ``XP`` is computed here from ``X`` and
+# ``WiT`` when ``own_xp`` (a few inputs: BLAS is slow on such thin products);
+# ``t``, ``lo``, ``nb``: the step, the chunk's first row, its rows still
+# running. Backward: ``carry`` (rows, H) holds dh_prev W_hh of step t + 1
+# (rows < ``n1``, the rows running there); ``D``/``Dh`` take the tape rows
+# ``p:p+nb``, ``P``/``XT`` the matching rows of h_prev and x.
+
+
+@_jit()
+def _xp_rows(X, WiT, XP, t, lo, nb):
+    """``XP[:nb] = X[t, lo:lo+nb] @ WiT``, the terms in order i = 0, 1, ... (as _mm)."""
+    G = WiT.shape[1]
+    for r in range(nb):
+        xp, x = XP[r], X[t, lo + r]
+        for j in range(G):
+            xp[j] = 0.0
+        for i in range(x.shape[0]):
+            xi, w = x[i], WiT[i]
+            for j in range(G):
+                xp[j] += xi * w[j]
+
+
+@_jit()
+def _pre(X, WiT, XP, HP, b_ih, b_hh, own_xp, t, lo, nb, G):
+    """``XP[r, :G] = (x W_ih^T + b_ih) + (h_prev W_hh^T + b_hh)`` for r < nb."""
+    if own_xp:
+        _xp_rows(X, WiT, XP, t, lo, nb)
+    for r in range(nb):
+        xp, hp = XP[r], HP[r]
+        for j in range(G):
+            xp[j] = (xp[j] + b_ih[j]) + (hp[j] + b_hh[j])
+
+
+@_jit()
+def _dh_in(carry, direct, keep, dlast, dH, record, t, lo, nb, n1):
+    """``carry[:nb]`` := the gradient reaching step t's hidden state.
+
+    From step t + 1: ``(carry + direct) * keep[t + 1]`` on rows < n1 (no
+    direct: only the GRU has one; no keep: full BPTT), ``dlast`` or zero on
+    rows that end at t; plus ``dH[t]`` from above; copied to ``record[t]``.
+    """
+    Hn = carry.shape[1]
+    for r in range(nb):
+        c = carry[r]
+        if r < n1:
+            if direct.shape[0] > 0:
+                d = direct[r]
+                for k in range(Hn):
+                    c[k] = c[k] + d[k]
+            if keep.shape[0] > 0:
+                kr = keep[t + 1, lo + r]
+                for k in range(Hn):
+                    c[k] = c[k] * kr
+        elif dlast.shape[0] > 0:
+            dl = dlast[lo + r]
+            for k in range(Hn):
+                c[k] = dl[k]
+        else:
+            for k in range(Hn):
+                c[k] = 0.0
+        if dH.shape[0] > 0:  # from above and from copy t+1
+            a = dH[t, lo + r]
+            for k in range(Hn):
+                c[k] = a[k] + c[k]
+        if record.shape[0] > 0:
+            rv = record[t, lo + r]
+            for k in range(Hn):
+                rv[k] = c[k]
+
+
+@_jit()
+def _tape_rows(P, XT, Hs, X, t, lo, nb, p):
+    """Rows ``p:p+nb`` of the tape's h_prev (``P``, not at t = 0) and x (``XT``)."""
+    if t > 0:
+        for r in range(nb):
+            P[p + r] = Hs[t - 1, lo + r]
+    for r in range(nb):
+        XT[p + r] = X[t, lo + r]
+
+
+@_jit()
+def elman_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, relu, Hs, t, lo, nb):
+    """One Elman step forward: ``Hs[t]`` rows ``lo:lo+nb``."""
+    G = HP.shape[1]
+    C = _consts(HP)
+    zero = np.zeros(1, HP.dtype)[0]
+    _pre(X, WiT, XP, HP, b_ih, b_hh, own_xp, t, lo, nb, G)
+    for r in range(nb):
+        xp, h = XP[r], Hs[t, lo + r]
+        if relu:
+            for j in range(G):
+                h[j] = max(xp[j], zero)
+        else:
+            for j in range(G):
+                h[j] = _tanh(xp[j], C)
+
+
+@_jit()
+def elman_bstep(dH, carry, keep, dlast, Hs, X, relu, record, t, lo, nb, n1,
+                D, P, XT, p):  # fmt: skip
+    """One Elman step backward: ``D[p:p+nb]``, the gradient at the pre-activation."""
+    Hn = carry.shape[1]
+    one, zero = np.ones(1, X.dtype)[0], np.zeros(1, X.dtype)[0]
+    _dh_in(carry, D[:0], keep, dlast, dH, record, t, lo, nb, n1)
+    for r in range(nb):
+        dh, h, d = carry[r], Hs[t, lo + r], D[p + r]
+        if relu:
+            for k in range(Hn):
+                d[k] = dh[k] * (one if h[k] > zero else zero)
+        else:
+            for k in range(Hn):
+                d[k] = dh[k] * (one - h[k] * h[k])
+    _tape_rows(P, XT, Hs, X, t, lo, nb, p)
+
+
+@_jit()
+def lstm_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, Hs, Cs, A, t, lo, nb):
+    """One LSTM step forward: ``Hs[t]``, ``Cs[t]`` and the gates ``A[t]``."""
+    G = HP.shape[1]
+    Hn = G // 4
+    C = _consts(HP)
+    zc = np.zeros(Hn, HP.dtype)  # c_prev at t = 0
+    _pre(X, WiT, XP, HP, b_ih, b_hh, own_xp, t, lo, nb, G)
+    for r in range(nb):
+        b = lo + r
+        xp, a = XP[r], A[t, b]
+        for j in range(2 * Hn):  # i, f: sigmoid
+            a[j] = _sigmoid(xp[j], C)
+        for j in range(2 * Hn, 3 * Hn):  # g: tanh
+            a[j] = _tanh(xp[j], C)
+        for j in range(3 * Hn, G):  # o: sigmoid
+            a[j] = _sigmoid(xp[j], C)
+        c_, h_ = Cs[t, b], Hs[t, b]
+        cp = Cs[t - 1, b] if t > 0 else zc
+        for k in range(Hn):
+            c = a[Hn + k] * cp[k] + a[k] * a[2 * Hn + k]  # c = f c_prev + i g
+            c_[k] = c
+            h_[k] = a[3 * Hn + k] * _tanh(c, C)  # h = o * tanh(c)
+
+
+@_jit()
+def lstm_bstep(dH, carry, carry_c, keep, dlast, Hs, Cs, A, X, record, t, lo, nb, n1,
+               D, P, XT, p):  # fmt: skip
+    """One LSTM step backward: ``D[p:p+nb]`` (i, f, g, o); ``carry_c`` to t - 1.
+
+    The loop writes into scratch rows ``S`` (its own memory) and copies them
+    out after: with its outputs among its inputs' arrays, LLVM would not
+    vectorize it (too many pairs of arrays to check for overlap).
+    """
+    Hn = carry.shape[1]
+    one = np.ones(1, X.dtype)[0]
+    C = _consts(X)
+    zc = np.zeros(Hn, X.dtype)  # c_prev at t = 0
+    S = np.empty((5, Hn), X.dtype)
+    s_i, s_f, s_g, s_o, s_c = S[0], S[1], S[2], S[3], S[4]
+    _dh_in(carry, D[:0], keep, dlast, dH, record, t, lo, nb, n1)
+    for r in range(nb):
+        b = lo + r
+        kr = keep[t, b] if keep.shape[0] > 0 else one
+        a, ct, ch, cc = A[t, b], Cs[t, b], carry[r], carry_c[r]
+        cp = Cs[t - 1, b] if t > 0 else zc
+        for k in range(Hn):
+            dh = ch[k]
+            i, f, g, o = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
+            tc = _tanh(ct[k], C)
+            do = dh * tc  # h = o * tanh(c)
+            dc = cc[k] + dh * o * (one - tc * tc)
+            di, df, dg = dc * g, dc * cp[k], dc * i  # c = f c_prev + i g
+            s_i[k] = di * i * (one - i)
+            s_f[k] = df * f * (one - f)
+            s_g[k] = dg * (one - g * g)
+            s_o[k] = do * o * (one - o)
+            s_c[k] = dc * f * kr  # kr = 1 unless truncated here
+        _scatter(D[p + r], S, 4, Hn)
+        _scatter(cc, S[4:], 1, Hn)
+    _tape_rows(P, XT, Hs, X, t, lo, nb, p)
+
+
+@_jit()
+def _scatter(dst, S, m, Hn):
+    """``dst[q * Hn + k] = S[q, k]`` for q < m: scratch rows to their place."""
+    for q in range(m):
+        s = S[q]
+        d = dst[q * Hn :]
+        for k in range(Hn):
+            d[k] = s[k]
+
+
+@_jit()
+def gru_fstep(X, WiT, XP, HP, b_ih, b_hh, own_xp, Hs, A, t, lo, nb):
+    """One GRU step forward: ``Hs[t]`` and ``A[t]`` = r, z, n, hp_n."""
+    G = HP.shape[1]
+    Hn = G // 3
+    one = np.ones(1, HP.dtype)[0]
+    C = _consts(HP)
+    zh = np.zeros(Hn, HP.dtype)  # h_prev at t = 0
+    if own_xp:  # x W_ih^T alone: the n gate adds its biases apart
+        _xp_rows(X, WiT, XP, t, lo, nb)
+    for r in range(nb):
+        b = lo + r
+        xp, hp, a, h_ = XP[r], HP[r], A[t, b], Hs[t, b]
+        for j in range(2 * Hn):  # r, z
+            a[j] = _sigmoid((xp[j] + b_ih[j]) + (hp[j] + b_hh[j]), C)
+        for k in range(Hn):
+            j = 2 * Hn + k
+            hn = hp[j] + b_hh[j]
+            a[3 * Hn + k] = hn
+            a[j] = _tanh((xp[j] + b_ih[j]) + a[k] * hn, C)
+        hprev = Hs[t - 1, b] if t > 0 else zh
+        for k in range(Hn):
+            z = a[Hn + k]
+            h_[k] = (one - z) * a[2 * Hn + k] + z * hprev[k]
+
+
+@_jit()
+def gru_bstep(dH, carry, direct, keep, dlast, Hs, A, X, record, t, lo, nb, n1,
+              Dx, Dh, P, XT, p):  # fmt: skip
+    """One GRU step backward: ``Dx``/``Dh[p:p+nb]`` (at x W_ih^T, h_prev W_hh^T)
+    and ``direct``, the path from h_prev that skips W_hh (scratch rows as in
+    :func:`lstm_bstep`)."""
+    Hn = carry.shape[1]
+    one = np.ones(1, X.dtype)[0]
+    zh = np.zeros(Hn, X.dtype)  # h_prev at t = 0
+    S = np.empty((5, Hn), X.dtype)
+    s_r, s_z, s_n, s_hn, s_d = S[0], S[1], S[2], S[3], S[4]
+    _dh_in(carry, direct, keep, dlast, dH, record, t, lo, nb, n1)
+    for r in range(nb):
+        b = lo + r
+        a, ch = A[t, b], carry[r]
+        hp_ = Hs[t - 1, b] if t > 0 else zh
+        for k in range(Hn):
+            dh = ch[k]
+            rg, z, nn, hn = a[k], a[Hn + k], a[2 * Hn + k], a[3 * Hn + k]
+            dn = dh * (one - z)  # h = (1 - z) * n + z * h_prev
+            dz = dh * (hp_[k] - nn)
+            dn_pre = dn * (one - nn * nn)  # backprop through tanh
+            s_r[k] = dn_pre * hn * rg * (one - rg)
+            s_z[k] = dz * z * (one - z)
+            s_n[k] = dn_pre
+            s_hn[k] = dn_pre * rg
+            s_d[k] = dh * z  # the path from h_prev that skips W_hh
+        _scatter(Dx[p + r], S, 3, Hn)  # dr_pre, dz_pre, dn_pre
+        _scatter(Dh[p + r], S, 2, Hn)  # dr_pre, dz_pre
+        _scatter(Dh[p + r, 2 * Hn :], S[3:], 1, Hn)  # dn_pre * r
+        _scatter(direct[r], S[4:], 1, Hn)
+    _tape_rows(P, XT, Hs, X, t, lo, nb, p)

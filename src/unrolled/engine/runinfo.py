@@ -3,9 +3,10 @@
 :func:`engine_info` answers as plain data (for ``unrolled info`` or a
 ``--debug`` line), so that a slow run can be told from its conditions: the
 compiled or the readable time loop, how many threads and why that many,
-whether subnormal numbers are flushed, and which BLAS kernel NumPy's matrix
-products (the readable path, the head) use. The compiled kernels call no
-BLAS: their products are loops of their own (``kernels.py``).
+whether subnormal numbers are flushed, which loop runs which hidden sizes,
+and which BLAS kernel NumPy's matrix products use (the readable path, the
+head, and the BLAS loop of large hidden sizes, ``blasloop.py``; the other
+compiled kernels' products are loops of their own, ``kernels.py``).
 """
 
 from __future__ import annotations
@@ -69,9 +70,13 @@ def engine_info() -> dict:
     dict
         ``loop``: "compiled" or "readable" (and why); ``numba``: its version
         or None; ``threads`` and ``threads_rule``: how many threads a large
-        batch is split over and the rule that chose them; ``parallelism``:
-        how they run; ``flush_subnormals``: whether the kernels flush
-        subnormal numbers to zero; ``cpu``; ``blas``: :func:`blas_info`.
+        batch is split over and the rule that chose them; ``threads_now``
+        and ``threads_now_rule``: how many take the chunks at this moment
+        (one while the machine is busy: :func:`.cores.threads_now`);
+        ``parallelism``: how they run; ``flush_subnormals``: whether the
+        kernels flush subnormal numbers to zero; ``loops``: which compiled
+        loop runs which hidden sizes; ``blas_threads``: how the BLAS loop
+        holds BLAS to one thread; ``cpu``; ``blas``: :func:`blas_info`.
 
     Raises
     ------
@@ -92,18 +97,36 @@ def engine_info() -> dict:
     else:
         loop = "compiled" if mode == "numba" else "compiled (auto)"
     threads, rule = cores.thread_count()
+    now, now_rule = cores.threads_now(threads)
+    from . import blas
+
+    fm, work = backend.feature_major_max, backend.blas_min
     x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
     return {
         "loop": loop,
         "numba": version,
         "threads": threads,
         "threads_rule": rule,
+        "threads_now": now,
+        "threads_now_rule": now_rule,
         "parallelism": (
-            f"row chunks, {backend.chunks_per_thread} per thread, taken in turn "
-            "by Python threads (the kernels release the GIL); Numba's threading "
-            "layer is not used"
+            f"row chunks, {backend.chunks_per_thread} per thread (the BLAS loop: 1), "
+            "taken in turn by Python threads (the kernels release the GIL); "
+            f"one thread while the load average exceeds the CPUs by "
+            f"{cores.BUSY_MARGIN} (now: {now}); Numba's threading layer is not "
+            f"used; BLAS loop: {blas.describe()}"
         ),
         "flush_subnormals": bool(backend.flush_subnormals and x86),
+        "loops": {
+            "feature-major": f"hidden <= {fm}",
+            "blas": (
+                f"gates * hidden**2 >= {work}"
+                if blas.controllable()
+                else "never (BLAS's threads are not controllable here)"
+            ),
+            "row-major": "the sizes between",
+        },
+        "blas_threads": blas.describe(),
         "cpu": cpu_model(),
         "blas": blas_info(),
     }

@@ -371,7 +371,7 @@ def test_verdict_says_plainly_when_the_network_does_not_beat_naive():
 def _members(*pairs):
     from unrolled.forecasting.ensemble.members import Candidate, Member
 
-    return [Member(Candidate(s, 8, 12, 0.01, score), None, {}) for s, score in pairs]
+    return [Member(Candidate(s, 8, 12, 0.01, score), None) for s, score in pairs]
 
 
 def test_the_last_member_of_an_ensemble_is_the_best_of_another_scaling():

@@ -215,15 +215,17 @@ def test_damaged_early_stopping_state_is_a_model_file_error(tmp_path):
 
 # --------------------------------------------------------------- remedies
 def test_clip_tbptt_clip_value_and_huber_reach_fit(monkeypatch):
+    from unrolled.forecasting.models import networks  # the search trains these
+
     seen = []
-    real = smod.fit_network
+    real = networks.fit_network
     keys = ("clip_norm", "clip_value", "tbptt", "huber")
 
     def spy(*args, **kwargs):
         seen.append({k: kwargs[k] for k in keys})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(smod, "fit_network", spy)
+    monkeypatch.setattr(networks, "fit_network", spy)
     fixed = dict(hidden=4, window=8, lr=0.03, scaling="diff", epochs=2)
     Forecaster(**fixed, clip_norm=0.5, clip_value=0.1, tbptt=3, huber=0.5).fit(data())
     Forecaster(**fixed).fit(data())

@@ -7,11 +7,11 @@ import pytest
 from conftest import ragged_batch
 
 import unrolled
-from unrolled.forecasting.ensemble.chunks import predict_in_chunks
 from unrolled.forecasting.ensemble.intervals import paths
 from unrolled.forecasting.ensemble.prediction import network_context
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.models.chunks import predict_in_chunks
 
 
 def seasonal(seed=0, lengths=(96, 72, 120)):

@@ -76,9 +76,9 @@ def test_contract(name):
     assert model.fit(Y) is model
     out = model.predict()
     assert out.shape == (1,) and out.dtype == np.float64
-    assert model.predict(horizon=4).shape == (4,)
+    assert model.predict(4).shape == (4,)
     assert model.fit(np.array(Y)[:, None]).predict(1).shape == (1,)  # (T, 1) works
-    with pytest.raises(ValueError, match="horizon: expected an integer >= 1"):
+    with pytest.raises(ValueError, match="h: expected an integer >= 1"):
         model.predict(0)
     with pytest.raises(ValueError, match="history: expected finite numbers, got nan"):
         model.fit([1.0, np.nan])
@@ -86,9 +86,22 @@ def test_contract(name):
         model.fit([])
 
 
+def test_the_baseline_seasonal_naive_is_the_ensembles_classical_member():
+    from unrolled.forecasting.models import classical
+
+    assert BASELINES["seasonal_naive"] is SeasonalNaive is classical.SeasonalNaive
+    model = make_baseline("seasonal_naive", season=3).fit(Y)
+    assert model.kind == "classical" and repr(model) == "SeasonalNaive(season=3)"
+    assert classical.from_dict(model.to_dict()) == model
+    # the member's one step from each origin is the baseline's first step
+    for o in range(3, len(Y) + 1):
+        first = SeasonalNaive(3).fit(Y[:o]).predict(1)[0]
+        assert model.one_step(Y[:o]) == first == Y[o - 3]
+
+
 def test_init_only_stores_arguments():
     m = SeasonalNaive(season=4, frequency="daily")
-    assert vars(m) == {"season": 4, "frequency": "daily"}
+    assert vars(m) == {"season": 4, "frequency": "daily", "log": False}
     with pytest.raises(ValueError, match="season: expected an integer >= 1"):
         SeasonalNaive(season=0).fit(Y)
     with pytest.raises(ValueError, match="baseline: expected one of naive"):

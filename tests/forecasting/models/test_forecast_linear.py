@@ -90,9 +90,11 @@ def test_a_member_forecasts_with_the_linear_part_added():
         def predict(self, seqs):
             return np.zeros((len(seqs), 1))
 
+    from unrolled.forecasting.models.networks import GRU
+
     cand = Candidate("diff", 8, 12, 0.01, ar=2)
     tf = Transform("diff", "s", ar=2).fit(y[:300])
-    member = Member(cand, Zero(), {"s": tf})
+    member = Member(cand, GRU("diff", 12, 8, ar=2).restore(Zero(), {"s": tf}))
     pred = member.one_step([y], [(0, o) for o in range(300, 1000)], ["s"])
     d = np.diff(y)
     sd, mu = tf.change.scale, tf.change.shift
@@ -140,7 +142,7 @@ def test_a_change_is_kept_only_beyond_one_standard_error():
     def member(errors):
         errors = np.asarray(errors, dtype=float)
         cand = Candidate("diff", 8, 12, 0.01, score=float(errors.mean()))
-        return Member(cand, None, {}, errors)
+        return Member(cand, None, errors)
 
     base = member([1.0, 2.0, 1.0, 2.0])
     assert improves(member([0.5, 1.5, 0.5, 1.5]), base)  # same gain everywhere
@@ -183,8 +185,8 @@ def test_the_seasonal_steps_are_causal_and_find_the_season():
 @pytest.mark.parametrize("m", [4, 7, 12])
 def test_adjusted_changes_start_where_the_seasonal_step_is_known(m):
     """Before it, a change is a raw seasonal swing: not learnt from, not scaled."""
-    from unrolled.forecasting.ensemble.search import Setup, training_windows
     from unrolled.forecasting.features.seasons import seasonal_steps
+    from unrolled.forecasting.models.networks import GRU
 
     rng = np.random.default_rng(4)
     t = np.arange(12 * m)
@@ -200,9 +202,9 @@ def test_adjusted_changes_start_where_the_seasonal_step_is_known(m):
     # AR weights are negative (the raw swings before would give +0.9, -0.6)
     assert tf.coef[0] < -0.4 and tf.coef[1] < -0.1
     # the first training target is the change into that step
-    cand = Candidate("diff+sa", 4, len(y) - first, 0.01, season=m)
-    setup = Setup("gru", 1, 8, 1, 1, 0, None, None, None, ["s"], [y], [y], [])
-    _, targets = training_windows(cand, {"s": tf}, setup)
+    net = GRU("diff+sa", len(y) - first, 4, season=m, ar=2).start({"s": y})
+    assert net.transforms_["s"].to_dict() == tf.to_dict()
+    _, targets = net.training_windows()
     assert targets[0][0] == tf.targets(y)[first - 1]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unrolled.engine.network import build_model
 from unrolled.errors import InputError
 from unrolled.forecasting.ensemble.members import Candidate, Member
 from unrolled.forecasting.features.transforms import Transform
@@ -20,6 +19,7 @@ from unrolled.forecasting.models.hybrid import (
     make_transform,
     transform_from_dict,
 )
+from unrolled.forecasting.models.networks import GRU
 from unrolled.forecasting.models.residuals import Residuals
 
 # every name Forecaster(scaling=...) and --scaling took before the split
@@ -50,9 +50,8 @@ def test_seasonal_naive_has_no_errors_to_learn_and_is_no_hybrid():
                                            ("snaive", "network"),
                                            ("logdiff", "network")])  # fmt: skip
 def test_a_member_on_a_classical_models_errors_is_named_a_hybrid(scaling, kind):
-    model = build_model({"cell": "gru", "input_size": 1, "hidden_size": 2,
-                         "num_layers": 1, "seed": 0})  # fmt: skip
-    member = Member(Candidate(scaling, 2, 4, 0.01, season=12), model, {})
+    network = GRU(scaling, 4, 2, season=12)
+    member = Member(Candidate(scaling, 2, 4, 0.01, season=12), network)
     assert member.kind == kind
     names = {"loghw": "Hybrid(HoltWinters(log), GRU)", "theta": "Hybrid(Theta, GRU)",
              "snaive": "GRU(snaive)", "logdiff": "GRU(logdiff)"}  # fmt: skip

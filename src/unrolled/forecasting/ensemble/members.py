@@ -1,7 +1,8 @@
 """The ensemble: its members and how their forecasts are combined.
 
-A member is a trained network (:class:`Member`: a network over a scaling, or
-a hybrid, a network on a classical model's errors) or a classical model
+A member is a trained network (:class:`Member`: a
+:class:`~.models.networks.Network` over a scaling, or a hybrid, a network on
+a classical model's errors) or a classical model
 (:class:`ClassicalMember`, refitted on the history before every origin). The
 configuration search of :class:`~unrolled.forecasting.forecaster.Forecaster`
 keeps the few best networks on the validation slice; the forecast is the
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...training.callbacks import EarlyStopping
-from ..features.transforms import ALL_HISTORY, Transform
+from ..features.transforms import Transform
 from ..models.classical import Classical
-from ..models.hybrid import LOGS, Hybrid, is_hybrid, make_transform
-from .chunks import predict_in_chunks
+from ..models.hybrid import Hybrid, is_hybrid
+from ..models.networks import Network
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
 
@@ -52,20 +53,30 @@ class Candidate:
 
 @dataclass
 class Member:
-    """A trained network, its configuration and its per-series transforms.
+    """A trained network in the ensemble: its search candidate and the fitted
+    :class:`~.models.networks.Network` (its weights and per-series transforms).
 
     A network on a classical model's errors (a scaling in
     :data:`~.models.residuals.MODELLED`) is a hybrid: its :attr:`name` says
-    both parts (:class:`~.models.hybrid.Hybrid`).
+    both parts (:class:`~.models.hybrid.Hybrid`). What only the ensemble
+    holds is here: the validation errors and the weight in the mean.
     """
 
     candidate: Candidate
-    model: object  # RNN, LSTM or GRU
-    transforms: dict[str, Transform]
+    network: Network  # the fitted model: RNN, LSTM or GRU over a scaling
     val_errors: np.ndarray | None = None  # per validation origin (the search's)
     weight: float = 1.0  # its weight in the mean, as so many members
-    covariates: object = None  # a ..features.covariates.Covariates it reads
     refits = False  # its transforms are kept from training
+
+    @property
+    def model(self):
+        """The trained engine network (:class:`unrolled.GRU`, ...)."""
+        return self.network.module_
+
+    @property
+    def transforms(self) -> dict[str, Transform]:
+        """Each training series' fitted transform, by name."""
+        return self.network.transforms_
 
     @property
     def kind(self) -> str:
@@ -75,7 +86,7 @@ class Member:
     @property
     def name(self) -> str:
         """``GRU(logdiff)``, or ``Hybrid(HoltWinters(log), GRU)`` for a hybrid."""
-        cell, scaling = type(self.model).__name__, self.candidate.scaling
+        cell, scaling = type(self.network).__name__, self.candidate.scaling
         if self.kind == "hybrid":
             return Hybrid.of(scaling, self.candidate.season, cell).name
         return f"{cell}({scaling})"
@@ -85,20 +96,9 @@ class Member:
         """Mean validation error (see :class:`ValidationStop`)."""
         return self.candidate.score
 
-    def _fitted(self, name, v) -> Transform:
-        c = self.candidate
-        return make_transform(c.scaling, name, c.season, c.ar).fit(v)
-
     def transforms_for(self, names, values, fit_upto=None) -> list[Transform]:
         """Saved transforms for known names; new ones fitted on the history given."""
-        out = []
-        for i, (n, v) in enumerate(zip(names, values, strict=True)):
-            if n in self.transforms:
-                out.append(self.transforms[n])
-            else:
-                stop = len(v) if fit_upto is None else fit_upto[i]
-                out.append(self._fitted(n, v[:stop]))
-        return out
+        return self.network.transforms_for(names, values, fit_upto)
 
     def one_step(self, values, origins, names, fit_upto=None, refit_upto=None,
                  skip=None) -> np.ndarray:  # fmt: skip
@@ -107,15 +107,22 @@ class Member:
         ``refit_upto`` is for the members that refit (:class:`ClassicalMember`);
         ``skip``: NaN at those origins (see :meth:`prepare`).
         """
-        return self.forecast(
-            self.prepare(values, origins, names, fit_upto, refit_upto, skip)
-        )
+        return self.network.one_step(values, origins, names, fit_upto, skip,
+                                     refit_upto)  # fmt: skip
 
     @property
     def n_features(self) -> int:
         """Inputs per step of the member's network (covariates included)."""
-        own = next(iter(self.transforms.values())).n_features
-        return own + (self.covariates.n_channels if self.reads_covariates else 0)
+        return self.network.n_features
+
+    @property
+    def covariates(self):
+        """The fitted covariates its network reads (None: none)."""
+        return self.network.covariates
+
+    @covariates.setter
+    def covariates(self, value) -> None:
+        self.network.covariates = value
 
     @property
     def reads_covariates(self) -> bool:
@@ -125,7 +132,7 @@ class Member:
     @property
     def takes_logs(self) -> bool:
         """Whether the member's scaling reads the log of the values."""
-        return self.candidate.scaling in LOGS
+        return self.network.takes_logs
 
     def dropped(self, values, origins, names, refit_upto=None) -> np.ndarray:
         """Origins at which the member cannot forecast: ``(len(origins),)`` bools.
@@ -133,57 +140,24 @@ class Member:
         A member that :attr:`takes_logs` cannot read a history holding a
         value <= 0, which a recursive path can reach (a forecast of the
         other members fed back in). It drops out of the combination at that
-        origin (:func:`one_step`). Only the points it reads count: its window
-        and its transform's lookback, as :meth:`prepare` reads them (the
-        whole history for a series without a saved transform).
+        origin (:func:`one_step`); see :meth:`.models.networks.Network.dropped`.
         """
-        out = np.zeros(len(origins), dtype=bool)
-        if not self.takes_logs:
-            return out
-        for k, (i, o) in enumerate(origins):
-            tf = self.transforms.get(names[i])
-            back = ALL_HISTORY if tf is None else tf.lookback
-            seen = values[i][max(0, o - self.candidate.window - back) : o]
-            out[k] = bool((seen <= 0).any())
-        return out
+        return self.network.dropped(values, origins, names)
 
     def prepare(self, values, origins, names, fit_upto=None, refit_upto=None,
                 skip=None) -> tuple[list, list]:  # fmt: skip
-        """What :meth:`one_step` needs besides the network: the input window
-        and the :meth:`~.features.transforms.Transform.inverter` at every origin.
-
-        They depend on the transforms and the values only, not on the
-        weights: :class:`ValidationStop` prepares them once and scores the
-        network after every epoch with :meth:`forecast`. ``skip`` (bools,
-        one per origin; :meth:`dropped`): those origins forecast NaN.
+        """What :meth:`one_step` needs besides the network's weights: the input
+        window and the inverter at every origin
+        (:meth:`.models.networks.Network.prepare`). :class:`ValidationStop`
+        prepares them once and scores the network after every epoch with
+        :meth:`forecast`. ``skip``: those origins forecast NaN.
         """
-        by_series = self.transforms_for(names, values, fit_upto)
-        tfs = [None if skip is not None and skip[k] else by_series[i]
-               for k, (i, _) in enumerate(origins)]  # fmt: skip
-        window = self.candidate.window
-        seqs, inverters = [], []
-        for tf, (i, o) in zip(tfs, origins, strict=True):
-            if tf is None:  # dropped out at this origin (see dropped)
-                seqs.append(np.zeros((1, self.n_features)))
-                inverters.append(_missing)
-                continue
-            back = tf.lookback  # points the first input's change needs
-            ctx = values[i][max(0, o - window - back) : o]
-            tail = tf.features(ctx)[-max(window, tf.ar) :].copy()
-            seq = tail[-window:]  # a copy: not the whole history's inputs
-            if self.reads_covariates:  # held at the path's origin (.covariates)
-                upto = o if refit_upto is None else refit_upto[i]
-                extra = self.covariates.channels(names[i], o - len(seq), o, upto)
-                seq = np.hstack([seq, extra])
-            seqs.append(seq)
-            inverters.append(tf.inverter(ctx, tail))
-        return seqs, inverters
+        return self.network.prepare(values, origins, names, fit_upto, skip,
+                                    refit_upto)  # fmt: skip
 
     def forecast(self, prepared: tuple[list, list]) -> np.ndarray:
         """The one-step forecasts of :meth:`prepare`'s windows and inverters."""
-        seqs, inverters = prepared
-        out = predict_in_chunks(self.model, seqs)  # memory flat in len(origins)
-        return np.array([f(out[k]) for k, f in enumerate(inverters)], dtype=np.float64)
+        return self.network.forecast(prepared)
 
     def to_meta(self) -> dict:
         """Plain JSON data: configuration, scalers, weights digest (and the
@@ -274,11 +248,6 @@ class ClassicalMember:
         """Plain JSON data: the model, its weight and validation score."""
         return {"classical": self.model.to_dict(), "weight": self.weight,
                 "score": self.score}  # fmt: skip
-
-
-def _missing(out) -> float:
-    """The inverter of an origin a member dropped out of."""
-    return np.nan
 
 
 def validation_targets(values, origins, parts) -> tuple[np.ndarray, np.ndarray]:

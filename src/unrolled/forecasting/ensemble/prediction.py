@@ -20,7 +20,7 @@ from ..io.history import (
     future_dates_of,
 )
 from ..models.baselines import baseline_paths
-from .chunks import CHUNK
+from ..models.chunks import CHUNK
 from .covariates import for_predict
 from .intervals import check_levels, level_name, paths
 from .members import one_step

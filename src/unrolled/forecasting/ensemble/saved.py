@@ -29,7 +29,8 @@ from ...engine.validate import is_real
 from ..features.covariates import Covariates
 from ..io.history import history_from_json, history_to_json
 from ..models.classical import from_dict, from_scaling
-from ..models.hybrid import transform_from_dict
+from ..models.networks import network_class
+from ..models.scalings import transform_from_dict
 from .covariates import attach
 from .intervals import Calibration
 from .members import Candidate, ClassicalMember, Member, digest
@@ -208,4 +209,8 @@ def _network(directory: Path, k: int, d: dict, best) -> Member:
         )
     cand = Candidate(**d["candidate"])
     tfs = {n: transform_from_dict(t, n) for n, t in d["transforms"].items()}
-    return Member(cand, model, tfs)
+    net = network_class(model.cell_type)(
+        cand.scaling, cand.window, cand.hidden, cand.lr, season=cand.season,
+        ar=cand.ar, layers=model.num_layers, seed=cand.seed or 0,
+    )  # fmt: skip
+    return Member(cand, net.restore(model, tfs))

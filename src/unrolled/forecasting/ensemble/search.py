@@ -32,13 +32,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ...engine.losses import check_huber
-from ...engine.network import build_model
 from ...engine.validate import check_positive_int, is_integer, is_real
 from ...errors import InputError
-from ...training.fit import fit as fit_network
-from ..features.transforms import LEVEL_SCALINGS, Transform
-from ..features.windows import windows
-from ..models.hybrid import SEASONAL, make_transform
+from ..features.transforms import LEVEL_SCALINGS
+from ..models.networks import Network, network_class
+from ..models.scalings import SEASONAL
 from ..progress import config_text
 from ..progress import stage as say
 from .covariates import with_and_without
@@ -53,7 +51,6 @@ from .plan import (
 )
 
 MIN_GAIN = 0.01  # a candidate must beat the best validation score by 1 %
-MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 
 
 @dataclass
@@ -82,7 +79,7 @@ class Setup:
 def check_params(p: dict) -> None:
     """Validate a forecaster's constructor arguments; ValueError names the bad one."""
     from ...engine.network import MODELS
-    from ..models.hybrid import SCALINGS
+    from ..models.scalings import SCALINGS
 
     if p["cell"] not in MODELS:
         raise InputError(
@@ -239,47 +236,16 @@ def make_candidate(change, best, start, fixed, season, longest) -> Candidate:
     return cand
 
 
-def training_windows(cand: Candidate, transforms: dict, setup: Setup):
-    """The (inputs, targets) windows of every series' training part."""
-    seqs, tgs = [], []
-    parts = setup.parts
-    skip = {n: transforms[n].defined - 1 for n in setup.names}  # undefined changes
-    count = sum(max(1, len(p) - cand.window) for p in parts)
-    stride = max(1, cand.window // 4, -(-count // MAX_WINDOWS))
-    cov = setup.covariates if cand.exog else None
-    for n, p in zip(setup.names, parts, strict=True):
-        X, Y = transforms[n].features(p), transforms[n].targets(p)
-        if cov is not None:  # the covariates as more input channels; the last
-            extra = cov.channels(n, 0, len(p) - 1, len(p))  # input is in no window
-            X = np.hstack([X, np.vstack([extra, extra[-1:]])])
-        X, Y = X[skip[n] :], Y[skip[n] :]
-        for a, b in windows(len(X), cand.window, stride):
-            seqs.append(X[a:b])
-            tgs.append(Y[a:b])
-    return seqs, tgs
-
-
-def fitted_transforms(cand: Candidate, setup: Setup) -> dict[str, Transform]:
-    """``cand``'s transform of every series, fitted on its training part."""
-    return {
-        n: make_transform(cand.scaling, n, cand.season, cand.ar).fit(p)
-        for n, p in zip(setup.names, setup.parts, strict=True)
-    }
-
-
-def starting_model(cand: Candidate, setup: Setup, features: int):
-    """``cand``'s network before training; silent (a zero head) on changes."""
-    cfg = {"cell": setup.cell, "input_size": features, "hidden_size": cand.hidden}
-    cfg.update(num_layers=setup.layers, seed=setup.seed)
-    if setup.cell == "rnn":
-        cfg["nonlinearity"] = "tanh"
-    model = build_model(cfg)
-    if cand.scaling not in LEVEL_SCALINGS:  # the forecast its scaling implies
-        state = model.state_dict()
-        state["head.weight"][:] = 0.0
-        state["head.bias"][:] = 0.0
-        model.load_state_dict(state)
-    return model
+def network_for(cand: Candidate, setup: Setup, epochs: int) -> Network:
+    """The network model ``cand`` names, with the search's training settings
+    (and the covariates as inputs where ``cand.exog``)."""
+    return network_class(setup.cell)(
+        cand.scaling, cand.window, cand.hidden, cand.lr, epochs=epochs,
+        season=cand.season, ar=cand.ar, layers=setup.layers,
+        batch_size=setup.batch_size, seed=setup.seed, clip_norm=setup.clip_norm,
+        clip_value=setup.clip_value, tbptt=setup.tbptt, huber=setup.huber,
+        covariates=setup.covariates if cand.exog else None,
+    )  # fmt: skip
 
 
 def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
@@ -290,24 +256,17 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
     ``cand.epochs``. Depends only on its arguments and ``setup.seed``: the
     candidates can be trained in any order or in parallel.
     """
-    from ...engine.sizing import check_training_memory
-
     cand.seed = int(setup.seed)
     text = f"search: {config_text(index, total, cand.key())}"
     say(text, index, total, detail=f"fitting its {cand.scaling} scaling")
-    transforms = fitted_transforms(cand, setup)
-    seqs, tgs = training_windows(cand, transforms, setup)
-    cov = setup.covariates if cand.exog else None
-    member = Member(cand, None, transforms, covariates=cov)
-    feats = member.n_features
-    check_training_memory(
-        setup.cell, cand.hidden, setup.layers, cand.window,
-        min(setup.batch_size, len(seqs)), feats,
-    )  # fmt: skip
-    model = starting_model(cand, setup, feats)
-    silent = cand.scaling not in LEVEL_SCALINGS
+    origins = setup.origins
+    epochs = setup.epochs if origins else min(setup.epochs, 100)
+    net = network_for(cand, setup, epochs)
+    net.start(dict(zip(setup.names, setup.parts, strict=True)))
+    seqs, tgs = net.training_windows()
+    net.check_memory(len(seqs))  # before any forecast of the starting network
     n_targets = sum(len(t) for t in tgs)
-    member.model = model
+    member = Member(cand, net)
 
     def report(epoch, logs, score):
         if setup.on_epoch is not None:
@@ -317,12 +276,10 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
                 "val": score, "config": cand.key(),
             })  # fmt: skip
 
-    origins = setup.origins
     stopper = ValidationStop(member, setup.values, origins, setup.names,
                              setup.parts, setup.patience, report)  # fmt: skip
-    if silent:  # validation may keep that starting forecast
+    if cand.scaling not in LEVEL_SCALINGS:  # silent: validation may keep the start
         stopper.observe(-1)
-    epochs = setup.epochs if origins else min(setup.epochs, 100)
     ck = {}
     if run is not None:
         ck["checkpoint"], ck["resume"] = run.candidate(index)
@@ -332,14 +289,9 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
             "index": index,
             "candidate": dict(cand.__dict__),
         }
-    fit_network(
-        model, seqs, tgs, epochs=epochs, lr=cand.lr, batch_size=setup.batch_size,
-        per_step=True, clip_norm=setup.clip_norm, clip_value=setup.clip_value,
-        tbptt=setup.tbptt, huber=setup.huber, seed=setup.seed,
-        callbacks=[*setup.callbacks, stopper], **ck,
-    )  # fmt: skip
+    net.train(seqs, tgs, callbacks=[*setup.callbacks, stopper], **ck)
     if origins:
-        model.load_state_dict(stopper.weights)
+        net.module_.load_state_dict(stopper.weights)
         cand.score, cand.epochs = stopper.best, stopper.epoch + 1
         best = stopper.best_errors  # None after a resume that found no better
         member.val_errors = stopper.errors() if best is None else best

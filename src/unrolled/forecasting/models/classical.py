@@ -1,5 +1,5 @@
 """The classical methods as models: exponential smoothing, Holt-Winters, Theta,
-the airline model and seasonal naive.
+the airline model and seasonal naive (also a baseline, :mod:`.baselines`).
 
 Each is fitted on one history and forecasts recursively (a forecast is fed
 back in as the next value, which for these methods is their own multi-step
@@ -19,9 +19,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.validate import check_positive_int
+from ...engine.validate import check_finite_1d, check_positive_int
+from ...errors import InputError
+from ..io.dataset import season_length
 from .base import Model
 from .residuals import Residuals
+
+
+def default_season(frequency: str | None) -> int:
+    """Season length for a frequency word: 12 monthly, 4 quarterly, 7 daily, ...
+
+    :func:`unrolled.forecasting.io.dataset.season_length`, with 1 (no
+    seasonality) for yearly, irregular, unknown or None.
+    """
+    return season_length(frequency) or 1
 
 
 class Classical(Model):
@@ -119,9 +130,66 @@ class Airline(Classical):
 
 
 class SeasonalNaive(Classical):
-    """The value one season back (the naive one where the history is shorter)."""
+    """Each future value equals the value one season earlier: y_{T+k-m}.
+
+    One class in both roles: the baseline ``seasonal_naive`` (refitted at
+    every origin, :data:`~.baselines.BASELINES`) and a classical member of
+    the ensemble (its forecast is a network's on ``snaive`` that learnt
+    nothing: the seasonal difference with nothing added).
+
+    Parameters
+    ----------
+    season : int, optional
+        Season length ``m``. Default: from ``frequency`` (12 monthly,
+        4 quarterly, 7 daily, 5 business-daily, 24 hourly; 1 otherwise).
+    frequency : str, optional
+        A frequency word as :mod:`unrolled.forecasting.io.data` reports it.
+    log : bool
+        Refused (False only): the value one season back is the same on logs.
+
+    Attributes
+    ----------
+    season_ : int
+        The season length used.
+    fell_back_ : bool
+        The history was shorter than one season: it forecast as naive.
+    """
 
     method = "snaive"
+
+    def __init__(self, season: int | None = None, frequency: str | None = None,
+                 log: bool = False):  # fmt: skip
+        super().__init__(season, log)
+        self.frequency = frequency
+
+    def fit(self, y, name: str = "series") -> SeasonalNaive:
+        """Remember the history (a 1-D array); returns ``self``."""
+        if self.log:
+            raise InputError("log: SeasonalNaive takes no logs (expected False)")
+        m = self.season if self.season is not None else default_season(self.frequency)
+        self.season_ = check_positive_int("season", m)
+        self.history_ = check_finite_1d("history", y, nonempty=True)
+        self.fell_back_ = len(self.history_) < self.season_
+        return self
+
+    def one_step(self, history) -> float:
+        """The value one season before the next (the last one if fewer)."""
+        self.check_fitted("history_")
+        history = np.asarray(history, dtype=np.float64)
+        return float(history[-self.season_ if len(history) >= self.season_ else -1])
+
+    def predict(self, h: int = 1) -> np.ndarray:
+        """The last season repeated (or the last value, if shorter): ``(h,)``."""
+        self.check_fitted("history_")
+        h, y, m = check_positive_int("h", h), self.history_, self.season_
+        if len(y) < m:
+            return np.full(h, y[-1])
+        return y[-m:][np.arange(h) % m].astype(np.float64)
+
+    def __repr__(self) -> str:
+        if self.season is None and self.frequency is not None:
+            return f"{self.name}(frequency={self.frequency!r})"
+        return super().__repr__()
 
 
 CLASSICAL = {c.__name__: c for c in (ExponentialSmoothing, HoltWinters, Theta,
@@ -135,7 +203,7 @@ def from_scaling(scaling: str, season: int | None) -> Classical:
     method = scaling[3:] if log else scaling
     for cls in CLASSICAL.values():
         if cls.method == method:
-            return cls(season, log)
+            return cls(season, log=log)
     raise ValueError(f"scaling {scaling!r}: not a classical model's")
 
 
@@ -148,4 +216,4 @@ def from_dict(d: dict) -> Classical:
         season is not None and not (isinstance(season, int) and season >= 2)
     ):
         raise ValueError(f"bad classical model arguments {d!r}")
-    return CLASSICAL[d["model"]](season, log)
+    return CLASSICAL[d["model"]](season, log=log)

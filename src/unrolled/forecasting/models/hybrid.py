@@ -4,47 +4,26 @@ The ES-RNN idea of the M4 winner: a classical method (Holt-Winters, Theta,
 the airline model, exponential smoothing) forecasts, and a recurrent
 network trained on its one-step errors (:class:`~.residuals.Residuals`)
 corrects the forecast. :class:`Hybrid` names the pair, e.g.
-``Hybrid(HoltWinters(log), GRU)``.
+``Hybrid(HoltWinters(log), GRU)``, and fits and forecasts as its network
+over those errors (:class:`~.networks.Network`).
 
-Here too is every scaling name a user may give (``Forecaster(scaling=...)``,
-``--scaling``): the plain ones of :mod:`..features.transforms` and the
-classical errors of :mod:`.residuals`, and :func:`make_transform` /
-:func:`transform_from_dict` build the one a name says.
+Every scaling name is :mod:`.scalings`' (its names are also read from here).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...errors import InputError
-from ..features import transforms as plain
 from .base import Model
 from .classical import Classical, from_scaling
+from .networks import Network, network_class
 from .residuals import MODELLED, Residuals
-
-SCALINGS = (*plain.SCALINGS, *Residuals.RECIPES)  # every scaling's name
-SEASONAL = plain.SEASONAL + tuple(
-    s for s, r in Residuals.RECIPES.items() if r.seasonal
-)  # they need the season length
-LOGS = plain.LOGS + tuple(s for s, r in Residuals.RECIPES.items() if r.logs)
-
-
-def make_transform(scaling: str, name: str = "series", season: int | None = None,
-                   ar: int = 0) -> plain.Transform:  # fmt: skip
-    """The transform ``scaling`` names: a plain scaling or a classical model's
-    errors (:class:`~.residuals.Residuals`), not yet fitted."""
-    if scaling in Residuals.RECIPES:
-        return Residuals(scaling, name, season, ar)
-    if scaling not in plain.RECIPES:
-        raise InputError(
-            f"scaling: expected one of {', '.join(SCALINGS)} or 'auto', got {scaling!r}"
-        )
-    return plain.Transform(scaling, name, season, ar)
-
-
-def transform_from_dict(d: dict, name: str) -> plain.Transform:
-    """The fitted transform :meth:`~..features.transforms.Transform.to_dict`
-    wrote (either kind)."""
-    ours = isinstance(d, dict) and d.get("scaling") in Residuals.RECIPES
-    return (Residuals if ours else plain.Transform).from_dict(d, name)
+from .scalings import LOGS as LOGS
+from .scalings import SCALINGS as SCALINGS
+from .scalings import SEASONAL as SEASONAL
+from .scalings import make_transform as make_transform
+from .scalings import transform_from_dict as transform_from_dict
 
 
 class Hybrid(Model):
@@ -55,17 +34,33 @@ class Hybrid(Model):
     classical : Classical
         The model beneath, e.g. ``HoltWinters(12, log=True)``; its errors
         are :class:`~.residuals.Residuals` of scaling :attr:`scaling`.
-    network : str
-        The network's cell, as its class is named (``"RNN"``, ``"LSTM"``,
-        ``"GRU"``).
+    network : Network or str
+        The network (e.g. ``GRU(window=12, hidden=8)``: its ``scaling`` and
+        ``season`` are replaced by the classical model's errors' and season),
+        or its cell, as its class is named (``"RNN"``, ``"LSTM"``, ``"GRU"``:
+        one with the default arguments).
 
-    The network is trained by the forecaster's search (a member over the
-    scaling :attr:`scaling`); this class says what the member is.
+    Attributes
+    ----------
+    network_ : Network
+        The fitted network over :attr:`scaling`.
+
+    The forecaster's search trains hybrids as networks over :attr:`scaling`
+    (a member whose name is the hybrid's); ``fit`` and ``predict`` are theirs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from unrolled.models import GRU, HoltWinters, Hybrid
+    >>> y = 10 + np.sin(np.arange(48) * np.pi / 6) + 0.05 * np.arange(48)
+    >>> model = Hybrid(HoltWinters(12), GRU(window=12, hidden=4, epochs=3))
+    >>> model.name, model.fit(y).predict(3).shape
+    ('Hybrid(HoltWinters, GRU)', (3,))
     """
 
     kind = "hybrid"
 
-    def __init__(self, classical: Classical, network: str = "GRU"):
+    def __init__(self, classical: Classical, network: Network | str = "GRU"):
         if not isinstance(classical, Classical) or classical.method not in MODELLED:
             raise InputError(
                 f"classical: expected a classical model with errors to learn "
@@ -82,8 +77,30 @@ class Hybrid(Model):
     @property
     def name(self) -> str:
         """Both parts, e.g. ``Hybrid(HoltWinters(log), GRU)``."""
-        c = self.classical
-        return f"Hybrid({type(c).__name__}{'(log)' * c.log}, {self.network})"
+        c, net = self.classical, self.network
+        cell = type(net).__name__ if isinstance(net, Network) else net
+        return f"Hybrid({type(c).__name__}{'(log)' * c.log}, {cell})"
+
+    def network_model(self) -> Network:
+        """The network, not yet fitted, over the classical model's errors."""
+        net = self.network
+        if not isinstance(net, Network):
+            net = network_class(net)()
+        params = dict(net.get_params(), scaling=self.scaling,
+                      season=self.classical.season)  # fmt: skip
+        return type(net)(**params)
+
+    def fit(self, y) -> Hybrid:
+        """Fit the network over the classical model's errors on one history or
+        a batch (as :meth:`.networks.Network.fit`); returns ``self``."""
+        self.network_ = self.network_model().fit(y)
+        return self
+
+    def predict(self, h: int) -> np.ndarray:
+        """The next ``h`` values: the classical forecast and the network's
+        correction, step by step (``(h,)``, or ``(n, h)`` after a batch)."""
+        self.check_fitted("network_")
+        return self.network_.predict(h)
 
     @property
     def scaling(self) -> str:
