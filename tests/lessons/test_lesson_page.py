@@ -373,3 +373,56 @@ def test_the_statland_sentence_follows_the_weights(browser, page_url):
     assert "lesson's weights" not in text
     page.close()
     assert log["errors"] == []
+
+
+@pytest.fixture(scope="module")
+def covariate_model(tmp_path_factory):
+    """A small forecaster that reads a historic covariate and the month,
+    saved, and its data file (unique_id, ds, y, v)."""
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("covariates")
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=60)
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2001-01-01",
+                       periods=60, freq="MS"), "y": 10 + v, "v": v})  # fmt: skip
+    df.to_csv(folder / "data.csv", index=False)
+    fc = unrolled.Forecaster(
+        hist_exog=["v"], calendar=["month"], hidden=4, window=12,
+        scaling="standard", lr=0.01, epochs=3, val_size=0, ensemble=1, seed=0,
+    )  # fmt: skip
+    fc.fit(df)
+    fc.save(folder / "model")
+    return fc, folder
+
+
+def test_a_trained_page_shows_the_covariates_every_copy_reads(
+    browser, covariate_model, capsys
+):
+    fc, folder = covariate_model
+    out = folder / "lesson.html"
+    args = ["lesson", "--out", str(out), "--model", str(folder / "model"), "--json"]
+    assert run(args) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["extra_inputs"] == ["v (historic)", "month sin", "month cos"]
+    assert said["prediction"] == pytest.approx(fc.predict(1)["ensemble"][0], rel=1e-9)
+    page, log = _open(browser, out.resolve().as_uri())
+    data = json.loads(page.locator("#lesson-data").text_content())["trained"]
+    extra = np.array(data["extra_inputs"]["values"])  # (T, 3), as the copies read it
+    assert extra.shape == (12, 3)
+    # v at each copy's own date (2005-01 .. 2005-12), scaled on the training
+    # part; the month of the date each copy forecasts (2005-02 .. 2006-01)
+    v = fc.covariates_.raw["hist"]["a"][-12:, 0]
+    month = 2 * np.pi * (np.arange(1, 13) % 12) / 12
+    expected = np.column_stack([fc.covariates_.scalers["v"].transform(v),
+                                np.sin(month), np.cos(month)])  # fmt: skip
+    assert np.allclose(extra, expected, rtol=0, atol=1e-12)
+    assert page.locator("[data-copy-extra]").count() == 12 * 3
+    assert "month sin" in page.locator("#trained-extra").inner_html()
+    page.close()
+    assert log["errors"] == []
+    # the same from the data file with the covariate's column
+    data_args = [*args, "--data", str(folder / "data.csv")]
+    assert run(data_args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["prediction"] == pytest.approx(said["prediction"], rel=1e-12)

@@ -352,8 +352,9 @@ class Forecaster(Predicting, Parameters):
         self.members_ = networks + classical
         attach(self.members_, self.covariates_)
         self.config_ = self._describe(rounds, picked, networks, classical, setup)
-        if self.covariates_ is not None:
-            self.config_["covariates"] = verdict(self.covariates_.spec, rounds)
+        if self.covariates_ is not None:  # the pair compared, for the test points
+            self.config_["covariates"], self.compared_ = verdict(self.covariates_,
+                                                                 rounds)  # fmt: skip
         self._validate(values, parts, origins, names, max(n_val))  # + intervals
         return self
 

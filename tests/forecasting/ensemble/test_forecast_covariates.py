@@ -169,6 +169,17 @@ def test_the_backtest_reads_the_covariates_at_the_test_points():
     assert net < 3 * NOISE and net < 0.2 * naive
     assert [r.n_train for r in rep.series] == [N + H - 12] * 2
     assert rep.series[0].next == pytest.approx(11.0, abs=0.5)  # 10 + 2 * 0.5
+    # the same two networks as on validation, scored on the test points
+    c = rep.covariates
+    assert c["helped"] is True and c["metric"] == "mase"
+    assert c["with"] < 0.2 * c["without"]
+    for r in rep.series:  # the ensemble is the one network with x
+        assert c["series"][r.name]["mae_with"] == pytest.approx(
+            r.metrics["ensemble"]["mae"], rel=1e-12
+        )
+    assert c["text"].startswith("x helped on the test points: mean MASE 0.")
+    assert rep.to_json()["covariates"]["text"] == c["text"]
+    assert "Covariates: x helped on the test points" in " ".join(rep.format().split())
     with pytest.raises(InputError, match="futr_df: this forecaster takes future"):
         backtest(Forecaster(futr_exog=["x"], epochs=2, **FIXED), df, test=12)
 
@@ -182,8 +193,8 @@ def test_evaluation_without_the_covariates_of_the_dates_forecast_is_refused(fitt
     target = whole[["unique_id", "ds", "y"]]
     with pytest.raises(InputError, match="covariates known for 120 dates; a forecast"):
         evaluate_fitted(fc, target, test=6)
-    with pytest.raises(InputError, match="cross_validation: not yet with covariates"):
-        cross_validation(fc, whole, h=2)
+    with pytest.raises(InputError, match="data: futr_exog: no column 'x'"):
+        cross_validation(fc, target, h=2)
 
 
 def test_a_future_column_named_like_values_is_read_from_futr_df():
@@ -192,3 +203,59 @@ def test_a_future_column_named_like_values_is_read_from_futr_df():
     fc = Forecaster(futr_exog=["price"], epochs=5, **FIXED).fit(train)
     pred = fc.predict(2, futr_df=future[["unique_id", "ds", "price"]])
     assert np.isfinite(pred["ensemble"]).all()
+
+
+def test_the_test_points_sentence_says_when_the_covariates_did_not_help():
+    from unrolled.forecasting.evaluation.covariates import summary
+    from unrolled.forecasting.io.covariates import covariate_spec
+
+    spec = covariate_spec(None, ["volume"], None, None, None)
+    row = {"mae_with": 1.23, "mae_without": 1.2, "mase_with": 0.9,
+           "mase_without": 0.8}  # fmt: skip
+    one = summary(spec, {"s": row})
+    said = "volume did not help on the test points: MAE 1.23 with, 1.2 without"
+    assert one["text"] == said
+    assert one["helped"] is False
+    two = summary(spec, {"s": row, "t": {**row, "mase_with": 0.5}})
+    assert two["text"] == ("volume helped on the test points: mean MASE 0.7 with, "
+                           "0.8 without")  # fmt: skip
+    same = summary(spec, {"s": {**row, "mae_with": 1.20001}})
+    assert same["helped"] is False  # level as printed: not "helped"
+
+
+def test_autoarima_reads_the_future_covariates_and_autoets_ignores_them():
+    pytest.importorskip("statsforecast")
+    from unrolled.forecasting.evaluation.backtest import backtest
+
+    train, future = driven(ids=("a",))
+    df = pd.concat([train, future])
+    ahead = pd.DataFrame({"unique_id": ["a"], "ds": pd.Timestamp("2020-07-01"),
+                          "x": [0.5]})  # fmt: skip
+    fc = Forecaster(futr_exog=["x"], epochs=5, **FIXED)
+    rep = backtest(fc, df, test=12, futr_df=ahead, rivals=("AutoARIMA", "AutoETS"))
+    m = rep.series[0].metrics
+    noise_mae = NOISE * np.sqrt(2 / np.pi)
+    assert m["AutoARIMA"]["mae"] < 3 * noise_mae  # y = 10 + 2x found through X
+    assert m["AutoARIMA"]["mae"] < 0.2 * m["AutoETS"]["mae"]  # ETS has no x
+    note = next(n for n in rep.notes if n.startswith("rivals with the covariates"))
+    assert "AutoARIMA read x as regressors" in note
+    assert "AutoETS ignore them" in note
+
+
+def test_cross_validation_fits_each_window_on_the_frame_up_to_its_cutoff():
+    from unrolled.forecasting.evaluation.cross_validation import cross_validation
+
+    train, future = driven()
+    whole = pd.concat([train, future]).sort_values(["unique_id", "ds"])
+    fc = Forecaster(futr_exog=["x"], epochs=60, **FIXED)
+    cv = cross_validation(fc, whole, h=3, n_windows=2, step_size=3, refit=True)
+    assert not hasattr(fc, "covariates_")  # the forecaster given is not fitted
+    assert len(cv) == 2 * 2 * 3
+    assert sorted(cv["cutoff"].unique()) == [pd.Timestamp("2019-12-01"),
+                                             pd.Timestamp("2020-03-01")]  # fmt: skip
+    truth = whole.set_index(["unique_id", "ds"])["y"]
+    keys = list(zip(cv.unique_id, cv.ds, strict=True))
+    assert np.array_equal(cv["y"], truth.loc[keys])
+    err = (cv["y"] - cv["ensemble"]).abs().mean()
+    naive = (cv["y"] - cv["naive"]).abs().mean()
+    assert err < 3 * NOISE and err < 0.2 * naive  # x read at the dates forecast

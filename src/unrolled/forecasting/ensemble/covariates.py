@@ -155,28 +155,34 @@ def names_of(spec: CovariateSpec) -> list[str]:
             *(f"calendar:{c}" for c in spec.calendar)]  # fmt: skip
 
 
-def verdict(spec: CovariateSpec, rounds) -> dict:
+def verdict(covariates, rounds) -> tuple[dict, dict]:
     """Whether the covariates helped on the validation slice: the best
-    network with them against the best without, over every search."""
+    network with them against the best without, over every search; and
+    those two networks, ``{True: with, False: without}`` (a kind never
+    scored is absent), for the test points
+    (:func:`..evaluation.covariates.on_test_points`)."""
     trained = [m for _, t in rounds for m in t]
-    score = {flag: min((m.candidate.score for m in trained
-                        if m.candidate.exog == flag
-                        and np.isfinite(m.candidate.score)), default=None)
+    best = {}
+    for m in sorted(trained, key=rank):
+        if np.isfinite(rank(m)):
+            best.setdefault(bool(m.candidate.exog), m)
+    attach(best.values(), covariates)
+    score = {flag: best[flag].candidate.score if flag in best else None
              for flag in (True, False)}  # fmt: skip
-    which = ", ".join(names_of(spec))
-    out = {"names": names_of(spec), "val_with": score[True],
+    which = ", ".join(names_of(covariates.spec))
+    out = {"names": names_of(covariates.spec), "val_with": score[True],
            "val_without": score[False]}  # fmt: skip
     if score[True] is None or score[False] is None:
         out["helped"] = None
         out["text"] = f"covariates ({which}): not compared (no validation slice)"
-        return out
+        return out, {}
     out["helped"] = bool(min(trained, key=rank).candidate.exog)
     verb = "helped" if out["helped"] else "did not help"
     out["text"] = (
         f"{which} {verb} on the validation slice: scaled error "
         f"{score[True]:.4g} with, {score[False]:.4g} without"
     )
-    return out
+    return out, best
 
 
 def spec_of(forecaster) -> CovariateSpec | None:
@@ -188,24 +194,31 @@ def spec_of(forecaster) -> CovariateSpec | None:
                              "country")))  # fmt: skip
 
 
-def backtest_parts(forecaster, data, spec: CovariateSpec, sizes_of):
-    """``(dataset, training frame, full rows)`` of a backtest with covariates:
-    the training frame is ``data``'s rows before each series' test points
-    (``sizes_of(lengths)`` says how many), the full rows are the historic
-    and future columns at every date (see :func:`use_full`)."""
+def frame_parts(data, spec: CovariateSpec):
+    """``(dataset, head, rows)`` of ``data`` with covariates: ``head(sizes)``
+    is the frame without each series' last ``sizes[i]`` dates (None without
+    covariate columns: cut the dataset), ``rows`` the historic and future
+    columns at every date (see :func:`use_full`)."""
     from ..io.covariates import head_frame
     from ..io.data import as_dataset
 
     if not spec.columns:
-        ds = as_dataset(data)
-        sizes = sizes_of([len(s) for s in ds.series])
-        return ds, sizes, None, None
+        return as_dataset(data), None, None
     cols = frame_columns(data, spec)
     ds = target_dataset(cols, spec)
-    sizes = sizes_of([len(s) for s in ds.series])
-    full = (read_columns(cols, spec.hist, ds.series),
+    rows = (read_columns(cols, spec.hist, ds.series),
             read_columns(cols, spec.futr, ds.series))  # fmt: skip
-    return ds, sizes, head_frame(cols, ds.series, sizes), full
+    return ds, (lambda sizes: head_frame(cols, ds.series, sizes)), rows
+
+
+def backtest_parts(forecaster, data, spec: CovariateSpec, sizes_of):
+    """``(dataset, test sizes, training frame, full rows)`` of a backtest with
+    covariates: the training frame is ``data``'s rows before each series'
+    test points (``sizes_of(lengths)`` says how many; None without covariate
+    columns), the full rows as :func:`frame_parts` gives them."""
+    ds, head, rows = frame_parts(data, spec)
+    sizes = sizes_of([len(s) for s in ds.series])
+    return ds, sizes, None if head is None else head(sizes), rows
 
 
 def use_full(forecaster, ds, rows, futr_df, horizon: int) -> None:
@@ -222,3 +235,16 @@ def use_full(forecaster, ds, rows, futr_df, horizon: int) -> None:
     rows = rows if rows is not None else (None, None)
     use_rows(forecaster.covariates_, rows, futr_df, None, forecaster.names_,
              (names, values, dates), future)  # fmt: skip
+
+
+def use_known(forecaster, ds, rows) -> None:
+    """Let ``forecaster`` (fitted on the start of ``ds``'s series) read the
+    covariates at every date of ``ds`` and none after (``rows``:
+    :func:`frame_parts`'): for forecasts whose dates all lie in ``ds``, as
+    cross-validation's windows."""
+    cov = forecaster.covariates_
+    names = [s.name for s in ds.series]
+    lengths = [len(s) for s in ds.series]
+    hist, futr = (_empty(r, names, lengths) for r in (rows or (None, None)))
+    stat = {n: cov.raw["stat"][n] for n in names}
+    cov.use(hist, futr, stat, {s.name: s.dates for s in ds.series})

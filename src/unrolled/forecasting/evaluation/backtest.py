@@ -33,6 +33,7 @@ from ..io.data import as_dataset
 from ..io.dataset import Dataset, Series
 from ..models.baselines import BASELINES
 from ..progress import stage
+from .covariates import on_test_points, rival_note, rival_regressors
 from .metrics import evaluate as score
 from .metrics import mae, mase
 from .report import Report, SeriesResult
@@ -134,7 +135,8 @@ def method_paths(forecaster, method, values, origins, names, h, cut, season, lev
     from .rivals import RIVALS, rival_paths
 
     if method in RIVALS:
-        return rival_paths(method, values, origins, h, season, levels)
+        exog = rival_regressors(forecaster, names)  # the future covariates, if any
+        return rival_paths(method, values, origins, h, season, levels, exog)
     return forecaster.forecast_paths(values, origins, names, h, cut, method), None
 
 
@@ -264,13 +266,16 @@ def evaluate_fitted(
         notes += cal.missing(forecaster.alias, horizon, levels)
         notes += cal.pooled(forecaster.alias, horizon, levels)
     notes += dropout_notes(getattr(forecaster, "dropouts_", {}))
+    notes += rival_note(forecaster, rivals)
     val = dict(getattr(forecaster, "baseline_val_scores_", {}) or {})
     if val and forecaster.val_score_ is not None:
         val[forecaster.alias] = forecaster.val_score_
-    return Report(
+    report = Report(
         results, ds.frequency, int(forecaster.seed), dict(forecaster.config_),
         notes, list(getattr(forecaster, "search_", [])),
         [level_name(x) for x in levels],
         val, getattr(forecaster, "selected_", forecaster.alias), ds.unit,
         forecaster.alias,
     )  # fmt: skip
+    report.covariates = on_test_points(forecaster, values, origins, names, cut)
+    return report

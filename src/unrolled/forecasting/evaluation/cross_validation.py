@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import InputError
-from ..ensemble.covariates import spec_of
+from ..ensemble.covariates import frame_parts, spec_of, use_known
 from ..ensemble.intervals import check_levels, level_name
 from ..features.transforms import naive_unit
 from ..io.data import as_dataset
@@ -57,11 +57,11 @@ class FitTask:
     Runs the search locally in the task; no per-epoch callbacks.
     """
 
-    def __init__(self, forecaster):
-        self.forecaster = forecaster
+    def __init__(self, forecaster, static_df=None):
+        self.forecaster, self.static_df = forecaster, static_df
 
     def __call__(self, data):
-        return clone(self.forecaster).fit(data)
+        return clone(self.forecaster).fit(data, static_df=self.static_df)
 
 
 def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
@@ -88,9 +88,13 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     rivals : sequence of str
         statsforecast models to add (see :mod:`.rivals`).
     **fit_options
-        Passed to ``fit`` (``callbacks``, ``on_epoch``, ``backend``). With
-        ``refit`` and a Ray backend, the windows' fits run as its tasks
-        (each searching locally, without the callbacks).
+        Passed to ``fit`` (``callbacks``, ``on_epoch``, ``backend``,
+        ``static_df``). With ``refit`` and a Ray backend, the windows' fits
+        run as its tasks (each searching locally, without the callbacks).
+        With covariates, ``data`` is the frame that holds their columns:
+        each window is fitted on its rows up to the cutoff, and the
+        forecasts read the historic covariates up to their cutoff and the
+        future ones at the dates forecast, from the same frame.
 
     Returns
     -------
@@ -104,14 +108,13 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     from .rivals import check_rivals
 
     h, n_windows, step_size = _check(h, n_windows, step_size)
-    if spec_of(forecaster) is not None:
-        raise InputError(
-            "cross_validation: not yet with covariates; backtest(forecaster, df, "
-            "test=..., horizon=...) evaluates a forecaster with them"
-        )
     levels = check_levels(level)
     rivals = check_rivals(rivals)
-    ds = as_dataset(data)
+    spec = spec_of(forecaster)
+    if spec is None:
+        ds, head, rows = as_dataset(data), None, None
+    else:  # the target's series, the frame cut at a cutoff, the covariates
+        ds, head, rows = frame_parts(data, spec)
     span = h + (n_windows - 1) * step_size
     for s in ds.series:
         if len(s) < span + 4:
@@ -124,16 +127,25 @@ def cross_validation(forecaster, data, h: int = 1, n_windows: int = 1,
     stops = [{n: c[w] for n, c in cut.items()} for w in range(n_windows)]
     runner = fit_options.get("backend", "local")
     remote = refit and getattr(runner, "name", "local") != "local"
+
+    def window_data(stop):  # the data up to a cutoff (with covariates: the frame)
+        if head is None:
+            return _cut(ds, stop)
+        return head([len(s) - stop[s.name] for s in ds.series])
+
     if remote:  # the windows' fits as the backend's tasks
         stage(f"cross-validation: {n_windows} fits as {runner.name} tasks")
-        fits = runner.map(FitTask(clone(forecaster)), [_cut(ds, st) for st in stops])
+        task = FitTask(clone(forecaster), fit_options.get("static_df"))
+        fits = runner.map(task, [window_data(st) for st in stops])
     frames, fitted = [], None
     for w, stop in enumerate(stops):
         stage(f"cross-validation: window {w + 1} of {n_windows}", w, n_windows)
         if remote:
             fitted = fits[w]
         elif fitted is None or refit:
-            fitted = clone(forecaster).fit(_cut(ds, stop), **fit_options)
+            fitted = clone(forecaster).fit(window_data(stop), **fit_options)
+        if spec is not None:  # the covariates at every date of the data
+            use_known(fitted, ds, rows)
         frames.append(_window(fitted, ds, stop, h, levels, rivals))
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(

@@ -81,6 +81,7 @@ class Report:
     selected: str = ENSEMBLE
     unit: str | None = None  # the values' unit, where the data say it
     name: str = ENSEMBLE  # the ensemble's key (its ``alias``)
+    covariates: dict | None = None  # helped on the test points? (.covariates)
 
     # ------------------------------------------------------------ data out
     def to_json(self) -> dict:
@@ -94,6 +95,8 @@ class Report:
             out["validation"] = {m: _num(v) for m, v in self.validation.items()}
             out["validation_winner"] = self.validation_winner()
             out["selected"] = self.selected
+        if self.covariates:
+            out["covariates"] = _covariates_json(self.covariates)
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -161,6 +164,9 @@ class Report:
             f"({self.frequency} data, seed {self.seed}){scored if steps else ''}.",
             _network_line(c, len(self.search)),
         ]
+        if self.covariates:
+            head[-1] += (f" Covariates: {self.covariates['text']} (the same two "
+                         "networks, one step ahead).")  # fmt: skip
         winner = self.validation_winner()
         if winner:
             head.append(
@@ -239,6 +245,15 @@ def _series_json(s: SeriesResult) -> dict:
             for m, d in s.steps.items()
         }
     return row
+
+
+def _covariates_json(c: dict) -> dict:
+    """:attr:`Report.covariates` as JSON (undefined figures as null)."""
+    out = {k: _num(c[k]) for k in ("with", "without")}
+    out.update(helped=c["helped"], text=c["text"], metric=c["metric"])
+    out["series"] = {n: {k: _num(v) for k, v in row.items()}
+                     for n, row in c["series"].items()}  # fmt: skip
+    return out
 
 
 def _metrics_table(r: Report) -> str:

@@ -6,6 +6,9 @@ every origin (as the baselines are) and gives its intervals by its own
 method (model-based), so the comparison is at the same origins with the same
 metrics. A rival that fails on a history (too short for its model) falls
 back to the naive forecast at that origin (without an interval there).
+With future covariates (or a calendar), the rivals of :data:`TAKE_X` read
+them as regressors, as statsforecast's ``X_df``: fitted on their rows before
+each origin, forecasting with the rows of the dates forecast.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import numpy as np
 from ...errors import InputError
 
 RIVALS = ("AutoETS", "AutoTheta", "AutoARIMA")
+# the rivals whose statsforecast models use exogenous regressors (X, X_df's
+# columns); AutoETS and AutoTheta take an X and ignore it
+TAKE_X = ("AutoARIMA",)
 INSTALL = "pip install 'unrolled[stats]'  (or: pip install statsforecast)"
 
 
@@ -42,8 +48,12 @@ def make_rival(name: str, season: int | None):
     return getattr(models, name)(season_length=season or 1)
 
 
-def rival_paths(name, values, origins, h: int, season, levels):
-    """(paths (n, h), {level: (lo (n, h), hi (n, h))}) refitted at every origin."""
+def rival_paths(name, values, origins, h: int, season, levels, exog=None):
+    """(paths (n, h), {level: (lo (n, h), hi (n, h))}) refitted at every origin.
+
+    ``exog``: per series, the regressors at every date of its history and the
+    ``h`` after it (``(len + h, k)``), or None; read by :data:`TAKE_X` only.
+    """
     import warnings
 
     n = len(origins)
@@ -56,7 +66,13 @@ def rival_paths(name, values, origins, h: int, season, levels):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fc = make_rival(name, m).fit(y).predict(h, level=ints or None)
+                x = None if exog is None or name not in TAKE_X else exog[i]
+                model = make_rival(name, m)
+                if x is None:
+                    fc = model.fit(y).predict(h, level=ints or None)
+                else:  # the rows before the origin, then those of the dates forecast
+                    fc = model.fit(y, X=x[:o]).predict(h, X=x[o : o + h],
+                                                       level=ints or None)  # fmt: skip
             out[k] = fc["mean"]
             for lv, key in zip(levels, ints, strict=True):
                 bands[lv][0][k] = fc[f"lo-{key}"]

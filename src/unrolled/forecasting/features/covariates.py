@@ -105,6 +105,19 @@ class Covariates:
         return (len(s.hist) + len(s.futr) + calendar_width(s.calendar)
                 + len(s.stat))  # fmt: skip
 
+    @property
+    def channel_names(self) -> list[str]:
+        """A name per channel, in :meth:`channels`' order: ``"v (historic)"``,
+        ``"x (future)"``, ``"month sin"``, ``"month cos"``, ``"holiday"``,
+        ``"size (static)"``."""
+        s = self.spec
+        cal = []
+        for c in s.calendar:
+            cal += ["holiday"] if c == "holiday" else [f"{c} sin", f"{c} cos"]
+        return [*(f"{c} (historic)" for c in s.hist),
+                *(f"{c} (future)" for c in s.futr), *cal,
+                *(f"{c} (static)" for c in s.stat)]  # fmt: skip
+
     def fit(self, hist: dict, futr: dict, stat: dict, train: dict) -> Covariates:
         """One scaler per column over every series' first ``train[name]`` rows."""
         s = self.spec
@@ -152,7 +165,7 @@ class Covariates:
         p = np.arange(start, stop)
         parts = []
         hist, futr = self._hist.get(name), self._futr.get(name)
-        for rows, need in ((hist, upto), (futr, upto + 1)):
+        for rows, need in ((hist, upto), (futr, min(upto, stop) + 1)):
             if rows is not None and rows.shape[1] and len(rows) < need:
                 raise InputError(
                     f"series {name!r}: covariates known for {len(rows)} dates; a "
@@ -172,6 +185,13 @@ class Covariates:
         if not parts:
             return np.zeros((len(p), 0))
         return np.hstack(parts)
+
+    def future_rows(self, name: str) -> np.ndarray | None:
+        """Series ``name``'s future covariates and calendar at every date of
+        its history and horizon, scaled: ``(n + horizon, k)`` (None where
+        there are none); row ``t`` is the value at date ``t``."""
+        rows = self._futr.get(name)
+        return rows if rows is not None and rows.shape[1] else None
 
     def to_dict(self) -> dict:
         """Plain JSON data: the spec, the scalers and the training columns."""

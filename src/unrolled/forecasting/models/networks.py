@@ -183,8 +183,9 @@ class Network(Model):
             tf = self.transforms_[n]
             skip = tf.defined - 1  # undefined changes
             X = tf.features(v)
-            if cov is not None:  # the covariates as more input channels
-                X = np.hstack([X, cov.channels(n, 0, len(v), len(v))])
+            if cov is not None:  # the covariates as more input channels; the
+                extra = cov.channels(n, 0, len(v) - 1, len(v))  # last input is
+                X = np.hstack([X, np.vstack([extra, extra[-1:]])])  # in no window
             X, Y = X[skip:], tf.targets(v)[skip:]
             for a, b in windows(len(X), self.window, stride):
                 seqs.append(X[a:b])

@@ -250,6 +250,7 @@ function renderTrained() {
     `<p class="big">Its prediction for the next value: <strong id="trained-prediction" data-value="${String(m.prediction)}">${fmt(m.prediction)}</strong> ` +
     `(last value ${fmt(m.values[m.values.length - 1])}).</p>` +
     `<h3>The inputs</h3><svg id="trained-series" class="chart" viewBox="0 0 600 200" role="img" aria-label="the window of the series"></svg>` +
+    extraHtml(m.extra_inputs) +
     `<h3>Hidden state of every copy</h3><p>One column per copy (oldest left), one row per hidden unit; red positive, blue negative.</p>` +
     `<div class="scroll"><svg id="trained-heat" class="heat" role="img" aria-label="hidden state per copy"></svg></div>` +
     `<h3>How far back the gradient reaches</h3><p id="trained-reach"></p>` +
@@ -261,6 +262,7 @@ function renderTrained() {
     ymin: Math.min(...m.values, m.prediction), ymax: Math.max(...m.values, m.prediction),
     xticks: [0, Math.round((T - 1) / 2), T - 1].filter((v, i, a) => a.indexOf(v) === i), xlabel: when,
     xtitle: "the window's values, one per copy (oldest first); dashed: the prediction" });
+  if (m.extra_inputs && m.extra_inputs.names.length) drawExtra($("trained-extra"), m.extra_inputs, T);
   const heat = $("trained-heat"), cw = Math.max(6, Math.min(24, Math.floor(560 / T))), ch = Math.max(8, Math.min(22, Math.floor(220 / Hn)));
   const hw = cw * T + 52, hh = ch * Hn + 4 + 34;
   heat.setAttribute("viewBox", `0 0 ${hw} ${hh}`);
@@ -287,6 +289,43 @@ function renderTrained() {
   lineChart($("trained-flow"), [{ x: fl.steps_back, y: rel }], { xmin: 0, ymin: lo, ymax: Math.max(0, Math.ceil(Math.max(...rel))),
     yticks: yt, ylabel: (v) => pow10(v), xtitle: "steps back from the last copy (relative ||dL/dh||, log scale)",
     bands: [{ from: lo, to: -3, cls: "vanish", label: "below 1/1000: gone" }] });
+}
+
+// The covariates a trained network's copies read beside the series (none: no section).
+function extraHtml(x) {
+  if (!x) return "";
+  const said = x.text ? ` (${escapeHtml(x.text)})` : "";
+  if (!x.names.length) {
+    return `<h3>The extra inputs</h3><p id="trained-extra-none">This network reads the series alone: ` +
+      `the search kept the covariates out of it${said}.</p>`;
+  }
+  const has = (end) => x.names.some((n) => n.endsWith(end));
+  const kinds = [has("(historic)") && "a historic covariate at the copy's own date",
+    (has("(future)") || has(" sin") || has("holiday")) && "a future one or the calendar at the date it forecasts",
+    has("(static)") && "a static one at every copy"].filter(Boolean);
+  return `<h3>The extra inputs of every copy</h3><p>Besides its value of the series, every copy reads ` +
+    `${x.names.length} more input(s), scaled as the network reads them: ${kinds.join("; ")}${said}. One column per copy ` +
+    `(oldest left), one row per input; red positive, blue negative.</p>` +
+    `<div class="scroll"><svg id="trained-extra" class="heat" role="img" aria-label="extra inputs per copy"></svg></div>`;
+}
+
+function drawExtra(box, x, T) {
+  const R = x.names.length, left = 8 + 7 * Math.max(...x.names.map((n) => n.length));
+  const cw = Math.max(6, Math.min(24, Math.floor(560 / T))), ch = 18;
+  const w = left + cw * T, h = ch * R + 4 + 34;
+  box.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  box.setAttribute("width", w);
+  box.setAttribute("height", h);
+  const scale = Math.max(1e-12, ...x.values.flat().map(Math.abs));
+  for (let t = 0; t < T; t++) {
+    for (let r = 0; r < R; r++) {
+      const v = x.values[t][r];
+      const rect = svg(box, "rect", { x: left + t * cw, y: 2 + r * ch, width: cw, height: ch, fill: heatColor(v, scale), "data-copy-extra": `${t},${r}` });
+      svg(rect, "title", {}, `copy ${t + 1}, ${x.names[r]}: ${fmt(v)}`);
+    }
+  }
+  for (let r = 0; r < R; r++) svg(box, "text", { x: 2, y: 2 + r * ch + ch / 2 + 4, class: "small" }, x.names[r]);
+  heatLegend(box, left, ch * R + 12, Math.min(cw * T, 240), scale);
 }
 
 // The heat map's colour scale: -scale (blue) to 0 (white) to +scale (red).
