@@ -35,6 +35,9 @@ def test_info_text_fits_80_columns_and_names_the_loop():
     lines = out.stdout.splitlines()
     assert "loop: readable (UNROLLED_KERNELS=numpy)" in lines
     assert max(map(len, lines)) <= 80
+    loops = " ".join(out.stdout.split("loops: ", 1)[1].split("\n  blas")[0].split())
+    assert loops.startswith("feature-major for hidden <= 8; blas for gates *")
+    assert "row-major for the sizes between" in loops
 
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])

@@ -45,6 +45,8 @@ def info(as_json: bool) -> None:
     for key in ("loop", "threads", "threads_rule", "parallelism", "flush_subnormals",
                 "cpu"):  # fmt: skip
         click.echo(wrap(f"{key}: {engine[key]}", indent="  "))
+    loops = "; ".join(f"{k} for {v}" for k, v in engine["loops"].items())
+    click.echo(wrap(f"loops: {loops}", indent="  "))
     for b in engine["blas"]:
         line = f"blas: {b['library']} {b['version']}, kernel {b['kernel']}, "
         click.echo(wrap(line + f"{b['threads']} thread(s)", indent="  "))
