@@ -17,8 +17,8 @@ from ..forecasting.ensemble.bounds import INTS, REALS
 from ..forecasting.ensemble.names import check_alias
 from ..forecasting.ensemble.prediction import ENSEMBLE
 from ..forecasting.io.dataset import FILLS
-from ..forecasting.models.hybrid import LOGS
-from ..forecasting.models.hybrid import SCALINGS as SCALING_NAMES
+from ..forecasting.models.scalings import LOGS
+from ..forecasting.models.scalings import SCALINGS as SCALING_NAMES
 
 CELLS = sorted(CELL_TYPES)
 SCALINGS = ["auto", *SCALING_NAMES]

@@ -17,7 +17,7 @@ from unrolled.forecasting.forecaster import (
     windows,
 )
 from unrolled.forecasting.io.data import from_dict
-from unrolled.forecasting.models.hybrid import (
+from unrolled.forecasting.models.scalings import (
     SCALINGS,
     SEASONAL,
     make_transform,

@@ -15,8 +15,8 @@ from unrolled.forecasting.ensemble.plan import (
 from unrolled.forecasting.evaluation.backtest import backtest
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.io.data import from_dict
-from unrolled.forecasting.models.hybrid import SEASONAL
 from unrolled.forecasting.models.residuals import Residuals
+from unrolled.forecasting.models.scalings import SEASONAL
 
 QUICK = dict(epochs=15, patience=5, seed=0)
 

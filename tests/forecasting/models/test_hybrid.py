@@ -13,14 +13,14 @@ from unrolled.forecasting.models.classical import (
     HoltWinters,
     SeasonalNaive,
 )
-from unrolled.forecasting.models.hybrid import (
+from unrolled.forecasting.models.hybrid import Hybrid
+from unrolled.forecasting.models.networks import GRU
+from unrolled.forecasting.models.residuals import Residuals
+from unrolled.forecasting.models.scalings import (
     SCALINGS,
-    Hybrid,
     make_transform,
     transform_from_dict,
 )
-from unrolled.forecasting.models.networks import GRU
-from unrolled.forecasting.models.residuals import Residuals
 
 # every name Forecaster(scaling=...) and --scaling took before the split
 PUBLIC = {"minmax", "standard", "log", "diff", "diff+level", "logdiff",

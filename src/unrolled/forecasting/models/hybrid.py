@@ -7,7 +7,7 @@ corrects the forecast. :class:`Hybrid` names the pair, e.g.
 ``Hybrid(HoltWinters(log), GRU)``, and fits and forecasts as its network
 over those errors (:class:`~.networks.Network`).
 
-Every scaling name is :mod:`.scalings`' (its names are also read from here).
+Every scaling name is :mod:`.scalings`'.
 """
 
 from __future__ import annotations
@@ -19,11 +19,6 @@ from .base import Model
 from .classical import Classical, from_scaling
 from .networks import Network, network_class
 from .residuals import MODELLED, Residuals
-from .scalings import LOGS as LOGS
-from .scalings import SCALINGS as SCALINGS
-from .scalings import SEASONAL as SEASONAL
-from .scalings import make_transform as make_transform
-from .scalings import transform_from_dict as transform_from_dict
 
 
 class Hybrid(Model):
