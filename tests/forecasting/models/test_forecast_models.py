@@ -227,3 +227,23 @@ def test_alias_names_the_ensemble_and_a_name_taken_is_refused():
         with pytest.raises(InputError, match="^alias: "):
             fc.set_params(alias=bad)
     assert fc.alias == "mine"
+
+
+def test_a_classical_member_on_logs_leaves_a_path_that_reached_zero():
+    # issue 42, the whole of M3 quarterly: a recursive validation path reached
+    # a value <= 0, Theta(log=True) left its combination, and noting that
+    # raised AttributeError ('ClassicalMember' has no candidate): the fit died
+    fc = Forecaster.load(DATA / "forecaster-0.1.0-classical")
+    history = np.asarray(fc.history_["a"], float)
+    path = np.r_[history, -1.0]  # the path's first step went below zero
+    n = len(history)
+    fc.dropouts_ = {}
+    [pred] = fc._path_step([path], [(0, n + 1)], ["a"], None, [n])
+    # only the member not on logs is left: seasonal naive's forecast
+    snaive = fc.members_[-1]
+    want = snaive.one_step([path], [(0, n + 1)], ["a"], None, [n])[0]
+    assert pred == pytest.approx(want)
+    step, left = fc.dropouts_["a"]
+    assert step == 2 and "Theta(season=12, log=True)" in left
+    assert {"logsdiff", "logdiff+sa", "Airline(season=12, log=True)"} <= set(left)
+    assert "SeasonalNaive(season=12)" not in left

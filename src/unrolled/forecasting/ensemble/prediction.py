@@ -65,7 +65,8 @@ class Predicting:
         ``dropouts_`` maps a series to ``(first step, scalings)``: the
         earliest step (1-based) at which a member left the combination of
         one of its paths (see :func:`.ensemble.one_step`), and those
-        members' scalings.
+        members (:func:`on_logs`: the networks' scalings, the classical
+        models' names).
         """
         out = []
         pred = one_step(self.members_, values, origins, names, fit_upto, refit_upto,
@@ -75,7 +76,7 @@ class Predicting:
             i, o = origins[k]
             step = o - refit_upto[k] + 1
             first, scalings = seen.get(names[i], (step, ()))
-            scalings = tuple(sorted({*scalings, member.candidate.scaling}))
+            scalings = tuple(sorted({*scalings, on_logs(member)}))
             seen[names[i]] = (min(first, step), scalings)
         return pred
 
@@ -259,6 +260,12 @@ def networks_apart(members) -> bool:
     members and other members (hybrids, classical) beside them. Otherwise the
     networks' figure would be the ensemble's (or nothing), and none is given."""
     return 0 < len(network_members(members)) < len(members)
+
+
+def on_logs(member) -> str:
+    """What a dropout note calls a member on logs: a network's (or hybrid's)
+    scaling, a classical model's name (``Theta(season=4, log=True)``)."""
+    return member.name if member.kind == "classical" else member.candidate.scaling
 
 
 def dropout_notes(dropouts: dict) -> list[str]:
