@@ -32,8 +32,9 @@ from competitions import FREQ, SETS, load
 
 from unrolled.forecasting import forecaster
 from unrolled.forecasting.ensemble import members as ensemble
-from unrolled.forecasting.ensemble import prediction, search
+from unrolled.forecasting.ensemble import prediction
 from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.models import networks
 
 SPENT: dict[str, float] = {}
 INSIDE: list[str] = []  # the timed phases running now, outermost first
@@ -60,7 +61,7 @@ def timed(owner, name: str, key: str, within: str | None = None) -> None:
 
 PHASES = [  # (owner, attribute, key, counted only within)
     (forecaster, "run_search", "search", None),
-    (search, "fit_network", "search: training loops", None),
+    (networks, "fit_network", "search: training loops", None),
     (ensemble.ValidationStop, "__call__", "search: per-epoch validation", None),
     (forecaster.Forecaster, "_classical", "classical members", None),
     (forecaster.Forecaster, "_validate", "validation paths (_validate)", None),
