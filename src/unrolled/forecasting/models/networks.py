@@ -23,6 +23,7 @@ from ...engine.network import build_model
 from ...engine.validate import check_finite_1d, check_positive_int, is_real
 from ...errors import InputError
 from ...training.fit import fit as fit_network
+from ..features.batched import batchable, diff_windows
 from ..features.inverse import Inverse, Inverses
 from ..features.transforms import ALL_HISTORY, LEVEL_SCALINGS, Transform
 from ..features.windows import windows
@@ -306,6 +307,11 @@ class Network(Model):
         tfs = [None if skip is not None and skip[k] else by_series[i]
                for k, (i, _) in enumerate(origins)]  # fmt: skip
         window = self.window
+        if (self.covariates is None and all(map(batchable, by_series))
+                and None not in tfs):  # fmt: skip
+            done = diff_windows(tfs, values, origins, window)  # the same, at once
+            if done is not None:
+                return done
         seqs, inverters = [], []
         for tf, (i, o) in zip(tfs, origins, strict=True):
             if tf is None:  # dropped out at this origin (see dropped)
