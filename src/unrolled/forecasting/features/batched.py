@@ -29,29 +29,37 @@ def batchable(tf) -> bool:
             and not tf.change.log)  # fmt: skip
 
 
-def diff_windows(tfs: list, values, origins, window: int):
-    """(windows, inverters) at ``origins`` as origin by origin, or None.
+def diff_windows(tfs: list, values, origins, window: int, seqs: list,
+                 inverters: list) -> None:  # fmt: skip
+    """Fill ``seqs[k]`` and ``inverters[k]`` as origin by origin where it can.
 
-    ``tfs[k]``: the transform at origin ``k`` (each :func:`batchable`).
+    ``tfs[k]``: the transform at origin ``k`` (each :func:`batchable`), or
+    None (the origin is skipped). The others are left as they are (None):
+    too short a history, a value the log refuses or a change that is not
+    finite (there origin by origin raises).
     """
-    n = len(origins)
-    if n == 0 or any(o < window + 1 for _, o in origins):
-        return None
-    h = np.array([values[i][o - window - 1 : o] for i, o in origins],
+    rows = [k for k, (tf, (_, o)) in enumerate(zip(tfs, origins, strict=True))
+            if tf is not None and o >= window + 1]  # fmt: skip
+    if not rows:
+        return
+    h = np.array([values[i][o - window - 1 : o] for i, o in (origins[k] for k in rows)],
                  dtype=np.float64)  # fmt: skip
-    logs = np.array([tf.recipe.logs for tf in tfs])
-    if (h[logs] <= 0).any() or not np.isfinite(h).all():
-        return None
+    logs = np.array([tfs[k].recipe.logs for k in rows])
+    good = np.isfinite(h).all(axis=1) & ~(logs & (h <= 0).any(axis=1))
+    rows, h, logs = (
+        [k for k, g in zip(rows, good, strict=True) if g],
+        h[good],
+        logs[good],
+    )
     b = h.copy()
     b[logs] = np.log(h[logs])
     d = np.diff(b, axis=1)  # (n, window): the changes the window's inputs are
-    if not np.isfinite(d).all():
-        return None
-    shift = np.array([tf.change.shift for tf in tfs])[:, None]
-    scale = np.array([tf.change.scale for tf in tfs])[:, None]
+    good = np.isfinite(d).all(axis=1)
+    rows, b, d = [k for k, g in zip(rows, good, strict=True) if g], b[good], d[good]
+    shift = np.array([tfs[k].change.shift for k in rows])[:, None]
+    scale = np.array([tfs[k].change.scale for k in rows])[:, None]
     x = ((d - shift) / scale)[:, :, None]
-    seqs = list(x)
-    last = b[:, -1]
-    inverters = [Inverse(tf.change, last[k], None, None, tf.recipe.logs)
-                 for k, tf in enumerate(tfs)]  # fmt: skip
-    return seqs, inverters
+    for r, k in enumerate(rows):
+        tf = tfs[k]
+        seqs[k] = x[r]
+        inverters[k] = Inverse(tf.change, b[r, -1], None, None, tf.recipe.logs)

@@ -307,16 +307,14 @@ class Network(Model):
         tfs = [None if skip is not None and skip[k] else by_series[i]
                for k, (i, _) in enumerate(origins)]  # fmt: skip
         window = self.window
-        if (self.covariates is None and all(map(batchable, by_series))
-                and None not in tfs):  # fmt: skip
-            done = diff_windows(tfs, values, origins, window)  # the same, at once
-            if done is not None:
-                return done
-        seqs, inverters = [], []
-        for tf, (i, o) in zip(tfs, origins, strict=True):
+        seqs, inverters = [None] * len(origins), [None] * len(origins)
+        if self.covariates is None and all(map(batchable, by_series)):
+            diff_windows(tfs, values, origins, window, seqs, inverters)  # at once
+        for k, (tf, (i, o)) in enumerate(zip(tfs, origins, strict=True)):
+            if seqs[k] is not None:  # done above, as it would be here
+                continue
             if tf is None:  # dropped out at this origin (see dropped)
-                seqs.append(np.zeros((1, self.n_features)))
-                inverters.append(MISSING)
+                seqs[k], inverters[k] = np.zeros((1, self.n_features)), MISSING
                 continue
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
@@ -326,8 +324,7 @@ class Network(Model):
                 upto = o if refit_upto is None else refit_upto[i]
                 extra = self.covariates.channels(names[i], o - len(seq), o, upto)
                 seq = np.hstack([seq, extra])
-            seqs.append(seq)
-            inverters.append(tf.inverter(ctx, tail))
+            seqs[k], inverters[k] = seq, tf.inverter(ctx, tail)
         return seqs, inverters
 
     def forecast(self, prepared: tuple, keep_memory: bool = False) -> np.ndarray:
