@@ -7,10 +7,10 @@ yearly data) both are elementwise arithmetic on the last ``window + 1``
 points: :func:`diff_windows` does it for every origin in a few array
 operations, with the same float64 operations, so the windows and
 inverters are identical, bit for bit, to the ones origin by origin
-(``tests/forecasting/features/test_batched.py``). Where anything would take
-another path there (a short history, a value the log refuses, a change
-that is not finite: the errors origin by origin raise), it returns None and
-the caller goes origin by origin.
+(``tests/forecasting/features/test_batched.py``). An origin where anything
+would take another path (a short history, a value the log refuses, a change
+that is not finite: origin by origin raises there) is left to the caller,
+origin by origin.
 """
 
 from __future__ import annotations
