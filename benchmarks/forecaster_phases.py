@@ -14,9 +14,9 @@ times are the run's own; the numbers are the same as without the timers):
   from every validation origin (the calibration of the intervals);
 - ``predict(h)``.
 
-Across them: ``Member.prepare`` (the input windows, the transforms'
-features and inverters at every origin; a classical member refits there)
-inside the recursive paths, and the networks' forward passes there.
+Across them: the networks' ``prepare`` (the input windows, the transforms'
+features and inverters at every origin), the classical members' refits
+and the networks' forward passes and inverses inside the recursive paths.
 
     python benchmarks/forecaster_phases.py                 # 8 M3 monthly
     python benchmarks/forecaster_phases.py --group yearly --sample 30
@@ -32,8 +32,9 @@ from competitions import FREQ, SETS, load
 
 from unrolled.forecasting import forecaster
 from unrolled.forecasting.ensemble import members as ensemble
-from unrolled.forecasting.ensemble import prediction, search
+from unrolled.forecasting.ensemble import prediction
 from unrolled.forecasting.io.data import from_dict
+from unrolled.forecasting.models import networks
 
 SPENT: dict[str, float] = {}
 INSIDE: list[str] = []  # the timed phases running now, outermost first
@@ -60,15 +61,15 @@ def timed(owner, name: str, key: str, within: str | None = None) -> None:
 
 PHASES = [  # (owner, attribute, key, counted only within)
     (forecaster, "run_search", "search", None),
-    (search, "fit_network", "search: training loops", None),
+    (networks, "fit_network", "search: training loops", None),
     (ensemble.ValidationStop, "__call__", "search: per-epoch validation", None),
     (forecaster.Forecaster, "_classical", "classical members", None),
     (forecaster.Forecaster, "_validate", "validation paths (_validate)", None),
     (prediction.Predicting, "predict", "predict(h)", None),
     (prediction, "paths", "recursive paths", None),
-    (ensemble.Member, "prepare", "paths: Member.prepare", "recursive paths"),
+    (networks.Network, "prepare", "paths: networks' prepare", "recursive paths"),
     (ensemble.ClassicalMember, "_refit", "paths: classical refits", "recursive paths"),
-    (ensemble.Member, "forecast", "paths: network forward", "recursive paths"),
+    (networks.Network, "forecast", "paths: network forward", "recursive paths"),
 ]
 
 
@@ -97,9 +98,9 @@ def main(set_name: str, group: str, sample: int, seed: int) -> None:
         ("validation paths (_validate)", s["validation paths (_validate)"]),
         ("predict(h)", s["predict(h)"]),
         ("recursive paths (_validate and predict)", s["recursive paths"]),
-        ("  Member.prepare (windows, features, inverters)",
-         s["paths: Member.prepare"]),
-        ("    of which the classical members' refits", s["paths: classical refits"]),
+        ("  networks' prepare (windows, features, inverters)",
+         s["paths: networks' prepare"]),
+        ("  classical members' refits", s["paths: classical refits"]),
         ("  networks' forward and inverse", s["paths: network forward"]),
     ]  # fmt: skip
     print(f"{set_name.upper()} {group}, {len(rows)} series (sample seed {seed}): "

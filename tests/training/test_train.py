@@ -62,3 +62,28 @@ def test_clip_grads_bounds_the_global_norm():
     assert unrolled.global_norm(clipped) == pytest.approx(1.0)
     np.testing.assert_allclose(clipped["a"] / clipped["b"][0], grads["a"] / 12.0)
     assert unrolled.clip_grads(grads, max_value=3.5)["b"].tolist() == [3.5]
+
+
+def test_the_finite_guard_returns_the_squares_the_epoch_norm_is_made_of():
+    from unrolled.training.fit import _check_finite
+
+    grads = {"a": np.array([3.0, 4.0]), "b": np.array([12.0])}
+    assert _check_finite(0, 1.0, grads) == [25.0, 144.0]
+    huge = {"a": np.array([1e200]), "b": np.array([-1e200])}  # finite, squares not
+    with np.errstate(over="ignore"):
+        assert _check_finite(0, 1.0, huge) == [np.inf, np.inf]
+    bad = {"a": np.array([1.0]), "b": np.array([np.nan]), "c": np.array([np.inf])}
+    with pytest.raises(unrolled.TrainingError, match="gradient of 'b' is not finite"):
+        _check_finite(3, 1.0, bad)
+
+
+def test_the_logged_grad_norm_is_the_mean_global_norm_of_the_steps():
+    seqs, targets = unrolled.lessons.statland_data()
+    net = unrolled.RNN(hidden_size=3, seed=1)
+    seen = []
+    keep = [lambda e, logs: seen.append(logs["grads"])]
+    hist = unrolled.fit(net, seqs, targets, epochs=1, seed=5, lr=1e-12, callbacks=keep)
+    fresh = unrolled.RNN(hidden_size=3, seed=1)  # lr ~0: the same weights
+    _, grads = fresh.loss_and_grads(seqs, targets)
+    assert hist.grad_norm[0] == pytest.approx(unrolled.global_norm(grads), rel=1e-9)
+    assert set(seen[0]) == set(grads)

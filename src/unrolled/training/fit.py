@@ -286,15 +286,14 @@ class Steps:
         total, norms, grads = 0.0, [], {}
         for begin in range(0, n, bs):
             idx = perm[begin : begin + bs] if perm is not None else np.arange(n)
-            loss, grads = self.step(epoch, idx, opt)
-            norms.append(
-                float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
-            )
+            loss, grads, squares = self.step(epoch, idx, opt)
+            norms.append(float(np.sqrt(sum(squares))))
             total += loss
         return {"loss": total, "grad_norm": float(np.mean(norms)), "grads": grads}
 
-    def step(self, epoch: int, idx, opt) -> tuple[float, dict]:
-        """One step of ``opt`` on the sequences ``idx``: (SSR, unclipped gradients)."""
+    def step(self, epoch: int, idx, opt) -> tuple[float, dict, list]:
+        """One step of ``opt`` on the sequences ``idx``: (SSR, unclipped
+        gradients, each gradient's sum of squares)."""
         model, o = self.model, self.options
         batch = self.whole
         if batch is None:
@@ -304,8 +303,10 @@ class Steps:
                 batch, [self.targets[i] for i in idx],
                 per_step=o["per_step"], tbptt=o["tbptt"], huber=o["huber"],
             )  # fmt: skip
-        _check_finite(epoch, loss, grads)
-        clipped = clip_grads(grads, o["clip_norm"], o["clip_value"])
+        squares = _check_finite(epoch, loss, grads)
+        clipped = grads
+        if o["clip_norm"] is not None or o["clip_value"] is not None:
+            clipped = clip_grads(grads, o["clip_norm"], o["clip_value"])
         good = model.state_dict()
         opt.step(model.params, clipped)
         if not all(np.all(np.isfinite(p)) for p in model.params.values()):
@@ -314,16 +315,22 @@ class Steps:
                 f"training stopped at epoch {epoch}: a step made the weights "
                 "non-finite; try a smaller lr or clip_norm="
             )
-        return loss, grads
+        return loss, grads, squares
 
 
-def _check_finite(epoch: int, loss: float, grads: dict[str, np.ndarray]) -> None:
-    """Raise TrainingError naming the epoch and the first non-finite quantity."""
+def _check_finite(epoch: int, loss: float, grads: dict[str, np.ndarray]) -> list:
+    """Raise TrainingError naming the epoch and the first non-finite quantity;
+    return each gradient's sum of squares (the epoch's norms: one pass for both,
+    as a non-finite entry makes its sum non-finite)."""
     if not np.isfinite(loss):
         raise TrainingError(f"training stopped at epoch {epoch}: the loss is {loss}")
-    for name, g in grads.items():
+    squares = [float(np.sum(g * g)) for g in grads.values()]
+    if np.isfinite(sum(squares)):
+        return squares
+    for name, g in grads.items():  # a sum may overflow with every entry finite
         if not np.all(np.isfinite(g)):
             raise TrainingError(
                 f"training stopped at epoch {epoch}: the gradient of {name!r} is not "
                 "finite (exploding gradients; try clip_norm=, a smaller lr or tbptt=)"
             )
+    return squares

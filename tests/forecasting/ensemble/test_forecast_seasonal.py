@@ -205,3 +205,5 @@ def test_validation_prepares_the_windows_once_and_scores_the_weights_of_now():
         assert stop.prepared is not None and not np.array_equal(again, first)
         direct = member.one_step(values, origins, fc.names_)
         np.testing.assert_array_equal(again, np.abs(direct - truth) / unit)
+        stop.release()  # the packed windows and the tape buffers
+        assert stop.prepared is None and "_workspace" not in member.model.__dict__

@@ -24,6 +24,7 @@ import numpy as np
 
 from ...training.callbacks import EarlyStopping
 from ..features.transforms import Transform
+from ..models.chunks import release_memory
 from ..models.classical import Classical
 from ..models.hybrid import Hybrid, is_hybrid
 from ..models.networks import Network
@@ -155,9 +156,16 @@ class Member:
         return self.network.prepare(values, origins, names, fit_upto, skip,
                                     refit_upto)  # fmt: skip
 
-    def forecast(self, prepared: tuple[list, list]) -> np.ndarray:
-        """The one-step forecasts of :meth:`prepare`'s windows and inverters."""
-        return self.network.forecast(prepared)
+    def forecast(self, prepared: tuple, keep_memory: bool = False) -> np.ndarray:
+        """The one-step forecasts of :meth:`prepare`'s windows and inverters
+        (or of :meth:`packed`'s); ``keep_memory``: see
+        :meth:`.models.networks.Network.forecast`."""
+        return self.network.forecast(prepared, keep_memory)
+
+    def packed(self, prepared: tuple[list, list]) -> tuple:
+        """:meth:`prepare`'s result made ready for many :meth:`forecast` calls
+        (:meth:`.models.networks.Network.packed`)."""
+        return self.network.packed(prepared)
 
     def to_meta(self) -> dict:
         """Plain JSON data: configuration, scalers, weights digest (and the
@@ -282,13 +290,22 @@ class ValidationStop(EarlyStopping):
     def errors(self) -> np.ndarray:
         """Scaled absolute error of the member's forecast at every origin.
 
-        The windows and inverters are prepared on the first call and kept:
-        the member's transforms do not change while its weights train.
+        The windows and inverters are prepared on the first call and kept,
+        packed (:meth:`Member.packed`): the member's transforms do not change
+        while its weights train. The network keeps its tape buffers from one
+        call to the next (the fit releases them at its end; so does
+        :meth:`release`).
         """
         if self.prepared is None:
-            self.prepared = self.member.prepare(self.values, self.origins, self.names)
-        pred = self.member.forecast(self.prepared)
+            prepared = self.member.prepare(self.values, self.origins, self.names)
+            self.prepared = self.member.packed(prepared)
+        pred = self.member.forecast(self.prepared, keep_memory=True)
         return np.abs(pred - self.truth) / self.unit
+
+    def release(self) -> None:
+        """Drop the packed windows and the network's tape buffers."""
+        self.prepared = None
+        release_memory(self.member.model)
 
     def observe(self, epoch: int) -> float:
         """Score the member as it is now, as ``epoch``; NaN with no origins.

@@ -295,6 +295,7 @@ def train_candidate(cand: Candidate, setup: Setup, index: int, total: int,
         cand.score, cand.epochs = stopper.best, stopper.epoch + 1
         best = stopper.best_errors  # None after a resume that found no better
         member.val_errors = stopper.errors() if best is None else best
+        stopper.release()
     else:
         cand.score, cand.epochs = np.nan, epochs
     return member

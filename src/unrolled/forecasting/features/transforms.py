@@ -17,6 +17,7 @@ import numpy as np
 from ...engine.validate import is_integer
 from ...errors import InputError
 from ..io.data import as_dataset
+from .inverse import Inverse
 from .scaling import (
     MinMaxScaler,
     RootMeanSquareScaler,
@@ -346,13 +347,12 @@ class Transform:
         Everything that does not depend on the output (the seasonal index,
         the classical forecast, the linear part) is worked out here once, so
         that scoring a network at the same origins after every epoch does not
-        redo it; the function then does the same arithmetic, in the same
-        order, as :meth:`invert` does (it is what :meth:`invert` calls).
+        redo it: an :class:`~.inverse.Inverse`, which then does the arithmetic
+        that depends on the output (it is what :meth:`invert` calls; many
+        at once: :class:`~.inverse.Inverses`).
         """
         if self.change is None:
-            return lambda out: float(
-                self.level.inverse_transform(np.atleast_1d(out))[0]
-            )
+            return Inverse(self.level)
         h = np.asarray(history, dtype=np.float64)
         linear = None
         if self.coef is not None:
@@ -361,8 +361,7 @@ class Transform:
                 F = self.features(h[-(self.lookback + 1) :])
             linear = self.linear(F[-self.ar :])[-1]
         if len(h) < self.lag:  # too short to look a season back: naive
-            last = float(h[-1])
-            return lambda out: last
+            return Inverse.constant(float(h[-1]))
         return self._next(h, linear)
 
     def _next(self, h: np.ndarray, linear):
@@ -372,7 +371,7 @@ class Transform:
         if change == "sa":  # the season from the whole history
             b = self._base(h)
             last, season = b[-1], self._whole(b)[-1]
-            return lambda out: self._level(last + self._step(out, linear) + season)
+            return self._inverse(last, linear, season)
         b = self._base(h[-(self.lag + 1) :] if len(h) > self.lag else h)
         if change == "sdiff":
             start = b[-m]
@@ -380,20 +379,12 @@ class Transform:
             start = b[-1] + b[-m] - b[-m - 1]
         else:
             start = b[-1]
-        return lambda out: self._level(start + self._step(out, linear))
+        return self._inverse(start, linear)
 
-    def _step(self, out, linear) -> float:
-        """The change a network output means (plus the linear part's)."""
-        out = np.atleast_1d(out).astype(np.float64)
-        if linear is not None:
-            out = out + linear
-        return float(self.change.inverse_transform(out)[0])
-
-    def _level(self, b: float) -> float:
-        """A value from its base (the log for the log scalings)."""
-        if self.recipe.logs:
-            return float(np.exp(min(b, 709.0)))
-        return float(b)
+    def _inverse(self, start, linear, season=None) -> Inverse:
+        """``start`` plus the change an output means (plus the linear part's),
+        plus ``season``: the next value (of the log for the log scalings)."""
+        return Inverse(self.change, start, linear, season, self.recipe.logs)
 
     def to_dict(self) -> dict:
         d = {

@@ -29,15 +29,46 @@ import numpy as np
 CHUNK = 256  # windows per forward pass at most
 
 
-def predict_in_chunks(model, seqs: list, chunk: int = CHUNK) -> np.ndarray:
-    """``model.predict(seqs)``, ``chunk`` sequences at a time (see the module)."""
+class PackedChunks(list):
+    """A batch of windows validated and packed once, :data:`CHUNK` at a time
+    (:func:`pack_chunks`): a list of :class:`~unrolled.Packed`."""
+
+
+def pack_chunks(model, seqs: list, chunk: int = CHUNK) -> PackedChunks:
+    """``seqs`` packed for ``model`` in the chunks :func:`predict_in_chunks`
+    runs, so that forecasting the same windows again (a search scores them
+    after every epoch) neither validates nor packs them again."""
+    from ...engine.packing import pack_batch
+
+    size, dtype = model.input_size, model.dtype
+    return PackedChunks(pack_batch(seqs[k : k + chunk], size, dtype)
+                        for k in range(0, len(seqs), chunk))  # fmt: skip
+
+
+def predict_in_chunks(model, seqs, chunk: int = CHUNK,
+                      keep_memory: bool = False) -> np.ndarray:  # fmt: skip
+    """``model.predict(seqs)``, ``chunk`` sequences at a time (see the module).
+
+    ``seqs``: a list, or :func:`pack_chunks`' result (its chunks as they
+    are). ``keep_memory``: the tape buffers stay with the model for the
+    next call (the caller releases them: :func:`release_memory`).
+    """
     try:
+        if isinstance(seqs, PackedChunks):
+            parts = [model.predict(p) for p in seqs]
+            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         if len(seqs) <= chunk:
             return model.predict(seqs)
         parts = [model.predict(seqs[k : k + chunk])
                  for k in range(0, len(seqs), chunk)]  # fmt: skip
         return np.concatenate(parts, axis=0)
     finally:
-        release = getattr(model, "release_memory", None)
-        if release is not None:
-            release()
+        if not keep_memory:
+            release_memory(model)
+
+
+def release_memory(model) -> None:
+    """Give back the tape buffers ``model`` keeps between passes, if any."""
+    release = getattr(model, "release_memory", None)
+    if release is not None:
+        release()

@@ -23,13 +23,16 @@ from ...engine.network import build_model
 from ...engine.validate import check_finite_1d, check_positive_int, is_real
 from ...errors import InputError
 from ...training.fit import fit as fit_network
+from ..features.batched import batchable, diff_windows
+from ..features.inverse import Inverse, Inverses
 from ..features.transforms import ALL_HISTORY, LEVEL_SCALINGS, Transform
 from ..features.windows import windows
 from .base import Model
-from .chunks import predict_in_chunks
+from .chunks import pack_chunks, predict_in_chunks
 from .scalings import LOGS, make_transform
 
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
+MISSING = Inverse.constant(np.nan)  # the inverter of an origin a network dropped out of
 PARAMS = ("scaling", "window", "hidden", "lr", "epochs", "season", "ar",
           "layers", "batch_size", "seed", "clip_norm", "clip_value", "tbptt",
           "huber", "covariates")  # fmt: skip
@@ -304,11 +307,14 @@ class Network(Model):
         tfs = [None if skip is not None and skip[k] else by_series[i]
                for k, (i, _) in enumerate(origins)]  # fmt: skip
         window = self.window
-        seqs, inverters = [], []
-        for tf, (i, o) in zip(tfs, origins, strict=True):
+        seqs, inverters = [None] * len(origins), [None] * len(origins)
+        if self.covariates is None and all(map(batchable, by_series)):
+            diff_windows(tfs, values, origins, window, seqs, inverters)  # at once
+        for k, (tf, (i, o)) in enumerate(zip(tfs, origins, strict=True)):
+            if seqs[k] is not None:  # done above, as it would be here
+                continue
             if tf is None:  # dropped out at this origin (see dropped)
-                seqs.append(np.zeros((1, self.n_features)))
-                inverters.append(_missing)
+                seqs[k], inverters[k] = np.zeros((1, self.n_features)), MISSING
                 continue
             back = tf.lookback  # points the first input's change needs
             ctx = values[i][max(0, o - window - back) : o]
@@ -318,20 +324,25 @@ class Network(Model):
                 upto = o if refit_upto is None else refit_upto[i]
                 extra = self.covariates.channels(names[i], o - len(seq), o, upto)
                 seq = np.hstack([seq, extra])
-            seqs.append(seq)
-            inverters.append(tf.inverter(ctx, tail))
+            seqs[k], inverters[k] = seq, tf.inverter(ctx, tail)
         return seqs, inverters
 
-    def forecast(self, prepared: tuple[list, list]) -> np.ndarray:
-        """The one-step forecasts of :meth:`prepare`'s windows and inverters."""
+    def forecast(self, prepared: tuple, keep_memory: bool = False) -> np.ndarray:
+        """The one-step forecasts of :meth:`prepare`'s windows and inverters
+        (or of :meth:`packed`'s). ``keep_memory``: the network keeps its tape
+        buffers for the next call (see :mod:`.chunks`)."""
         seqs, inverters = prepared
-        out = predict_in_chunks(self.module_, seqs)  # memory flat in len(origins)
-        return np.array([f(out[k]) for k, f in enumerate(inverters)], dtype=np.float64)
+        out = predict_in_chunks(self.module_, seqs, keep_memory=keep_memory)
+        if not isinstance(inverters, Inverses):
+            inverters = Inverses(inverters)
+        return inverters(out)
 
-
-def _missing(out) -> float:
-    """The inverter of an origin a network dropped out of."""
-    return np.nan
+    def packed(self, prepared: tuple[list, list]) -> tuple:
+        """:meth:`prepare`'s windows packed once and its inverters as arrays:
+        :meth:`forecast` of the result gives the same values, faster when
+        called again and again (a search scores every epoch)."""
+        seqs, inverters = prepared
+        return pack_chunks(self.module_, seqs), Inverses(inverters)
 
 
 class RNN(Network):

@@ -119,7 +119,7 @@ class Residuals(Transform):
         if self.algorithm is None:
             return super()._next(h, linear)
         f = self._whole(self._base(h))[-1]  # the classical forecast, corrected
-        return lambda out: self._level(f + self._step(out, linear))
+        return self._inverse(f, linear)
 
     def to_dict(self) -> dict:
         d = super().to_dict()
