@@ -14,7 +14,9 @@ machine slows every variant alike:
 - ``before``: the engine before issue 45: subnormals kept, one chunk per
   thread (``chunks_per_thread = 1``);
 - ``own loops``: the compiled loops of ``kernels.py`` at every hidden size,
-  without the BLAS loop (``blasloop.py``; ``backend.blas_min`` out of reach).
+  without the BLAS loop (``blasloop.py``; ``backend.blas_min`` out of reach);
+- ``1 chunk``, ``2 chunks``: 1 or 2 chunks of rows per thread instead of 4
+  (``backend.chunks_per_thread``), subnormals flushed.
 
 ``--busy N`` starts N processes that spin on one core each beside the
 timing (a competing job). Prints, per row and variant, the minimum and the
@@ -43,7 +45,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
 ROWS = "rnn:1,rnn:32,rnn:256,lstm:32,lstm:256,gru:32,gru:256"
-VARIANTS = ("jax", "now", "1 thread", "IEEE", "before", "own loops")
+VARIANTS = (
+    "jax",
+    "now",
+    "1 thread",
+    "IEEE",
+    "before",
+    "own loops",
+    "1 chunk",
+    "2 chunks",
+)
 
 
 def _spin():  # pragma: no cover - a busy competitor, killed by the parent
@@ -62,6 +73,8 @@ def variant(name, step):
         "IEEE": {"flush_subnormals": False},
         "before": {"flush_subnormals": False, "chunks_per_thread": 1},
         "own loops": {"blas_min": 1 << 30},
+        "1 chunk": {"chunks_per_thread": 1},
+        "2 chunks": {"chunks_per_thread": 2},
     }[name]
 
     def run():

@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -227,7 +228,13 @@ def kernel_key(cell, dtype, hidden: int) -> tuple[str, str, str]:
     if not isinstance(cell, str):
         kind = "rnn" if cell.gates == 1 else "lstm" if cell.has_cell_state else "gru"
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
-    return kind, np.dtype(dtype).name, layout(hidden, gates)
+    return kind, _dtype_name(dtype), layout(hidden, gates)
+
+
+@lru_cache(maxsize=16)
+def _dtype_name(dtype) -> str:
+    """``np.dtype(dtype).name``, once per dtype (it costs microseconds a call)."""
+    return np.dtype(dtype).name
 
 
 def layout(hidden: int, gates: int = 1) -> str:
@@ -266,13 +273,30 @@ def row_chunks(
     products run faster on more rows, and each chunk pays Python per step).
     """
     steps = np.asarray(batch_sizes, dtype=np.int64)
+    per_thread = backend.chunks_per_thread if per_thread is None else per_thread
+    key = (steps.tobytes(), B, G, H, I, per_thread, threads(), backend.min_work)
+    bounds = _bounds_seen.get(key)
+    if bounds is None:  # the same batch's split at every step of training
+        if len(_bounds_seen) >= 64:
+            _bounds_seen.clear()
+        bounds = _split(steps, B, G, H, I, per_thread, key[6])
+        bounds.flags.writeable = False  # shared by every call with these inputs
+        _bounds_seen[key] = bounds
+    return bounds
+
+
+#: row_chunks's splits by their inputs (a few batches are trained on at a time)
+_bounds_seen: dict = {}
+
+
+def _split(steps, B: int, G: int, H: int, I: int, per_thread: int, nthread: int):
+    """:func:`row_chunks`'s split, computed."""
     work = int(steps.sum()) * G * (H + I)
-    nthread = min(threads(), B // 8)
+    nthread = min(nthread, B // 8)
     if nthread > 1:
         nthread = min(nthread, work // backend.min_work)
     if nthread <= 1:
         return np.array([0, B], dtype=np.int64)
-    per_thread = backend.chunks_per_thread if per_thread is None else per_thread
     nchunk = min(nthread * per_thread, B // 8)
     lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
     cum = np.cumsum(lengths)  # rows are sorted longest first

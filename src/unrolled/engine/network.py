@@ -323,7 +323,7 @@ class Recurrent:
 
         ``Y`` is (T, B, O) with per-step targets, else (B, O) last-step outputs.
         """
-        lengths = packed.unsort(packed.lengths).tolist()  # caller's order
+        lengths = packed.caller_lengths
         tg = check_targets(targets, lengths, self.output_size, per_step, self.dtype)
         if per_step:
             R = (Y - pack_targets(tg, packed)) * packed.mask()[:, :, None]

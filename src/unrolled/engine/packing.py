@@ -9,6 +9,7 @@ contiguous block and no padding is ever computed on. This is PyTorch's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,7 +37,17 @@ class Packed:
 
     def last_index(self) -> tuple[np.ndarray, np.ndarray]:
         """Index ``(t, row)`` of each packed row's last step, for fancy indexing."""
+        return self._last_index
+
+    @cached_property
+    def _last_index(self) -> tuple[np.ndarray, np.ndarray]:
+        # once per batch: a batch packed once is trained on every epoch
         return self.lengths - 1, np.arange(len(self.lengths))
+
+    @cached_property
+    def caller_lengths(self) -> list[int]:
+        """The sequences' lengths in the caller's order."""
+        return self.unsort(self.lengths).tolist()
 
     def mask(self) -> np.ndarray:
         """Boolean ``(T, B)``: True where packed row ``b`` is still running at ``t``."""
