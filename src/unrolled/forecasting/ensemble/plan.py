@@ -160,7 +160,13 @@ def seasoned(parts, season: int | None, seasons: int = MIN_SEASONS) -> list:
 
 
 def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
-    """The seasonal scalings the first stage adds (none if the rules say no)."""
+    """The seasonal scalings the first stage adds (none if the rules say no).
+
+    Every part must hold :data:`~.transforms.MIN_SEASONS` seasons (a network
+    is one model for the group, on one scaling, which a shorter series could
+    not be fitted with), unlike the classical members' season, decided on
+    the parts long enough (:func:`seasoned`).
+    """
     if not enough_seasons(parts, season) or not pooled_seasonal_test(parts, season):
         return ()
     smoothed = season <= MAX_SMOOTHED_SEASON
