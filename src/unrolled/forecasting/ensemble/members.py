@@ -25,9 +25,15 @@ import numpy as np
 from ...training.callbacks import EarlyStopping
 from ..features.transforms import Transform
 from ..models.chunks import release_memory
-from ..models.classical import Classical
+from ..models.classical import (
+    Classical,
+    ExponentialSmoothing,
+    SeasonalNaive,
+    Theta,
+)
 from ..models.hybrid import Hybrid, is_hybrid
 from ..models.networks import Network
+from ..models.residuals import MIN_MODELLED_SEASONS
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
 
@@ -187,7 +193,8 @@ class ClassicalMember:
     arguments; at each origin a copy is fitted on the history before it
     (before a recursive path's first forecast: ``refit_upto``) and
     forecasts one step. ``score`` and ``val_errors`` are its validation
-    errors, as a network's.
+    errors, as a network's. A history too short for its season is fitted
+    with its variant without one (:meth:`model_for`).
     """
 
     kind = "classical"
@@ -210,6 +217,25 @@ class ClassicalMember:
     def takes_logs(self) -> bool:
         return self.model.takes_logs
 
+    def model_for(self, n: int) -> Classical:
+        """The model fitted on a history of ``n`` points: the member's, or on
+        one under :data:`~.residuals.MIN_MODELLED_SEASONS` seasons (a short
+        series of a seasonal group, :func:`.plan.classical_members`) its
+        variant without a season, which never raises for the length: Theta
+        without a season for Theta, exponential smoothing (damped trend) for
+        Holt-Winters and the airline model. Seasonal naive keeps its own
+        (the last value under one season)."""
+        m = self.model
+        season = m.season
+        if (
+            not season
+            or isinstance(m, SeasonalNaive)
+            or n >= MIN_MODELLED_SEASONS * season
+        ):
+            return copy.copy(m)
+        kind = Theta if isinstance(m, Theta) else ExponentialSmoothing
+        return kind(None, m.log)
+
     def _refit(self, name, v) -> Classical:
         """The model fitted on ``v``, reused for the same history (the last
         :data:`REFITS` kept)."""
@@ -217,7 +243,7 @@ class ClassicalMember:
         key = (name, len(v), hashlib.sha256(v.tobytes()).digest())
         fitted = self._refitted.pop(key, None)
         if fitted is None:
-            fitted = copy.copy(self.model).fit(v, name)
+            fitted = self.model_for(len(v)).fit(v, name)
         self._refitted[key] = fitted  # the newest last
         if len(self._refitted) > REFITS:
             del self._refitted[next(iter(self._refitted))]

@@ -44,6 +44,7 @@ FEW_ORIGINS = 48  # ... fewer validation origins than this in all
 HUBER = 1.0  # Huber's delta of the networks' loss where a season is modelled
 MIN_STRENGTH = 0.64  # seasonal strength that makes classical members (as nsdiffs)
 SNAIVE_WEIGHT = 0.5  # seasonal naive's member: this share of its validation weight
+SEASONED_SHARE = 0.5  # parts that must hold the seasons for the group's season
 SHORT_PARTS = 40  # training parts shorter than this (the median): a short history
 MIN_WINDOW = 4  # a short history's window: half its median part, at least this
 
@@ -143,8 +144,29 @@ def enough_seasons(parts, season: int | None, seasons: int = MIN_SEASONS) -> boo
     return bool(season) and season >= 2 and min(map(len, parts)) >= seasons * season
 
 
+def seasoned(parts, season: int | None, seasons: int = MIN_SEASONS) -> list:
+    """The parts that hold ``seasons`` seasons, if they are at least
+    :data:`SEASONED_SHARE` of the group; else ``[]``.
+
+    What the classical members' season is decided on (:func:`classical_members`):
+    a few short series (M1 monthly has training parts of 18 to 30 months among
+    longer ones) neither switch the season off for the whole group nor enter
+    the test, whose lag-m autocorrelation they cannot estimate.
+    """
+    if not season or season < 2 or not len(parts):
+        return []
+    long = [p for p in parts if len(p) >= seasons * season]
+    return long if len(long) >= SEASONED_SHARE * len(parts) else []
+
+
 def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
-    """The seasonal scalings the first stage adds (none if the rules say no)."""
+    """The seasonal scalings the first stage adds (none if the rules say no).
+
+    Every part must hold :data:`~.transforms.MIN_SEASONS` seasons (a network
+    is one model for the group, on one scaling, which a shorter series could
+    not be fitted with), unlike the classical members' season, decided on
+    the parts long enough (:func:`seasoned`).
+    """
     if not enough_seasons(parts, season) or not pooled_seasonal_test(parts, season):
         return ()
     smoothed = season <= MAX_SMOOTHED_SEASON
@@ -159,24 +181,27 @@ def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
     :class:`Theta` (on logs for positive series), for seasons of at most
     :data:`MAX_SMOOTHED_SEASON` steps :class:`HoltWinters`, :class:`Airline`
     (the same on logs) and :class:`SeasonalNaive`, all with ``season``:
-    where seasonal
-    scalings are searched, and where the seasonality test alone keeps them
-    out but the parts' mean seasonal strength
-    (:func:`.seasons.seasonal_strength`, of the logs on positive series)
-    exceeds :data:`MIN_STRENGTH`. Parts of two to three seasons
-    (:data:`~.transforms.MIN_MODELLED_SEASONS`, under the searched scalings'
-    :data:`~.transforms.MIN_SEASONS`) get them by the test alone: there a
-    random walk's strength is often above 0.9. Otherwise, where the search
-    tries exponential smoothing (:func:`smoothing_scaling`), :class:`Theta`
-    and :class:`ExponentialSmoothing` without a season (on logs for
-    ``loges``); on a :func:`short_history` the same pair whatever the
-    smoothing's weight (on logs for positive parts).
+    where the parts that hold :data:`~.transforms.MIN_MODELLED_SEASONS`
+    seasons, if they are at least :data:`SEASONED_SHARE` of the group
+    (:func:`seasoned`), pass the pooled seasonality test; or where the test
+    alone keeps them out but the mean seasonal strength
+    (:func:`.seasons.seasonal_strength`, of the logs on positive series) of
+    the parts that hold :data:`~.transforms.MIN_SEASONS` seasons (again at
+    least that share) exceeds :data:`MIN_STRENGTH`. Parts of two to three
+    seasons count for the test alone: there a random walk's strength is
+    often above 0.9. A series too short for a seasonal member is forecast
+    by its variant without a season (:meth:`.ClassicalMember.model_for`).
+    Otherwise, where the search tries exponential smoothing
+    (:func:`smoothing_scaling`), :class:`Theta` and
+    :class:`ExponentialSmoothing` without a season (on logs for ``loges``);
+    on a :func:`short_history` the same pair whatever the smoothing's weight
+    (on logs for positive parts).
     """
-    if enough_seasons(parts, season, MIN_MODELLED_SEASONS):
+    if long := seasoned(parts, season, MIN_MODELLED_SEASONS):
         logs = all_positive(parts)
-        seasonal = pooled_seasonal_test(parts, season)
-        if not seasonal and enough_seasons(parts, season):
-            bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in parts]
+        seasonal = pooled_seasonal_test(long, season)
+        if not seasonal and (longer := seasoned(parts, season)):
+            bases = [np.log(p) if logs else np.asarray(p, np.float64) for p in longer]
             strength = np.mean([seasonal_strength(b, season) for b in bases])
             seasonal = strength > MIN_STRENGTH
         if seasonal:
