@@ -15,8 +15,9 @@ machine slows every variant alike:
   thread (``chunks_per_thread = 1``);
 - ``own loops``: the compiled loops of ``kernels.py`` at every hidden size,
   without the BLAS loop (``blasloop.py``; ``backend.blas_min`` out of reach);
-- ``1 chunk``, ``2 chunks``: 1 or 2 chunks of rows per thread instead of 4
-  (``backend.chunks_per_thread``), subnormals flushed.
+- ``1 chunk``, ``2 chunks``: 1 or 2 chunks of rows per thread
+  (``backend.chunks_per_thread``; 2 by default since the quiet AMD run of
+  issue 45, 4 before), subnormals flushed.
 
 ``--busy N`` starts N processes that spin on one core each beside the
 timing (a competing job). Prints, per row and variant, the minimum and the

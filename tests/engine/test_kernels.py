@@ -144,6 +144,7 @@ def test_batch_split_over_threads(monkeypatch, rng, cell, nl):
     """Chunks of rows on several threads give the readable path's numbers."""
     monkeypatch.setenv("UNROLLED_THREADS", "3")
     monkeypatch.setattr(dispatch.backend, "min_work", 1)
+    monkeypatch.setattr(dispatch.backend, "chunks_per_thread", 4)
     lengths = rng.integers(1, 30, size=40)
     B = len(lengths)
     # 3 threads x 4 chunks each, but no chunk under 8 rows: 5 chunks, taken in turn

@@ -82,7 +82,8 @@ class Backend:
     mode: str | None = None  # "auto" | "numba" | "numpy"; None: read the env
     broken: bool = False  # Numba failed once: the readable path took over
     min_work: int = 4_000_000  # multiply-adds per thread below which one does all
-    chunks_per_thread: int = 4  # chunks a thread takes in turn (work sharing)
+    chunks_per_thread: int = 2  # chunks a thread takes in turn (work sharing;
+    # 2, not 4: at H=32 each chunk's loop costs CPU, docs/benchmarks/engine.md)
     flush_subnormals: bool = True  # x86: FTZ/DAZ while kernels run (kernels.py)
     feature_major_max: int = 8  # hidden sizes up to which (T, H, B) kernels run
     blas_min: int = 8192  # gates x hidden**2 from which the BLAS loop runs
