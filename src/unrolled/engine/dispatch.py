@@ -275,34 +275,30 @@ def row_chunks(
     """
     steps = np.asarray(batch_sizes, dtype=np.int64)
     per_thread = backend.chunks_per_thread if per_thread is None else per_thread
-    key = (steps.tobytes(), B, G, H, I, per_thread, threads(), backend.min_work)
-    bounds = _bounds_seen.get(key)
-    if bounds is None:  # the same batch's split at every step of training
-        if len(_bounds_seen) >= 64:
-            _bounds_seen.clear()
-        bounds = _split(steps, B, G, H, I, per_thread, key[6])
-        bounds.flags.writeable = False  # shared by every call with these inputs
-        _bounds_seen[key] = bounds
-    return bounds
+    # the same batch's split at every step of training: computed once
+    return _split(steps.tobytes(), B, G, H, I, per_thread, threads(), backend.min_work)
 
 
-#: row_chunks's splits by their inputs (a few batches are trained on at a time)
-_bounds_seen: dict = {}
-
-
-def _split(steps, B: int, G: int, H: int, I: int, per_thread: int, nthread: int):
-    """:func:`row_chunks`'s split, computed."""
+@lru_cache(maxsize=64)
+def _split(steps: bytes, B: int, G: int, H: int, I: int, per_thread: int,
+           nthread: int, min_work: int) -> np.ndarray:  # fmt: skip
+    """:func:`row_chunks`'s split of the batch sizes ``steps`` (int64 bytes),
+    read-only: every call with these inputs shares it."""
+    steps = np.frombuffer(steps, dtype=np.int64)
     work = int(steps.sum()) * G * (H + I)
     nthread = min(nthread, B // 8)
     if nthread > 1:
-        nthread = min(nthread, work // backend.min_work)
+        nthread = min(nthread, work // min_work)
     if nthread <= 1:
-        return np.array([0, B], dtype=np.int64)
-    nchunk = min(nthread * per_thread, B // 8)
-    lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
-    cum = np.cumsum(lengths)  # rows are sorted longest first
-    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
-    return np.unique(np.concatenate([[0], cuts, [B]])).astype(np.int64)
+        bounds = np.array([0, B], dtype=np.int64)
+    else:
+        nchunk = min(nthread * per_thread, B // 8)
+        lengths = (steps[None, :] > np.arange(B)[:, None]).sum(axis=1)
+        cum = np.cumsum(lengths)  # rows are sorted longest first
+        cuts = np.searchsorted(cum, cum[-1] * np.arange(1, nchunk) / nchunk)
+        bounds = np.unique(np.concatenate([[0], cuts, [B]])).astype(np.int64)
+    bounds.flags.writeable = False
+    return bounds
 
 
 def _run(fn, bounds, make_args):
