@@ -41,8 +41,7 @@ def pack_chunks(model, seqs: list, chunk: int = CHUNK) -> PackedChunks:
     from ...engine.packing import pack_batch
 
     size, dtype = model.input_size, model.dtype
-    return PackedChunks(pack_batch(seqs[k : k + chunk], size, dtype)
-                        for k in range(0, len(seqs), chunk))  # fmt: skip
+    return PackedChunks(pack_batch(run, size, dtype) for run in _runs(seqs, chunk))
 
 
 def predict_in_chunks(model, seqs, chunk: int = CHUNK,
@@ -55,16 +54,19 @@ def predict_in_chunks(model, seqs, chunk: int = CHUNK,
     """
     try:
         if isinstance(seqs, PackedChunks):
-            parts = [model.predict(p) for p in seqs]
-            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
-        if len(seqs) <= chunk:
-            return model.predict(seqs)
-        parts = [model.predict(seqs[k : k + chunk])
-                 for k in range(0, len(seqs), chunk)]  # fmt: skip
-        return np.concatenate(parts, axis=0)
+            runs = seqs
+        else:
+            runs = [seqs] if len(seqs) <= chunk else _runs(seqs, chunk)
+        parts = [model.predict(run) for run in runs]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
     finally:
         if not keep_memory:
             release_memory(model)
+
+
+def _runs(seqs, chunk: int) -> list:
+    """``seqs`` cut into runs of ``chunk`` sequences (the last one shorter)."""
+    return [seqs[k : k + chunk] for k in range(0, len(seqs), chunk)]
 
 
 def release_memory(model) -> None:
