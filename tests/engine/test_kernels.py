@@ -20,7 +20,7 @@ import pytest
 from conftest import max_rel_error, ragged_batch
 
 import unrolled
-from unrolled.engine import dispatch, layers
+from unrolled.engine import blasloop, dispatch, layers
 
 pytest.importorskip("numba")
 X86 = platform.machine().lower() in ("x86_64", "amd64")  # FTZ/DAZ exists there
@@ -83,6 +83,21 @@ def test_float64_matches_readable_path(monkeypatch, rng, cell, nl, tbptt):
     p, q = both(monkeypatch, lambda: net.predict(seqs, all_steps=True))
     for x, y in zip(p, q, strict=True):
         assert max_rel_error(x, y) < 1e-12
+
+
+@pytest.mark.parametrize("cell,nl", CELLS)
+def test_blas_loop_tape_blocks_of_a_few_rows(monkeypatch, rng, layout, cell, nl):
+    """The BLAS loop adds its weight gradients block by block; blocks that fill
+    every step or two (a tape of 12 entries: one step's rows at most) give the
+    readable path's gradients all the same."""
+    if layout != "blas":
+        pytest.skip("the tape blocks are the BLAS loop's")
+    monkeypatch.setattr(blasloop, "TAPE_ENTRIES", 12)
+    net = make(cell, nl, input_size=2, hidden_size=5, num_layers=2, seed=4)
+    seqs = ragged_batch(rng, LENGTHS, 2)
+    targets = rng.normal(size=len(seqs))
+    a, b = both(monkeypatch, lambda: net.loss_and_grads(seqs, targets, tbptt=4))
+    assert_same(a, b, 1e-12)
 
 
 @pytest.mark.parametrize("cell,nl", CELLS)

@@ -30,9 +30,12 @@ import numpy as np
 
 from .tape import LayerTape
 
-#: entries (rows x gates) of one tape block: a block of 512 rows x 1024 gates
-#: in float32 is 2 MiB, and its weight-gradient product runs near BLAS's peak
-TAPE_ENTRIES = 1 << 22
+#: entries (rows x (gates + hidden + input)) of one tape block: about 1 MiB of
+#: float32, so a block and the step's rows stay in a core's L2 (1 MiB on Zen 4)
+#: while it fills; its weight-gradient product (K of 250-500 rows) still runs
+#: near BLAS's peak. 16x larger blocks (before issue 45's second round) cost
+#: rnn H=256 9% more CPU per step (docs/benchmarks/engine.md)
+TAPE_ENTRIES = 1 << 18
 #: input sizes up to which x W_ih^T is a loop of the step's kernel: BLAS runs
 #: such thin products slowly (a (512 x 1) @ (1 x 256) product: ~3x the loop)
 OWN_XP_MAX = 4

@@ -897,7 +897,7 @@ def _rows_sum(out, P, lo, hi):
             out[j, k] = s
 
 
-@_jit()
+@_jit(inline="always")
 def _copy_grads_fm(dXt, w_ih, d, dh, Xt, Ht, ones, P, t, lo, n):
     """One copy's gradients: to its input (``dXt``, unless empty) and its share
     of the weight gradients, into the per-row sums ``P = (Pih, Phh, Pb)``.
@@ -920,7 +920,7 @@ def _copy_grads_fm(dXt, w_ih, d, dh, Xt, Ht, ones, P, t, lo, n):
                 _rows_acc(Phh[j, k, lo:], dhj, Ht[t - 1, k, lo:], n)
 
 
-@_jit()
+@_jit(inline="always")
 def _carry_back_fm(carry, w_hh, d, kv, use_keep, lo, n):
     """``carry = (d W_hh) * keep``: the gradient handed on to copy t - 1."""
     for k in range(carry.shape[0]):
@@ -947,7 +947,7 @@ def _grad_sums_fm(P, lo, hi, dWih, dWhh, db):
     _rows_sum(db, P[2], lo, hi)
 
 
-@_jit()
+@_jit(inline="always")
 def _dlast_fm(carry, dlast, bs, t, lo, e):
     """Rows whose last copy is ``t`` start their carry at ``dlast``."""
     start = max(lo, bs[t + 1] if t + 1 < bs.shape[0] else 0)
