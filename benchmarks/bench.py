@@ -20,11 +20,13 @@ Each library is written as its users write it:
 
 All three load the same weights and the script checks that they compute the
 same loss and gradients before timing anything. Times are the median of
-``--repeats`` warm calls. GFLOP/s count the same useful work for every
-library (2 flops per multiply-add of the recurrences, the input projections
-and their BPTT, padding excluded), against this machine's SGEMM peak measured
-in the same run (a large float32 NumPy matmul). First-call time and peak
-memory come from a fresh process per library and row (``--child``).
+``--repeats`` warm rounds, the libraries in turn; in each round a library runs
+a block of calls back to back lasting at least ``--block`` seconds (0.02: one
+call from rnn H=32 up) and counts their mean. GFLOP/s count the same useful
+work for every library (2 flops per multiply-add of the recurrences, the input
+projections and their BPTT, padding excluded), against this machine's SGEMM
+peak measured in the same run (a large float32 NumPy matmul). First-call time
+and peak memory come from a fresh process per library and row (``--child``).
 
 Usage::
 
@@ -91,16 +93,29 @@ def median_time(fn, repeats: int, warmup: int = 1) -> float:
     return float(np.median(ts))
 
 
-def interleaved(fns: dict, repeats: int) -> dict:
-    """Median time of each of ``fns``, timed in turn, one call each per round.
+#: seconds a library's block of back-to-back calls lasts at least (--block)
+BLOCK = 0.02
+
+
+def interleaved(fns: dict, repeats: int, block: float = BLOCK) -> dict:
+    """Median time per call of each of ``fns``, timed in turn, in rounds.
 
     On a shared machine a burst of load then slows every library alike,
-    instead of the one whose repeats it happens to fall on.
+    instead of the one whose repeats it happens to fall on. In each round
+    every library runs a block of calls back to back, as a training loop
+    calls its step, lasting at least ``block`` seconds (one call where a call
+    takes that long: every row from rnn H=32 up), and its time per call is
+    the block's mean. With ``block=0`` each round times one call of each:
+    then a sub-millisecond call starts where the other library left the
+    caches, which slows rnn H=1's step in both libraries by about 0.2 ms
+    (docs/benchmarks/engine.md).
     """
+    calls = {name: max(1, int(np.ceil(block / _timed(fn)))) for name, fn in fns.items()}
     ts = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            ts[name].append(_timed(fn))
+            n = calls[name]
+            ts[name].append(_timed(lambda fn=fn, n=n: [fn() for _ in range(n)]) / n)
     return {name: float(np.median(t)) for name, t in ts.items()}
 
 
@@ -410,6 +425,12 @@ def main(argv=None):
         "--rows", default=None, help="cell:H list, e.g. rnn:1,lstm:256 (issue 45's)"
     )
     ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument(
+        "--block",
+        type=float,
+        default=BLOCK,
+        help="seconds of back-to-back calls per library and round (0: one call)",
+    )
     ap.add_argument("--no-fresh", action="store_true", help="skip subprocesses")
     ap.add_argument("--child", nargs=3, metavar=("LIB", "CELL", "H"))
     ap.add_argument("--out", help="also write the JSON report to this file")
@@ -459,6 +480,7 @@ def main(argv=None):
         "steps": int(sum(len(s) for s in seqs)),
         "batch": len(seqs),
         "repeats": repeats,
+        "block_s": args.block,
         "load_avg": os.getloadavg(),
         "versions": _versions(peers),
         "env": {
@@ -470,7 +492,8 @@ def main(argv=None):
         print(
             f"{meta['cpu']}, {meta['threads']} threads, {meta['blas']}; "
             f"SGEMM peak {peak:.1f} GFLOP/s; {meta['batch']} sequences, "
-            f"{meta['steps']} steps; median of {repeats}; load {meta['load_avg']}"
+            f"{meta['steps']} steps; median of {repeats} rounds (blocks of "
+            f"{args.block:g} s); load {meta['load_avg']}"
         )
 
     rows = []
@@ -513,7 +536,8 @@ def markdown(rep: dict) -> str:
         f"Machine: {m['cpu']}, {m['threads']} threads; BLAS {m['blas']}; "
         f"SGEMM peak {m['sgemm_gflops']:.1f} GFLOP/s (2048x2048 float32, best of 5).",
         f"Date: {m['date']}; command: `{m['command']}`; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in m['load_avg'])}; median of {m['repeats']}.",
+        f"{', '.join(f'{x:.2f}' for x in m['load_avg'])}; median of "
+        f"{m['repeats']} rounds, blocks of {m.get('block_s', 0):g} s.",
         f"Versions: {', '.join(f'{k} {v}' for k, v in m['versions'].items())}.",
         "",
         f"### Training step (forward + BPTT, {m['batch']} sequences, float32)",
@@ -623,7 +647,7 @@ def train_row(cell, H, seqs, targets, peers, repeats, peak, args) -> dict:
         row["libs"][lib].update(check_same(lib, ours, theirs))
         timed[lib] = pstep
     u_list = lambda: net.loss_and_grads(seqs, targets)  # noqa: E731
-    times = interleaved({**timed, "list": u_list}, repeats)
+    times = interleaved({**timed, "list": u_list}, repeats, args.block)
     for lib in timed:
         t = times[lib]
         d = row["libs"].setdefault(lib, {})

@@ -21,9 +21,11 @@ machine slows every variant alike:
 
 ``--busy N`` starts N processes that spin on one core each beside the
 timing (a competing job). Prints, per row and variant, the minimum and the
-median wall time of ``--repeats`` rounds and the median CPU time (of all
-the process's threads: on a loaded machine it moves less than wall time),
-the load average before and after, and JAX time / variant time on each.
+median wall time per call of ``--repeats`` rounds (each round a block of
+back-to-back calls per variant lasting ``--block`` seconds, as bench.py) and
+the median CPU time (of all the process's threads: on a loaded machine it
+moves less than wall time), the load average before and after, and JAX time
+/ variant time on each.
 Usage::
 
     python benchmarks/engine_ab.py                      # issue 45's rows
@@ -99,8 +101,10 @@ def variant(name, step):
     return run
 
 
-def row(cell, H, seqs, targets, names, repeats):
-    """{variant: [seconds per round]} for one row."""
+def row(cell, H, seqs, targets, names, repeats, block=bench.BLOCK):
+    """{variant: [seconds per call, one per round]} for one row; each round
+    runs a block of calls of each variant lasting ``block`` seconds (as
+    :func:`bench.interleaved`)."""
     step, net = bench.make_unrolled(cell, H, seqs, targets)
     fns = {}
     for name in names:
@@ -113,6 +117,7 @@ def row(cell, H, seqs, targets, names, repeats):
             fns[name] = variant(name, step)
     for fn in fns.values():
         fn()  # warm: compiled, workspace mapped
+    calls = {n: max(1, int(np.ceil(block / bench._timed(fn)))) for n, fn in fns.items()}
     times = {name: [] for name in fns}
     cpu = {name: [] for name in fns}
     order = list(fns)
@@ -120,10 +125,12 @@ def row(cell, H, seqs, targets, names, repeats):
         # each round starts one further along: none always follows JAX, whose
         # pool threads spin for a while after a call
         for name in order[k % len(order) :] + order[: k % len(order)]:
+            n = calls[name]
             c0, t0 = time.process_time(), time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - t0)
-            cpu[name].append(time.process_time() - c0)
+            for _ in range(n):
+                fns[name]()
+            times[name].append((time.perf_counter() - t0) / n)
+            cpu[name].append((time.process_time() - c0) / n)
     return times, cpu
 
 
@@ -132,6 +139,9 @@ def main(argv=None):
     ap.add_argument("--rows", default=ROWS, help="cell:H list")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument(
+        "--block", type=float, default=bench.BLOCK, help="seconds of calls per round"
+    )
     ap.add_argument("--busy", type=int, default=0, help="spinning processes beside")
     ap.add_argument("--out", help="write the times as JSON here")
     args = ap.parse_args(argv)
@@ -150,7 +160,9 @@ def main(argv=None):
         for spec in args.rows.split(","):
             cell, H = spec.split(":")
             load0 = os.getloadavg()[0]
-            times, cpu = row(cell, int(H), seqs, targets, names, args.repeats)
+            times, cpu = row(
+                cell, int(H), seqs, targets, names, args.repeats, args.block
+            )
             load1 = os.getloadavg()[0]
             report["rows"].append({"cell": cell, "H": int(H), "times": times,
                                    "cpu": cpu, "load": [load0, load1]})  # fmt: skip

@@ -300,12 +300,40 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     assert kernels._jit()(add_one)(1) == 2
 
 
-def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):
-    """Smoke test: the script runs end to end (peers only if installed)."""
+def load_bench():
+    """benchmarks/bench.py as a module."""
     path = pathlib.Path(__file__).parents[2] / "benchmarks" / "bench.py"
     spec = importlib.util.spec_from_file_location("bench", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_benchmark_rounds_time_blocks_of_calls():
+    """bench.py's rounds: a call shorter than the block runs back to back in
+    blocks (time per call: the block's mean); a longer one once per round."""
+    import time
+
+    calls = {"fast": 0, "slow": 0}
+
+    def fast():
+        calls["fast"] += 1
+
+    def slow():
+        calls["slow"] += 1
+        time.sleep(0.004)
+
+    out = load_bench().interleaved({"fast": fast, "slow": slow}, 3, block=0.002)
+    assert calls["slow"] == 1 + 3  # the sizing call, then one per round
+    assert calls["fast"] > 1 + 3 * 10  # blocks of many calls
+    assert 0.004 <= out["slow"] < 0.1 and out["fast"] < out["slow"] / 10
+    one = load_bench().interleaved({"slow": slow}, 2, block=0)
+    assert calls["slow"] == 4 + 1 + 2 and one["slow"] >= 0.004
+
+
+def test_benchmark_script_runs_on_a_tiny_workload(monkeypatch):
+    """Smoke test: the script runs end to end (peers only if installed)."""
+    bench = load_bench()
     peers = [p for p in ("torch", "jax") if importlib.util.find_spec(p)]
     argv = ["--tiny", "--cells", "rnn", "--no-fresh", "--repeats", "1", "--json"]
     monkeypatch.setattr(dispatch.backend, "mode", "auto")
