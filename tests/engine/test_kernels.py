@@ -100,6 +100,29 @@ def test_blas_loop_tape_blocks_of_a_few_rows(monkeypatch, rng, layout, cell, nl)
     assert_same(a, b, 1e-12)
 
 
+@pytest.mark.parametrize("nl", ["relu", "tanh"])
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-12), ("float32", 1e-5)])
+def test_one_unit_elman_layers_match_readable_path(monkeypatch, rng, nl, dtype, tol):
+    """A layer of one unit (the StatLand lesson's size) takes the kernels'
+    one-pass step: two layers (the top one hands a gradient to its input),
+    two inputs, truncated BPTT, per-step and last-step targets."""
+    net = make("rnn", nl, dtype, input_size=2, hidden_size=1, num_layers=2, seed=7)
+    seqs = ragged_batch(rng, LENGTHS, 2)
+    last = rng.normal(size=len(seqs))
+    steps = [rng.normal(size=len(s)) for s in seqs]
+    for targets, per_step in ((last, False), (steps, True)):
+        a, b = both(
+            monkeypatch,
+            lambda t=targets, p=per_step: net.loss_and_grads(
+                seqs, t, per_step=p, tbptt=3, record_hidden=True
+            ),
+        )
+        assert_same(a, b, tol)
+    p, q = both(monkeypatch, lambda: net.predict(seqs, all_steps=True))
+    for x, y in zip(p, q, strict=True):
+        assert max_rel_error(x, y) < tol
+
+
 @pytest.mark.parametrize("cell,nl", CELLS)
 def test_per_step_targets_with_truncation(monkeypatch, rng, cell, nl):
     net = make(cell, nl, hidden_size=4, num_layers=1, output_size=2, seed=5)
