@@ -71,3 +71,50 @@ def test_every_public_scaling_name_builds_its_transform_and_reads_back():
         assert back.invert(0.0, y) == t.invert(0.0, y)
     with pytest.raises(InputError, match="expected one of minmax, .*, snaive or"):
         make_transform("robust")
+
+
+@pytest.mark.parametrize("scaling", ["loghw", "logtheta", "airline", "es"])
+def test_transforms_share_the_classical_forecasts_of_a_history_only_when_equal(
+    scaling,
+):
+    """A history's classical forecasts are kept for the next transform with
+    the same fitted method (as the members of an ensemble that share a
+    scaling): its inputs and inverters are those it computes alone."""
+    from unrolled.forecasting.models import residuals
+
+    t = np.arange(60.0)
+    a = 50 + t + 8 * np.sin(t * np.pi / 6)
+    b = 80 + np.cumsum(np.random.default_rng(0).normal(size=60)) + 3 * np.cos(t)
+    h = np.concatenate([a[:50], b[40:48]])  # a history none was fitted on
+
+    def fitted(y):
+        return make_transform(scaling, "s", 12).fit(y)
+
+    def read(tf):
+        return tf.features(h), tf.inverter(h)(np.array([0.3]))
+
+    residuals.SHARED.kept.clear()
+    alone = read(fitted(b))
+    first, same, other = fitted(a), fitted(a), fitted(b)
+    assert repr(first.smooth) == repr(same.smooth) != repr(other.smooth)
+    residuals.SHARED.kept.clear()
+    read(first)
+    assert len(residuals.SHARED.kept) == 1
+    for x, y in zip(read(same), read(first), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert len(residuals.SHARED.kept) == 1  # the same method: shared
+    for x, y in zip(read(other), alone, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert len(residuals.SHARED.kept) == 2
+
+
+def test_the_shared_forecasts_keep_within_their_budget():
+    from unrolled.forecasting.models.residuals import Shared
+
+    kept = Shared(budget=1000)
+    for k in range(20):
+        out = kept.get((k, bytes(80)), lambda k=k: np.full(10, float(k)))
+        assert out[0] == k and not out.flags.writeable
+        assert kept.size <= 1000 and kept.size == 160 * len(kept.kept)
+    assert list(kept.kept)[0][0] == 14  # the oldest dropped first
+    np.testing.assert_array_equal(kept.get((19, bytes(80)), None), np.full(10, 19.0))
