@@ -313,7 +313,8 @@ class Steps:
             clipped = clip_grads(grads, o["clip_norm"], o["clip_value"], norm)
         good = model.state_dict()
         opt.step(model.params, clipped)
-        if not all(np.all(np.isfinite(p)) for p in model.params.values()):
+        every = np.concatenate([p.reshape(-1) for p in model.params.values()])
+        if not np.isfinite(every).all():
             model.params = good
             raise TrainingError(
                 f"training stopped at epoch {epoch}: a step made the weights "
