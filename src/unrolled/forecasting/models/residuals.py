@@ -22,8 +22,6 @@ plain seasonal scalings' :data:`~..features.transforms.MIN_SEASONS`.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from ..features.transforms import Recipe, Transform
@@ -60,40 +58,6 @@ METHODS = {
     "airline": (Airline, True),
     "snaive": (None, True),
 }
-
-
-class Shared:
-    """Results kept by key, the oldest dropped beyond ``budget`` bytes (keys
-    and results together); thread-safe. A result is never written to."""
-
-    def __init__(self, budget: int):
-        self.budget, self.size = budget, 0
-        self.kept: dict = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, compute) -> np.ndarray:
-        """The result kept for ``key``, else ``compute()``'s, kept."""
-        with self.lock:
-            out = self.kept.get(key)
-        if out is not None:
-            return out
-        out = compute()
-        out.flags.writeable = False
-        cost = out.nbytes + len(key[-1])
-        with self.lock:
-            if key not in self.kept:
-                self.kept[key] = out
-                self.size += cost
-            while self.size > self.budget and len(self.kept) > 1:
-                old_key = next(iter(self.kept))
-                self.size -= self.kept.pop(old_key).nbytes + len(old_key[-1])
-        return out
-
-
-# the classical one-step forecasts of histories, by (readable kernels, fitted
-# method, history): the members of an ensemble that share a scaling fit the
-# same method on a series and read the same histories (a recursive path's)
-SHARED = Shared(budget=32 * 2**20)
 
 
 class Residuals(Transform):
@@ -142,12 +106,8 @@ class Residuals(Transform):
         return b[1:] - self._whole(b)[1:-1]
 
     def _whole_of(self, b: np.ndarray) -> np.ndarray:
-        """The classical one-step forecasts over ``b`` (:data:`SHARED`: kept
-        for another transform with the same fitted method)."""
-        from ...engine.dispatch import backend
-
-        key = (backend.readable(), repr(self.smooth), b.tobytes())
-        return SHARED.get(key, lambda: self.smooth.forecasts(b))
+        """The classical one-step forecasts over ``b``."""
+        return self.smooth.forecasts(b)
 
     def _fit_base(self, b: np.ndarray) -> None:
         if self.algorithm is Theta:
