@@ -87,3 +87,29 @@ def test_the_logged_grad_norm_is_the_mean_global_norm_of_the_steps():
     _, grads = fresh.loss_and_grads(seqs, targets)
     assert hist.grad_norm[0] == pytest.approx(unrolled.global_norm(grads), rel=1e-9)
     assert set(seen[0]) == set(grads)
+
+
+@pytest.mark.parametrize("per_step,batch_size", [(True, 3), (False, 3), (True, 8)])
+def test_fit_takes_the_steps_of_checking_and_packing_every_batch(per_step, batch_size):
+    """The sequences and targets checked and packed once (a Pool) give the
+    weights of the loop that checks and packs each minibatch, bit for bit."""
+    rng = np.random.default_rng(3)
+    seqs = [rng.normal(size=T) for T in (5, 3, 5, 2, 4, 5, 1, 3)]
+    targets = [rng.normal(size=len(s)) if per_step else rng.normal() for s in seqs]
+    net = unrolled.GRU(hidden_size=3, seed=0)
+    ref = unrolled.GRU(hidden_size=3, seed=0)
+    unrolled.fit(net, seqs, targets, epochs=4, lr=0.05, batch_size=batch_size,
+                 per_step=per_step, clip_norm=0.5, seed=7)  # fmt: skip
+    opt = unrolled.Adam(0.05)
+    for epoch in range(4):
+        perm = np.random.default_rng([7, epoch]).permutation(len(seqs))
+        if batch_size >= len(seqs):
+            perm = np.arange(len(seqs))
+        for begin in range(0, len(seqs), batch_size):
+            idx = perm[begin : begin + batch_size]
+            _, grads = ref.loss_and_grads([seqs[i] for i in idx],
+                                          [targets[i] for i in idx],
+                                          per_step=per_step)  # fmt: skip
+            opt.step(ref.params, unrolled.clip_grads(grads, 0.5))
+    for k, p in ref.params.items():
+        np.testing.assert_array_equal(net.params[k], p)

@@ -16,7 +16,7 @@ from ..errors import InputError
 from .cells import DEFAULT_NONLINEARITY, make_cell
 from .layers import layer_backward, layer_forward
 from .losses import check_huber, residual_loss
-from .packing import Packed, pack, pack_targets
+from .packing import Packed, PackedTargets, pack, pack_targets
 from .validate import check_dtype, check_positive_int, check_sequences, check_targets
 from .workspace import Workspace
 
@@ -269,12 +269,14 @@ class Recurrent:
         ----------
         seqs : list of array-like or Packed
             Ragged batch, as for :meth:`predict`.
-        targets : array-like or list of array-like
+        targets : array-like or list of array-like or PackedTargets
             With ``per_step=False``: one target per sequence, the value that
             follows it; the SSR is over the last-step predictions. With
             ``per_step=True``: for each sequence an array ``(T_i,)`` of the
             value that follows every step; the SSR is over every copy's
             prediction, which uses each sequence ``T_i`` times instead of once.
+            Or, with ``seqs`` from :meth:`~.packing.Pool.batch`, the targets it
+            packed with them (validated there, not again).
         tbptt : int, optional
             Truncated BPTT: gradients reach back at most ``tbptt`` copies from
             the end of each sequence (in windows of ``tbptt`` copies for
@@ -323,6 +325,16 @@ class Recurrent:
 
         ``Y`` is (T, B, O) with per-step targets, else (B, O) last-step outputs.
         """
+        if isinstance(targets, PackedTargets):  # validated and packed once
+            if targets.packed is not packed or targets.per_step != per_step:
+                raise InputError(
+                    "targets: packed for another batch or with another per_step"
+                )
+            if per_step:
+                R = (Y - targets.data) * targets.mask
+            else:
+                R = Y - targets.data  # (B, O)
+            return residual_loss(R, check_huber(huber))
         lengths = packed.caller_lengths
         tg = check_targets(targets, lengths, self.output_size, per_step, self.dtype)
         if per_step:

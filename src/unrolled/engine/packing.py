@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .validate import check_dtype, check_positive_int, check_sequences
+from .validate import check_dtype, check_positive_int, check_sequences, check_targets
 
 
 @dataclass(frozen=True)
@@ -122,3 +122,74 @@ def pack_targets(targets: list[np.ndarray], packed: Packed) -> np.ndarray:
     for r, i in enumerate(packed.order):
         out[: packed.lengths[r], r] = targets[i]
     return out
+
+
+@dataclass(frozen=True)
+class PackedTargets:
+    """Targets validated and packed like their batch (:meth:`Pool.batch`): a
+    model's ``loss_and_grads`` and ``loss`` take them as they are, with that
+    batch only."""
+
+    packed: Packed  # the batch they belong to
+    data: np.ndarray  # (T, B, O) per step, zeros past each end; or (B, O)
+    mask: np.ndarray | None  # (T, B, 1) running rows (per step), else None
+
+    @property
+    def per_step(self) -> bool:
+        """Whether they are targets per step (else one per sequence)."""
+        return self.mask is not None
+
+
+class Pool:
+    """Sequences and their targets validated once, from which any subset is
+    packed as :func:`pack` and :func:`pack_targets` pack it (the same
+    arrays, bit for bit), with no check and no Python loop per sequence: what
+    a training loop pays once instead of once per step.
+
+    ``seqs``: validated ``(T_i, I)`` arrays (:func:`check_sequences`);
+    ``targets``: as a model's ``loss_and_grads`` takes them, validated here.
+    The sequences are kept end to end in one array (no padding), so memory
+    is their total length.
+    """
+
+    def __init__(self, seqs: list[np.ndarray], targets, output_size: int,
+                 per_step: bool, dtype) -> None:  # fmt: skip
+        self.dtype = check_dtype(dtype)
+        self.lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+        tg = check_targets(
+            targets, self.lengths.tolist(), output_size, per_step, self.dtype
+        )
+        self.per_step = per_step
+        # one zero row at the end: what every row reads past its end
+        self.data = _end_to_end(seqs, self.dtype)  # (sum T_i + 1, I)
+        self.targets = _end_to_end(tg, self.dtype) if per_step else tg
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def batch(self, idx) -> tuple[Packed, PackedTargets]:
+        """Sequences ``idx`` (in that order) packed, and their targets."""
+        idx = np.asarray(idx, dtype=np.int64)
+        lengths = self.lengths[idx]
+        order = np.argsort(-lengths, kind="stable")
+        lengths, rows = lengths[order], idx[order]
+        T = int(lengths[0])
+        running = np.arange(T)[:, None] < lengths[None, :]  # (T, B)
+        at = np.where(running, self.starts[rows] + np.arange(T)[:, None],
+                      len(self.data) - 1)  # fmt: skip
+        batch_sizes = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1)
+        packed = Packed(self.data[at], lengths, batch_sizes, order)
+        if self.per_step:
+            targets = PackedTargets(packed, self.targets[at], running[:, :, None])
+        else:
+            targets = PackedTargets(packed, self.targets[rows], None)
+        return packed, targets
+
+
+def _end_to_end(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    """``(T_i, k)`` arrays one after the other, then one row of zeros."""
+    k = arrays[0].shape[1]
+    return np.concatenate([*arrays, np.zeros((1, k), dtype=dtype)]).astype(
+        dtype, copy=False
+    )

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine.losses import check_huber
 from ..engine.optim import clip_grads, make_optimizer
-from ..engine.packing import pack
+from ..engine.packing import Pool
 from ..engine.sizing import check_training_memory
 from ..engine.validate import check_positive_int, check_sequences
 from ..errors import TrainingError
@@ -268,20 +268,23 @@ STEP_OPTIONS = ("per_step", "tbptt", "clip_norm", "clip_value", "huber")
 class Steps:
     """One epoch of BPTT steps: shuffled minibatches, clipping, the finite guard.
 
-    Sequences are validated once; a single full batch is packed once too.
+    Sequences and targets are validated once (a :class:`~unrolled.engine.packing.Pool`),
+    each minibatch packed from it; a single full batch is packed once.
     Epoch ``e`` shuffles with ``default_rng([seed, e])``, so a resumed run
     shuffles exactly as an uninterrupted one.
     """
 
     def __init__(self, model, seqs, targets, batch_size, **options):
-        self.model, self.targets = model, targets
-        self.bs, self.options = batch_size, options
-        self.arrays = check_sequences(seqs, model.input_size, model.dtype)
-        self.whole = pack(self.arrays, model.dtype) if batch_size >= len(seqs) else None
+        self.model, self.bs, self.options = model, batch_size, options
+        arrays = check_sequences(seqs, model.input_size, model.dtype)
+        self.pool = Pool(arrays, targets, model.output_size, options["per_step"],
+                         model.dtype)  # fmt: skip
+        n = len(arrays)
+        self.whole = self.pool.batch(np.arange(n)) if batch_size >= n else None
 
     def epoch(self, epoch: int, seed: int, opt) -> dict:
         """Train one epoch; logs ``loss`` (SSR), ``grad_norm`` (mean), ``grads``."""
-        n, bs = len(self.arrays), self.bs
+        n, bs = len(self.pool), self.bs
         perm = np.random.default_rng([seed, epoch]).permutation(n) if bs < n else None
         total, norms, grads = 0.0, [], {}
         for begin in range(0, n, bs):
@@ -295,21 +298,23 @@ class Steps:
         """One step of ``opt`` on the sequences ``idx``: (SSR, unclipped
         gradients, each gradient's sum of squares)."""
         model, o = self.model, self.options
-        batch = self.whole
-        if batch is None:
-            batch = pack([self.arrays[i] for i in idx], model.dtype)
+        batch, targets = self.whole or self.pool.batch(idx)
         with np.errstate(over="ignore", invalid="ignore"):  # the guard reports
             loss, grads = model.loss_and_grads(
-                batch, [self.targets[i] for i in idx],
-                per_step=o["per_step"], tbptt=o["tbptt"], huber=o["huber"],
+                batch, targets, per_step=o["per_step"], tbptt=o["tbptt"],
+                huber=o["huber"],
             )  # fmt: skip
         squares = _check_finite(epoch, loss, grads)
         clipped = grads
         if o["clip_norm"] is not None or o["clip_value"] is not None:
-            clipped = clip_grads(grads, o["clip_norm"], o["clip_value"])
+            norm = None  # float64 squares are global_norm's own sums: not redone
+            if model.dtype == np.float64 and o["clip_value"] is None:
+                norm = float(np.sqrt(sum(squares)))
+            clipped = clip_grads(grads, o["clip_norm"], o["clip_value"], norm)
         good = model.state_dict()
         opt.step(model.params, clipped)
-        if not all(np.all(np.isfinite(p)) for p in model.params.values()):
+        every = np.concatenate([p.reshape(-1) for p in model.params.values()])
+        if not np.isfinite(every).all():
             model.params = good
             raise TrainingError(
                 f"training stopped at epoch {epoch}: a step made the weights "

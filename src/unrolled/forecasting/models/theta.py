@@ -41,7 +41,7 @@ def adjusted(b: np.ndarray, m: int | None,
     """(``b`` less its season, the seasonal steps): both causal; ``m`` None: no
     season (``b`` itself and zeros)."""
     s = seasonal_steps(b, m, span) if m else np.zeros(len(b))
-    return b - np.r_[0.0, np.cumsum(s[:-1])], s
+    return b - np.concatenate(([0.0], np.cumsum(s[:-1]))), s
 
 
 def smoothed(a: np.ndarray, alphas: np.ndarray, drift: float) -> np.ndarray:
