@@ -1,5 +1,7 @@
 """A season decided on the parts long enough for it (issue 42: one short
-series of M1 monthly switched the season off for the whole group)."""
+series of M1 monthly switched the season off for the whole group), for the
+classical members and for the networks' seasonal scalings, a too-short
+series forecast by the member's variant without the season."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from unrolled.forecasting.ensemble.members import ClassicalMember
 from unrolled.forecasting.ensemble.plan import (
     SEASONED_SHARE,
     classical_members,
+    seasonal_scalings,
     seasoned,
 )
+from unrolled.forecasting.features.transforms import ANY_LENGTH, Transform
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.io.data import from_dict
 from unrolled.forecasting.models.classical import (
@@ -21,6 +25,9 @@ from unrolled.forecasting.models.classical import (
     SeasonalNaive,
     Theta,
 )
+from unrolled.forecasting.models.networks import GRU
+from unrolled.forecasting.models.residuals import Residuals
+from unrolled.forecasting.models.scalings import SEASONAL, SHORT, fit_transforms
 
 QUICK = dict(epochs=8, patience=3, seed=0)
 
@@ -85,3 +92,98 @@ def test_a_short_series_in_a_seasonal_group_is_forecast_finite():
     assert fc.config_["snaive"] == 1
     pred = fc.predict(18)
     assert len(pred) == 5 * 18 and np.isfinite(pred["ensemble"]).all()
+
+
+LOG_SEASONAL = ("logdiff+lag", "logsdiff", "logdiff+sa", "loghw")
+
+
+def test_a_few_short_series_keep_the_groups_seasonal_scalings():
+    parts = seasonal([60, 72, 84, 96, 22])  # the last: under two seasons
+    assert seasonal_scalings(parts, 12) == LOG_SEASONAL
+    assert seasonal_scalings(parts[-1:], 12) == ()  # alone: too short
+    # fewer than SEASONED_SHARE long enough: none, as for the classical members
+    assert seasonal_scalings(seasonal([60, 72, 22, 20, 18]), 12) == ()
+    walks = [100 + np.cumsum(np.random.default_rng(k).standard_normal(n))
+             for k, n in enumerate([60, 72, 84, 96, 22])]  # fmt: skip
+    assert seasonal_scalings(walks, 12) == ()  # the long ones show no season
+
+
+@pytest.mark.parametrize("scaling", [s for s in SEASONAL if s != "snaive"])
+def test_a_short_series_reads_the_fallback_with_the_same_inputs(scaling):
+    long, short = seasonal([60, 20])
+    tfs = fit_transforms(scaling, ["a", "b"], [long, short], 12)
+    assert tfs["a"].scaling == scaling and tfs["a"].season == 12
+    b = tfs["b"]
+    assert b.scaling == (scaling if scaling in ANY_LENGTH else SHORT[scaling])
+    assert b.n_features == tfs["a"].n_features
+    assert (b.season == 12) == (scaling in ANY_LENGTH)
+    x = b.features(short)
+    assert x.shape == (20, b.n_features) and np.isfinite(x).all()
+    assert np.isfinite(b.invert(0.3, short))
+
+
+@pytest.mark.parametrize(
+    ("scaling", "n", "reads"),
+    [
+        ("hw", 24, "es"),  # two seasons, but its errors start at step 24
+        ("hw", 25, "hw"),
+        ("loghw", 2, "logdiff"),  # es's errors too start past the end
+        ("hw", 3, "es"),
+        ("logsdiff", 2, "logdiff"),
+        ("logdiff+lag", 2, "logdiff+lag"),
+    ],
+)
+def test_every_series_of_a_seasonal_group_has_a_change_to_learn_from(scaling, n, reads):
+    long, short = seasonal([60, n])
+    tf = fit_transforms(scaling, ["a", "b"], [long, short], 12)["b"]
+    assert tf.scaling == reads
+    net = GRU(scaling, window=12, hidden=4, season=12, epochs=2)
+    net.fit({"a": long, "b": short})  # every window holds a step
+    assert np.isfinite(net.predict(3)).all()
+
+
+def test_alone_or_without_a_fallback_a_short_series_is_refused():
+    long, short = seasonal([60, 20])
+    with pytest.raises(ValueError, match="'sdiff' needs 3 seasons"):
+        fit_transforms("sdiff", ["b"], [short], 12)  # no long series beside it
+    with pytest.raises(ValueError, match="'snaive' needs 2 seasons"):
+        fit_transforms("snaive", ["a", "b"], [long, short], 12)
+    with pytest.raises(ValueError, match="'sdiff' needs 3 seasons"):
+        Transform("sdiff", "s", season=12).fit(short)  # the transform itself
+    tf = fit_transforms("hw", ["b"], [short], 12, fallback=True)["b"]
+    assert isinstance(tf, Residuals) and tf.scaling == "es"
+
+
+def test_a_seasonal_network_forecasts_its_short_series_with_the_fallback():
+    values = seasonal([60, 72, 84, 20], seed=2)
+    batch = {f"s{k}": v for k, v in enumerate(values)}
+    net = GRU("logsdiff", window=12, hidden=4, season=12, epochs=3).fit(batch)
+    assert [t.scaling for t in net.transforms_.values()] == ["logsdiff"] * 3 + [
+        "logdiff"
+    ]
+    pred = net.predict(18)
+    assert pred.shape == (4, 18) and np.isfinite(pred).all()
+    # a silent network forecasts what its scaling implies: the short series
+    # goes on with its mean log change, not its value a season back
+    state = net.module_.state_dict()
+    state["head.weight"][:] = 0.0
+    state["head.bias"][:] = 0.0
+    net.module_.load_state_dict(state)
+    silent = net.predict(2)[3]
+    step = np.mean(np.diff(np.log(values[3])))
+    assert silent[0] == pytest.approx(values[3][-1] * np.exp(step), rel=1e-9)
+
+
+def test_a_group_with_a_few_short_series_searches_the_seasonal_scalings():
+    values = seasonal([72, 84, 96, 108, 120, 30], seed=1)  # 30: parts under 3 seasons
+    data = from_dict({f"s{k}": v for k, v in enumerate(values)}, freq="MS")
+    fc = Forecaster(**QUICK).fit(data)
+    tried = {c.scaling for c in fc.search_}
+    assert set(LOG_SEASONAL) <= tried
+    pred = fc.predict(18)
+    assert len(pred) == 6 * 18 and np.isfinite(pred["ensemble"]).all()
+    networks = [m for m in fc.members_ if m.kind != "classical"]
+    assert networks
+    for m in networks:  # the short series reads the fallback (or the scaling)
+        scaling = m.candidate.scaling
+        assert m.transforms["s5"].scaling == SHORT.get(scaling, scaling)

@@ -138,12 +138,6 @@ def all_positive(parts) -> bool:
     return all((np.asarray(p) > 0).all() for p in parts)
 
 
-def enough_seasons(parts, season: int | None, seasons: int = MIN_SEASONS) -> bool:
-    """True if ``season`` is a season (>= 2) and every part holds ``seasons``
-    of them (by default :data:`~.transforms.MIN_SEASONS`)."""
-    return bool(season) and season >= 2 and min(map(len, parts)) >= seasons * season
-
-
 def seasoned(parts, season: int | None, seasons: int = MIN_SEASONS) -> list:
     """The parts that hold ``seasons`` seasons, if they are at least
     :data:`SEASONED_SHARE` of the group; else ``[]``.
@@ -162,12 +156,18 @@ def seasoned(parts, season: int | None, seasons: int = MIN_SEASONS) -> list:
 def seasonal_scalings(parts, season: int | None) -> tuple[str, ...]:
     """The seasonal scalings the first stage adds (none if the rules say no).
 
-    Every part must hold :data:`~.transforms.MIN_SEASONS` seasons (a network
-    is one model for the group, on one scaling, which a shorter series could
-    not be fitted with), unlike the classical members' season, decided on
-    the parts long enough (:func:`seasoned`).
+    Decided, as the classical members' season, on the parts that hold
+    :data:`~.transforms.MIN_SEASONS` seasons, if they are at least
+    :data:`SEASONED_SHARE` of the group (:func:`seasoned`): those must pass
+    the pooled seasonality test. A network is one model for the group, on
+    one scaling; a shorter series reads that scaling's counterpart without
+    the season (:func:`.models.scalings.fit_transforms`: the changes for
+    ``sdiff`` and ``+sa``, exponential smoothing's errors for ``hw``) or, for
+    ``+lag``, the seasons it holds. The log forms where every part is
+    positive.
     """
-    if not enough_seasons(parts, season) or not pooled_seasonal_test(parts, season):
+    long = seasoned(parts, season)
+    if not long or not pooled_seasonal_test(long, season):
         return ()
     smoothed = season <= MAX_SMOOTHED_SEASON
     if all_positive(parts):

@@ -74,6 +74,20 @@ LEVEL_SCALINGS = tuple(s for s, r in RECIPES.items() if r.change is None)
 # seasonal scalings: they need the season length m (see Transform)
 SEASONAL = tuple(s for s, r in RECIPES.items() if r.seasonal)
 LOGS = tuple(s for s, r in RECIPES.items() if r.logs)  # changes of the log
+# a series too short for a seasonal scaling, in a group whose network reads
+# that scaling (..models.scalings.fit_transforms), reads instead the scaling
+# without a season with the same inputs: the changes (of the log) ...
+SHORT = {
+    "sdiff": "diff",
+    "logsdiff": "logdiff",
+    "sdiff+diff": "diff",
+    "diff+sa": "diff",
+    "logdiff+sa": "logdiff",
+}
+# ... or, for these, the scaling itself: its seasonal input averages the
+# seasons the series holds (0 before the first), as a long series' first
+# steps do; its linear part stays at zero (too few rows)
+ANY_LENGTH = ("diff+lag", "logdiff+lag")
 
 
 class Transform:
@@ -237,12 +251,17 @@ class Transform:
         """The seasonal steps of ``b`` (``+sa``)."""
         return seasonal_steps(b, self.season, self.span)
 
-    def fit(self, y: np.ndarray) -> Transform:
-        """Fit on ``y`` (the training part) only."""
+    def fit(self, y: np.ndarray, seasons: int | None = None) -> Transform:
+        """Fit on ``y`` (the training part) only.
+
+        ``seasons``: the fewest seasons ``y`` must hold (default
+        :attr:`min_seasons`; 0 for a short series of a group that reads a
+        ``+lag`` scaling, :data:`ANY_LENGTH`).
+        """
         y = np.asarray(y, dtype=np.float64)
         self._whole_last = None  # of the parameters before
-        need = self.min_seasons
-        if self.season is not None and len(y) < need * self.season:
+        need = self.min_seasons if seasons is None else seasons
+        if self.too_short(len(y), need):
             raise InputError(
                 f"series {self.name!r}: scaling {self.scaling!r} needs "
                 f"{need} seasons ({need * self.season} points) to "
@@ -260,6 +279,12 @@ class Transform:
         if self.ar:
             self.coef = self._fit_linear(y)
         return self
+
+    def too_short(self, n: int, seasons: int | None = None) -> bool:
+        """Whether a history of ``n`` points is under ``seasons`` seasons (by
+        default :attr:`min_seasons`: :meth:`fit` refuses it)."""
+        need = self.min_seasons if seasons is None else seasons
+        return self.season is not None and n < need * self.season
 
     def _fit_base(self, b: np.ndarray) -> None:
         """Fit what the changes of ``b`` need (``+sa``: the seasons averaged)."""

@@ -3,7 +3,7 @@ over a scaling.
 
 A network learns from one history or from a batch of them (a global network:
 one set of weights for every series). Each series gets its own transform
-(its scaling, fitted on that series: :func:`~.scalings.make_transform`), and
+(its scaling, fitted on that series: :func:`~.scalings.fit_transforms`), and
 the network trains on the windows of every series at once, with the
 engine's :func:`~unrolled.training.fit.fit`. On a scaling of changes it
 starts silent (a zero output layer: the forecast its scaling implies, e.g.
@@ -29,7 +29,7 @@ from ..features.transforms import ALL_HISTORY, LEVEL_SCALINGS, Transform
 from ..features.windows import windows
 from .base import Model
 from .chunks import pack_chunks, predict_in_chunks
-from .scalings import LOGS, make_transform
+from .scalings import LOGS, fit_transforms
 
 MAX_WINDOWS = 512  # windows per epoch at most (the stride grows beyond that)
 MISSING = Inverse.constant(np.nan)  # the inverter of an origin a network dropped out of
@@ -154,10 +154,8 @@ class Network(Model):
         self._check()
         names, series, self.one_ = as_batch(y)
         self.names_, self.history_ = names, series
-        self.transforms_ = {
-            n: make_transform(self.scaling, n, self.season, self.ar).fit(v)
-            for n, v in zip(names, series, strict=True)
-        }
+        self.transforms_ = fit_transforms(self.scaling, names, series, self.season,
+                                          self.ar)  # fmt: skip
         cfg = {"cell": self.cell, "input_size": self.n_features,
                "hidden_size": self.hidden, "num_layers": self.layers,
                "seed": self.seed}  # fmt: skip
@@ -264,8 +262,8 @@ class Network(Model):
                 out.append(self.transforms_[n])
             else:
                 stop = len(v) if fit_upto is None else fit_upto[i]
-                tf = make_transform(self.scaling, n, self.season, self.ar)
-                out.append(tf.fit(v[:stop]))
+                out.extend(fit_transforms(self.scaling, [n], [v[:stop]], self.season,
+                                          self.ar, fallback=True).values())  # fmt: skip
         return out
 
     def one_step(self, values, origins, names, fit_upto=None, skip=None,

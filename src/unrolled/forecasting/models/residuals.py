@@ -17,7 +17,10 @@ with its changes scaled but not centred, so that a silent network (a zero
 output) forecasts ``y[t+1-m]``: seasonal naive itself.
 
 They need :data:`MIN_MODELLED_SEASONS` seasons of history, fewer than the
-plain seasonal scalings' :data:`~..features.transforms.MIN_SEASONS`.
+plain seasonal scalings' :data:`~..features.transforms.MIN_SEASONS`. A
+shorter series in a group whose network reads one of them reads :data:`SHORT`'s
+scaling instead (:func:`.scalings.fit_transforms`), as the forecaster's
+classical members fall back to their variants without a season.
 """
 
 from __future__ import annotations
@@ -45,6 +48,17 @@ RECIPES = {
     "snaive": Recipe("sdiff", seasonal=True),
 }
 RESIDUALS = tuple(RECIPES)
+# a series too short for the seasonal ones (see the module): the errors of
+# the method without a season (Theta without one, exponential smoothing for
+# Holt-Winters and the airline model); seasonal naive has none
+SHORT = {
+    "hw": "es",
+    "loghw": "loges",
+    "airline": "es",
+    "logairline": "loges",
+    "theta": "theta",
+    "logtheta": "logtheta",
+}
 # a classical forecast over the whole history beneath the network
 MODELLED = tuple(s for s, r in RECIPES.items() if r.change == "errors")
 # the method of each (the name without "log") -> its algorithm (None: seasonal
