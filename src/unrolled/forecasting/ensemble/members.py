@@ -25,15 +25,11 @@ import numpy as np
 from ...training.callbacks import EarlyStopping
 from ..features.transforms import Transform
 from ..models.chunks import release_memory
-from ..models.classical import (
-    Classical,
-    ExponentialSmoothing,
-    SeasonalNaive,
-    Theta,
-)
+from ..models.classical import Classical, SeasonalNaive, from_scaling
 from ..models.hybrid import Hybrid, is_hybrid
 from ..models.networks import Network
 from ..models.residuals import MIN_MODELLED_SEASONS
+from ..models.residuals import SHORT as WITHOUT_SEASON
 
 REFITS = 4096  # refitted transforms a member keeps (a few MB at most)
 
@@ -221,10 +217,12 @@ class ClassicalMember:
         """The model fitted on a history of ``n`` points: the member's, or on
         one under :data:`~.residuals.MIN_MODELLED_SEASONS` seasons (a short
         series of a seasonal group, :func:`.plan.classical_members`) its
-        variant without a season, which never raises for the length: Theta
-        without a season for Theta, exponential smoothing (damped trend) for
-        Holt-Winters and the airline model. Seasonal naive keeps its own
-        (the last value under one season)."""
+        variant without a season, which never raises for the length: the
+        method a short series' network reads in its place
+        (:data:`.residuals.SHORT`: Theta without a season for Theta,
+        exponential smoothing (damped trend) for Holt-Winters and the
+        airline model). Seasonal naive keeps its own (the last value under
+        one season)."""
         m = self.model
         season = m.season
         if (
@@ -233,8 +231,7 @@ class ClassicalMember:
             or n >= MIN_MODELLED_SEASONS * season
         ):
             return copy.copy(m)
-        kind = Theta if isinstance(m, Theta) else ExponentialSmoothing
-        return kind(None, m.log)
+        return from_scaling(WITHOUT_SEASON[m.scaling], None)
 
     def _refit(self, name, v) -> Classical:
         """The model fitted on ``v``, reused for the same history (the last
