@@ -330,17 +330,16 @@ class Recurrent:
                 raise InputError(
                     "targets: packed for another batch or with another per_step"
                 )
-            if per_step:
-                R = (Y - targets.data) * targets.mask
-            else:
-                R = Y - targets.data  # (B, O)
-            return residual_loss(R, check_huber(huber))
-        lengths = packed.caller_lengths
-        tg = check_targets(targets, lengths, self.output_size, per_step, self.dtype)
-        if per_step:
-            R = (Y - pack_targets(tg, packed)) * packed.mask()[:, :, None]
+            data, mask = targets.data, targets.mask
         else:
-            R = Y - np.asarray(tg)[packed.order]  # (B, O)
+            lengths = packed.caller_lengths
+            tg = check_targets(targets, lengths, self.output_size, per_step,
+                               self.dtype)  # fmt: skip
+            if per_step:
+                data, mask = pack_targets(tg, packed), packed.mask()[:, :, None]
+            else:
+                data, mask = np.asarray(tg)[packed.order], None  # (B, O)
+        R = Y - data if mask is None else (Y - data) * mask
         return residual_loss(R, check_huber(huber))
 
     def _backward(self, packed, tapes, dY, keep=None, record_hidden=False):

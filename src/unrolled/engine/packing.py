@@ -178,8 +178,7 @@ class Pool:
         running = np.arange(T)[:, None] < lengths[None, :]  # (T, B)
         at = np.where(running, self.starts[rows] + np.arange(T)[:, None],
                       len(self.data) - 1)  # fmt: skip
-        batch_sizes = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1)
-        packed = Packed(self.data[at], lengths, batch_sizes, order)
+        packed = Packed(self.data[at], lengths, running.sum(axis=1), order)
         if self.per_step:
             targets = PackedTargets(packed, self.targets[at], running[:, :, None])
         else:
