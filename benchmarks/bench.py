@@ -110,13 +110,18 @@ def interleaved(fns: dict, repeats: int, block: float = BLOCK) -> dict:
     caches, which slows rnn H=1's step in both libraries by about 0.2 ms
     (docs/benchmarks/engine.md).
     """
-    calls = {name: max(1, int(np.ceil(block / _timed(fn)))) for name, fn in fns.items()}
+    calls = {name: block_calls(fn, block) for name, fn in fns.items()}
     ts = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             n = calls[name]
             ts[name].append(_timed(lambda fn=fn, n=n: [fn() for _ in range(n)]) / n)
     return {name: float(np.median(t)) for name, t in ts.items()}
+
+
+def block_calls(fn, block: float) -> int:
+    """Calls of ``fn`` (timed once here) in a block lasting ``block`` seconds."""
+    return max(1, int(np.ceil(block / _timed(fn))))
 
 
 def sgemm_peak(n: int = 2048, repeats: int = 5) -> float:

@@ -117,7 +117,7 @@ def row(cell, H, seqs, targets, names, repeats, block=bench.BLOCK):
             fns[name] = variant(name, step)
     for fn in fns.values():
         fn()  # warm: compiled, workspace mapped
-    calls = {n: max(1, int(np.ceil(block / bench._timed(fn)))) for n, fn in fns.items()}
+    calls = {n: bench.block_calls(fn, block) for n, fn in fns.items()}
     times = {name: [] for name in fns}
     cpu = {name: [] for name in fns}
     order = list(fns)
