@@ -447,7 +447,11 @@ class Forecaster(Predicting, Parameters):
         return members
 
     def _validate(self, values, parts, origins, names, h) -> None:
-        """Validation scores of the ensemble and the baselines; the calibration."""
+        """Validation scores of the ensemble and the baselines; the calibration.
+
+        The recursive paths from each origin run only as far as the
+        validation slice has a truth to score them against (``steps``).
+        """
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
         self.selected_, self.dropouts_ = self.alias, {}
@@ -456,10 +460,12 @@ class Forecaster(Predicting, Parameters):
         _, units = validation_targets(values, origins, parts)
         res = {}
         methods = (self.alias, *BASELINES)
+        known = [len(values[i]) - o for i, o in origins]  # steps with a truth
         for k, m in enumerate(methods):
             stage(f"validation forecasts: {m} ({k + 1} of {len(methods)})", k,
                   len(methods))  # fmt: skip
-            pred = self.forecast_paths(values, origins, names, h, method=m)
+            pred = self.forecast_paths(values, origins, names, h, method=m,
+                                       steps=known)  # fmt: skip
             res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}
         self.calibration_ = Calibration(res)

@@ -7,7 +7,8 @@ import pytest
 from conftest import ragged_batch
 
 import unrolled
-from unrolled.forecasting.ensemble.intervals import paths
+from unrolled.forecasting.ensemble.intervals import paths, scaled_residuals
+from unrolled.forecasting.ensemble.members import validation_targets
 from unrolled.forecasting.ensemble.prediction import network_context
 from unrolled.forecasting.forecaster import Forecaster
 from unrolled.forecasting.io.data import from_dict
@@ -125,3 +126,42 @@ def test_network_paths_in_groups_of_origins_equal_those_all_at_once(
     monkeypatch.setattr(prediction, "ORIGINS", 4)  # 4 origins' histories at a time
     got = fc.forecast_paths(values, origins, names, 3)
     np.testing.assert_allclose(got, whole, rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    """A small ensemble with classical members (seasonal data, scaling auto)."""
+    ds = seasonal(lengths=(60, 48, 72))
+    fc = Forecaster(hidden=4, window=12, lr=0.03, epochs=3, ensemble=2,
+                    seed=0).fit(ds)  # fmt: skip
+    return fc, [s.name for s in ds.series], [np.asarray(s.values) for s in ds.series]
+
+
+def test_validation_paths_stop_where_the_truth_ends(fitted):
+    """The calibration's paths run only as far as each origin has a truth:
+    the same residuals as paths run to the end of the slice."""
+    check_validation_paths(*fitted)
+
+
+def test_validation_paths_of_an_ensemble_stop_where_the_truth_ends(ensemble):
+    """The same with classical members (refitted once per path)."""
+    fc = ensemble[0]
+    assert {m.kind for m in fc.members_} >= {"classical", "network"}
+    check_validation_paths(*ensemble)
+
+
+def check_validation_paths(fc, names, values):
+    n_val, parts, origins = fc._validation_plan(values)
+    h = max(n_val)
+    whole = fc.forecast_paths(values, origins, names, h)
+    known = [len(values[i]) - o for i, o in origins]
+    cut = fc.forecast_paths(values, origins, names, h, steps=known)
+    assert sorted(set(known)) == list(range(1, h + 1))
+    for row, full, k in zip(cut, whole, known, strict=True):
+        assert np.array_equal(row[:k], full[:k]) and np.isnan(row[k:]).all()
+    _, units = validation_targets(values, origins, parts)
+    expected = scaled_residuals(whole, values, origins, units)
+    got = fc.calibration_.residuals[fc.alias]
+    per = len(origins) // len(values)  # the slice of every series
+    assert [len(r) for r in got] == [len(values) * k for k in range(per, 0, -1)]
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))

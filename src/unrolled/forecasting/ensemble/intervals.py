@@ -70,24 +70,31 @@ def level_name(level: float) -> str:
     return f"{level:g}"
 
 
-def paths(step, values, origins, names, h: int, fit_upto=None) -> np.ndarray:
+def paths(step, values, origins, names, h: int, fit_upto=None, steps=None
+          ) -> np.ndarray:  # fmt: skip
     """Recursive ``h``-step forecasts from every origin: ``(len(origins), h)``.
 
     ``step(values, origins, names, fit_upto, refit_upto)`` is a one-step
     forecaster (the members' mean); each forecast is appended to its own copy
     of the history and fed back in. ``refit_upto`` is each path's origin: a
     member that refits does so once per path, on the values before it.
+    ``steps``: how many steps each origin's path runs (at most ``h``; the
+    rest of its row is NaN), e.g. only as far as the truth is known.
     """
     hist = [np.asarray(values[i][:o], dtype=np.float64) for i, o in origins]
     own = [names[i] for i, _ in origins]
     upto = None if fit_upto is None else [fit_upto[i] for i, _ in origins]
     start = [o for _, o in origins]
-    out = np.empty((len(origins), h))
+    todo = np.full(len(origins), h) if steps is None else np.minimum(steps, h)
+    out = np.full((len(origins), h), np.nan)
     for k in range(h):
-        at = [(j, len(p)) for j, p in enumerate(hist)]
-        out[:, k] = step(hist, at, own, upto, start)
-        if k + 1 < h:  # the last forecast is fed to nothing
-            hist = [np.append(p, x) for p, x in zip(hist, out[:, k], strict=True)]
+        run = np.flatnonzero(todo > k)  # the paths still running
+        if not len(run):
+            break
+        at = [(j, len(hist[j])) for j in run]
+        out[run, k] = step(hist, at, own, upto, start)
+        for j in run[todo[run] > k + 1]:  # the last forecast is fed to nothing
+            hist[j] = np.append(hist[j], out[j, k])
     return out
 
 

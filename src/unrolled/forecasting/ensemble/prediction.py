@@ -74,21 +74,23 @@ class Predicting:
         seen = self.__dict__.setdefault("dropouts_", {})
         for k, member in out:
             i, o = origins[k]
-            step = o - refit_upto[k] + 1
+            step = o - refit_upto[i] + 1
             first, scalings = seen.get(names[i], (step, ()))
             scalings = tuple(sorted({*scalings, on_logs(member)}))
             seen[names[i]] = (min(first, step), scalings)
         return pred
 
     def forecast_paths(self, values, origins, names, h: int, fit_upto=None,
-                       method: str | None = None) -> np.ndarray:  # fmt: skip
+                       method: str | None = None, steps=None
+                       ) -> np.ndarray:  # fmt: skip
         """``h``-step forecasts of ``method`` from every origin: ``(len(origins), h)``.
 
         ``method``: the ensemble's name (``alias``), :data:`NETWORKS` (the
         weighted mean of the network members alone, :func:`network_members`)
         or a baseline's. The ensemble's and the networks' are recursive (each
         forecast is fed back in); a baseline is refitted on the history up to
-        each origin.
+        each origin. ``steps`` (recursive methods): per origin, how many steps
+        its path runs (see :func:`~.intervals.paths`); NaN after them.
         """
         self._check_fitted()
         method = self.alias if method is None else method
@@ -99,11 +101,10 @@ class Predicting:
                 step = functools.partial(one_step, members)
             values, at, own, upto = network_context(members, values, origins,
                                                     names, fit_upto)  # fmt: skip
-            if len(at) <= ORIGINS:
-                return paths(step, values, at, own, h, upto)
             return np.concatenate([
-                paths(step, values, at[k : k + ORIGINS], own, h, upto)
-                for k in range(0, len(at), ORIGINS)
+                paths(step, values, at[k : k + ORIGINS], own, h, upto,
+                      None if steps is None else steps[k : k + ORIGINS])
+                for k in range(0, max(len(at), 1), ORIGINS)
             ])  # fmt: skip
         season = self.season_for(self.frequency_)
         return baseline_paths(method, values, origins, h, self.frequency_, season)
