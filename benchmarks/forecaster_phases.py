@@ -20,11 +20,18 @@ and the networks' forward passes and inverses inside the recursive paths.
 
     python benchmarks/forecaster_phases.py                 # 8 M3 monthly
     python benchmarks/forecaster_phases.py --group yearly --sample 30
+    python benchmarks/forecaster_phases.py --sample 1428 --profile 60
+
+``--profile N`` also runs the fit and forecast under cProfile and prints
+its N costliest functions by cumulative time, and the process's CPU seconds
+(slower than without the profiler).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import time
 
 import numpy as np
@@ -73,8 +80,10 @@ PHASES = [  # (owner, attribute, key, counted only within)
 ]
 
 
-def main(set_name: str, group: str, sample: int, seed: int) -> None:
-    """Fit and forecast once, then print each phase's seconds and share."""
+def main(set_name: str, group: str, sample: int, seed: int, profile: int = 0
+         ) -> None:  # fmt: skip
+    """Fit and forecast once, then print each phase's seconds and share
+    (and, with ``profile``, cProfile's costliest functions)."""
     for owner, name, key, within in PHASES:
         timed(owner, name, key, within)
     rows = load(set_name, group, sample, seed)
@@ -83,10 +92,15 @@ def main(set_name: str, group: str, sample: int, seed: int) -> None:
                                  epochs=2, val_size=0)  # fmt: skip
     tiny.fit({"a": np.linspace(1.0, 2.0, 30)}).predict(3)  # loads the kernels
     SPENT.clear()
-    t = time.perf_counter()
+    prof = cProfile.Profile() if profile else None
+    t, cpu = time.perf_counter(), time.process_time()
+    if prof is not None:
+        prof.enable()
     fc = forecaster.Forecaster(seed=0).fit(ds)
     fc.predict(rows[0]["h"])
-    wall = time.perf_counter() - t
+    if prof is not None:
+        prof.disable()
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     s = dict.fromkeys((k for _, _, k, _ in PHASES), 0.0) | SPENT
     loops, per_epoch = s["search: training loops"], s["search: per-epoch validation"]
     lines = [
@@ -108,6 +122,9 @@ def main(set_name: str, group: str, sample: int, seed: int) -> None:
           f"{len(fc.search_)} candidates, {len(fc.members_)} members")  # fmt: skip
     for label, sec in lines:
         print(f"{label:50s} {sec:7.1f} s {100 * sec / wall:5.1f}%")
+    print(f"process CPU time {cpu:.1f} s")
+    if prof is not None:
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(profile)
 
 
 if __name__ == "__main__":
@@ -120,7 +137,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--sample", type=int, default=8, metavar="N")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also print cProfile's N costliest functions")  # fmt: skip
     a = parser.parse_args()
     if a.group not in SETS[a.set]:
         parser.error(f"--group: {a.set} has no {a.group!r} group")
-    main(a.set, a.group, a.sample, a.seed)
+    main(a.set, a.group, a.sample, a.seed, a.profile)
