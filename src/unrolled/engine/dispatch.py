@@ -279,6 +279,22 @@ def row_chunks(
     return _split(steps.tobytes(), B, G, H, I, per_thread, threads(), backend.min_work)
 
 
+def side_by_side(work: int, calls: int) -> int:
+    """Threads that may run ``calls`` independent forward passes of ``work``
+    multiply-adds each at the same time (a caller's own thread pool).
+
+    Where one pass runs on one thread (``work`` under twice
+    ``backend.min_work``: :func:`row_chunks` keeps it whole) the threads
+    :func:`threads` plans, held to 1 on a busy machine
+    (:func:`.cores.threads_now`), at most ``calls``; else 1: each pass
+    spreads over the threads itself. Which thread runs a pass changes
+    nothing in its numbers.
+    """
+    if calls <= 1 or work >= 2 * backend.min_work:
+        return 1
+    return max(1, min(calls, cores.threads_now(threads())[0]))
+
+
 @lru_cache(maxsize=64)
 def _split(steps: bytes, B: int, G: int, H: int, I: int, per_thread: int,
            nthread: int, min_work: int) -> np.ndarray:  # fmt: skip

@@ -165,3 +165,30 @@ def check_validation_paths(fc, names, values):
     per = len(origins) // len(values)  # the slice of every series
     assert [len(r) for r in got] == [len(values) * k for k in range(per, 0, -1)]
     assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_chunks_run_side_by_side_give_the_same_forecasts(rng, monkeypatch, threads):
+    """Small passes run on several threads at once (the kernels release the
+    GIL): the forecasts are those of one thread, bit for bit, in order."""
+    import threading
+
+    from unrolled.engine.dispatch import side_by_side
+    from unrolled.forecasting.models import chunks
+
+    net = unrolled.build_model({"cell": "gru", "hidden_size": 5, "seed": 1})
+    seqs = ragged_batch(rng, rng.integers(2, 15, size=50).tolist())
+    one = [net.predict(seqs[k : k + 8]) for k in range(0, 50, 8)]
+    seen = set()
+    predict = net.predict
+    monkeypatch.setattr(net, "predict", lambda run: (
+        seen.add(threading.get_ident()), predict(run))[1])  # fmt: skip
+    monkeypatch.setenv("UNROLLED_THREADS", threads)
+    packed = chunks.pack_chunks(net, seqs, 8)
+    for runs in (packed, seqs):  # packed once, or a list packed in each pass
+        got = chunks.predict_in_chunks(net, runs, chunk=8)
+        assert np.array_equal(got, np.concatenate(one))
+    assert side_by_side(100, 7) == int(threads)  # small passes: all threads
+    assert side_by_side(10**9, 7) == 1  # a large pass spreads over them itself
+    if threads == "1":
+        assert seen == {threading.get_ident()}  # no pool: the calling thread

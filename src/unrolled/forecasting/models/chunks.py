@@ -24,9 +24,14 @@ backtest of 1,000 series).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+from ...engine.dispatch import side_by_side
+
 CHUNK = 256  # windows per forward pass at most
+_pool: ThreadPoolExecutor | None = None  # runs chunks beside the calling thread
 
 
 class PackedChunks(list):
@@ -57,11 +62,47 @@ def predict_in_chunks(model, seqs, chunk: int = CHUNK,
             runs = seqs
         else:
             runs = [seqs] if len(seqs) <= chunk else _runs(seqs, chunk)
-        parts = [model.predict(run) for run in runs]
+        parts = _predict_runs(model, runs)
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
     finally:
         if not keep_memory:
             release_memory(model)
+
+
+def _predict_runs(model, runs: list) -> list:
+    """``[model.predict(run) for run in runs]``, several at a time where the
+    engine runs each on one thread (:func:`~unrolled.engine.dispatch.side_by_side`):
+    the calling thread and pool threads take the runs in turn. The kernels
+    release the GIL; each run's rows are computed as alone, so the forecasts
+    are the same, bit for bit, whichever thread ran them.
+    """
+    global _pool
+    lanes = side_by_side(max(_work(model, run) for run in runs), len(runs))
+    if lanes <= 1:
+        return [model.predict(run) for run in runs]
+    if _pool is None or _pool._max_workers < lanes - 1:
+        _pool = ThreadPoolExecutor(lanes - 1, thread_name_prefix="unrolled-chunks")
+    out = [None] * len(runs)
+    todo = iter(range(len(runs)))  # next() is atomic under the GIL
+
+    def take() -> None:
+        for k in todo:
+            out[k] = model.predict(runs[k])
+
+    futures = [_pool.submit(take) for _ in range(lanes - 1)]
+    take()
+    for f in futures:
+        f.result()
+    return out
+
+
+def _work(model, run) -> int:
+    """Multiply-adds of the first layer's recurrences over ``run`` (steps x
+    gates x hidden x (hidden + inputs)): what the engine sizes its threads by."""
+    steps = getattr(run, "batch_sizes", None)
+    steps = int(np.sum(steps)) if steps is not None else sum(len(s) for s in run)
+    H = model.hidden_size
+    return steps * model.cell.gates * H * (H + model.input_size)
 
 
 def _runs(seqs, chunk: int) -> list:
