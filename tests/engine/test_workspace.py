@@ -88,3 +88,22 @@ def test_models_with_a_workspace_copy_and_train(rng):
     assert twin.loss(seqs, [0.1, 0.2, 0.3]) == net.loss(seqs, [0.1, 0.2, 0.3])
     unrolled.fit(net, seqs, [0.1, 0.2, 0.3], epochs=2, lr=0.01)
     assert "_workspace" not in vars(net)  # fit releases them at its end
+
+
+def test_a_second_thread_takes_a_spare_workspace_kept_until_released(rng):
+    """While one pass holds the network's workspace, another thread's pass
+    takes a spare one (the same predictions), kept for its next pass."""
+    net = unrolled.build_model({"cell": "gru", "hidden_size": 4, "seed": 0})
+    seqs = ragged_batch(rng, [5, 9, 3])
+    expected = net.predict(seqs)
+    got = []
+    with net._tape_memory(True) as held:  # this thread's pass holds it
+        assert held is net._workspace
+        t = threading.Thread(target=lambda: got.append(net.predict(seqs)))
+        t.start()
+        t.join()
+    assert np.array_equal(got[0], expected)
+    (spare,) = net._spare_workspaces
+    assert spare is not net._workspace and spare.nbytes() > 0
+    net.release_memory()
+    assert "_spare_workspaces" not in vars(net) and "_workspace" not in vars(net)

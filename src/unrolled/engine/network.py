@@ -20,6 +20,9 @@ from .packing import Packed, PackedTargets, pack, pack_targets
 from .validate import check_dtype, check_positive_int, check_sequences, check_targets
 from .workspace import Workspace
 
+#: workspaces a network keeps besides its own for passes run at the same time
+SPARE_WORKSPACES = 3
+
 
 class Recurrent:
     """Shared machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`.
@@ -164,10 +167,12 @@ class Recurrent:
         until this call or the model's end.
         """
         self.__dict__.pop("_workspace", None)
+        self.__dict__.pop("_spare_workspaces", None)
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_workspace", None)  # buffers, not state: copies start without
+        state.pop("_spare_workspaces", None)
         return state
 
     @contextmanager
@@ -176,8 +181,11 @@ class Recurrent:
 
         Only a last-step loss or prediction takes it: nothing then reads a
         tape's rows past a sequence's end, which hold the step before's values.
-        The head of a per-step loss reads every row, so it gets fresh zeros;
-        so does a second thread while one step holds the workspace.
+        The head of a per-step loss reads every row, so it gets fresh zeros.
+        A second thread while one step holds the workspace takes a spare one
+        (kept too, up to :data:`SPARE_WORKSPACES`; beyond them fresh zeros):
+        passes run side by side (``forecasting.models.chunks``) each keep
+        their own.
         """
         if not last_only:
             yield None
@@ -186,12 +194,28 @@ class Recurrent:
         if ws is None:
             ws = self._workspace = Workspace()
         if not ws.acquire():
+            ws = self._spare_workspace()
+        if ws is None:
             yield None
             return
         try:
             yield ws
         finally:
             ws.release()
+
+    def _spare_workspace(self):
+        """A spare workspace, acquired; None when all :data:`SPARE_WORKSPACES`
+        are held."""
+        spares = self.__dict__.setdefault("_spare_workspaces", [])
+        for ws in spares:
+            if ws.acquire():
+                return ws
+        if len(spares) >= SPARE_WORKSPACES:
+            return None
+        ws = Workspace()
+        ws.acquire()
+        spares.append(ws)  # atomic under the GIL
+        return ws
 
     def _forward(self, packed: Packed, last_only: bool = False, workspace=None):
         """Unroll every layer, then the head: ``Y`` and the layers' tapes.
