@@ -77,7 +77,9 @@ def _predict_runs(model, runs: list) -> list:
     are the same, bit for bit, whichever thread ran them.
     """
     global _pool
-    lanes = side_by_side(max(_work(model, run) for run in runs), len(runs))
+    lanes = 1
+    if hasattr(model, "cell"):  # an engine network (not a stand-in model)
+        lanes = side_by_side(max(_work(model, run) for run in runs), len(runs))
     if lanes <= 1:
         return [model.predict(run) for run in runs]
     if _pool is None or _pool._max_workers < lanes - 1:
