@@ -418,3 +418,30 @@ def test_the_report_names_the_member_of_another_scaling():
     assert _network_line(c, 8).startswith("Ensemble: the mean of the 4 best of 8 ")
     three = _network_line({**c, "ensemble": 12, "searches": 3, "hedged": 2}, 24)
     assert "all; in 2 of the searches the last member is the best of another" in three
+
+
+def test_the_networks_mean_and_each_classical_member_share_by_inverse_error():
+    from unrolled.forecasting.ensemble.members import (
+        ClassicalMember,
+        weigh_by_validation,
+    )
+    from unrolled.forecasting.models.classical import SeasonalNaive
+
+    # a straight line, naive unit 1: the value m steps back is m units off
+    y = np.arange(1.0, 11.0)
+    values, names, parts, origins = [y], ["a"], [y[:8]], [(0, 8), (0, 9)]
+    # two stand-in networks, 1 and 3 units off: their mean is 2 off
+    networks = [ClassicalMember(SeasonalNaive(1)), ClassicalMember(SeasonalNaive(3))]
+    classical = [
+        ClassicalMember(SeasonalNaive(m)).validate(values, origins, names, parts)
+        for m in (2, 4)
+    ]
+    assert [m.score for m in classical] == [2.0, 4.0]
+    weigh_by_validation(networks, classical, values, origins, names, parts)
+    # 1/2 : 1/2 : 1/4 for the networks' mean and the two members; the mean of
+    # two networks weighing 1 each holds 2, so the members weigh 2 and 1
+    assert [m.weight for m in classical] == [2.0, 1.0]
+    assert [m.weight for m in networks] == [1.0, 1.0]
+    # no validation origins: each classical member as much as all the networks
+    weigh_by_validation(networks, classical, values, [], names, parts)
+    assert [m.weight for m in classical] == [2.0, 2.0]
