@@ -112,8 +112,9 @@ def engine_info() -> dict:
         "parallelism": (
             f"row chunks, {backend.chunks_per_thread} per thread (the BLAS loop: 1), "
             "taken in turn by Python threads (the kernels release the GIL); "
-            f"one thread while the load average exceeds the CPUs by "
-            f"{cores.BUSY_MARGIN} (now: {now}); Numba's threading layer is not "
+            "one thread while other programs keep busy more CPUs than the "
+            f"threads leave free, by {cores.BUSY_MARGIN} (/proc/stat; else the "
+            f"load average; now: {now}); Numba's threading layer is not "
             f"used; BLAS loop: {blas.describe()}"
         ),
         "flush_subnormals": bool(backend.flush_subnormals and x86),
