@@ -281,14 +281,11 @@ def row_chunks(
 
 def side_by_side(work: int, calls: int) -> int:
     """Threads that may run ``calls`` independent forward passes of ``work``
-    multiply-adds each at the same time (a caller's own thread pool).
-
-    Where one pass runs on one thread (``work`` under twice
-    ``backend.min_work``: :func:`row_chunks` keeps it whole) the threads
-    :func:`threads` plans, held to 1 on a busy machine
-    (:func:`.cores.threads_now`), at most ``calls``; else 1: each pass
-    spreads over the threads itself. Which thread runs a pass changes
-    nothing in its numbers.
+    multiply-adds each at once (a caller's own pool): where one pass runs on
+    one thread (``work`` under twice ``backend.min_work``: :func:`row_chunks`
+    keeps it whole) the threads :func:`threads` plans, 1 on a busy machine
+    (:func:`.cores.threads_now`), at most ``calls``; else 1 (each pass
+    spreads over the threads itself). The numbers do not depend on it.
     """
     if calls <= 1 or work >= 2 * backend.min_work:
         return 1

@@ -447,11 +447,8 @@ class Forecaster(Predicting, Parameters):
         return members
 
     def _validate(self, values, parts, origins, names, h) -> None:
-        """Validation scores of the ensemble and the baselines; the calibration.
-
-        The recursive paths from each origin run only as far as the
-        validation slice has a truth to score them against (``steps``).
-        """
+        """Validation scores of the ensemble and the baselines; the calibration
+        (from paths that run only as far as each origin has a truth)."""
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
         self.selected_, self.dropouts_ = self.alias, {}
@@ -464,8 +461,7 @@ class Forecaster(Predicting, Parameters):
         for k, m in enumerate(methods):
             stage(f"validation forecasts: {m} ({k + 1} of {len(methods)})", k,
                   len(methods))  # fmt: skip
-            pred = self.forecast_paths(values, origins, names, h, method=m,
-                                       steps=known)  # fmt: skip
+            pred = self.forecast_paths(values, origins, names, h, method=m, steps=known)
             res[m] = scaled_residuals(pred, values, origins, units)
         scores = {m: float(np.mean(r[0])) for m, r in res.items()}
         self.calibration_ = Calibration(res)
