@@ -118,6 +118,8 @@ def table(set_name: str, rows: dict, sums: dict, columns: list[str], timing: dic
             for c in columns))  # fmt: skip
     for key, title, fmt in (("seconds", "seconds (wall, the group's fits and "
                              "forecasts)", "9.1f"),
+                            ("cpu_seconds", "CPU seconds (the same span, every "
+                             "thread of the method's process)", "9.1f"),
                             ("peak_mb", "peak MB (above the resident memory "
                              "before the group)", "9.0f"),
                             ("process_mb", "process peak MB (imports, data, "

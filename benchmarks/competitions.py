@@ -46,7 +46,9 @@ Time and memory: every method runs in a process of its own
 the group's fits and forecasts (perf_counter; after the imports and the
 loading of the data, and after an untimed warm-up on one short series, so
 that statsforecast's JIT compilation and the loading of unrolled's compiled
-kernels from Numba's disk cache are not counted).
+kernels from Numba's disk cache are not counted); ``CPU seconds`` the
+process's CPU time over the same span, every thread counted (unrolled runs
+some of its passes on two threads, statsforecast's models on one).
 ``peak MB`` is the peak resident memory during the group above the
 resident memory just before it (Linux: VmHWM reset through
 ``/proc/self/clear_refs``); ``process peak MB`` the method's process's
@@ -258,11 +260,11 @@ def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str,
         rows = load(set_name, group, sample, seed, holdout)
         process_peak = max(process_peak, status("VmHWM"))
         rss0, reset = status("VmRSS"), reset_peak()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         got, fits, raised = forecasts(method, [r["id"] for r in rows],
                                       [r["x"] for r in rows], rows[0]["h"],
                               SEASON[group], FREQ[group])  # fmt: skip
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         hwm = status("VmHWM")
         process_peak = max(process_peak, hwm)
         peak = (hwm - rss0 if reset else hwm) / 1024
@@ -273,7 +275,8 @@ def child(name: str, groups: list[tuple[str, str]], sample, seed, out: str,
                 checked(v, h) for v in values
             ]
         report[f"{set_name}/{group}"] = {
-            "columns": columns, "seconds": seconds, "peak_mb": peak, "fits": fits,
+            "columns": columns, "seconds": seconds, "cpu_seconds": cpu,
+            "peak_mb": peak, "fits": fits,
             "raised": raised,
             "peak_is_process": not reset, "process_mb": process_peak / 1024,
         }  # fmt: skip
@@ -378,6 +381,7 @@ def main(sets, groups, methods, sample, seed, holdout=False) -> None:
             each = timing[column].values()
             timing[column]["all"] = {
                 "seconds": sum(t["seconds"] for t in each),
+                "cpu_seconds": sum(t["cpu_seconds"] for t in each),
                 "peak_mb": max(t["peak_mb"] for t in each),
                 "process_mb": max(t["process_mb"] for t in each),
                 "fits": sum(t["fits"] for t in each),

@@ -212,6 +212,8 @@ def test_a_sampled_m3_group_runs_end_to_end_with_the_naive_methods(comp, metrics
     assert table_row(p.stdout, "crashes", "quarterly")[1:] == ["0", "0", "0"]
     seconds = table_row(p.stdout, "seconds", "quarterly")[1:]
     assert len(seconds) == 3 and all(float(s) >= 0 for s in seconds)
+    cpu = table_row(p.stdout, "CPU seconds", "quarterly")[1:]
+    assert len(cpu) == 3 and all(float(c) >= 0 for c in cpu)
 
 
 def test_seasonal_naive_is_statsforecasts_and_its_autos_run_on_a_sample(comp):
