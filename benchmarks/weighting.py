@@ -56,7 +56,8 @@ import numpy as np
 from competition_metrics import mase, smape
 from competitions import FREQ, SEASON, SETS, load
 
-SNAIVE_WEIGHT = 0.5  # as unrolled.forecasting.ensemble.plan.SNAIVE_WEIGHT
+from unrolled.forecasting.ensemble.plan import SNAIVE_WEIGHT
+
 SWEEP = tuple(f"share-{s:.1f}" for s in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
 EXACT = ("current", "two-groups", "inv-sq", "inv-mse", "two-groups-sq",
          "equal-methods", "equal-members", "shrink-0.5", "best", "networks",

@@ -295,3 +295,19 @@ def test_a_sampled_m3_group_runs_end_to_end_and_beats_naive(comp, metrics):
             for m, rf in pairs.items()}  # fmt: skip
     for m in ("unrolled", "unrolled-net"):
         assert smape[m] < smape["naive"] and mase[m] < mase["naive"], (smape, mase)
+
+
+def test_the_weighting_study_reproduces_the_ensembles_own_weights(comp):
+    """benchmarks/weighting.py's ``current`` rule gives the fitted ensemble's
+    weights, and its real path under them is the ensemble's own forecast:
+    what the study's other rules are compared with is the library's rule."""
+    weighting = importlib.import_module("weighting")
+    rows = comp.load("m1", "quarterly", sample=10, seed=0, holdout=True)
+    data = weighting.fit_group("m1", "quarterly", rows)
+    val = {k: data[k] for k in ("kinds", "snaive", "preds", "truth", "unit")}
+    assert (data["kinds"] == "classical").sum() >= 2  # a real mix to weigh
+    current = weighting.rule_weights("current", val)
+    np.testing.assert_allclose(current, data["weights_main"], rtol=1e-9)
+    fc_points = comp.unrolled([r["id"] for r in rows], [r["x"] for r in rows],
+                              rows[0]["h"], 4, "QS")["unrolled"]  # fmt: skip
+    np.testing.assert_allclose(data["real_current"], np.array(fc_points), rtol=1e-12)
