@@ -190,5 +190,10 @@ def test_chunks_run_side_by_side_give_the_same_forecasts(rng, monkeypatch, threa
         assert np.array_equal(got, np.concatenate(one))
     assert side_by_side(100, 7) == int(threads)  # small passes: all threads
     assert side_by_side(10**9, 7) == 1  # a large pass spreads over them itself
+    # a second layer reads the hidden state: its work, not the first's, counts
+    deep = unrolled.build_model({"cell": "gru", "hidden_size": 5, "num_layers": 2})
+    steps = int(packed[0].batch_sizes.sum())
+    assert chunks._work(net, packed[0]) == steps * 3 * 5 * (5 + 1)
+    assert chunks._work(deep, packed[0]) == steps * 3 * 5 * (5 + 5)
     if threads == "1":
         assert seen == {threading.get_ident()}  # no pool: the calling thread

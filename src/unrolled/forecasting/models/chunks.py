@@ -99,12 +99,15 @@ def _predict_runs(model, runs: list) -> list:
 
 
 def _work(model, run) -> int:
-    """Multiply-adds of the first layer's recurrences over ``run`` (steps x
-    gates x hidden x (hidden + inputs)): what the engine sizes its threads by."""
+    """Multiply-adds of the largest layer's recurrences over ``run`` (steps x
+    gates x hidden x (hidden + its inputs: the series' for the first layer,
+    the hidden state for the others)): what the engine sizes each layer's
+    threads by, so that no layer of a pass run side by side spreads too."""
     steps = getattr(run, "batch_sizes", None)
     steps = int(np.sum(steps)) if steps is not None else sum(len(s) for s in run)
     H = model.hidden_size
-    return steps * model.cell.gates * H * (H + model.input_size)
+    inputs = model.input_size if model.num_layers == 1 else max(model.input_size, H)
+    return steps * model.cell.gates * H * (H + inputs)
 
 
 def _runs(seqs, chunk: int) -> list:
