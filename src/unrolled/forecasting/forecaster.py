@@ -30,7 +30,7 @@ from ..errors import InputError, NotFittedError
 from .ensemble.bounds import check_forecaster
 from .ensemble.choice import classical_share, count, hedged, pick, rank, shares
 from .ensemble.covariates import attach, fit_covariates, read_history, verdict
-from .ensemble.intervals import Calibration, scaled_residuals
+from .ensemble.intervals import Calibration, calibration_origins, scaled_residuals
 from .ensemble.members import (
     ClassicalMember,
     Member,
@@ -441,19 +441,19 @@ class Forecaster(Predicting, Parameters):
                 setup.values, setup.origins, setup.names, setup.parts))  # fmt: skip
         weigh_by_validation(networks, members, setup.values, setup.origins,
                             setup.names, setup.parts)  # fmt: skip
-        for m in members:
-            if isinstance(m.model, SeasonalNaive):
-                m.weight *= SNAIVE_WEIGHT
+        for m in (m for m in members if isinstance(m.model, SeasonalNaive)):
+            m.weight *= SNAIVE_WEIGHT
         return members
 
     def _validate(self, values, parts, origins, names, h) -> None:
-        """Validation scores of the ensemble and the baselines; the calibration
-        (from paths that run only as far as each origin has a truth)."""
+        """Validation scores of the ensemble and baselines; the calibration (paths
+        as far as each origin has a truth, from a sample past ``MAX_PATHS``)."""
         self.val_score_ = self.naive_val_score_ = None
         self.baseline_val_scores_, self.calibration_ = {}, Calibration()
         self.selected_, self.dropouts_ = self.alias, {}
         if not origins:
             return
+        origins = calibration_origins(origins)
         _, units = validation_targets(values, origins, parts)
         res = {}
         methods = (self.alias, *BASELINES)

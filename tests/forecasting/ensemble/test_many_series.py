@@ -7,6 +7,7 @@ import pytest
 from conftest import ragged_batch
 
 import unrolled
+from unrolled.forecasting.ensemble import intervals
 from unrolled.forecasting.ensemble.intervals import paths, scaled_residuals
 from unrolled.forecasting.ensemble.members import validation_targets
 from unrolled.forecasting.ensemble.prediction import network_context
@@ -165,6 +166,42 @@ def check_validation_paths(fc, names, values):
     per = len(origins) // len(values)  # the slice of every series
     assert [len(r) for r in got] == [len(values) * k for k in range(per, 0, -1)]
     assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+
+
+def test_past_max_paths_the_calibration_runs_a_fixed_sample_of_the_paths(
+    fitted, monkeypatch
+):
+    """Many origins: the calibration's residuals are those of the paths from
+    a fixed, ordered sample of MAX_PATHS of them, and nothing else changes."""
+    import copy
+
+    fc, names, values = fitted
+    fc = copy.deepcopy(fc)  # the module's fit keeps its calibration
+    n_val, parts, origins = fc._validation_plan(values)
+    monkeypatch.setattr(intervals, "MAX_PATHS", 10)
+    kept = intervals.calibration_origins(origins)
+    assert kept == intervals.calibration_origins(origins)  # the same sample
+    assert len(kept) == 10 < len(origins) and len(set(kept)) == 10
+    assert kept == [o for o in origins if o in set(kept)]  # in their order
+    before = fc.predict(6, level=[80])
+    fc._validate(values, parts, origins, names, max(n_val))
+    known = [len(values[i]) - o for i, o in kept]
+    whole = fc.forecast_paths(values, kept, names, max(n_val), steps=known)
+    expected = scaled_residuals(whole, values, kept, validation_targets(
+        values, kept, parts)[1])  # fmt: skip
+    got = fc.calibration_.residuals[fc.alias]
+    assert len(got[0]) == 10 and sum(map(len, got)) == sum(known)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+    assert fc.val_score_ == pytest.approx(np.mean(expected[0]))
+    after = fc.predict(6, level=[80])
+    assert np.array_equal(after[fc.alias], before[fc.alias])  # the points
+    assert not after.equals(before)  # the intervals: the sample's
+
+
+def test_few_origins_calibrate_on_every_path(fitted):
+    origins = fitted[0]._validation_plan(fitted[2])[2]
+    assert len(origins) <= intervals.MAX_PATHS
+    assert intervals.calibration_origins(origins) == origins
 
 
 @pytest.mark.parametrize("threads", ["1", "2", "3"])
