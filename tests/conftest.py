@@ -97,8 +97,8 @@ def validation_weights(fc, values) -> list[float]:
     """The classical members' weights as validation should set them, worked
     out here: each weighs ``len(networks)`` times the networks' mean's
     validation error over its own (mean absolute one-step error over the
-    training part's naive unit, at every validation origin), seasonal
-    naive's half that."""
+    training part's naive unit, at every validation origin, the classical
+    model fitted on the training part), seasonal naive's half that."""
     from unrolled.forecasting.ensemble.plan import validation_sizes
     from unrolled.forecasting.features.transforms import naive_unit
 
@@ -112,6 +112,8 @@ def validation_weights(fc, values) -> list[float]:
     mean = np.mean([m.one_step(values, origins, fc.names_) for m in nets], axis=0)
     e_net = np.mean(np.abs(truth - mean) / units)
     half = {"SeasonalNaive": 0.5}  # seasonal naive's member: half that weight
+    parts = [len(v) - k for v, k in zip(values, sizes, strict=True)]
     return [len(nets) * e_net * half.get(type(m.model).__name__, 1.0)
-            / np.mean(np.abs(truth - m.one_step(values, origins, fc.names_)) / units)
+            / np.mean(np.abs(truth - m.one_step(values, origins, fc.names_,
+                                                refit_upto=parts)) / units)
             for m in fc.members_ if m.refits]  # fmt: skip

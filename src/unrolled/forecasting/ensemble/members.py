@@ -266,12 +266,17 @@ class ClassicalMember:
         return out
 
     def validate(self, values, origins, names, parts) -> ClassicalMember:
-        """Score it on the validation ``origins`` (``score``, ``val_errors``)."""
+        """Score it on the validation ``origins`` (``score``, ``val_errors``),
+        fitted once per series on its training part (``parts``), as the
+        networks and a hybrid's classical model are, then run on to each
+        origin with those parameters (statsforecast's ``refit=False``)."""
         if not origins:
             self.score = np.nan
             return self
         truth, unit = validation_targets(values, origins, parts)
-        self.val_errors = np.abs(self.one_step(values, origins, names) - truth) / unit
+        fits = [len(p) for p in parts]
+        pred = self.one_step(values, origins, names, refit_upto=fits)
+        self.val_errors = np.abs(pred - truth) / unit
         self.score = float(np.mean(self.val_errors))
         return self
 
