@@ -162,7 +162,9 @@ def fit_group(set_name, group, rows) -> dict:
                for o in range(len(parts[i]), len(v))]  # fmt: skip
     members = fc.members_
     truth, unit = validation_targets(values, origins, parts)
-    preds = np.array([m.one_step(values, origins, names) for m in members])
+    fits = [len(p) for p in parts]  # the classical members' validation fits
+    preds = np.array([m.one_step(values, origins, names, refit_upto=fits)
+                      for m in members])  # fmt: skip
     # the members' own paths, then the real ensemble under every rule
     own_cols = fc.member_paths(h, names, values)
     own = np.array([own_cols[c] for c in list(own_cols)[: len(members)]])
