@@ -111,3 +111,25 @@ def test_a_path_one_value_longer_extends_its_steps_bit_for_bit(m, span):
             assert got.tobytes() == whole.tobytes()
         b = path
     assert extended == 2 * (3 * m - 1)  # each step after the first extends
+
+
+def test_the_recent_paths_kept_stay_under_their_byte_budget(monkeypatch):
+    """Many long histories: the oldest recent paths are dropped past
+    MAX_RECENT_BYTES, and the count of bytes kept is that of what remains."""
+    from unrolled.forecasting.features import seasons
+
+    monkeypatch.setattr(seasons, "RECENT", seasons.OrderedDict())
+    monkeypatch.setattr(seasons, "_KEPT", [0])
+    monkeypatch.setattr(seasons, "MAX_RECENT_BYTES", 200_000)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        b = 100 + np.cumsum(rng.standard_normal(1000))
+        for nxt in (b, np.append(b, b[-1])):  # a whole history, then one longer
+            seasonal_steps(nxt, 12)
+    kept = sum(seasons._cost(k, p) for k, p in seasons.RECENT.items())
+    assert seasons._KEPT[0] == kept <= 200_000
+    assert 4 <= len(seasons.RECENT) < 80  # some kept, the oldest dropped
+    seasonal_steps(b, 12)  # seen again: counted once, the newest
+    assert seasons._KEPT[0] == sum(seasons._cost(k, p)
+                                   for k, p in seasons.RECENT.items())  # fmt: skip
+    assert next(reversed(seasons.RECENT))[-1] == b.tobytes()

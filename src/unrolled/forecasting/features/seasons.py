@@ -32,7 +32,10 @@ import numpy as np
 
 LAG_SEASONS = 3  # the lag channel averages the change this many seasons back
 SPANS = (None, 5)  # seasons a seasonal index averages: all, or the latest five
-MAX_RECENT = 512  # the seasonal steps of this many recent histories are kept
+# the seasonal steps of recent histories are kept up to about this many bytes:
+# a recursive path's next step extends its history's (see seasonal_steps), and
+# the paths of a forecast run 1,024 origins at a time, each read by a few members
+MAX_RECENT_BYTES = 64 * 2**20
 
 
 def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
@@ -89,9 +92,10 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
 
     A recursive path calls this with its history one value longer at each
     step: where ``b`` less its last value is a history seen lately (one of
-    the last :data:`MAX_RECENT`), the steps are that history's with one
-    entry added from its running sums (:class:`SeasonPath`): the same
-    numbers, bit for bit, at the cost of one step, not the whole history.
+    those kept, up to :data:`MAX_RECENT_BYTES`), the steps are that
+    history's with one entry added from its running sums (:class:`SeasonPath`):
+    the same numbers, bit for bit, at the cost of one step, not the whole
+    history.
     """
     b = np.asarray(b)
     key = (m, span, b.dtype.str)
@@ -104,14 +108,33 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
     if path is None:
         return np.zeros(len(b))
     with _LOCK:
-        RECENT[(*key, b.tobytes())] = path
-        if len(RECENT) > MAX_RECENT:
-            RECENT.popitem(last=False)
+        _keep((*key, b.tobytes()), path)
     return path.steps.copy()
 
 
 RECENT: OrderedDict = OrderedDict()  # (m, span, dtype, bytes of b) -> SeasonPath
 _LOCK = threading.Lock()
+_KEPT = [0]  # the bytes RECENT holds, about (_cost)
+
+
+def _cost(key: tuple, path: SeasonPath) -> int:
+    """The most bytes an entry of :data:`RECENT` holds: its key's history, its
+    steps and its running sums as Python floats (fewer where an extension
+    shares its columns with the path it extends)."""
+    return len(key[-1]) + path.steps.nbytes + 32 * path.size
+
+
+def _keep(key: tuple, path: SeasonPath) -> None:
+    """Add ``path`` to :data:`RECENT` (the newest last); drop the oldest past
+    :data:`MAX_RECENT_BYTES`. The caller holds :data:`_LOCK`."""
+    old = RECENT.pop(key, None)
+    if old is not None:
+        _KEPT[0] -= _cost(key, old)
+    RECENT[key] = path
+    _KEPT[0] += _cost(key, path)
+    while _KEPT[0] > MAX_RECENT_BYTES and len(RECENT) > 1:
+        gone, dropped = RECENT.popitem(last=False)
+        _KEPT[0] -= _cost(gone, dropped)
 
 
 class SeasonPath:
