@@ -1,5 +1,6 @@
 """The command line the quality benchmarks share: names to run, ``--seeds``
-and (the real-series ones) ``--fold``."""
+and (the real-series ones) ``--fold``; the competition scripts' ``--set``,
+``--group`` and ``--sample``."""
 
 from __future__ import annotations
 
@@ -63,3 +64,25 @@ def _fold(text: str) -> int:
     if k < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return k
+
+
+def competition_group(doc: str, sets, sample: int | None):
+    """A parser for one competition group: ``--set``, ``--group`` (M3 monthly
+    by default) and ``--sample N`` (default ``sample``). ``sets``: the
+    competitions' groups by set (:data:`competitions.SETS`). Returns the
+    parser; :func:`check_group` after parsing refuses a group the set lacks."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--set", default="m3", choices=list(sets))
+    parser.add_argument(
+        "--group",
+        default="monthly",
+        choices=sorted({g for s in sets.values() for g in s}),
+    )
+    parser.add_argument("--sample", type=int, default=sample, metavar="N")
+    return parser
+
+
+def check_group(parser, args, sets) -> None:
+    """One line and exit 2 when ``args.set`` has no ``args.group``."""
+    if args.group not in sets[args.set]:
+        parser.error(f"--group: {args.set} has no {args.group!r} group")

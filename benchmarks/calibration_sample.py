@@ -15,7 +15,6 @@ naive units) and the share of the test parts' points inside the intervals
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -90,13 +89,9 @@ def main(set_name: str, group: str, sample: int | None) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="m3", choices=list(SETS))
-    parser.add_argument(
-        "--group",
-        default="monthly",
-        choices=sorted({g for s in SETS.values() for g in s}),
-    )
-    parser.add_argument("--sample", type=int, default=None, metavar="N")
+    from arguments import check_group, competition_group
+
+    parser = competition_group(__doc__, SETS, None)
     a = parser.parse_args()
+    check_group(parser, a, SETS)
     main(a.set, a.group, a.sample)

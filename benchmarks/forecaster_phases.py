@@ -29,7 +29,6 @@ its N costliest functions by cumulative time, and the process's CPU seconds
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import pstats
 import time
@@ -128,18 +127,12 @@ def main(set_name: str, group: str, sample: int, seed: int, profile: int = 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="m3", choices=list(SETS))
-    parser.add_argument(
-        "--group",
-        default="monthly",
-        choices=sorted({g for s in SETS.values() for g in s}),
-    )
-    parser.add_argument("--sample", type=int, default=8, metavar="N")
+    from arguments import check_group, competition_group
+
+    parser = competition_group(__doc__, SETS, 8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also print cProfile's N costliest functions")  # fmt: skip
     a = parser.parse_args()
-    if a.group not in SETS[a.set]:
-        parser.error(f"--group: {a.set} has no {a.group!r} group")
+    check_group(parser, a, SETS)
     main(a.set, a.group, a.sample, a.seed, a.profile)

@@ -114,7 +114,7 @@ def seasonal_steps(b: np.ndarray, m: int, span: int | None = None) -> np.ndarray
 
 RECENT: OrderedDict = OrderedDict()  # (m, span, dtype, bytes of b) -> SeasonPath
 _LOCK = threading.Lock()
-_KEPT = [0]  # the bytes RECENT holds, about (_cost)
+_KEPT = [0]  # the bytes RECENT holds, by _cost's estimate
 
 
 def _cost(key: tuple, path: SeasonPath) -> int:
