@@ -138,6 +138,34 @@ def ensemble():
     return fc, [s.name for s in ds.series], [np.asarray(s.values) for s in ds.series]
 
 
+def test_paths_extend_their_seasonal_steps_and_forget_them_when_done(
+    ensemble, monkeypatch
+):
+    """Theta's seasonal steps: each step of a path extends its history's
+    (none computed whole after the first), and none is kept afterwards."""
+    from unrolled.forecasting.features import seasons
+
+    fc, names, values = ensemble
+    assert any("Theta(season=12" in m.name for m in fc.members_)
+    counts = {"whole": 0, "extended": 0}
+    of, extended = seasons.SeasonPath.of.__func__, seasons.SeasonPath.extended
+
+    def whole(cls, *args):
+        counts["whole"] += 1
+        return of(cls, *args)
+
+    def longer(path, *args):
+        counts["extended"] += 1
+        return extended(path, *args)
+
+    monkeypatch.setattr(seasons.SeasonPath, "of", classmethod(whole))
+    monkeypatch.setattr(seasons.SeasonPath, "extended", longer)
+    origins = [(i, len(v) - 6) for i, v in enumerate(values)]
+    fc.forecast_paths(values, origins, names, 6)
+    assert counts["extended"] >= 5 * counts["whole"] > 0
+    assert not seasons.RECENT and seasons._KEPT == [0]
+
+
 def test_validation_paths_stop_where_the_truth_ends(fitted):
     """The calibration's paths run only as far as each origin has a truth:
     the same residuals as paths run to the end of the slice."""

@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from ...errors import InputError
+from ..features.seasons import forget as forget_seasons
 from ..features.transforms import as_series, naive_unit
 from ..io.history import (
     check_forecasts,
@@ -101,11 +102,14 @@ class Predicting:
                 step = functools.partial(one_step, members)
             values, at, own, upto = network_context(members, values, origins,
                                                     names, fit_upto)  # fmt: skip
-            return np.concatenate([
-                paths(step, values, at[k : k + ORIGINS], own, h, upto,
-                      None if steps is None else steps[k : k + ORIGINS])
-                for k in range(0, max(len(at), 1), ORIGINS)
-            ])  # fmt: skip
+            try:
+                return np.concatenate([
+                    paths(step, values, at[k : k + ORIGINS], own, h, upto,
+                          None if steps is None else steps[k : k + ORIGINS])
+                    for k in range(0, max(len(at), 1), ORIGINS)
+                ])  # fmt: skip
+            finally:
+                forget_seasons()  # the paths' seasonal steps (features.seasons)
         season = self.season_for(self.frequency_)
         return baseline_paths(method, values, origins, h, self.frequency_, season)
 

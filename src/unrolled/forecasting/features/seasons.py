@@ -35,7 +35,8 @@ SPANS = (None, 5)  # seasons a seasonal index averages: all, or the latest five
 # the seasonal steps of recent histories are kept up to about this many bytes:
 # a recursive path's next step extends its history's (see seasonal_steps), and
 # the paths of a forecast run 1,024 origins at a time, each read by a few members
-MAX_RECENT_BYTES = 64 * 2**20
+# (M3 monthly's need 16 MB); forget() drops them when the paths are done
+MAX_RECENT_BYTES = 32 * 2**20
 
 
 def seasonal_profile(d: np.ndarray, m: int, seasons: int = LAG_SEASONS) -> np.ndarray:
@@ -122,6 +123,14 @@ def _cost(key: tuple, path: SeasonPath) -> int:
     steps and its running sums as Python floats (fewer where an extension
     shares its columns with the path it extends)."""
     return len(key[-1]) + path.steps.nbytes + 32 * path.size
+
+
+def forget() -> None:
+    """Drop the recent histories' seasonal steps (the recursive paths that
+    would extend them are done)."""
+    with _LOCK:
+        RECENT.clear()
+        _KEPT[0] = 0
 
 
 def _keep(key: tuple, path: SeasonPath) -> None:
