@@ -144,7 +144,6 @@ def combined(rule: str, weights, own: np.ndarray) -> np.ndarray:
 def fit_group(set_name, group, rows) -> dict:
     """Fit once; the validation forecasts, own paths and real paths per rule."""
     from unrolled.forecasting.ensemble.members import validation_targets
-    from unrolled.forecasting.ensemble.plan import validation_sizes
     from unrolled.forecasting.forecaster import Forecaster
     from unrolled.forecasting.io.data import from_dict
 
@@ -156,10 +155,7 @@ def fit_group(set_name, group, rows) -> dict:
     fc = Forecaster(seed=0).fit(ds)
     fit_s = time.perf_counter() - t0
     values = [fc.history_[n] for n in names]
-    n_val = validation_sizes([len(v) for v in values], fc.val_size)
-    parts = [v[: len(v) - k] for v, k in zip(values, n_val, strict=True)]
-    origins = [(i, o) for i, v in enumerate(values)
-               for o in range(len(parts[i]), len(v))]  # fmt: skip
+    _, parts, origins = fc._validation_plan(values)  # the fit's own slice
     members = fc.members_
     truth, unit = validation_targets(values, origins, parts)
     fits = [len(p) for p in parts]  # the classical members' validation fits
