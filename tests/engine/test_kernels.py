@@ -236,6 +236,46 @@ def test_same_bits_whichever_thread_takes_a_chunk(monkeypatch, rng, cell, nl, la
         np.testing.assert_array_equal(a[1][k], b[1][k], err_msg=k)
 
 
+@pytest.mark.parametrize("cell,nl", CELLS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_a_prediction_keeping_no_tape_gives_the_taped_bits(
+    monkeypatch, rng, cell, nl, dtype, threads, layout
+):
+    """predict() runs its last layer through a kernel that keeps no tape
+    where there is one (a GRU on the row-major loop): each sequence's output
+    is the taped forward's, bit for bit, on ragged batches of one and two
+    layers, in one chunk or split over threads; elsewhere the taped forward
+    runs. The kernel is counted, so a path that never reaches it fails."""
+    from unrolled.engine import kernels
+
+    monkeypatch.setattr(dispatch.backend, "mode", "numba")
+    monkeypatch.setenv("UNROLLED_THREADS", threads)
+    monkeypatch.setattr(dispatch.backend, "min_work", 1)
+    calls, real = [], kernels.gru_last  # each call's rows (lo, hi)
+    spy = lambda *a: calls.append(a[6:8]) or real(*a)  # noqa: E731
+    monkeypatch.setattr(kernels, "gru_last", spy)
+    for layers_ in (1, 2):
+        net = make(cell, nl, dtype, hidden_size=5, num_layers=layers_, input_size=2,
+                   seed=4)  # fmt: skip
+        seqs = ragged_batch(rng, LENGTHS * 3, 2)
+        packed = unrolled.pack_batch(seqs, input_size=2, dtype=dtype)
+        Y, _ = net._forward(packed, last_only=True)
+        taped = packed.unsort(Y)[:, 0]
+        got = net.predict(seqs)
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got, taped)
+    if cell != "gru" or layout != "row-major":
+        assert calls == []
+        return
+    chunks = len(calls) // 2  # two predictions, the same split
+    assert chunks == 1 if threads == "1" else chunks == 4  # 33 rows, 8 at least
+    for one in (calls[:chunks], calls[chunks:]):  # every row once
+        bounds = sorted(one)
+        assert bounds[0][0] == 0 and bounds[-1][1] == len(seqs)
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+
+
 @pytest.mark.parametrize("flush", [True, False])
 def test_subnormal_numbers_flush_to_zero_in_the_kernels_only(monkeypatch, flush):
     """float32 values below 1.2e-38 come out 0 from the kernels (as from XLA),

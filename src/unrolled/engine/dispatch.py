@@ -365,6 +365,28 @@ def _flushed(fn, queue) -> None:
         kernels.restore_fp_mode(old)
 
 
+def last_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh):
+    """Each row's last hidden state (B, H) through a kernel that keeps no
+    tape (``kernels.gru_last``), or None where there is none: a GRU on the
+    row-major loop only (the forecaster's default cell and sizes); the
+    caller then runs the forward with its tape."""
+    from . import kernels
+
+    dt = X.dtype
+    T, B, I = X.shape
+    G, Hn = w_hh.shape
+    if cell.gates != 3 or layout(Hn, 3) != "row-major":
+        return None
+    if not backend.ready(kernel_key(cell, dt, Hn)):
+        return None  # compiling elsewhere: the readable path runs
+    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
+    w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
+    bounds = row_chunks(bs, B, G, Hn, I)
+    X, out = np.ascontiguousarray(X), np.zeros((B, Hn), dt)
+    _run(kernels.gru_last, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, out))
+    return out
+
+
 def forward_compiled(
     cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace=None
 ) -> LayerTape:

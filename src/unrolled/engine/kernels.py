@@ -764,6 +764,60 @@ def gru_forward(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, Hs, A):
 
 
 @_jit()
+def gru_last(X, bs, w_ih, w_hh, b_ih, b_hh, lo, hi, out):
+    """:func:`gru_forward` keeping no tape: each row's last hidden state in
+    ``out`` (B, H). Inference only (a forecast reads the last copy): the
+    same arithmetic in the same order, so the same numbers, bit for bit;
+    the state of a step lives in one of two (rows, H) buffers instead of
+    the (T, B, 4H) gates and (T, B, H) states, which stay in cache."""
+    T, B, _ = X.shape
+    G = w_hh.shape[0]
+    Hn = G // 3
+    WiT = np.ascontiguousarray(w_ih.T)
+    WhT = np.ascontiguousarray(w_hh.T)
+    one = np.ones(1, X.dtype)[0]  # in X's precision
+    C = _consts(X)
+    n = hi - lo
+    ha = np.zeros((n, Hn), X.dtype)  # the state before the step (even t)
+    hb = np.zeros((n, Hn), X.dtype)  # ... (odd t)
+    pref = np.empty(n * 2 * Hn, X.dtype)  # pre-activations of r, z
+    pre = pref.reshape(n, 2 * Hn)
+    sgf = np.empty(n * 2 * Hn, X.dtype)
+    sg = sgf.reshape(n, 2 * Hn)  # r, z
+    kind = np.zeros(n * 2 * Hn, X.dtype)  # all sigmoid
+    npre = np.empty(n * Hn, X.dtype)
+    nn = np.empty(n * Hn, X.dtype)
+    xp = np.empty((n, G), X.dtype)
+    hp = np.zeros((n, G), X.dtype)
+    for t in range(T):
+        nb = min(hi, bs[t]) - lo
+        if nb <= 0:
+            break
+        Hp = ha if t % 2 == 0 else hb
+        Hx = hb if t % 2 == 0 else ha
+        _mm(xp, X[t, lo:], WiT, nb)
+        if t > 0:
+            _mm(hp, Hp, WhT, nb)
+        for r in range(nb):
+            for j in range(2 * Hn):
+                pre[r, j] = (xp[r, j] + b_ih[j]) + (hp[r, j] + b_hh[j])
+        _activate(sgf, pref, kind, nb * 2 * Hn, C)
+        for r in range(nb):
+            for k in range(Hn):
+                hn = hp[r, 2 * Hn + k] + b_hh[2 * Hn + k]
+                npre[r * Hn + k] = (xp[r, 2 * Hn + k] + b_ih[2 * Hn + k]) + sg[
+                    r, k
+                ] * hn
+        _tanh_flat(nn, npre, nb * Hn, C)
+        for r in range(nb):
+            for k in range(Hn):
+                z, n_ = sg[r, Hn + k], nn[r * Hn + k]
+                h = (one - z) * n_ + z * Hp[r, k]
+                Hx[r, k] = h
+                out[lo + r, k] = h  # a row's last write: its last step
+
+
+@_jit()
 def gru_backward(
     X,
     Hs,

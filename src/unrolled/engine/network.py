@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from .cells import DEFAULT_NONLINEARITY, make_cell
-from .layers import layer_backward, layer_forward
+from .layers import layer_backward, layer_forward, layer_last
 from .losses import check_huber, residual_loss
 from .packing import Packed, PackedTargets, pack, pack_targets
 from .validate import check_dtype, check_positive_int, check_sequences, check_targets
@@ -236,6 +236,21 @@ class Recurrent:
             X = X[packed.last_index()]  # (B, H) each sequence's last copy
         return X @ self.params["head.weight"].T + self.params["head.bias"], tapes
 
+    def _last(self, packed: Packed, workspace=None):
+        """``_forward(packed, last_only=True)[0]`` keeping no tape for the
+        last layer where the engine can (:func:`.layers.layer_last`): the
+        same (B, O) outputs, bit for bit."""
+        X, top = packed.data, self.num_layers - 1
+        for k in range(top):
+            ws = None if workspace is None else (workspace, k)
+            X = layer_forward(
+                self.cell, X, packed.batch_sizes, *self._layer(k), workspace=ws
+            ).H
+        ws = None if workspace is None else (workspace, top)
+        h = layer_last(self.cell, X, packed.batch_sizes, packed.last_index(),
+                       *self._layer(top), workspace=ws)  # fmt: skip
+        return h @ self.params["head.weight"].T + self.params["head.bias"]
+
     def _pack(self, seqs) -> Packed:
         """Validate and pack a ragged batch; a :func:`pack_batch` result as it is."""
         if isinstance(seqs, Packed):
@@ -270,7 +285,7 @@ class Recurrent:
         """
         packed = self._pack(seqs)
         with self._tape_memory(not all_steps) as ws:
-            Y, _ = self._forward(packed, not all_steps, ws)
+            Y = self._last(packed, ws) if not all_steps else self._forward(packed)[0]
         squeeze = self.output_size == 1
         if all_steps:
             return [y[:, 0] if squeeze else y for y in packed.unpack(Y)]

@@ -2,9 +2,10 @@
 
 ``python -c "from unrolled.engine.precompile import main; main(argv)"`` with
 ``argv = [kind, dtype, layout, lockfile]`` compiles (or loads from Numba's
-cache) the forward and backward kernels of that cell, dtype and layout on a
-tiny batch, through the same calls as a real run, writes the marker that
-:func:`.warmup.is_cached` looks for, and removes the lock.
+cache) the forward (with and without its tape) and backward kernels of that
+cell, dtype and layout on a tiny batch, through the same calls as a real
+run, writes the marker that :func:`.warmup.is_cached` looks for, and removes
+the lock.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from . import warmup
 
 
 def compile_key(key: tuple) -> float:
-    """Compile (or load) the forward and backward kernels of ``key``; seconds."""
+    """Compile (or load) the forward (with its tape and without) and backward
+    kernels of ``key``; seconds."""
     import numpy as np
 
     from .cells import make_cell
     from .dispatch import backend
-    from .layers import layer_backward, layer_forward
+    from .layers import layer_backward, layer_forward, layer_last
 
     kind, dtype, layout = key
     backend.mode, backend.broken, backend.on_compile = "numba", False, None
@@ -38,6 +40,7 @@ def compile_key(key: tuple) -> float:
     tape = layer_forward(cell, X, bs, *w)
     dH = np.ones((T, B, hidden), dtype)
     layer_backward(cell, tape, dH, bs, w[0], w[1], need_dx=True)
+    layer_last(cell, X, bs, (np.array([3, 2, 1]), np.arange(B)), *w)  # no tape
     return time.perf_counter() - began
 
 
