@@ -31,10 +31,26 @@ def one_by_one(tfs, values, origins, window=WINDOW):
     return seqs, invs
 
 
-@pytest.mark.parametrize("scaling", ["diff", "logdiff"])
-def test_the_windows_and_inverters_equal_those_origin_by_origin(scaling):
-    values = yearly()
-    by_series = [make_transform(scaling, f"s{i}").fit(v[:-6])
+def quarterly(n_series: int = 6, seed: int = 3) -> list[np.ndarray]:
+    """Positive series with a season of 4 and a trend, of 22 to 47 points."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n_series):
+        n = 22 + 5 * k
+        season = np.tile(rng.normal(0, 0.1, 4), n // 4 + 1)[:n]
+        out.append(100 * np.exp(np.cumsum(rng.normal(0.01, 0.03, n)) + season))
+    return out
+
+
+@pytest.mark.parametrize(
+    "scaling,season,features",
+    [("diff", None, 1), ("logdiff", None, 1), ("diff+lag", 4, 2),
+     ("logdiff+lag", 4, 2), ("sdiff", 4, 1), ("logsdiff", 4, 1)],
+)  # fmt: skip
+def test_the_windows_and_inverters_equal_those_origin_by_origin(scaling, season,
+                                                                features):  # fmt: skip
+    values = yearly() if season is None else quarterly()
+    by_series = [make_transform(scaling, f"s{i}", season).fit(v[:-6])
                  for i, v in enumerate(values)]  # fmt: skip
     assert all(map(batchable, by_series))
     origins = [(i, o) for i, v in enumerate(values) for o in range(len(v) - 6, len(v))]
@@ -42,16 +58,23 @@ def test_the_windows_and_inverters_equal_those_origin_by_origin(scaling):
     seqs, invs = [None] * len(origins), [None] * len(origins)
     diff_windows(tfs, values, origins, WINDOW, seqs, invs)
     want_seqs, want_invs = one_by_one(tfs, values, origins)
+    done = [s is not None for s in seqs]
+    long = [o >= WINDOW + tfs[k].lookback for k, (_, o) in enumerate(origins)]
+    assert done == long and sum(done) >= len(origins) // 2  # short: origin by origin
+    seqs = [s if s is not None else w for s, w in zip(seqs, want_seqs, strict=True)]
+    invs = [v if v is not None else w for v, w in zip(invs, want_invs, strict=True)]
     for got, want in zip(seqs, want_seqs, strict=True):
-        assert got.shape == want.shape == (WINDOW, 1)
+        assert got.shape == want.shape == (WINDOW, features)
         np.testing.assert_array_equal(got, want)
     out = np.random.default_rng(0).normal(0, 2, len(origins))
     np.testing.assert_array_equal(Inverses(invs)(out), Inverses(want_invs)(out))
 
 
-def test_a_network_prepares_as_before_with_and_without_the_batch():
-    values = yearly()
-    net = GRU("logdiff", window=WINDOW, hidden=3, epochs=2, seed=0)
+@pytest.mark.parametrize("scaling,season", [("logdiff", None), ("logdiff+lag", 4),
+                                            ("logsdiff", 4)])  # fmt: skip
+def test_a_network_prepares_as_before_with_and_without_the_batch(scaling, season):
+    values = yearly() if season is None else quarterly()
+    net = GRU(scaling, window=WINDOW, hidden=3, epochs=2, seed=0, season=season)
     net.fit({f"s{i}": v[:-6] for i, v in enumerate(values)})
     names = list(net.transforms_)
     origins = [(i, o) for i, v in enumerate(values) for o in range(len(v) - 6, len(v))]
@@ -82,8 +105,9 @@ def test_other_origins_are_left_to_origin_by_origin():
     np.testing.assert_array_equal(seqs[1], want[0])
     diff_windows([tf], bad, [(0, n - 9)], WINDOW, seqs, invs)  # reads inf: left
     assert seqs[0] is None
-    others = [("sdiff", 4, 0), ("diff", None, 2), ("diff+level", None, 0),
-              ("es", None, 0), ("logdiff+sa", 4, 0)]  # fmt: skip
+    others = [("sdiff+diff", 4, 0), ("diff", None, 2), ("diff+level", None, 0),
+              ("es", None, 0), ("logdiff+sa", 4, 0), ("diff+lag", 4, 1),
+              ("logsdiff", 4, 2), ("hw", 4, 0)]  # fmt: skip
     for scaling, season, ar in others:
         other = make_transform(scaling, "s0", season, ar).fit(values[4])
         assert not batchable(other)
