@@ -314,7 +314,7 @@ def _split(steps: bytes, B: int, G: int, H: int, I: int, per_thread: int,
     return bounds
 
 
-def _run(fn, bounds, make_args):
+def run_chunks(fn, bounds, make_args):
     """``fn(*make_args(c, lo, hi))`` for every chunk; on threads when several.
 
     While this process compiles kernels, a Ctrl-C is not lost in Numba's
@@ -327,7 +327,7 @@ def _run(fn, bounds, make_args):
 
 
 def _chunks(fn, bounds, make_args):
-    """:func:`_run`'s work: the calling thread and ``threads() - 1`` pool
+    """:func:`run_chunks`'s work: the calling thread and ``threads() - 1`` pool
     threads take the chunks in order, each the next one not yet taken, until
     none is left. Which thread runs a chunk changes nothing in its numbers:
     every chunk writes its own rows and its own partial gradients.
@@ -365,28 +365,6 @@ def _flushed(fn, queue) -> None:
         kernels.restore_fp_mode(old)
 
 
-def last_compiled(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh):
-    """Each row's last hidden state (B, H) through a kernel that keeps no
-    tape (``kernels.gru_last``), or None where there is none: a GRU on the
-    row-major loop only (the forecaster's default cell and sizes); the
-    caller then runs the forward with its tape."""
-    from . import kernels
-
-    dt = X.dtype
-    T, B, I = X.shape
-    G, Hn = w_hh.shape
-    if cell.gates != 3 or layout(Hn, 3) != "row-major":
-        return None
-    if not backend.ready(kernel_key(cell, dt, Hn)):
-        return None  # compiling elsewhere: the readable path runs
-    bs = np.ascontiguousarray(batch_sizes, dtype=np.int64)
-    w = [np.ascontiguousarray(a, dtype=dt) for a in (w_ih, w_hh, b_ih, b_hh)]
-    bounds = row_chunks(bs, B, G, Hn, I)
-    X, out = np.ascontiguousarray(X), np.zeros((B, Hn), dt)
-    _run(kernels.gru_last, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, out))
-    return out
-
-
 def forward_compiled(
     cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace=None
 ) -> LayerTape:
@@ -410,16 +388,16 @@ def forward_compiled(
 
     path = layout(Hn, G // Hn)
     if path == "feature-major":
-        return featuremajor.forward_layer(cell, X, bs, w, bounds, zeros, _run)
+        return featuremajor.forward_layer(cell, X, bs, w, bounds, zeros, run_chunks)
     X = np.ascontiguousarray(X)
     if path == "blas":
-        return blasloop.forward_layer(cell, X, bs, w, bounds, zeros, _run)
+        return blasloop.forward_layer(cell, X, bs, w, bounds, zeros, run_chunks)
 
     Hs = zeros("H", (T, B, Hn))
     C = A = None
     if cell.gates == 1:
         relu = cell.nonlinearity == "relu"
-        _run(
+        run_chunks(
             kernels.elman_forward,
             bounds,
             lambda c, lo, hi: (X, bs, *w, relu, lo, hi, Hs),
@@ -427,14 +405,16 @@ def forward_compiled(
     elif cell.has_cell_state:
         C = zeros("C", (T, B, Hn))
         A = zeros("A", (T, B, 4 * Hn))
-        _run(
+        run_chunks(
             kernels.lstm_forward,
             bounds,
             lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, C, A),
         )
     else:
         A = zeros("A", (T, B, 4 * Hn))
-        _run(kernels.gru_forward, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, A))
+        run_chunks(
+            kernels.gru_forward, bounds, lambda c, lo, hi: (X, bs, *w, lo, hi, Hs, A)
+        )
     return LayerTape(X, Hs, None, C, A, (b_ih, b_hh))
 
 
@@ -465,7 +445,7 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     if tape.fm:
         w = (w_ih, w_hh)
         return featuremajor.backward_layer(cell, tape, dH, d_last, bs, w, kp, record,
-                                           need_dx, bounds, _run)  # fmt: skip
+                                           need_dx, bounds, run_chunks)  # fmt: skip
     empty3 = np.zeros((0, 0, 0), dt)
     dH = empty3 if dH is None else np.ascontiguousarray(dH, dtype=dt)
     blas_loop = layout(Hn, G // Hn) == "blas"
@@ -483,10 +463,10 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
     if blas_loop:
         dbhh = np.zeros((nc, G), dtype=dt) if cell.gates == 3 else dbih
         blasloop.backward_layer(cell, tape, dH, dl, bs, w_ih, w_hh, kp, rec, bounds,
-                                (dX, dWih, dWhh, dbih, dbhh), _run)  # fmt: skip
+                                (dX, dWih, dWhh, dbih, dbhh), run_chunks)  # fmt: skip
     elif cell.gates == 1:
         relu = cell.nonlinearity == "relu"
-        _run(
+        run_chunks(
             kernels.elman_backward,
             bounds,
             lambda c, lo, hi: (
@@ -495,7 +475,7 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
             ),
         )
     elif cell.has_cell_state:
-        _run(
+        run_chunks(
             kernels.lstm_backward,
             bounds,
             lambda c, lo, hi: (
@@ -505,7 +485,7 @@ def _backward(cell, tape, dH, d_last, batch_sizes, w_ih, w_hh, keep, record, nee
         )
     else:
         dbhh = np.zeros((nc, G), dtype=dt)
-        _run(
+        run_chunks(
             kernels.gru_backward,
             bounds,
             lambda c, lo, hi: (

@@ -2,7 +2,7 @@
 
 ``dispatch.py`` decides the path and cuts the rows into chunks; here the
 arrays are laid out feature-major (``kernels.py`` says why), the chunks run
-through ``run`` (``dispatch._run``: threads, subnormals flushed) and the
+through ``run`` (``dispatch.run_chunks``: threads, subnormals flushed) and the
 results come back as views in the caller's (T, B, ...) layout.
 """
 

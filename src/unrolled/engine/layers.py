@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispatch import backend, backward_compiled, forward_compiled, last_compiled
+from .dispatch import backend, backward_compiled, forward_compiled
 from .tape import LayerTape
 
 
@@ -66,19 +66,6 @@ def layer_forward(
             Cs[t, :n] = c
         caches.append(cache)
     return LayerTape(X, Hs, caches)
-
-
-def layer_last(cell, X, batch_sizes, last, w_ih, w_hh, b_ih, b_hh, workspace=None):
-    """Each row's last hidden state, (B, H): ``layer_forward(...).H[last]``
-    (``last``: :meth:`~.packing.Packed.last_index`), through a kernel that
-    keeps no tape where there is one (:func:`.dispatch.last_compiled`: the
-    same numbers, without writing every step's gates and states)."""
-    if backend.compiled(X):
-        out = backend.run(last_compiled, cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh)
-        if out is not None:
-            return out
-    tape = layer_forward(cell, X, batch_sizes, w_ih, w_hh, b_ih, b_hh, workspace)
-    return tape.H[last]
 
 
 def layer_backward(

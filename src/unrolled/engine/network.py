@@ -14,7 +14,8 @@ import numpy as np
 
 from ..errors import InputError
 from .cells import DEFAULT_NONLINEARITY, make_cell
-from .layers import layer_backward, layer_forward, layer_last
+from .lastonly import layer_last
+from .layers import layer_backward, layer_forward
 from .losses import check_huber, residual_loss
 from .packing import Packed, PackedTargets, pack, pack_targets
 from .validate import check_dtype, check_positive_int, check_sequences, check_targets
@@ -240,15 +241,12 @@ class Recurrent:
         """``_forward(packed, last_only=True)[0]`` keeping no tape for the
         last layer where the engine can (:func:`.layers.layer_last`): the
         same (B, O) outputs, bit for bit."""
-        X, top = packed.data, self.num_layers - 1
+        X, top, bs = packed.data, self.num_layers - 1, packed.batch_sizes
+        ws = [None if workspace is None else (workspace, k) for k in range(top + 1)]
         for k in range(top):
-            ws = None if workspace is None else (workspace, k)
-            X = layer_forward(
-                self.cell, X, packed.batch_sizes, *self._layer(k), workspace=ws
-            ).H
-        ws = None if workspace is None else (workspace, top)
-        h = layer_last(self.cell, X, packed.batch_sizes, packed.last_index(),
-                       *self._layer(top), workspace=ws)  # fmt: skip
+            X = layer_forward(self.cell, X, bs, *self._layer(k), workspace=ws[k]).H
+        h = layer_last(self.cell, X, bs, packed.last_index(), *self._layer(top),
+                       workspace=ws[top])  # fmt: skip
         return h @ self.params["head.weight"].T + self.params["head.bias"]
 
     def _pack(self, seqs) -> Packed:

@@ -24,7 +24,8 @@ def compile_key(key: tuple) -> float:
 
     from .cells import make_cell
     from .dispatch import backend
-    from .layers import layer_backward, layer_forward, layer_last
+    from .lastonly import layer_last
+    from .layers import layer_backward, layer_forward
 
     kind, dtype, layout = key
     backend.mode, backend.broken, backend.on_compile = "numba", False, None
