@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from unrolled.forecasting.features.transforms import Transform
-from unrolled.forecasting.models.airline import Airline, compiled, forecasts, grid
+from unrolled.forecasting.models.airline import (
+    Airline,
+    compiled,
+    compiled_one,
+    forecasts,
+    grid,
+)
 from unrolled.forecasting.models.residuals import Residuals
 
 
@@ -19,6 +25,25 @@ def simulated(theta, stheta, m=12, n=240, seed=0):
     for t in range(m + 1, n + m + 1):  # integrate: b[t] = w + b[t-1] + b[t-m] - ...
         b[t] = w[t - m - 1] + b[t - 1] + b[t - m] - b[t - m - 1]
     return b[m + 1 :] + 0.5 * np.sin(2 * np.pi * np.arange(n) / m)
+
+
+@pytest.mark.parametrize("m", [4, 12])
+def test_one_parameter_set_gives_the_grids_column_bit_for_bit(m, monkeypatch):
+    """A fitted model's forecasts run the scalar loop (forecasts_one): each
+    point of the grid gives that column of the K-wide loop, to the bit; on
+    the readable path the K-wide loop runs."""
+    from unrolled.engine.dispatch import backend
+
+    b = simulated(0.4, 0.6, m, n=80, seed=m + 1)
+    params = grid()
+    wide = compiled()(b, m, *params)
+    for k in range(params.shape[1]):
+        one = compiled_one()(b, m, *(float(v) for v in params[:, k]))
+        np.testing.assert_array_equal(one, wide[:, k])
+    fitted = Airline(float(params[0, 7]), float(params[1, 7]), m)
+    np.testing.assert_array_equal(fitted.forecasts(b), wide[:, 7])
+    monkeypatch.setattr(backend, "mode", "numpy")
+    np.testing.assert_array_equal(fitted.forecasts(b), forecasts(b, m, *params)[:, 7])
 
 
 @pytest.mark.parametrize("m", [4, 12])

@@ -7,7 +7,14 @@ import pytest
 
 from unrolled.forecasting.features.transforms import Transform
 from unrolled.forecasting.models.residuals import Residuals
-from unrolled.forecasting.models.smoothing import Smoothing, compiled, forecasts, grid
+from unrolled.forecasting.models.smoothing import (
+    Smoothing,
+    compiled,
+    compiled_one,
+    forecasts,
+    grid,
+    kernel_one,
+)
 
 
 def seasonal(n=96, m=12, seed=0, noise=0.03):
@@ -25,6 +32,30 @@ def test_the_compiled_loop_is_the_readable_one(m):
     np.testing.assert_allclose(
         compiled()(b, m, *params), forecasts(b, m, *params), rtol=0, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("m", [0, 4, 12])
+@pytest.mark.parametrize("n", [12, 25, 60])
+def test_one_parameter_set_gives_the_grids_column_bit_for_bit(m, n, monkeypatch):
+    """A fitted model's forecasts run the scalar loop (forecasts_one): every
+    point of the grid gives that column of the K-wide loop, to the bit,
+    compiled; on the readable path kernel_one is the K-wide loop itself."""
+    from unrolled.engine.dispatch import backend
+
+    b = np.log(seasonal(n, max(m, 2), seed=n + m))
+    params = grid(m or None)
+    wide = compiled()(b, m, *params)
+    for k in range(params.shape[1]):
+        one = compiled_one()(b, m, *(float(v) for v in params[:, k]))
+        np.testing.assert_array_equal(one, wide[:, k])
+        np.testing.assert_array_equal(kernel_one(b, m, *params[:, k]), wide[:, k])
+    monkeypatch.setattr(backend, "mode", "numpy")
+    readable = forecasts(b, m, *params)
+    for k in range(0, params.shape[1], 5):
+        np.testing.assert_array_equal(kernel_one(b, m, *params[:, k]), readable[:, k])
+    fitted = Smoothing.fit(b, m or None)
+    monkeypatch.setattr(backend, "mode", "numba")
+    assert fitted.forecasts(b).shape == (n + 1,)
 
 
 def test_alpha_one_without_trend_or_season_is_naive():

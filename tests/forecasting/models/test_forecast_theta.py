@@ -14,7 +14,7 @@ from unrolled.forecasting.features.transforms import Transform
 from unrolled.forecasting.models.airline import Airline
 from unrolled.forecasting.models.residuals import Residuals
 from unrolled.forecasting.models.smoothing import Smoothing
-from unrolled.forecasting.models.theta import Theta, adjusted
+from unrolled.forecasting.models.theta import Theta, adjusted, smoothed
 from unrolled.storage.files import content_digest
 from unrolled.storage.models import ModelFileError
 
@@ -71,6 +71,28 @@ def test_smoothing_with_a_drift_follows_its_recursion():
         f.append(f[t] + 0.3 * (a[t] - f[t]) + 0.02)
     want = np.array(f[1:]) + (b - a) + s
     np.testing.assert_allclose(theta.forecasts(b)[1:], want, atol=1e-12)
+
+
+def test_one_smoothing_weight_runs_the_scalar_loop_with_the_grids_bits(monkeypatch):
+    """A fitted Theta smooths with one weight through the scalar loop
+    (``smoothing.forecasts_one``): each weight gives, to the bit, the column
+    that the K-wide loop of the fit's grid gives it, compiled and readable."""
+    from unrolled.engine.dispatch import backend
+    from unrolled.forecasting.models.smoothing import ALPHAS
+
+    a = seasonal(n=70, noise=0.1)
+    alphas = np.array(ALPHAS)
+    for mode in ("numba", "numpy"):
+        monkeypatch.setattr(backend, "mode", mode)
+        wide = smoothed(a, alphas, 0.013)
+        for k in range(len(alphas)):
+            np.testing.assert_array_equal(smoothed(a, alphas[k : k + 1], 0.013),
+                                          wide[:, k : k + 1])  # fmt: skip
+        theta = Theta(float(alphas[3]), 0.013, 12, 5)
+        b = a + 0.3 * np.sin(np.arange(70))
+        got = theta.forecasts(b)
+        monkeypatch.setattr(backend, "mode", "numpy")
+        np.testing.assert_array_equal(got, theta.forecasts(b))
 
 
 def test_the_fit_smooths_noise_and_follows_a_walk():

@@ -55,6 +55,36 @@ def forecasts(b, m, theta, stheta):
     return out
 
 
+def forecasts_one(b, m, theta, stheta):
+    """``forecasts(b, m, [theta], [stheta])[:, 0]`` with scalars: the same
+    operations in the same order (the same numbers, bit for bit), without
+    the temporaries every step of :func:`forecasts` allocates once compiled
+    (see :func:`.smoothing.forecasts_one`)."""
+    n = b.shape[0]
+    out = np.empty(n + 1)
+    e = np.zeros(n + 1)
+    for t in range(n + 1):
+        if t == 0:
+            out[t] = b[0]
+            continue
+        if t <= m:
+            out[t] = b[t - 1]
+            continue
+        out[t] = (b[t - 1] + b[t - m] - b[t - m - 1] - theta * e[t - 1]
+                  - stheta * e[t - m] + theta * stheta * e[t - m - 1])  # fmt: skip
+        if t < n:
+            e[t] = b[t] - out[t]
+    return out
+
+
+@cache
+def compiled_one():
+    """:func:`forecasts_one` compiled by Numba (cached on disk)."""
+    import numba
+
+    return numba.njit(cache=True)(forecasts_one)
+
+
 @cache
 def compiled():
     """:func:`forecasts` compiled by Numba (cached on disk after the first run)."""
@@ -98,9 +128,13 @@ class Airline:
 
     def forecasts(self, b: np.ndarray) -> np.ndarray:
         """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
+        from ...engine.dispatch import backend
+
         b = np.ascontiguousarray(b, dtype=np.float64)
-        one = np.array([self.theta]), np.array([self.stheta])
-        return kernel()(b, self.season, *one)[:, 0]
+        if backend.readable():  # the K-wide loop is the fast one in NumPy
+            one = np.array([self.theta]), np.array([self.stheta])
+            return forecasts(b, self.season, *one)[:, 0]
+        return compiled_one()(b, self.season, self.theta, self.stheta)
 
     def to_dict(self) -> dict:
         return {"theta": self.theta, "stheta": self.stheta}

@@ -33,7 +33,7 @@ import numpy as np
 
 from ...engine.validate import is_integer, is_real
 from ..features.seasons import best_span, seasonal_steps
-from .smoothing import ALPHAS, kernel
+from .smoothing import ALPHAS, kernel, kernel_one
 
 
 def adjusted(b: np.ndarray, m: int | None,
@@ -47,11 +47,12 @@ def adjusted(b: np.ndarray, m: int | None,
 def smoothed(a: np.ndarray, alphas: np.ndarray, drift: float) -> np.ndarray:
     """One-step forecasts of ``a[t]``, t = 0..n, for each of ``alphas``: (n + 1, K)."""
     t = np.arange(len(a) + 1, dtype=np.float64)
+    x = np.ascontiguousarray(a - drift * t[:-1])
     k = len(alphas)
+    if k == 1:  # a fitted forecast: the scalar loop, the same numbers
+        return (kernel_one(x, 0, alphas[0], 0.0, 0.0, 1.0) + drift * t)[:, None]
     zeros = np.zeros(k)
-    f = kernel()(np.ascontiguousarray(a - drift * t[:-1]), 0, alphas, zeros, zeros,
-                 np.ones(k))  # fmt: skip
-    return f + drift * t[:, None]
+    return kernel()(x, 0, alphas, zeros, zeros, np.ones(k)) + drift * t[:, None]
 
 
 @dataclass(frozen=True)
