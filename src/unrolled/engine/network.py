@@ -239,7 +239,7 @@ class Recurrent:
 
     def _last(self, packed: Packed, workspace=None):
         """``_forward(packed, last_only=True)[0]`` keeping no tape for the
-        last layer where the engine can (:func:`.layers.layer_last`): the
+        last layer where the engine can (:func:`.lastonly.layer_last`): the
         same (B, O) outputs, bit for bit."""
         X, top, bs = packed.data, self.num_layers - 1, packed.batch_sizes
         ws = [None if workspace is None else (workspace, k) for k in range(top + 1)]

@@ -30,8 +30,8 @@ def simulated(theta, stheta, m=12, n=240, seed=0):
 @pytest.mark.parametrize("m", [4, 12])
 def test_one_parameter_set_gives_the_grids_column_bit_for_bit(m, monkeypatch):
     """A fitted model's forecasts run the scalar loop (forecasts_one): each
-    point of the grid gives that column of the K-wide loop, to the bit; on
-    the readable path the K-wide loop runs."""
+    point of the grid gives that column of the K-wide loop, to the bit,
+    compiled and on the readable path (the loop in Python)."""
     from unrolled.engine.dispatch import backend
 
     b = simulated(0.4, 0.6, m, n=80, seed=m + 1)

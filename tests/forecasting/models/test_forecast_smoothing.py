@@ -39,7 +39,7 @@ def test_the_compiled_loop_is_the_readable_one(m):
 def test_one_parameter_set_gives_the_grids_column_bit_for_bit(m, n, monkeypatch):
     """A fitted model's forecasts run the scalar loop (forecasts_one): every
     point of the grid gives that column of the K-wide loop, to the bit,
-    compiled; on the readable path kernel_one is the K-wide loop itself."""
+    compiled, and on the readable path (kernel_one: the loop in Python)."""
     from unrolled.engine.dispatch import backend
 
     b = np.log(seasonal(n, max(m, 2), seed=n + m))
@@ -48,11 +48,12 @@ def test_one_parameter_set_gives_the_grids_column_bit_for_bit(m, n, monkeypatch)
     for k in range(params.shape[1]):
         one = compiled_one()(b, m, *(float(v) for v in params[:, k]))
         np.testing.assert_array_equal(one, wide[:, k])
-        np.testing.assert_array_equal(kernel_one(b, m, *params[:, k]), wide[:, k])
+        np.testing.assert_array_equal(kernel_one()(b, m, *params[:, k]), wide[:, k])
     monkeypatch.setattr(backend, "mode", "numpy")
     readable = forecasts(b, m, *params)
     for k in range(0, params.shape[1], 5):
-        np.testing.assert_array_equal(kernel_one(b, m, *params[:, k]), readable[:, k])
+        np.testing.assert_array_equal(kernel_one()(b, m, *params[:, k]),
+                                      readable[:, k])  # fmt: skip
     fitted = Smoothing.fit(b, m or None)
     monkeypatch.setattr(backend, "mode", "numba")
     assert fitted.forecasts(b).shape == (n + 1,)

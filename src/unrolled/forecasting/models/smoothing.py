@@ -101,9 +101,10 @@ def forecasts_one(b, m, alpha, beta, gamma, phi):
     The same operations in the same order (so the same numbers, bit for bit:
     a test compares the two), without the K-wide temporaries that every step
     of :func:`forecasts` allocates once compiled: a recursive path forecasts
-    one step with one fitted set at each of its steps (compiled, about 1
-    against 20 microseconds for 130 points). Only compiled
-    (:func:`kernel_one`): in NumPy the K-wide loop is the fast one.
+    one step with one fitted set at each of its steps (for 130 points,
+    compiled, about 1 against 20 microseconds; in plain Python, 70-80
+    against 490-510 for the K-wide loop in NumPy, so the readable path runs
+    it too: :func:`kernel_one`).
     """
     n = b.shape[0]
     slots = max(m, 1)
@@ -163,17 +164,14 @@ def compiled_one():
     return numba.njit(cache=True)(forecasts_one)
 
 
-def kernel_one(b, m: int, alpha: float, beta: float, gamma: float, phi: float):
-    """One parameter set's forecasts: :func:`compiled_one`, or on the
-    engine's readable path :func:`forecasts` with a set of one."""
+def kernel_one():
+    """:func:`compiled_one`, unless the engine takes its readable path: then
+    :func:`forecasts_one` (as :func:`kernel`)."""
     from ...engine.dispatch import backend
 
-    if backend.readable():
-        one = (np.array([v], dtype=np.float64) for v in (alpha, beta, gamma, phi))
-        return forecasts(b, m, *one)[:, 0]
-    if compiled_one.cache_info().currsize == 0:  # the first use in this process
+    if not backend.readable() and compiled_one.cache_info().currsize == 0:
         note("smoothing kernel of one parameter set (a first run compiles it)")
-    return compiled_one()(b, m, float(alpha), float(beta), float(gamma), float(phi))
+    return backend.kernel(compiled_one, forecasts_one)
 
 
 def grid(season: int | None) -> np.ndarray:
@@ -218,7 +216,8 @@ class Smoothing:
     def forecasts(self, b: np.ndarray) -> np.ndarray:
         """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
         b = np.ascontiguousarray(b, dtype=np.float64)
-        return kernel_one(b, self.season or 0, *(getattr(self, k) for k in PARAMS))
+        params = (float(getattr(self, k)) for k in PARAMS)
+        return kernel_one()(b, self.season or 0, *params)
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in PARAMS}

@@ -50,7 +50,8 @@ def smoothed(a: np.ndarray, alphas: np.ndarray, drift: float) -> np.ndarray:
     x = np.ascontiguousarray(a - drift * t[:-1])
     k = len(alphas)
     if k == 1:  # a fitted forecast: the scalar loop, the same numbers
-        return (kernel_one(x, 0, alphas[0], 0.0, 0.0, 1.0) + drift * t)[:, None]
+        f = kernel_one()(x, 0, float(alphas[0]), 0.0, 0.0, 1.0)
+        return (f + drift * t)[:, None]
     zeros = np.zeros(k)
     return kernel()(x, 0, alphas, zeros, zeros, np.ones(k)) + drift * t[:, None]
 
