@@ -55,6 +55,15 @@ def test_the_compiled_loop_is_the_readable_one(m):
     )
 
 
+def test_an_empty_history_is_refused_not_read_past():
+    with pytest.raises(ValueError, match="at least one value, got none"):
+        Airline.fit(np.array([]), 12)
+    fitted = Airline.fit(np.arange(1.0, 30.0), 12)
+    with pytest.raises(ValueError, match="got none"):
+        fitted.forecasts([])
+    np.testing.assert_array_equal(fitted.forecasts([5.0]), [5.0, 5.0])
+
+
 def test_the_forecast_is_the_model_equation_with_its_own_errors():
     b = simulated(0.4, 0.6, n=60)
     model = Airline.fit(b, 12)

@@ -59,6 +59,21 @@ def test_one_parameter_set_gives_the_grids_column_bit_for_bit(m, n, monkeypatch)
     assert fitted.forecasts(b).shape == (n + 1,)
 
 
+@pytest.mark.parametrize("readable", [False, True])
+def test_less_than_one_season_is_refused_not_read_past(readable):
+    """The kernels set the season from the first m values: with fewer, the
+    compiled loop read memory past the array; the model refuses them."""
+    b = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="season 4 needs at least 4 values, got 3"):
+        Smoothing.fit(b, 4, readable=readable)
+    with pytest.raises(ValueError, match="season None needs at least 1 values, got 0"):
+        Smoothing.fit(b[:0], None, readable=readable)
+    fitted = Smoothing.fit(np.arange(1.0, 9.0), 4, readable=readable)
+    with pytest.raises(ValueError, match="got 3"):
+        fitted.forecasts(b)
+    assert fitted.forecasts(b[:0].tolist() + [1.0, 2.0, 3.0, 4.0]).shape == (5,)
+
+
 def test_alpha_one_without_trend_or_season_is_naive():
     b = np.random.default_rng(1).standard_normal(30).cumsum()
     one, zero = np.ones(1), np.zeros(1)

@@ -118,6 +118,14 @@ def grid() -> np.ndarray:
     return np.array([(a, s) for a in THETAS for s in SEASONAL_THETAS]).T
 
 
+def checked(b) -> np.ndarray:
+    """``b`` as contiguous float64; ValueError if it is empty."""
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    if len(b) == 0:
+        raise ValueError("the airline model needs at least one value, got none")
+    return b
+
+
 @dataclass(frozen=True)
 class Airline:
     """One series' airline-model parameters; :meth:`fit` finds them."""
@@ -128,8 +136,9 @@ class Airline:
 
     @classmethod
     def fit(cls, b: np.ndarray, season: int) -> Airline:
-        """The grid point with the least squared one-step error on ``b``."""
-        b = np.ascontiguousarray(b, dtype=np.float64)
+        """The grid point with the least squared one-step error on ``b``;
+        ValueError if ``b`` is empty (the kernels read its first value)."""
+        b = checked(b)
         g = grid()
         f = kernel()(b, season, g[0], g[1])
         err = b[season + 1 :, None] - f[season + 1 : len(b)]
@@ -138,7 +147,7 @@ class Airline:
 
     def forecasts(self, b: np.ndarray) -> np.ndarray:
         """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
-        b = np.ascontiguousarray(b, dtype=np.float64)
+        b = checked(b)
         return kernel_one()(b, self.season, float(self.theta), float(self.stheta))
 
     def to_dict(self) -> dict:

@@ -188,6 +188,16 @@ def grid(season: int | None) -> np.ndarray:
     return np.array(rows, dtype=np.float64).T
 
 
+def checked(b, season: int | None) -> np.ndarray:
+    """``b`` as contiguous float64; ValueError if it holds less than one
+    season (or nothing): the kernels index the first season's values."""
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    if len(b) < max(season or 0, 1):
+        raise ValueError(f"smoothing with season {season} needs at least "
+                         f"{max(season or 0, 1)} values, got {len(b)}")  # fmt: skip
+    return b
+
+
 @dataclass(frozen=True)
 class Smoothing:
     """One series' smoothing parameters; :meth:`fit` finds them."""
@@ -203,9 +213,10 @@ class Smoothing:
         """The grid point with the least squared one-step error on ``b``.
 
         ``readable``: run the readable loop (no compilation; about a
-        millisecond for a hundred points without a season).
+        millisecond for a hundred points without a season). ValueError if
+        ``b`` holds less than one season (:func:`checked`).
         """
-        b = np.ascontiguousarray(b, dtype=np.float64)
+        b = checked(b, season)
         params = grid(season)
         f = (forecasts if readable else kernel())(b, season or 0, *params)
         first = min(start(season), len(b) - 1)
@@ -215,7 +226,7 @@ class Smoothing:
 
     def forecasts(self, b: np.ndarray) -> np.ndarray:
         """One-step forecasts of ``b[t]`` for t = 0..len(b) (the last: the next)."""
-        b = np.ascontiguousarray(b, dtype=np.float64)
+        b = checked(b, self.season)
         params = (float(getattr(self, k)) for k in PARAMS)
         return kernel_one()(b, self.season or 0, *params)
 
