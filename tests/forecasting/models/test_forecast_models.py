@@ -119,8 +119,8 @@ def test_a_forecaster_saved_before_models_were_models_loads_and_forecasts_the_sa
     want = json.loads((DATA / "forecaster-0.1.0-classical-predict.json").read_text())
     got = fc.predict(3, level=[80])
     assert list(got["unique_id"]) == want["unique_id"]
-    # the file's numbers were written on another CPU: Numba compiles the
-    # kernels for the host's instructions, so the last bits may differ there
+    # the file's numbers were written on another CPU: Numba's kernels and
+    # the BLAS run the host's instructions, so the last bits may differ
     # (3.5e-16 relative on an AMD EPYC of family 26), never more
     for col in ("ensemble", "ensemble-lo-80", "ensemble-hi-80"):  # 0.1.0's "rnn"
         old = col.replace("ensemble", "rnn")
