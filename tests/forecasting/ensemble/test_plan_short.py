@@ -8,9 +8,12 @@ import pytest
 from unrolled.forecasting.ensemble.plan import (
     AR_ORDERS,
     DEFAULTS,
+    MIN_DRIFT,
     MIN_WINDOW,
     SHORT_PARTS,
     classical_members,
+    drift_ratio,
+    drifting,
     plan_stages,
     short_history,
     short_window,
@@ -89,13 +92,33 @@ def test_a_short_history_gets_theta_and_smoothing_whatever_the_smoothing_weight(
     )  # fmt: skip
     negative = trends([16, 20, 24, 28], sign=-1.0)
     assert classical_members(negative, None) == (Theta(), ExponentialSmoothing())
-    assert classical_members(trends([60, 80, 100]), None) == ()
+    # longer ones get them where they drift (the growth of 5% a year stands
+    # out of its noise of 8%), not where they walk at random
+    assert classical_members(trends([60, 80, 100]), None) == (
+        Theta(None, True), ExponentialSmoothing(None, True)
+    )  # fmt: skip
+    rngs = [np.random.default_rng(k) for k in range(3)]
+    walks = [1000 * np.exp(np.cumsum(0.08 * r.standard_normal(80))) for r in rngs]
+    assert not drifting(walks) and classical_members(walks, None) == ()
     # a short quarterly history with a season keeps the seasonal rule's members
     rng = np.random.default_rng(2)
     season = np.tile([0.0, 40.0, -10.0, -30.0], 8)
     seasonal = [500 + np.cumsum(rng.standard_normal(32)) + season for _ in range(4)]
     kinds = classical_members(seasonal, 4)
     assert all(k.season == 4 for k in kinds[:3]) and len(kinds) == 4
+
+
+def test_the_drift_ratio_is_the_mean_change_over_the_changes_spread():
+    assert drift_ratio([0.0, 1.0, 3.0, 4.0, 6.0]) == 3.0  # changes 1, 2, 1, 2
+    assert drift_ratio([6.0, 4.0, 3.0, 1.0, 0.0]) == 3.0  # a fall drifts too
+    assert drift_ratio([0.0, 1.0, 2.0, 3.0]) == np.inf  # a straight line
+    assert drift_ratio([5.0, 5.0, 5.0]) == 0.0 and drift_ratio([1.0, 2.0]) == 0.0
+    # the median part decides; positive parts are read on logs
+    flat = [np.array([1.0, 2.0, 1.0, 2.0, 1.0])] * 2
+    steep = [np.exp(np.arange(10.0))]
+    assert not drifting(flat + steep) and drifting(steep * 2 + flat)
+    wiggle = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])  # mean change 0.2, spread 0.98
+    assert drift_ratio(wiggle) < MIN_DRIFT and not drifting([wiggle - 5.0])
 
 
 def test_a_forecaster_on_short_yearly_series_follows_the_rules():

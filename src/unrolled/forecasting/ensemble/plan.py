@@ -47,6 +47,7 @@ SNAIVE_WEIGHT = 0.5  # seasonal naive's member: this share of its validation wei
 SEASONED_SHARE = 0.5  # parts that must hold the seasons for the group's season
 SHORT_PARTS = 40  # training parts shorter than this (the median): a short history
 MIN_WINDOW = 4  # a short history's window: half its median part, at least this
+MIN_DRIFT = 0.3  # median drift over noise that brings Theta and smoothing in
 
 
 def short_history(parts) -> bool:
@@ -194,8 +195,9 @@ def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
     Otherwise, where the search tries exponential smoothing
     (:func:`smoothing_scaling`), :class:`Theta` and
     :class:`ExponentialSmoothing` without a season (on logs for ``loges``);
-    on a :func:`short_history` the same pair whatever the smoothing's weight
-    (on logs for positive parts).
+    on a :func:`short_history`, or where the parts drift (:func:`drifting`),
+    the same pair whatever the smoothing's weight (on logs for positive
+    parts).
     """
     if long := seasoned(parts, season, MIN_MODELLED_SEASONS):
         logs = all_positive(parts)
@@ -209,10 +211,32 @@ def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
             kinds = (k(season, logs) for k in (Theta, *hw, Airline))
             return (*kinds, SeasonalNaive(season))
     es = smoothing_scaling(parts)
-    if es is None and not short_history(parts):
+    if es is None and not short_history(parts) and not drifting(parts):
         return ()
     logs = es == "loges" if es is not None else all_positive(parts)
     return (Theta(None, logs), ExponentialSmoothing(None, logs))
+
+
+def drift_ratio(y: np.ndarray) -> float:
+    """The mean change over the changes' standard deviation, in absolute value
+    (inf for a straight line; 0 for a constant)."""
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    if len(d) < 2:
+        return 0.0
+    sd = float(d.std())
+    return abs(float(d.mean())) / sd if sd > 0 else (np.inf if d.mean() else 0.0)
+
+
+def drifting(parts) -> bool:
+    """True if the median :func:`drift_ratio` of the parts (of their logs
+    when all are positive) exceeds :data:`MIN_DRIFT`: a drift that stands
+    out of the changes' noise, what Theta's drift and a damped trend model
+    and a random walk (a stock's price: 0.03-0.15) does not have. Where no
+    season is modelled it brings in Theta and exponential smoothing
+    (:func:`classical_members`) whatever the smoothing's weight."""
+    logs = all_positive(parts)
+    ratios = [drift_ratio(np.log(p) if logs else p) for p in parts]
+    return bool(np.median(ratios) > MIN_DRIFT)
 
 
 def huber_delta(kinds, huber) -> float | None:
