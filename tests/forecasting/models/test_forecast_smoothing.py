@@ -71,7 +71,7 @@ def test_less_than_one_season_is_refused_not_read_past(readable):
     fitted = Smoothing.fit(np.arange(1.0, 9.0), 4, readable=readable)
     with pytest.raises(ValueError, match="got 3"):
         fitted.forecasts(b)
-    assert fitted.forecasts(b[:0].tolist() + [1.0, 2.0, 3.0, 4.0]).shape == (5,)
+    assert fitted.forecasts([1.0, 2.0, 3.0, 4.0]).shape == (5,)  # one season
 
 
 def test_alpha_one_without_trend_or_season_is_naive():

@@ -219,7 +219,7 @@ def classical_members(parts, season: int | None) -> tuple[Classical, ...]:
 
 def drift_ratio(y: np.ndarray) -> float:
     """The mean change over the changes' standard deviation, in absolute value
-    (inf for a straight line; 0 for a constant)."""
+    (inf for a straight line; 0 for a constant or fewer than two changes)."""
     d = np.diff(np.asarray(y, dtype=np.float64))
     if len(d) < 2:
         return 0.0
@@ -230,9 +230,9 @@ def drift_ratio(y: np.ndarray) -> float:
 def drifting(parts) -> bool:
     """True if the median :func:`drift_ratio` of the parts (of their logs
     when all are positive) exceeds :data:`MIN_DRIFT`: a drift that stands
-    out of the changes' noise, what Theta's drift and a damped trend model
-    and a random walk (a stock's price: 0.03-0.15) does not have. Where no
-    season is modelled it brings in Theta and exponential smoothing
+    out of the noise of the changes, which Theta's drift and a damped trend
+    model and a random walk lacks (the bundled stock prices: 0.03-0.15).
+    Where no season is modelled it brings in Theta and exponential smoothing
     (:func:`classical_members`) whatever the smoothing's weight."""
     logs = all_positive(parts)
     ratios = [drift_ratio(np.log(p) if logs else p) for p in parts]
