@@ -39,7 +39,7 @@ import time
 
 import numpy as np
 from competition_metrics import mase, seasonal, seasonal_indices, smape
-from competitions import FREQ, SEASON, SETS, load, unrolled
+from competitions import FREQ, SEASON, SETS, load, unrolled, words
 
 from unrolled import GRU, fit
 
@@ -152,14 +152,16 @@ def main(argv=None) -> None:
         help="also the Forecaster, and its mean with the median",
     )
     args = parser.parse_args(argv)
+    sets = words(parser, "--sets", args.sets, list(SETS))
+    every = sorted({g for s in SETS.values() for g in s})
+    wanted = words(parser, "--groups", args.groups, every) if args.groups else every
     for knob in ("HIDDEN", "WINDOWS", "BATCH", "LR", "PATIENCE"):
         globals()[knob] = getattr(args, knob.lower())
     globals()["DESEASON"] = args.deseason
     LOOKBACKS = tuple(int(k) for k in args.lookbacks.split(","))
     SEEDS = tuple(range(args.seeds))
     part = "holdout" if args.holdout else "test"
-    for set_name in args.sets.split(","):
-        wanted = args.groups.split(",") if args.groups else SETS[set_name]
+    for set_name in sets:
         for name in (g for g in SETS[set_name] if g in wanted):
             got = group(set_name, name, args.sample, args.holdout, args.ensemble)
             cells = "  ".join(f"{k} {s:.2f} / {q:.3f}"
