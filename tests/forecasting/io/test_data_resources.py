@@ -345,11 +345,16 @@ def test_sigint_reaches_a_running_command_as_exit_130():
     )  # fmt: skip
     first = []
     reader = threading.Thread(target=lambda: first.append(proc.stderr.readline()))
-    reader.start()
-    reader.join(timeout=300)
-    assert first and first[0].startswith("progress "), first
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=300)
+    try:
+        reader.start()
+        reader.join(timeout=300)
+        assert first and first[0].startswith("progress "), first
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=300)
+    finally:  # a failed test leaves no endless run behind (100,000 epochs)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, err
     shown = ("progress ", "compiling")
     lines = [s for s in err.splitlines() if s.strip() and not s.startswith(shown)]
