@@ -38,7 +38,8 @@ import argparse
 import time
 
 import numpy as np
-from competition_metrics import mase, seasonal, seasonal_indices, smape
+from competition_metrics import seasonal, seasonal_indices
+from competition_report import score, summary
 from competitions import FREQ, SEASON, SETS, load, unrolled, words
 
 from unrolled import GRU, fit
@@ -91,14 +92,6 @@ def one_model(logs, h: int, lookback: int, seed: int) -> tuple[np.ndarray, int]:
     return np.asarray(net.predict(inputs)).reshape(len(logs), h), epochs
 
 
-def score(rows, forecasts, m: int) -> tuple[float, float]:
-    """The mean sMAPE and MASE (season ``m``) of ``forecasts`` over ``rows``."""
-    pairs = list(zip(rows, forecasts, strict=True))
-    smapes = [smape(r["xx"], f) for r, f in pairs]
-    mases = [mase(r["xx"], f, r["x"], m) for r, f in pairs]
-    return float(np.mean(smapes)), float(np.nanmean(mases))
-
-
 def group(set_name: str, name: str, sample, holdout: bool, ensemble: bool) -> dict:
     """Every method's sMAPE and MASE on one group, with the seconds."""
     rows = load(set_name, name, sample, 0, holdout)
@@ -128,7 +121,7 @@ def group(set_name: str, name: str, sample, holdout: bool, ensemble: bool) -> di
             methods["unrolled-net"] = np.array(got["unrolled-net"])
         both = (methods["unrolled"] + methods["median"]) / 2
         methods["mean(unrolled, median)"] = both
-    scores = {k: score(rows, v, m) for k, v in methods.items()}
+    scores = summary({k: score(rows, v, m) for k, v in methods.items()})
     return {"series": len(rows), "h": h, "scores": scores, "seconds": seconds,
             "epochs": epochs}  # fmt: skip
 
@@ -164,8 +157,8 @@ def main(argv=None) -> None:
     for set_name in sets:
         for name in (g for g in SETS[set_name] if g in wanted):
             got = group(set_name, name, args.sample, args.holdout, args.ensemble)
-            cells = "  ".join(f"{k} {s:.2f} / {q:.3f}"
-                              for k, (s, q) in got["scores"].items())  # fmt: skip
+            cells = "  ".join(f"{k} {s['smape']:.2f} / {s['mase']:.3f}"
+                              for k, s in got["scores"].items())  # fmt: skip
             print(f"{set_name} {name} ({got['series']}, h={got['h']}, {part}): "
                   f"{cells}  [{got['seconds']:.0f} s, epochs {got['epochs']}]",
                   flush=True)  # fmt: skip
